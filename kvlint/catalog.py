@@ -1,0 +1,138 @@
+"""The rule catalogue: one YAML document per rule or check in ``rules/``.
+
+Every code kvlint can report (lint ``KV*``, audit ``KVA*``, token ``KVT*``) has a file
+``rules/<CODE>.yaml`` holding its metadata and documentation. This module is the only reader
+of those files; everything else (severities, names, ``kvlint rule``, SARIF rule metadata) asks it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kvlint.errors import KvlintError
+
+SEVERITIES = ("error", "warning", "info")
+_REQUIRED = ("code", "name", "severity", "summary", "what", "why", "example", "use_instead")
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    what: str
+    why: str
+    example: str
+    use_instead: str
+    references: tuple[Reference, ...] = field(default_factory=tuple)
+    fix: str = "none"  # "safe", "unsafe" or "none"
+    face: str = "check"  # "check", "audit" or "token"
+
+    @property
+    def help_uri(self) -> str | None:
+        return self.references[0].url if self.references else None
+
+    def markdown(self) -> str:
+        """The rule's documentation page, shaped like ruff's rule pages."""
+        lang = "python" if self.face == "check" else ""
+        parts = [
+            f"# {self.code} {self.name}",
+            "",
+            f"Severity: {self.severity}. Autofix: {self.fix}. Reported by `kvlint {self.face}`.",
+            "",
+            self.summary.strip(),
+            "",
+            "## What it does",
+            self.what.strip(),
+            "",
+            "## Why is this bad?",
+            self.why.strip(),
+            "",
+            "## Example",
+            f"```{lang}\n{self.example.strip()}\n```",
+            "",
+            "## Use instead",
+            f"```{lang}\n{self.use_instead.strip()}\n```",
+        ]
+        if self.references:
+            parts += ["", "## References"]
+            parts += [f"- [{ref.title}]({ref.url})" for ref in self.references]
+        return "\n".join(parts) + "\n"
+
+
+def rules_dir() -> Path:
+    """``rules/`` inside an installed wheel, else beside the package in a source checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir():
+            return candidate
+    raise KvlintError("the rule catalogue (rules/) is missing from this installation")
+
+
+def _load_yaml(text: str, source: str) -> dict:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise KvlintError(f"{source}: invalid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise KvlintError(f"{source}: a rule file must hold a mapping")
+    return data
+
+
+def _parse(data: dict, source: str) -> Rule:
+    missing = [key for key in _REQUIRED if not data.get(key)]
+    if missing:
+        raise KvlintError(f"{source}: missing {', '.join(missing)}")
+    if data["severity"] not in SEVERITIES:
+        raise KvlintError(f"{source}: severity must be one of {', '.join(SEVERITIES)}")
+    code = str(data["code"])
+    face = "audit" if code.startswith("KVA") else "token" if code.startswith("KVT") else "check"
+    refs = tuple(Reference(str(r["title"]), str(r["url"])) for r in data.get("references") or ())
+    return Rule(
+        code=code,
+        name=str(data["name"]),
+        severity=str(data["severity"]),
+        summary=str(data["summary"]),
+        what=str(data["what"]),
+        why=str(data["why"]),
+        example=str(data["example"]),
+        use_instead=str(data["use_instead"]),
+        references=refs,
+        fix=str(data.get("fix", "none")),
+        face=face,
+    )
+
+
+@functools.cache
+def catalog() -> dict[str, Rule]:
+    """All rules by code, in code order."""
+    rules: dict[str, Rule] = {}
+    for path in sorted(rules_dir().glob("*.yaml")):
+        rule = _parse(_load_yaml(path.read_text(encoding="utf-8"), path.name), path.name)
+        if rule.code != path.stem:
+            raise KvlintError(f"{path.name}: code {rule.code} does not match the file name")
+        rules[rule.code] = rule
+    return rules
+
+
+def get(code: str) -> Rule:
+    try:
+        return catalog()[code]
+    except KeyError:
+        raise KvlintError(f"unknown rule code {code!r} (see `kvlint rules`)") from None
+
+
+def codes(face: str | None = None) -> list[str]:
+    return [code for code, rule in catalog().items() if face is None or rule.face == face]

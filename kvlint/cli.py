@@ -1,0 +1,67 @@
+"""Argument parsing and dispatch only.
+
+Each sub-command lives in its own module exposing ``add_arguments(parser)`` and ``run(args)``;
+only the chosen one is imported, so ``kvlint check`` never pays for the Azure SDKs that
+``kvlint audit`` needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kvlint import __version__
+from kvlint.errors import EXIT_ERROR, KvlintError
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
+    "audit": ("kvlint.audit.command", "audit live or exported vaults; would a caller get in?"),
+    "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
+    "rules": ("kvlint.rules_command", "list every rule and check"),
+    "rule": ("kvlint.rules_command", "show one rule's documentation"),
+}
+
+
+def _top_level_help() -> str:
+    width = max(map(len, COMMANDS))
+    lines = [
+        "usage: kvlint [--version] COMMAND [ARGS ...]",
+        "",
+        "commands:",
+        *(f"  {name.ljust(width)}  {text}" for name, (_, text) in COMMANDS.items()),
+        "",
+        "Run `kvlint COMMAND --help` for a command's options.",
+        "Exit codes: 0 nothing to report, 1 findings, 2 usage/config/input error.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(_top_level_help())
+        return 0 if args else EXIT_ERROR
+    if args[0] == "--version":
+        print(f"kvlint {__version__}")
+        return 0
+    name = args[0]
+    if name not in COMMANDS:
+        print(f"kvlint: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
+              file=sys.stderr)
+        return EXIT_ERROR
+    module = importlib.import_module(COMMANDS[name][0])
+    parser = argparse.ArgumentParser(prog=f"kvlint {name}", description=COMMANDS[name][1])
+    module.add_arguments(parser, name)
+    try:
+        options = parser.parse_args(args[1:])
+        return int(module.run(options))
+    except KvlintError as exc:
+        print(f"kvlint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("kvlint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR

@@ -1,0 +1,1 @@
+"""Output formats shared by the three faces (check, audit, token)."""
