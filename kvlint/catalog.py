@@ -83,7 +83,7 @@ def _load_yaml(text: str, source: str) -> dict:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
         raise KvlintError(f"{source}: invalid YAML: {exc}") from None
     if not isinstance(data, dict):

@@ -20,10 +20,23 @@ from kvlint.lint.model import Edit, Finding, Report
 # Azure identity / Key Vault import, a Key Vault or token endpoint host, a token library, or an
 # ARM vault property. Bare "vault" is deliberately absent (ansible-vault, HashiCorp Vault).
 TRIGGERS = (
-    rb"keyvault", rb"azure\.identity", rb"azure import identity", rb"vault\.azure",
-    rb"vault\.usgovcloudapi", rb"vault\.microsoftazure", rb"managedhsm", rb"vaultcore",
-    rb"msal", rb"adal", rb"msrestazure", rb"azure\.common", rb"169\.254\.169\.254",
-    rb"identity_endpoint", rb"msi_endpoint", rb"networkacls", rb"accesspolicies",
+    rb"keyvault",
+    rb"azure\.identity",
+    rb"azure import identity",
+    rb"vault\.azure",
+    rb"vault\.usgovcloudapi",
+    rb"vault\.microsoftazure",
+    rb"managedhsm",
+    rb"vaultcore",
+    rb"msal",
+    rb"adal",
+    rb"msrestazure",
+    rb"azure\.common",
+    rb"169\.254\.169\.254",
+    rb"identity_endpoint",
+    rb"msi_endpoint",
+    rb"networkacls",
+    rb"accesspolicies",
 )
 MAX_BYTES = 10 * 1024 * 1024
 _NOQA = re.compile(
@@ -100,9 +113,15 @@ class PythonLinter:
             return LintResult()
         enabled = self.settings.codes_for(relpath or path, self.enabled)
         if len(data) > MAX_BYTES:
-            return LintResult([parse_error_finding(
-                path, f"file too large to lint ({len(data) // 1024 // 1024} MiB > "
-                      f"{MAX_BYTES // 1024 // 1024} MiB); skipped")])
+            return LintResult(
+                [
+                    parse_error_finding(
+                        path,
+                        f"file too large to lint ({len(data) // 1024 // 1024} MiB > "
+                        f"{MAX_BYTES // 1024 // 1024} MiB); skipped",
+                    )
+                ]
+            )
         try:
             source = decode(data)
         except ValueError as exc:
@@ -119,13 +138,17 @@ class PythonLinter:
                 source=source,
             )
         except RecursionError:
-            return LintResult([parse_error_finding(path, "code too deeply nested to parse")],
-                              source=source)
+            return LintResult(
+                [parse_error_finding(path, "code too deeply nested to parse")], source=source
+            )
         try:
             reports = self._run_checks(module, source.text, enabled)
         except RecursionError:
-            return LintResult([parse_error_finding(path, "code too deeply nested to analyse")],
-                              parsed=True, source=source)
+            return LintResult(
+                [parse_error_finding(path, "code too deeply nested to analyse")],
+                parsed=True,
+                source=source,
+            )
         if not reports:
             return LintResult(parsed=True, source=source)
         findings = self._to_findings(module, source.text, path, reports)
@@ -145,8 +168,9 @@ class PythonLinter:
                     reports.append(report)
         return reports
 
-    def _to_findings(self, module: cst.Module, text: str, path: str,
-                     reports: list[Report]) -> list[Finding]:
+    def _to_findings(
+        self, module: cst.Module, text: str, path: str, reports: list[Report]
+    ) -> list[Finding]:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -159,18 +183,32 @@ class PythonLinter:
             if _suppressed(report.code, lines, start.line, end.line):
                 continue
             edits = tuple(
-                Edit(positions[r.node].start.line, positions[r.node].start.column + 1,
-                     positions[r.node].end.line, positions[r.node].end.column + 1, r.text)
+                Edit(
+                    positions[r.node].start.line,
+                    positions[r.node].start.column + 1,
+                    positions[r.node].end.line,
+                    positions[r.node].end.column + 1,
+                    r.text,
+                )
                 for r in report.fix
             )
             rule = catalog.get(report.code)
-            findings.append(Finding(
-                path=path, line=start.line, column=start.column + 1, end_line=end.line,
-                end_column=end.column + 1, code=report.code, name=rule.name,
-                severity=self.settings.severity_of(report.code), message=report.message,
-                edits=edits, fix_applicability=report.fix_applicability if edits else None,
-                source_line=lines[start.line - 1] if start.line <= len(lines) else "",
-            ))
+            findings.append(
+                Finding(
+                    path=path,
+                    line=start.line,
+                    column=start.column + 1,
+                    end_line=end.line,
+                    end_column=end.column + 1,
+                    code=report.code,
+                    name=rule.name,
+                    severity=self.settings.severity_of(report.code),
+                    message=report.message,
+                    edits=edits,
+                    fix_applicability=report.fix_applicability if edits else None,
+                    source_line=lines[start.line - 1] if start.line <= len(lines) else "",
+                )
+            )
         findings.sort(key=lambda f: f.sort_key)
         return findings
 
@@ -183,10 +221,11 @@ def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
         if "#" not in line:
             continue
         for match in _NOQA.finditer(line):
-            listed = match.group("codes") if match.group("codes") is not None else match.group(
-                "kvcodes")
+            listed = (
+                match.group("codes") if match.group("codes") is not None else match.group("kvcodes")
+            )
             if listed is None:
-                return True  # a bare "# noqa" / "# kvlint: ignore" silences everything
+                return True  # without a code list the comment silences every code
             codes = {c.strip().upper() for c in re.split(r"[\s,]+", listed) if c.strip()}
             if code in codes:
                 return True
