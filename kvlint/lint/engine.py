@@ -70,13 +70,19 @@ def decode(data: bytes) -> SourceFile:
         raise ValueError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise ValueError(str(exc)) from None
+    except SyntaxError:
+        encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie
     try:
         codecs.lookup(encoding)
         text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot decode as {encoding}: {exc}") from None
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} in the coding declaration") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(
+            f"not valid {encoding} (byte 0x{data[exc.start]:02x} on line {line}); "
+            f"save it as UTF-8 or declare its encoding (# -*- coding: ... -*-)"
+        ) from None
     if encoding == "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]
     return SourceFile(text, encoding)
