@@ -100,7 +100,7 @@ class Settings:
         return frozenset(c for c in enabled if not _matches_any(c, tuple(ignored)))
 
     def severity_of(self, code: str) -> str:
-        return self.severity.get(code) or catalog.get(code).severity
+        return self.severity.get(code) or catalog.entry(code).severity
 
     def is_excluded(self, relpath: str) -> bool:
         return any(path_matches(p, relpath) for p in self.exclude + self.extend_exclude)

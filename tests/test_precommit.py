@@ -12,10 +12,14 @@ import pytest
 
 from tests.conftest import ROOT
 
-SLASHED = ('from azure.identity import DefaultAzureCredential\n'
-           'DefaultAzureCredential().get_token("https://vault.azure.net/")\n')
-CLEAN = ('from azure.identity import DefaultAzureCredential\n'
-         'DefaultAzureCredential().get_token("https://vault.azure.net/.default")\n')
+SLASHED = (
+    "from azure.identity import DefaultAzureCredential\n"
+    'DefaultAzureCredential().get_token("https://vault.azure.net/")\n'
+)
+CLEAN = (
+    "from azure.identity import DefaultAzureCredential\n"
+    'DefaultAzureCredential().get_token("https://vault.azure.net/.default")\n'
+)
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
 
@@ -29,8 +33,10 @@ def _git_env(home: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PRE_COMMIT_HOME": str(home),
-        "GIT_AUTHOR_NAME": "kvlint tests", "GIT_AUTHOR_EMAIL": "tests@kvlint.invalid",
-        "GIT_COMMITTER_NAME": "kvlint tests", "GIT_COMMITTER_EMAIL": "tests@kvlint.invalid",
+        "GIT_AUTHOR_NAME": "kvlint tests",
+        "GIT_AUTHOR_EMAIL": "tests@kvlint.invalid",
+        "GIT_COMMITTER_NAME": "kvlint tests",
+        "GIT_COMMITTER_EMAIL": "tests@kvlint.invalid",
     }
 
 
@@ -45,9 +51,23 @@ def _repo(tmp_path: Path, text: str, env: dict[str, str]) -> Path:
 
 def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files",
-         "--color", "never"],
-        cwd=repo, env=env, capture_output=True, text=True, timeout=900, check=False,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(ROOT),
+            hook,
+            "--all-files",
+            "--color",
+            "never",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
 
 

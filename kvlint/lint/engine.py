@@ -5,16 +5,19 @@ positions (only when something was reported) → suppression → findings with f
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from kvlint import catalog
 from kvlint.config import Settings
 from kvlint.lint.model import Edit, Finding, Report
+
+if TYPE_CHECKING:
+    from libcst import Module
 
 # Files are parsed only when they contain one of these (case-insensitive) byte strings: an
 # Azure identity / Key Vault import, a Key Vault or token endpoint host, a token library, or an
@@ -96,20 +99,24 @@ class LintResult:
 
 
 def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    rule = catalog.get("KV000")
-    return Finding(path, line, column, line, column, "KV000", rule.name, "error", message)
+    name = catalog.entry("KV000").name
+    return Finding(path, line, column, line, column, "KV000", name, "error", message)
 
 
 class PythonLinter:
     """Lints Python sources with the enabled checks. One instance serves many files."""
 
     def __init__(self, settings: Settings) -> None:
-        from kvlint.lint.checks import all_checks
-
         self.settings = settings
         self.enabled = settings.enabled_codes()
-        self.checks = [cls() for cls in all_checks() if set(cls.codes) & self.enabled]
         self.pattern = prefilter(settings.extra_vault_hosts)
+
+    @functools.cached_property
+    def checks(self) -> list:
+        """The enabled checks; importing them imports libcst, so only on the first parse."""
+        from kvlint.lint.checks import all_checks
+
+        return [cls() for cls in all_checks() if set(cls.codes) & self.enabled]
 
     def wants(self, data: bytes) -> bool:
         return self.pattern.search(data) is not None
@@ -135,6 +142,8 @@ class PythonLinter:
         return self.lint_text(source, path, enabled)
 
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        import libcst as cst  # imported only for files that pass the prefilter
+
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
@@ -160,7 +169,7 @@ class PythonLinter:
         findings = self._to_findings(module, source.text, path, reports)
         return LintResult(findings, parsed=True, source=source)
 
-    def _run_checks(self, module: cst.Module, text: str, enabled: frozenset[str]) -> list[Report]:
+    def _run_checks(self, module: Module, text: str, enabled: frozenset[str]) -> list[Report]:
         from kvlint.lint.analysis import Analysis
 
         analysis = Analysis(module, text, self.settings.extra_vault_hosts)
@@ -175,7 +184,7 @@ class PythonLinter:
         return reports
 
     def _to_findings(
-        self, module: cst.Module, text: str, path: str, reports: list[Report]
+        self, module: Module, text: str, path: str, reports: list[Report]
     ) -> list[Finding]:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -198,7 +207,6 @@ class PythonLinter:
                 )
                 for r in report.fix
             )
-            rule = catalog.get(report.code)
             findings.append(
                 Finding(
                     path=path,
@@ -207,7 +215,7 @@ class PythonLinter:
                     end_line=end.line,
                     end_column=end.column + 1,
                     code=report.code,
-                    name=rule.name,
+                    name=catalog.entry(report.code).name,
                     severity=self.settings.severity_of(report.code),
                     message=report.message,
                     edits=edits,
