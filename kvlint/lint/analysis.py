@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from kvlint.lint import types as kvtypes
+from kvlint.lint.walk import walk
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
@@ -250,7 +251,7 @@ class Analysis:
         self.source = source
         self.extra_vault_hosts = extra_vault_hosts
         index = Indexer(module)
-        module.visit(index)
+        walk(module, index)
         self.index = index
         self.parent = index.parent
         self.order = index.order

@@ -1,0 +1,130 @@
+"""kvlint's fast tree walk visits the same nodes, in the same order, as libcst's own visitor
+(minus whitespace and punctuation), so the Indexer's parent map and binding order are unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hypothesmith
+import libcst as cst
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from kvlint.lint.walk import SKIPPED, walk
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONSTRUCTS = """
+from __future__ import annotations
+import os.path as osp, sys
+from ..pkg import (a, b as c)
+from . import *
+
+@decorator(arg=1)
+@other
+async def f[T](x: int, /, y=2, *args, z: "str" = "s", **kw) -> list[T]:
+    global g
+    a = b if (c := x) else [i async for i in y if i]
+    d = {k: v for k, v in kw.items()} | {**kw, "x": 1}
+    async with open(x) as (h, j), other():
+        await h.read()
+    try:
+        yield from (lambda q, *r: q)(1, *[2])
+    except* (ValueError, TypeError) as exc:
+        raise RuntimeError(f"{exc!r:>{10}} {x=}") from exc
+    finally:
+        del a[1:2, ::3]
+    match x:
+        case {"k": [1, *rest]} | Point(x=0) as p if p:
+            pass
+        case _:
+            ...
+    return [*args]
+
+
+class C(Base, metaclass=M):
+    attr: int = 1
+
+    def method(self):
+        nonlocal_thing = 1
+        self.value = os.environ["X"]; x += 1
+        while not x < 3 <= y:
+            x = -x ** 2 @ y
+        else:
+            for p, (q, r) in enumerate(z):
+                continue
+        assert x, "message"
+        with a as b:
+            print(b, sep="")
+"""
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+        self.skip_depth = 0
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if self.skip_depth or isinstance(node, SKIPPED):
+            self.skip_depth += 1
+        else:
+            self.events.append(("visit", id(node)))
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if self.skip_depth:
+            self.skip_depth -= 1
+        else:
+            self.events.append(("leave", id(original_node)))
+
+
+class LibcstRecorder(Recorder, cst.CSTVisitor):
+    pass
+
+
+def assert_same_walk(source: str) -> None:
+    module = cst.parse_module(source)
+    expected = LibcstRecorder()
+    module.visit(expected)
+    ours = Recorder()
+    walk(module, ours)
+    assert ours.skip_depth == 0
+    assert ours.events == expected.events
+
+
+def test_every_construct_is_walked_like_libcst() -> None:
+    assert_same_walk(CONSTRUCTS)
+
+
+@pytest.mark.parametrize(
+    "path",
+    sorted((ROOT / "rules" / "examples").glob("*.py")),
+    ids=lambda p: p.name,
+)
+def test_examples_are_walked_like_libcst(path: Path) -> None:
+    assert_same_walk(path.read_text(encoding="utf-8"))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(hypothesmith.from_grammar())
+def test_generated_code_is_walked_like_libcst(source: str) -> None:
+    try:
+        cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError):
+        return
+    assert_same_walk(source)
+
+
+def test_on_visit_false_skips_children_but_still_leaves() -> None:
+    module = cst.parse_module("def f():\n    g(1)\n")
+
+    class StopAtDef(Recorder):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            super().on_visit(node)
+            return not isinstance(node, cst.FunctionDef)
+
+    recorder = StopAtDef()
+    walk(module, recorder)
+    kinds = [e for e, _ in recorder.events]
+    assert kinds == ["visit", "visit", "leave", "leave"]  # module, def; no call inside
