@@ -145,7 +145,7 @@ class PythonLinter:
         import libcst as cst  # imported only for files that pass the prefilter
 
         try:
-            module = cst.parse_module(source.text)
+            module = parse_module(source.text)
         except cst.ParserSyntaxError as exc:
             message = f"syntax error: {exc.message}"
             return LintResult(
@@ -225,6 +225,29 @@ class PythonLinter:
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def parse_module(text: str) -> Module:
+    """``libcst.parse_module`` without re-validating every node the parser builds.
+
+    Each libcst node validates itself on construction (``CSTNode.__post_init__`` calls
+    ``_validate``), which is meant for trees built by hand; the parser only builds nodes for
+    source it accepted. Skipping it (as libcst's own PERF note suggests) saves about a third
+    of the parse time. Validation is back on as soon as the parse returns.
+    """
+    import libcst as cst
+
+    node = cst.CSTNode
+    validate = node.__dict__["__post_init__"]
+    node.__post_init__ = _trusted  # type: ignore[method-assign]
+    try:
+        return cst.parse_module(text)
+    finally:
+        node.__post_init__ = validate  # type: ignore[method-assign]
+
+
+def _trusted(self: object) -> None:
+    """Stands in for ``CSTNode.__post_init__`` while the parser builds a tree."""
 
 
 def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:

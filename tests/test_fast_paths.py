@@ -1,9 +1,12 @@
-"""kvlint's fast tree walk visits the same nodes, in the same order, as libcst's own visitor
-(minus whitespace and punctuation), so the Indexer's parent map and binding order are unchanged.
+"""kvlint's fast paths give what libcst's slow ones give: the tree walk visits the same nodes, in
+the same order, as libcst's own visitor (minus whitespace and punctuation), so the Indexer's parent
+map and binding order are unchanged; the parse without per-node validation builds the same tree
+and leaves validation on for everything else.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import hypothesmith
@@ -11,6 +14,7 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from kvlint.lint.engine import parse_module
 from kvlint.lint.walk import SKIPPED, walk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,3 +132,17 @@ def test_on_visit_false_skips_children_but_still_leaves() -> None:
     walk(module, recorder)
     kinds = [e for e, _ in recorder.events]
     assert kinds == ["visit", "visit", "leave", "leave"]  # module, def; no call inside
+
+
+def test_parse_without_validation_builds_the_same_tree() -> None:
+    trusted = parse_module(CONSTRUCTS)
+    assert trusted.deep_equals(cst.parse_module(CONSTRUCTS))
+    assert trusted.code == CONSTRUCTS
+
+
+@pytest.mark.parametrize("source", ["x = 1\n", "def broken(:\n"])
+def test_validation_is_back_on_after_a_parse(source: str) -> None:
+    with contextlib.suppress(cst.ParserSyntaxError):
+        parse_module(source)
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("")
