@@ -237,10 +237,9 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
 
 def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
     oid = who.principal.object_id
-    head = (f"RBAC mode: Azure role assignments decide whether object {oid} may "
-            f"{who.permission_text}, and")
+    head = f"RBAC mode: role assignments decide whether object {oid} gets {who.permission_text};"
     if roles.grants is None:
-        return f"{head} {roles.reason}; access policies are ignored in this mode"
+        return f"{head} {roles.reason} (access policies are ignored in this mode)"
     actions = {}
     for kind, name in who.permissions:
         action = DATA_ACTIONS.get(f"{kind}/{name}")

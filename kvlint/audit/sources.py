@@ -203,6 +203,8 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
 
     if isinstance(exc, ClientAuthenticationError) and exc.response is None:
         raise SignInRequired(SIGN_IN) from None
+    if isinstance(exc, WriteRefused):
+        return None, str(exc)
     if isinstance(exc, DecodeError):
         return None, "malformed response body (not JSON)"
     if isinstance(exc, HttpResponseError):
@@ -221,7 +223,7 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
 def _errors() -> tuple[type[BaseException], ...]:
     from azure.core.exceptions import AzureError
 
-    return (AzureError, *PARSE_ERRORS)
+    return (AzureError, WriteRefused, *PARSE_ERRORS)
 
 
 def _record(errors: list[ReadError], scope: str, exc: BaseException) -> None:
