@@ -75,7 +75,10 @@ def _validate(args: argparse.Namespace) -> None:
 
 def _azure(args: argparse.Namespace) -> sources.Azure:
     cloud = keyvault.CLOUDS_BY_NAME[args.cloud]
-    credential = sources.default_credential(cloud.authority_host, args.tenant)
+    try:
+        credential = sources.default_credential(cloud.authority_host, args.tenant)
+    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty
+        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
     return sources.Azure(credential, arm_endpoint=cloud.arm_endpoint)
 
 

@@ -177,7 +177,13 @@ class TenantCredential:
 
 
 def default_credential(authority_host: str, tenant_id: str | None) -> Any:
+    """DefaultAzureCredential for the cloud; its failure report is replaced by one line."""
+    import logging
+
     from azure.identity import DefaultAzureCredential
+
+    # azure-identity logs every failed credential as a warning; kvlint says it in one line.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
 
     kwargs: dict[str, Any] = {"authority": authority_host}
     if tenant_id:
@@ -419,7 +425,7 @@ def with_diagnostics(azure: Azure, vaults: list[Vault], errors: list[ReadError],
         try:
             settings = clients(vault.subscription).diagnostic_settings.list(vault.id)
             result = replace(vault, diagnostics=tuple(
-                s.serialize(keep_readonly=True) for s in settings.value or ()))
+                setting.serialize(keep_readonly=True) for setting in settings))
         except _errors() as exc:
             status, message = describe(exc)
             with lock:
