@@ -46,7 +46,7 @@ def summary(result: AuditResult) -> str:
 def _reach_line(reach: Reachability | None) -> str | None:
     if reach is None:
         return None
-    allowed = ", ".join(reach.allowed) if reach.allowed else "no vault"
+    allowed = ", ".join(sorted(reach.allowed, key=str.lower)) if reach.allowed else "no vault"
     return f"reachability of {reach.question}: allowed on {allowed}"
 
 
