@@ -89,8 +89,13 @@ class ArmStub:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                request = Request(self.command, parts.path, parse_qs(parts.query),
-                                  json.loads(raw) if raw else None, dict(self.headers.items()))
+                request = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    json.loads(raw) if raw else None,
+                    dict(self.headers.items()),
+                )
                 reply = stub._reply(request)
                 data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 self.send_response(reply.status)
@@ -128,15 +133,20 @@ class ArmStub:
                 return error(401, "AuthenticationFailed", "missing or wrong bearer token")
             route = self.routes.get((request.method, request.path.lower()))
             if route is None:
-                return error(404, "NoRoute", f"stub has no route for {request.method} {request.path}")
+                return error(
+                    404, "NoRoute", f"stub has no route for {request.method} {request.path}"
+                )
             if callable(route):
                 return route(request)
             return route.pop(0) if len(route) > 1 else route[0]
 
     def seen(self, method: str | None = None, path: str | None = None) -> list[Request]:
-        return [r for r in self.requests
-                if (method is None or r.method == method)
-                and (path is None or r.path.lower() == path.lower())]
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method)
+            and (path is None or r.path.lower() == path.lower())
+        ]
 
     def close(self) -> None:
         self.server.shutdown()

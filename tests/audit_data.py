@@ -21,14 +21,23 @@ def vault_id(name: str, sub: str = SUB_A, rg: str = "app") -> str:
     return f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/vaults/{name}"
 
 
-def policy(object_id: str = APP, secrets: tuple[str, ...] = ("get", "list"), *,
-           tenant: str = TENANT, application: str | None = None,
-           keys: tuple[str, ...] = (), certificates: tuple[str, ...] = ()) -> dict:
+def policy(
+    object_id: str = APP,
+    secrets: tuple[str, ...] = ("get", "list"),
+    *,
+    tenant: str = TENANT,
+    application: str | None = None,
+    keys: tuple[str, ...] = (),
+    certificates: tuple[str, ...] = (),
+) -> dict:
     entry: dict[str, Any] = {
         "tenantId": tenant,
         "objectId": object_id,
-        "permissions": {"keys": list(keys), "secrets": list(secrets),
-                        "certificates": list(certificates)},
+        "permissions": {
+            "keys": list(keys),
+            "secrets": list(secrets),
+            "certificates": list(certificates),
+        },
     }
     if application:
         entry["applicationId"] = application
@@ -41,10 +50,13 @@ def private_endpoint(status: str = "Approved", name: str = "kv-pe") -> dict:
         "properties": {
             "privateEndpoint": {
                 "id": f"/subscriptions/{SUB_A}/resourceGroups/net/providers/"
-                      f"Microsoft.Network/privateEndpoints/{name}"
+                f"Microsoft.Network/privateEndpoints/{name}"
             },
-            "privateLinkServiceConnectionState": {"status": status, "description": "",
-                                                  "actionsRequired": "None"},
+            "privateLinkServiceConnectionState": {
+                "status": status,
+                "description": "",
+                "actionsRequired": "None",
+            },
             "provisioningState": "Succeeded",
         },
     }
@@ -64,8 +76,12 @@ def vault(name: str = "kv-app", *, sub: str = SUB_A, rg: str = "app", **properti
         "softDeleteRetentionInDays": 90,
         "enableRbacAuthorization": False,
         "enablePurgeProtection": True,
-        "networkAcls": {"bypass": "AzureServices", "defaultAction": "Deny",
-                        "ipRules": [{"value": "203.0.113.0/28"}], "virtualNetworkRules": []},
+        "networkAcls": {
+            "bypass": "AzureServices",
+            "defaultAction": "Deny",
+            "ipRules": [{"value": "203.0.113.0/28"}],
+            "virtualNetworkRules": [],
+        },
         "publicNetworkAccess": "Enabled",
         "provisioningState": "Succeeded",
     }
@@ -80,8 +96,11 @@ def vault(name: str = "kv-app", *, sub: str = SUB_A, rg: str = "app", **properti
         "type": "Microsoft.KeyVault/vaults",
         "location": "westeurope",
         "tags": {},
-        "systemData": {"createdBy": "someone@contoso.com", "createdByType": "User",
-                       "createdAt": "2024-01-01T12:00:00Z"},
+        "systemData": {
+            "createdBy": "someone@contoso.com",
+            "createdByType": "User",
+            "createdAt": "2024-01-01T12:00:00Z",
+        },
         "properties": props,
     }
 
@@ -111,7 +130,7 @@ def diagnostic(name: str = "to-workspace", **log: Any) -> dict:
         "type": "Microsoft.Insights/diagnosticSettings",
         "properties": {
             "workspaceId": f"/subscriptions/{SUB_A}/resourceGroups/ops/providers/"
-                           "Microsoft.OperationalInsights/workspaces/security",
+            "Microsoft.OperationalInsights/workspaces/security",
             "logs": [{**entry, "retentionPolicy": {"enabled": False, "days": 0}}],
             "metrics": [],
         },

@@ -34,8 +34,12 @@ def test_every_input_shape_gives_the_same_findings(kvlint, tmp_path, shape):
         "object": OPEN,
         "list": [OPEN],
         "arm-page": {"value": [OPEN], "nextLink": None},
-        "graph-response": {"totalRecords": 1, "count": 1, "data": [graph_row(OPEN)],
-                           "resultTruncated": "false"},
+        "graph-response": {
+            "totalRecords": 1,
+            "count": 1,
+            "data": [graph_row(OPEN)],
+            "resultTruncated": "false",
+        },
         "graph-rows": [graph_row(OPEN)],
     }[shape]
     result = kvlint("audit", "--input", write(tmp_path, data), "--format", "json")
@@ -64,13 +68,24 @@ def test_table_output(kvlint, tmp_path):
 
 
 def test_markdown_output(kvlint, tmp_path):
-    result = kvlint("audit", "--input", write(tmp_path, [OPEN, LOCKED, CLEAN]), "--format",
-                    "markdown", "--principal", APP, "--ip", "203.0.113.4")
+    result = kvlint(
+        "audit",
+        "--input",
+        write(tmp_path, [OPEN, LOCKED, CLEAN]),
+        "--format",
+        "markdown",
+        "--principal",
+        APP,
+        "--ip",
+        "203.0.113.4",
+    )
     assert result.returncode == 1
     text = result.stdout
     assert text.startswith("# Key Vault audit\n\n3 vaults audited in 1 subscription: 2 errors")
-    assert "Reachability of 7c0e35b1-53e6-4f4e-9b8a-1d2f3e4a5b6c from 203.0.113.4 (secrets/get): "\
-           "allowed on kv-clean, kv-open." in text
+    assert (
+        "Reachability of 7c0e35b1-53e6-4f4e-9b8a-1d2f3e4a5b6c from 203.0.113.4 (secrets/get): "
+        "allowed on kv-clean, kv-open." in text
+    )
     # the worst vault first, each with its id and a table linking the rule documentation
     assert text.index("## kv-locked") < text.index("## kv-open")
     assert f"`{LOCKED['id']}`" in text
@@ -80,8 +95,9 @@ def test_markdown_output(kvlint, tmp_path):
 
 
 def test_sarif_output(kvlint, tmp_path):
-    result = kvlint("audit", "--input", write(tmp_path, [OPEN, {"id": "x", "name": "y"}]),
-                    "--format", "sarif")
+    result = kvlint(
+        "audit", "--input", write(tmp_path, [OPEN, {"id": "x", "name": "y"}]), "--format", "sarif"
+    )
     log = json.loads(result.stdout)
     run = log["runs"][0]
     assert log["version"] == "2.1.0"
@@ -102,19 +118,32 @@ def test_fail_on_and_output_file(kvlint, tmp_path):
     assert kvlint("audit", "--input", data).returncode == 0  # default: warning
     assert kvlint("audit", "--input", data, "--fail-on", "info").returncode == 1
     out = tmp_path / "report.md"
-    result = kvlint("audit", "--input", data, "--format", "markdown", "--output-file", str(out),
-                    "--fail-on", "info")
+    result = kvlint(
+        "audit",
+        "--input",
+        data,
+        "--format",
+        "markdown",
+        "--output-file",
+        str(out),
+        "--fail-on",
+        "info",
+    )
     assert result.returncode == 1 and result.stdout == ""
     assert out.read_text().startswith("# Key Vault audit")
     assert result.stderr.strip() == "1 vault audited in 1 subscription: 1 info"
 
 
 def test_malformed_and_foreign_documents_are_errors(kvlint, tmp_path):
-    storage = {"id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/"
-                     "storageAccounts/s", "name": "s", "type": "Microsoft.Storage/storageAccounts"}
+    storage = {
+        "id": "/subscriptions/x/resourceGroups/r/providers/Microsoft.Storage/storageAccounts/s",
+        "name": "s",
+        "type": "Microsoft.Storage/storageAccounts",
+    }
     broken = vault("kv-broken", accessPolicies="everyone")
-    result = kvlint("audit", "--input", write(tmp_path, [CLEAN, storage, broken]), "--format",
-                    "json")
+    result = kvlint(
+        "audit", "--input", write(tmp_path, [CLEAN, storage, broken]), "--format", "json"
+    )
     report = json.loads(result.stdout)
     assert result.returncode == 1  # the audit is incomplete
     assert report["vaults_audited"] == 1
@@ -124,18 +153,21 @@ def test_malformed_and_foreign_documents_are_errors(kvlint, tmp_path):
     ]
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--input", "missing.json"], "cannot read missing.json"),
-    (["--input", "bad.json"], "bad.json: not JSON"),
-    (["--input", "scalar.json"], "the input must hold a vault object"),
-    ([], "choose one source"),
-    (["--input", "x.json", "--subscription", SUB_A], "(got --subscription, --input)"),
-    (["--subscription", "prod"], "--subscription 'prod' is not a subscription id"),
-    (["--input", "-", "--principal", APP], "--principal and --ip go together"),
-    (["--input", "-", "--permission", "secrets/get"], "need --principal and --ip"),
-    (["--input", "-", "--principal", "me", "--ip", "1.2.3.4"], "is not a GUID"),
-    (["--input", "-", "--principal", APP, "--ip", "::1"], "IPv4 only"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--input", "missing.json"], "cannot read missing.json"),
+        (["--input", "bad.json"], "bad.json: not JSON"),
+        (["--input", "scalar.json"], "the input must hold a vault object"),
+        ([], "choose one source"),
+        (["--input", "x.json", "--subscription", SUB_A], "(got --subscription, --input)"),
+        (["--subscription", "prod"], "--subscription 'prod' is not a subscription id"),
+        (["--input", "-", "--principal", APP], "--principal and --ip go together"),
+        (["--input", "-", "--permission", "secrets/get"], "need --principal and --ip"),
+        (["--input", "-", "--principal", "me", "--ip", "1.2.3.4"], "is not a GUID"),
+        (["--input", "-", "--principal", APP, "--ip", "::1"], "IPv4 only"),
+    ],
+)
 def test_usage_errors_exit_2_with_one_line(kvlint, tmp_path, args, message):
     (tmp_path / "bad.json").write_text("{oops")
     (tmp_path / "scalar.json").write_text("42")
@@ -161,26 +193,40 @@ def test_resource_group_and_vault_narrow_file_input(kvlint, tmp_path):
 
 
 def test_reachability_from_the_command_line(kvlint, tmp_path):
-    data = write(tmp_path, [CLEAN, vault("kv-list-only", accessPolicies=[policy(secrets=("list",))])])
-    result = kvlint("audit", "--input", data, "--principal", APP, "--ip", "198.51.100.1",
-                    "--format", "json")
+    data = write(
+        tmp_path, [CLEAN, vault("kv-list-only", accessPolicies=[policy(secrets=("list",))])]
+    )
+    result = kvlint(
+        "audit", "--input", data, "--principal", APP, "--ip", "198.51.100.1", "--format", "json"
+    )
     report = json.loads(result.stdout)
     assert codes(report) == [("kv-clean", "KVA501"), ("kv-list-only", "KVA501")]
-    result = kvlint("audit", "--input", data, "--principal", APP, "--ip", "203.0.113.1",
-                    "--permission", "secrets/get", "--format", "json")
+    result = kvlint(
+        "audit",
+        "--input",
+        data,
+        "--principal",
+        APP,
+        "--ip",
+        "203.0.113.1",
+        "--permission",
+        "secrets/get",
+        "--format",
+        "json",
+    )
     assert codes(json.loads(result.stdout)) == [("kv-list-only", "KVA503")]
 
 
 def test_config_ignore_waivers_and_thresholds(kvlint, tmp_path):
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.kvlint.audit]\n'
+        "[tool.kvlint.audit]\n"
         'ignore = ["KVA402"]\n'
-        'min-retention-days = 30\n'
-        '[[tool.kvlint.audit.waivers]]\n'
+        "min-retention-days = 30\n"
+        "[[tool.kvlint.audit.waivers]]\n"
         'vault = "kv-open*"\n'
         'codes = ["KVA211"]\n'
         'reason = "public by design (INFRA-123)"\n'
-        '[[tool.kvlint.audit.waivers]]\n'
+        "[[tool.kvlint.audit.waivers]]\n"
         f'vault = "/subscriptions/{SUB_A}/*/kv-legacy"\n'
         'reason = "being decommissioned"\n'
     )
@@ -204,7 +250,7 @@ def test_config_ignore_waivers_and_thresholds(kvlint, tmp_path):
 
 
 def test_config_errors_name_the_key(kvlint, tmp_path):
-    (tmp_path / "pyproject.toml").write_text('[tool.kvlint.audit]\nmax-principal = 3\n')
+    (tmp_path / "pyproject.toml").write_text("[tool.kvlint.audit]\nmax-principal = 3\n")
     result = kvlint("audit", "--input", "-", cwd=tmp_path, input="[]")
     assert result.returncode == 2
     assert "unknown key 'max-principal'" in result.stderr
@@ -218,9 +264,14 @@ def test_audit_input_never_imports_the_azure_sdks(tmp_path):
         "loaded = sorted(m for m in sys.modules if m.startswith('azure')); "
         "print(loaded, file=sys.stderr); sys.exit(rc)"
     )
-    result = subprocess.run([sys.executable, "-c", code, data], capture_output=True, text=True,
-                            cwd=tmp_path, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-                            check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code, data],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
     assert result.returncode == 1, result.stderr
     assert result.stderr.strip().splitlines()[-1] == "[]"
 

@@ -111,8 +111,9 @@ def parse(table: Any, source: Path | None = None) -> AuditConfig:
     known = {"ignore", "fail-on", "max-principals", "min-retention-days", "waivers"}
     unknown = set(table) - known
     if unknown:
-        raise KvlintError(f"{TABLE}: unknown key {sorted(unknown)[0]!r} "
-                          f"(known: {', '.join(sorted(known))})")
+        raise KvlintError(
+            f"{TABLE}: unknown key {sorted(unknown)[0]!r} (known: {', '.join(sorted(known))})"
+        )
     fail_on = table.get("fail-on")
     if fail_on is not None and fail_on not in FAIL_ON:
         raise KvlintError(f"{TABLE} fail-on must be one of {', '.join(FAIL_ON)}")
@@ -124,10 +125,15 @@ def parse(table: Any, source: Path | None = None) -> AuditConfig:
         ignore=_codes(table["ignore"], "ignore") if "ignore" in table else frozenset(),
         fail_on=fail_on,
         thresholds=Thresholds(
-            max_principals=_int(table.get("max-principals", defaults.max_principals),
-                                "max-principals", 1),
-            min_retention_days=_int(table.get("min-retention-days", defaults.min_retention_days),
-                                    "min-retention-days", 7, 90),
+            max_principals=_int(
+                table.get("max-principals", defaults.max_principals), "max-principals", 1
+            ),
+            min_retention_days=_int(
+                table.get("min-retention-days", defaults.min_retention_days),
+                "min-retention-days",
+                7,
+                90,
+            ),
         ),
         waivers=tuple(_waiver(raw, i) for i, raw in enumerate(waivers)),
         source=source,

@@ -248,10 +248,13 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
     vnet_rules = []
     for i, rule in enumerate(_list(acls, "virtualNetworkRules", "properties.networkAcls.")):
         rule = _mapping(rule, f"virtualNetworkRules[{i}]")
-        vnet_rules.append(VnetRule(
-            id=_text(rule.get("id"), f"virtualNetworkRules[{i}].id"),
-            ignore_missing_service_endpoint=rule.get("ignoreMissingVnetServiceEndpoint") is True,
-        ))
+        vnet_rules.append(
+            VnetRule(
+                id=_text(rule.get("id"), f"virtualNetworkRules[{i}].id"),
+                ignore_missing_service_endpoint=rule.get("ignoreMissingVnetServiceEndpoint")
+                is True,
+            )
+        )
     retention = props.get("softDeleteRetentionInDays")
     if retention is None:
         retention = DEFAULT_RETENTION_DAYS

@@ -22,8 +22,10 @@ class Reachability:
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: (f.subscription.lower(), f.vault.lower(), f.id.lower(),
-                                           f.code, f.message))
+    return sorted(
+        findings,
+        key=lambda f: (f.subscription.lower(), f.vault.lower(), f.id.lower(), f.code, f.message),
+    )
 
 
 def summary(result: AuditResult) -> str:
@@ -33,8 +35,11 @@ def summary(result: AuditResult) -> str:
     text = f"{result.vaults_audited} vault{plural} audited"
     if subs:
         text += f" in {subs} subscription{'' if subs == 1 else 's'}"
-    parts = [f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
-             for s in ("error", "warning", "info") if counts[s]]
+    parts = [
+        f"{counts[s]} {s}{'s' if counts[s] != 1 and s != 'info' else ''}"
+        for s in ("error", "warning", "info")
+        if counts[s]
+    ]
     text += ": " + (", ".join(parts) if parts else "no findings")
     if result.waived:
         text += f"; {len(result.waived)} waived"
@@ -55,8 +60,9 @@ def render_table(result: AuditResult, reach: Reachability | None, width: int) ->
     out = table.render(("VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
     if result.errors:
         out += ("\n" if out else "") + "read errors:\n"
-        out += table.render(("SCOPE", "ERROR"), [(e.scope, e.message) for e in result.errors],
-                            width)
+        out += table.render(
+            ("SCOPE", "ERROR"), [(e.scope, e.message) for e in result.errors], width
+        )
     line = _reach_line(reach)
     if line:
         out += ("\n" if out else "") + line + "\n"
@@ -71,8 +77,9 @@ def render_markdown(result: AuditResult, reach: Reachability | None) -> str:
     by_vault: dict[str, list[Finding]] = {}
     for item in ordered(result.findings):
         by_vault.setdefault(item.id, []).append(item)
-    worst = sorted(by_vault.values(),
-                   key=lambda fs: (-max(RANK[f.severity] for f in fs), fs[0].vault.lower()))
+    worst = sorted(
+        by_vault.values(), key=lambda fs: (-max(RANK[f.severity] for f in fs), fs[0].vault.lower())
+    )
     for findings in worst:
         first = findings[0]
         parts += [f"## {first.vault}", "", f"`{first.id}`", ""]
@@ -84,13 +91,19 @@ def render_markdown(result: AuditResult, reach: Reachability | None) -> str:
         parts.append(markdown.table(("code", "check", "severity", "message"), rows))
     if result.waived:
         parts += ["## Waived", ""]
-        parts.append(markdown.table(("vault", "code", "reason"),
-                                    [(f.vault, f.code, why) for f, why in result.waived]))
+        parts.append(
+            markdown.table(
+                ("vault", "code", "reason"), [(f.vault, f.code, why) for f, why in result.waived]
+            )
+        )
     if result.errors:
         parts += ["## Read errors", ""]
-        parts.append(markdown.table(("scope", "status", "reason"),
-                                    [(f"`{e.scope}`", e.status or "", e.message)
-                                     for e in result.errors]))
+        parts.append(
+            markdown.table(
+                ("scope", "status", "reason"),
+                [(f"`{e.scope}`", e.status or "", e.message) for e in result.errors],
+            )
+        )
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
@@ -109,9 +122,13 @@ def render_sarif(result: AuditResult) -> str:
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [{"logicalLocations": [
-                {"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}
-            ]}],
+            "locations": [
+                {
+                    "logicalLocations": [
+                        {"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}
+                    ]
+                }
+            ],
             "properties": {"subscription": f.subscription},
         }
         for f in ordered(result.findings)
@@ -119,6 +136,10 @@ def render_sarif(result: AuditResult) -> str:
     notifications = [
         {"level": "error", "message": {"text": f"{e.scope}: {e.message}"}} for e in result.errors
     ]
-    document = sarif.log(results, catalog.codes("audit"), invocation_ok=not result.errors,
-                         notifications=notifications)
+    document = sarif.log(
+        results,
+        catalog.codes("audit"),
+        invocation_ok=not result.errors,
+        notifications=notifications,
+    )
     return json.dumps(document, indent=2) + "\n"

@@ -1,4 +1,4 @@
-"""Would principal X calling from address Y get in? One verdict per vault (KVA501–KVA505).
+"""Would principal X calling from address Y get in? One verdict per vault (KVA501-KVA505).
 
 The network gates are evaluated in Key Vault's order:
 
@@ -35,15 +35,29 @@ DATA_ACTION_PREFIX = "Microsoft.KeyVault/vaults/"
 
 # Access-policy permission -> the RBAC data action that allows the same operation.
 DATA_ACTIONS: dict[str, str] = {
-    **{f"secrets/{p}": f"secrets/{p}/action"
-       for p in ("backup", "restore", "recover", "purge")},
+    **{f"secrets/{p}": f"secrets/{p}/action" for p in ("backup", "restore", "recover", "purge")},
     "secrets/get": "secrets/getSecret/action",
     "secrets/list": "secrets/readMetadata/action",
     "secrets/set": "secrets/setSecret/action",
     "secrets/delete": "secrets/delete",
-    **{f"keys/{p}": f"keys/{p}/action"
-       for p in ("create", "import", "update", "backup", "restore", "recover", "purge",
-                 "encrypt", "decrypt", "sign", "verify", "release", "rotate")},
+    **{
+        f"keys/{p}": f"keys/{p}/action"
+        for p in (
+            "create",
+            "import",
+            "update",
+            "backup",
+            "restore",
+            "recover",
+            "purge",
+            "encrypt",
+            "decrypt",
+            "sign",
+            "verify",
+            "release",
+            "rotate",
+        )
+    },
     "keys/get": "keys/read",
     "keys/list": "keys/read",
     "keys/delete": "keys/delete",
@@ -51,8 +65,10 @@ DATA_ACTIONS: dict[str, str] = {
     "keys/unwrapkey": "keys/unwrap/action",
     "keys/getrotationpolicy": "keyrotationpolicies/read",
     "keys/setrotationpolicy": "keyrotationpolicies/write",
-    **{f"certificates/{p}": f"certificates/{p}/action"
-       for p in ("create", "import", "update", "backup", "restore", "recover", "purge")},
+    **{
+        f"certificates/{p}": f"certificates/{p}/action"
+        for p in ("create", "import", "update", "backup", "restore", "recover", "purge")
+    },
     "certificates/get": "certificates/read",
     "certificates/list": "certificates/read",
     "certificates/delete": "certificates/delete",
@@ -85,8 +101,10 @@ def parse_permission(text: str) -> tuple[str, str]:
     """``secrets/get`` -> ("secrets", "get"), case-insensitive."""
     kind, sep, name = text.strip().lower().partition("/")
     if not sep or kind not in KINDS or not name or "/" in name:
-        raise KvlintError(f"permission {text!r} must look like secrets/get, keys/unwrapKey or "
-                          f"certificates/list (kinds: {', '.join(KINDS)})")
+        raise KvlintError(
+            f"permission {text!r} must look like secrets/get, keys/unwrapKey or "
+            f"certificates/list (kinds: {', '.join(KINDS)})"
+        )
     return kind, name
 
 
@@ -103,8 +121,13 @@ class Caller:
         return ", ".join(f"{kind}/{name}" for kind, name in self.permissions)
 
 
-def caller(who: Principal, address: str, permissions: list[str] | None = None,
-           subnet: str | None = None, trusted_service: bool = False) -> Caller:
+def caller(
+    who: Principal,
+    address: str,
+    permissions: list[str] | None = None,
+    subnet: str | None = None,
+    trusted_service: bool = False,
+) -> Caller:
     try:
         ip = parse_address(address)
     except ValueError as exc:
@@ -132,8 +155,12 @@ class RoleGrant:
     def applies_to(self, resource_id: str) -> bool:
         scope = self.scope.lower().rstrip("/")
         target = resource_id.lower()
-        return (scope == "" or target == scope or target.startswith(scope + "/")
-                or scope.startswith("/providers/microsoft.management/managementgroups/"))
+        return (
+            scope == ""
+            or target == scope
+            or target.startswith(scope + "/")
+            or scope.startswith("/providers/microsoft.management/managementgroups/")
+        )
 
 
 @dataclass(frozen=True)
@@ -162,12 +189,17 @@ def network_refusal(vault: Vault, who: Caller) -> str | None:
     if not vault.public_enabled:
         if trusted:
             return None
-        why = ("no private endpoint is Approved" if not vault.approved_private_endpoints
-               else f"{address} is a public address, so it does not come through the vault's "
-                    "Approved private endpoint")
-        return ("403 ForbiddenByConnection: \"Public network access is disabled and request is "
-                "not from a trusted service nor via an approved private link\" — "
-                f"publicNetworkAccess is Disabled and {why}")
+        why = (
+            "no private endpoint is Approved"
+            if not vault.approved_private_endpoints
+            else f"{address} is a public address, so it does not come through the vault's "
+            "Approved private endpoint"
+        )
+        return (
+            '403 ForbiddenByConnection: "Public network access is disabled and request is '
+            'not from a trusted service nor via an approved private link" — '
+            f"publicNetworkAccess is Disabled and {why}"
+        )
     if vault.default_action.lower() == "allow" or trusted:
         return None
     rules = [(value, parse_rule(value)) for value in vault.ip_rules]
@@ -177,22 +209,29 @@ def network_refusal(vault: Vault, who: Caller) -> str | None:
         return None
     reasons = []
     if private:
-        reasons.append(f"{address} is {private} space: Key Vault sees it only through an "
-                       "Approved private endpoint (there is none) or a virtual-network rule; "
-                       "from the internet it sees your egress address (pass that to --ip)")
+        reasons.append(
+            f"{address} is {private} space: Key Vault sees it only through an "
+            "Approved private endpoint (there is none) or a virtual-network rule; "
+            "from the internet it sees your egress address (pass that to --ip)"
+        )
     elif rules:
-        reasons.append(f"{address} matches none of the {len(rules)} IP rule(s) "
-                       f"({_list([value for value, _ in rules])})")
+        reasons.append(
+            f"{address} matches none of the {len(rules)} IP rule(s) "
+            f"({_list([value for value, _ in rules])})"
+        )
     else:
         reasons.append("defaultAction is Deny and there are no IP rules")
     if vault.vnet_rules:
         hint = "is not in" if who.subnet else "did not say (--subnet) whether it is in"
-        reasons.append(f"the caller {hint} one of the {len(vault.vnet_rules)} "
-                       "virtual-network rule subnet(s)")
+        reasons.append(
+            f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule subnet(s)"
+        )
     if vault.bypass_azure_services and not who.trusted_service:
         reasons.append("only trusted Microsoft services bypass the firewall")
-    return ("403 ForbiddenByFirewall: \"Client address is not authorized and caller is not a "
-            f"trusted service\" — {'; '.join(reasons)}")
+    return (
+        '403 ForbiddenByFirewall: "Client address is not authorized and caller is not a '
+        f'trusted service" — {"; ".join(reasons)}'
+    )
 
 
 # -- identity --------------------------------------------------------------------------------
@@ -208,30 +247,42 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
     in_tenant = [p for p in mine if p.tenant_id == vault.tenant_id]
     plain = [p for p in in_tenant if not p.application_id]
     wanted = ", ".join(_perm_words(k, n) for k, n in who.permissions)
-    refusal = (f"403 Forbidden: \"The user, group or application 'oid={oid}' does not have "
-               f"{wanted} permission on key vault '{vault.name}'\"")
+    refusal = (
+        f"403 Forbidden: \"The user, group or application 'oid={oid}' does not have "
+        f"{wanted} permission on key vault '{vault.name}'\""
+    )
     if not in_tenant:
         elsewhere = ""
         if mine:
-            elsewhere = (f"; its only entries name tenant(s) "
-                         f"{', '.join(sorted({p.tenant_id for p in mine}))}, not the vault's")
+            elsewhere = (
+                f"; its only entries name tenant(s) "
+                f"{', '.join(sorted({p.tenant_id for p in mine}))}, not the vault's"
+            )
         groups = ""
         if vault.access_policies:
-            groups = (f" (unless it is a member of a group named by one of the "
-                      f"{len(vault.access_policies)} policies: group membership is not checked)")
-        return "KVA502", (f"{refusal} — no access policy for object {oid} in the vault's tenant "
-                          f"{vault.tenant_id}{elsewhere}{groups}")
+            groups = (
+                f" (unless it is a member of a group named by one of the "
+                f"{len(vault.access_policies)} policies: group membership is not checked)"
+            )
+        return "KVA502", (
+            f"{refusal} — no access policy for object {oid} in the vault's tenant "
+            f"{vault.tenant_id}{elsewhere}{groups}"
+        )
     if not plain:
         apps = ", ".join(sorted({p.application_id or "" for p in in_tenant}))
-        return "KVA504", (f"{refusal} — the only access policies for object {oid} are compound "
-                          f"identities (applicationId {apps}): they apply only when that "
-                          "application calls on the principal's behalf")
+        return "KVA504", (
+            f"{refusal} — the only access policies for object {oid} are compound "
+            f"identities (applicationId {apps}): they apply only when that "
+            "application calls on the principal's behalf"
+        )
     missing = [(k, n) for k, n in who.permissions if not any(p.grants(k, n) for p in plain)]
     if missing:
         held = sorted(set().union(*(p.granted() for p in plain))) or ["nothing"]
-        return "KVA503", (f"{refusal} — the access policy for object {oid} grants "
-                          f"{_list(held, 8)} but not "
-                          f"{', '.join(f'{k}/{n}' for k, n in missing)}")
+        return "KVA503", (
+            f"{refusal} — the access policy for object {oid} grants "
+            f"{_list(held, 8)} but not "
+            f"{', '.join(f'{k}/{n}' for k, n in missing)}"
+        )
     return None
 
 
@@ -244,8 +295,10 @@ def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
     for kind, name in who.permissions:
         action = DATA_ACTIONS.get(f"{kind}/{name}")
         if action is None:
-            return (f"{head} kvlint does not know the data action for {kind}/{name}, so the "
-                    f"{len(roles.grants)} role assignment(s) found were not verified")
+            return (
+                f"{head} kvlint does not know the data action for {kind}/{name}, so the "
+                f"{len(roles.grants)} role assignment(s) found were not verified"
+            )
         actions[f"{kind}/{name}"] = DATA_ACTION_PREFIX + action
     applicable = [g for g in roles.grants if g.applies_to(vault.id)]
     missing = []
@@ -258,13 +311,17 @@ def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
             conditional.append(f"{perm} (by {', '.join(sorted({g.role for g in granting}))})")
     if missing:
         roles_seen = _list(sorted({g.role for g in applicable})) or "none"
-        return (f"{head} none of its {len(applicable)} role assignment(s) at this vault or above "
-                f"(roles: {roles_seen}) grants {'; '.join(missing)}: Key Vault will answer 403 "
-                "ForbiddenByRbac (\"Caller is not authorized to perform action on resource\"); "
-                "deny assignments were not evaluated")
+        return (
+            f"{head} none of its {len(applicable)} role assignment(s) at this vault or above "
+            f"(roles: {roles_seen}) grants {'; '.join(missing)}: Key Vault will answer 403 "
+            'ForbiddenByRbac ("Caller is not authorized to perform action on resource"); '
+            "deny assignments were not evaluated"
+        )
     if conditional:
-        return (f"{head} only conditional role assignments grant {'; '.join(conditional)}: "
-                "kvlint does not evaluate ABAC conditions, so access was not verified")
+        return (
+            f"{head} only conditional role assignments grant {'; '.join(conditional)}: "
+            "kvlint does not evaluate ABAC conditions, so access was not verified"
+        )
     return None
 
 
@@ -276,10 +333,15 @@ def verdict(vault: Vault, who: Caller, roles: RoleCheck | None = None) -> Findin
     tenant = who.principal.tenant_id
     if tenant and tenant != vault.tenant_id:
         code = "KVA505" if vault.rbac else "KVA502"
-        return finding(vault, code, (
-            f"the caller's token comes from tenant {tenant}, but the vault trusts tenant "
-            f"{vault.tenant_id}: Key Vault rejects it with 401 AKV10032 \"Invalid issuer\" before any "
-            "access policy or role assignment is considered"))
+        return finding(
+            vault,
+            code,
+            (
+                f"the caller's token comes from tenant {tenant}, but the vault trusts tenant "
+                f'{vault.tenant_id}: Key Vault rejects it with 401 AKV10032 "Invalid issuer" before any '
+                "access policy or role assignment is considered"
+            ),
+        )
     if vault.rbac:
         message = _rbac_verdict(vault, who, roles or RoleCheck(None))
         return finding(vault, "KVA505", message) if message else None

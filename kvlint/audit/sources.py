@@ -43,9 +43,11 @@ SUBSCRIPTION_QUERY = (
     "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
     "| project id, subscriptionId, tenantId, name | order by id asc"
 )
-SIGN_IN = ("no Azure credential available: sign in with `az login` (add --tenant TENANT for "
-           "another directory), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET, "
-           "or run where a managed identity is available")
+SIGN_IN = (
+    "no Azure credential available: sign in with `az login` (add --tenant TENANT for "
+    "another directory), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET, "
+    "or run where a managed identity is available"
+)
 
 
 class SignInRequired(KvlintError):
@@ -256,9 +258,16 @@ def _parallel(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
 # -- ARM -------------------------------------------------------------------------------------
 
 
-def arm_vaults(azure: Azure, subscriptions: list[str], *, resource_group: str | None,
-               vault_name: str | None, tenant: str | None, errors: list[ReadError],
-               progress: Progress) -> list[Vault]:
+def arm_vaults(
+    azure: Azure,
+    subscriptions: list[str],
+    *,
+    resource_group: str | None,
+    vault_name: str | None,
+    tenant: str | None,
+    errors: list[ReadError],
+    progress: Progress,
+) -> list[Vault]:
     """vaults.get / list_by_resource_group / list_by_subscription, one subscription at a time."""
     vaults: list[Vault] = []
     for number, subscription in enumerate(subscriptions, 1):
@@ -278,8 +287,9 @@ def arm_vaults(azure: Azure, subscriptions: list[str], *, resource_group: str | 
                 vault = _vault(model.as_dict(), errors, tenant)
                 if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
                     vaults.append(vault)
-                    progress.show(f"subscription {number}/{len(subscriptions)}, vaults",
-                                  len(vaults))
+                    progress.show(
+                        f"subscription {number}/{len(subscriptions)}, vaults", len(vaults)
+                    )
         except _errors() as exc:
             _record(errors, scope, exc)
         finally:
@@ -290,8 +300,13 @@ def arm_vaults(azure: Azure, subscriptions: list[str], *, resource_group: str | 
 # -- Resource Graph --------------------------------------------------------------------------
 
 
-def graph_rows(client: Any, query: str, *, subscriptions: list[str] | None = None,
-               management_groups: list[str] | None = None) -> Iterator[dict]:
+def graph_rows(
+    client: Any,
+    query: str,
+    *,
+    subscriptions: list[str] | None = None,
+    management_groups: list[str] | None = None,
+) -> Iterator[dict]:
     """Every row of one Resource Graph query, following ``$skipToken`` pages."""
     from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
@@ -301,8 +316,9 @@ def graph_rows(client: Any, query: str, *, subscriptions: list[str] | None = Non
             query=query,
             subscriptions=subscriptions,
             management_groups=management_groups,
-            options=QueryRequestOptions(skip_token=skip_token, top=GRAPH_PAGE,
-                                        result_format="objectArray"),
+            options=QueryRequestOptions(
+                skip_token=skip_token, top=GRAPH_PAGE, result_format="objectArray"
+            ),
         )
         response = client.resources(request)
         rows = response.data
@@ -314,35 +330,47 @@ def graph_rows(client: Any, query: str, *, subscriptions: list[str] | None = Non
             return
 
 
-def graph_vaults(azure: Azure, *, all_subscriptions: bool, management_groups: list[str],
-                 errors: list[ReadError], progress: Progress) -> list[Vault]:
+def graph_vaults(
+    azure: Azure,
+    *,
+    all_subscriptions: bool,
+    management_groups: list[str],
+    errors: list[ReadError],
+    progress: Progress,
+) -> list[Vault]:
     """Vaults of every subscription (batched by 1,000) or of management groups, via Resource Graph."""
     vaults: list[Vault] = []
     client = azure.graph()
     try:
         if all_subscriptions:
             try:
-                subs = [str(row["subscriptionId"]) for row in graph_rows(client, SUBSCRIPTION_QUERY)]
+                subs = [
+                    str(row["subscriptionId"]) for row in graph_rows(client, SUBSCRIPTION_QUERY)
+                ]
             except _errors() as exc:
                 _record(errors, "Resource Graph: subscriptions", exc)
                 return vaults
             batches: list[dict[str, Any]] = [
-                {"subscriptions": subs[i:i + GRAPH_BATCH]} for i in range(0, len(subs), GRAPH_BATCH)
+                {"subscriptions": subs[i : i + GRAPH_BATCH]}
+                for i in range(0, len(subs), GRAPH_BATCH)
             ]
         else:
             batches = [{"management_groups": management_groups}]
         for number, batch in enumerate(batches, 1):
-            scope = (f"Resource Graph: subscriptions {(number - 1) * GRAPH_BATCH + 1}-"
-                     f"{(number - 1) * GRAPH_BATCH + len(batch['subscriptions'])}"
-                     if "subscriptions" in batch
-                     else f"Resource Graph: management group(s) {', '.join(management_groups)}")
+            scope = (
+                f"Resource Graph: subscriptions {(number - 1) * GRAPH_BATCH + 1}-"
+                f"{(number - 1) * GRAPH_BATCH + len(batch['subscriptions'])}"
+                if "subscriptions" in batch
+                else f"Resource Graph: management group(s) {', '.join(management_groups)}"
+            )
             try:
                 for row in graph_rows(client, VAULT_QUERY, **batch):
                     vault = _vault(row, errors, None)
                     if vault:
                         vaults.append(vault)
-                        progress.show(f"Resource Graph batch {number}/{len(batches)}, vaults",
-                                      len(vaults))
+                        progress.show(
+                            f"Resource Graph batch {number}/{len(batches)}, vaults", len(vaults)
+                        )
             except _errors() as exc:
                 _record(errors, scope, exc)
     finally:
@@ -361,12 +389,15 @@ def _documents(data: Any) -> list[Any]:
             if isinstance(data.get(key), list) and not is_vault_document(data):
                 return data[key]
         return [data]
-    raise KvlintError("the input must hold a vault object, a list of vaults, an ARM page "
-                      '{"value": [...]} or Resource Graph rows')
+    raise KvlintError(
+        "the input must hold a vault object, a list of vaults, an ARM page "
+        '{"value": [...]} or Resource Graph rows'
+    )
 
 
-def file_vaults(path: str, *, tenant: str | None, errors: list[ReadError],
-                stdin: Any = None) -> list[Vault]:
+def file_vaults(
+    path: str, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+) -> list[Vault]:
     """Vaults from exported JSON: one vault, a list, {"value": [...]}, or Resource Graph rows."""
     try:
         if path == "-":
@@ -382,8 +413,12 @@ def file_vaults(path: str, *, tenant: str | None, errors: list[ReadError],
     vaults = []
     for index, doc in enumerate(_documents(data)):
         if isinstance(doc, dict) and doc.get("type") and not is_vault_document(doc):
-            errors.append(ReadError(str(doc.get("id") or f"{path}[{index}]"),
-                                    f"not a Key Vault (type {doc.get('type')})"))
+            errors.append(
+                ReadError(
+                    str(doc.get("id") or f"{path}[{index}]"),
+                    f"not a Key Vault (type {doc.get('type')})",
+                )
+            )
             continue
         vault = _vault(doc, errors, tenant)
         if vault:
@@ -413,8 +448,9 @@ class _PerSubscription:
             client.close()
 
 
-def with_diagnostics(azure: Azure, vaults: list[Vault], errors: list[ReadError],
-                     progress: Progress) -> list[Vault]:
+def with_diagnostics(
+    azure: Azure, vaults: list[Vault], errors: list[ReadError], progress: Progress
+) -> list[Vault]:
     """Each vault with its diagnostic settings (azure-mgmt-monitor); unread ones stay None."""
     clients = _PerSubscription(azure.monitor)
     done = [0]
@@ -424,8 +460,10 @@ def with_diagnostics(azure: Azure, vaults: list[Vault], errors: list[ReadError],
     def fetch(vault: Vault) -> Vault:
         try:
             settings = clients(vault.subscription).diagnostic_settings.list(vault.id)
-            result = replace(vault, diagnostics=tuple(
-                setting.serialize(keep_readonly=True) for setting in settings))
+            result = replace(
+                vault,
+                diagnostics=tuple(setting.serialize(keep_readonly=True) for setting in settings),
+            )
         except _errors() as exc:
             status, message = describe(exc)
             with lock:
@@ -443,8 +481,9 @@ def with_diagnostics(azure: Azure, vaults: list[Vault], errors: list[ReadError],
         errors.extend(sorted(found, key=lambda e: e.scope))
 
 
-def role_checks(azure: Azure, vaults: list[Vault], who: Principal,
-                progress: Progress) -> dict[str, RoleCheck]:
+def role_checks(
+    azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
+) -> dict[str, RoleCheck]:
     """The caller's role assignments (direct and through groups) for each RBAC-mode vault."""
     rbac = [vault for vault in vaults if vault.rbac]
     clients = _PerSubscription(azure.authorization)
@@ -466,17 +505,20 @@ def role_checks(azure: Azure, vaults: list[Vault], who: Principal,
             client = clients(vault.subscription)
             grants = []
             assignments = client.role_assignments.list_for_scope(
-                vault.id, filter=f"assignedTo('{who.object_id}')")
+                vault.id, filter=f"assignedTo('{who.object_id}')"
+            )
             for assignment in assignments:
                 role = definition(client, assignment.role_definition_id)
                 for permission in role.permissions or ():
-                    grants.append(RoleGrant(
-                        scope=assignment.scope or "",
-                        role=role.role_name or assignment.role_definition_id,
-                        data_actions=tuple(permission.data_actions or ()),
-                        not_data_actions=tuple(permission.not_data_actions or ()),
-                        condition=assignment.condition,
-                    ))
+                    grants.append(
+                        RoleGrant(
+                            scope=assignment.scope or "",
+                            role=role.role_name or assignment.role_definition_id,
+                            data_actions=tuple(permission.data_actions or ()),
+                            not_data_actions=tuple(permission.not_data_actions or ()),
+                            condition=assignment.condition,
+                        )
+                    )
             result = RoleCheck(tuple(grants))
         except _errors() as exc:
             result = RoleCheck(None, f"role assignments could not be read ({describe(exc)[1]})")
