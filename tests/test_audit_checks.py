@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from audit_data import OTHER, OTHER_TENANT, TENANT, policy, private_endpoint, vault
 
 from kvlint import catalog
 from kvlint.audit import checks
 from kvlint.audit.checks import Thresholds
 from kvlint.audit.model import MalformedVault, normalize
+from tests.audit_data import OTHER, OTHER_TENANT, TENANT, policy, private_endpoint, vault
 
 DEFAULTS = Thresholds()
 
@@ -281,7 +281,7 @@ def test_tenant_mismatch_needs_a_known_subscription_tenant():
 def test_audit_logging_only_when_diagnostics_were_read():
     from dataclasses import replace
 
-    from audit_data import diagnostic
+    from tests.audit_data import diagnostic
 
     view = normalize(vault())
     run = lambda v: [f.code for f in checks.run(v, Thresholds())]  # noqa: E731

@@ -7,10 +7,10 @@ import subprocess
 import sys
 
 import pytest
-from audit_data import APP, OTHER_TENANT, SUB_A, TENANT, graph_row, policy, vault
-from conftest import ROOT
 
 from kvlint import catalog
+from tests.audit_data import APP, OTHER_TENANT, SUB_A, TENANT, graph_row, policy, vault
+from tests.conftest import ROOT
 
 
 def write(tmp_path, data, name="vaults.json"):

@@ -12,8 +12,12 @@ import re
 import time
 
 import pytest
-from arm_stub import ArmStub, FakeCredential, Reply, Request, error
-from audit_data import (
+
+from kvlint.audit import command, sources
+from kvlint.audit.config import AuditConfig
+from kvlint.errors import KvlintError
+from tests.arm_stub import ArmStub, FakeCredential, Reply, Request, error
+from tests.audit_data import (
     APP,
     OTHER_TENANT,
     SUB_A,
@@ -25,10 +29,6 @@ from audit_data import (
     policy,
     vault,
 )
-
-from kvlint.audit import command, sources
-from kvlint.audit.config import AuditConfig
-from kvlint.errors import KvlintError
 
 READS = re.compile(
     r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/vaults(/[^/]+)?"

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import pytest
-from audit_data import APP, CLIENT_APP, OTHER, OTHER_TENANT, TENANT, policy, private_endpoint, vault
 
 from kvlint.audit import reach
 from kvlint.audit.model import normalize
 from kvlint.audit.reach import RoleCheck, RoleGrant
 from kvlint.errors import KvlintError
+from tests.audit_data import (
+    APP,
+    CLIENT_APP,
+    OTHER,
+    OTHER_TENANT,
+    TENANT,
+    policy,
+    private_endpoint,
+    vault,
+)
 
 PUBLIC_IP = "203.0.113.5"  # inside the default vault's 203.0.113.0/28 rule
 OUTSIDE_IP = "198.51.100.7"
