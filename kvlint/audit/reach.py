@@ -290,7 +290,7 @@ def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
     oid = who.principal.object_id
     head = f"RBAC mode: role assignments decide whether object {oid} gets {who.permission_text};"
     if roles.grants is None:
-        return f"{head} {roles.reason} (access policies are ignored in this mode)"
+        return f"{head} {roles.reason}; access policies do not count in this mode"
     actions = {}
     for kind, name in who.permissions:
         action = DATA_ACTIONS.get(f"{kind}/{name}")
