@@ -26,17 +26,18 @@ def test_defaults_without_pyproject(tmp_path):
     assert (settings.thresholds.max_principals, settings.thresholds.min_retention_days) == (25, 90)
 
 
-def test_nearest_pyproject_wins(tmp_path):
+def test_nearest_pyproject_with_a_kvlint_table_wins(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.kvlint.audit]\nmax-principals = 3\n")
     inner = tmp_path / "a" / "b"
     inner.mkdir(parents=True)
     assert config.load(inner).thresholds.max_principals == 3
+    # like the lint settings (and ruff), a pyproject.toml without [tool.kvlint] is skipped
     (tmp_path / "a" / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    assert config.load(inner).thresholds.max_principals == 3
+    (tmp_path / "a" / "pyproject.toml").write_text("[tool.kvlint]\n")
     nearest = config.load(inner)
-    assert (
-        nearest.thresholds.max_principals == 25
-        and nearest.source == tmp_path / "a" / "pyproject.toml"
-    )
+    assert nearest.thresholds.max_principals == 25
+    assert nearest.source == (tmp_path / "a" / "pyproject.toml").resolve()
 
 
 def test_full_table():
@@ -90,5 +91,5 @@ def test_invalid_tables_name_the_key(table, message):
 
 def test_unreadable_toml(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[tool.kvlint.audit\n")
-    with pytest.raises(KvlintError, match="cannot read configuration"):
+    with pytest.raises(KvlintError, match="invalid TOML"):
         config.load(tmp_path)

@@ -19,7 +19,6 @@ An unknown key or a value of the wrong type is a configuration error naming the 
 from __future__ import annotations
 
 import fnmatch
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,6 @@ from kvlint import catalog
 from kvlint.audit.checks import Thresholds
 from kvlint.audit.model import Finding
 from kvlint.errors import KvlintError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 TABLE = "[tool.kvlint.audit]"
 FAIL_ON = ("info", "warning", "error")
@@ -61,15 +55,6 @@ class AuditConfig:
 
     def waiver_for(self, item: Finding) -> Waiver | None:
         return next((w for w in self.waivers if w.covers(item)), None)
-
-
-def find_pyproject(start: Path) -> Path | None:
-    """The nearest pyproject.toml in ``start`` or one of its parents."""
-    for folder in (start, *start.parents):
-        candidate = folder / "pyproject.toml"
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _codes(value: Any, key: str) -> frozenset[str]:
@@ -141,15 +126,10 @@ def parse(table: Any, source: Path | None = None) -> AuditConfig:
 
 
 def load(start: Path | None = None) -> AuditConfig:
-    """The audit configuration of the nearest pyproject.toml (defaults when there is none)."""
-    path = find_pyproject((start or Path.cwd()).resolve())
-    if path is None:
-        return AuditConfig()
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise KvlintError(f"{path}: cannot read configuration: {exc}") from None
-    tool = document.get("tool", {}).get("kvlint", {})
-    if not isinstance(tool, dict) or "audit" not in tool:
-        return AuditConfig(source=path)
-    return parse(tool["audit"], path)
+    """The audit configuration of the nearest pyproject.toml with a [tool.kvlint] table."""
+    from kvlint import config as kvlint_config
+
+    settings = kvlint_config.load(None, start or Path.cwd())
+    if not settings.raw_audit:
+        return AuditConfig(source=settings.config_path)
+    return parse(settings.raw_audit, settings.config_path)
