@@ -38,6 +38,7 @@ class Outcome:
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
+    noqa_added: int = 0
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
 
@@ -136,6 +137,7 @@ class Runner:
         unsafe_fixes: bool = False,
         cache: ResultCache | None = None,
         jobs: int | None = None,
+        add_noqa: bool = False,
     ) -> None:
         self.settings = settings
         self.linter = PythonLinter(settings)
@@ -144,6 +146,7 @@ class Runner:
         self.unsafe_fixes = unsafe_fixes
         self.cache = cache
         self.jobs = jobs
+        self.add_noqa = add_noqa
 
     def run(self, targets: list[Target]) -> Outcome:
         outcome = Outcome()
@@ -152,17 +155,17 @@ class Runner:
             outcome.files_seen += 1
             data = read(target)
             if isinstance(data, Finding):
-                outcome.findings.append(data)
+                self._collect(outcome, target, [data])
                 continue
             if not self.linter.wants(data):
                 continue
             outcome.files_matched += 1
             key = self.cache.key(data, target.relpath) if self.cache else None
-            if key is not None and not (self.fix or self.diff):
+            if key is not None and not (self.fix or self.diff or self.add_noqa):
                 cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
                 if cached is not None:
                     outcome.files_cached += 1
-                    outcome.findings.extend(cached)
+                    self._collect(outcome, target, cached)
                     continue
             pending.append((target, data, key))
         for (target, data, key), result in zip(pending, self._lint_all(pending), strict=True):
@@ -171,16 +174,43 @@ class Runner:
                 self.cache.put(key, result.findings)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
-            outcome.findings.extend(result.findings)
+            elif self.add_noqa and result.findings and result.source is not None:
+                self._add_noqa(target, data, result, outcome)
+            self._collect(outcome, target, result.findings)
         if self.cache is not None:
             self.cache.prune()
         outcome.findings.sort(key=lambda f: f.sort_key)
         return outcome
 
+    @staticmethod
+    def _collect(outcome: Outcome, target: Target, findings: list[Finding]) -> None:
+        for finding in findings:
+            finding.relpath = target.relpath
+        outcome.findings.extend(findings)
+
+    def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
+        from kvlint.lint.suppress import add_noqa
+
+        assert result.source is not None
+        new_text, count, skipped = add_noqa(result.source.text, result.findings)
+        if skipped:
+            outcome.notes.append(
+                f"{target.display}: {skipped} finding(s) left without noqa: their lines end "
+                f"inside a string or a backslash continuation"
+            )
+        if not count:
+            return
+        try:
+            write_atomically(target.path, data, result.source.encode(new_text))
+        except (OSError, KvlintError) as exc:
+            outcome.notes.append(f"{target.display}: no noqa added: {exc}")
+            return
+        outcome.noqa_added += count
+
     def _lint_all(self, pending: list[tuple[Target, bytes, str | None]]) -> list[LintResult]:
         jobs = [(data, target.display, target.relpath) for target, data, _ in pending]
         workers = self.jobs or worker_count(len(jobs))
-        if workers <= 1 or self.fix or self.diff:
+        if workers <= 1 or self.fix or self.diff or self.add_noqa:
             return [safe_lint(self.linter, *job) for job in jobs]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
