@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kvlint.config import Settings
+from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
-from kvlint.lint.engine import LintResult, PythonLinter, apply_edits, parse_error_finding
+from kvlint.lint.configfiles import Linter, discoverable
+from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
 from kvlint.lint.model import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -66,11 +67,11 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
         here = Path(directory)
         kept = []
         for name in sorted(subdirs):
-            if not settings.is_excluded(_relative(here / name, root)):
+            if not settings.is_excluded(_relative(here / name, root), directory=True):
                 kept.append(name)
         subdirs[:] = kept
         for name in sorted(files):
-            if not name.endswith(PYTHON_SUFFIXES):
+            if not _wanted(name, here / name, root, settings):
                 continue
             path = here / name
             relpath = _relative(path, root)
@@ -82,6 +83,13 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
                 else (os.path.relpath(path, top))
             )
             yield Target(path, display, relpath)
+
+
+# -- file kinds: Python sources, configuration files (kvlint.lint.configfiles), `include` -----
+def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
+    if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
+        return True
+    return any(path_matches(pattern, _relative(path, root)) for pattern in settings.include)
 
 
 def read(target: Target) -> bytes | Finding:
@@ -103,7 +111,7 @@ class Runner:
         unsafe_fixes: bool = False,
     ) -> None:
         self.settings = settings
-        self.linter = PythonLinter(settings)
+        self.linter = Linter(settings)  # Python, and configuration files by name
         self.fix = fix
         self.diff = diff
         self.unsafe_fixes = unsafe_fixes
