@@ -103,9 +103,7 @@ class Settings:
         return self.severity.get(code) or catalog.entry(code).severity
 
     def is_excluded(self, relpath: str, directory: bool = False) -> bool:
-        return any(
-            path_matches(p, relpath, directory) for p in self.exclude + self.extend_exclude
-        )
+        return any(path_matches(p, relpath, directory) for p in self.exclude + self.extend_exclude)
 
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for the result cache)."""

@@ -186,7 +186,8 @@ def scan_toml(text: str) -> Iterator[Value]:
         message = str(exc)
         where = _TOML_POSITION.search(message)
         line, column = (int(where.group(1)), int(where.group(2))) if where else (1, 1)
-        raise Malformed(f"invalid TOML: {_TOML_POSITION.sub('', message).strip()}", line, column)
+        message = _TOML_POSITION.sub("", message).strip()
+        raise Malformed(f"invalid TOML: {message}", line, column) from None
     tokens = [m for m in _TOML_TOKEN.finditer(text) if m.lastgroup != "comment"]
     yield from _TomlWalk(text, tokens).values()
 
@@ -237,7 +238,9 @@ class _TomlWalk:
             raw = tok.group()
             value = self._decode(raw)
             start, end = tok.span()
-            inner = None if raw.startswith(('"""', "'''")) else _quoted(self.text, start, end, value)
+            inner = (
+                None if raw.startswith(('"""', "'''")) else _quoted(self.text, start, end, value)
+            )
             yield Value(key, value, start, end, inner)
         elif tok.group() == "[":
             while True:
@@ -329,7 +332,11 @@ def audience_findings(
         if message is not None:
             return "KV102", message, None
     if audience.kind == "ok" and not audience.v2 and wants_scope:
-        return "KV103", auth.missing_default_message(written, audience), auth.add_default(value.text)
+        return (
+            "KV103",
+            auth.missing_default_message(written, audience),
+            auth.add_default(value.text),
+        )
     return None
 
 
@@ -357,7 +364,9 @@ class ConfigLinter:
             text = data.decode(encoding)
         except UnicodeDecodeError as exc:
             line = data.count(b"\n", 0, exc.start) + 1
-            message = f"cannot read file: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
+            message = (
+                f"cannot read file: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
+            )
             return LintResult([parse_error_finding(path, message)])
         return self.lint_text(SourceFile(text, encoding), path, enabled)
 
@@ -385,7 +394,13 @@ class ConfigLinter:
                 continue
             edits: tuple[Edit, ...] = ()
             if fixed is not None and fixed != value.text and value.inner is not None:
-                edits = (Edit(*_position(starts, value.inner[0]), *_position(starts, value.inner[1]), fixed),)
+                edits = (
+                    Edit(
+                        *_position(starts, value.inner[0]),
+                        *_position(starts, value.inner[1]),
+                        fixed,
+                    ),
+                )
             findings.append(
                 Finding(
                     path=path,
