@@ -67,6 +67,8 @@ def config_expected(path: Path) -> set[tuple[int, str]]:
     if path.suffix != ".json":
         return expected(path)
     sidecar = path.with_name(path.name + ".expect")
+    if not sidecar.exists():
+        return set()
     out = set()
     for line in sidecar.read_text(encoding="utf-8").splitlines():
         line = line.split("#", 1)[0].strip()

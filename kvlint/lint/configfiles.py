@@ -89,6 +89,15 @@ class Malformed(Exception):
         self.line, self.column = line, column
 
 
+TOKEN_RESPONSE_KEYS = {"access_token", "accesstoken", "token_type", "tokentype"}
+
+
+def is_token_response(keys) -> bool:
+    """A recorded token response (``access_token``, ``token_type``, ``resource``): its
+    ``resource`` echoes what was asked for; it configures nothing."""
+    return any(k.lower() in TOKEN_RESPONSE_KEYS for k in keys)
+
+
 def _quoted(text: str, start: int, end: int, value: str) -> tuple[int, int] | None:
     """The inner span of a quoted token when it holds ``value`` verbatim."""
     return (start + 1, end - 1) if text[start + 1 : end - 1] == value else None
@@ -116,8 +125,10 @@ def scan_yaml(text: str) -> Iterator[Value]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in reversed(node.value):
-                name = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            names = [k.value if isinstance(k, yaml.ScalarNode) else None for k, _ in node.value]
+            if is_token_response(n for n in names if isinstance(n, str)):
+                continue
+            for name, (_, value_node) in reversed(list(zip(names, node.value, strict=True))):
                 stack.append((value_node, str(name) if name is not None else None))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((item, key) for item in reversed(node.value))
@@ -147,26 +158,33 @@ def scan_json(text: str) -> Iterator[Value]:
         raise Malformed(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise Malformed("JSON nested too deeply to check") from None
-    # frames: [is_object, key, expecting_key]; the valid document makes the walk simple
-    frames: list[list] = [[False, None, False]]
+    # frames: [is_object, key, expecting_key, keys, values]; an object's own values wait for
+    # its closing brace (a token response among its keys silences them)
+    frames: list[list] = [[False, None, False, set(), []]]
     for match in _JSON_TOKEN.finditer(text):
         token = match.group()
         frame = frames[-1]
         if token == "{":
-            frames.append([True, None, True])
+            frames.append([True, None, True, set(), []])
         elif token == "[":
-            frames.append([False, frame[1], False])
+            frames.append([False, frame[1], False, set(), frame[4]])
         elif token in "}]":
             frames.pop()
+            if token == "}" and not is_token_response(frame[3]):
+                yield from frame[4]
         elif token == ",":
             frame[2] = frame[0]
         elif token.startswith('"'):
             value = json.loads(token)
             if frame[0] and frame[2]:
                 frame[1], frame[2] = value, False
+                frame[3].add(value)
             elif frame[1] is not None:
                 start, end = match.span()
-                yield Value(frame[1], value, start, end, _quoted(text, start, end, value))
+                frame[4].append(
+                    Value(frame[1], value, start, end, _quoted(text, start, end, value))
+                )
+    yield from frames[0][4]
 
 
 # -- TOML ----------------------------------------------------------------------------------
