@@ -94,3 +94,17 @@ def look_alike():
     value = {"value": "not a secret"}
     print(value["value"])
     Printer().print(client.get_secret("x").name)
+
+
+# A raw REST read of a secret: the JSON body's "value" is the secret.
+def raw_read(token):
+    import requests
+
+    response = requests.get(
+        "https://myvault.vault.azure.net/secrets/db-password?api-version=7.4",
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    body = response.json()
+    print(body["value"])  # expect: KV401
+    print(body["id"], response.json()["attributes"])

@@ -19,6 +19,7 @@ import libcst as cst
 from kvlint.lint import types as kvtypes
 from kvlint.lint.analysis import Analysis, keywords
 from kvlint.lint.checks import Check
+from kvlint.lint.facts import http_calls, is_keyvault_url
 from kvlint.lint.model import Report
 
 SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
@@ -142,6 +143,9 @@ class Taint:
             return set()  # a slice shows part of the value
         if self.analysis.types_of(expr.value):
             return set()  # typed container (MSAL result): the types table knows its keys
+        key = self.analysis.fold_str(expr.slice[0].slice.value)
+        if key == "value" and self._raw_secret_body(expr.value):
+            return {SECRET_VALUE}
         container = expr.value
         if isinstance(container, cst.Name):
             values = self.analysis.assigned_values(container)
@@ -157,6 +161,27 @@ class Taint:
                         return set(self(element.value, depth))
                 return set()
         return set(self(expr.value, depth))
+
+    def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
+        """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
+        analysis = self.analysis
+        for _ in range(3):
+            if isinstance(expr, cst.Name):
+                values = analysis.assigned_values(expr)
+                if not values:
+                    return False
+                expr = values[-1]
+            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
+                expr = analysis.receiver(expr)  # type: ignore[assignment]
+            else:
+                break
+        if not isinstance(expr, cst.Call):
+            return False
+        for http in http_calls(analysis):
+            if http.call is expr and http.method in ("get", "request"):
+                text = http.url_text(analysis) or ""
+                return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
+        return False
 
     def _call(self, call: cst.Call, depth: int) -> set[str]:
         analysis = self.analysis
