@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kvlint.config import Settings
+from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.engine import LintResult, PythonLinter, apply_edits, parse_error_finding
+from kvlint.lint.configfiles import Linter, discoverable
+from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
 from kvlint.lint.model import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -70,11 +71,11 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
         here = Path(directory)
         kept = []
         for name in sorted(subdirs):
-            if not settings.is_excluded(_relative(here / name, root)):
+            if not settings.is_excluded(_relative(here / name, root), directory=True):
                 kept.append(name)
         subdirs[:] = kept
         for name in sorted(files):
-            if not name.endswith(PYTHON_SUFFIXES):
+            if not _wanted(name, here / name, root, settings):
                 continue
             path = here / name
             relpath = _relative(path, root)
@@ -88,6 +89,13 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
             yield Target(path, display, relpath)
 
 
+# -- file kinds: Python sources, configuration files (kvlint.lint.configfiles), `include` -----
+def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
+    if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
+        return True
+    return any(path_matches(pattern, _relative(path, root)) for pattern in settings.include)
+
+
 def read(target: Target) -> bytes | Finding:
     try:
         if target.path.is_dir():
@@ -97,13 +105,13 @@ def read(target: Target) -> bytes | Finding:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
 
-_WORKER: PythonLinter | None = None
+_WORKER: Linter | None = None
 PARALLEL_MIN_FILES = 12
 
 
 def _init_worker(settings: Settings) -> None:
     global _WORKER
-    _WORKER = PythonLinter(settings)
+    _WORKER = Linter(settings)
 
 
 def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
@@ -113,7 +121,7 @@ def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
     return result
 
 
-def safe_lint(linter: PythonLinter, data: bytes, display: str, relpath: str) -> LintResult:
+def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
     """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
     try:
         return linter.lint_bytes(data, display, relpath)
@@ -140,7 +148,7 @@ class Runner:
         add_noqa: bool = False,
     ) -> None:
         self.settings = settings
-        self.linter = PythonLinter(settings)
+        self.linter = Linter(settings)  # Python, and configuration files by name
         self.fix = fix
         self.diff = diff
         self.unsafe_fixes = unsafe_fixes
