@@ -37,7 +37,7 @@ PUBLIC_AUDIENCE = keyvault.CLOUDS_BY_NAME["public"].vault_audience
 _SHOWN_PREFIX = 8  # characters of a token that output may show ("eyJ0eXAi…")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _AUTHORIZATION = re.compile(r"authorization\s*:\s*(?:bearer\s+)?([A-Za-z0-9._~+/=-]+)", re.I)
-_BEARER = re.compile(r"^bearer\s+", re.I)
+_BEARER = re.compile(r"^bearer(\s+|$)", re.I)
 _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
 _USER_ASSIGNED = "/providers/microsoft.managedidentity/userassignedidentities/"
 _JSON_TOKEN_KEYS = ("accessToken", "access_token", "token")
