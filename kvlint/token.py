@@ -144,7 +144,7 @@ def _decode_segment(segment: str, what: str, text: str) -> dict[str, Any]:
     raw = base64.urlsafe_b64decode(unpadded + "=" * (-len(unpadded) % 4))
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise KvlintError(f"not a JWT ({_shown(text)}): the {what} is not JSON") from None
     if not isinstance(value, dict):
         raise KvlintError(f"not a JWT ({_shown(text)}): the {what} is not a JSON object")
@@ -440,7 +440,9 @@ def summary(token: Token, now: datetime) -> list[tuple[str, str]]:
     return [(label, str(value)) for label, value in rows if value not in (None, "")]
 
 
-def render_text(token: Token, findings: list[Finding], now: datetime) -> str:
+def render_text(
+    token: Token, findings: list[Finding], now: datetime, *, tenant_checked: bool
+) -> str:
     rows = summary(token, now)
     width = max(len(label) for label, _ in rows)
     lines = [f"{label:<{width}}  {value}" for label, value in rows]
@@ -451,11 +453,13 @@ def render_text(token: Token, findings: list[Finding], now: datetime) -> str:
     if findings:
         lines.append(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}")
     else:
+        checked = "audience, tenant and lifetime" if tenant_checked else "audience and lifetime"
+        unchecked = "signature" if tenant_checked else "signature and tenant (use --tenant)"
         principal = token.claims.get("oid", "?")
         lines.append(
-            "no problems: Key Vault accepts this token's audience, tenant and lifetime (signature "
-            f"not checked). A 403 would be about authorisation: object id {principal} needs an "
-            "access policy or role on the vault, and the caller must pass the vault firewall "
+            f"no problems: Key Vault accepts this token's {checked} ({unchecked} not checked). "
+            f"A 403 would be about authorisation: object id {principal} needs an access policy "
+            "or role on the vault, and the caller must pass the vault firewall "
             "(see `kvlint audit --token`)."
         )
     return "\n".join(lines) + "\n"
@@ -564,5 +568,5 @@ def run(args: argparse.Namespace) -> int:
         document = {"claims": token.claims, "findings": [f.as_dict() for f in findings]}
         print(json.dumps(document, indent=2))
     else:
-        print(render_text(token, findings, now), end="")
+        print(render_text(token, findings, now, tenant_checked=bool(args.tenant)), end="")
     return EXIT_FINDINGS if findings else EXIT_OK

@@ -19,6 +19,8 @@ import pytest
 from azure.core.credentials import AccessToken
 from azure.core.exceptions import ClientAuthenticationError
 from azure.identity import CredentialUnavailableError, DefaultAzureCredential
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kvlint import catalog, cli
 from kvlint import token as kvtoken
@@ -46,7 +48,7 @@ ACCEPTED_AUDIENCES = [
 URL_AUDIENCES = [aud for aud in ACCEPTED_AUDIENCES if aud.startswith("https://")]
 
 
-def b64url(data: dict) -> str:
+def b64url(data: object) -> str:
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
 
@@ -454,6 +456,10 @@ MALFORMED = {
     "bearer only": ("Bearer ", "the input is empty"),
     "json without token": ('{"expiresOn": "2024-05-01"}', "no accessToken / access_token"),
     "broken json": ('{"accessToken": ', "is not JSON"),
+    "deeply nested": (
+        "eyJhbGciOiJub25lIn0." + base64.urlsafe_b64encode(b"[" * 100_000).decode() + ".sig",
+        "the payload is not JSON",
+    ),
 }
 
 
@@ -461,6 +467,47 @@ MALFORMED = {
 def test_malformed_input_is_one_clear_error(text, error):
     with pytest.raises(KvlintError, match=re.escape(error)):
         kvtoken.parse(text)
+
+
+CLAIM_NAMES = ["aud", "exp", "nbf", "iat", "tid", "oid", "sub", "scp", "roles", "xms_mirid"]
+CLAIM_NAMES += ["idtyp", "ver", "appid", "azp", "upn", "appidacr", "iss", "app_displayname"]
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_any_text_decodes_or_is_one_clear_error(text):
+    try:
+        kvtoken.parse(text)
+    except KvlintError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    header=JSON_VALUES,
+    claims=st.dictionaries(st.sampled_from(CLAIM_NAMES) | st.text(max_size=6), JSON_VALUES),
+)
+def test_any_claims_are_diagnosed_and_rendered(header, claims):
+    jwt = f"{b64url(header)}.{b64url(claims)}.c2ln"  # b64url takes any JSON value
+    try:
+        token = kvtoken.parse(jwt)
+    except KvlintError:
+        assert not isinstance(header, dict)
+        return
+    findings = kvtoken.diagnose(
+        token.claims, tenant=TENANT, vault_url="https://contoso.vault.azure.cn", now=NOW
+    )
+    assert {finding.code for finding in findings} <= set(catalog.codes("token"))
+    text = kvtoken.render_text(token, findings, NOW, tenant_checked=True)
+    assert jwt not in text
+    json.dumps({"claims": token.claims, "findings": [f.as_dict() for f in findings]})
 
 
 # --- the command, run for real -----------------------------------------------------------------
@@ -484,6 +531,9 @@ def test_command_reports_nothing_for_a_good_token(kvlint):
     result = kvlint("token", jwt, "--tenant", TENANT, "--vault", "https://contoso.vault.azure.net")
     assert result.returncode == 0, result.stderr
     assert "audience" in result.stdout and "https://vault.azure.net (Key Vault" in result.stdout
+    assert "accepts this token's audience, tenant and lifetime (signature not checked)" in (
+        result.stdout
+    )
     assert f"object id {OBJECT_ID} needs an access policy or role" in result.stdout
     assert f"{jwt[:8]}… ({len(jwt)} characters)" in result.stdout
     assert_not_leaked(jwt, result)
@@ -635,6 +685,7 @@ def test_acquire_diagnoses_the_identity_the_code_presents(credential, capsys):
     assert cred.closed
     out = capsys.readouterr().out
     assert "managed identity, user-assigned 'orders-identity'" in out
+    assert "accepts this token's audience and lifetime (signature and tenant (use --tenant)" in out
     assert f"object id {USER_OID} needs an access policy or role" in out
     assert jwt not in out
 
