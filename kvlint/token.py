@@ -177,13 +177,17 @@ def load(value: str | None, stdin: TextIO | None = None) -> Token:
     return parse(read_input(value, stdin))
 
 
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return ""
+
+
 def vault_target(url: str) -> VaultTarget:
     """The host, cloud and required audience of a vault or Managed HSM URL (or bare host)."""
     text = url.strip()
-    try:
-        host = urlsplit(text if "//" in text else "https://" + text).hostname or ""
-    except ValueError:
-        host = ""
+    host = _host(text if "//" in text else "https://" + text)
     found = keyvault.audience_for_host(host)
     if found is None:
         raise KvlintError(
@@ -256,7 +260,7 @@ def describe_audience(audience: str) -> str:
         return "a Key Vault audience with a trailing slash"
     if norm.startswith("http://"):
         return "an http:// address, not an audience"
-    host = urlsplit(norm).hostname or ""
+    host = _host(norm)
     if keyvault.audience_for_host(host):
         return "one vault's own URL, not an audience"
     if host.startswith("management."):

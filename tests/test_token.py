@@ -140,6 +140,7 @@ def test_trailing_slash_is_kvt101(audience):
         ("http://vault.azure.net", "an http:// address, not an audience"),
         ("https://vault.azure.com", "not a Key Vault audience"),
         ("https://vault.azure.net/.default", "not a Key Vault audience"),
+        ("https://[vault.azure.net", "not a Key Vault audience"),
     ],
 )
 def test_other_audiences_are_kvt102(audience, described):
