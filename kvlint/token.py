@@ -362,7 +362,7 @@ def diagnose(
                 Finding(
                     "KVT105",
                     f"the token was issued by {issued_by} but the vault is in tenant '{tenant}': "
-                    f"Key Vault answers 401; get the token from tenant {tenant} "
+                    f"Key Vault answers 401 AKV10032 Invalid issuer; get the token from tenant {tenant} "
                     f"(`az login --tenant {tenant}`, AZURE_TENANT_ID, or tenant_id= on the "
                     "credential) and make sure the identity exists there",
                 )

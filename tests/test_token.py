@@ -271,6 +271,7 @@ def test_tenant_mismatch_is_kvt105():
     assert f"issued by tenant '{TENANT}' but the vault is in tenant '{OTHER_TENANT}'" in (
         findings[0].message
     )
+    assert "401 AKV10032 Invalid issuer" in findings[0].message
     assert f"az login --tenant {OTHER_TENANT}" in findings[0].message
 
 
