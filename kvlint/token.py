@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import re
 import sys
 from collections.abc import Mapping
@@ -42,6 +43,9 @@ _GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 _USER_ASSIGNED = "/providers/microsoft.managedidentity/userassignedidentities/"
 _JSON_TOKEN_KEYS = ("accessToken", "access_token", "token")
 # appidacr (v1) / azpacr (v2): how the client application proved its identity.
+# DefaultAzureCredential's error lists one "\t<Credential>: <why>" line per attempt.
+_ATTEMPT = re.compile(r"^\t(\w+): (.+)$", re.M)
+_UNAVAILABLE = re.compile(r"unavailable|not found|not installed|could not be found|requires", re.I)
 _CLIENT_AUTH = {"0": "public client (no secret)", "1": "client secret", "2": "certificate"}
 
 
@@ -477,25 +481,40 @@ def make_credential(authority_host: str | None) -> Any:
     from azure.identity import DefaultAzureCredential
 
     kwargs = {"authority": authority_host} if authority_host else {}
-    return DefaultAzureCredential(**kwargs)
+    try:
+        return DefaultAzureCredential(**kwargs)
+    except ValueError as exc:  # e.g. an invalid AZURE_TOKEN_CREDENTIALS value
+        raise KvlintError(f"cannot set up DefaultAzureCredential: {exc}") from None
+
+
+def auth_failure(message: str) -> str:
+    """One line out of DefaultAzureCredential's multi-line error: what failed, or what was tried."""
+    attempts = _ATTEMPT.findall(message)
+    if not attempts:
+        reason = " ".join(message.split())
+    else:
+        failed = [f"{name}: {text}" for name, text in attempts if not _UNAVAILABLE.search(text)]
+        tried = ", ".join(name for name, _ in attempts)
+        reason = "; ".join(failed) if failed else f"no credential is available (tried {tried})"
+    return reason if len(reason) <= 300 else reason[:297] + "..."
 
 
 def acquire(scope: str, *, authority_host: str | None = None, tenant: str | None = None) -> str:
     """A token from DefaultAzureCredential, requested as the Key Vault SDK would request it."""
     from azure.core.exceptions import ClientAuthenticationError
 
+    # azure-identity logs each failed attempt at WARNING; the error below says it in one line.
+    logging.getLogger("azure.identity").addHandler(logging.NullHandler())
     credential = make_credential(authority_host)
     try:
         kwargs = {"tenant_id": tenant} if tenant else {}
         return credential.get_token(scope, **kwargs).token
     except ClientAuthenticationError as exc:
-        reason = " ".join(str(exc.message or exc).split())
-        if len(reason) > 300:
-            reason = reason[:297] + "..."
         raise KvlintError(
-            f"DefaultAzureCredential could not get a token for {scope}: {reason} -- sign in with "
-            "`az login`, set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run "
-            "where a managed identity is assigned"
+            f"DefaultAzureCredential could not get a token for {scope}: "
+            f"{auth_failure(str(exc.message or exc))} -- sign in with `az login`, set "
+            "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run where a managed "
+            "identity is assigned"
         ) from None
     finally:
         close = getattr(credential, "close", None)

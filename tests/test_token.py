@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -720,32 +721,98 @@ def test_acquire_with_an_explicit_scope(credential, capsys):
     assert "KVT102" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(
-    "error",
-    [
-        CredentialUnavailableError(
-            "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
-            "Attempted credentials:\n\tEnvironmentCredential: EnvironmentCredential "
-            "authentication unavailable."
-        ),
-        ClientAuthenticationError("AADSTS700016: Application not found in the directory."),
-    ],
-    ids=["unavailable", "rejected"],
+ATTEMPTS = (
+    "DefaultAzureCredential failed to retrieve a token from the included credentials.\n"
+    "Attempted credentials:\n"
+    "\tEnvironmentCredential: EnvironmentCredential authentication unavailable. Environment "
+    "variables are not fully configured.\n"
+    "\tManagedIdentityCredential: ManagedIdentityCredential authentication unavailable.\n"
+    "\tAzureCliCredential: {cli}\n"
+    "To mitigate this issue, please refer to the troubleshooting guidelines here at "
+    "https://aka.ms/azsdk/python/identity/defaultazurecredential/troubleshoot."
 )
-def test_acquire_failure_is_one_line_telling_how_to_sign_in(credential, capsys, error):
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (
+            CredentialUnavailableError(ATTEMPTS.format(cli="Azure CLI not found on path")),
+            "no credential is available (tried EnvironmentCredential, "
+            "ManagedIdentityCredential, AzureCliCredential)",
+        ),
+        (
+            ClientAuthenticationError(
+                ATTEMPTS.format(cli="ERROR: AADSTS50173: The provided grant has expired.")
+            ),
+            "AzureCliCredential: ERROR: AADSTS50173: The provided grant has expired.",
+        ),
+        (
+            ClientAuthenticationError("AADSTS700016: Application not found in the directory."),
+            "AADSTS700016: Application not found in the directory.",
+        ),
+    ],
+    ids=["unavailable", "one-rejected", "plain"],
+)
+def test_acquire_failure_is_one_line_telling_how_to_sign_in(credential, capsys, error, reason):
     cred = credential(RecordingCredential(error=error))
     assert cli.main(["token", "--acquire"]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     lines = captured.err.splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith(
+    assert lines == [
         "kvlint: error: DefaultAzureCredential could not get a token for "
-        "https://vault.azure.net/.default: "
-    )
-    assert "`az login`" in lines[0] and "AZURE_CLIENT_ID" in lines[0]
-    assert "managed identity" in lines[0]
+        f"https://vault.azure.net/.default: {reason} -- sign in with `az login`, set "
+        "AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET, or run where a managed "
+        "identity is assigned"
+    ]
     assert cred.closed
+
+
+def without_azure_settings(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AZURE_", "IDENTITY_", "MSI_"))}
+    return {**env, **extra}
+
+
+def test_acquire_with_the_real_credential_and_nothing_signed_in():
+    # AZURE_TOKEN_CREDENTIALS narrows DefaultAzureCredential to one real credential, so the
+    # chain fails at once here instead of probing for a managed identity endpoint.
+    result = subprocess.run(
+        [sys.executable, "-m", "kvlint", "token", "--acquire"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=without_azure_settings(
+            PYTHONPATH=str(ROOT), AZURE_TOKEN_CREDENTIALS="EnvironmentCredential"
+        ),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "kvlint: error: DefaultAzureCredential could not get a token for "
+        "https://vault.azure.net/.default: no credential is available (tried "
+        "EnvironmentCredential) -- sign in with `az login`, set AZURE_TENANT_ID, AZURE_CLIENT_ID "
+        "and AZURE_CLIENT_SECRET, or run where a managed identity is assigned"
+    ]
+
+
+def test_acquire_with_a_bad_credential_setting_is_one_line():
+    result = subprocess.run(
+        [sys.executable, "-m", "kvlint", "token", "--acquire"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=without_azure_settings(PYTHONPATH=str(ROOT), AZURE_TOKEN_CREDENTIALS="bogus"),
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("kvlint: error: cannot set up DefaultAzureCredential: ")
+    assert "AZURE_TOKEN_CREDENTIALS" in lines[0]
 
 
 def test_default_credential_factory_builds_a_default_azure_credential():
