@@ -1,0 +1,219 @@
+"""``[tool.kvlint]`` from the nearest ``pyproject.toml``, validated.
+
+Every key is declared once in :data:`KEYS` with its type; an unknown key, a wrong type or an
+unknown rule code ends the run with exit 2 and one line naming the culprit.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from kvlint import catalog
+from kvlint.errors import KvlintError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (
+    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "build", "dist", "node_modules",
+    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
+    ".kvlint_cache", "site-packages", ".eggs", "*.egg-info",
+)
+
+# key -> (python type, element type or None, help)
+KEYS: dict[str, tuple[type, type | None]] = {
+    "select": (list, str),
+    "extend-select": (list, str),
+    "ignore": (list, str),
+    "per-file-ignores": (dict, list),
+    "exclude": (list, str),
+    "extend-exclude": (list, str),
+    "severity": (dict, str),
+    "extra-vault-hosts": (list, str),
+    "include": (list, str),
+    "baseline": (str, None),
+    "cache-dir": (str, None),
+}
+SUBTABLES = ("audit",)  # [tool.kvlint.audit] is validated by the auditor
+
+
+@dataclass
+class Settings:
+    """Effective lint settings: config file, then command-line overrides."""
+
+    root: Path = field(default_factory=Path.cwd)
+    config_path: Path | None = None
+    select: tuple[str, ...] = ("KV",)
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    severity: dict[str, str] = field(default_factory=dict)
+    extra_vault_hosts: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    baseline: str | None = None
+    cache_dir: str | None = None
+    raw_audit: dict = field(default_factory=dict)
+
+    # -- rule selection -------------------------------------------------------------------
+    def enabled_codes(self) -> frozenset[str]:
+        lint_codes = catalog.codes("check")
+        chosen = {c for c in lint_codes if _matches_any(c, self.select + self.extend_select)}
+        chosen = {c for c in chosen if not _matches_any(c, self.ignore)}
+        chosen.add("KV000")
+        return frozenset(chosen)
+
+    def codes_for(self, relpath: str, enabled: frozenset[str]) -> frozenset[str]:
+        ignored = [
+            code
+            for pattern, codes in self.per_file_ignores.items()
+            if path_matches(pattern, relpath)
+            for code in codes
+        ]
+        if not ignored:
+            return enabled
+        return frozenset(c for c in enabled if not _matches_any(c, tuple(ignored)))
+
+    def severity_of(self, code: str) -> str:
+        return self.severity.get(code) or catalog.get(code).severity
+
+    def is_excluded(self, relpath: str) -> bool:
+        return any(path_matches(p, relpath) for p in self.exclude + self.extend_exclude)
+
+    def fingerprint(self) -> str:
+        """A digest of everything that changes results (for the result cache)."""
+        data = {
+            "codes": sorted(self.enabled_codes()),
+            "per_file_ignores": self.per_file_ignores,
+            "severity": self.severity,
+            "hosts": self.extra_vault_hosts,
+        }
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _matches_any(code: str, prefixes: tuple[str, ...]) -> bool:
+    return any(code.startswith(prefix) for prefix in prefixes)
+
+
+def path_matches(pattern: str, relpath: str) -> bool:
+    """gitignore-like matching: a pattern without ``/`` matches any path component."""
+    pattern = pattern.strip().rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    path = PurePosixPath(relpath)
+    if "/" not in pattern:
+        return any(fnmatch.fnmatchcase(part, pattern) for part in path.parts)
+    text = path.as_posix()
+    return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*")
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest ``pyproject.toml`` holding a ``[tool.kvlint]`` table, from ``start`` up."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file():
+            try:
+                data = _read_toml(candidate)
+            except KvlintError:
+                raise
+            if "kvlint" in data.get("tool", {}):
+                return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+
+
+def load(config: str | None = None, start: Path | None = None) -> Settings:
+    """Settings from ``--config FILE`` or the nearest pyproject.toml (defaults if none)."""
+    if config is not None:
+        path = Path(config)
+        if not path.is_file():
+            raise KvlintError(f"config file not found: {config}")
+        data = _read_toml(path)
+        table = data.get("tool", {}).get("kvlint", data if "tool" not in data else {})
+    else:
+        path = find_config(start or Path.cwd())
+        if path is None:
+            return Settings()
+        table = _read_toml(path)["tool"]["kvlint"]
+    return from_table(table, path)
+
+
+def from_table(table: dict, path: Path) -> Settings:
+    where = f"{path.name} [tool.kvlint]"
+    if not isinstance(table, dict):
+        raise KvlintError(f"{where} must be a table")
+    settings = Settings(root=path.resolve().parent, config_path=path.resolve())
+    for key, value in table.items():
+        if key in SUBTABLES:
+            if not isinstance(value, dict):
+                raise KvlintError(f"{where}: '{key}' must be a table")
+            settings.raw_audit = value
+            continue
+        if key not in KEYS:
+            raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
+        kind, element = KEYS[key]
+        if not isinstance(value, kind) or (
+            kind is list and element is not None and not all(isinstance(v, element) for v in value)
+        ):
+            expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"
+            raise KvlintError(f"{where}: '{key}' must be {expected}")
+        _apply(settings, key, value, where)
+    return settings
+
+
+def _apply(settings: Settings, key: str, value, where: str) -> None:
+    attr = key.replace("-", "_")
+    if key in ("select", "extend-select", "ignore"):
+        setattr(settings, attr, tuple(validate_codes(value, f"{where}: '{key}'")))
+    elif key == "per-file-ignores":
+        table = {}
+        for pattern, codes in value.items():
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise KvlintError(f"{where}: per-file-ignores['{pattern}'] must be a list of codes")
+            table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
+        settings.per_file_ignores = table
+    elif key == "severity":
+        table = {}
+        for code, severity in value.items():
+            validate_codes([code], f"{where}: severity", exact=True)
+            if severity not in catalog.SEVERITIES:
+                raise KvlintError(
+                    f"{where}: severity of {code} must be one of {', '.join(catalog.SEVERITIES)}"
+                )
+            table[code] = severity
+        settings.severity = table
+    elif isinstance(value, list):
+        setattr(settings, attr, tuple(value))
+    else:
+        setattr(settings, attr, value)
+
+
+def validate_codes(codes: list[str] | tuple[str, ...], where: str, exact: bool = False) -> list[str]:
+    """Rule codes or prefixes (``KV1``, ``KV101``), upper-cased; unknown ones are an error."""
+    known = catalog.codes()
+    out = []
+    for raw in codes:
+        code = raw.strip().upper()
+        ok = code in known if exact else any(k.startswith(code) for k in known) and code
+        if not ok or not code.startswith("KV"):
+            raise KvlintError(f"{where}: unknown rule code '{raw}'")
+        out.append(code)
+    return out

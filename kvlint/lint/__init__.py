@@ -1,0 +1,1 @@
+"""``kvlint check``: the libcst linter."""

@@ -1,0 +1,105 @@
+"""``kvlint check``: options, then discovery → lint → fix → report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kvlint import config
+from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.report import findings as report
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    del name
+    parser.add_argument("paths", nargs="*", default=[], metavar="PATH",
+                        help="files or directories to lint (default: .); '-' reads stdin")
+    parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    parser.add_argument("--unsafe-fixes", action="store_true",
+                        help="also apply fixes marked unsafe (with --fix or --diff)")
+    parser.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff; change nothing")
+    parser.add_argument("--format", choices=report.FORMATS, default="text")
+    parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
+    parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    parser.add_argument("--statistics", action="store_true", help="print counts per code")
+    parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
+    parser.add_argument("--extend-select", metavar="CODES")
+    parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to use")
+    parser.add_argument("--stdin-filename", metavar="PATH",
+                        help="the name of the file read from stdin (for messages and config)")
+    parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    parser.add_argument("--cache-dir", metavar="DIR", help="cache directory (.kvlint_cache)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+
+
+def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
+    if option is None:
+        return None
+    return tuple(config.validate_codes([c for c in option.split(",") if c.strip()], flag))
+
+
+def settings_from(args: argparse.Namespace) -> config.Settings:
+    first = next((p for p in args.paths if p != "-"), None)
+    start = Path(first) if first else Path.cwd()
+    start = start if start.is_dir() else start.parent
+    settings = config.load(args.config, start if start.exists() else Path.cwd())
+    for attr, flag in (("select", "--select"), ("extend_select", "--extend-select"),
+                       ("ignore", "--ignore")):
+        codes = _codes(getattr(args, attr), flag)
+        if codes is not None:
+            setattr(settings, attr, codes)
+    if args.cache_dir:
+        settings.cache_dir = args.cache_dir
+    return settings
+
+
+def run(args: argparse.Namespace) -> int:
+    from kvlint.lint.runner import Runner, discover
+
+    settings = settings_from(args)
+    paths = args.paths or ["."]
+    runner = Runner(settings, fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes)
+    fixed_stdin: bytes | None = None
+    if paths == ["-"]:
+        display = args.stdin_filename or "-"
+        outcome, fixed_stdin = runner.lint_stdin(sys.stdin.buffer.read(), display)
+    elif "-" in paths:
+        raise KvlintError("'-' (stdin) cannot be combined with other paths")
+    else:
+        outcome = runner.run(list(discover(paths, settings)))
+
+    for note in outcome.notes:
+        print(f"kvlint: {note}", file=sys.stderr)
+    if fixed_stdin is not None and args.fix and not args.diff:
+        sys.stdout.buffer.write(fixed_stdin)
+        sys.stdout.flush()
+        out = sys.stderr  # the fixed source owns stdout
+    else:
+        out = sys.stdout
+    if args.diff:
+        out.write("".join(outcome.diffs))
+        if args.format == "text":
+            return EXIT_FINDINGS if outcome.diffs and not args.exit_zero else EXIT_OK
+
+    severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
+    text = report.render(args.format, outcome.findings, runner.linter.enabled, severities)
+    if args.statistics and args.format == "text":
+        text = report.statistics(outcome.findings)
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise KvlintError(f"cannot write {args.output_file}: {exc.strerror}") from None
+    elif not args.diff:
+        out.write(text)
+    if args.format == "text" and not args.quiet and not args.diff:
+        fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
+        print(report.summary(outcome.findings, outcome.fixed, fixable), file=out)
+    if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
+        return EXIT_ERROR
+    if outcome.findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_OK

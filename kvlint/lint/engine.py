@@ -1,0 +1,215 @@
+"""The lint pipeline for one file: read → prefilter → parse → one traversal → checks →
+positions (only when something was reported) → suppression → findings with fix edits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from kvlint import catalog
+from kvlint.config import Settings
+from kvlint.lint.model import Edit, Finding, Report
+
+# Files are parsed only when they contain one of these (case-insensitive) byte strings: an
+# Azure identity / Key Vault import, a Key Vault or token endpoint host, a token library, or an
+# ARM vault property. Bare "vault" is deliberately absent (ansible-vault, HashiCorp Vault).
+TRIGGERS = (
+    rb"keyvault", rb"azure\.identity", rb"azure import identity", rb"vault\.azure",
+    rb"vault\.usgovcloudapi", rb"vault\.microsoftazure", rb"managedhsm", rb"vaultcore",
+    rb"msal", rb"adal", rb"msrestazure", rb"azure\.common", rb"169\.254\.169\.254",
+    rb"identity_endpoint", rb"msi_endpoint", rb"networkacls", rb"accesspolicies",
+)
+MAX_BYTES = 10 * 1024 * 1024
+_NOQA = re.compile(
+    r"#\s*(?:noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
+    r"|kvlint:\s*ignore(?:\[(?P<kvcodes>[^\]]*)\])?)",
+    re.IGNORECASE,
+)
+_IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def prefilter(extra_hosts: tuple[str, ...] = ()) -> re.Pattern[bytes]:
+    words = TRIGGERS + tuple(re.escape(h.strip(".").encode()) for h in extra_hosts if h.strip("."))
+    return re.compile(b"|".join(words), re.IGNORECASE)
+
+
+@dataclass
+class SourceFile:
+    """A decoded Python file and what is needed to write it back byte-for-byte alike."""
+
+    text: str
+    encoding: str
+
+    def encode(self, text: str) -> bytes:
+        return text.encode(self.encoding)
+
+
+def decode(data: bytes) -> SourceFile:
+    """Decode like Python does (BOM, coding cookie, else UTF-8); raises ValueError."""
+    if b"\x00" in data:
+        raise ValueError("file contains NUL bytes (binary file?)")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise ValueError(str(exc)) from None
+    try:
+        codecs.lookup(encoding)
+        text = data.decode(encoding)
+    except (LookupError, UnicodeDecodeError) as exc:
+        raise ValueError(f"cannot decode as {encoding}: {exc}") from None
+    if encoding == "utf-8-sig" and text.startswith("\ufeff"):
+        text = text[1:]
+    return SourceFile(text, encoding)
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding] = field(default_factory=list)
+    parsed: bool = False
+    source: SourceFile | None = None
+
+
+def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    rule = catalog.get("KV000")
+    return Finding(path, line, column, line, column, "KV000", rule.name, "error", message)
+
+
+class PythonLinter:
+    """Lints Python sources with the enabled checks. One instance serves many files."""
+
+    def __init__(self, settings: Settings) -> None:
+        from kvlint.lint.checks import all_checks
+
+        self.settings = settings
+        self.enabled = settings.enabled_codes()
+        self.checks = [cls() for cls in all_checks() if set(cls.codes) & self.enabled]
+        self.pattern = prefilter(settings.extra_vault_hosts)
+
+    def wants(self, data: bytes) -> bool:
+        return self.pattern.search(data) is not None
+
+    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
+        if not self.wants(data) or _IGNORE_FILE.search(data):
+            return LintResult()
+        enabled = self.settings.codes_for(relpath or path, self.enabled)
+        if len(data) > MAX_BYTES:
+            return LintResult([parse_error_finding(
+                path, f"file too large to lint ({len(data) // 1024 // 1024} MiB > "
+                      f"{MAX_BYTES // 1024 // 1024} MiB); skipped")])
+        try:
+            source = decode(data)
+        except ValueError as exc:
+            return LintResult([parse_error_finding(path, f"cannot read source: {exc}")])
+        return self.lint_text(source, path, enabled)
+
+    def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        try:
+            module = cst.parse_module(source.text)
+        except cst.ParserSyntaxError as exc:
+            message = f"syntax error: {exc.message}"
+            return LintResult(
+                [parse_error_finding(path, message, exc.raw_line, exc.raw_column + 1)],
+                source=source,
+            )
+        except RecursionError:
+            return LintResult([parse_error_finding(path, "code too deeply nested to parse")],
+                              source=source)
+        try:
+            reports = self._run_checks(module, source.text, enabled)
+        except RecursionError:
+            return LintResult([parse_error_finding(path, "code too deeply nested to analyse")],
+                              parsed=True, source=source)
+        if not reports:
+            return LintResult(parsed=True, source=source)
+        findings = self._to_findings(module, source.text, path, reports)
+        return LintResult(findings, parsed=True, source=source)
+
+    def _run_checks(self, module: cst.Module, text: str, enabled: frozenset[str]) -> list[Report]:
+        from kvlint.lint.analysis import Analysis
+
+        analysis = Analysis(module, text, self.settings.extra_vault_hosts)
+        seen: set[tuple[str, int]] = set()
+        reports = []
+        for check in self.checks:
+            for report in check.run(analysis):
+                key = (report.code, id(report.node))
+                if report.code in enabled and key not in seen:
+                    seen.add(key)
+                    reports.append(report)
+        return reports
+
+    def _to_findings(self, module: cst.Module, text: str, path: str,
+                     reports: list[Report]) -> list[Finding]:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        lines = _LINE_BREAK.split(text)
+        findings = []
+        for report in reports:
+            where = positions[report.node]
+            start, end = where.start, where.end
+            if _suppressed(report.code, lines, start.line, end.line):
+                continue
+            edits = tuple(
+                Edit(positions[r.node].start.line, positions[r.node].start.column + 1,
+                     positions[r.node].end.line, positions[r.node].end.column + 1, r.text)
+                for r in report.fix
+            )
+            rule = catalog.get(report.code)
+            findings.append(Finding(
+                path=path, line=start.line, column=start.column + 1, end_line=end.line,
+                end_column=end.column + 1, code=report.code, name=rule.name,
+                severity=self.settings.severity_of(report.code), message=report.message,
+                edits=edits, fix_applicability=report.fix_applicability if edits else None,
+                source_line=lines[start.line - 1] if start.line <= len(lines) else "",
+            ))
+        findings.sort(key=lambda f: f.sort_key)
+        return findings
+
+
+def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
+    for number in {first, last}:
+        if number > len(lines):
+            continue
+        line = lines[number - 1]
+        if "#" not in line:
+            continue
+        for match in _NOQA.finditer(line):
+            listed = match.group("codes") if match.group("codes") is not None else match.group(
+                "kvcodes")
+            if listed is None:
+                return True  # a bare "# noqa" / "# kvlint: ignore" silences everything
+            codes = {c.strip().upper() for c in re.split(r"[\s,]+", listed) if c.strip()}
+            if code in codes:
+                return True
+    return False
+
+
+def apply_edits(text: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (1-based line/column, end exclusive) to ``text``."""
+    starts = [0]
+    for match in _LINE_BREAK.finditer(text):
+        starts.append(match.end())
+
+    def offset(line: int, column: int) -> int:
+        return starts[line - 1] + column - 1
+
+    spans = sorted(
+        ((offset(e.line, e.column), offset(e.end_line, e.end_column), e.content) for e in edits),
+        reverse=True,
+    )
+    last_start = len(text) + 1
+    for start, end, content in spans:
+        if end > last_start:
+            continue  # overlapping edit: leave it for the next round
+        text = text[:start] + content + text[end:]
+        last_start = start
+    return text

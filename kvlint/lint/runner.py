@@ -1,0 +1,223 @@
+"""Discover files, lint them, apply fixes. No argument parsing, no output formatting."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kvlint.config import Settings
+from kvlint.errors import KvlintError
+from kvlint.lint.engine import LintResult, PythonLinter, apply_edits, parse_error_finding
+from kvlint.lint.model import Finding
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+MAX_FIX_ROUNDS = 5
+
+
+@dataclass(frozen=True)
+class Target:
+    """A file to lint: where it is, how to show it, and its path relative to the project."""
+
+    path: Path
+    display: str
+    relpath: str
+
+
+@dataclass
+class Outcome:
+    findings: list[Finding] = field(default_factory=list)
+    files_seen: int = 0
+    files_parsed: int = 0
+    fixed: int = 0
+    diffs: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # one-line messages for stderr
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
+
+
+def discover(paths: list[str], settings: Settings) -> Iterator[Target]:
+    """Files below ``paths`` that kvlint handles, honouring default and configured excludes."""
+    root = settings.root.resolve()
+    for raw in paths:
+        path = Path(raw)
+        if not os.path.lexists(path):
+            raise KvlintError(f"path not found: {raw}")
+        if path.is_dir():
+            yield from _walk(path, raw, settings, root)
+        else:
+            relpath = _relative(path, root)
+            if not settings.is_excluded(relpath):
+                yield Target(path, raw, relpath)
+
+
+def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Target]:
+    for directory, subdirs, files in os.walk(top):
+        here = Path(directory)
+        kept = []
+        for name in sorted(subdirs):
+            if not settings.is_excluded(_relative(here / name, root)):
+                kept.append(name)
+        subdirs[:] = kept
+        for name in sorted(files):
+            if not name.endswith(PYTHON_SUFFIXES):
+                continue
+            path = here / name
+            relpath = _relative(path, root)
+            if settings.is_excluded(relpath):
+                continue
+            display = os.path.join(raw, os.path.relpath(path, top)) if raw != "." else (
+                os.path.relpath(path, top))
+            yield Target(path, display, relpath)
+
+
+def read(target: Target) -> bytes | Finding:
+    try:
+        if target.path.is_dir():
+            return parse_error_finding(target.display, "is a directory, not a file")
+        return target.path.read_bytes()
+    except OSError as exc:
+        return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
+
+
+class Runner:
+    def __init__(self, settings: Settings, *, fix: bool = False, diff: bool = False,
+                 unsafe_fixes: bool = False) -> None:
+        self.settings = settings
+        self.linter = PythonLinter(settings)
+        self.fix = fix
+        self.diff = diff
+        self.unsafe_fixes = unsafe_fixes
+
+    def run(self, targets: list[Target]) -> Outcome:
+        outcome = Outcome()
+        for target in targets:
+            outcome.files_seen += 1
+            data = read(target)
+            if isinstance(data, Finding):
+                outcome.findings.append(data)
+                continue
+            result = self.linter.lint_bytes(data, target.display, target.relpath)
+            outcome.files_parsed += result.parsed
+            if (self.fix or self.diff) and self._fixable(result.findings):
+                result = self._fix_file(target, data, result, outcome)
+            outcome.findings.extend(result.findings)
+        outcome.findings.sort(key=lambda f: f.sort_key)
+        return outcome
+
+    def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
+        """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
+        outcome = Outcome(files_seen=1)
+        result = self.linter.lint_bytes(data, display, display)
+        outcome.files_parsed += result.parsed
+        output = data
+        if (self.fix or self.diff) and result.source and self._fixable(result.findings):
+            source = result.source
+            text, fixed_result, count = self._fix_text(result, display)
+            if self.diff:
+                outcome.diffs.append(_unified(source.text, text, display))
+            elif count:
+                outcome.fixed += count
+                result = fixed_result
+                output = source.encode(text)
+        outcome.findings.extend(result.findings)
+        return outcome, output
+
+    # -- fixes --------------------------------------------------------------------------------
+    def _fixable(self, findings: list[Finding]) -> list[Finding]:
+        return [
+            f for f in findings
+            if f.edits and (f.fix_applicability == "safe" or self.unsafe_fixes)
+        ]
+
+    def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, int]:
+        """Apply fixes until none is left (at most a few rounds); returns text, result, count."""
+        assert result.source is not None
+        source = result.source
+        first = result
+        text = source.text
+        count = 0
+        for _ in range(MAX_FIX_ROUNDS):
+            fixable = self._fixable(result.findings)
+            if not fixable:
+                break
+            new_text = apply_edits(text, [e for f in fixable for e in f.edits])
+            if new_text == text:
+                break
+            count += len(fixable)
+            text = new_text
+            enabled = self.settings.codes_for(display, self.linter.enabled)
+            result = self.linter.lint_text(type(source)(text, source.encoding), display, enabled)
+            if not result.parsed:  # a fix must never break the file: give up on all of them
+                return source.text, first, 0
+        return text, result, count
+
+    def _fix_file(self, target: Target, data: bytes, result: LintResult,
+                  outcome: Outcome) -> LintResult:
+        original = result.source.text if result.source else ""
+        text, fixed_result, count = self._fix_text(result, target.display)
+        if count == 0 or text == original:
+            return result
+        if self.diff:
+            outcome.diffs.append(_unified(original, text, target.display))
+            return result
+        assert result.source is not None
+        try:
+            write_atomically(target.path, data, result.source.encode(text))
+        except OSError as exc:
+            outcome.notes.append(f"{target.display}: not fixed: {exc.strerror or exc}")
+            return result
+        except KvlintError as exc:
+            outcome.notes.append(f"{target.display}: not fixed: {exc}")
+            return result
+        outcome.fixed += count
+        return fixed_result
+
+
+def _unified(before: str, after: str, display: str) -> str:
+    return "".join(difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True),
+        fromfile=display if os.path.isabs(display) else f"a/{display}",
+        tofile=display if os.path.isabs(display) else f"b/{display}",
+    ))
+
+
+def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
+    """Replace ``path`` with ``data`` via a temporary file in the same directory.
+
+    Refuses when the file changed since it was read (``expected``); keeps the file mode; on any
+    error the original stays untouched and the temporary file is removed.
+    """
+    try:
+        current = path.read_bytes()
+    except OSError:
+        raise KvlintError("file disappeared before it could be fixed") from None
+    if current != expected:
+        raise KvlintError("file changed while kvlint was running; run again")
+    real = path.resolve()
+    mode = stat.S_IMODE(real.stat().st_mode)
+    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".kvlint-tmp", dir=real.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, real)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+

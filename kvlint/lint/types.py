@@ -1,0 +1,124 @@
+"""Type tags for receiver tracing: which library objects an expression may hold.
+
+A tag is ``"<category>:<detail>"``. :meth:`Analysis.types_of` starts from constructors
+(resolved through imports, see :func:`constructed`) and follows method results, attributes and
+subscripts through the tables below. Rules ask by category (``kv-client``, ``credential``, ...),
+never by a bare method name.
+"""
+
+from __future__ import annotations
+
+# Key Vault data-plane clients (sync and .aio share a tag).
+KV_CLIENT_CLASSES = {
+    "SecretClient": "secrets",
+    "KeyClient": "keys",
+    "CertificateClient": "certificates",
+    "CryptographyClient": "crypto",
+    "KeyVaultAccessControlClient": "administration",
+    "KeyVaultBackupClient": "administration",
+    "KeyVaultSettingsClient": "administration",
+}
+
+# Results of Key Vault client reads.
+KV_READ_PREFIXES = ("get_", "list_")
+
+# Raw HTTP libraries: module-level request functions and session/client classes.
+HTTP_FUNCTIONS = {
+    "requests": ("get", "post", "put", "patch", "delete", "head", "options", "request"),
+    "httpx": ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream"),
+    "urllib3": ("request",),
+    "urllib.request": ("urlopen",),
+}
+HTTP_SESSION_CLASSES = {
+    "requests.Session": "requests",
+    "requests.sessions.Session": "requests",
+    "requests.session": "requests",
+    "httpx.Client": "httpx",
+    "httpx.AsyncClient": "httpx",
+    "aiohttp.ClientSession": "aiohttp",
+    "urllib3.PoolManager": "urllib3",
+    "urllib3.poolmanager.PoolManager": "urllib3",
+}
+HTTP_SESSION_METHODS = (
+    "get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen", "stream",
+)
+
+MSAL_APPS = {
+    "msal.ConfidentialClientApplication",
+    "msal.PublicClientApplication",
+    "msal.ClientApplication",
+}
+ADAL_CONTEXT = {"adal.AuthenticationContext", "adal.authentication_context.AuthenticationContext"}
+
+
+def _strip_aio(qualname: str) -> str:
+    return qualname.replace(".aio.", ".")
+
+
+def constructed(qualname: str) -> str | None:
+    """The tag of the object a call to ``qualname`` constructs, if kvlint knows it."""
+    qual = _strip_aio(qualname)
+    last = qual.rsplit(".", 1)[-1]
+    if qual.startswith("azure.keyvault.") and last in KV_CLIENT_CLASSES:
+        return f"kv-client:{last}"
+    if qual == "azure.keyvault.KeyVaultClient":
+        return "kv-client:KeyVaultClient"
+    if qual.startswith("azure.identity.") and last.endswith("Credential"):
+        return f"credential:{last}"
+    if qual in HTTP_SESSION_CLASSES:
+        return f"http-session:{HTTP_SESSION_CLASSES[qual]}"
+    if qual in MSAL_APPS:
+        return f"msal-app:{last}"
+    if qual in ADAL_CONTEXT:
+        return "adal-context:AuthenticationContext"
+    return None
+
+
+def method_result(receiver: str, method: str) -> str | None:
+    """The tag of ``receiver.method(...)``'s result."""
+    cat = category(receiver)
+    if cat == "credential" and method in ("get_token", "get_token_info"):
+        return "access-token:azure-identity"
+    if cat == "kv-client":
+        if method == "get_secret":
+            return "secret:KeyVaultSecret"
+        if method.startswith("list_"):
+            return f"kv-list:{method}"
+        if method.startswith("get_"):
+            return f"kv-item:{method}"
+    if cat == "msal-app" and method.startswith("acquire_token"):
+        return "token-result:msal"
+    if cat == "adal-context" and method.startswith("acquire_token"):
+        return "token-result:adal"
+    if cat == "http-session" and method in ("mount",):
+        return None
+    return None
+
+
+def attribute_result(receiver: str, attribute: str) -> str | None:
+    cat = category(receiver)
+    if cat == "access-token" and attribute == "token":
+        return "token-string:access-token"
+    if cat == "secret" and attribute == "value":
+        return "secret-value:value"
+    return None
+
+
+TOKEN_RESULT_KEYS = ("access_token", "accessToken")
+
+
+def subscript_result(receiver: str, key: str | None) -> str | None:
+    if category(receiver) == "token-result" and key in TOKEN_RESULT_KEYS:
+        return "token-string:result"
+    return None
+
+
+def element_of(tag: str) -> str | None:
+    """The tag of the items a ``for`` over a value of ``tag`` yields."""
+    if category(tag) == "kv-list":
+        return "kv-properties:" + tag.split(":", 1)[1]
+    return None
+
+
+def category(tag: str) -> str:
+    return tag.split(":", 1)[0]

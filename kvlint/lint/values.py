@@ -1,0 +1,308 @@
+"""Constant folding: what string an expression holds, as far as the source says.
+
+Handles literals, implicit concatenation, f-strings, ``+``, ``%``, ``str.format``, names bound
+to constants (module or local, through :meth:`Analysis.bindings`), ``os.environ.get`` /
+``os.getenv`` defaults, and subscripts of dict / list literals. Parts that cannot be known
+become :data:`UNKNOWN`, so ``f"https://{name}.vault.azure.net"`` folds to
+``"https://\\x00.vault.azure.net"`` and is still recognisable as a Key Vault URL.
+
+Each :class:`Folded` value remembers which string literal produced which characters, so rules
+report (and fix) the literal where a bad value is defined.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+import libcst as cst
+
+if TYPE_CHECKING:
+    from kvlint.lint.analysis import Analysis
+
+UNKNOWN = "\x00"
+MAX_DEPTH = 12
+ENV_GETTERS = ("os.environ.get", "os.getenv", "os.environ.setdefault")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    node: cst.BaseExpression  # a SimpleString or FormattedString
+
+
+@dataclass(frozen=True)
+class Folded:
+    text: str
+    spans: tuple[Span, ...] = ()
+
+    def __add__(self, other: Folded) -> Folded:
+        shift = len(self.text)
+        moved = tuple(Span(s.start + shift, s.end + shift, s.node) for s in other.spans)
+        return Folded(self.text + other.text, self.spans + moved)
+
+    @property
+    def known(self) -> bool:
+        return UNKNOWN not in self.text
+
+    def literal_at(self, index: int) -> cst.BaseExpression | None:
+        for span in self.spans:
+            if span.start <= index < span.end:
+                return span.node
+        return None
+
+    def sole_literal(self) -> cst.SimpleString | None:
+        """The one plain literal that produced the whole value, if there is one."""
+        if len(self.spans) == 1:
+            span = self.spans[0]
+            if span.start == 0 and span.end == len(self.text) and isinstance(
+                span.node, cst.SimpleString
+            ):
+                return span.node
+        return None
+
+
+_UNKNOWN_FOLD = Folded(UNKNOWN)
+
+
+def fold(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> Folded | None:
+    """The folded string value of ``expr``, or None when nothing about it is known."""
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(expr, cst.SimpleString):
+        try:
+            value = expr.evaluated_value
+        except Exception:  # noqa: BLE001 - libcst raises plain exceptions for odd literals
+            return None
+        if not isinstance(value, str):
+            return None
+        return Folded(value, (Span(0, len(value), expr),))
+    if isinstance(expr, cst.ConcatenatedString):
+        left = fold(analysis, expr.left, depth + 1) or _UNKNOWN_FOLD
+        right = fold(analysis, expr.right, depth + 1) or _UNKNOWN_FOLD
+        return left + right
+    if isinstance(expr, cst.FormattedString):
+        return _fold_fstring(analysis, expr, depth)
+    if isinstance(expr, cst.BinaryOperation):
+        if isinstance(expr.operator, cst.Add):
+            left = fold(analysis, expr.left, depth + 1)
+            right = fold(analysis, expr.right, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left or _UNKNOWN_FOLD) + (right or _UNKNOWN_FOLD)
+        if isinstance(expr.operator, cst.Modulo):
+            template = fold(analysis, expr.left, depth + 1)
+            if template is None:
+                return None
+            right = expr.right
+            items = (
+                [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+            )
+            return _percent_format(analysis, template, items, depth)
+        return None
+    if isinstance(expr, cst.Name):
+        return _fold_name(analysis, expr, depth)
+    if isinstance(expr, cst.Call):
+        return _fold_call(analysis, expr, depth)
+    if isinstance(expr, cst.Subscript):
+        return _fold_subscript(analysis, expr, depth)
+    if isinstance(expr, cst.Attribute):
+        values = analysis.attribute_values(expr)
+        if len(values) == 1:
+            return fold(analysis, values[0], depth + 1)
+    return None
+
+
+def _fold_name(analysis: Analysis, name: cst.Name, depth: int) -> Folded | None:
+    values = analysis.assigned_values(name)
+    if not values:
+        return None
+    # The latest binding is the likeliest; all constant bindings agreeing is not required.
+    return fold(analysis, values[-1], depth + 1)
+
+
+def _fold_fstring(analysis: Analysis, expr: cst.FormattedString, depth: int) -> Folded:
+    result = Folded("")
+    for part in expr.parts:
+        if isinstance(part, cst.FormattedStringText):
+            text = part.value.replace("{{", "{").replace("}}", "}")
+            result = result + Folded(text, (Span(0, len(text), expr),))
+        elif isinstance(part, cst.FormattedStringExpression):
+            inner = None
+            if part.format_spec is None and part.conversion is None:
+                inner = fold(analysis, part.expression, depth + 1)
+            result = result + (inner or _UNKNOWN_FOLD)
+    return result
+
+
+_FORMAT_FIELD = re.compile(r"\{\{|\}\}|\{([^{}]*)\}")
+
+
+def _fold_call(analysis: Analysis, call: cst.Call, depth: int) -> Folded | None:
+    func = call.func
+    qual = analysis.callee(call)
+    if qual in ENV_GETTERS:
+        positional = [a for a in call.args if a.keyword is None]
+        default = positional[1].value if len(positional) > 1 else None
+        for argument in call.args:
+            if argument.keyword is not None and argument.keyword.value in ("default", "value"):
+                default = argument.value
+        return fold(analysis, default, depth + 1) if default is not None else None
+    if isinstance(func, cst.Attribute) and func.attr.value == "format":
+        template = fold(analysis, func.value, depth + 1)
+        if template is None:
+            return None
+        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        return _brace_format(analysis, template, positional, named, depth)
+    if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
+        base = fold(analysis, func.value, depth + 1)
+        chars = None
+        if call.args:
+            chars_fold = fold(analysis, call.args[0].value, depth + 1)
+            if chars_fold is None or not chars_fold.known:
+                return None
+            chars = chars_fold.text
+        if base is None:
+            return None
+        method = func.attr.value
+        if method == "lower":
+            return Folded(base.text.lower(), base.spans)
+        stripped = getattr(base.text, method)(chars)
+        start = base.text.find(stripped) if method != "rstrip" else 0
+        return _slice(base, start, start + len(stripped))
+    return None
+
+
+_STR_METHODS = ("rstrip", "strip", "lstrip", "lower")
+
+
+def _fold_subscript(analysis: Analysis, expr: cst.Subscript, depth: int) -> Folded | None:
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    key_expr = expr.slice[0].slice.value
+    container = expr.value
+    if isinstance(container, cst.Name):
+        values = analysis.assigned_values(container)
+        container = values[-1] if values else container
+    if isinstance(container, cst.Dict):
+        key = fold(analysis, key_expr, depth + 1)
+        if key is None or not key.known:
+            return None
+        for element in container.elements:
+            if isinstance(element, cst.DictElement):
+                candidate = fold(analysis, element.key, depth + 1)
+                if candidate is not None and candidate.text == key.text:
+                    return fold(analysis, element.value, depth + 1)
+        return None
+    if isinstance(container, (cst.List, cst.Tuple)) and isinstance(key_expr, cst.Integer):
+        index = int(key_expr.value)
+        if -len(container.elements) <= index < len(container.elements):
+            return fold(analysis, container.elements[index].value, depth + 1)
+    return None
+
+
+def _brace_format(analysis, template: Folded, positional, named, depth) -> Folded:
+    """Apply ``str.format`` to a folded template; literal spans of the template survive."""
+    out = Folded("")
+    auto = 0
+    pos = 0
+    text = template.text
+    for match in _FORMAT_FIELD.finditer(text):
+        out = out + _slice(template, pos, match.start())
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            out = out + Folded(token[0])
+        else:
+            field_name = match.group(1).split("!", 1)[0].split(":", 1)[0]
+            value = None
+            if field_name == "":
+                value = positional[auto] if auto < len(positional) else None
+                auto += 1
+            elif field_name.isdigit():
+                index = int(field_name)
+                value = positional[index] if index < len(positional) else None
+            else:
+                value = named.get(field_name)
+            folded = fold(analysis, value, depth + 1) if value is not None else None
+            out = out + (folded or _UNKNOWN_FOLD)
+        pos = match.end()
+    return out + _slice(template, pos, len(text))
+
+
+_PERCENT_FIELD = re.compile(r"%%|%(\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdrifaxXeEgGc]")
+
+
+def _percent_format(analysis, template: Folded, items, depth) -> Folded:
+    out = Folded("")
+    pos = 0
+    index = 0
+    for match in _PERCENT_FIELD.finditer(template.text):
+        out = out + _slice(template, pos, match.start())
+        if match.group(0) == "%%":
+            out = out + Folded("%")
+        elif match.group(1) is None and index < len(items):
+            out = out + (fold(analysis, items[index], depth + 1) or _UNKNOWN_FOLD)
+            index += 1
+        else:
+            out = out + _UNKNOWN_FOLD
+        pos = match.end()
+    return out + _slice(template, pos, len(template.text))
+
+
+def _slice(folded: Folded, start: int, end: int) -> Folded:
+    spans = tuple(
+        Span(max(s.start, start) - start, min(s.end, end) - start, s.node)
+        for s in folded.spans
+        if s.start < end and s.end > start
+    )
+    return Folded(folded.text[start:end], spans)
+
+
+def fold_elements(analysis: Analysis, expr: cst.BaseExpression) -> list[Folded]:
+    """Folded strings of a list / tuple / set literal's elements, or of ``expr`` itself."""
+    if isinstance(expr, cst.Name):
+        values = analysis.assigned_values(expr)
+        if values and isinstance(values[-1], (cst.List, cst.Tuple, cst.Set)):
+            expr = values[-1]
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        out = []
+        for element in expr.elements:
+            folded = analysis.fold(element.value)
+            if folded is not None:
+                out.append(folded)
+        return out
+    folded = analysis.fold(expr)
+    return [folded] if folded is not None else []
+
+
+@dataclass(frozen=True)
+class Url:
+    scheme: str
+    host: str
+    path: str
+    query: dict[str, str]
+
+
+_URL = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*)://([^/?#\s]*)([^?#\s]*)(?:\?([^#\s]*))?")
+
+
+def parse_url(text: str) -> Url | None:
+    """Scheme, host, path and query of a (possibly partly unknown) URL; None if not a URL."""
+    match = _URL.match(text)
+    if match is None:
+        return None
+    host = match.group(2).rsplit("@", 1)[-1]
+    if host.startswith("["):
+        host = host.split("]", 1)[0] + "]"
+    elif ":" in host:
+        host = host.split(":", 1)[0]
+    query: dict[str, str] = {}
+    for pair in (match.group(4) or "").split("&"):
+        if "=" in pair:
+            key, value = pair.split("=", 1)
+            query[unquote(key).lower()] = unquote(value)
+    return Url(match.group(1).lower(), host.lower(), match.group(3), query)

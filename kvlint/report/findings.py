@@ -1,0 +1,136 @@
+"""``kvlint check`` output formats: text, json, sarif, github, junit."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import PurePath
+
+from kvlint.lint.model import Finding
+from kvlint.report import sarif
+
+FORMATS = ("text", "json", "sarif", "github", "junit")
+
+
+def render(fmt: str, findings: list[Finding], enabled_codes: frozenset[str],
+           severities: dict[str, str]) -> str:
+    if fmt == "json":
+        return json.dumps([f.as_dict() for f in findings], indent=2) + "\n"
+    if fmt == "sarif":
+        return json.dumps(sarif_log(findings, enabled_codes, severities), indent=2) + "\n"
+    if fmt == "github":
+        return "".join(github_line(f) + "\n" for f in findings)
+    if fmt == "junit":
+        return junit(findings)
+    return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
+
+
+def summary(findings: list[Finding], fixed: int, fixable: int) -> str:
+    parts = []
+    if findings:
+        noun = "finding" if len(findings) == 1 else "findings"
+        parts.append(f"Found {len(findings)} {noun}.")
+        if fixable:
+            parts.append(f"{fixable} fixable with `kvlint check --fix`.")
+    else:
+        parts.append("All checks passed!")
+    if fixed:
+        parts.append(f"Fixed {fixed}.")
+    return " ".join(parts)
+
+
+def statistics(findings: list[Finding]) -> str:
+    counts = Counter((f.code, f.name) for f in findings)
+    return "".join(
+        f"{count:>5}  {code:<6} {name}\n"
+        for (code, name), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    )
+
+
+def _uri(path: str) -> str:
+    return PurePath(path).as_posix()
+
+
+def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
+    return {"startLine": line, "startColumn": column, "endLine": end_line,
+            "endColumn": end_column}
+
+
+def sarif_log(findings: list[Finding], enabled_codes: frozenset[str],
+              severities: dict[str, str]) -> dict:
+    results = []
+    for f in findings:
+        location = {"physicalLocation": {
+            "artifactLocation": {"uri": _uri(f.path)},
+            "region": _region(f.line, f.column, f.end_line, f.end_column),
+        }}
+        result: dict = {
+            "ruleId": f.code,
+            "level": sarif.LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [location],
+        }
+        if f.edits:
+            result["fixes"] = [{
+                "description": {"text": f"{f.fix_applicability} fix for {f.code}"},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": _uri(f.path)},
+                    "replacements": [
+                        {
+                            "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
+                            "insertedContent": {"text": e.content},
+                        }
+                        for e in f.edits
+                    ],
+                }],
+            }]
+        results.append(result)
+    log = sarif.log(results, enabled_codes, severities)
+    log["runs"][0]["columnKind"] = "unicodeCodePoints"
+    return log
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def github_line(f: Finding) -> str:
+    props = ",".join([
+        f"file={_escape_property(f.path)}",
+        f"line={f.line}",
+        f"col={f.column}",
+        f"endLine={f.end_line}",
+        f"endColumn={f.end_column}",
+        f"title={_escape_property(f'{f.code} {f.name}')}",
+    ])
+    return f"::{GITHUB_LEVELS[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}"
+
+
+def junit(findings: list[Finding]) -> str:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="kvlint", tests=str(max(len(findings), 1)),
+                      failures=str(len(findings)))
+    by_path: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_path.setdefault(f.path, []).append(f)
+    if not by_path:
+        suite = ET.SubElement(root, "testsuite", name="kvlint", tests="1", failures="0")
+        ET.SubElement(suite, "testcase", name="kvlint", classname="kvlint")
+    for path, items in by_path.items():
+        suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(items)),
+                              failures=str(len(items)))
+        for f in items:
+            case = ET.SubElement(suite, "testcase", name=f"{f.code} {f.name}", classname=path,
+                                 file=path, line=str(f.line))
+            failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
+            failure.text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}"
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
