@@ -48,8 +48,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     name = args[0]
     if name not in COMMANDS:
-        print(f"kvlint: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
-              file=sys.stderr)
+        print(
+            f"kvlint: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     module = importlib.import_module(COMMANDS[name][0])
     parser = argparse.ArgumentParser(prog=f"kvlint {name}", description=COMMANDS[name][1])

@@ -22,9 +22,26 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_EXCLUDE = (
-    ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", "build", "dist", "node_modules",
-    "__pycache__", ".tox", ".nox", ".mypy_cache", ".pytest_cache", ".ruff_cache",
-    ".kvlint_cache", "site-packages", ".eggs", "*.egg-info",
+    ".git",
+    ".hg",
+    ".svn",
+    ".venv",
+    "venv",
+    ".env",
+    "env",
+    "build",
+    "dist",
+    "node_modules",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".kvlint_cache",
+    "site-packages",
+    ".eggs",
+    "*.egg-info",
 )
 
 # key -> (python type, element type or None, help)
@@ -83,7 +100,7 @@ class Settings:
         return frozenset(c for c in enabled if not _matches_any(c, tuple(ignored)))
 
     def severity_of(self, code: str) -> str:
-        return self.severity.get(code) or catalog.get(code).severity
+        return self.severity.get(code) or catalog.entry(code).severity
 
     def is_excluded(self, relpath: str) -> bool:
         return any(path_matches(p, relpath) for p in self.exclude + self.extend_exclude)
@@ -206,7 +223,9 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
         setattr(settings, attr, value)
 
 
-def validate_codes(codes: list[str] | tuple[str, ...], where: str, exact: bool = False) -> list[str]:
+def validate_codes(
+    codes: list[str] | tuple[str, ...], where: str, exact: bool = False
+) -> list[str]:
     """Rule codes or prefixes (``KV1``, ``KV101``), upper-cased; unknown ones are an error."""
     known = catalog.codes()
     out = []

@@ -23,18 +23,42 @@ class Cloud:
 
 
 CLOUDS: tuple[Cloud, ...] = (
-    Cloud("public", "https://vault.azure.net", ".vault.azure.net",
-          "https://managedhsm.azure.net", ".managedhsm.azure.net",
-          "https://management.azure.com", "login.microsoftonline.com"),
-    Cloud("china", "https://vault.azure.cn", ".vault.azure.cn",
-          "https://managedhsm.azure.cn", ".managedhsm.azure.cn",
-          "https://management.chinacloudapi.cn", "login.chinacloudapi.cn"),
-    Cloud("usgov", "https://vault.usgovcloudapi.net", ".vault.usgovcloudapi.net",
-          "https://managedhsm.usgovcloudapi.net", ".managedhsm.usgovcloudapi.net",
-          "https://management.usgovcloudapi.net", "login.microsoftonline.us"),
-    Cloud("germany", "https://vault.microsoftazure.de", ".vault.microsoftazure.de",
-          None, None,
-          "https://management.microsoftazure.de", "login.microsoftonline.de"),
+    Cloud(
+        "public",
+        "https://vault.azure.net",
+        ".vault.azure.net",
+        "https://managedhsm.azure.net",
+        ".managedhsm.azure.net",
+        "https://management.azure.com",
+        "login.microsoftonline.com",
+    ),
+    Cloud(
+        "china",
+        "https://vault.azure.cn",
+        ".vault.azure.cn",
+        "https://managedhsm.azure.cn",
+        ".managedhsm.azure.cn",
+        "https://management.chinacloudapi.cn",
+        "login.chinacloudapi.cn",
+    ),
+    Cloud(
+        "usgov",
+        "https://vault.usgovcloudapi.net",
+        ".vault.usgovcloudapi.net",
+        "https://managedhsm.usgovcloudapi.net",
+        ".managedhsm.usgovcloudapi.net",
+        "https://management.usgovcloudapi.net",
+        "login.microsoftonline.us",
+    ),
+    Cloud(
+        "germany",
+        "https://vault.microsoftazure.de",
+        ".vault.microsoftazure.de",
+        None,
+        None,
+        "https://management.microsoftazure.de",
+        "login.microsoftonline.de",
+    ),
 )
 CLOUDS_BY_NAME = {cloud.name: cloud for cloud in CLOUDS}
 

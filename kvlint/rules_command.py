@@ -13,8 +13,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("code", help="a rule or check code, e.g. KV101, KVA212, KVT103")
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     else:
-        parser.add_argument("--face", choices=("check", "audit", "token"),
-                            help="only the rules of one command")
+        parser.add_argument(
+            "--face", choices=("check", "audit", "token"), help="only the rules of one command"
+        )
         parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
@@ -46,7 +47,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         width = max((len(rule.name) for rule in rules), default=0)
         for rule in rules:
-            print(f"{rule.code:<7} {rule.name:<{width}}  {rule.severity:<7}  {rule.summary.strip()}")
+            print(
+                f"{rule.code:<7} {rule.name:<{width}}  {rule.severity:<7}  {rule.summary.strip()}"
+            )
     return 0
 
 

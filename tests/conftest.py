@@ -12,9 +12,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_kvlint(*args: str, input: str | bytes | None = None, cwd: str | Path | None = None,
-               env: dict[str, str] | None = None, timeout: float = 120
-               ) -> subprocess.CompletedProcess[str]:
+def run_kvlint(
+    *args: str,
+    input: str | bytes | None = None,
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m kvlint ARGS`` from this checkout and return the completed process."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     full_env.pop("KVLINT_CONFIG", None)

@@ -59,3 +59,14 @@ def test_unknown_command(kvlint):
     assert result.returncode == 2
     assert "unknown command" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_fast_index_agrees_with_the_full_parse():
+    for code, entry in catalog.index().items():
+        rule = catalog.get(code)
+        assert (entry.code, entry.name, entry.severity, entry.face) == (
+            rule.code,
+            rule.name,
+            rule.severity,
+            rule.face,
+        )

@@ -146,7 +146,7 @@ class Indexer(cst.CSTVisitor):
                 values = [element.value for element in value.elements]
             for i, element in enumerate(target.elements):
                 sub = values[i] if values is not None and kind == "assign" else None
-                self._bind_target(element.value, sub, kind if sub is not None else kind, stmt)
+                self._bind_target(element.value, sub, kind, stmt)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, kind, stmt)
         elif (
@@ -176,8 +176,9 @@ class Indexer(cst.CSTVisitor):
             if dotted is None:
                 continue
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                self._scope.bind(alias.asname.name.value,
-                                 self._binding("import", node, qualname=dotted))
+                self._scope.bind(
+                    alias.asname.name.value, self._binding("import", node, qualname=dotted)
+                )
             else:
                 top = dotted.split(".", 1)[0]
                 self._scope.bind(top, self._binding("import", node, qualname=top))
@@ -307,9 +308,10 @@ class Analysis:
                 in_first_iter = child is ancestor.iter
                 child = ancestor
                 continue
-            elif isinstance(ancestor, COMPREHENSIONS):
-                if not (child is ancestor.for_in and in_first_iter):
-                    loops.append(ancestor)
+            elif isinstance(ancestor, COMPREHENSIONS) and not (
+                child is ancestor.for_in and in_first_iter
+            ):
+                loops.append(ancestor)
             in_first_iter = False
             child = ancestor
         return loops
@@ -409,8 +411,11 @@ class Analysis:
             return self._infer_attribute(expr)
         if isinstance(expr, cst.Subscript):
             out = set()
-            key = self.fold_str(expr.slice[0].slice.value) if len(expr.slice) == 1 and isinstance(
-                expr.slice[0].slice, cst.Index) else None
+            key = (
+                self.fold_str(expr.slice[0].slice.value)
+                if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index)
+                else None
+            )
             for base in self.types_of(expr.value):
                 result = kvtypes.subscript_result(base, key)
                 if result:

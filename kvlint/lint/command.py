@@ -13,13 +13,22 @@ from kvlint.report import findings as report
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     del name
-    parser.add_argument("paths", nargs="*", default=[], metavar="PATH",
-                        help="files or directories to lint (default: .); '-' reads stdin")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        default=[],
+        metavar="PATH",
+        help="files or directories to lint (default: .); '-' reads stdin",
+    )
     parser.add_argument("--fix", action="store_true", help="apply safe fixes in place")
-    parser.add_argument("--unsafe-fixes", action="store_true",
-                        help="also apply fixes marked unsafe (with --fix or --diff)")
-    parser.add_argument("--diff", action="store_true",
-                        help="print the fixes as a unified diff; change nothing")
+    parser.add_argument(
+        "--unsafe-fixes",
+        action="store_true",
+        help="also apply fixes marked unsafe (with --fix or --diff)",
+    )
+    parser.add_argument(
+        "--diff", action="store_true", help="print the fixes as a unified diff; change nothing"
+    )
     parser.add_argument("--format", choices=report.FORMATS, default="text")
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
@@ -28,8 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--extend-select", metavar="CODES")
     parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to use")
-    parser.add_argument("--stdin-filename", metavar="PATH",
-                        help="the name of the file read from stdin (for messages and config)")
+    parser.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="the name of the file read from stdin (for messages and config)",
+    )
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache directory (.kvlint_cache)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
@@ -46,8 +58,11 @@ def settings_from(args: argparse.Namespace) -> config.Settings:
     start = Path(first) if first else Path.cwd()
     start = start if start.is_dir() else start.parent
     settings = config.load(args.config, start if start.exists() else Path.cwd())
-    for attr, flag in (("select", "--select"), ("extend_select", "--extend-select"),
-                       ("ignore", "--ignore")):
+    for attr, flag in (
+        ("select", "--select"),
+        ("extend_select", "--extend-select"),
+        ("ignore", "--ignore"),
+    ):
         codes = _codes(getattr(args, attr), flag)
         if codes is not None:
             setattr(settings, attr, codes)

@@ -5,25 +5,41 @@ positions (only when something was reported) → suppression → findings with f
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import tokenize
 from dataclasses import dataclass, field
-
-import libcst as cst
+from typing import TYPE_CHECKING
 
 from kvlint import catalog
 from kvlint.config import Settings
 from kvlint.lint.model import Edit, Finding, Report
 
+if TYPE_CHECKING:
+    from libcst import Module
+
 # Files are parsed only when they contain one of these (case-insensitive) byte strings: an
 # Azure identity / Key Vault import, a Key Vault or token endpoint host, a token library, or an
 # ARM vault property. Bare "vault" is deliberately absent (ansible-vault, HashiCorp Vault).
 TRIGGERS = (
-    rb"keyvault", rb"azure\.identity", rb"azure import identity", rb"vault\.azure",
-    rb"vault\.usgovcloudapi", rb"vault\.microsoftazure", rb"managedhsm", rb"vaultcore",
-    rb"msal", rb"adal", rb"msrestazure", rb"azure\.common", rb"169\.254\.169\.254",
-    rb"identity_endpoint", rb"msi_endpoint", rb"networkacls", rb"accesspolicies",
+    rb"keyvault",
+    rb"azure\.identity",
+    rb"azure import identity",
+    rb"vault\.azure",
+    rb"vault\.usgovcloudapi",
+    rb"vault\.microsoftazure",
+    rb"managedhsm",
+    rb"vaultcore",
+    rb"msal",
+    rb"adal",
+    rb"msrestazure",
+    rb"azure\.common",
+    rb"169\.254\.169\.254",
+    rb"identity_endpoint",
+    rb"msi_endpoint",
+    rb"networkacls",
+    rb"accesspolicies",
 )
 MAX_BYTES = 10 * 1024 * 1024
 _NOQA = re.compile(
@@ -57,13 +73,19 @@ def decode(data: bytes) -> SourceFile:
         raise ValueError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise ValueError(str(exc)) from None
+    except SyntaxError:
+        encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie
     try:
         codecs.lookup(encoding)
         text = data.decode(encoding)
-    except (LookupError, UnicodeDecodeError) as exc:
-        raise ValueError(f"cannot decode as {encoding}: {exc}") from None
+    except LookupError:
+        raise ValueError(f"unknown encoding {encoding!r} in the coding declaration") from None
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ValueError(
+            f"not valid {encoding} (byte 0x{data[exc.start]:02x} on line {line}); "
+            f"save it as UTF-8 or declare its encoding (# -*- coding: ... -*-)"
+        ) from None
     if encoding == "utf-8-sig" and text.startswith("\ufeff"):
         text = text[1:]
     return SourceFile(text, encoding)
@@ -77,20 +99,24 @@ class LintResult:
 
 
 def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
-    rule = catalog.get("KV000")
-    return Finding(path, line, column, line, column, "KV000", rule.name, "error", message)
+    name = catalog.entry("KV000").name
+    return Finding(path, line, column, line, column, "KV000", name, "error", message)
 
 
 class PythonLinter:
     """Lints Python sources with the enabled checks. One instance serves many files."""
 
     def __init__(self, settings: Settings) -> None:
-        from kvlint.lint.checks import all_checks
-
         self.settings = settings
         self.enabled = settings.enabled_codes()
-        self.checks = [cls() for cls in all_checks() if set(cls.codes) & self.enabled]
         self.pattern = prefilter(settings.extra_vault_hosts)
+
+    @functools.cached_property
+    def checks(self) -> list:
+        """The enabled checks; importing them imports libcst, so only on the first parse."""
+        from kvlint.lint.checks import all_checks
+
+        return [cls() for cls in all_checks() if set(cls.codes) & self.enabled]
 
     def wants(self, data: bytes) -> bool:
         return self.pattern.search(data) is not None
@@ -100,9 +126,15 @@ class PythonLinter:
             return LintResult()
         enabled = self.settings.codes_for(relpath or path, self.enabled)
         if len(data) > MAX_BYTES:
-            return LintResult([parse_error_finding(
-                path, f"file too large to lint ({len(data) // 1024 // 1024} MiB > "
-                      f"{MAX_BYTES // 1024 // 1024} MiB); skipped")])
+            return LintResult(
+                [
+                    parse_error_finding(
+                        path,
+                        f"file too large to lint ({len(data) // 1024 // 1024} MiB > "
+                        f"{MAX_BYTES // 1024 // 1024} MiB); skipped",
+                    )
+                ]
+            )
         try:
             source = decode(data)
         except ValueError as exc:
@@ -110,6 +142,8 @@ class PythonLinter:
         return self.lint_text(source, path, enabled)
 
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        import libcst as cst  # imported only for files that pass the prefilter
+
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
@@ -119,19 +153,23 @@ class PythonLinter:
                 source=source,
             )
         except RecursionError:
-            return LintResult([parse_error_finding(path, "code too deeply nested to parse")],
-                              source=source)
+            return LintResult(
+                [parse_error_finding(path, "code too deeply nested to parse")], source=source
+            )
         try:
             reports = self._run_checks(module, source.text, enabled)
         except RecursionError:
-            return LintResult([parse_error_finding(path, "code too deeply nested to analyse")],
-                              parsed=True, source=source)
+            return LintResult(
+                [parse_error_finding(path, "code too deeply nested to analyse")],
+                parsed=True,
+                source=source,
+            )
         if not reports:
             return LintResult(parsed=True, source=source)
         findings = self._to_findings(module, source.text, path, reports)
         return LintResult(findings, parsed=True, source=source)
 
-    def _run_checks(self, module: cst.Module, text: str, enabled: frozenset[str]) -> list[Report]:
+    def _run_checks(self, module: Module, text: str, enabled: frozenset[str]) -> list[Report]:
         from kvlint.lint.analysis import Analysis
 
         analysis = Analysis(module, text, self.settings.extra_vault_hosts)
@@ -145,8 +183,9 @@ class PythonLinter:
                     reports.append(report)
         return reports
 
-    def _to_findings(self, module: cst.Module, text: str, path: str,
-                     reports: list[Report]) -> list[Finding]:
+    def _to_findings(
+        self, module: Module, text: str, path: str, reports: list[Report]
+    ) -> list[Finding]:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
@@ -159,18 +198,31 @@ class PythonLinter:
             if _suppressed(report.code, lines, start.line, end.line):
                 continue
             edits = tuple(
-                Edit(positions[r.node].start.line, positions[r.node].start.column + 1,
-                     positions[r.node].end.line, positions[r.node].end.column + 1, r.text)
+                Edit(
+                    positions[r.node].start.line,
+                    positions[r.node].start.column + 1,
+                    positions[r.node].end.line,
+                    positions[r.node].end.column + 1,
+                    r.text,
+                )
                 for r in report.fix
             )
-            rule = catalog.get(report.code)
-            findings.append(Finding(
-                path=path, line=start.line, column=start.column + 1, end_line=end.line,
-                end_column=end.column + 1, code=report.code, name=rule.name,
-                severity=self.settings.severity_of(report.code), message=report.message,
-                edits=edits, fix_applicability=report.fix_applicability if edits else None,
-                source_line=lines[start.line - 1] if start.line <= len(lines) else "",
-            ))
+            findings.append(
+                Finding(
+                    path=path,
+                    line=start.line,
+                    column=start.column + 1,
+                    end_line=end.line,
+                    end_column=end.column + 1,
+                    code=report.code,
+                    name=catalog.entry(report.code).name,
+                    severity=self.settings.severity_of(report.code),
+                    message=report.message,
+                    edits=edits,
+                    fix_applicability=report.fix_applicability if edits else None,
+                    source_line=lines[start.line - 1] if start.line <= len(lines) else "",
+                )
+            )
         findings.sort(key=lambda f: f.sort_key)
         return findings
 
@@ -183,10 +235,11 @@ def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
         if "#" not in line:
             continue
         for match in _NOQA.finditer(line):
-            listed = match.group("codes") if match.group("codes") is not None else match.group(
-                "kvcodes")
+            listed = (
+                match.group("codes") if match.group("codes") is not None else match.group("kvcodes")
+            )
             if listed is None:
-                return True  # a bare "# noqa" / "# kvlint: ignore" silences everything
+                return True  # without a code list the comment silences every code
             codes = {c.strip().upper() for c in re.split(r"[\s,]+", listed) if c.strip()}
             if code in codes:
                 return True

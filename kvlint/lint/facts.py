@@ -67,8 +67,9 @@ def classify_audience(text: str, extra_hosts: tuple[str, ...] = ()) -> Audience 
     """
     stripped = text.strip()
     if stripped.lower().startswith(keyvault.KEY_VAULT_APP_ID):
-        return Audience("ok", "public", keyvault.KEY_VAULT_APP_ID,
-                        stripped.lower().endswith("/.default"))
+        return Audience(
+            "ok", "public", keyvault.KEY_VAULT_APP_ID, stripped.lower().endswith("/.default")
+        )
     url = parse_url(stripped)
     if url is None or not url.host or UNKNOWN in url.scheme:
         return None
@@ -129,19 +130,28 @@ def token_endpoint(text: str) -> str | None:
 
 # -- data flow -----------------------------------------------------------------------------
 
-def sub_expressions(expr: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """``expr`` and the nodes below it, not entering lambdas or nested definitions."""
+
+def sub_expressions(expr: cst.CSTNode, nested: bool = False) -> Iterator[cst.CSTNode]:
+    """``expr`` and the nodes below it; lambdas and nested definitions only if ``nested``."""
     stack = [expr]
     while stack:
         node = stack.pop()
         yield node
-        if isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)) and node is not expr:
+        if (
+            not nested
+            and node is not expr
+            and isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef))
+        ):
             continue
         stack.extend(node.children)
 
 
-def derives_from(analysis: Analysis, expr: cst.BaseExpression,
-                 predicate: Callable[[cst.CSTNode], bool], depth: int = 4) -> bool:
+def derives_from(
+    analysis: Analysis,
+    expr: cst.BaseExpression,
+    predicate: Callable[[cst.CSTNode], bool],
+    depth: int = 4,
+) -> bool:
     """True when ``expr`` (or a name it is computed from, through local assignments and
     ``self.x`` attributes, up to ``depth`` hops) contains a node matching ``predicate``."""
     seen: set[cst.CSTNode] = set()
@@ -167,11 +177,17 @@ def derives_from(analysis: Analysis, expr: cst.BaseExpression,
 
 def env_lookup_name(analysis: Analysis, node: cst.CSTNode) -> str | None:
     """``X`` for ``os.environ["X"]``, ``os.environ.get("X")``, ``os.getenv("X")``."""
-    if isinstance(node, cst.Subscript) and analysis.qualname(node.value) == "os.environ":
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
-            return analysis.fold_str(node.slice[0].slice.value)
+    if (
+        isinstance(node, cst.Subscript)
+        and analysis.qualname(node.value) == "os.environ"
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+    ):
+        return analysis.fold_str(node.slice[0].slice.value)
     if isinstance(node, cst.Call) and analysis.callee(node) in (
-        "os.environ.get", "os.getenv", "os.environ.__getitem__",
+        "os.environ.get",
+        "os.getenv",
+        "os.environ.__getitem__",
     ):
         first = arg(node, "key", 0)
         return analysis.fold_str(first.value) if first is not None else None
@@ -179,6 +195,7 @@ def env_lookup_name(analysis: Analysis, node: cst.CSTNode) -> str | None:
 
 
 # -- raw HTTP calls ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class HttpCall:
@@ -202,7 +219,9 @@ class HttpCall:
 def http_calls(analysis: Analysis) -> list[HttpCall]:
     cached = analysis.memo.get("http_calls")
     if cached is None:
-        cached = [c for c in map(lambda call: _http_call(analysis, call), analysis.index.calls) if c]
+        cached = [
+            c for c in map(lambda call: _http_call(analysis, call), analysis.index.calls) if c
+        ]
         analysis.memo["http_calls"] = cached
     return cached  # type: ignore[return-value]
 
@@ -254,8 +273,10 @@ def _urllib_request(analysis: Analysis, url: cst.BaseExpression, headers):
     if isinstance(target, cst.Call) and analysis.callee(target) == "urllib.request.Request":
         inner_url = arg(target, "url", 0)
         inner_headers = arg(target, "headers", 2)
-        return (inner_url.value if inner_url else None,
-                inner_headers.value if inner_headers else headers)
+        return (
+            inner_url.value if inner_url else None,
+            inner_headers.value if inner_headers else headers,
+        )
     return url, headers
 
 
@@ -341,9 +362,11 @@ def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: 
             if keys is None or header in keys:
                 return True
     for target, _value, _stmt in analysis.index.assignments:
-        if isinstance(target, cst.Attribute) and target.attr.value == "auth" and _names(
-            target.value
-        ) == name:
+        if (
+            isinstance(target, cst.Attribute)
+            and target.attr.value == "auth"
+            and _names(target.value) == name
+        ):
             return True
         if (
             isinstance(target, cst.Subscript)
@@ -351,8 +374,11 @@ def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: 
             and target.value.attr.value == "headers"
             and _names(target.value.value) == name
         ):
-            key = analysis.fold_str(target.slice[0].slice.value) if isinstance(
-                target.slice[0].slice, cst.Index) else None
+            key = (
+                analysis.fold_str(target.slice[0].slice.value)
+                if isinstance(target.slice[0].slice, cst.Index)
+                else None
+            )
             if key is None or key.lower() == header:
                 return True
     return False
@@ -380,6 +406,7 @@ def has_header(analysis: Analysis, http: HttpCall, header: str) -> bool:
 
 # -- token requests ------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TokenValue:
     """One value used as a token resource or scope."""
@@ -393,16 +420,27 @@ class TokenValue:
 
 
 MSAL_METHODS = (
-    "acquire_token_for_client", "acquire_token_silent", "acquire_token_silent_with_error",
-    "acquire_token_by_authorization_code", "acquire_token_by_username_password",
-    "acquire_token_by_device_flow", "acquire_token_interactive", "acquire_token_on_behalf_of",
-    "acquire_token_by_refresh_token", "acquire_token_by_auth_code_flow",
-    "initiate_device_flow", "initiate_auth_code_flow", "get_authorization_request_url",
+    "acquire_token_for_client",
+    "acquire_token_silent",
+    "acquire_token_silent_with_error",
+    "acquire_token_by_authorization_code",
+    "acquire_token_by_username_password",
+    "acquire_token_by_device_flow",
+    "acquire_token_interactive",
+    "acquire_token_on_behalf_of",
+    "acquire_token_by_refresh_token",
+    "acquire_token_by_auth_code_flow",
+    "initiate_device_flow",
+    "initiate_auth_code_flow",
+    "get_authorization_request_url",
 )
 ADAL_METHODS = (
-    "acquire_token", "acquire_token_with_username_password",
-    "acquire_token_with_client_credentials", "acquire_token_with_refresh_token",
-    "acquire_token_with_device_code", "acquire_token_with_authorization_code",
+    "acquire_token",
+    "acquire_token_with_username_password",
+    "acquire_token_with_client_credentials",
+    "acquire_token_with_refresh_token",
+    "acquire_token_with_device_code",
+    "acquire_token_with_authorization_code",
     "acquire_token_with_client_certificate",
 )
 NAME_WORDS = ("resource", "scope", "audience")
@@ -421,8 +459,14 @@ def token_requests(analysis: Analysis) -> list[TokenValue]:
     return cached  # type: ignore[return-value]
 
 
-def _values(analysis: Analysis, expr: cst.BaseExpression, context: str, protocol: str,
-            call: cst.Call | None, strong: bool) -> Iterator[TokenValue]:
+def _values(
+    analysis: Analysis,
+    expr: cst.BaseExpression,
+    context: str,
+    protocol: str,
+    call: cst.Call | None,
+    strong: bool,
+) -> Iterator[TokenValue]:
     for folded in fold_elements(analysis, expr):
         yield TokenValue(expr, folded, context, protocol, call, strong)
 
@@ -435,12 +479,11 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
         if method in ("get_token", "get_token_info"):
             for argument in call.args:
                 if argument.keyword is None and argument.star != "**":
-                    yield from _values(analysis, argument.value, "azure-identity", "v2", call,
-                                       True)
-        elif method in MSAL_METHODS or (method or "").startswith("acquire_token") and (
-            "scopes" in kw
+                    yield from _values(analysis, argument.value, "azure-identity", "v2", call, True)
+        elif method in MSAL_METHODS or (
+            (method or "").startswith("acquire_token") and "scopes" in kw
         ):
-            scopes = arg(call, "scopes", 0 if method != "acquire_token_silent" else 0)
+            scopes = arg(call, "scopes", 0)
             if scopes is not None:
                 yield from _values(analysis, scopes.value, "msal", "v2", call, True)
         elif method in ADAL_METHODS:
@@ -460,8 +503,11 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
             protocol = "v1" if low == "resource" else "v2" if "scope" in low else "any"
             yield from _values(analysis, argument.value, "keyword", protocol, call, strong)
     for target, value, _stmt in analysis.index.assignments:
-        name = target.value if isinstance(target, cst.Name) else (
-            target.attr.value if isinstance(target, cst.Attribute) else None)
+        name = (
+            target.value
+            if isinstance(target, cst.Name)
+            else (target.attr.value if isinstance(target, cst.Attribute) else None)
+        )
         if name and _is_resource_word(name):
             yield from _values(analysis, value, "name", "any", None, False)
     for node in analysis.index.dicts:
@@ -476,8 +522,12 @@ def _http_token_values(analysis: Analysis, http: HttpCall) -> Iterator[TokenValu
     """``resource`` / ``scope`` of a token request: URL query, params=, data= / json=."""
     text = http.url_text(analysis)
     endpoint = token_endpoint(text) if text else None
-    if endpoint is None and http.url is not None and derives_from(
-        analysis, http.url, lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV
+    if (
+        endpoint is None
+        and http.url is not None
+        and derives_from(
+            analysis, http.url, lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV
+        )
     ):
         endpoint = "imds"
     if endpoint is None:
@@ -492,8 +542,9 @@ def _http_token_values(analysis: Analysis, http: HttpCall) -> Iterator[TokenValu
             # the query value's characters keep pointing at the URL's literal
             start = folded.text.find(value) if folded is not None else -1
             spans = folded.spans if folded is not None and start >= 0 else ()
-            yield TokenValue(http.url, Folded(value, _shift(spans, start)), "query", protocol,
-                             http.call, True)
+            yield TokenValue(
+                http.url, Folded(value, _shift(spans, start)), "query", protocol, http.call, True
+            )
     for container in (http.params, http.body):
         if container is None:
             continue

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import libcst as cst
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,27 @@ class Finding:
     def from_dict(cls, data: dict) -> Finding:
         fix = data.get("fix") or {}
         edits = tuple(
-            Edit(e["location"]["line"], e["location"]["column"], e["end_location"]["line"],
-                 e["end_location"]["column"], e["content"])
+            Edit(
+                e["location"]["line"],
+                e["location"]["column"],
+                e["end_location"]["line"],
+                e["end_location"]["column"],
+                e["content"],
+            )
             for e in fix.get("edits", ())
         )
         return cls(
-            path=data["path"], line=data["line"], column=data["column"],
-            end_line=data["end_line"], end_column=data["end_column"], code=data["code"],
-            name=data["name"], severity=data["severity"], message=data["message"],
-            edits=edits, fix_applicability=fix.get("applicability"),
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            end_line=data["end_line"],
+            end_column=data["end_column"],
+            code=data["code"],
+            name=data["name"],
+            severity=data["severity"],
+            message=data["message"],
+            edits=edits,
+            fix_applicability=fix.get("applicability"),
         )
 
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import stat
@@ -75,8 +76,11 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
             relpath = _relative(path, root)
             if settings.is_excluded(relpath):
                 continue
-            display = os.path.join(raw, os.path.relpath(path, top)) if raw != "." else (
-                os.path.relpath(path, top))
+            display = (
+                os.path.join(raw, os.path.relpath(path, top))
+                if raw != "."
+                else (os.path.relpath(path, top))
+            )
             yield Target(path, display, relpath)
 
 
@@ -90,8 +94,14 @@ def read(target: Target) -> bytes | Finding:
 
 
 class Runner:
-    def __init__(self, settings: Settings, *, fix: bool = False, diff: bool = False,
-                 unsafe_fixes: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fix: bool = False,
+        diff: bool = False,
+        unsafe_fixes: bool = False,
+    ) -> None:
         self.settings = settings
         self.linter = PythonLinter(settings)
         self.fix = fix
@@ -135,8 +145,7 @@ class Runner:
     # -- fixes --------------------------------------------------------------------------------
     def _fixable(self, findings: list[Finding]) -> list[Finding]:
         return [
-            f for f in findings
-            if f.edits and (f.fix_applicability == "safe" or self.unsafe_fixes)
+            f for f in findings if f.edits and (f.fix_applicability == "safe" or self.unsafe_fixes)
         ]
 
     def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, int]:
@@ -161,8 +170,9 @@ class Runner:
                 return source.text, first, 0
         return text, result, count
 
-    def _fix_file(self, target: Target, data: bytes, result: LintResult,
-                  outcome: Outcome) -> LintResult:
+    def _fix_file(
+        self, target: Target, data: bytes, result: LintResult, outcome: Outcome
+    ) -> LintResult:
         original = result.source.text if result.source else ""
         text, fixed_result, count = self._fix_text(result, target.display)
         if count == 0 or text == original:
@@ -184,11 +194,14 @@ class Runner:
 
 
 def _unified(before: str, after: str, display: str) -> str:
-    return "".join(difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=display if os.path.isabs(display) else f"a/{display}",
-        tofile=display if os.path.isabs(display) else f"b/{display}",
-    ))
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=display if os.path.isabs(display) else f"a/{display}",
+            tofile=display if os.path.isabs(display) else f"b/{display}",
+        )
+    )
 
 
 def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
@@ -214,10 +227,6 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
         os.chmod(tmp, mode)
         os.replace(tmp, real)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
-
-

@@ -40,7 +40,16 @@ HTTP_SESSION_CLASSES = {
     "urllib3.poolmanager.PoolManager": "urllib3",
 }
 HTTP_SESSION_METHODS = (
-    "get", "post", "put", "patch", "delete", "head", "options", "request", "urlopen", "stream",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "request",
+    "urlopen",
+    "stream",
 )
 
 MSAL_APPS = {

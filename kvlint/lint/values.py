@@ -58,8 +58,10 @@ class Folded:
         """The one plain literal that produced the whole value, if there is one."""
         if len(self.spans) == 1:
             span = self.spans[0]
-            if span.start == 0 and span.end == len(self.text) and isinstance(
-                span.node, cst.SimpleString
+            if (
+                span.start == 0
+                and span.end == len(self.text)
+                and isinstance(span.node, cst.SimpleString)
             ):
                 return span.node
         return None
@@ -75,7 +77,7 @@ def fold(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> Folded
     if isinstance(expr, cst.SimpleString):
         try:
             value = expr.evaluated_value
-        except Exception:  # noqa: BLE001 - libcst raises plain exceptions for odd literals
+        except Exception:
             return None
         if not isinstance(value, str):
             return None
@@ -98,9 +100,7 @@ def fold(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> Folded
             if template is None:
                 return None
             right = expr.right
-            items = (
-                [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
-            )
+            items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
             return _percent_format(analysis, template, items, depth)
         return None
     if isinstance(expr, cst.Name):

@@ -12,8 +12,9 @@ from kvlint.report import sarif
 FORMATS = ("text", "json", "sarif", "github", "junit")
 
 
-def render(fmt: str, findings: list[Finding], enabled_codes: frozenset[str],
-           severities: dict[str, str]) -> str:
+def render(
+    fmt: str, findings: list[Finding], enabled_codes: frozenset[str], severities: dict[str, str]
+) -> str:
     if fmt == "json":
         return json.dumps([f.as_dict() for f in findings], indent=2) + "\n"
     if fmt == "sarif":
@@ -52,18 +53,20 @@ def _uri(path: str) -> str:
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
-    return {"startLine": line, "startColumn": column, "endLine": end_line,
-            "endColumn": end_column}
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
 
 
-def sarif_log(findings: list[Finding], enabled_codes: frozenset[str],
-              severities: dict[str, str]) -> dict:
+def sarif_log(
+    findings: list[Finding], enabled_codes: frozenset[str], severities: dict[str, str]
+) -> dict:
     results = []
     for f in findings:
-        location = {"physicalLocation": {
-            "artifactLocation": {"uri": _uri(f.path)},
-            "region": _region(f.line, f.column, f.end_line, f.end_column),
-        }}
+        location = {
+            "physicalLocation": {
+                "artifactLocation": {"uri": _uri(f.path)},
+                "region": _region(f.line, f.column, f.end_line, f.end_column),
+            }
+        }
         result: dict = {
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
@@ -71,19 +74,25 @@ def sarif_log(findings: list[Finding], enabled_codes: frozenset[str],
             "locations": [location],
         }
         if f.edits:
-            result["fixes"] = [{
-                "description": {"text": f"{f.fix_applicability} fix for {f.code}"},
-                "artifactChanges": [{
-                    "artifactLocation": {"uri": _uri(f.path)},
-                    "replacements": [
+            result["fixes"] = [
+                {
+                    "description": {"text": f"{f.fix_applicability} fix for {f.code}"},
+                    "artifactChanges": [
                         {
-                            "deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
-                            "insertedContent": {"text": e.content},
+                            "artifactLocation": {"uri": _uri(f.path)},
+                            "replacements": [
+                                {
+                                    "deletedRegion": _region(
+                                        e.line, e.column, e.end_line, e.end_column
+                                    ),
+                                    "insertedContent": {"text": e.content},
+                                }
+                                for e in f.edits
+                            ],
                         }
-                        for e in f.edits
                     ],
-                }],
-            }]
+                }
+            ]
         results.append(result)
     log = sarif.log(results, enabled_codes, severities)
     log["runs"][0]["columnKind"] = "unicodeCodePoints"
@@ -102,22 +111,25 @@ GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def github_line(f: Finding) -> str:
-    props = ",".join([
-        f"file={_escape_property(f.path)}",
-        f"line={f.line}",
-        f"col={f.column}",
-        f"endLine={f.end_line}",
-        f"endColumn={f.end_column}",
-        f"title={_escape_property(f'{f.code} {f.name}')}",
-    ])
+    props = ",".join(
+        [
+            f"file={_escape_property(f.path)}",
+            f"line={f.line}",
+            f"col={f.column}",
+            f"endLine={f.end_line}",
+            f"endColumn={f.end_column}",
+            f"title={_escape_property(f'{f.code} {f.name}')}",
+        ]
+    )
     return f"::{GITHUB_LEVELS[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}"
 
 
 def junit(findings: list[Finding]) -> str:
     import xml.etree.ElementTree as ET
 
-    root = ET.Element("testsuites", name="kvlint", tests=str(max(len(findings), 1)),
-                      failures=str(len(findings)))
+    root = ET.Element(
+        "testsuites", name="kvlint", tests=str(max(len(findings), 1)), failures=str(len(findings))
+    )
     by_path: dict[str, list[Finding]] = {}
     for f in findings:
         by_path.setdefault(f.path, []).append(f)
@@ -125,11 +137,18 @@ def junit(findings: list[Finding]) -> str:
         suite = ET.SubElement(root, "testsuite", name="kvlint", tests="1", failures="0")
         ET.SubElement(suite, "testcase", name="kvlint", classname="kvlint")
     for path, items in by_path.items():
-        suite = ET.SubElement(root, "testsuite", name=path, tests=str(len(items)),
-                              failures=str(len(items)))
+        suite = ET.SubElement(
+            root, "testsuite", name=path, tests=str(len(items)), failures=str(len(items))
+        )
         for f in items:
-            case = ET.SubElement(suite, "testcase", name=f"{f.code} {f.name}", classname=path,
-                                 file=path, line=str(f.line))
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                name=f"{f.code} {f.name}",
+                classname=path,
+                file=path,
+                line=str(f.line),
+            )
             failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
             failure.text = f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}"
     ET.indent(root)

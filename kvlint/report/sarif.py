@@ -27,8 +27,14 @@ def rule_descriptor(rule: catalog.Rule, severity: str | None = None) -> dict:
     return descriptor
 
 
-def log(results: list[dict], codes: Iterable[str], severities: dict[str, str] | None = None,
-        *, invocation_ok: bool = True, notifications: list[dict] | None = None) -> dict:
+def log(
+    results: list[dict],
+    codes: Iterable[str],
+    severities: dict[str, str] | None = None,
+    *,
+    invocation_ok: bool = True,
+    notifications: list[dict] | None = None,
+) -> dict:
     """A complete SARIF log. Each result must carry ``ruleId``; ``ruleIndex`` is filled here."""
     severities = severities or {}
     ordered = sorted(set(codes) | {result["ruleId"] for result in results})

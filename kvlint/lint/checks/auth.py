@@ -59,7 +59,7 @@ def _rewrite_literal(node: cst.CSTNode, change) -> Replacement | None:
     try:
         if node.evaluated_value != body:
             return None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
     new_body = change(body)
     if new_body == body or node.quote in new_body:
@@ -76,10 +76,16 @@ class ResourceTrailingSlash(Check):
     codes = ("KV101",)
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for value, audience in _audiences(analysis):
-            if audience.kind not in ("trailing-slash", "double-slash"):
-                continue
-            node = _where(value, audience)
+        bad = [
+            (value, audience, _where(value, audience))
+            for value, audience in _audiences(analysis)
+            if audience.kind in ("trailing-slash", "double-slash")
+        ]
+        # how each literal is used: a literal only ever used as a v2 scope is fixed to the scope
+        protocols: dict[cst.CSTNode, set[str]] = {}
+        for value, _audience, node in bad:
+            protocols.setdefault(node, set()).add(value.protocol)
+        for value, audience, node in bad:
             scope = f"{audience.base}/.default"
             written = value.folded.text.strip()
             message = (
@@ -89,13 +95,18 @@ class ResourceTrailingSlash(Check):
                 f"'{audience.base}')."
             )
             safe = value.folded.sole_literal() is node
-            # a whole scope in one literal, in a v2 context: write the scope itself
-            to_scope = safe and value.protocol == "v2" and audience.kind == "trailing-slash"
+            to_scope = (
+                safe
+                and audience.kind == "trailing-slash"
+                and "v2" in protocols[node]
+                and "v1" not in protocols[node]
+            )
             fix = _rewrite_literal(
                 node, (lambda body: _drop_slash(body) + "/.default") if to_scope else _drop_slash
             )
-            yield Report("KV101", node, message, (fix,) if fix else (),
-                         "safe" if safe else "unsafe")
+            yield Report(
+                "KV101", node, message, (fix,) if fix else (), "safe" if safe else "unsafe"
+            )
 
 
 class WrongAudience(Check):
@@ -114,33 +125,59 @@ class WrongAudience(Check):
             written = value.folded.text.strip()
             right = _right_audience(audience)
             if audience.kind in ("per-vault", "private-link"):
-                what = "a vault's own URL" if audience.kind == "per-vault" else (
-                    "a private-link host")
-                yield Report("KV102", node, (
-                    f"'{written}' is {what}, not a token audience: Azure AD rejects it "
-                    f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
-                    f"for every vault in this cloud."))
+                what = (
+                    "a vault's own URL" if audience.kind == "per-vault" else ("a private-link host")
+                )
+                yield Report(
+                    "KV102",
+                    node,
+                    (
+                        f"'{written}' is {what}, not a token audience: Azure AD rejects it "
+                        f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
+                        f"for every vault in this cloud."
+                    ),
+                )
             elif audience.kind == "http":
-                yield Report("KV102", node, (
-                    f"'{written}' uses http://: the Key Vault audience is '{right}' "
-                    f"(scope '{right}/.default')."))
+                yield Report(
+                    "KV102",
+                    node,
+                    (
+                        f"'{written}' uses http://: the Key Vault audience is '{right}' "
+                        f"(scope '{right}/.default')."
+                    ),
+                )
             elif audience.kind == "misspelt":
-                yield Report("KV102", node, (
-                    f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
-                    f"(scope '{right}/.default')."))
-            elif audience.kind == "ok" and audience.v2 and value.protocol == "v1" and (
-                value.context in ("adal", "query", "body", "keyword")
+                yield Report(
+                    "KV102",
+                    node,
+                    (
+                        f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
+                        f"(scope '{right}/.default')."
+                    ),
+                )
+            elif (
+                audience.kind == "ok"
+                and audience.v2
+                and value.protocol == "v1"
+                and (value.context in ("adal", "query", "body", "keyword"))
             ):
-                yield Report("KV102", node, (
-                    f"'{written}' is a v2 scope but this token request takes a v1 resource: "
-                    f"the token's audience becomes '{written}' and Key Vault answers 401. "
-                    f"Pass the resource '{audience.base}'."))
+                yield Report(
+                    "KV102",
+                    node,
+                    (
+                        f"'{written}' is a v2 scope but this token request takes a v1 resource: "
+                        f"the token's audience becomes '{written}' and Key Vault answers 401. "
+                        f"Pass the resource '{audience.base}'."
+                    ),
+                )
 
     def _other_audience_sent_to_vault(self, analysis: Analysis) -> Iterator[Report]:
         """A token for ARM / Graph / ... attached to a request to a Key Vault URL."""
         sends = [
-            http for http in http_calls(analysis)
-            if (text := http.url_text(analysis)) and is_keyvault_url(analysis, text)
+            http
+            for http in http_calls(analysis)
+            if (text := http.url_text(analysis))
+            and is_keyvault_url(analysis, text)
             and http.headers is not None
         ]
         if not sends:
@@ -154,10 +191,15 @@ class WrongAudience(Check):
                     continue
                 request = value.call
                 if derives_from(analysis, http.headers, lambda n, r=request: n is r):
-                    yield Report("KV102", _where(value, audience), (
-                        f"a token for '{audience.base}' is sent to a Key Vault URL: Key Vault "
-                        f"answers 401 (wrong audience). Request the token for "
-                        f"'https://vault.azure.net/.default' (the vault's cloud audience)."))
+                    yield Report(
+                        "KV102",
+                        _where(value, audience),
+                        (
+                            f"a token for '{audience.base}' is sent to a Key Vault URL: Key Vault "
+                            f"answers 401 (wrong audience). Request the token for "
+                            f"'https://vault.azure.net/.default' (the vault's cloud audience)."
+                        ),
+                    )
                     break
 
     def _cloud_mismatch(self, analysis: Analysis) -> Iterator[Report]:
@@ -166,19 +208,26 @@ class WrongAudience(Check):
             for call in analysis.index.calls
             for a in call.args
             if (folded := analysis.fold(a.value)) is not None
-            and (cloud := is_keyvault_url(analysis, folded.text))
-            in keyvault.CLOUDS_BY_NAME
+            and (cloud := is_keyvault_url(analysis, folded.text)) in keyvault.CLOUDS_BY_NAME
         }
         if len(vault_clouds) != 1:
             return
         (vault_cloud,) = vault_clouds
-        for value, audience in _audiences(analysis):
-            if audience.kind == "ok" and audience.cloud != vault_cloud and value.strong:
+        used = [(v, a) for v, a in _audiences(analysis) if a.kind == "ok" and v.strong]
+        if any(audience.cloud == vault_cloud for _, audience in used):
+            return  # the module requests this cloud's audience too: it is multi-cloud aware
+        for value, audience in used:
+            if audience.cloud != vault_cloud:
                 expected = keyvault.CLOUDS_BY_NAME[vault_cloud].vault_audience
-                yield Report("KV102", _where(value, audience), (
-                    f"'{audience.base}' is the {audience.cloud} cloud's Key Vault audience, but "
-                    f"this module's vaults are in the {vault_cloud} cloud: Key Vault answers 401. "
-                    f"Use '{expected}/.default'."))
+                yield Report(
+                    "KV102",
+                    _where(value, audience),
+                    (
+                        f"'{audience.base}' is the {audience.cloud} cloud's Key Vault audience, but "
+                        f"this module's vaults are in the {vault_cloud} cloud: Key Vault answers 401. "
+                        f"Use '{expected}/.default'."
+                    ),
+                )
 
 
 def _right_audience(audience: Audience) -> str:
@@ -197,10 +246,17 @@ class ScopeMissingDefault(Check):
             written = value.folded.text.strip()
             fix = _rewrite_literal(node, lambda body: body.rstrip("/") + "/.default")
             safe = value.folded.sole_literal() is node
-            yield Report("KV103", node, (
-                f"'{written}' is a v1 resource where a v2 scope is required: the token request "
-                f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
-                f"'{audience.base}/.default'."), (fix,) if fix else (), "safe" if safe else "unsafe")
+            yield Report(
+                "KV103",
+                node,
+                (
+                    f"'{written}' is a v1 resource where a v2 scope is required: the token request "
+                    f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
+                    f"'{audience.base}/.default'."
+                ),
+                (fix,) if fix else (),
+                "safe" if safe else "unsafe",
+            )
 
     @staticmethod
     def _needs_scope(analysis: Analysis, value: TokenValue) -> bool:
@@ -208,7 +264,8 @@ class ScopeMissingDefault(Check):
             return True
         if value.context == "keyword" and value.call is not None:
             return any(
-                a.keyword is not None and a.keyword.value == "credential_scopes"
+                a.keyword is not None
+                and a.keyword.value == "credential_scopes"
                 and a.value is value.expr
                 for a in value.call.args
             )
@@ -233,11 +290,16 @@ class RequestWithoutToken(Check):
             if not has_header(analysis, http, "Authorization"):
                 host = parse_url(text)
                 shown = host.host.replace("\x00", "…") if host else "the vault"
-                yield Report("KV104", http.call, (
-                    f"raw {http.library} request to Key Vault ({shown}) without an Authorization "
-                    f"header: Key Vault answers 401. Use azure-keyvault-secrets/keys/certificates "
-                    f"(they authenticate and retry), or send 'Authorization: Bearer <token>' "
-                    f"for 'https://vault.azure.net/.default'."))
+                yield Report(
+                    "KV104",
+                    http.call,
+                    (
+                        f"raw {http.library} request to Key Vault ({shown}) without an Authorization "
+                        f"header: Key Vault answers 401. Use azure-keyvault-secrets/keys/certificates "
+                        f"(they authenticate and retry), or send 'Authorization: Bearer <token>' "
+                        f"for 'https://vault.azure.net/.default'."
+                    ),
+                )
 
 
 TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
@@ -252,11 +314,16 @@ class TokenNeverRefreshed(Check):
             if scope.kind in ("module", "class"):
                 if isinstance(target, cst.Name) and self._holds_token(analysis, value):
                     where = "module" if scope.kind == "module" else "class"
-                    yield Report("KV105", value, (
-                        f"access token captured once at {where} level and reused: it expires "
-                        f"(typically after 60-90 minutes) and Key Vault then answers 401. Keep "
-                        f"the credential and call get_token() when needed (azure-identity "
-                        f"caches and refreshes), or use the Key Vault SDK clients."))
+                    yield Report(
+                        "KV105",
+                        value,
+                        (
+                            f"access token captured once at {where} level and reused: it expires "
+                            f"(typically after 60-90 minutes) and Key Vault then answers 401. Keep "
+                            f"the credential and call get_token() when needed (azure-identity "
+                            f"caches and refreshes), or use the Key Vault SDK clients."
+                        ),
+                    )
             elif (
                 isinstance(target, cst.Attribute)
                 and isinstance(target.value, cst.Name)
@@ -269,11 +336,16 @@ class TokenNeverRefreshed(Check):
                     continue
                 if self._class_checks_expiry(analysis, cls):
                     continue
-                yield Report("KV105", value, (
-                    f"access token stored in self.{target.attr.value} in __init__ and never "
-                    f"refreshed (nothing in the class reads expires_on / expires_in): after it "
-                    f"expires every Key Vault call gets 401. Store the credential and call "
-                    f"get_token() per use (azure-identity caches tokens and refreshes them)."))
+                yield Report(
+                    "KV105",
+                    value,
+                    (
+                        f"access token stored in self.{target.attr.value} in __init__ and never "
+                        f"refreshed (nothing in the class reads expires_on / expires_in): after it "
+                        f"expires every Key Vault call gets 401. Store the credential and call "
+                        f"get_token() per use (azure-identity caches tokens and refreshes them)."
+                    ),
+                )
 
     @staticmethod
     def _holds_token(analysis: Analysis, value: cst.BaseExpression) -> bool:
@@ -288,7 +360,7 @@ class TokenNeverRefreshed(Check):
 
     @staticmethod
     def _class_checks_expiry(analysis: Analysis, cls: cst.ClassDef) -> bool:
-        for node in sub_expressions(cls):
+        for node in sub_expressions(cls, nested=True):
             if isinstance(node, cst.Attribute) and node.attr.value.lower() in TOKEN_EXPIRY_WORDS:
                 return True
             if isinstance(node, cst.SimpleString):
@@ -301,13 +373,23 @@ class TokenNeverRefreshed(Check):
 DEPRECATED_MODULES = {
     "adal": "ADAL (adal) is retired; use azure-identity or MSAL",
     "msrestazure.azure_active_directory": (
-        "msrestazure's credentials are retired; use azure-identity"),
+        "msrestazure's credentials are retired; use azure-identity"
+    ),
     "azure.common.credentials": "azure.common.credentials is retired; use azure-identity",
 }
 TRACK1_KEYVAULT = {
-    "KeyVaultClient", "KeyVaultAuthentication", "KeyVaultId", "AccessToken",
-    "key_vault_client", "key_vault_id", "key_vault_authentication",
-    "http_bearer_challenge", "http_bearer_challenge_cache", "http_challenge", "models", "version",
+    "KeyVaultClient",
+    "KeyVaultAuthentication",
+    "KeyVaultId",
+    "AccessToken",
+    "key_vault_client",
+    "key_vault_id",
+    "key_vault_authentication",
+    "http_bearer_challenge",
+    "http_bearer_challenge_cache",
+    "http_challenge",
+    "models",
+    "version",
 }
 
 
@@ -318,10 +400,15 @@ class DeprecatedAuthLibrary(Check):
         for node in analysis.index.imports:
             reason = self._reason(node)
             if reason:
-                yield Report("KV106", node, (
-                    f"{reason}: it no longer receives fixes, does not cache or refresh tokens the "
-                    f"way Key Vault expects and mishandles sovereign clouds. Migrate to "
-                    f"azure-identity with azure-keyvault-secrets/keys/certificates."))
+                yield Report(
+                    "KV106",
+                    node,
+                    (
+                        f"{reason}: it no longer receives fixes, does not cache or refresh tokens the "
+                        f"way Key Vault expects and mishandles sovereign clouds. Migrate to "
+                        f"azure-identity with azure-keyvault-secrets/keys/certificates."
+                    ),
+                )
 
     @staticmethod
     def _reason(node: cst.Import | cst.ImportFrom) -> str | None:
@@ -334,17 +421,21 @@ class DeprecatedAuthLibrary(Check):
                     if name == module or name.startswith(module + "."):
                         return reason
                 parts = name.split(".")
-                if parts[:2] == ["azure", "keyvault"] and len(parts) > 2 and (
-                    parts[2] in TRACK1_KEYVAULT
+                if (
+                    parts[:2] == ["azure", "keyvault"]
+                    and len(parts) > 2
+                    and (parts[2] in TRACK1_KEYVAULT)
                 ):
                     return "track-1 azure.keyvault (KeyVaultClient) is retired"
             return None
         if node.relative:
             return None
         module = _dotted(node.module) or ""
-        names = [] if isinstance(node.names, cst.ImportStar) else [
-            _dotted(a.name) or "" for a in node.names
-        ]
+        names = (
+            []
+            if isinstance(node.names, cst.ImportStar)
+            else [_dotted(a.name) or "" for a in node.names]
+        )
         for deprecated, reason in DEPRECATED_MODULES.items():
             if module == deprecated or module.startswith(deprecated + "."):
                 return reason
@@ -390,14 +481,20 @@ class HandRolledManagedIdentity(Check):
             if not has_header(analysis, http, header) and not (
                 kind != "imds" and has_header(analysis, http, "secret")
             ):
-                missing = (f" The request also lacks the '{header}' header, so the endpoint "
-                           f"rejects it.")
+                missing = (
+                    f" The request also lacks the '{header}' header, so the endpoint rejects it."
+                )
             endpoint = "the IMDS token endpoint" if kind == "imds" else f"${kind}"
-            yield Report("KV107", http.call, (
-                f"hand-rolled managed identity token request to {endpoint}: no retry, no "
-                f"caching, no refresh. Use azure.identity.ManagedIdentityCredential (or "
-                f"DefaultAzureCredential) with get_token('https://vault.azure.net/.default')."
-                f"{missing}"))
+            yield Report(
+                "KV107",
+                http.call,
+                (
+                    f"hand-rolled managed identity token request to {endpoint}: no retry, no "
+                    f"caching, no refresh. Use azure.identity.ManagedIdentityCredential (or "
+                    f"DefaultAzureCredential) with get_token('https://vault.azure.net/.default')."
+                    f"{missing}"
+                ),
+            )
 
 
 CHECKS = [

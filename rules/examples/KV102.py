@@ -1,0 +1,74 @@
+"""KV102 keyvault-wrong-audience."""
+
+import adal  # expect: KV106
+import requests
+from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
+
+credential = DefaultAzureCredential()
+mi = ManagedIdentityCredential()
+
+# A vault's own URL is not an audience.
+credential.get_token("https://myvault.vault.azure.net/.default")  # expect: KV102
+# Built from the vault name: still a per-vault host.
+VAULT = "contoso"
+credential.get_token(f"https://{VAULT}.vault.azure.net/.default")  # expect: KV102
+# Private link hosts are not audiences either.
+mi.get_token("https://myvault.privatelink.vaultcore.azure.net")  # expect: KV102
+# http:// is not the audience.
+credential.get_token("http://vault.azure.net/.default")  # expect: KV102
+# Misspelt.
+credential.get_token("https://vault.azure.com/.default")  # expect: KV102
+
+# A v2 scope where ADAL expects a v1 resource.
+context = adal.AuthenticationContext("https://login.microsoftonline.com/tenant")
+context.acquire_token_with_client_credentials("https://vault.azure.net/.default", "id", "secret")  # expect: KV102
+# ... and in the v1 token endpoint's body.
+requests.post(
+    "https://login.microsoftonline.com/tenant/oauth2/token",
+    data={"grant_type": "client_credentials", "resource": "https://vault.azure.net/.default"},  # expect: KV102
+)
+
+
+def read_secret_with_arm_token(vault_url: str, name: str):
+    """An ARM token sent to Key Vault."""
+    arm = credential.get_token("https://management.azure.com/.default")  # expect: KV102
+    headers = {"Authorization": f"Bearer {arm.token}"}
+    return requests.get(
+        f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.5", headers=headers
+    )
+
+
+# ---- negatives -------------------------------------------------------------------------------
+credential.get_token("https://vault.azure.net/.default")
+mi.get_token("https://vault.azure.net")  # managed identity accepts the v1 resource
+context.acquire_token_with_client_credentials("https://vault.azure.net", "id", "secret")
+# The vault URL belongs in the client, not in the scope.
+VAULT_URL = f"https://{VAULT}.vault.azure.net/"
+# Graph token used for Graph.
+
+
+def list_users():
+    token = credential.get_token("https://graph.microsoft.com/.default")
+    return requests.get(
+        "https://graph.microsoft.com/v1.0/users",
+        headers={"Authorization": f"Bearer {token.token}"},
+    )
+
+
+# ARM token used for ARM.
+def list_vaults(subscription: str):
+    token = credential.get_token("https://management.azure.com/.default")
+    return requests.get(
+        f"https://management.azure.com/subscriptions/{subscription}/providers/"
+        "Microsoft.KeyVault/vaults?api-version=2023-07-01",
+        headers={"Authorization": f"Bearer {token.token}"},
+    )
+
+
+# The v2 endpoint takes the scope.
+requests.post(
+    "https://login.microsoftonline.com/tenant/oauth2/v2.0/token",
+    data={"grant_type": "client_credentials", "scope": "https://vault.azure.net/.default"},
+)
+# A variable merely named "resource" holding a vault URL is not a token request.
+resource_url = "https://myvault.vault.azure.net/secrets/db"

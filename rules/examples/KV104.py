@@ -1,0 +1,56 @@
+"""KV104 keyvault-request-without-token."""
+
+import urllib.request
+
+import aiohttp
+import httpx
+import requests
+from azure.identity import DefaultAzureCredential
+
+VAULT = "https://contoso.vault.azure.net"
+
+requests.get(f"{VAULT}/secrets/db?api-version=7.5")  # expect: KV104
+requests.get("https://contoso.vault.azure.net/secrets/db", params={"api-version": "7.5"})  # expect: KV104
+httpx.get("https://{}.vault.azure.net/secrets/db".format("contoso"))  # expect: KV104
+urllib.request.urlopen("https://%s.vault.azure.net/secrets/db" % "contoso")  # expect: KV104
+session = requests.Session()
+session.get(VAULT + "/secrets/db?api-version=7.5")  # expect: KV104
+requests.post(  # expect: KV104
+    "https://contoso.vault.azure.net/keys/k/sign?api-version=7.5",
+    headers={"Content-Type": "application/json"},
+    json={"alg": "RS256", "value": "..."},
+)
+
+
+async def fetch():
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{VAULT}/secrets/db?api-version=7.5") as response:  # expect: KV104
+            return await response.json()
+
+
+# ---- negatives -------------------------------------------------------------------------------
+credential = DefaultAzureCredential()
+
+
+def headers():
+    token = credential.get_token("https://vault.azure.net/.default").token
+    return {"Authorization": f"Bearer {token}"}
+
+
+requests.get(f"{VAULT}/secrets/db?api-version=7.5", headers=headers())
+requests.get(f"{VAULT}/secrets/db", headers={"authorization": "Bearer x"})
+auth_headers = {"Accept": "application/json"}
+auth_headers["Authorization"] = "Bearer x"
+requests.get(f"{VAULT}/secrets/db", headers=auth_headers)
+authed = requests.Session()
+authed.headers.update({"Authorization": "Bearer x"})
+authed.get(f"{VAULT}/secrets/db")
+client = httpx.Client(headers={"Authorization": "Bearer x"})
+client.get(f"{VAULT}/secrets/db")
+requests.get(f"{VAULT}/secrets/db", auth=object())
+# Not Key Vault.
+requests.get("https://example.com/secrets/db")
+requests.get("https://management.azure.com/subscriptions")
+# A look-alike "get" on something that is not an HTTP client.
+cache = {}
+cache.get(f"{VAULT}/secrets/db")

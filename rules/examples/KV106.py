@@ -1,0 +1,17 @@
+"""KV106 deprecated-keyvault-auth-library."""
+
+import adal  # expect: KV106
+from adal import AuthenticationContext  # expect: KV106
+from azure.common.credentials import ServicePrincipalCredentials  # expect: KV106
+from azure.keyvault import KeyVaultAuthentication, KeyVaultClient  # expect: KV106
+from msrestazure.azure_active_directory import MSIAuthentication  # expect: KV106
+from msrestazure import azure_active_directory  # expect: KV106
+import azure.keyvault.key_vault_client  # expect: KV106
+
+# ---- negatives -------------------------------------------------------------------------------
+import azure.keyvault.secrets
+from azure.identity import DefaultAzureCredential
+from azure.keyvault import secrets
+from azure.keyvault.keys import KeyClient
+from azure.keyvault.secrets import SecretClient
+from msrestazure.azure_exceptions import CloudError

@@ -1,0 +1,73 @@
+"""The annotated example files in rules/examples/ are the rules' tests.
+
+A line ending in ``# expect: KV101`` (several codes: ``# expect: KV101, KV103``) must be reported
+with exactly those codes; every other line is a negative and must be reported with none.
+Each example file with safe fixes has a ``.fixed`` twin: ``--fix`` must produce it exactly, and
+a second ``--fix`` must change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kvlint.config import Settings
+from kvlint.lint.runner import Runner, Target
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
+PY_EXAMPLES = sorted(p for p in EXAMPLES.rglob("*") if p.suffix == ".py")
+EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KV\d{3}(?:\s*,\s*KV\d{3})*)")
+
+
+def expected(path: Path) -> set[tuple[int, str]]:
+    out = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        match = EXPECT.search(line)
+        if match:
+            out |= {(number, code.strip()) for code in match.group("codes").split(",")}
+    return out
+
+
+def lint(path: Path, display: str | None = None):
+    runner = Runner(Settings())
+    return runner.run([Target(path, display or str(path), path.name)]).findings
+
+
+def test_every_lint_rule_has_an_example():
+    from kvlint import catalog
+
+    covered = {code for path in PY_EXAMPLES for _, code in expected(path)}
+    missing = [c for c in catalog.codes("check") if c not in covered and c != "KV000"]
+    assert not missing, f"rules without a positive example: {missing}"
+
+
+@pytest.mark.parametrize("path", PY_EXAMPLES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_example(path):
+    found = {(f.line, f.code) for f in lint(path)}
+    want = expected(path)
+    assert want or path.stem.endswith("_ok"), f"{path.name}: no '# expect:' (negatives: *_ok.py)"
+    missing = sorted(want - found)
+    extra = sorted(found - want)
+    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+
+
+FIXED = sorted(EXAMPLES.rglob("*.py.fixed"))
+
+
+@pytest.mark.parametrize("fixed", FIXED, ids=lambda p: p.name)
+def test_fix_matches_expected_output(fixed, tmp_path, kvlint):
+    original = fixed.with_suffix("")
+    work = tmp_path / original.name
+    shutil.copyfile(original, work)
+    first = kvlint("check", "--fix", str(work))
+    assert first.returncode in (0, 1), first.stderr
+    assert work.read_text(encoding="utf-8") == fixed.read_text(encoding="utf-8")
+    again = kvlint("check", "--fix", "--format", "json", str(work))
+    assert work.read_text(encoding="utf-8") == fixed.read_text(encoding="utf-8")
+    assert all(
+        not f["fix"] or f["fix"]["applicability"] != "safe" for f in json.loads(again.stdout)
+    )

@@ -1,0 +1,90 @@
+"""The real pre-commit runs this repository's hooks on a temporary git repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+SLASHED = (
+    "from azure.identity import DefaultAzureCredential\n"
+    'DefaultAzureCredential().get_token("https://vault.azure.net/")\n'
+)
+CLEAN = (
+    "from azure.identity import DefaultAzureCredential\n"
+    'DefaultAzureCredential().get_token("https://vault.azure.net/.default")\n'
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _git_env(home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(home),
+        "GIT_AUTHOR_NAME": "kvlint tests",
+        "GIT_AUTHOR_EMAIL": "tests@kvlint.invalid",
+        "GIT_COMMITTER_NAME": "kvlint tests",
+        "GIT_COMMITTER_EMAIL": "tests@kvlint.invalid",
+    }
+
+
+def _repo(tmp_path: Path, text: str, env: dict[str, str]) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    (repo / "app.py").write_text(text)
+    subprocess.run(["git", "add", "app.py"], cwd=repo, check=True, env=env)
+    return repo
+
+
+def _try_repo(repo: Path, hook: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(ROOT),
+            hook,
+            "--all-files",
+            "--color",
+            "never",
+        ],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+
+
+def test_hook_fails_on_kv101_and_passes_on_clean_code(tmp_path, pre_commit_home):
+    env = _git_env(pre_commit_home)
+    repo = _repo(tmp_path, SLASHED, env)
+    failing = _try_repo(repo, "kvlint", env)
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    assert "app.py:2:36: KV101" in failing.stdout
+    (repo / "app.py").write_text(CLEAN)
+    passing = _try_repo(repo, "kvlint", env)
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+
+
+def test_fix_hook_rewrites_the_file(tmp_path, pre_commit_home):
+    env = _git_env(pre_commit_home)
+    repo = _repo(tmp_path, SLASHED, env)
+    result = _try_repo(repo, "kvlint-fix", env)
+    assert result.returncode == 1  # pre-commit fails a hook that modified files
+    assert (repo / "app.py").read_text() == CLEAN
