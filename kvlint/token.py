@@ -326,6 +326,20 @@ def _audience_findings(claim: Any, vault: VaultTarget | None) -> list[Finding]:
     ]
 
 
+def tenant_mismatch(tid: Any, tenant: str) -> Finding | None:
+    """KVT105 when a token's ``tid`` is not ``tenant`` (also used by ``kvlint audit --token``)."""
+    if isinstance(tid, str) and tid.lower() == tenant.lower():
+        return None
+    issued_by = f"tenant '{tid}'" if isinstance(tid, str) else "no tenant (no tid claim)"
+    return Finding(
+        "KVT105",
+        f"the token was issued by {issued_by} but the vault is in tenant '{tenant}': "
+        f"Key Vault answers 401 AKV10032 Invalid issuer; get the token from tenant {tenant} "
+        f"(`az login --tenant {tenant}`, AZURE_TENANT_ID, or tenant_id= on the credential) "
+        "and make sure the identity exists there",
+    )
+
+
 def diagnose(
     claims: Mapping[str, Any],
     *,
@@ -358,19 +372,9 @@ def diagnose(
                 "token was issued for later use",
             )
         )
-    if tenant:
-        tid = claims.get("tid")
-        if not isinstance(tid, str) or tid.lower() != tenant.lower():
-            issued_by = f"tenant '{tid}'" if isinstance(tid, str) else "no tenant (no tid claim)"
-            findings.append(
-                Finding(
-                    "KVT105",
-                    f"the token was issued by {issued_by} but the vault is in tenant '{tenant}': "
-                    f"Key Vault answers 401 AKV10032 Invalid issuer; get the token from tenant {tenant} "
-                    f"(`az login --tenant {tenant}`, AZURE_TENANT_ID, or tenant_id= on the "
-                    "credential) and make sure the identity exists there",
-                )
-            )
+    mismatch = tenant_mismatch(claims.get("tid"), tenant) if tenant else None
+    if mismatch:
+        findings.append(mismatch)
     return findings
 
 
