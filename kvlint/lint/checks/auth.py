@@ -18,6 +18,7 @@ from kvlint.lint.facts import (
     classify_audience,
     derives_from,
     env_lookup_name,
+    fold_elements,
     has_header,
     http_calls,
     is_keyvault_url,
@@ -67,9 +68,59 @@ def _rewrite_literal(node: cst.CSTNode, change) -> Replacement | None:
     return Replacement(node, f"{node.prefix}{node.quote}{new_body}{node.quote}")
 
 
-def _drop_slash(body: str) -> str:
+# -- audience messages and text fixes, shared with configuration-file scanning ---------------
+def drop_slash(body: str) -> str:
+    """KV101's fix: ``https://vault.azure.net/`` → ``…net``, ``…net//.default`` → ``…net/.default``."""
     body = re.sub(r"/{2,}(\.default)$", r"/\1", body, flags=re.IGNORECASE)
     return re.sub(r"(://[^/]+)/+$", r"\1", body)
+
+
+def slash_to_scope(body: str) -> str:
+    """KV101's fix where a v2 scope is expected: drop the slash and append ``/.default``."""
+    return drop_slash(body) + "/.default"
+
+
+def add_default(body: str) -> str:
+    """KV103's fix: append ``/.default``."""
+    return body.rstrip("/") + "/.default"
+
+
+def slash_message(written: str, audience: Audience) -> str:
+    scope = f"{audience.base}/.default"
+    return (
+        f"Key Vault token {'scope' if audience.kind == 'double-slash' else 'resource'} "
+        f"'{written}' has a stray '/': Key Vault rejects the token with 401 AKV10022 "
+        f"(Invalid audience). Use the scope '{scope}' (or the v1 resource "
+        f"'{audience.base}')."
+    )
+
+
+def wrong_audience_message(written: str, audience: Audience) -> str | None:
+    """KV102's message for a value that is not an audience at all, else None."""
+    right = _right_audience(audience)
+    if audience.kind in ("per-vault", "private-link"):
+        what = "a vault's own URL" if audience.kind == "per-vault" else ("a private-link host")
+        return (
+            f"'{written}' is {what}, not a token audience: Azure AD rejects it "
+            f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
+            f"for every vault in this cloud."
+        )
+    if audience.kind == "http":
+        return f"'{written}' uses http://: the Key Vault audience is '{right}' (scope '{right}/.default')."
+    if audience.kind == "misspelt":
+        return (
+            f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
+            f"(scope '{right}/.default')."
+        )
+    return None
+
+
+def missing_default_message(written: str, audience: Audience) -> str:
+    return (
+        f"'{written}' is a v1 resource where a v2 scope is required: the token request "
+        f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
+        f"'{audience.base}/.default'."
+    )
 
 
 class ResourceTrailingSlash(Check):
@@ -86,14 +137,7 @@ class ResourceTrailingSlash(Check):
         for value, _audience, node in bad:
             protocols.setdefault(node, set()).add(value.protocol)
         for value, audience, node in bad:
-            scope = f"{audience.base}/.default"
-            written = value.folded.text.strip()
-            message = (
-                f"Key Vault token {'scope' if audience.kind == 'double-slash' else 'resource'} "
-                f"'{written}' has a stray '/': Key Vault rejects the token with 401 AKV10022 "
-                f"(Invalid audience). Use the scope '{scope}' (or the v1 resource "
-                f"'{audience.base}')."
-            )
+            message = slash_message(value.folded.text.strip(), audience)
             safe = value.folded.sole_literal() is node
             to_scope = (
                 safe
@@ -101,9 +145,7 @@ class ResourceTrailingSlash(Check):
                 and "v2" in protocols[node]
                 and "v1" not in protocols[node]
             )
-            fix = _rewrite_literal(
-                node, (lambda body: _drop_slash(body) + "/.default") if to_scope else _drop_slash
-            )
+            fix = _rewrite_literal(node, slash_to_scope if to_scope else drop_slash)
             yield Report(
                 "KV101", node, message, (fix,) if fix else (), "safe" if safe else "unsafe"
             )
@@ -123,38 +165,9 @@ class WrongAudience(Check):
                 continue
             node = _where(value, audience)
             written = value.folded.text.strip()
-            right = _right_audience(audience)
-            if audience.kind in ("per-vault", "private-link"):
-                what = (
-                    "a vault's own URL" if audience.kind == "per-vault" else ("a private-link host")
-                )
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' is {what}, not a token audience: Azure AD rejects it "
-                        f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
-                        f"for every vault in this cloud."
-                    ),
-                )
-            elif audience.kind == "http":
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' uses http://: the Key Vault audience is '{right}' "
-                        f"(scope '{right}/.default')."
-                    ),
-                )
-            elif audience.kind == "misspelt":
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
-                        f"(scope '{right}/.default')."
-                    ),
-                )
+            message = wrong_audience_message(written, audience)
+            if message is not None:
+                yield Report("KV102", node, message)
             elif (
                 audience.kind == "ok"
                 and audience.v2
@@ -244,16 +257,12 @@ class ScopeMissingDefault(Check):
                 continue
             node = _where(value, audience)
             written = value.folded.text.strip()
-            fix = _rewrite_literal(node, lambda body: body.rstrip("/") + "/.default")
+            fix = _rewrite_literal(node, add_default)
             safe = value.folded.sole_literal() is node
             yield Report(
                 "KV103",
                 node,
-                (
-                    f"'{written}' is a v1 resource where a v2 scope is required: the token request "
-                    f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
-                    f"'{audience.base}/.default'."
-                ),
+                missing_default_message(written, audience),
                 (fix,) if fix else (),
                 "safe" if safe else "unsafe",
             )
@@ -309,10 +318,11 @@ class TokenNeverRefreshed(Check):
     codes = ("KV105",)
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
+        yield from self._pinned_session_headers(analysis)
         for target, value, stmt in analysis.index.assignments:
             scope = analysis.scope_of(stmt)
             if scope.kind in ("module", "class"):
-                if isinstance(target, cst.Name) and self._holds_token(analysis, value):
+                if self._holds_token(analysis, value):
                     where = "module" if scope.kind == "module" else "class"
                     yield Report(
                         "KV105",
@@ -344,6 +354,31 @@ class TokenNeverRefreshed(Check):
                         f"refreshed (nothing in the class reads expires_on / expires_in): after it "
                         f"expires every Key Vault call gets 401. Store the credential and call "
                         f"get_token() per use (azure-identity caches tokens and refreshes them)."
+                    ),
+                )
+
+    def _pinned_session_headers(self, analysis: Analysis) -> Iterator[Report]:
+        """``session.headers.update({"Authorization": ... token ...})`` at module level."""
+        for call in analysis.index.calls:
+            func = call.func
+            if not (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "update"
+                and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value == "headers"
+                and call.args
+                and analysis.enclosing_function(call) is None
+            ):
+                continue
+            if self._holds_token(analysis, call.args[0].value):
+                yield Report(
+                    "KV105",
+                    call.args[0].value,
+                    (
+                        "access token pinned in a session's default headers at import time: it "
+                        "expires (typically after 60-90 minutes) and every later request gets 401. "
+                        "Set the Authorization header per request from credential.get_token() "
+                        "(cached and refreshed by azure-identity), or use the Key Vault SDK clients."
                     ),
                 )
 
@@ -451,10 +486,25 @@ class DeprecatedAuthLibrary(Check):
         return None
 
 
+SHELL_RUNNERS = (
+    "os.popen",
+    "os.system",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+)
+SHELL_HTTP_TOOLS = ("curl ", "wget ", "invoke-restmethod", "invoke-webrequest")
+
+
 class HandRolledManagedIdentity(Check):
     codes = ("KV107",)
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
+        yield from self._shell_requests(analysis)
         for http in http_calls(analysis):
             if http.url is None:
                 continue
@@ -493,6 +543,33 @@ class HandRolledManagedIdentity(Check):
                     f"caching, no refresh. Use azure.identity.ManagedIdentityCredential (or "
                     f"DefaultAzureCredential) with get_token('https://vault.azure.net/.default')."
                     f"{missing}"
+                ),
+            )
+
+    def _shell_requests(self, analysis: Analysis) -> Iterator[Report]:
+        """``os.popen('curl "$IDENTITY_ENDPOINT?resource=..." -H secret:...')`` and friends."""
+        for call in analysis.index.calls:
+            if analysis.callee(call) not in SHELL_RUNNERS or not call.args:
+                continue
+            command = call.args[0].value
+            text = " ".join(f.text for f in fold_elements(analysis, command)).lower()
+            if not any(tool in text for tool in SHELL_HTTP_TOOLS):
+                continue
+            from_env = derives_from(
+                analysis,
+                command,
+                lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV,
+            )
+            if "169.254.169.254/metadata/identity/oauth2/token" not in text and not from_env:
+                continue
+            yield Report(
+                "KV107",
+                call,
+                (
+                    "managed identity token fetched by shelling out to an HTTP tool: no retry, no "
+                    "caching, no refresh, and the token passes through a subprocess. Use "
+                    "azure.identity.ManagedIdentityCredential (or DefaultAzureCredential) with "
+                    "get_token('https://vault.azure.net/.default')."
                 ),
             )
 
