@@ -7,6 +7,7 @@ and leaves validation on for everything else.
 from __future__ import annotations
 
 import contextlib
+import re
 from pathlib import Path
 
 import hypothesmith
@@ -14,7 +15,7 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from kvlint.lint.engine import parse_module
+from kvlint.lint.engine import Triggers, parse_module, prefilter
 from kvlint.lint.walk import SKIPPED, walk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,3 +147,28 @@ def test_validation_is_back_on_after_a_parse(source: str) -> None:
         parse_module(source)
     with pytest.raises(cst.CSTValidationError):
         cst.Name("")
+
+
+@pytest.mark.parametrize(
+    ("patterns", "data", "expected"),
+    [
+        ((rb"vault\.azure",), b"https://x.VAULT.Azure.net", True),
+        ((rb"vault\.azure",), b"https://x.vault-azure.net", False),  # the dot is literal
+        ((rb"azure import identity",), b"from AZURE import identity", True),
+        ((rb"169\.254\.169\.254",), b"http://169.254.169.254/metadata", True),
+        ((rb"ident\w+_endpoint",), b"IDENTITY_ENDPOINT", True),  # a real regex stays one
+        ((rb"ident\w+_endpoint",), b"ident_endpoint", False),
+        ((rb"a|b",), b"xbx", True),
+        ((rb"keyvault", rb"msal"), b"import requests", False),
+    ],
+)
+def test_triggers_match_like_an_ignorecase_regex(patterns, data, expected) -> None:
+    assert Triggers(patterns).search(data) is expected
+    regex = re.compile(b"|".join(patterns), re.IGNORECASE)
+    assert (regex.search(data) is not None) is expected
+
+
+def test_prefilter_words_are_plain_substring_searches() -> None:
+    triggers = prefilter(("vault.contoso.example",))
+    assert triggers.regex is None  # every trigger word is literal: no regex on the hot path
+    assert triggers.search(b"url = 'https://kv.Vault.Contoso.Example/'")

@@ -29,6 +29,7 @@ from kvlint.lint.engine import (
     LintResult,
     PythonLinter,
     SourceFile,
+    Triggers,
     parse_error_finding,
 )
 from kvlint.lint.suppress import LINE_BREAK
@@ -367,7 +368,7 @@ class ConfigLinter:
         self.settings = settings
         self.enabled = enabled
         hosts = tuple(re.escape(h.strip(".").encode()) for h in settings.extra_vault_hosts)
-        self.pattern = re.compile(b"|".join(AUDIENCE_TRIGGERS + hosts), re.IGNORECASE)
+        self.pattern = Triggers(AUDIENCE_TRIGGERS + hosts)
 
     def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
         if PurePath(path).name.lower() in SKIPPED_NAMES or len(data) > MAX_CONFIG_BYTES:
