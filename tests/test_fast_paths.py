@@ -7,7 +7,9 @@ and leaves validation on for everything else.
 from __future__ import annotations
 
 import contextlib
+import gc
 import re
+import weakref
 from pathlib import Path
 
 import hypothesmith
@@ -16,6 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint.lint.engine import Triggers, parse_module, prefilter
+from kvlint.lint.runner import gc_paused
 from kvlint.lint.walk import SKIPPED, walk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,3 +175,18 @@ def test_prefilter_words_are_plain_substring_searches() -> None:
     triggers = prefilter(("vault.contoso.example",))
     assert triggers.regex is None  # every trigger word is literal: no regex on the hot path
     assert triggers.search(b"url = 'https://kv.Vault.Contoso.Example/'")
+
+
+def test_gc_is_paused_per_file_and_the_files_cycles_are_freed_after() -> None:
+    class Node:
+        pass
+
+    with pytest.raises(ValueError), gc_paused():
+        assert not gc.isenabled()
+        cycle = Node()
+        cycle.self = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        raise ValueError
+    assert gc.isenabled()
+    assert alive() is None  # freed by the generation-0 collection on the way out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import gc
 import os
 import stat
 import tempfile
@@ -124,10 +125,31 @@ def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
 def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
     """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
     try:
-        return linter.lint_bytes(data, display, relpath)
+        with gc_paused():
+            return linter.lint_bytes(data, display, relpath)
     except Exception as exc:
         message = f"internal error: {type(exc).__name__}: {exc} (please report this file shape)"
         return LintResult([parse_error_finding(display, message)])
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No automatic garbage collection while one file is linted; its cycles are freed after.
+
+    A parsed file is a few hundred thousand objects, all alive until the checks are done, so
+    the collector's passes during the lint find nothing and cost a third of the time. The
+    file's tree and index end up as cyclic garbage, all in the youngest generation: one
+    generation-0 collection afterwards frees them without scanning the rest of the heap.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect(0)
 
 
 def worker_count(jobs: int) -> int:
