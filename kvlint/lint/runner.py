@@ -246,13 +246,20 @@ class Runner:
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork":
+            self.linter.checks  # noqa: B018 - import libcst and the checks once, before forking
+        # Largest files first, one at a time: the last file to finish is a small one.
+        order = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
+        results: list[LintResult] = [LintResult()] * len(jobs)
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
             initargs=(self.settings,),
         ) as pool:
-            return list(pool.map(_lint_job, jobs, chunksize=4))
+            for i, result in zip(order, pool.map(_lint_job, [jobs[i] for i in order]), strict=True):
+                results[i] = result
+        return results
 
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
