@@ -165,17 +165,25 @@ class Sample:
     stderr: str
 
 
-def _tree_rss_kib(pid: int) -> int:
-    """Resident memory of ``pid`` and all its descendants (Linux /proc), in KiB."""
+def _tree_memory_kib(pid: int) -> int:
+    """Memory of ``pid`` and all its descendants (Linux /proc), in KiB.
+
+    Proportional set size (pages shared between processes, such as a forked worker's copy of
+    its parent, are split between them), else resident set size.
+    """
     total, todo = 0, [pid]
     while todo:
         current = todo.pop()
         try:
-            with open(f"/proc/{current}/status") as handle:
-                for line in handle:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
+            for name, key in (("smaps_rollup", "Pss:"), ("status", "VmRSS:")):
+                try:
+                    with open(f"/proc/{current}/{name}") as handle:
+                        value = next((ln for ln in handle if ln.startswith(key)), None)
+                except OSError:
+                    continue
+                if value is not None:
+                    total += int(value.split()[1])
+                    break
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     todo.extend(int(child) for child in handle.read().split())
@@ -194,7 +202,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
         def sample() -> None:
             nonlocal peak
             while not done.wait(0.02):
-                peak = max(peak, _tree_rss_kib(process.pid))
+                peak = max(peak, _tree_memory_kib(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -359,7 +367,10 @@ def main() -> int:
     corpora = options.corpus or ["mixed", "dense"]
     folders = prepare({r for c in corpora for r in CORPORA[c]} | {ONE_FILE[0]}, options.refresh)
     env = {**os.environ, "PYTHONPATH": str(PROJECT)}
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {options.rounds} rounds")
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {options.rounds} rounds, "
+        f"load average before: {os.getloadavg()[0]:.1f}"
+    )
     ratios: dict[str, dict[str, float]] = {}
     for corpus in corpora:
         paths = [str(folders[r].relative_to(DATA)) for r in CORPORA[corpus]]
@@ -384,7 +395,7 @@ def main() -> int:
         print(f"\none file ({ONE_FILE[1]} from {ONE_FILE[0]}), {options.one_file_runs} runs\n")
         print(table(rows, options.markdown))
         ratios["one-file"] = {r[0]: float(r[1]) / 1000 for r in rows[1:]}
-    print("\nbars")
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}\n\nbars")
     for line in bars(ratios):
         print(f"- {line}")
     return 0
