@@ -7,9 +7,12 @@ unknown rule code ends the run with exit 2 and one line naming the culprit.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
+import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -103,7 +106,7 @@ class Settings:
         return self.severity.get(code) or catalog.entry(code).severity
 
     def is_excluded(self, relpath: str, directory: bool = False) -> bool:
-        return any(path_matches(p, relpath, directory) for p in self.exclude + self.extend_exclude)
+        return _matcher(self.exclude + self.extend_exclude)(relpath, directory)
 
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for the result cache)."""
@@ -123,19 +126,62 @@ def _matches_any(code: str, prefixes: tuple[str, ...]) -> bool:
 def path_matches(pattern: str, relpath: str, directory: bool = False) -> bool:
     """gitignore-like matching: a pattern without ``/`` matches any path component; a pattern
     ending in ``/`` matches directories only (``relpath`` is one when ``directory``)."""
+    return _matcher((pattern,))(relpath, directory)
+
+
+@functools.lru_cache(maxsize=64)
+def _matcher(patterns: tuple[str, ...]) -> Callable[[str, bool], bool]:
+    """One test for many patterns (see ``path_matches``): compiled regexes, each path component
+    tried once instead of once per pattern (discovery asks this for every file and folder)."""
+    names: list[str] = []  # without "/": any component
+    dir_names: list[str] = []  # without "/", ending in "/": a component that is a directory
+    exact: list[str] = []  # with "/": the whole path
+    dir_exact: list[str] = []  # with "/", ending in "/": the whole path, when a directory
+    below: list[str] = []  # with "/": anything below it
+    for raw in patterns:
+        pattern, directories_only = _pattern(raw)
+        if "/" not in pattern:
+            (dir_names if directories_only else names).append(fnmatch.translate(pattern))
+        else:
+            (dir_exact if directories_only else exact).append(fnmatch.translate(pattern))
+            below.append(fnmatch.translate(pattern + "/*"))
+    never = re.compile(r"(?!)")
+
+    def compiled(sources: list[str]) -> re.Pattern[str]:
+        return re.compile("|".join(sources)) if sources else never
+
+    name_re, dir_name_re = compiled(names), compiled(dir_names)
+    exact_re, dir_exact_re, below_re = compiled(exact), compiled(dir_exact), compiled(below)
+
+    def matches(relpath: str, directory: bool = False) -> bool:
+        parts, text = _path(relpath)
+        if any(name_re.match(part) for part in parts):
+            return True
+        if any(dir_name_re.match(part) for part in (parts if directory else parts[:-1])):
+            return True
+        if below_re.match(text) or exact_re.match(text):
+            return True
+        return directory and dir_exact_re.match(text) is not None
+
+    return matches
+
+
+@functools.lru_cache(maxsize=256)
+def _pattern(pattern: str) -> tuple[str, bool]:
+    """A pattern without ``./`` and trailing ``/``; whether it matches directories only."""
     pattern = pattern.strip()
     directories_only = pattern.endswith("/")
     pattern = pattern.rstrip("/")
     if pattern.startswith("./"):
         pattern = pattern[2:]
+    return pattern, directories_only
+
+
+@functools.lru_cache(maxsize=256)
+def _path(relpath: str) -> tuple[tuple[str, ...], str]:
+    """Parts and text of a path, parsed once for all the patterns it is matched against."""
     path = PurePosixPath(relpath)
-    if "/" not in pattern:
-        parts = path.parts if directory or not directories_only else path.parts[:-1]
-        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
-    text = path.as_posix()
-    if directories_only and not directory:
-        return fnmatch.fnmatchcase(text, pattern + "/*")
-    return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*")
+    return path.parts, path.as_posix()
 
 
 def find_config(start: Path) -> Path | None:

@@ -17,8 +17,9 @@ import libcst as cst
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from kvlint import config
 from kvlint.lint.engine import Triggers, parse_module, prefilter
-from kvlint.lint.runner import gc_paused
+from kvlint.lint.runner import discover, gc_paused
 from kvlint.lint.walk import SKIPPED, walk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -190,3 +191,42 @@ def test_gc_is_paused_per_file_and_the_files_cycles_are_freed_after() -> None:
         raise ValueError
     assert gc.isenabled()
     assert alive() is None  # freed by the generation-0 collection on the way out
+
+
+def test_discovery_resolves_symlinks_and_applies_excludes(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.kvlint]\nextend-exclude = ["vendor"]\n')
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "vendor" / "bad.py").write_text("x = 1\n")
+    src = tmp_path / "src" / "pkg"
+    src.mkdir(parents=True)
+    (src / "ok.py").write_text("x = 1\n")
+    (src / "link.py").symlink_to(tmp_path / "vendor" / "bad.py")
+    (src / "vendor").mkdir()
+    (src / "vendor" / "skipped.py").write_text("x = 1\n")
+    settings = config.load(None, tmp_path)
+    found = {t.relpath for t in discover([str(tmp_path)], settings)}
+    # link.py resolves into the excluded vendor/ folder; src/pkg/vendor matches by name
+    assert found == {"pyproject.toml", "src/pkg/ok.py"}
+
+
+@pytest.mark.parametrize(
+    ("pattern", "relpath", "directory", "expected"),
+    [
+        ("build", "a/build/x.py", False, True),
+        ("build", "a/builder/x.py", False, False),
+        ("build/", "a/build", True, True),
+        ("build/", "a/build", False, False),  # a file called build
+        ("build/", "a/build/x.py", False, True),
+        ("docs/*.py", "docs/a.py", False, True),
+        ("docs/*.py", "x/docs/a.py", False, False),
+        ("src/gen/", "src/gen", True, True),
+        ("src/gen/", "src/gen", False, False),
+        ("src/gen/", "src/gen/a.py", False, True),
+        ("./tests", "tests/a.py", False, True),
+        ("*.egg-info", "pkg.egg-info/x.py", False, True),
+    ],
+)
+def test_exclude_patterns(pattern, relpath, directory, expected) -> None:
+    assert config.path_matches(pattern, relpath, directory) is expected
+    settings = config.Settings(exclude=(pattern, "unrelated", "other/dir/"))
+    assert settings.is_excluded(relpath, directory) is expected

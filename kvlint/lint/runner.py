@@ -52,6 +52,15 @@ def _relative(path: Path, root: Path) -> str:
         return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
 
 
+def _child(directory: Path, base: str, name: str, root: Path) -> str:
+    """``_relative(directory / name)`` given ``base = _relative(directory)``: resolving each
+    directory once is enough for children that are not symlinks."""
+    path = directory / name
+    if os.path.islink(path):
+        return _relative(path, root)
+    return name if base == "." else f"{base}/{name}"
+
+
 def discover(paths: list[str], settings: Settings) -> Iterator[Target]:
     """Files below ``paths`` that kvlint handles, honouring default and configured excludes."""
     root = settings.root.resolve()
@@ -70,16 +79,17 @@ def discover(paths: list[str], settings: Settings) -> Iterator[Target]:
 def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Target]:
     for directory, subdirs, files in os.walk(top):
         here = Path(directory)
+        base = _relative(here, root)
         kept = []
         for name in sorted(subdirs):
-            if not settings.is_excluded(_relative(here / name, root), directory=True):
+            if not settings.is_excluded(_child(here, base, name, root), directory=True):
                 kept.append(name)
         subdirs[:] = kept
         for name in sorted(files):
             if not _wanted(name, here / name, root, settings):
                 continue
             path = here / name
-            relpath = _relative(path, root)
+            relpath = _child(here, base, name, root)
             if settings.is_excluded(relpath):
                 continue
             display = (
