@@ -16,7 +16,7 @@ unpacked into ``benchmarks/.corpora/src`` once; later runs reuse them (``--refre
 Each round runs every tool once per corpus, in a rotating order so that background load hits all
 tools alike; the table shows medians. Wall time is measured around the process, CPU time
 (user + system, including worker processes) from ``wait4``, and peak memory is the largest sum
-of resident memory over the tool's process tree (sampled from /proc every 20 ms), so a tool
+of resident memory over the tool's process tree (sampled from /proc every 50 ms), so a tool
 that forks workers is charged for all of them. ``files/s`` is the corpus's ``.py`` file count
 over wall time, the same denominator for every tool.
 
@@ -201,7 +201,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
 
         def sample() -> None:
             nonlocal peak
-            while not done.wait(0.02):
+            while not done.wait(0.05):
                 peak = max(peak, _tree_memory_kib(process.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
