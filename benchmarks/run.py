@@ -16,9 +16,10 @@ unpacked into ``benchmarks/.corpora/src`` once; later runs reuse them (``--refre
 Each round runs every tool once per corpus, in a rotating order so that background load hits all
 tools alike; the table shows medians. Wall time is measured around the process, CPU time
 (user + system, including worker processes) from ``wait4``, and peak memory is the largest sum
-of resident memory over the tool's process tree (sampled from /proc every 50 ms), so a tool
-that forks workers is charged for all of them. ``files/s`` is the corpus's ``.py`` file count
-over wall time, the same denominator for every tool.
+of proportional set sizes over the tool's process tree (sampled from /proc every 50 ms), so a
+tool that forks workers is charged for all of them (pages they share are counted once).
+``files/s`` is the corpus's ``.py`` file count over wall time, the same denominator for every
+tool (kvlint also reads YAML/JSON/TOML/.env files, which its "files read" count includes).
 
 Tools: ``kvlint cold`` (``--no-cache``), ``kvlint warm`` (a result cache filled by a run
 before the rounds), ``ruff check`` (default rules, ``--isolated --no-cache``), ``bandit -r``
