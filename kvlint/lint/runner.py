@@ -45,7 +45,7 @@ class Outcome:
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the root; a symlink loop (3.10-3.12)
         return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
 
 
