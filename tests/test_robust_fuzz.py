@@ -152,7 +152,7 @@ def _has_surrogates(text: str) -> bool:
 
 # -- Key Vault-flavoured programs ---------------------------------------------------------------
 
-AUDIENCES = sorted(keyvault.AUDIENCES) + [keyvault.KEY_VAULT_APP_ID]
+AUDIENCES = [*sorted(keyvault.AUDIENCES), keyvault.KEY_VAULT_APP_ID]
 OTHER_AUDIENCES = [
     "https://management.azure.com/",
     "https://management.core.windows.net/",
@@ -237,7 +237,7 @@ def url_value(draw, urls: list[str] = VAULT_URLS) -> str:
     return f"f'{url}/{{name}}{path}'"
 
 
-CREDENTIAL = st.sampled_from(CREDENTIALS + ["cred", "self.cred"])
+CREDENTIAL = st.sampled_from([*CREDENTIALS, "cred", "self.cred"])
 HTTP = st.sampled_from(["requests", "httpx", "session", "self.session"])
 HTTP_METHOD = st.sampled_from(kvtypes.HTTP_SESSION_METHODS)
 CLIENT = st.sampled_from(sorted(kvtypes.KV_CLIENT_CLASSES))

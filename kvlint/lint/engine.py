@@ -4,11 +4,13 @@ positions (only when something was reported) → suppression → findings with f
 
 from __future__ import annotations
 
+import ast
 import codecs
 import functools
 import io
 import re
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -144,9 +146,16 @@ class PythonLinter:
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
         import libcst as cst  # imported only for files that pass the prefilter
 
+        if _deeply_nested(source.text):  # libcst takes minutes on what CPython refuses at once
+            error = _cpython_syntax_error(source.text)
+            if error is not None:
+                return LintResult([_syntax_error(path, error)], source=source)
         try:
             module = cst.parse_module(source.text)
         except cst.ParserSyntaxError as exc:
+            error = _cpython_syntax_error(source.text)  # clearer message, exact position
+            if error is not None:
+                return LintResult([_syntax_error(path, error)], source=source)
             message = f"syntax error: {exc.message}"
             return LintResult(
                 [parse_error_finding(path, message, exc.raw_line, exc.raw_column + 1)],
@@ -225,6 +234,41 @@ class PythonLinter:
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+MAX_NESTING = 200  # CPython's tokenizer refuses this many open brackets ("too many nested")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _deeply_nested(text: str) -> bool:
+    """At least MAX_NESTING brackets open at once, counted naively (strings included)."""
+    if text.count("(") + text.count("[") + text.count("{") < MAX_NESTING:
+        return False
+    depth = 0
+    for bracket in _BRACKETS.findall(text):
+        depth = depth + 1 if bracket in "([{" else max(depth - 1, 0)
+        if depth >= MAX_NESTING:
+            return True
+    return False
+
+
+def _cpython_syntax_error(text: str) -> SyntaxError | None:
+    """CPython's own parser's objection to ``text``, if any (syntax only, nothing runs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        try:
+            ast.parse(text)
+        except SyntaxError as exc:
+            return exc
+        except (ValueError, RecursionError, MemoryError):
+            return None
+    return None
+
+
+def _syntax_error(path: str, error: SyntaxError) -> Finding:
+    return parse_error_finding(
+        path, f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1)
+    )
 
 
 def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
