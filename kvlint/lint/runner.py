@@ -88,10 +88,18 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
 
 
 def read(target: Target) -> bytes | Finding:
+    """The file's bytes, read once. A pipe or device (which would block or never end) is refused
+    after opening it without blocking, so the check and the read concern the same file."""
     try:
         if target.path.is_dir():
             return parse_error_finding(target.display, "is a directory, not a file")
-        return target.path.read_bytes()
+        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return parse_error_finding(
+                    target.display, "not a regular file (a pipe, socket or device); skipped"
+                )
+            return handle.read()
     except OSError as exc:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
