@@ -24,7 +24,7 @@ class Check:
 
 
 def all_checks() -> list[type[Check]]:
-    from kvlint.lint.checks import auth
+    from kvlint.lint.checks import access, auth, exposure
 
-    families = [auth]
+    families = [auth, access, exposure]
     return [cls for family in families for cls in family.CHECKS]
