@@ -162,17 +162,17 @@ class PythonLinter:
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to parse")], source=source
             )
+        text = source.text
         try:
             reports = self._run_checks(module, source.text, enabled)
-        except RecursionError:
+            found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
+            findings = self._to_findings(module, text, path, reports, found) if reports else []
+        except RecursionError:  # the checks, or positions (a deeper walk) for what they found
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to analyse")],
                 parsed=True,
                 source=source,
             )
-        text = source.text
-        found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
-        findings = self._to_findings(module, text, path, reports, found) if reports else []
         if found and "KV100" in enabled:
             findings += suppress.unused(
                 found,
