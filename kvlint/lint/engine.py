@@ -47,6 +47,7 @@ TRIGGERS = (
 )
 MAX_BYTES = 10 * 1024 * 1024
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
+_CODING = re.compile(rb"[ \t\f]*#.*?coding[:=]")  # PEP 263
 _IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
 
 
@@ -72,7 +73,10 @@ def decode(data: bytes) -> SourceFile:
         raise ValueError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:
+    except SyntaxError as exc:
+        head = data.removeprefix(codecs.BOM_UTF8).split(b"\n", 2)[:2]
+        if any(_CODING.match(line) for line in head):  # Python refuses to run it too
+            raise ValueError(f"bad coding declaration ({exc})") from None
         encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie
     try:
         codecs.lookup(encoding)
