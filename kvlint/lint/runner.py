@@ -323,8 +323,9 @@ def _unified(before: str, after: str, display: str) -> str:
 def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory.
 
-    Refuses when the file changed since it was read (``expected``); keeps the file mode; on any
-    error the original stays untouched and the temporary file is removed.
+    Refuses when the file changed since it was read (``expected``) or is read-only; keeps the
+    file mode (and, where allowed, its owner); on any error the original stays untouched and the
+    temporary file is removed.
     """
     try:
         current = path.read_bytes()
@@ -333,7 +334,10 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     if current != expected:
         raise KvlintError("file changed while kvlint was running; run again")
     real = path.resolve()
-    mode = stat.S_IMODE(real.stat().st_mode)
+    info = real.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o222 or not os.access(real, os.W_OK):  # os.replace would not care
+        raise KvlintError("file is read-only")
     fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".kvlint-tmp", dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -341,6 +345,9 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file to someone else
+                os.chown(tmp, info.st_uid, info.st_gid)
         os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):
