@@ -17,6 +17,7 @@ import json
 import os
 import re
 import warnings
+from pathlib import Path
 
 import hypothesmith
 import pytest
@@ -29,6 +30,7 @@ from kvlint.lint import types as kvtypes
 from kvlint.lint.engine import PythonLinter, decode
 from kvlint.lint.runner import Runner
 
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # compile() of odd programs
 LONG_RUN = int(os.environ.get("KVLINT_FUZZ_EXAMPLES", "0"))
 # A trigger import in front of generated code, so the prefilter lets it through to the parser.
 TRIGGER = "import azure.identity\n"
@@ -369,6 +371,47 @@ def test_keyvault_generator_reaches_the_rules():
 
     collect()
     assert seen >= {"KV101", "KV102", "KV103", "KV104", "KV106", "KV107"}, sorted(seen)
+
+
+# -- the rules' own example files, cut up -----------------------------------------------------
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "rules" / "examples").glob("*.py"))
+
+
+def statements(path: Path) -> tuple[list[str], list[str]]:
+    """(imports, other top-level statements) of a file, each with its decorators and comments."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    imports, others = [], []
+    for node in ast.parse(text).body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+        chunk = "".join(lines[first - 1 : node.end_lineno])
+        (imports if isinstance(node, ast.Import | ast.ImportFrom) else others).append(chunk)
+    return imports, others
+
+
+EXAMPLE_STATEMENTS = [statements(path) for path in EXAMPLES]
+
+
+@st.composite
+def example_fragments(draw) -> str:
+    """The imports of the rules' annotated examples and a random selection of their other
+    statements, reordered and repeated: every rule's positive and negative shapes, in
+    combinations and orders the examples never show."""
+    files = draw(st.lists(st.sampled_from(EXAMPLE_STATEMENTS), min_size=1, max_size=3))
+    imports = [chunk for chunk_imports, _ in files for chunk in chunk_imports]
+    pool = [chunk for _, others in files for chunk in others]
+    chosen = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=12))
+    return TRIGGER + "".join(imports) + "".join(chosen)
+
+
+@fuzz(40)
+@given(example_fragments())
+def test_cut_up_examples_lint_and_fix_safely(program):
+    data = program.encode()
+    result = lint(data)
+    assert result.parsed and not [f for f in result.findings if f.code == "KV000"]
+    assert_fix_is_safe(data)
 
 
 # -- the command line: exit codes and no traceback ---------------------------------------------
