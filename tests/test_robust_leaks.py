@@ -143,6 +143,7 @@ def test_token_rules_and_offline_audit_open_no_connection(offline, tmp_path):
         (["rules"], 0),
         (["rule", "KV101"], 0),
         (["audit", "--input", str(exported)], 0),
+        (["audit", "--input", str(exported), "--token", JWT, "--ip", "203.0.113.9"], 0),
     ):
         result = offline.run(*args, cwd=tmp_path)
         assert result.returncode == expected, (args, result.stdout, result.stderr)
