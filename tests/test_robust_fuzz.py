@@ -419,30 +419,43 @@ def test_cut_up_examples_lint_and_fix_safely(program):
 TRACEBACK = re.compile(r"Traceback \(most recent call last\)")
 
 
-@pytest.mark.parametrize(
-    "content",
-    [
-        b"import azure.identity\ndef broken(:\n",
-        b"import azure.identity\n\xff\xfe\x00garbage",
-        b"import azure.identity\n" + bytes(range(256)),
-        b"from azure.identity import DefaultAzureCredential as D\n"
-        b"D().get_token('https://vault.azure.net/')\n",
-    ],
-    ids=["syntax", "binary", "all-bytes", "finding"],
-)
-def test_command_line_never_shows_a_traceback(kvlint, tmp_path, content):
-    path = tmp_path / "f.py"
-    for args, codes in (
-        (["--format", "json"], {1}),
-        (["--format", "sarif"], {1}),
-        (["--diff"], {0, 1}),
-        (["--fix"], {0, 1}),
-    ):
-        path.write_bytes(content)
-        result = kvlint("check", "--no-cache", *args, str(path))
-        assert result.returncode in codes, result.stderr
+CONTENTS = {
+    "syntax.py": b"import azure.identity\ndef broken(:\n",
+    "binary.py": b"import azure.identity\n\xff\xfe\x00garbage",
+    "all_bytes.py": b"import azure.identity\n" + bytes(range(256)),
+    "finding.py": b"from azure.identity import DefaultAzureCredential as D\n"
+    b"D().get_token('https://vault.azure.net/')\n",
+}
+
+
+def test_command_line_never_shows_a_traceback(kvlint, tmp_path):
+    for args in (["--format", "json"], ["--format", "sarif"], ["--diff"], ["--fix"]):
+        for name, content in CONTENTS.items():
+            (tmp_path / name).write_bytes(content)
+        result = kvlint("check", "--no-cache", *args, ".", cwd=tmp_path)
+        assert result.returncode == 1, result.stderr  # findings (or a diff) to show
         assert not TRACEBACK.search(result.stderr)
-        if result.returncode == 0:  # --fix fixed everything, or --diff had nothing to show
-            assert "--fix" in args or path.read_bytes() == content
-    stdin = kvlint("check", "--no-cache", "--format", "json", "-", input=content.decode("latin-1"))
-    assert stdin.returncode == 1 and not TRACEBACK.search(stdin.stderr)
+        for name, content in CONTENTS.items():  # only --fix writes, and only what parses
+            assert (tmp_path / name).read_bytes() == content or (
+                "--fix" in args and name == "finding.py"
+            )
+    for content in CONTENTS.values():
+        stdin = kvlint("check", "--format", "json", "-", input=content.decode("latin-1"))
+        assert stdin.returncode == 1 and not TRACEBACK.search(stdin.stderr)
+
+
+def test_a_bug_in_kvlint_is_one_line_and_exit_2(monkeypatch, capsys):
+    from kvlint import cli
+    from kvlint.lint import runner
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("something kvlint did not expect")
+
+    monkeypatch.setattr(runner, "discover", broken)
+    monkeypatch.delenv("KVLINT_DEBUG", raising=False)
+    assert cli.main(["check", "--no-cache", "."]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("kvlint: internal error: RuntimeError: something kvlint did not expect")
+    monkeypatch.setenv("KVLINT_DEBUG", "1")
+    with pytest.raises(RuntimeError):
+        cli.main(["check", "--no-cache", "."])
