@@ -24,7 +24,7 @@ class Check:
 
 
 def all_checks() -> list[type[Check]]:
-    from kvlint.lint.checks import auth
+    from kvlint.lint.checks import auth, throttling
 
-    families = [auth]
+    families = [auth, throttling]
     return [cls for family in families for cls in family.CHECKS]
