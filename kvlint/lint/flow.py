@@ -357,8 +357,8 @@ class Loop:
     library_retry: bool  # ``for attempt in tenacity.Retrying(...)``
 
     @property
-    def statement(self) -> str:
-        return "while" if self.kind == "while" else self.kind
+    def described(self) -> str:
+        return self.kind if self.kind == "comprehension" else f"{self.kind} loop"
 
 
 def loop_info(analysis: Analysis, node: cst.CSTNode) -> Loop:

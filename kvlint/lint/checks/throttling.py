@@ -192,8 +192,7 @@ class ReadInLoop(Check):
                 continue
             if flow.iterates_kv_list(analysis, loop) and flow.uses_loop_item(analysis, loop, kv):
                 continue  # N+1 over a listing: KV308
-            what = "comprehension" if loop.kind == "comprehension" else f"{loop.kind} loop"
-            return f"inside a {what} over data that is not a fixed list of names"
+            return f"inside a {loop.described} over data that is not a fixed list of names"
         return None
 
 
@@ -275,7 +274,7 @@ class ClientPerCall(Check):
                 for a in call.args
             )
             if not per_item:  # one client per vault / tenant is fine, one per item is not
-                return f"inside a {loop.kind} loop"
+                return f"inside a {loop.described}"
         context = flow.request_context(analysis, call)
         if context is not None:
             return f"on every request ({context.describe()})"
@@ -306,7 +305,7 @@ class HsmKeyCreateInLoop(Check):
                 "KV307",
                 kv.call,
                 (
-                    f"HSM-protected key created in a {loops[0].kind} loop: Key Vault allows only "
+                    f"HSM-protected key created in a {loops[0].described}: Key Vault allows only "
                     f"about 10 HSM RSA/EC key creations per 10 s per vault, so bulk creation is "
                     f"throttled (429). Pace the creations (a sleep between keys, honouring "
                     f"Retry-After), create keys ahead of time, or use software-protected keys "
