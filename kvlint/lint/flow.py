@@ -20,7 +20,7 @@ import libcst as cst
 
 from kvlint.lint import types as kvtypes
 from kvlint.lint.analysis import Analysis, arg, keywords
-from kvlint.lint.facts import HttpCall, derives_from, http_calls, is_keyvault_url, sub_expressions
+from kvlint.lint.facts import HttpCall, derives_from, http_calls, is_keyvault_url
 
 SLEEP_FUNCTIONS = frozenset(
     {"time.sleep", "asyncio.sleep", "trio.sleep", "anyio.sleep", "gevent.sleep", "eventlet.sleep"}
@@ -251,10 +251,67 @@ def _text(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _mentions(node: cst.CSTNode, texts: set[str]) -> bool:
-    for sub in sub_expressions(node):
+def _mentions(analysis: Analysis, node: cst.CSTNode, texts: set[str]) -> bool:
+    for sub in subtree(analysis, node):
         if isinstance(sub, (cst.Name, cst.Attribute)) and _text(sub) in texts:
             return True
+    return False
+
+
+def subtree(analysis: Analysis, node: cst.CSTNode) -> list[cst.CSTNode]:
+    """``node`` and the nodes below it, without the bodies of nested defs, lambdas and classes.
+
+    The index visits nodes in pre-order, so a subtree is a contiguous run of ``analysis.order``;
+    its end is found by bisection on "is an ancestor", far cheaper than libcst's ``children``.
+    """
+    key = ("flow.subtree", node)
+    cached = analysis.memo.get(key)
+    if cached is None:
+        nodes = _preorder(analysis)
+        start = analysis.order[node] - 1
+        end = _subtree_end(analysis, nodes, node, start)
+        cached = []
+        index = start
+        while index < end:
+            current = nodes[index]
+            cached.append(current)
+            if current is not node and type(current) in NESTED_SCOPES:
+                index = _subtree_end(analysis, nodes, current, index)
+            else:
+                index += 1
+        analysis.memo[key] = cached
+    return cached  # type: ignore[return-value]
+
+
+NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
+
+
+def _preorder(analysis: Analysis) -> list[cst.CSTNode]:
+    nodes = analysis.memo.get("flow.preorder")
+    if nodes is None:
+        nodes = list(analysis.order)
+        analysis.memo["flow.preorder"] = nodes
+    return nodes  # type: ignore[return-value]
+
+
+def _subtree_end(analysis: Analysis, nodes: list[cst.CSTNode], node: cst.CSTNode, start: int) -> int:
+    """The index just past the last descendant of ``nodes[start]`` (which is ``node``)."""
+    low, high = start + 1, len(nodes)
+    while low < high:
+        middle = (low + high) // 2
+        if _is_below(analysis, nodes[middle], node):
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
+def _is_below(analysis: Analysis, candidate: cst.CSTNode, node: cst.CSTNode) -> bool:
+    parent = analysis.parent.get(candidate)
+    while parent is not None:
+        if parent is node:
+            return True
+        parent = analysis.parent.get(parent)
     return False
 
 
@@ -291,7 +348,7 @@ def _memo_targets(analysis: Analysis, node: cst.CSTNode, function) -> set[str]:
     non-local containers."""
     scope = analysis.index.scopes.get(function) if function is not None else None
     out: set[str] = set()
-    for sub in sub_expressions(node):
+    for sub in subtree(analysis, node):
         targets: list[cst.BaseExpression] = []
         if isinstance(sub, cst.Assign):
             targets = [t.target for t in sub.targets]
@@ -323,7 +380,7 @@ def _memo_guarded(analysis: Analysis, node: cst.CSTNode) -> bool:
             break
         if isinstance(ancestor, cst.If) and child is not ancestor.test:
             targets = _memo_targets(analysis, ancestor.body, function)
-            if targets and _mentions(ancestor.test, targets):
+            if targets and _mentions(analysis, ancestor.test, targets):
                 return True
         if isinstance(ancestor, (cst.Assign, cst.AnnAssign)) and function is not None:
             targets = _memo_targets(analysis, ancestor, function)
@@ -334,9 +391,9 @@ def _memo_guarded(analysis: Analysis, node: cst.CSTNode) -> bool:
 
 
 def _early_return_guard(analysis: Analysis, function: cst.FunctionDef, targets: set[str]) -> bool:
-    for sub in sub_expressions(function.body):
-        if isinstance(sub, cst.If) and _mentions(sub.test, targets):
-            if any(isinstance(n, cst.Return) for n in sub_expressions(sub.body)):
+    for sub in subtree(analysis, function.body):
+        if isinstance(sub, cst.If) and _mentions(analysis, sub.test, targets):
+            if any(isinstance(n, cst.Return) for n in subtree(analysis, sub.body)):
                 return True
     return False
 
@@ -379,59 +436,58 @@ def _comp_fors(node: cst.CSTNode) -> list[cst.CompFor]:
     return fors
 
 
-def _names_in(target: cst.BaseExpression) -> set[str]:
-    return {n.value for n in sub_expressions(target) if isinstance(n, cst.Name)}
+def names_in(analysis: Analysis, node: cst.CSTNode) -> set[str]:
+    return {n.value for n in subtree(analysis, node) if type(n) is cst.Name}
 
 
 def _loop_info(analysis: Analysis, node: cst.CSTNode) -> Loop:
     if isinstance(node, cst.For):
         kind = "async for" if node.asynchronous is not None else "for"
         iters: tuple[cst.BaseExpression, ...] = (node.iter,)
-        targets = _names_in(node.target)
+        targets = names_in(analysis, node.target)
     elif isinstance(node, cst.While):
         kind, iters, targets = "while", (), set()
     else:
         fors = _comp_fors(node)
         kind = "comprehension"
         iters = tuple(f.iter for f in fors)
-        targets = set().union(*(_names_in(f.target) for f in fors)) if fors else set()
+        targets = set().union(*(names_in(analysis, f.target) for f in fors)) if fors else set()
     sleeps = []
     counters = set(targets)
     compare_names: set[str] = set()
     time_compare = False
     retry_after = False
-    for sub in sub_expressions(node):
-        if isinstance(sub, cst.Call) and analysis.callee(sub) in SLEEP_FUNCTIONS:
-            sleeps.append(sub)
-        elif isinstance(sub, cst.AugAssign) and isinstance(sub.target, cst.Name):
-            counters.add(sub.target.value)
-        elif isinstance(sub, cst.Assign):
+    for sub in subtree(analysis, node):
+        kind_of = type(sub)  # exact types: isinstance on libcst's ABCs is slow in this hot loop
+        if kind_of is cst.Call:
+            if analysis.callee(sub) in SLEEP_FUNCTIONS:
+                sleeps.append(sub)
+        elif kind_of is cst.AugAssign:
+            if type(sub.target) is cst.Name:
+                counters.add(sub.target.value)
+        elif kind_of is cst.Assign:
             for target in sub.targets:
-                if isinstance(target.target, cst.Name) and target.target.value in _names_in(
-                    sub.value
-                ):
-                    counters.add(target.target.value)  # delay = delay * 2, attempt = attempt + 1
-        elif isinstance(sub, cst.Comparison):
-            for part in sub_expressions(sub):
-                if isinstance(part, cst.Name):
+                name = target.target
+                if type(name) is cst.Name and name.value in names_in(analysis, sub.value):
+                    counters.add(name.value)  # delay = delay * 2, attempt = attempt + 1
+        elif kind_of is cst.Comparison:
+            for part in subtree(analysis, sub):
+                if type(part) is cst.Name:
                     compare_names.add(part.value)
-                elif isinstance(part, cst.Call) and (analysis.callee(part) or "").startswith(
+                elif type(part) is cst.Call and (analysis.callee(part) or "").startswith(
                     ("time.", "datetime.")
                 ):
                     time_compare = True
-        elif isinstance(sub, cst.SimpleString) and "retry-after" in sub.value.lower():
-            retry_after = True
-        elif isinstance(sub, cst.Attribute) and sub.attr.value.lower().startswith("retry_after"):
-            retry_after = True
+        elif kind_of is cst.SimpleString:
+            retry_after = retry_after or "retry-after" in sub.value.lower()
+        elif kind_of is cst.Attribute:
+            retry_after = retry_after or sub.attr.value.lower().startswith("retry_after")
     library_retry = any(_is_retrying_iterator(analysis, it) for it in iters)
     if isinstance(node, cst.While):
-        forever = _truthy_constant(node.test)
-        bounded = time_compare or bool((counters - targets) & compare_names) or not forever
-        if not forever and not time_compare and not (counters & compare_names):
-            # ``while not done:`` (a flag set on success) has no attempt limit either
-            bounded = not (
-                isinstance(node.test, cst.UnaryOperation) and isinstance(node.test.operator, cst.Not)
-            )
+        limited = time_compare or bool(counters & compare_names)
+        # ``while True:`` and ``while not done:`` (a flag set on success) need a limit inside
+        flag = isinstance(node.test, cst.UnaryOperation) and isinstance(node.test.operator, cst.Not)
+        bounded = limited or not (_truthy_constant(node.test) or flag)
     else:
         bounded = not any(
             isinstance(it, cst.Call)
@@ -469,7 +525,12 @@ def _is_retrying_iterator(analysis: Analysis, expr: cst.BaseExpression) -> bool:
 
 def loops_of(analysis: Analysis, node: cst.CSTNode) -> list[Loop]:
     """The loops running ``node`` within its function, innermost first."""
-    return [loop_info(analysis, loop) for loop in analysis.loops_around(node)]
+    key = ("flow.loops_of", node)
+    cached = analysis.memo.get(key)
+    if cached is None:
+        cached = [loop_info(analysis, loop) for loop in analysis.loops_around(node)]
+        analysis.memo[key] = cached
+    return cached  # type: ignore[return-value]
 
 
 def delay_grows(analysis: Analysis, loop: Loop) -> bool:
@@ -518,7 +579,7 @@ def is_retry_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
         return in_try or _checks_result(analysis, loop, kv)
     exits = [
         n
-        for n in sub_expressions(loop.node)
+        for n in subtree(analysis, loop.node)
         if isinstance(n, cst.Return) or (isinstance(n, cst.Break) and _broken(analysis, n) is loop.node)
     ]
     if in_try and (exits or _flag_loop(analysis, loop, kv)):
@@ -553,8 +614,8 @@ def _checks_result(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     name = _assigned_name(analysis, kv.call)
     if name is None:
         return False
-    for sub in sub_expressions(loop.node):
-        if isinstance(sub, (cst.If, cst.While)) and name in _names_in(sub.test):
+    for sub in subtree(analysis, loop.node):
+        if isinstance(sub, (cst.If, cst.While)) and name in names_in(analysis, sub.test):
             return True
     return False
 
@@ -563,10 +624,10 @@ def _flag_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     """``while not done: try: ...; done = True``."""
     if not isinstance(loop.node, cst.While):
         return False
-    flags = _names_in(loop.node.test)
+    flags = names_in(analysis, loop.node.test)
     for ancestor in analysis.ancestors(kv.call):
         if isinstance(ancestor, cst.Try):
-            for sub in sub_expressions(ancestor.body):
+            for sub in subtree(analysis, ancestor.body):
                 if isinstance(sub, cst.Assign) and any(
                     isinstance(t.target, cst.Name) and t.target.value in flags for t in sub.targets
                 ):

@@ -200,15 +200,15 @@ def _paginates(analysis: Analysis, loop: flow.Loop, kv: flow.KvCall) -> bool:
     """``while url: r = requests.get(url); url = r.json().get("nextLink")``."""
     if not isinstance(loop.node, cst.While):
         return False
-    tested = {n.value for n in flow.sub_expressions(loop.node.test) if isinstance(n, cst.Name)}
+    tested = flow.names_in(analysis, loop.node.test)
     return any(
         derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
         for a in kv.name_args
-    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(loop, tested))
+    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop, tested))
 
 
-def _reassigned_in(loop: flow.Loop, names: set[str]) -> bool:
-    for node in flow.sub_expressions(loop.node.body):
+def _reassigned_in(analysis: Analysis, loop: flow.Loop, names: set[str]) -> bool:
+    for node in flow.subtree(analysis, loop.node.body):
         if isinstance(node, cst.Assign) and any(
             isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
         ):
