@@ -294,7 +294,9 @@ def _preorder(analysis: Analysis) -> list[cst.CSTNode]:
     return nodes  # type: ignore[return-value]
 
 
-def _subtree_end(analysis: Analysis, nodes: list[cst.CSTNode], node: cst.CSTNode, start: int) -> int:
+def _subtree_end(
+    analysis: Analysis, nodes: list[cst.CSTNode], node: cst.CSTNode, start: int
+) -> int:
     """The index just past the last descendant of ``nodes[start]`` (which is ``node``)."""
     low, high = start + 1, len(nodes)
     while low < high:
@@ -392,9 +394,12 @@ def _memo_guarded(analysis: Analysis, node: cst.CSTNode) -> bool:
 
 def _early_return_guard(analysis: Analysis, function: cst.FunctionDef, targets: set[str]) -> bool:
     for sub in subtree(analysis, function.body):
-        if isinstance(sub, cst.If) and _mentions(analysis, sub.test, targets):
-            if any(isinstance(n, cst.Return) for n in subtree(analysis, sub.body)):
-                return True
+        if (
+            isinstance(sub, cst.If)
+            and _mentions(analysis, sub.test, targets)
+            and any(isinstance(n, cst.Return) for n in subtree(analysis, sub.body))
+        ):
+            return True
     return False
 
 
@@ -543,9 +548,7 @@ def delay_grows(analysis: Analysis, loop: Loop) -> bool:
             return not is_constant(analysis, node)
         if isinstance(node, cst.SimpleString) and "retry-after" in node.value.lower():
             return True
-        return isinstance(node, cst.Attribute) and node.attr.value.lower().startswith(
-            "retry_after"
-        )
+        return isinstance(node, cst.Attribute) and node.attr.value.lower().startswith("retry_after")
 
     return any(
         derives_from(analysis, sleep.args[0].value, growing) for sleep in loop.sleeps if sleep.args
@@ -561,10 +564,7 @@ def is_retry_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     (or its result is checked) and the loop is left by ``return`` / ``break`` on success."""
     if loop.library_retry:
         return True
-    if loop.targets and any(
-        derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in loop.targets)
-        for a in kv.name_args
-    ):
+    if uses_loop_item(analysis, loop, kv):
         return False  # a loop over data: each iteration reads something else
     in_try = returned = False
     child: cst.CSTNode = kv.call
@@ -580,7 +580,8 @@ def is_retry_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     exits = [
         n
         for n in subtree(analysis, loop.node)
-        if isinstance(n, cst.Return) or (isinstance(n, cst.Break) and _broken(analysis, n) is loop.node)
+        if isinstance(n, cst.Return)
+        or (isinstance(n, cst.Break) and _broken(analysis, n) is loop.node)
     ]
     if in_try and (exits or _flag_loop(analysis, loop, kv)):
         return True
@@ -699,9 +700,16 @@ def iterates_kv_list(analysis: Analysis, loop: Loop) -> str | None:
 
 
 def uses_loop_item(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
-    return bool(loop.targets) and any(
-        derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in loop.targets)
-        for a in kv.name_args
+    """The call's name / URL changes with the loop's item (a loop over data, not a retry)."""
+    return from_loop_item(analysis, loop, kv.name_args)
+
+
+def from_loop_item(analysis: Analysis, loop: Loop, exprs: list[cst.BaseExpression]) -> bool:
+    """Some of ``exprs`` is computed from the names the loop binds."""
+    targets = loop.targets
+    return bool(targets) and any(
+        derives_from(analysis, e, lambda n: type(n) is cst.Name and n.value in targets)
+        for e in exprs
     )
 
 
@@ -1031,4 +1039,3 @@ def _retrying_adapter(analysis: Analysis, expr: cst.BaseExpression) -> bool:
             and _retrying_value(analysis, value)
         )
     return False
-

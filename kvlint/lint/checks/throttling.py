@@ -79,7 +79,9 @@ class RetryDisabled(Check):
             return True
         if parts[-1] in NO_RETRY_POLICIES:
             kw = keywords(expr)
-            return any(k in kw and flow.int_value(analysis, kw[k].value) == 0 for k in RETRY_KEYWORDS)
+            return any(
+                k in kw and flow.int_value(analysis, kw[k].value) == 0 for k in RETRY_KEYWORDS
+            )
         return False
 
 
@@ -106,7 +108,9 @@ class RawRequestWithoutRetry(Check):
             if kv.http is None or flow.retry_protection(analysis, kv) is not None:
                 continue
             loop_note = ""
-            if any(flow.is_retry_loop(analysis, loop, kv) for loop in flow.loops_of(analysis, kv.call)):
+            if any(
+                flow.is_retry_loop(analysis, loop, kv) for loop in flow.loops_of(analysis, kv.call)
+            ):
                 loop_note = " The loop around it retries without backing off (see KV303)."
             yield Report(
                 "KV302",
@@ -267,12 +271,7 @@ class ClientPerCall(Check):
     @staticmethod
     def _where(analysis: Analysis, call: cst.Call) -> str | None:
         for loop in flow.loops_of(analysis, call):
-            per_item = loop.targets and any(
-                derives_from(
-                    analysis, a.value, lambda n: isinstance(n, cst.Name) and n.value in loop.targets
-                )
-                for a in call.args
-            )
+            per_item = flow.from_loop_item(analysis, loop, [a.value for a in call.args])
             if not per_item:  # one client per vault / tenant is fine, one per item is not
                 return f"inside a {loop.described}"
         context = flow.request_context(analysis, call)
