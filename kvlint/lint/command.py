@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from kvlint import config
@@ -44,7 +45,20 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache directory (.kvlint_cache)")
+    parser.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        metavar="N",
+        help="worker processes (default: one per core when there are many files)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
+    parser.add_argument(
+        "--verbose",
+        "-v",
+        action="store_true",
+        help="print file counts (read / matched / parsed / cached) and timing",
+    )
 
 
 def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
@@ -67,7 +81,9 @@ def settings_from(args: argparse.Namespace) -> config.Settings:
         if codes is not None:
             setattr(settings, attr, codes)
     if args.cache_dir:
-        settings.cache_dir = args.cache_dir
+        settings.cache_dir = str(Path(args.cache_dir).absolute())
+    if args.jobs is not None and args.jobs < 1:
+        raise KvlintError("--jobs must be at least 1")
     return settings
 
 
@@ -76,7 +92,21 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     paths = args.paths or ["."]
-    runner = Runner(settings, fix=args.fix, diff=args.diff, unsafe_fixes=args.unsafe_fixes)
+    started = time.perf_counter()
+    cache = None
+    if not args.no_cache:
+        from kvlint.lint.cache import ResultCache
+
+        directory = settings.root / (settings.cache_dir or ".kvlint_cache")
+        cache = ResultCache(directory, settings.fingerprint())
+    runner = Runner(
+        settings,
+        fix=args.fix,
+        diff=args.diff,
+        unsafe_fixes=args.unsafe_fixes,
+        cache=cache,
+        jobs=args.jobs,
+    )
     fixed_stdin: bytes | None = None
     if paths == ["-"]:
         display = args.stdin_filename or "-"
@@ -86,6 +116,13 @@ def run(args: argparse.Namespace) -> int:
     else:
         outcome = runner.run(list(discover(paths, settings)))
 
+    if args.verbose:
+        print(
+            f"kvlint: {outcome.files_seen} files read, {outcome.files_matched} matched the "
+            f"prefilter, {outcome.files_parsed} parsed, {outcome.files_cached} from cache, "
+            f"in {time.perf_counter() - started:.2f} s",
+            file=sys.stderr,
+        )
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
     if fixed_stdin is not None and args.fix and not args.diff:

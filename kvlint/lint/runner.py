@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kvlint.config import Settings
 from kvlint.errors import KvlintError
+from kvlint.lint.cache import ResultCache
 from kvlint.lint.engine import LintResult, PythonLinter, apply_edits, parse_error_finding
 from kvlint.lint.model import Finding
 
@@ -33,6 +34,8 @@ class Target:
 class Outcome:
     findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
+    files_matched: int = 0  # passed the byte prefilter
+    files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
     diffs: list[str] = field(default_factory=list)
@@ -93,6 +96,36 @@ def read(target: Target) -> bytes | Finding:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
 
+_WORKER: PythonLinter | None = None
+PARALLEL_MIN_FILES = 12
+
+
+def _init_worker(settings: Settings) -> None:
+    global _WORKER
+    _WORKER = PythonLinter(settings)
+
+
+def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
+    assert _WORKER is not None
+    result = safe_lint(_WORKER, *job)
+    result.source = None  # not needed across the process boundary
+    return result
+
+
+def safe_lint(linter: PythonLinter, data: bytes, display: str, relpath: str) -> LintResult:
+    """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
+    try:
+        return linter.lint_bytes(data, display, relpath)
+    except Exception as exc:
+        message = f"internal error: {type(exc).__name__}: {exc} (please report this file shape)"
+        return LintResult([parse_error_finding(display, message)])
+
+
+def worker_count(jobs: int) -> int:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(1, min(cpus or 1, jobs // PARALLEL_MIN_FILES))
+
+
 class Runner:
     def __init__(
         self,
@@ -101,33 +134,70 @@ class Runner:
         fix: bool = False,
         diff: bool = False,
         unsafe_fixes: bool = False,
+        cache: ResultCache | None = None,
+        jobs: int | None = None,
     ) -> None:
         self.settings = settings
         self.linter = PythonLinter(settings)
         self.fix = fix
         self.diff = diff
         self.unsafe_fixes = unsafe_fixes
+        self.cache = cache
+        self.jobs = jobs
 
     def run(self, targets: list[Target]) -> Outcome:
         outcome = Outcome()
+        pending: list[tuple[Target, bytes, str | None]] = []
         for target in targets:
             outcome.files_seen += 1
             data = read(target)
             if isinstance(data, Finding):
                 outcome.findings.append(data)
                 continue
-            result = self.linter.lint_bytes(data, target.display, target.relpath)
+            if not self.linter.wants(data):
+                continue
+            outcome.files_matched += 1
+            key = self.cache.key(data, target.relpath) if self.cache else None
+            if key is not None and not (self.fix or self.diff):
+                cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
+                if cached is not None:
+                    outcome.files_cached += 1
+                    outcome.findings.extend(cached)
+                    continue
+            pending.append((target, data, key))
+        for (target, data, key), result in zip(pending, self._lint_all(pending), strict=True):
             outcome.files_parsed += result.parsed
+            if key is not None and self.cache is not None:
+                self.cache.put(key, result.findings)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
             outcome.findings.extend(result.findings)
+        if self.cache is not None:
+            self.cache.prune()
         outcome.findings.sort(key=lambda f: f.sort_key)
         return outcome
+
+    def _lint_all(self, pending: list[tuple[Target, bytes, str | None]]) -> list[LintResult]:
+        jobs = [(data, target.display, target.relpath) for target, data, _ in pending]
+        workers = self.jobs or worker_count(len(jobs))
+        if workers <= 1 or self.fix or self.diff:
+            return [safe_lint(self.linter, *job) for job in jobs]
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.settings,),
+        ) as pool:
+            return list(pool.map(_lint_job, jobs, chunksize=4))
 
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
         outcome = Outcome(files_seen=1)
-        result = self.linter.lint_bytes(data, display, display)
+        result = safe_lint(self.linter, data, display, display)
         outcome.files_parsed += result.parsed
         output = data
         if (self.fix or self.diff) and result.source and self._fixable(result.findings):

@@ -1,6 +1,7 @@
 """KV105 keyvault-token-never-refreshed."""
 
 import msal
+import requests
 from azure.identity import DefaultAzureCredential
 
 credential = DefaultAzureCredential()
@@ -9,6 +10,11 @@ HEADERS = {"Authorization": "Bearer " + credential.get_token("https://vault.azur
 
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
 ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105
+
+
+SESSION = requests.Session()
+SESSION.headers.update({"Authorization": "Bearer " + TOKEN})  # expect: KV105
+SESSION.headers["Authorization"] = f"Bearer {ACCESS_TOKEN}"  # expect: KV105
 
 
 class VaultReader:
@@ -45,5 +51,12 @@ class RefreshingReader:
 
 # The AccessToken object itself (it carries expires_on).
 ACCESS = credential.get_token("https://vault.azure.net/.default")
+# Headers set per request are fine.
+def call(url):
+    session = requests.Session()
+    session.headers.update({"Authorization": f"Bearer {credential.get_token('https://vault.azure.net/.default').token}"})
+    return session.get(url)
+
+
 # A string that merely looks like a token field.
 EXAMPLE = {"access_token": "redacted"}

@@ -1,6 +1,7 @@
 """KV107 hand-rolled-managed-identity-token."""
 
 import os
+import subprocess
 
 import requests
 
@@ -29,6 +30,18 @@ def old_app_service_token():
     return requests.get(url, headers={"secret": os.getenv("MSI_SECRET")})  # expect: KV107
 
 
+def shell_token():
+    endpoint = os.environ["IDENTITY_ENDPOINT"]
+    command = 'curl "%s?resource=https://vault.azure.net&api-version=2019-08-01"' % endpoint
+    return os.popen(command).read()  # expect: KV107
+
+
+def shell_token_imds():
+    return subprocess.check_output(  # expect: KV107
+        ["curl", "-H", "Metadata: true", IMDS + "?resource=https://vault.azure.net&api-version=2018-02-01"]
+    )
+
+
 # ---- negatives -------------------------------------------------------------------------------
 def instance_metadata():
     """IMDS itself (not the token endpoint) is fine to call."""
@@ -40,3 +53,7 @@ def instance_metadata():
 
 def other_endpoint():
     return requests.get(os.environ["API_ENDPOINT"])
+
+
+def shell_other():
+    return subprocess.run(["curl", "https://example.com"], check=False)

@@ -18,6 +18,7 @@ from kvlint.lint.facts import (
     classify_audience,
     derives_from,
     env_lookup_name,
+    fold_elements,
     has_header,
     http_calls,
     is_keyvault_url,
@@ -309,10 +310,11 @@ class TokenNeverRefreshed(Check):
     codes = ("KV105",)
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
+        yield from self._pinned_session_headers(analysis)
         for target, value, stmt in analysis.index.assignments:
             scope = analysis.scope_of(stmt)
             if scope.kind in ("module", "class"):
-                if isinstance(target, cst.Name) and self._holds_token(analysis, value):
+                if self._holds_token(analysis, value):
                     where = "module" if scope.kind == "module" else "class"
                     yield Report(
                         "KV105",
@@ -344,6 +346,31 @@ class TokenNeverRefreshed(Check):
                         f"refreshed (nothing in the class reads expires_on / expires_in): after it "
                         f"expires every Key Vault call gets 401. Store the credential and call "
                         f"get_token() per use (azure-identity caches tokens and refreshes them)."
+                    ),
+                )
+
+    def _pinned_session_headers(self, analysis: Analysis) -> Iterator[Report]:
+        """``session.headers.update({"Authorization": ... token ...})`` at module level."""
+        for call in analysis.index.calls:
+            func = call.func
+            if not (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "update"
+                and isinstance(func.value, cst.Attribute)
+                and func.value.attr.value == "headers"
+                and call.args
+                and analysis.enclosing_function(call) is None
+            ):
+                continue
+            if self._holds_token(analysis, call.args[0].value):
+                yield Report(
+                    "KV105",
+                    call.args[0].value,
+                    (
+                        "access token pinned in a session's default headers at import time: it "
+                        "expires (typically after 60-90 minutes) and every later request gets 401. "
+                        "Set the Authorization header per request from credential.get_token() "
+                        "(cached and refreshed by azure-identity), or use the Key Vault SDK clients."
                     ),
                 )
 
@@ -451,10 +478,25 @@ class DeprecatedAuthLibrary(Check):
         return None
 
 
+SHELL_RUNNERS = (
+    "os.popen",
+    "os.system",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+)
+SHELL_HTTP_TOOLS = ("curl ", "wget ", "invoke-restmethod", "invoke-webrequest")
+
+
 class HandRolledManagedIdentity(Check):
     codes = ("KV107",)
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
+        yield from self._shell_requests(analysis)
         for http in http_calls(analysis):
             if http.url is None:
                 continue
@@ -493,6 +535,33 @@ class HandRolledManagedIdentity(Check):
                     f"caching, no refresh. Use azure.identity.ManagedIdentityCredential (or "
                     f"DefaultAzureCredential) with get_token('https://vault.azure.net/.default')."
                     f"{missing}"
+                ),
+            )
+
+    def _shell_requests(self, analysis: Analysis) -> Iterator[Report]:
+        """``os.popen('curl "$IDENTITY_ENDPOINT?resource=..." -H secret:...')`` and friends."""
+        for call in analysis.index.calls:
+            if analysis.callee(call) not in SHELL_RUNNERS or not call.args:
+                continue
+            command = call.args[0].value
+            text = " ".join(f.text for f in fold_elements(analysis, command)).lower()
+            if not any(tool in text for tool in SHELL_HTTP_TOOLS):
+                continue
+            from_env = derives_from(
+                analysis,
+                command,
+                lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV,
+            )
+            if "169.254.169.254/metadata/identity/oauth2/token" not in text and not from_env:
+                continue
+            yield Report(
+                "KV107",
+                call,
+                (
+                    "managed identity token fetched by shelling out to an HTTP tool: no retry, no "
+                    "caching, no refresh, and the token passes through a subprocess. Use "
+                    "azure.identity.ManagedIdentityCredential (or DefaultAzureCredential) with "
+                    "get_token('https://vault.azure.net/.default')."
                 ),
             )
 

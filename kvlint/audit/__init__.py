@@ -1,0 +1,1 @@
+"""kvlint audit: sources → normalized vault view → checks → reachability → report."""

@@ -1,0 +1,293 @@
+"""The normalized vault view every audit source produces, and the audit's result types.
+
+ARM responses, Resource Graph rows and exported JSON all carry the same ``properties`` shape
+(camelCase, as the REST API spells it). :func:`normalize` turns one of them into a
+:class:`Vault` with the service's documented defaults made explicit, so checks never guess:
+
+- no ``networkAcls``            ⇒ default action ``Allow``, bypass ``AzureServices``, no rules
+- no ``bypass``                 ⇒ ``AzureServices``
+- no ``publicNetworkAccess``    ⇒ ``Enabled``
+- ``enableRbacAuthorization`` null/absent ⇒ false (access-policy mode)
+- no ``softDeleteRetentionInDays`` ⇒ 90
+
+Identifiers (tenants, object ids, resource ids) are compared case-insensitively and permission
+names are lower-cased here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+VAULT_TYPE = "microsoft.keyvault/vaults"
+DEFAULT_RETENTION_DAYS = 90
+
+
+class MalformedVault(ValueError):
+    """A vault document that does not have the ARM shape; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class AccessPolicy:
+    tenant_id: str  # lower case
+    object_id: str  # lower case
+    application_id: str | None  # lower case; set = compound identity
+    permissions: dict[str, frozenset[str]]  # "secrets" -> {"get", "list"}, all lower case
+
+    @property
+    def key(self) -> tuple[str, str, str | None]:
+        return (self.tenant_id, self.object_id, self.application_id)
+
+    def granted(self) -> set[str]:
+        """Every permission as ``kind/name`` (``secrets/get``)."""
+        return {f"{kind}/{name}" for kind, names in self.permissions.items() for name in names}
+
+    def grants(self, kind: str, name: str) -> bool:
+        names = self.permissions.get(kind.lower(), frozenset())
+        return name.lower() in names or "all" in names
+
+
+@dataclass(frozen=True)
+class VnetRule:
+    id: str
+    ignore_missing_service_endpoint: bool
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    id: str
+    status: str  # Approved, Pending, Rejected, Disconnected (as ARM spells it)
+
+    @property
+    def approved(self) -> bool:
+        return self.status.lower() == "approved"
+
+
+@dataclass(frozen=True)
+class Vault:
+    id: str
+    name: str
+    subscription: str
+    resource_group: str
+    location: str
+    tenant_id: str  # lower case
+    rbac: bool
+    access_policies: tuple[AccessPolicy, ...]
+    public_network_access: str  # "Enabled" / "Disabled" (as ARM spells it)
+    has_network_acls: bool
+    default_action: str  # "Allow" / "Deny"
+    bypass: str  # "AzureServices" / "None"
+    ip_rules: tuple[str, ...]  # raw values, validated by the checks
+    vnet_rules: tuple[VnetRule, ...]
+    private_endpoints: tuple[PrivateEndpoint, ...]
+    enabled_for_deployment: bool
+    enabled_for_disk_encryption: bool
+    enabled_for_template_deployment: bool
+    soft_delete: bool | None  # None = absent
+    purge_protection: bool | None
+    retention_days: int
+    subscription_tenant: str | None = None  # when the source knows it (Resource Graph, --tenant)
+    diagnostics: tuple[dict, ...] | None = None  # None = not fetched
+
+    @property
+    def public_enabled(self) -> bool:
+        return self.public_network_access.lower() != "disabled"
+
+    @property
+    def open_to_all(self) -> bool:
+        return self.public_enabled and self.default_action.lower() == "allow"
+
+    @property
+    def bypass_azure_services(self) -> bool:
+        return self.bypass.lower() == "azureservices"
+
+    @property
+    def approved_private_endpoints(self) -> tuple[PrivateEndpoint, ...]:
+        return tuple(pe for pe in self.private_endpoints if pe.approved)
+
+
+@dataclass(frozen=True)
+class Finding:
+    vault: str
+    id: str
+    subscription: str
+    code: str
+    severity: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "vault": self.vault,
+            "id": self.id,
+            "subscription": self.subscription,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+@dataclass(frozen=True)
+class ReadError:
+    """A subscription, vault or query that could not be read; the run goes on without it."""
+
+    scope: str
+    message: str
+    status: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"scope": self.scope, "status": self.status, "message": self.message}
+
+
+@dataclass
+class AuditResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[ReadError] = field(default_factory=list)
+    vaults_audited: int = 0
+    waived: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
+    subscriptions: set[str] = field(default_factory=set)
+
+
+# -- normalization ---------------------------------------------------------------------------
+
+
+def _text(value: Any, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise MalformedVault(f"{what} must be a string, not {type(value).__name__}")
+    return value
+
+
+def _flag(props: dict, key: str) -> bool | None:
+    value = props.get(key)
+    if value is None or isinstance(value, bool):
+        return value
+    raise MalformedVault(f"properties.{key} must be true or false, not {value!r}")
+
+
+def _list(container: dict, key: str, where: str) -> list:
+    value = container.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise MalformedVault(f"{where}{key} must be a list")
+    return value
+
+
+def _mapping(value: Any, where: str) -> dict:
+    if not isinstance(value, dict):
+        raise MalformedVault(f"{where} must be an object")
+    return value
+
+
+def _policy(raw: Any, index: int) -> AccessPolicy:
+    where = f"properties.accessPolicies[{index}]"
+    raw = _mapping(raw, where)
+    perms_raw = _mapping(raw.get("permissions") or {}, f"{where}.permissions")
+    permissions: dict[str, frozenset[str]] = {}
+    for kind, names in perms_raw.items():
+        if names is None:
+            continue
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise MalformedVault(f"{where}.permissions.{kind} must be a list of names")
+        permissions[kind.lower()] = frozenset(name.lower() for name in names)
+    app = _text(raw.get("applicationId"), f"{where}.applicationId").lower() or None
+    return AccessPolicy(
+        tenant_id=_text(raw.get("tenantId"), f"{where}.tenantId").lower(),
+        object_id=_text(raw.get("objectId"), f"{where}.objectId").lower(),
+        application_id=app,
+        permissions=permissions,
+    )
+
+
+def _private_endpoint(raw: Any, index: int) -> PrivateEndpoint:
+    where = f"properties.privateEndpointConnections[{index}]"
+    raw = _mapping(raw, where)
+    props = _mapping(raw.get("properties") or {}, f"{where}.properties")
+    state = _mapping(props.get("privateLinkServiceConnectionState") or {}, where)
+    endpoint = _mapping(props.get("privateEndpoint") or {}, where)
+    return PrivateEndpoint(
+        id=_text(endpoint.get("id") or raw.get("id"), f"{where}.id"),
+        status=_text(state.get("status"), f"{where} status") or "Pending",
+    )
+
+
+def id_parts(resource_id: str) -> tuple[str, str]:
+    """(subscription, resource group) of an ARM resource id, empty strings when absent."""
+    parts = resource_id.strip("/").split("/")
+    lowered = [p.lower() for p in parts]
+    sub = parts[lowered.index("subscriptions") + 1] if "subscriptions" in lowered[:-1] else ""
+    rg = parts[lowered.index("resourcegroups") + 1] if "resourcegroups" in lowered[:-1] else ""
+    return sub, rg
+
+
+def is_vault_document(doc: Any) -> bool:
+    return isinstance(doc, dict) and str(doc.get("type", "")).lower() == VAULT_TYPE
+
+
+def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
+    """One ARM vault object or Resource Graph row → :class:`Vault` (raises MalformedVault)."""
+    doc = _mapping(doc, "a vault")
+    kind = _text(doc.get("type"), "type")
+    if kind and kind.lower() != VAULT_TYPE:
+        raise MalformedVault(f"type is {kind!r}, not Microsoft.KeyVault/vaults")
+    resource_id = _text(doc.get("id"), "id")
+    name = _text(doc.get("name"), "name")
+    if not resource_id or not name:
+        raise MalformedVault("id and name are required")
+    if "properties" not in doc:
+        raise MalformedVault("no properties (a `vaults list` result carries none; use a GET)")
+    props = _mapping(doc["properties"], "properties")
+    sub, rg = id_parts(resource_id)
+
+    acls_raw = props.get("networkAcls")
+    acls = _mapping(acls_raw, "properties.networkAcls") if acls_raw is not None else {}
+    ip_rules = []
+    for i, rule in enumerate(_list(acls, "ipRules", "properties.networkAcls.")):
+        ip_rules.append(_text(_mapping(rule, f"ipRules[{i}]").get("value"), f"ipRules[{i}]"))
+    vnet_rules = []
+    for i, rule in enumerate(_list(acls, "virtualNetworkRules", "properties.networkAcls.")):
+        rule = _mapping(rule, f"virtualNetworkRules[{i}]")
+        vnet_rules.append(
+            VnetRule(
+                id=_text(rule.get("id"), f"virtualNetworkRules[{i}].id"),
+                ignore_missing_service_endpoint=rule.get("ignoreMissingVnetServiceEndpoint")
+                is True,
+            )
+        )
+    retention = props.get("softDeleteRetentionInDays")
+    if retention is None:
+        retention = DEFAULT_RETENTION_DAYS
+    elif isinstance(retention, bool) or not isinstance(retention, int):
+        raise MalformedVault("properties.softDeleteRetentionInDays must be a number of days")
+    row_tenant = doc.get("tenantId") if isinstance(doc.get("tenantId"), str) else None
+    return Vault(
+        id=resource_id,
+        name=name,
+        subscription=_text(doc.get("subscriptionId"), "subscriptionId") or sub,
+        resource_group=_text(doc.get("resourceGroup"), "resourceGroup") or rg,
+        location=_text(doc.get("location"), "location"),
+        tenant_id=_text(props.get("tenantId"), "properties.tenantId").lower(),
+        rbac=_flag(props, "enableRbacAuthorization") is True,
+        access_policies=tuple(
+            _policy(raw, i) for i, raw in enumerate(_list(props, "accessPolicies", "properties."))
+        ),
+        public_network_access=_text(props.get("publicNetworkAccess"), "publicNetworkAccess")
+        or "Enabled",
+        has_network_acls=acls_raw is not None,
+        default_action=_text(acls.get("defaultAction"), "networkAcls.defaultAction") or "Allow",
+        bypass=_text(acls.get("bypass"), "networkAcls.bypass") or "AzureServices",
+        ip_rules=tuple(ip_rules),
+        vnet_rules=tuple(vnet_rules),
+        private_endpoints=tuple(
+            _private_endpoint(raw, i)
+            for i, raw in enumerate(_list(props, "privateEndpointConnections", "properties."))
+        ),
+        enabled_for_deployment=_flag(props, "enabledForDeployment") is True,
+        enabled_for_disk_encryption=_flag(props, "enabledForDiskEncryption") is True,
+        enabled_for_template_deployment=_flag(props, "enabledForTemplateDeployment") is True,
+        soft_delete=_flag(props, "enableSoftDelete"),
+        purge_protection=_flag(props, "enablePurgeProtection"),
+        retention_days=retention,
+        subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
+    )

@@ -1,0 +1,349 @@
+"""Would principal X calling from address Y get in? One verdict per vault (KVA501-KVA505).
+
+The network gates are evaluated in Key Vault's order:
+
+1. an Approved private endpoint admits a caller on a private address (it comes through it);
+2. ``publicNetworkAccess`` Disabled refuses every other caller, except trusted Microsoft
+   services when bypass is ``AzureServices`` (the service's own error text says so);
+3. no network ACLs / default action ``Allow`` admits everybody;
+4. bypass ``AzureServices`` admits trusted Microsoft services;
+5. IP rules (IPv4, a bare address is /32) admit matching public addresses;
+6. virtual-network rules admit callers in a listed subnet (``--subnet``);
+7. otherwise 403 ``ForbiddenByFirewall``.
+
+Then identity: in RBAC mode the caller's role assignments at the vault's scope or above decide
+(when they were fetched; otherwise KVA505 says they were not verified). In access-policy mode the
+caller needs an entry in the vault's tenant for its object id, without ``applicationId``,
+holding the permission (or ``all``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from ipaddress import IPv4Address, IPv4Network
+
+from kvlint.audit.checks import finding
+from kvlint.audit.model import Finding, Vault
+from kvlint.audit.network import non_public_kind, parse_address, parse_rule
+from kvlint.errors import KvlintError
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+KINDS = ("secrets", "keys", "certificates", "storage")
+DATA_ACTION_PREFIX = "Microsoft.KeyVault/vaults/"
+
+# Access-policy permission -> the RBAC data action that allows the same operation.
+DATA_ACTIONS: dict[str, str] = {
+    **{f"secrets/{p}": f"secrets/{p}/action" for p in ("backup", "restore", "recover", "purge")},
+    "secrets/get": "secrets/getSecret/action",
+    "secrets/list": "secrets/readMetadata/action",
+    "secrets/set": "secrets/setSecret/action",
+    "secrets/delete": "secrets/delete",
+    **{
+        f"keys/{p}": f"keys/{p}/action"
+        for p in (
+            "create",
+            "import",
+            "update",
+            "backup",
+            "restore",
+            "recover",
+            "purge",
+            "encrypt",
+            "decrypt",
+            "sign",
+            "verify",
+            "release",
+            "rotate",
+        )
+    },
+    "keys/get": "keys/read",
+    "keys/list": "keys/read",
+    "keys/delete": "keys/delete",
+    "keys/wrapkey": "keys/wrap/action",
+    "keys/unwrapkey": "keys/unwrap/action",
+    "keys/getrotationpolicy": "keyrotationpolicies/read",
+    "keys/setrotationpolicy": "keyrotationpolicies/write",
+    **{
+        f"certificates/{p}": f"certificates/{p}/action"
+        for p in ("create", "import", "update", "backup", "restore", "recover", "purge")
+    },
+    "certificates/get": "certificates/read",
+    "certificates/list": "certificates/read",
+    "certificates/delete": "certificates/delete",
+    "certificates/managecontacts": "certificatecontacts/write",
+    "certificates/getissuers": "certificatecas/read",
+    "certificates/listissuers": "certificatecas/read",
+    "certificates/setissuers": "certificatecas/write",
+    "certificates/manageissuers": "certificatecas/write",
+    "certificates/deleteissuers": "certificatecas/delete",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who calls: an Entra object id and, when known, the tenant its token comes from."""
+
+    object_id: str  # lower case
+    tenant_id: str | None = None  # lower case
+
+
+def principal(object_id: str, tenant_id: str | None = None) -> Principal:
+    """A validated principal; also the entry point for other sources (a decoded token's oid/tid)."""
+    for value, what in ((object_id, "principal object id"), (tenant_id, "tenant id")):
+        if value is not None and not GUID.match(value.strip()):
+            raise KvlintError(f"{what} {value!r} is not a GUID")
+    return Principal(object_id.strip().lower(), tenant_id.strip().lower() if tenant_id else None)
+
+
+def parse_permission(text: str) -> tuple[str, str]:
+    """``secrets/get`` -> ("secrets", "get"), case-insensitive."""
+    kind, sep, name = text.strip().lower().partition("/")
+    if not sep or kind not in KINDS or not name or "/" in name:
+        raise KvlintError(
+            f"permission {text!r} must look like secrets/get, keys/unwrapKey or "
+            f"certificates/list (kinds: {', '.join(KINDS)})"
+        )
+    return kind, name
+
+
+@dataclass(frozen=True)
+class Caller:
+    principal: Principal
+    address: IPv4Address
+    permissions: tuple[tuple[str, str], ...] = (("secrets", "get"),)
+    subnet: str | None = None  # a subnet resource id, for virtual-network rules
+    trusted_service: bool = False
+
+    @property
+    def permission_text(self) -> str:
+        return ", ".join(f"{kind}/{name}" for kind, name in self.permissions)
+
+
+def caller(
+    who: Principal,
+    address: str,
+    permissions: list[str] | None = None,
+    subnet: str | None = None,
+    trusted_service: bool = False,
+) -> Caller:
+    try:
+        ip = parse_address(address)
+    except ValueError as exc:
+        raise KvlintError(f"--ip {address!r} is not an IPv4 address ({exc})") from None
+    perms = tuple(parse_permission(p) for p in permissions or ["secrets/get"])
+    return Caller(who, ip, perms, subnet.strip() if subnet else None, trusted_service)
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """One role assignment of the caller (direct or through a group) and its role's actions."""
+
+    scope: str
+    role: str
+    data_actions: tuple[str, ...]
+    not_data_actions: tuple[str, ...]
+    condition: str | None = None
+
+    def allows(self, action: str) -> bool:
+        def matches(patterns: tuple[str, ...]) -> bool:
+            return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+
+        return matches(self.data_actions) and not matches(self.not_data_actions)
+
+    def applies_to(self, resource_id: str) -> bool:
+        scope = self.scope.lower().rstrip("/")
+        target = resource_id.lower()
+        return (
+            scope == ""
+            or target == scope
+            or target.startswith(scope + "/")
+            or scope.startswith("/providers/microsoft.management/managementgroups/")
+        )
+
+
+@dataclass(frozen=True)
+class RoleCheck:
+    """The caller's role assignments for one vault, or why they are unknown."""
+
+    grants: tuple[RoleGrant, ...] | None
+    reason: str = "role assignments were not checked (offline input)"
+
+
+# -- network ---------------------------------------------------------------------------------
+
+
+def _list(values: list[str], limit: int = 4) -> str:
+    shown = ", ".join(values[:limit])
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def network_refusal(vault: Vault, who: Caller) -> str | None:
+    """None when the network gates admit the caller, else the refusal in Key Vault's words."""
+    address = who.address
+    private = non_public_kind(IPv4Network(address))
+    if private and vault.approved_private_endpoints:
+        return None
+    trusted = who.trusted_service and vault.bypass_azure_services
+    if not vault.public_enabled:
+        if trusted:
+            return None
+        why = (
+            "no private endpoint is Approved"
+            if not vault.approved_private_endpoints
+            else f"{address} is a public address, so it does not come through the vault's "
+            "Approved private endpoint"
+        )
+        return (
+            '403 ForbiddenByConnection: "Public network access is disabled and request is '
+            'not from a trusted service nor via an approved private link" — '
+            f"publicNetworkAccess is Disabled and {why}"
+        )
+    if vault.default_action.lower() == "allow" or trusted:
+        return None
+    rules = [(value, parse_rule(value)) for value in vault.ip_rules]
+    if private is None and any(net is not None and address in net for _, net in rules):
+        return None
+    if who.subnet and any(rule.id.lower() == who.subnet.lower() for rule in vault.vnet_rules):
+        return None
+    reasons = []
+    if private:
+        reasons.append(
+            f"{address} is {private} space: Key Vault sees it only through an "
+            "Approved private endpoint (there is none) or a virtual-network rule; "
+            "from the internet it sees your egress address (pass that to --ip)"
+        )
+    elif rules:
+        reasons.append(
+            f"{address} matches none of the {len(rules)} IP rule(s) "
+            f"({_list([value for value, _ in rules])})"
+        )
+    else:
+        reasons.append("defaultAction is Deny and there are no IP rules")
+    if vault.vnet_rules:
+        hint = "is not in" if who.subnet else "did not say (--subnet) whether it is in"
+        reasons.append(
+            f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule subnet(s)"
+        )
+    if vault.bypass_azure_services and not who.trusted_service:
+        reasons.append("only trusted Microsoft services bypass the firewall")
+    return (
+        '403 ForbiddenByFirewall: "Client address is not authorized and caller is not a '
+        f'trusted service" — {"; ".join(reasons)}'
+    )
+
+
+# -- identity --------------------------------------------------------------------------------
+
+
+def _perm_words(kind: str, name: str) -> str:
+    return f"{kind} {name}"
+
+
+def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
+    oid = who.principal.object_id
+    mine = [p for p in vault.access_policies if p.object_id == oid]
+    in_tenant = [p for p in mine if p.tenant_id == vault.tenant_id]
+    plain = [p for p in in_tenant if not p.application_id]
+    wanted = ", ".join(_perm_words(k, n) for k, n in who.permissions)
+    refusal = (
+        f"403 Forbidden: \"The user, group or application 'oid={oid}' does not have "
+        f"{wanted} permission on key vault '{vault.name}'\""
+    )
+    if not in_tenant:
+        elsewhere = ""
+        if mine:
+            elsewhere = (
+                f"; its only entries name tenant(s) "
+                f"{', '.join(sorted({p.tenant_id for p in mine}))}, not the vault's"
+            )
+        groups = ""
+        if vault.access_policies:
+            groups = (
+                f" (unless it is a member of a group named by one of the "
+                f"{len(vault.access_policies)} policies: group membership is not checked)"
+            )
+        return "KVA502", (
+            f"{refusal} — no access policy for object {oid} in the vault's tenant "
+            f"{vault.tenant_id}{elsewhere}{groups}"
+        )
+    if not plain:
+        apps = ", ".join(sorted({p.application_id or "" for p in in_tenant}))
+        return "KVA504", (
+            f"{refusal} — the only access policies for object {oid} are compound "
+            f"identities (applicationId {apps}): they apply only when that "
+            "application calls on the principal's behalf"
+        )
+    missing = [(k, n) for k, n in who.permissions if not any(p.grants(k, n) for p in plain)]
+    if missing:
+        held = sorted(set().union(*(p.granted() for p in plain))) or ["nothing"]
+        return "KVA503", (
+            f"{refusal} — the access policy for object {oid} grants "
+            f"{_list(held, 8)} but not "
+            f"{', '.join(f'{k}/{n}' for k, n in missing)}"
+        )
+    return None
+
+
+def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
+    oid = who.principal.object_id
+    head = f"RBAC mode: role assignments decide whether object {oid} gets {who.permission_text};"
+    if roles.grants is None:
+        return f"{head} {roles.reason}; access policies do not count in this mode"
+    actions = {}
+    for kind, name in who.permissions:
+        action = DATA_ACTIONS.get(f"{kind}/{name}")
+        if action is None:
+            return (
+                f"{head} kvlint does not know the data action for {kind}/{name}, so the "
+                f"{len(roles.grants)} role assignment(s) found were not verified"
+            )
+        actions[f"{kind}/{name}"] = DATA_ACTION_PREFIX + action
+    applicable = [g for g in roles.grants if g.applies_to(vault.id)]
+    missing = []
+    conditional = []
+    for perm, action in actions.items():
+        granting = [g for g in applicable if g.allows(action)]
+        if not granting:
+            missing.append(f"{perm} ({action})")
+        elif all(g.condition for g in granting):
+            conditional.append(f"{perm} (by {', '.join(sorted({g.role for g in granting}))})")
+    if missing:
+        roles_seen = _list(sorted({g.role for g in applicable})) or "none"
+        return (
+            f"{head} none of its {len(applicable)} role assignment(s) at this vault or above "
+            f"(roles: {roles_seen}) grants {'; '.join(missing)}: Key Vault will answer 403 "
+            'ForbiddenByRbac ("Caller is not authorized to perform action on resource"); '
+            "deny assignments were not evaluated"
+        )
+    if conditional:
+        return (
+            f"{head} only conditional role assignments grant {'; '.join(conditional)}: "
+            "kvlint does not evaluate ABAC conditions, so access was not verified"
+        )
+    return None
+
+
+def verdict(vault: Vault, who: Caller, roles: RoleCheck | None = None) -> Finding | None:
+    """One finding for a refused caller, None when the caller gets in."""
+    refusal = network_refusal(vault, who)
+    if refusal:
+        return finding(vault, "KVA501", refusal)
+    tenant = who.principal.tenant_id
+    if tenant and tenant != vault.tenant_id:
+        code = "KVA505" if vault.rbac else "KVA502"
+        return finding(
+            vault,
+            code,
+            (
+                f"the caller's token comes from tenant {tenant}, but the vault trusts tenant "
+                f'{vault.tenant_id}: Key Vault rejects it with 401 AKV10032 "Invalid issuer" before any '
+                "access policy or role assignment is considered"
+            ),
+        )
+    if vault.rbac:
+        message = _rbac_verdict(vault, who, roles or RoleCheck(None))
+        return finding(vault, "KVA505", message) if message else None
+    result = _access_policy_verdict(vault, who)
+    return finding(vault, result[0], result[1]) if result else None

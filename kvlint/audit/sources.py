@@ -1,0 +1,533 @@
+"""Where vaults come from: ARM (azure-mgmt-keyvault), Azure Resource Graph, or an exported file.
+
+Every source yields the same :class:`~kvlint.audit.model.Vault` view. Live sources only ever
+send GET requests plus the Resource Graph query (a POST that reads); :func:`read_only_guard`
+sits in every client's pipeline and refuses anything else before it leaves the machine (for
+instance the automatic resource-provider registration azure-mgmt-core attempts on a 409).
+Throttling is azure-core's retry policy: it retries 429 and 5xx and honours ``Retry-After``.
+
+A subscription, query page or vault that cannot be read becomes a :class:`ReadError` and the
+run goes on; a missing credential ends the run (:class:`SignInRequired`).
+
+Azure SDK imports stay inside the functions: ``kvlint check`` must never pay for them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, TypeVar
+
+from kvlint import __version__
+from kvlint.audit.model import MalformedVault, ReadError, Vault, is_vault_document, normalize
+from kvlint.audit.reach import Principal, RoleCheck, RoleGrant
+from kvlint.errors import KvlintError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+GRAPH_BATCH = 1000  # Resource Graph accepts at most 1,000 subscriptions a request
+GRAPH_PAGE = 1000
+GRAPH_PATH = "/providers/microsoft.resourcegraph/resources"
+VAULT_QUERY = (
+    "resources | where type =~ 'microsoft.keyvault/vaults' "
+    "| project id, name, type, location, resourceGroup, subscriptionId, tenantId, properties "
+    "| order by id asc"
+)
+SUBSCRIPTION_QUERY = (
+    "resourcecontainers | where type =~ 'microsoft.resources/subscriptions' "
+    "| project id, subscriptionId, tenantId, name | order by id asc"
+)
+SIGN_IN = (
+    "no Azure credential available: sign in with `az login` (add --tenant TENANT for "
+    "another directory), or set AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET, "
+    "or run where a managed identity is available"
+)
+
+
+class SignInRequired(KvlintError):
+    """No credential could produce a token for ARM."""
+
+
+class WriteRefused(KvlintError):
+    """A request that is not a read reached the read-only guard (a bug, never sent)."""
+
+
+def read_only_guard(request: Any) -> None:
+    """azure-core ``raw_request_hook``: only GETs and the Resource Graph query may be sent."""
+    http = request.http_request
+    method = http.method.upper()
+    path = http.url.split("?", 1)[0].lower()
+    if method == "GET" or (method == "POST" and path.endswith(GRAPH_PATH)):
+        return
+    raise WriteRefused(f"refused to send {method} {http.url}: kvlint audit is read-only")
+
+
+class Progress:
+    """A one-line progress bar on stderr, shown only when stderr is a terminal."""
+
+    def __init__(self, stream: Any = None, enabled: bool | None = None) -> None:
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty() if enabled is None else enabled
+        self._lock = threading.Lock()
+        self._shown = False
+
+    def show(self, label: str, done: int, total: int | None = None) -> None:
+        if not self.enabled:
+            return
+        if total:
+            filled = round(20 * done / total)
+            text = f"{label} [{'#' * filled}{'.' * (20 - filled)}] {done}/{total}"
+        else:
+            text = f"{label} {done}"
+        with self._lock:
+            self.stream.write(f"\r\x1b[Kkvlint audit: {text}")
+            self.stream.flush()
+            self._shown = True
+
+    def clear(self) -> None:
+        with self._lock:
+            if self._shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+                self._shown = False
+
+
+@dataclass
+class Azure:
+    """How to reach ARM: the credential, the endpoint and the pipeline settings of every client.
+
+    Tests point ``arm_endpoint`` at a local stub and pass its CA bundle as ``connection_verify``.
+    """
+
+    credential: Any  # an azure.core.credentials.TokenCredential
+    arm_endpoint: str = "https://management.azure.com"
+    connection_verify: bool | str = True
+    retry_total: int = 6
+    retry_backoff_factor: float = 0.8
+    retry_backoff_max: float = 60.0
+    connection_timeout: float = 10.0
+    read_timeout: float = 60.0
+    workers: int = 8
+
+    @property
+    def scope(self) -> str:
+        return self.arm_endpoint.rstrip("/") + "/.default"
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {
+            "base_url": self.arm_endpoint,
+            "credential_scopes": [self.scope],
+            "connection_verify": self.connection_verify,
+            "retry_total": self.retry_total,
+            "retry_backoff_factor": self.retry_backoff_factor,
+            "retry_backoff_max": self.retry_backoff_max,
+            "connection_timeout": self.connection_timeout,
+            "read_timeout": self.read_timeout,
+            "raw_request_hook": read_only_guard,
+            "user_agent": f"kvlint/{__version__}",
+        }
+
+    def keyvault(self, subscription: str) -> Any:
+        from azure.mgmt.keyvault import KeyVaultManagementClient
+
+        return KeyVaultManagementClient(self.credential, subscription, **self._kwargs())
+
+    def graph(self) -> Any:
+        from azure.mgmt.resourcegraph import ResourceGraphClient
+
+        return ResourceGraphClient(self.credential, **self._kwargs())
+
+    def monitor(self, subscription: str) -> Any:
+        from azure.mgmt.monitor import MonitorManagementClient
+
+        return MonitorManagementClient(self.credential, subscription, **self._kwargs())
+
+    def authorization(self, subscription: str) -> Any:
+        from azure.mgmt.authorization import AuthorizationManagementClient
+
+        return AuthorizationManagementClient(self.credential, subscription, **self._kwargs())
+
+    def sign_in(self) -> None:
+        """Get one ARM token up front, so a missing login is one clear line, not N errors."""
+        from azure.core.exceptions import ClientAuthenticationError
+
+        try:
+            self.credential.get_token(self.scope)
+        except ClientAuthenticationError:
+            raise SignInRequired(SIGN_IN) from None
+
+
+class TenantCredential:
+    """Ask the wrapped credential for tokens in one tenant (``--tenant``)."""
+
+    def __init__(self, inner: Any, tenant_id: str) -> None:
+        self.inner = inner
+        self.tenant_id = tenant_id
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        kwargs.setdefault("tenant_id", self.tenant_id)
+        return self.inner.get_token(*scopes, **kwargs)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def default_credential(authority_host: str, tenant_id: str | None) -> Any:
+    """DefaultAzureCredential for the cloud; its failure report is replaced by one line."""
+    import logging
+
+    from azure.identity import DefaultAzureCredential
+
+    # azure-identity logs every failed credential as a warning; kvlint says it in one line.
+    logging.getLogger("azure").addHandler(logging.NullHandler())
+
+    kwargs: dict[str, Any] = {"authority": authority_host}
+    if tenant_id:
+        kwargs["additionally_allowed_tenants"] = [tenant_id]
+        return TenantCredential(DefaultAzureCredential(**kwargs), tenant_id)
+    return DefaultAzureCredential(**kwargs)
+
+
+# -- errors ----------------------------------------------------------------------------------
+
+PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
+
+
+def describe(exc: BaseException) -> tuple[int | None, str]:
+    """(HTTP status, one line) for a failed read."""
+    from azure.core.exceptions import (
+        AzureError,
+        ClientAuthenticationError,
+        DecodeError,
+        HttpResponseError,
+        ServiceRequestError,
+    )
+
+    if isinstance(exc, ClientAuthenticationError) and exc.response is None:
+        raise SignInRequired(SIGN_IN) from None
+    if isinstance(exc, WriteRefused):
+        return None, str(exc)
+    if isinstance(exc, DecodeError):
+        return None, "malformed response body (not JSON)"
+    if isinstance(exc, HttpResponseError):
+        error = getattr(exc, "error", None)
+        code = getattr(error, "code", None) or exc.reason or "error"
+        message = getattr(error, "message", None) or ""
+        text = f"{exc.status_code} {code}" + (f": {message}" if message else "")
+        return exc.status_code, " ".join(text.split())
+    if isinstance(exc, ServiceRequestError):
+        return None, f"could not reach Azure Resource Manager: {exc.message}"
+    if isinstance(exc, AzureError):
+        return None, " ".join(str(exc.message).split())
+    return None, f"malformed response ({type(exc).__name__}: {exc})"
+
+
+def _errors() -> tuple[type[BaseException], ...]:
+    from azure.core.exceptions import AzureError
+
+    return (AzureError, WriteRefused, *PARSE_ERRORS)
+
+
+def _record(errors: list[ReadError], scope: str, exc: BaseException) -> None:
+    status, message = describe(exc)
+    errors.append(ReadError(scope, message, status))
+
+
+def _vault(doc: Any, errors: list[ReadError], tenant: str | None) -> Vault | None:
+    try:
+        return normalize(doc, subscription_tenant=tenant)
+    except MalformedVault as exc:
+        scope = doc.get("id") or doc.get("name") if isinstance(doc, dict) else None
+        errors.append(ReadError(str(scope or "(vault without id)"), f"malformed vault: {exc}"))
+        return None
+
+
+def _parallel(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
+    if workers <= 1 or len(items) <= 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
+        return list(pool.map(fn, items))
+
+
+# -- ARM -------------------------------------------------------------------------------------
+
+
+def arm_vaults(
+    azure: Azure,
+    subscriptions: list[str],
+    *,
+    resource_group: str | None,
+    vault_name: str | None,
+    tenant: str | None,
+    errors: list[ReadError],
+    progress: Progress,
+) -> list[Vault]:
+    """vaults.get / list_by_resource_group / list_by_subscription, one subscription at a time."""
+    vaults: list[Vault] = []
+    for number, subscription in enumerate(subscriptions, 1):
+        progress.show(f"subscription {number}/{len(subscriptions)}, vaults", len(vaults))
+        client = azure.keyvault(subscription)
+        scope = f"/subscriptions/{subscription}"
+        try:
+            if resource_group and vault_name:
+                scope += f"/resourceGroups/{resource_group}/providers/Microsoft.KeyVault/vaults/{vault_name}"
+                models: Iterable[Any] = [client.vaults.get(resource_group, vault_name)]
+            elif resource_group:
+                scope += f"/resourceGroups/{resource_group}"
+                models = client.vaults.list_by_resource_group(resource_group)
+            else:
+                models = client.vaults.list_by_subscription()
+            for model in models:
+                vault = _vault(model.as_dict(), errors, tenant)
+                if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
+                    vaults.append(vault)
+                    progress.show(
+                        f"subscription {number}/{len(subscriptions)}, vaults", len(vaults)
+                    )
+        except _errors() as exc:
+            _record(errors, scope, exc)
+        finally:
+            client.close()
+    return vaults
+
+
+# -- Resource Graph --------------------------------------------------------------------------
+
+
+def graph_rows(
+    client: Any,
+    query: str,
+    *,
+    subscriptions: list[str] | None = None,
+    management_groups: list[str] | None = None,
+) -> Iterator[dict]:
+    """Every row of one Resource Graph query, following ``$skipToken`` pages."""
+    from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
+
+    skip_token = None
+    while True:
+        request = QueryRequest(
+            query=query,
+            subscriptions=subscriptions,
+            management_groups=management_groups,
+            options=QueryRequestOptions(
+                skip_token=skip_token, top=GRAPH_PAGE, result_format="objectArray"
+            ),
+        )
+        response = client.resources(request)
+        rows = response.data
+        if not isinstance(rows, list):
+            raise ValueError("Resource Graph data is not a list of rows (resultFormat objectArray)")
+        yield from rows
+        skip_token = response.skip_token
+        if not skip_token:
+            return
+
+
+def graph_vaults(
+    azure: Azure,
+    *,
+    all_subscriptions: bool,
+    management_groups: list[str],
+    errors: list[ReadError],
+    progress: Progress,
+) -> list[Vault]:
+    """Vaults of every subscription (batched by 1,000) or of management groups, via Resource Graph."""
+    vaults: list[Vault] = []
+    client = azure.graph()
+    try:
+        if all_subscriptions:
+            try:
+                subs = [
+                    str(row["subscriptionId"]) for row in graph_rows(client, SUBSCRIPTION_QUERY)
+                ]
+            except _errors() as exc:
+                _record(errors, "Resource Graph: subscriptions", exc)
+                return vaults
+            batches: list[dict[str, Any]] = [
+                {"subscriptions": subs[i : i + GRAPH_BATCH]}
+                for i in range(0, len(subs), GRAPH_BATCH)
+            ]
+        else:
+            batches = [{"management_groups": management_groups}]
+        for number, batch in enumerate(batches, 1):
+            scope = (
+                f"Resource Graph: subscriptions {(number - 1) * GRAPH_BATCH + 1}-"
+                f"{(number - 1) * GRAPH_BATCH + len(batch['subscriptions'])}"
+                if "subscriptions" in batch
+                else f"Resource Graph: management group(s) {', '.join(management_groups)}"
+            )
+            try:
+                for row in graph_rows(client, VAULT_QUERY, **batch):
+                    vault = _vault(row, errors, None)
+                    if vault:
+                        vaults.append(vault)
+                        progress.show(
+                            f"Resource Graph batch {number}/{len(batches)}, vaults", len(vaults)
+                        )
+            except _errors() as exc:
+                _record(errors, scope, exc)
+    finally:
+        client.close()
+    return vaults
+
+
+# -- exported files --------------------------------------------------------------------------
+
+
+def _documents(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("value", "data"):  # an ARM page, a Resource Graph response
+            if isinstance(data.get(key), list) and not is_vault_document(data):
+                return data[key]
+        return [data]
+    raise KvlintError(
+        "the input must hold a vault object, a list of vaults, an ARM page "
+        '{"value": [...]} or Resource Graph rows'
+    )
+
+
+def file_vaults(
+    path: str, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+) -> list[Vault]:
+    """Vaults from exported JSON: one vault, a list, {"value": [...]}, or Resource Graph rows."""
+    try:
+        if path == "-":
+            text = (stdin or sys.stdin).read()
+        else:
+            text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KvlintError(f"cannot read {path}: {exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise KvlintError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    vaults = []
+    for index, doc in enumerate(_documents(data)):
+        if isinstance(doc, dict) and doc.get("type") and not is_vault_document(doc):
+            errors.append(
+                ReadError(
+                    str(doc.get("id") or f"{path}[{index}]"),
+                    f"not a Key Vault (type {doc.get('type')})",
+                )
+            )
+            continue
+        vault = _vault(doc, errors, tenant)
+        if vault:
+            vaults.append(vault)
+    return vaults
+
+
+# -- diagnostic settings and role assignments ------------------------------------------------
+
+
+class _PerSubscription:
+    """One client per subscription, shared by the worker threads."""
+
+    def __init__(self, factory: Callable[[str], Any]) -> None:
+        self.factory = factory
+        self.clients: dict[str, Any] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, subscription: str) -> Any:
+        with self.lock:
+            if subscription not in self.clients:
+                self.clients[subscription] = self.factory(subscription)
+            return self.clients[subscription]
+
+    def close(self) -> None:
+        for client in self.clients.values():
+            client.close()
+
+
+def with_diagnostics(
+    azure: Azure, vaults: list[Vault], errors: list[ReadError], progress: Progress
+) -> list[Vault]:
+    """Each vault with its diagnostic settings (azure-mgmt-monitor); unread ones stay None."""
+    clients = _PerSubscription(azure.monitor)
+    done = [0]
+    lock = threading.Lock()
+    found: list[ReadError] = []
+
+    def fetch(vault: Vault) -> Vault:
+        try:
+            settings = clients(vault.subscription).diagnostic_settings.list(vault.id)
+            result = replace(
+                vault,
+                diagnostics=tuple(setting.serialize(keep_readonly=True) for setting in settings),
+            )
+        except _errors() as exc:
+            status, message = describe(exc)
+            with lock:
+                found.append(ReadError(vault.id, f"diagnostic settings: {message}", status))
+            result = vault
+        with lock:
+            done[0] += 1
+            progress.show("diagnostic settings", done[0], len(vaults))
+        return result
+
+    try:
+        return _parallel(fetch, vaults, azure.workers)
+    finally:
+        clients.close()
+        errors.extend(sorted(found, key=lambda e: e.scope))
+
+
+def role_checks(
+    azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
+) -> dict[str, RoleCheck]:
+    """The caller's role assignments (direct and through groups) for each RBAC-mode vault."""
+    rbac = [vault for vault in vaults if vault.rbac]
+    clients = _PerSubscription(azure.authorization)
+    definitions: dict[str, Any] = {}
+    lock = threading.Lock()
+    done = [0]
+
+    def definition(client: Any, role_id: str) -> Any:
+        with lock:
+            if role_id.lower() in definitions:
+                return definitions[role_id.lower()]
+        value = client.role_definitions.get_by_id(role_id)
+        with lock:
+            definitions[role_id.lower()] = value
+        return value
+
+    def fetch(vault: Vault) -> RoleCheck:
+        try:
+            client = clients(vault.subscription)
+            grants = []
+            assignments = client.role_assignments.list_for_scope(
+                vault.id, filter=f"assignedTo('{who.object_id}')"
+            )
+            for assignment in assignments:
+                role = definition(client, assignment.role_definition_id)
+                for permission in role.permissions or ():
+                    grants.append(
+                        RoleGrant(
+                            scope=assignment.scope or "",
+                            role=role.role_name or assignment.role_definition_id,
+                            data_actions=tuple(permission.data_actions or ()),
+                            not_data_actions=tuple(permission.not_data_actions or ()),
+                            condition=assignment.condition,
+                        )
+                    )
+            result = RoleCheck(tuple(grants))
+        except _errors() as exc:
+            result = RoleCheck(None, f"role assignments could not be read ({describe(exc)[1]})")
+        with lock:
+            done[0] += 1
+            progress.show("role assignments", done[0], len(rbac))
+        return result
+
+    try:
+        return dict(zip([v.id for v in rbac], _parallel(fetch, rbac, azure.workers), strict=True))
+    finally:
+        clients.close()

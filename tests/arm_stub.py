@@ -1,0 +1,153 @@
+"""A local HTTPS stand-in for Azure Resource Manager, for the real SDK clients to talk to.
+
+Routes map (method, path) to a list of responses served in order (the last one repeats) or to a
+function of the request. Every request is recorded, so tests can assert exactly what was sent.
+The certificate comes from a trustme CA whose bundle the clients get as ``connection_verify``.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from azure.core.credentials import AccessToken
+
+TOKEN = "stub-arm-token"
+
+
+@dataclass
+class Request:
+    method: str
+    path: str  # as sent (case preserved), no query
+    query: dict[str, list[str]]
+    body: Any
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+    raw: bytes | None = None  # sent as is (malformed bodies)
+
+
+Route = list[Reply] | Callable[[Request], Reply]
+
+
+def error(status: int, code: str, message: str, **headers: str) -> Reply:
+    return Reply(status, {"error": {"code": code, "message": message}}, headers)
+
+
+class FakeCredential:
+    """The one test double: Entra ID does not exist here. Counts its calls."""
+
+    def __init__(self, fail: Exception | None = None) -> None:
+        self.calls: list[tuple[str, ...]] = []
+        self.fail = fail
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> AccessToken:
+        self.calls.append(scopes)
+        if self.fail:
+            raise self.fail
+        return AccessToken(TOKEN, int(time.time()) + 3600)
+
+    def close(self) -> None:
+        pass
+
+
+class ArmStub:
+    def __init__(self, folder: Path) -> None:
+        import trustme
+
+        ca = trustme.CA()
+        self.ca_path = folder / "stub-ca.pem"
+        ca.cert_pem.write_to_path(str(self.ca_path))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
+        self.routes: dict[tuple[str, str], Route] = {}
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                parts = urlsplit(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                request = Request(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query),
+                    json.loads(raw) if raw else None,
+                    dict(self.headers.items()),
+                )
+                reply = stub._reply(request)
+                data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
+                self.send_response(reply.status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.server.server_address[1]}"
+
+    def add(self, method: str, path: str, *replies: Reply | Callable[[Request], Reply]) -> None:
+        """Serve ``replies`` in order for (method, path); a single callable handles every call."""
+        key = (method.upper(), path.lower())
+        if len(replies) == 1 and callable(replies[0]):
+            self.routes[key] = replies[0]
+        else:
+            self.routes[key] = list(replies)  # type: ignore[arg-type]
+
+    def _reply(self, request: Request) -> Reply:
+        with self._lock:
+            self.requests.append(request)
+            if request.headers.get("Authorization") != f"Bearer {TOKEN}":
+                return error(401, "AuthenticationFailed", "missing or wrong bearer token")
+            route = self.routes.get((request.method, request.path.lower()))
+            if route is None:
+                return error(
+                    404, "NoRoute", f"stub has no route for {request.method} {request.path}"
+                )
+            if callable(route):
+                return route(request)
+            return route.pop(0) if len(route) > 1 else route[0]
+
+    def seen(self, method: str | None = None, path: str | None = None) -> list[Request]:
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method)
+            and (path is None or r.path.lower() == path.lower())
+        ]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()

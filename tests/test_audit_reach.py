@@ -1,0 +1,343 @@
+"""Reachability verdicts: network gates in Key Vault's order, then identity (KVA501-KVA505)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kvlint.audit import reach
+from kvlint.audit.model import normalize
+from kvlint.audit.reach import RoleCheck, RoleGrant
+from kvlint.errors import KvlintError
+from tests.audit_data import (
+    APP,
+    CLIENT_APP,
+    OTHER,
+    OTHER_TENANT,
+    TENANT,
+    policy,
+    private_endpoint,
+    vault,
+)
+
+PUBLIC_IP = "203.0.113.5"  # inside the default vault's 203.0.113.0/28 rule
+OUTSIDE_IP = "198.51.100.7"
+SUBNET = (
+    "/subscriptions/x/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/v/subnets/web"
+)
+
+
+def judge(
+    doc: dict,
+    ip: str = PUBLIC_IP,
+    *,
+    who: str = APP,
+    tenant: str | None = None,
+    permissions: list[str] | None = None,
+    subnet: str | None = None,
+    trusted: bool = False,
+    roles: RoleCheck | None = None,
+):
+    caller = reach.caller(reach.principal(who, tenant), ip, permissions, subnet, trusted)
+    return reach.verdict(normalize(doc), caller, roles)
+
+
+def code(doc: dict, *args, **kwargs) -> str | None:
+    found = judge(doc, *args, **kwargs)
+    return found.code if found else None
+
+
+# -- network ---------------------------------------------------------------------------------
+
+NETWORK = [
+    ("IP rule admits", {}, PUBLIC_IP, {}, None),
+    ("outside every IP rule", {}, OUTSIDE_IP, {}, "KVA501"),
+    (
+        "bare address rule is /32",
+        {"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": OUTSIDE_IP}]}},
+        OUTSIDE_IP,
+        {},
+        None,
+    ),
+    ("no ACLs admit everyone", {"networkAcls": None}, OUTSIDE_IP, {}, None),
+    (
+        "default Allow admits everyone",
+        {"networkAcls": {"defaultAction": "Allow"}},
+        OUTSIDE_IP,
+        {},
+        None,
+    ),
+    (
+        "public disabled refuses even a matching IP",
+        {"publicNetworkAccess": "Disabled"},
+        PUBLIC_IP,
+        {},
+        "KVA501",
+    ),
+    (
+        "public disabled, private caller through an approved endpoint",
+        {"publicNetworkAccess": "Disabled", "privateEndpointConnections": [private_endpoint()]},
+        "10.1.2.3",
+        {},
+        None,
+    ),
+    (
+        "public disabled, private caller, endpoint only pending",
+        {
+            "publicNetworkAccess": "Disabled",
+            "privateEndpointConnections": [private_endpoint("Pending")],
+        },
+        "10.1.2.3",
+        {},
+        "KVA501",
+    ),
+    (
+        "public disabled, public caller does not use the endpoint",
+        {"publicNetworkAccess": "Disabled", "privateEndpointConnections": [private_endpoint()]},
+        PUBLIC_IP,
+        {},
+        "KVA501",
+    ),
+    ("trusted service through the bypass", {}, OUTSIDE_IP, {"trusted": True}, None),
+    (
+        "trusted service with bypass None",
+        {"networkAcls": {"defaultAction": "Deny", "bypass": "None"}},
+        OUTSIDE_IP,
+        {"trusted": True},
+        "KVA501",
+    ),
+    (
+        "private address never matches an IP rule",
+        {"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": "10.0.0.0/8"}]}},
+        "10.1.2.3",
+        {},
+        "KVA501",
+    ),
+    (
+        "invalid rule never matches",
+        {"networkAcls": {"defaultAction": "Deny", "ipRules": [{"value": f"'{OUTSIDE_IP}'"}]}},
+        OUTSIDE_IP,
+        {},
+        "KVA501",
+    ),
+    (
+        "caller in a VNet-rule subnet",
+        {"networkAcls": {"defaultAction": "Deny", "virtualNetworkRules": [{"id": SUBNET.lower()}]}},
+        "10.1.2.3",
+        {"subnet": SUBNET},
+        None,
+    ),
+    (
+        "caller in another subnet",
+        {"networkAcls": {"defaultAction": "Deny", "virtualNetworkRules": [{"id": SUBNET}]}},
+        "10.1.2.3",
+        {"subnet": SUBNET + "2"},
+        "KVA501",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("properties", "ip", "extra", "expected"), [c[1:] for c in NETWORK], ids=[c[0] for c in NETWORK]
+)
+def test_network_gates(properties, ip, extra, expected):
+    assert code(vault(**properties), ip, **extra) == expected
+
+
+def test_firewall_refusal_explains_itself_in_key_vault_words():
+    doc = vault(
+        networkAcls={
+            "defaultAction": "Deny",
+            "bypass": "AzureServices",
+            "ipRules": [{"value": "203.0.113.0/28"}, {"value": "192.0.2.1"}],
+            "virtualNetworkRules": [{"id": SUBNET}],
+        }
+    )
+    message = judge(doc, OUTSIDE_IP).message
+    assert message.startswith(
+        '403 ForbiddenByFirewall: "Client address is not authorized and '
+        'caller is not a trusted service"'
+    )
+    assert f"{OUTSIDE_IP} matches none of the 2 IP rule(s) (203.0.113.0/28, 192.0.2.1)" in message
+    assert "did not say (--subnet)" in message
+    private = judge(doc, "192.168.1.10").message
+    assert "private (RFC 1918) space" in private and "pass that to --ip" in private
+    disabled = judge(vault(publicNetworkAccess="Disabled"), PUBLIC_IP).message
+    assert "ForbiddenByConnection" in disabled and "no private endpoint is Approved" in disabled
+
+
+def test_network_is_judged_before_identity():
+    doc = vault(accessPolicies=[], publicNetworkAccess="Disabled")
+    assert code(doc) == "KVA501"
+
+
+# -- access policies -------------------------------------------------------------------------
+
+IDENTITY = [
+    ("get granted", [policy()], {}, None),
+    ("case-insensitive names", [policy(secrets=("GET",))], {}, None),
+    ("all covers everything", [policy(secrets=("all",))], {"permissions": ["secrets/purge"]}, None),
+    ("object id compared case-insensitively", [policy(APP.upper())], {}, None),
+    ("no entry", [policy(OTHER)], {}, "KVA502"),
+    ("entry only in another tenant", [policy(tenant=OTHER_TENANT)], {}, "KVA502"),
+    ("lacks get", [policy(secrets=("list",))], {}, "KVA503"),
+    ("get on secrets is not get on keys", [policy()], {"permissions": ["keys/get"]}, "KVA503"),
+    (
+        "every permission asked for must be held",
+        [policy()],
+        {"permissions": ["secrets/get", "secrets/set"]},
+        "KVA503",
+    ),
+    ("only compound", [policy(application=CLIENT_APP)], {}, "KVA504"),
+    ("compound plus plain", [policy(application=CLIENT_APP), policy(secrets=("get",))], {}, None),
+    (
+        "plain entry lacking, compound holding",
+        [policy(secrets=("list",)), policy(application=CLIENT_APP)],
+        {},
+        "KVA503",
+    ),
+    (
+        "permission held across two plain entries",
+        [policy(secrets=("get",)), policy(secrets=(), keys=("unwrapKey",))],
+        {"permissions": ["secrets/get", "keys/unwrapkey"]},
+        None,
+    ),
+    ("token from another tenant", [policy()], {"tenant": OTHER_TENANT}, "KVA502"),
+    ("token from the vault's tenant", [policy()], {"tenant": TENANT}, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("policies", "extra", "expected"), [c[1:] for c in IDENTITY], ids=[c[0] for c in IDENTITY]
+)
+def test_access_policy_identity(policies, extra, expected):
+    assert code(vault(accessPolicies=policies), **extra) == expected
+
+
+def test_identity_messages():
+    missing = judge(vault(accessPolicies=[policy(OTHER), policy(tenant=OTHER_TENANT)])).message
+    assert f"no access policy for object {APP} in the vault's tenant {TENANT}" in missing
+    assert OTHER_TENANT in missing and "group membership is not checked" in missing
+    lacking = judge(vault(accessPolicies=[policy(secrets=("list",))])).message
+    assert "grants secrets/list but not secrets/get" in lacking
+    assert "does not have secrets get permission on key vault 'kv-app'" in lacking
+    compound = judge(vault(accessPolicies=[policy(application=CLIENT_APP)])).message
+    assert CLIENT_APP in compound
+    foreign = judge(vault(), tenant=OTHER_TENANT).message
+    assert "AKV10032" in foreign
+
+
+# -- RBAC ------------------------------------------------------------------------------------
+
+RBAC = vault(enableRbacAuthorization=True, accessPolicies=[])
+VAULT_SCOPE = RBAC["id"]
+RG_SCOPE = VAULT_SCOPE.split("/providers/")[0]
+SECRETS_USER = (
+    "Microsoft.KeyVault/vaults/secrets/getSecret/action",
+    "Microsoft.KeyVault/vaults/secrets/readMetadata/action",
+)
+
+
+def grant(
+    scope: str = RG_SCOPE,
+    role: str = "Key Vault Secrets User",
+    actions: tuple[str, ...] = SECRETS_USER,
+    denied: tuple[str, ...] = (),
+    condition: str | None = None,
+) -> RoleGrant:
+    return RoleGrant(scope, role, actions, denied, condition)
+
+
+@pytest.mark.parametrize(
+    ("grants", "permissions", "allowed"),
+    [
+        ([grant()], None, True),
+        ([grant(scope=VAULT_SCOPE)], None, True),
+        ([grant(scope=VAULT_SCOPE.upper())], None, True),
+        ([grant(scope="/")], None, True),
+        ([grant(scope="/providers/Microsoft.Management/managementGroups/root")], None, True),
+        ([grant(scope=VAULT_SCOPE + "/secrets/db-password")], None, False),  # below the vault
+        ([grant(scope=RG_SCOPE + "-other")], None, False),  # a sibling resource group
+        ([grant(role="Owner", actions=())], None, False),  # control plane only
+        (
+            [grant(role="Key Vault Administrator", actions=("Microsoft.KeyVault/vaults/*",))],
+            ["secrets/set", "keys/wrapkey"],
+            True,
+        ),
+        (
+            [
+                grant(
+                    actions=("Microsoft.KeyVault/vaults/secrets/*",),
+                    denied=("Microsoft.KeyVault/vaults/secrets/getSecret/action",),
+                )
+            ],
+            None,
+            False,
+        ),
+        ([grant()], ["secrets/set"], False),
+        ([], None, False),
+    ],
+)
+def test_rbac_role_assignments_decide(grants, permissions, allowed):
+    found = judge(RBAC, permissions=permissions, roles=RoleCheck(tuple(grants)))
+    assert (found is None) == allowed
+    if found:
+        assert found.code == "KVA505"
+        assert "ForbiddenByRbac" in found.message
+
+
+def test_rbac_unverified_messages():
+    offline = judge(RBAC).message
+    assert "not checked (offline input)" in offline
+    unreadable = judge(RBAC, roles=RoleCheck(None, "role assignments could not be read (403 x)"))
+    assert unreadable.code == "KVA505" and "could not be read (403 x)" in unreadable.message
+    conditional = judge(RBAC, roles=RoleCheck((grant(condition="@Resource[...] == 'x'"),)))
+    assert "ABAC conditions" in conditional.message
+    unknown = judge(RBAC, permissions=["storage/get"], roles=RoleCheck((grant(),)))
+    assert "does not know the data action for storage/get" in unknown.message
+
+
+def test_permission_to_data_action_map():
+    families = {
+        "secrets": ("secrets/",),
+        "keys": ("keys/", "keyrotationpolicies/"),
+        "certificates": ("certificates/", "certificatecas/", "certificatecontacts/"),
+    }
+    for permission, action in reach.DATA_ACTIONS.items():
+        kind, _ = reach.parse_permission(permission)
+        assert action.startswith(families[kind]), permission
+    # the documented built-in "Key Vault Secrets User" role is exactly secrets get + list
+    granted = {
+        p for p, a in reach.DATA_ACTIONS.items() if grant().allows(reach.DATA_ACTION_PREFIX + a)
+    }
+    assert granted == {"secrets/get", "secrets/list"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("not-a-guid", None), "principal object id 'not-a-guid' is not a GUID"),
+        ((APP, "contoso.onmicrosoft.com"), "tenant id 'contoso.onmicrosoft.com' is not a GUID"),
+    ],
+)
+def test_principal_validation(args, message):
+    with pytest.raises(KvlintError, match=message):
+        reach.principal(*args)
+
+
+@pytest.mark.parametrize(
+    ("ip", "permission", "message"),
+    [
+        ("2001:db8::1", None, "IPv4 only"),
+        ("10.0.0.300", None, "is not an IPv4 address"),
+        (PUBLIC_IP, "secret/get", "must look like secrets/get"),
+        (PUBLIC_IP, "secrets", "must look like secrets/get"),
+    ],
+)
+def test_caller_validation(ip, permission, message):
+    with pytest.raises(KvlintError, match=message):
+        reach.caller(reach.principal(APP), ip, [permission] if permission else None)
+
+
+def test_principal_from_another_source_keeps_its_tenant():
+    who = reach.principal(APP.upper(), OTHER_TENANT.upper())
+    assert (who.object_id, who.tenant_id) == (APP, OTHER_TENANT)
