@@ -128,7 +128,6 @@ VIEW_METHODS = frozenset(
         "get_context_data",
     }
 )
-HSM_KEY_TYPES = frozenset({"rsa_hsm", "ec_hsm", "RSA-HSM", "EC-HSM"})
 
 
 # -- Key Vault calls -----------------------------------------------------------------------

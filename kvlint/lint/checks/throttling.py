@@ -288,6 +288,8 @@ class ClientPerCall(Check):
 
 
 HSM_CREATE_METHODS = ("create_rsa_key", "create_ec_key")
+HSM_KEY_TYPE_MEMBERS = ("rsa_hsm", "ec_hsm")  # azure.keyvault.keys.KeyType
+HSM_KEY_TYPE_VALUES = ("RSA-HSM", "EC-HSM")
 
 
 class HsmKeyCreateInLoop(Check):
@@ -326,10 +328,10 @@ class HsmKeyCreateInLoop(Check):
 
 def _is_hsm_key_type(analysis: Analysis, expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Attribute):
-        return expr.attr.value in flow.HSM_KEY_TYPES
+        return expr.attr.value.lower() in HSM_KEY_TYPE_MEMBERS
     if isinstance(expr, cst.Name) and analysis.fold_str(expr) is None:
         return any(_is_hsm_key_type(analysis, v) for v in analysis.assigned_values(expr))
-    return (analysis.fold_str(expr) or "").upper() in flow.HSM_KEY_TYPES
+    return (analysis.fold_str(expr) or "").upper() in HSM_KEY_TYPE_VALUES
 
 
 class ListThenGet(Check):
