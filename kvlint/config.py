@@ -27,8 +27,8 @@ DEFAULT_EXCLUDE = (
     ".svn",
     ".venv",
     "venv",
-    ".env",
-    "env",
+    ".env/",  # virtualenv directories; a trailing "/" matches directories only (.env files stay)
+    "env/",
     "build",
     "dist",
     "node_modules",
@@ -102,8 +102,8 @@ class Settings:
     def severity_of(self, code: str) -> str:
         return self.severity.get(code) or catalog.entry(code).severity
 
-    def is_excluded(self, relpath: str) -> bool:
-        return any(path_matches(p, relpath) for p in self.exclude + self.extend_exclude)
+    def is_excluded(self, relpath: str, directory: bool = False) -> bool:
+        return any(path_matches(p, relpath, directory) for p in self.exclude + self.extend_exclude)
 
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for the result cache)."""
@@ -120,15 +120,21 @@ def _matches_any(code: str, prefixes: tuple[str, ...]) -> bool:
     return any(code.startswith(prefix) for prefix in prefixes)
 
 
-def path_matches(pattern: str, relpath: str) -> bool:
-    """gitignore-like matching: a pattern without ``/`` matches any path component."""
-    pattern = pattern.strip().rstrip("/")
+def path_matches(pattern: str, relpath: str, directory: bool = False) -> bool:
+    """gitignore-like matching: a pattern without ``/`` matches any path component; a pattern
+    ending in ``/`` matches directories only (``relpath`` is one when ``directory``)."""
+    pattern = pattern.strip()
+    directories_only = pattern.endswith("/")
+    pattern = pattern.rstrip("/")
     if pattern.startswith("./"):
         pattern = pattern[2:]
     path = PurePosixPath(relpath)
     if "/" not in pattern:
-        return any(fnmatch.fnmatchcase(part, pattern) for part in path.parts)
+        parts = path.parts if directory or not directories_only else path.parts[:-1]
+        return any(fnmatch.fnmatchcase(part, pattern) for part in parts)
     text = path.as_posix()
+    if directories_only and not directory:
+        return fnmatch.fnmatchcase(text, pattern + "/*")
     return fnmatch.fnmatchcase(text, pattern) or fnmatch.fnmatchcase(text, pattern + "/*")
 
 

@@ -4,6 +4,10 @@ A line ending in ``# expect: KV101`` (several codes: ``# expect: KV101, KV103``)
 with exactly those codes; every other line is a negative and must be reported with none.
 Each example file with safe fixes has a ``.fixed`` twin: ``--fix`` must produce it exactly, and
 a second ``--fix`` must change nothing.
+
+Configuration-file examples live in ``rules/examples/config/``: YAML, TOML and dotenv files use
+the same ``# expect:`` comments; JSON has no comments, so ``x.json`` has a sidecar
+``x.json.expect`` listing ``line:code`` (``#`` starts a comment there).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
+from kvlint.lint.configfiles import kind_of
 from kvlint.lint.runner import Runner, Target
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
@@ -55,7 +60,39 @@ def test_example(path):
     assert not missing and not extra, f"missed {missing}; false positives {extra}"
 
 
-FIXED = sorted(EXAMPLES.rglob("*.py.fixed"))
+CONFIG_EXAMPLES = sorted(p for p in (EXAMPLES / "config").iterdir() if kind_of(p.name))
+
+
+def config_expected(path: Path) -> set[tuple[int, str]]:
+    if path.suffix != ".json":
+        return expected(path)
+    sidecar = path.with_name(path.name + ".expect")
+    if not sidecar.exists():
+        return set()
+    out = set()
+    for line in sidecar.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            number, code = line.split(":")
+            out.add((int(number), code.strip()))
+    return out
+
+
+@pytest.mark.parametrize("path", CONFIG_EXAMPLES, ids=lambda p: f"config/{p.name}")
+def test_config_example(path):
+    found = {(f.line, f.code) for f in lint(path)}
+    want = config_expected(path)
+    assert want or path.stem.endswith("_ok"), f"{path.name}: no expectations (negatives: *_ok.*)"
+    missing = sorted(want - found)
+    extra = sorted(found - want)
+    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+
+
+def test_every_config_format_has_an_example():
+    assert {kind_of(p.name) for p in CONFIG_EXAMPLES} == {"yaml", "json", "toml", "env"}
+
+
+FIXED = sorted(EXAMPLES.rglob("*.fixed"))
 
 
 @pytest.mark.parametrize("fixed", FIXED, ids=lambda p: p.name)

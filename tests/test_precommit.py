@@ -88,3 +88,16 @@ def test_fix_hook_rewrites_the_file(tmp_path, pre_commit_home):
     result = _try_repo(repo, "kvlint-fix", env)
     assert result.returncode == 1  # pre-commit fails a hook that modified files
     assert (repo / "app.py").read_text() == CLEAN
+
+
+def test_hook_checks_configuration_files(tmp_path, pre_commit_home):
+    env = _git_env(pre_commit_home)
+    repo = _repo(tmp_path, CLEAN, env)
+    (repo / "settings.yaml").write_text("keyvault:\n  resource: https://vault.azure.net/\n")
+    (repo / "prod.env").write_text("KEYVAULT_SCOPE=https://vault.azure.net\n")
+    (repo / "package.json").write_text('{"name": "x"}\n')
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+    result = _try_repo(repo, "kvlint", env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "settings.yaml:2:13: KV101" in result.stdout
+    assert "prod.env:1:16: KV103" in result.stdout

@@ -74,6 +74,7 @@ class ResultCache:
         for finding in findings:
             item = finding.as_dict()
             del item["path"]
+            item["snippet"] = finding.snippet
             items.append(item)
         path = self._path(key)
         try:

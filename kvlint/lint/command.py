@@ -46,6 +46,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     parser.add_argument("--cache-dir", metavar="DIR", help="cache directory (.kvlint_cache)")
     parser.add_argument(
+        "--add-noqa",
+        action="store_true",
+        help="append '# noqa: CODE' to every offending line (gradual roll-out)",
+    )
+    parser.add_argument(
+        "--baseline", metavar="FILE", help="report only findings that are not in this baseline"
+    )
+    parser.add_argument(
+        "--write-baseline", metavar="FILE", help="record the current findings in FILE and exit 0"
+    )
+    parser.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -106,6 +117,7 @@ def run(args: argparse.Namespace) -> int:
         unsafe_fixes=args.unsafe_fixes,
         cache=cache,
         jobs=args.jobs,
+        add_noqa=args.add_noqa,
     )
     fixed_stdin: bytes | None = None
     if paths == ["-"]:
@@ -116,6 +128,27 @@ def run(args: argparse.Namespace) -> int:
     else:
         outcome = runner.run(list(discover(paths, settings)))
 
+    for note in outcome.notes:
+        print(f"kvlint: {note}", file=sys.stderr)
+    hidden = 0
+    if args.write_baseline:
+        from kvlint.lint import baseline
+
+        count = baseline.write(Path(args.write_baseline), outcome.findings)
+        print(f"kvlint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        return EXIT_OK
+    baseline_file = args.baseline or (
+        str(settings.root / settings.baseline) if settings.baseline else None
+    )
+    if baseline_file:
+        from kvlint.lint import baseline
+
+        outcome.findings, hidden = baseline.new_findings(
+            outcome.findings, baseline.load(Path(baseline_file))
+        )
+    if args.add_noqa:
+        print(f"kvlint: added noqa to {outcome.noqa_added} lines", file=sys.stderr)
+        return EXIT_OK
     if args.verbose:
         print(
             f"kvlint: {outcome.files_seen} files read, {outcome.files_matched} matched the "
@@ -123,8 +156,6 @@ def run(args: argparse.Namespace) -> int:
             f"in {time.perf_counter() - started:.2f} s",
             file=sys.stderr,
         )
-    for note in outcome.notes:
-        print(f"kvlint: {note}", file=sys.stderr)
     if fixed_stdin is not None and args.fix and not args.diff:
         sys.stdout.buffer.write(fixed_stdin)
         sys.stdout.flush()
@@ -149,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         out.write(text)
     if args.format == "text" and not args.quiet and not args.diff:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
-        print(report.summary(outcome.findings, outcome.fixed, fixable), file=out)
+        print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
         return EXIT_ERROR
     if outcome.findings and not args.exit_zero:

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 
 from kvlint import catalog
 from kvlint.config import Settings
+from kvlint.lint import suppress
 from kvlint.lint.model import Edit, Finding, Report
+from kvlint.lint.suppress import LINE_BREAK
 
 if TYPE_CHECKING:
     from libcst import Module
@@ -42,13 +44,8 @@ TRIGGERS = (
     rb"accesspolicies",
 )
 MAX_BYTES = 10 * 1024 * 1024
-_NOQA = re.compile(
-    r"#\s*(?:noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
-    r"|kvlint:\s*ignore(?:\[(?P<kvcodes>[^\]]*)\])?)",
-    re.IGNORECASE,
-)
+_DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
 _IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def prefilter(extra_hosts: tuple[str, ...] = ()) -> re.Pattern[bytes]:
@@ -164,9 +161,19 @@ class PythonLinter:
                 parsed=True,
                 source=source,
             )
-        if not reports:
-            return LintResult(parsed=True, source=source)
-        findings = self._to_findings(module, source.text, path, reports)
+        text = source.text
+        found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
+        findings = self._to_findings(module, text, path, reports, found) if reports else []
+        if found and "KV100" in enabled:
+            findings += suppress.unused(
+                found,
+                text,
+                enabled,
+                path,
+                catalog.entry("KV100").name,
+                self.settings.severity_of("KV100"),
+            )
+            findings.sort(key=lambda f: f.sort_key)
         return LintResult(findings, parsed=True, source=source)
 
     def _run_checks(
@@ -186,18 +193,23 @@ class PythonLinter:
         return reports
 
     def _to_findings(
-        self, module: Module, text: str, path: str, reports: list[Report]
+        self,
+        module: Module,
+        text: str,
+        path: str,
+        reports: list[Report],
+        found: dict[int, list[suppress.Directive]],
     ) -> list[Finding]:
         from libcst.metadata import MetadataWrapper, PositionProvider
 
         wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
         positions = wrapper.resolve(PositionProvider)
-        lines = _LINE_BREAK.split(text)
+        lines = LINE_BREAK.split(text)
         findings = []
         for report in reports:
             where = positions[report.node]
             start, end = where.start, where.end
-            if _suppressed(report.code, lines, start.line, end.line):
+            if suppress.suppressing(found, report.code, start.line, end.line):
                 continue
             edits = tuple(
                 Edit(
@@ -222,36 +234,34 @@ class PythonLinter:
                     message=report.message,
                     edits=edits,
                     fix_applicability=report.fix_applicability if edits else None,
-                    source_line=lines[start.line - 1] if start.line <= len(lines) else "",
+                    snippet=snippet(lines, start.line, start.column, end.line, end.column),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
 
 
-def _suppressed(code: str, lines: list[str], first: int, last: int) -> bool:
-    for number in {first, last}:
-        if number > len(lines):
-            continue
-        line = lines[number - 1]
-        if "#" not in line:
-            continue
-        for match in _NOQA.finditer(line):
-            listed = (
-                match.group("codes") if match.group("codes") is not None else match.group("kvcodes")
-            )
-            if listed is None:
-                return True  # without a code list the comment silences every code
-            codes = {c.strip().upper() for c in re.split(r"[\s,]+", listed) if c.strip()}
-            if code in codes:
-                return True
-    return False
+def snippet(lines: list[str], line: int, column: int, end_line: int, end_column: int) -> str:
+    """The source text between two 0-based-column positions, whitespace folded."""
+    if line > len(lines):
+        return ""
+    if line == end_line:
+        text = lines[line - 1][column:end_column]
+    else:
+        text = " ".join(
+            [
+                lines[line - 1][column:],
+                *lines[line : end_line - 1],
+                lines[end_line - 1][:end_column],
+            ]
+        )
+    return " ".join(text.split())
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits (1-based line/column, end exclusive) to ``text``."""
     starts = [0]
-    for match in _LINE_BREAK.finditer(text):
+    for match in LINE_BREAK.finditer(text):
         starts.append(match.end())
 
     def offset(line: int, column: int) -> int:

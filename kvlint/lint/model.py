@@ -59,7 +59,10 @@ class Finding:
     message: str
     edits: tuple[Edit, ...] = ()
     fix_applicability: str | None = None
-    source_line: str = field(default="", compare=False)
+    # the reported source text, whitespace-folded (baseline fingerprints; not in JSON output)
+    snippet: str = field(default="", compare=False)
+    # path relative to the project root (set by the runner; fingerprints survive a cd)
+    relpath: str = field(default="", compare=False)
 
     def as_dict(self) -> dict:
         fix = None
@@ -106,6 +109,7 @@ class Finding:
             message=data["message"],
             edits=edits,
             fix_applicability=fix.get("applicability"),
+            snippet=data.get("snippet", ""),
         )
 
     @property

@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kvlint.config import Settings
+from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.engine import LintResult, PythonLinter, apply_edits, parse_error_finding
+from kvlint.lint.configfiles import Linter, discoverable
+from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
 from kvlint.lint.model import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -38,6 +39,7 @@ class Outcome:
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
+    noqa_added: int = 0
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
 
@@ -69,11 +71,11 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
         here = Path(directory)
         kept = []
         for name in sorted(subdirs):
-            if not settings.is_excluded(_relative(here / name, root)):
+            if not settings.is_excluded(_relative(here / name, root), directory=True):
                 kept.append(name)
         subdirs[:] = kept
         for name in sorted(files):
-            if not name.endswith(PYTHON_SUFFIXES):
+            if not _wanted(name, here / name, root, settings):
                 continue
             path = here / name
             relpath = _relative(path, root)
@@ -87,6 +89,13 @@ def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Targe
             yield Target(path, display, relpath)
 
 
+# -- file kinds: Python sources, configuration files (kvlint.lint.configfiles), `include` -----
+def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
+    if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
+        return True
+    return any(path_matches(pattern, _relative(path, root)) for pattern in settings.include)
+
+
 def read(target: Target) -> bytes | Finding:
     try:
         if target.path.is_dir():
@@ -96,13 +105,13 @@ def read(target: Target) -> bytes | Finding:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
 
-_WORKER: PythonLinter | None = None
+_WORKER: Linter | None = None
 PARALLEL_MIN_FILES = 12
 
 
 def _init_worker(settings: Settings) -> None:
     global _WORKER
-    _WORKER = PythonLinter(settings)
+    _WORKER = Linter(settings)
 
 
 def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
@@ -112,7 +121,7 @@ def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
     return result
 
 
-def safe_lint(linter: PythonLinter, data: bytes, display: str, relpath: str) -> LintResult:
+def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
     """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
     try:
         return linter.lint_bytes(data, display, relpath)
@@ -136,14 +145,16 @@ class Runner:
         unsafe_fixes: bool = False,
         cache: ResultCache | None = None,
         jobs: int | None = None,
+        add_noqa: bool = False,
     ) -> None:
         self.settings = settings
-        self.linter = PythonLinter(settings)
+        self.linter = Linter(settings)  # Python, and configuration files by name
         self.fix = fix
         self.diff = diff
         self.unsafe_fixes = unsafe_fixes
         self.cache = cache
         self.jobs = jobs
+        self.add_noqa = add_noqa
 
     def run(self, targets: list[Target]) -> Outcome:
         outcome = Outcome()
@@ -152,17 +163,17 @@ class Runner:
             outcome.files_seen += 1
             data = read(target)
             if isinstance(data, Finding):
-                outcome.findings.append(data)
+                self._collect(outcome, target, [data])
                 continue
             if not self.linter.wants(data):
                 continue
             outcome.files_matched += 1
             key = self.cache.key(data, target.relpath) if self.cache else None
-            if key is not None and not (self.fix or self.diff):
+            if key is not None and not (self.fix or self.diff or self.add_noqa):
                 cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
                 if cached is not None:
                     outcome.files_cached += 1
-                    outcome.findings.extend(cached)
+                    self._collect(outcome, target, cached)
                     continue
             pending.append((target, data, key))
         for (target, data, key), result in zip(pending, self._lint_all(pending), strict=True):
@@ -171,16 +182,43 @@ class Runner:
                 self.cache.put(key, result.findings)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
-            outcome.findings.extend(result.findings)
+            elif self.add_noqa and result.findings and result.source is not None:
+                self._add_noqa(target, data, result, outcome)
+            self._collect(outcome, target, result.findings)
         if self.cache is not None:
             self.cache.prune()
         outcome.findings.sort(key=lambda f: f.sort_key)
         return outcome
 
+    @staticmethod
+    def _collect(outcome: Outcome, target: Target, findings: list[Finding]) -> None:
+        for finding in findings:
+            finding.relpath = target.relpath
+        outcome.findings.extend(findings)
+
+    def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
+        from kvlint.lint.suppress import add_noqa
+
+        assert result.source is not None
+        new_text, count, skipped = add_noqa(result.source.text, result.findings)
+        if skipped:
+            outcome.notes.append(
+                f"{target.display}: {skipped} finding(s) left without noqa: their lines end "
+                f"inside a string or a backslash continuation"
+            )
+        if not count:
+            return
+        try:
+            write_atomically(target.path, data, result.source.encode(new_text))
+        except (OSError, KvlintError) as exc:
+            outcome.notes.append(f"{target.display}: no noqa added: {exc}")
+            return
+        outcome.noqa_added += count
+
     def _lint_all(self, pending: list[tuple[Target, bytes, str | None]]) -> list[LintResult]:
         jobs = [(data, target.display, target.relpath) for target, data, _ in pending]
         workers = self.jobs or worker_count(len(jobs))
-        if workers <= 1 or self.fix or self.diff:
+        if workers <= 1 or self.fix or self.diff or self.add_noqa:
             return [safe_lint(self.linter, *job) for job in jobs]
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor

@@ -93,7 +93,7 @@ def constructed(qualname: str) -> str | None:
         return f"msal-app:{last}"
     if qual in ADAL_CONTEXT:
         return "adal-context:AuthenticationContext"
-    return None
+    return constructed_other(qual)
 
 
 def method_result(receiver: str, method: str) -> str | None:
@@ -123,6 +123,8 @@ def attribute_result(receiver: str, attribute: str) -> str | None:
         return "token-string:access-token"
     if cat == "secret" and attribute == "value":
         return "secret-value:value"
+    if cat == "web-app" and attribute == "logger":
+        return "logger:app"
     return None
 
 
@@ -144,3 +146,34 @@ def element_of(tag: str) -> str | None:
 
 def category(tag: str) -> str:
     return tag.split(":", 1)[0]
+
+
+# Loggers and web applications (exposure rules: where a secret must not go).
+LOGGER_FACTORIES = {
+    "logging.getLogger": "logging",
+    "logging.getLoggerClass": "logging",
+    "structlog.get_logger": "structlog",
+    "structlog.getLogger": "structlog",
+}
+WEB_APPS = {
+    "flask.Flask": "flask",
+    "flask.Blueprint": "flask",
+    "quart.Quart": "quart",
+    "quart.Blueprint": "quart",
+    "fastapi.FastAPI": "fastapi",
+    "fastapi.APIRouter": "fastapi",
+    "fastapi.routing.APIRouter": "fastapi",
+    "starlette.applications.Starlette": "starlette",
+    "starlette.routing.Router": "starlette",
+    "azure.functions.FunctionApp": "azure-functions",
+    "azure.functions.Blueprint": "azure-functions",
+}
+
+
+def constructed_other(qualname: str) -> str | None:
+    """Tags for loggers and web applications (see :func:`constructed`)."""
+    if qualname in LOGGER_FACTORIES:
+        return f"logger:{LOGGER_FACTORIES[qualname]}"
+    if qualname in WEB_APPS:
+        return f"web-app:{WEB_APPS[qualname]}"
+    return None

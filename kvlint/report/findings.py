@@ -26,7 +26,7 @@ def render(
     return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
 
 
-def summary(findings: list[Finding], fixed: int, fixable: int) -> str:
+def summary(findings: list[Finding], fixed: int, fixable: int, baselined: int = 0) -> str:
     parts = []
     if findings:
         noun = "finding" if len(findings) == 1 else "findings"
@@ -37,6 +37,8 @@ def summary(findings: list[Finding], fixed: int, fixable: int) -> str:
         parts.append("All checks passed!")
     if fixed:
         parts.append(f"Fixed {fixed}.")
+    if baselined:
+        parts.append(f"{baselined} more in the baseline.")
     return " ".join(parts)
 
 
@@ -59,8 +61,10 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
 def sarif_log(
     findings: list[Finding], enabled_codes: frozenset[str], severities: dict[str, str]
 ) -> dict:
+    from kvlint.lint.baseline import fingerprints
+
     results = []
-    for f in findings:
+    for f, fingerprint in zip(findings, fingerprints(findings), strict=True):
         location = {
             "physicalLocation": {
                 "artifactLocation": {"uri": _uri(f.path)},
@@ -72,6 +76,7 @@ def sarif_log(
             "level": sarif.LEVELS[f.severity],
             "message": {"text": f.message},
             "locations": [location],
+            "partialFingerprints": {"kvlint/v1": fingerprint},
         }
         if f.edits:
             result["fixes"] = [

@@ -68,9 +68,59 @@ def _rewrite_literal(node: cst.CSTNode, change) -> Replacement | None:
     return Replacement(node, f"{node.prefix}{node.quote}{new_body}{node.quote}")
 
 
-def _drop_slash(body: str) -> str:
+# -- audience messages and text fixes, shared with configuration-file scanning ---------------
+def drop_slash(body: str) -> str:
+    """KV101's fix: ``https://vault.azure.net/`` → ``…net``, ``…net//.default`` → ``…net/.default``."""
     body = re.sub(r"/{2,}(\.default)$", r"/\1", body, flags=re.IGNORECASE)
     return re.sub(r"(://[^/]+)/+$", r"\1", body)
+
+
+def slash_to_scope(body: str) -> str:
+    """KV101's fix where a v2 scope is expected: drop the slash and append ``/.default``."""
+    return drop_slash(body) + "/.default"
+
+
+def add_default(body: str) -> str:
+    """KV103's fix: append ``/.default``."""
+    return body.rstrip("/") + "/.default"
+
+
+def slash_message(written: str, audience: Audience) -> str:
+    scope = f"{audience.base}/.default"
+    return (
+        f"Key Vault token {'scope' if audience.kind == 'double-slash' else 'resource'} "
+        f"'{written}' has a stray '/': Key Vault rejects the token with 401 AKV10022 "
+        f"(Invalid audience). Use the scope '{scope}' (or the v1 resource "
+        f"'{audience.base}')."
+    )
+
+
+def wrong_audience_message(written: str, audience: Audience) -> str | None:
+    """KV102's message for a value that is not an audience at all, else None."""
+    right = _right_audience(audience)
+    if audience.kind in ("per-vault", "private-link"):
+        what = "a vault's own URL" if audience.kind == "per-vault" else ("a private-link host")
+        return (
+            f"'{written}' is {what}, not a token audience: Azure AD rejects it "
+            f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
+            f"for every vault in this cloud."
+        )
+    if audience.kind == "http":
+        return f"'{written}' uses http://: the Key Vault audience is '{right}' (scope '{right}/.default')."
+    if audience.kind == "misspelt":
+        return (
+            f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
+            f"(scope '{right}/.default')."
+        )
+    return None
+
+
+def missing_default_message(written: str, audience: Audience) -> str:
+    return (
+        f"'{written}' is a v1 resource where a v2 scope is required: the token request "
+        f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
+        f"'{audience.base}/.default'."
+    )
 
 
 class ResourceTrailingSlash(Check):
@@ -87,14 +137,7 @@ class ResourceTrailingSlash(Check):
         for value, _audience, node in bad:
             protocols.setdefault(node, set()).add(value.protocol)
         for value, audience, node in bad:
-            scope = f"{audience.base}/.default"
-            written = value.folded.text.strip()
-            message = (
-                f"Key Vault token {'scope' if audience.kind == 'double-slash' else 'resource'} "
-                f"'{written}' has a stray '/': Key Vault rejects the token with 401 AKV10022 "
-                f"(Invalid audience). Use the scope '{scope}' (or the v1 resource "
-                f"'{audience.base}')."
-            )
+            message = slash_message(value.folded.text.strip(), audience)
             safe = value.folded.sole_literal() is node
             to_scope = (
                 safe
@@ -102,9 +145,7 @@ class ResourceTrailingSlash(Check):
                 and "v2" in protocols[node]
                 and "v1" not in protocols[node]
             )
-            fix = _rewrite_literal(
-                node, (lambda body: _drop_slash(body) + "/.default") if to_scope else _drop_slash
-            )
+            fix = _rewrite_literal(node, slash_to_scope if to_scope else drop_slash)
             yield Report(
                 "KV101", node, message, (fix,) if fix else (), "safe" if safe else "unsafe"
             )
@@ -124,38 +165,9 @@ class WrongAudience(Check):
                 continue
             node = _where(value, audience)
             written = value.folded.text.strip()
-            right = _right_audience(audience)
-            if audience.kind in ("per-vault", "private-link"):
-                what = (
-                    "a vault's own URL" if audience.kind == "per-vault" else ("a private-link host")
-                )
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' is {what}, not a token audience: Azure AD rejects it "
-                        f"(AADSTS500011) or Key Vault answers 401. Request '{right}/.default' "
-                        f"for every vault in this cloud."
-                    ),
-                )
-            elif audience.kind == "http":
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' uses http://: the Key Vault audience is '{right}' "
-                        f"(scope '{right}/.default')."
-                    ),
-                )
-            elif audience.kind == "misspelt":
-                yield Report(
-                    "KV102",
-                    node,
-                    (
-                        f"'{written}' is not a Key Vault audience (misspelt?): use '{right}' "
-                        f"(scope '{right}/.default')."
-                    ),
-                )
+            message = wrong_audience_message(written, audience)
+            if message is not None:
+                yield Report("KV102", node, message)
             elif (
                 audience.kind == "ok"
                 and audience.v2
@@ -245,16 +257,12 @@ class ScopeMissingDefault(Check):
                 continue
             node = _where(value, audience)
             written = value.folded.text.strip()
-            fix = _rewrite_literal(node, lambda body: body.rstrip("/") + "/.default")
+            fix = _rewrite_literal(node, add_default)
             safe = value.folded.sole_literal() is node
             yield Report(
                 "KV103",
                 node,
-                (
-                    f"'{written}' is a v1 resource where a v2 scope is required: the token request "
-                    f"fails (AADSTS70011 invalid scope) or returns no Key Vault token. Use "
-                    f"'{audience.base}/.default'."
-                ),
+                missing_default_message(written, audience),
                 (fix,) if fix else (),
                 "safe" if safe else "unsafe",
             )

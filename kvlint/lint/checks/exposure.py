@@ -1,0 +1,484 @@
+"""KV4xx: secrets and tokens that leave the process (logs, stdout, HTTP responses), and
+clients that stop checking where their token goes.
+
+Values are tracked within a module (:class:`Taint`): the result of a Key Vault read and its
+``.value``, access tokens (``get_token(...)``, ``.token``, MSAL / ADAL results), names bound to
+them, and strings / containers built from them (f-strings, ``+``, ``%``, ``.format``,
+``str()``, ``json.dumps``, dict / list literals). A secret's name, version, id or ``len()`` is
+not its value. Sinks: ``print`` and stream writes, ``logging`` and logger methods, response
+constructors of Flask / Quart / FastAPI / Starlette / Django / Azure Functions, and values
+returned from web request handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kvlint.lint import types as kvtypes
+from kvlint.lint.analysis import Analysis, keywords
+from kvlint.lint.checks import Check
+from kvlint.lint.facts import http_calls, is_keyvault_url
+from kvlint.lint.model import Report
+
+SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
+SECRET_OBJECT = "secret-object"  # KeyVaultSecret: its repr shows only the id; leaks when serialised
+TOKEN = "token"  # an access token, or an object whose repr / JSON shows one
+
+# type-tag category -> taint kind
+TAINT_OF_CATEGORY = {
+    "secret-value": SECRET_VALUE,
+    "secret": SECRET_OBJECT,
+    "token-string": TOKEN,
+    "access-token": TOKEN,  # AccessToken / AccessTokenInfo: the repr prints the token
+    "token-result": TOKEN,  # MSAL / ADAL result dict holds the token
+}
+# calls whose result carries their argument's text
+WRAPPER_BUILTINS = ("str", "repr", "format", "bytes", "ascii")
+WRAPPER_FUNCTIONS = (
+    "json.dumps",
+    "base64.b64encode",
+    "base64.b64decode",
+    "base64.urlsafe_b64encode",
+    "pprint.pformat",
+    "textwrap.dedent",
+)
+STR_METHODS = (
+    "strip",
+    "lstrip",
+    "rstrip",
+    "encode",
+    "decode",
+    "upper",
+    "lower",
+    "replace",
+    "splitlines",
+    "split",
+)
+MAX_DEPTH = 8
+
+
+class Taint:
+    """What secret / token material an expression may carry. Memoised per file."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self._memo: dict[cst.CSTNode, frozenset[str]] = {}
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> Taint:
+        found = analysis.memo.get("exposure_taint")
+        if found is None:
+            found = analysis.memo["exposure_taint"] = cls(analysis)
+        return found  # type: ignore[return-value]
+
+    def __call__(self, expr: cst.BaseExpression, depth: int = 0) -> frozenset[str]:
+        if expr in self._memo:
+            return self._memo[expr]
+        if depth > MAX_DEPTH:
+            return frozenset()
+        self._memo[expr] = frozenset()  # recursion guard
+        result = frozenset(self._compute(expr, depth))
+        self._memo[expr] = result
+        return result
+
+    def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
+        analysis = self.analysis
+        tags = analysis.types_of(expr)
+        kinds = {
+            TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
+        }
+        if kinds or tags:
+            return kinds  # a typed value: its type says it all (secret.name is not the value)
+        below = depth + 1
+        if isinstance(expr, cst.Name):
+            out: set[str] = set()
+            for value in analysis.assigned_values(expr):
+                out |= self(value, below)
+            return out
+        if isinstance(expr, cst.Attribute):
+            out = set()
+            for value in analysis.attribute_values(expr):
+                out |= self(value, below)
+            return out
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, below)
+        if isinstance(expr, cst.FormattedString):
+            return self._union(
+                [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)],
+                below,
+            )
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(
+            expr.operator, (cst.Add, cst.Modulo)
+        ):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return self._union([e.value for e in expr.elements], below)
+        if isinstance(expr, cst.Dict):
+            return self._union(
+                [e.value for e in expr.elements if isinstance(e, cst.DictElement)], below
+            )
+        if isinstance(expr, cst.IfExp):
+            return self._union([expr.body, expr.orelse], below)
+        if isinstance(expr, cst.BooleanOperation):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, (cst.Await, cst.NamedExpr)):
+            inner = expr.expression if isinstance(expr, cst.Await) else expr.value
+            return set(self(inner, below))
+        if isinstance(expr, cst.Call):
+            return self._call(expr, below)
+        return set()
+
+    def _union(self, exprs: list[cst.BaseExpression], depth: int) -> set[str]:
+        out: set[str] = set()
+        for expr in exprs:
+            out |= self(expr, depth)
+        return out
+
+    def _subscript(self, expr: cst.Subscript, depth: int) -> set[str]:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return set()  # a slice shows part of the value
+        if self.analysis.types_of(expr.value):
+            return set()  # typed container (MSAL result): the types table knows its keys
+        key = self.analysis.fold_str(expr.slice[0].slice.value)
+        if key == "value" and self._raw_secret_body(expr.value):
+            return {SECRET_VALUE}
+        container = expr.value
+        if isinstance(container, cst.Name):
+            values = self.analysis.assigned_values(container)
+            container = values[-1] if values else container
+        if isinstance(container, cst.Dict):
+            key = self.analysis.fold_str(expr.slice[0].slice.value)
+            if key is not None:
+                for element in container.elements:
+                    if (
+                        isinstance(element, cst.DictElement)
+                        and self.analysis.fold_str(element.key) == key
+                    ):
+                        return set(self(element.value, depth))
+                return set()
+        return set(self(expr.value, depth))
+
+    def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
+        """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
+        analysis = self.analysis
+        for _ in range(3):
+            if isinstance(expr, cst.Name):
+                values = analysis.assigned_values(expr)
+                if not values:
+                    return False
+                expr = values[-1]
+            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
+                expr = analysis.receiver(expr)  # type: ignore[assignment]
+            else:
+                break
+        if not isinstance(expr, cst.Call):
+            return False
+        for http in http_calls(analysis):
+            if http.call is expr and http.method in ("get", "request"):
+                text = http.url_text(analysis) or ""
+                return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
+        return False
+
+    def _call(self, call: cst.Call, depth: int) -> set[str]:
+        analysis = self.analysis
+        func = call.func
+        args = [a.value for a in call.args]
+        if isinstance(func, cst.Attribute):
+            if func.attr.value == "format":
+                return self._union([func.value, *args], depth)
+            if func.attr.value == "join":
+                return self._union(args, depth)
+            if func.attr.value in STR_METHODS:
+                return set(self(func.value, depth))
+        if isinstance(func, cst.Name) and not analysis.bindings(func.value, func):
+            if func.value in WRAPPER_BUILTINS:
+                return self._union(args[:1], depth)
+            if func.value == "dict":
+                return self._union(args, depth)
+        if analysis.callee(call) in WRAPPER_FUNCTIONS:
+            return self._union(args[:1], depth)
+        target = analysis.local_function(func)
+        if target is not None:
+            return self._union(analysis.returns_of(target), depth)
+        return set()
+
+
+# -- sinks ---------------------------------------------------------------------------------
+LOG_METHODS = (
+    "debug",
+    "info",
+    "warning",
+    "warn",
+    "error",
+    "exception",
+    "critical",
+    "fatal",
+    "log",
+    "msg",
+    "success",
+    "trace",
+)
+LOGGER_NAMES = ("logger", "log", "_logger", "_log", "LOGGER", "LOG", "_LOGGER", "logging_client")
+PRINT_FUNCTIONS = (
+    "sys.stdout.write",
+    "sys.stderr.write",
+    "pprint.pprint",
+    "click.echo",
+    "click.secho",
+    "typer.echo",
+    "rich.print",
+)
+RESPONSE_MODULES = (
+    "flask",
+    "quart",
+    "werkzeug",
+    "fastapi",
+    "starlette",
+    "django.http",
+    "django.shortcuts",
+    "azure.functions",
+    "aiohttp.web",
+    "sanic.response",
+)
+RESPONSE_NAMES = (
+    "Response",
+    "HttpResponse",
+    "JsonResponse",
+    "StreamingHttpResponse",
+    "JSONResponse",
+    "PlainTextResponse",
+    "HTMLResponse",
+    "ORJSONResponse",
+    "UJSONResponse",
+    "make_response",
+    "jsonify",
+    "render_template",
+    "render_template_string",
+    "render",
+    "json_response",
+)
+RESPONSE_FUNCTIONS = ("sanic.response.json", "sanic.response.text", "sanic.response.html")
+ROUTE_DECORATORS = (
+    "route",
+    "get",
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "head",
+    "options",
+    "api_route",
+    "websocket",
+)
+WEB_FRAMEWORKS = ("flask", "quart", "fastapi", "starlette", "django", "azure.functions", "sanic")
+HTTP_REQUEST_TYPES = (
+    "azure.functions.HttpRequest",
+    "flask.Request",
+    "starlette.requests.Request",
+    "fastapi.Request",
+    "django.http.HttpRequest",
+)
+VIEW_METHODS = ("get", "post", "put", "patch", "delete", "dispatch")
+
+
+def _sink(analysis: Analysis, call: cst.Call) -> str | None:
+    """``print``, ``log`` or ``response`` for a call that writes its arguments out."""
+    func = call.func
+    if isinstance(func, cst.Name) and func.value == "print":
+        return "print" if not analysis.bindings("print", func) else None
+    qual = analysis.callee(call)
+    if qual in PRINT_FUNCTIONS:
+        return "print"
+    if qual is not None:
+        module, _, name = qual.rpartition(".")
+        if module == "logging" and name in LOG_METHODS:
+            return "log"
+        if module == "loguru.logger" and name in LOG_METHODS:
+            return "log"
+        if qual in RESPONSE_FUNCTIONS or (
+            name in RESPONSE_NAMES
+            and any(module == m or module.startswith(m + ".") for m in RESPONSE_MODULES)
+        ):
+            return "response"
+    if isinstance(func, cst.Attribute) and func.attr.value in LOG_METHODS:
+        receiver = func.value
+        if analysis.is_a(receiver, "logger"):
+            return "log"
+        if not analysis.types_of(receiver) and _logger_name(receiver):
+            return "log"
+    return None
+
+
+def _logger_name(expr: cst.BaseExpression) -> bool:
+    """An untraceable ``logger`` / ``self.log`` (imported from elsewhere, or a parameter)."""
+    if isinstance(expr, cst.Name):
+        return expr.value in LOGGER_NAMES
+    if isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name):
+        return expr.value.value in ("self", "cls") and expr.attr.value in LOGGER_NAMES
+    return False
+
+
+def _imported_frameworks(analysis: Analysis) -> bool:
+    found = analysis.memo.get("exposure_web_imports")
+    if found is None:
+        found = False
+        for scope_bindings in analysis.index.scopes[analysis.module].bindings.values():
+            for binding in scope_bindings:
+                qual = binding.qualname or ""
+                if binding.kind == "import" and any(
+                    qual == f or qual.startswith(f + ".") for f in WEB_FRAMEWORKS
+                ):
+                    found = True
+        analysis.memo["exposure_web_imports"] = found
+    return found  # type: ignore[return-value]
+
+
+def is_request_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
+    """A web request handler: a routed function, an HTTP-triggered Azure Function, a view."""
+    key = ("exposure_handler", function)
+    cached = analysis.memo.get(key)
+    if cached is None:
+        cached = _is_request_handler(analysis, function)
+        analysis.memo[key] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _is_request_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
+            if expr.func.attr.value not in ROUTE_DECORATORS:
+                continue
+            receiver = expr.func.value
+            if analysis.is_a(receiver, "web-app"):
+                return True
+            if not analysis.types_of(receiver) and _imported_frameworks(analysis):
+                return True
+    params = [*function.params.posonly_params, *function.params.params]
+    for param in params:
+        annotation = param.annotation
+        if (
+            annotation is not None
+            and analysis.qualname(annotation.annotation) in HTTP_REQUEST_TYPES
+        ):
+            return True
+    names = [p.name.value for p in params]
+    cls = analysis.enclosing_class(function)
+    if cls is not None and names[:1] == ["self"]:
+        names = names[1:]
+        if function.name.value in VIEW_METHODS and any(
+            (analysis.qualname(base.value) or "").rsplit(".", 1)[-1].endswith(("View", "ViewSet"))
+            for base in cls.bases
+        ):
+            return True
+    if function.name.value == "main" and names[:1] == ["req"]:
+        return _imported_frameworks(analysis)  # Azure Functions (v1 model) without annotations
+    return names[:1] == ["request"] and _imported_frameworks(analysis)
+
+
+def _leaks(kinds: frozenset[str], code: str, sink: str) -> bool:
+    if code == "KV402":
+        return TOKEN in kinds
+    if SECRET_VALUE in kinds:
+        return True
+    return SECRET_OBJECT in kinds and sink == "return"
+
+
+SINK_WORDS = {
+    "print": "printed",
+    "log": "logged",
+    "response": "put in an HTTP response",
+    "return": "returned as an HTTP response",
+}
+
+
+def _message(code: str, sink: str) -> str:
+    where = SINK_WORDS[sink]
+    if code == "KV401":
+        return (
+            f"Key Vault secret value {where}: logs, consoles and responses are read by far more "
+            f"people and systems than the vault's access policy allows. Log the secret's name or "
+            f"version instead, and keep the value in memory only."
+        )
+    return (
+        f"access token {where}: anyone who reads it can call Key Vault (and anything else in "
+        f"its audience) as this identity until it expires. Log the expiry (expires_on) or the "
+        f"token's claims you need, never the token."
+    )
+
+
+class _Exposure(Check):
+    code = ""
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        taint = Taint.of(analysis)
+        sink_calls: set[cst.Call] = set()
+        for call in analysis.index.calls:
+            sink = _sink(analysis, call)
+            if sink is None:
+                continue
+            sink_calls.add(call)
+            kinds: frozenset[str] = frozenset()
+            for argument in call.args:
+                kinds |= taint(argument.value)
+            if _leaks(kinds, self.code, sink):
+                yield Report(self.code, call, _message(self.code, sink))
+        for ret in analysis.index.returns:
+            value = ret.value
+            if value is None or value in sink_calls:
+                continue
+            function = analysis.enclosing_function(ret)
+            if function is None or not is_request_handler(analysis, function):
+                continue
+            if _leaks(taint(value), self.code, "return"):
+                yield Report(self.code, value, _message(self.code, "return"))
+
+
+class SecretExposed(_Exposure):
+    codes = ("KV401",)
+    code = "KV401"
+
+
+class TokenExposed(_Exposure):
+    codes = ("KV402",)
+    code = "KV402"
+
+
+class ChallengeVerificationDisabled(Check):
+    codes = ("KV403",)
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        for call in analysis.index.calls:
+            argument = keywords(call).get("verify_challenge_resource")
+            if argument is None or not _is_false(analysis, argument.value):
+                continue
+            qual = analysis.callee(call)
+            tag = kvtypes.constructed(qual) if qual else None
+            if tag is None or kvtypes.category(tag) != "kv-client":
+                continue
+            yield Report(
+                "KV403",
+                argument,
+                (
+                    "verify_challenge_resource=False lets the client send its Key Vault token to "
+                    "whatever resource a server's 401 challenge names, so a spoofed or mistyped "
+                    "vault URL can harvest it. Keep the default (True); for private or custom "
+                    "domains, fix the vault URL instead."
+                ),
+            )
+
+
+def _is_false(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Name):
+        if expr.value == "False":
+            return True
+        values = analysis.assigned_values(expr)
+        return bool(values) and isinstance(values[-1], cst.Name) and values[-1].value == "False"
+    return False
+
+
+CHECKS = [SecretExposed, TokenExposed, ChallengeVerificationDisabled]

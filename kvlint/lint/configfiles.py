@@ -1,0 +1,470 @@
+"""KV101-KV103 in configuration files: YAML, JSON, TOML and dotenv.
+
+A trailing-slash resource often lives in settings rather than code. This module finds string
+values under keys whose name contains ``resource``, ``scope`` or ``audience`` (any case, any
+nesting; a list belongs to the key that holds it), classifies them with the same
+:func:`kvlint.lint.facts.classify_audience` as the Python rules, and reports KV101 / KV102 /
+KV103 with the same messages and fixes (:mod:`kvlint.lint.checks.auth`).
+
+Positions are exact: YAML from pyyaml's node marks, JSON and TOML from small scanners run after
+the real parser (``json`` / ``tomllib``) has validated the file, dotenv by line. A fix replaces
+only the value's characters, never re-serialises the file, and is offered only when those
+characters are the value verbatim (no escapes, no folding).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from kvlint import catalog, keyvault
+from kvlint.config import Settings
+from kvlint.lint.engine import (
+    _IGNORE_FILE,
+    _LINE_BREAK,
+    LintResult,
+    PythonLinter,
+    SourceFile,
+    _suppressed,
+    parse_error_finding,
+)
+from kvlint.lint.model import Edit, Finding
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+SUFFIX_KINDS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".env": "env"}
+# Generated files that are never settings (and can be huge).
+SKIPPED_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "composer.lock")
+MAX_CONFIG_BYTES = 2 * 1024 * 1024
+# Parsed only when they hold Key Vault audience text (or a configured vault host).
+AUDIENCE_TRIGGERS = (
+    rb"vault\.azure",
+    rb"vault\.usgovcloudapi",
+    rb"vault\.microsoftazure",
+    rb"managedhsm",
+    rb"vaultcore",
+    keyvault.KEY_VAULT_APP_ID.encode(),
+)
+KEY_WORDS = ("resource", "scope", "audience")
+# the key's last word: the value is the token audience itself (KV102 speaks)
+AUDIENCE_KEYS = ("resource", "resources", "scope", "scopes", "audience", "audiences")
+SCOPE_WORDS = ("scope", "scopes")
+
+
+def kind_of(name: str) -> str | None:
+    """``yaml``, ``json``, ``toml`` or ``env`` for a configuration file name, else None.
+
+    Dotenv files are ``.env``, ``*.env`` and ``.env.*`` (``.env.local``, ``.env.production``).
+    """
+    base = PurePath(name).name.lower()
+    suffix = PurePath(base).suffix
+    if suffix in SUFFIX_KINDS and base != suffix:
+        return SUFFIX_KINDS[suffix]
+    if base == ".env" or base.startswith(".env."):
+        return "env"
+    return None
+
+
+@dataclass(frozen=True)
+class Value:
+    """A string value in a configuration file, and where its characters are."""
+
+    key: str  # the nearest key
+    text: str  # the decoded value
+    start: int  # offsets of the written value (quotes included), end exclusive
+    end: int
+    inner: tuple[int, int] | None  # the characters that are ``text`` verbatim, if they are
+
+
+class Malformed(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 1) -> None:
+        super().__init__(message)
+        self.line, self.column = line, column
+
+
+TOKEN_RESPONSE_KEYS = {"access_token", "accesstoken", "token_type", "tokentype"}
+
+
+def is_token_response(keys) -> bool:
+    """A recorded token response (``access_token``, ``token_type``, ``resource``): its
+    ``resource`` echoes what was asked for; it configures nothing."""
+    return any(k.lower() in TOKEN_RESPONSE_KEYS for k in keys)
+
+
+def _quoted(text: str, start: int, end: int, value: str) -> tuple[int, int] | None:
+    """The inner span of a quoted token when it holds ``value`` verbatim."""
+    return (start + 1, end - 1) if text[start + 1 : end - 1] == value else None
+
+
+# -- YAML ----------------------------------------------------------------------------------
+_TEMPLATE = re.compile(r"\{\{|\{%")
+
+
+def scan_yaml(text: str) -> Iterator[Value]:
+    import yaml
+
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        raise Malformed(f"invalid YAML: {problem}", line, column) from None
+    seen: set[int] = set()
+    stack: list[tuple[object, str | None]] = [(doc, None) for doc in reversed(documents)]
+    while stack:
+        node, key = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            names = [k.value if isinstance(k, yaml.ScalarNode) else None for k, _ in node.value]
+            if is_token_response(n for n in names if isinstance(n, str)):
+                continue
+            for name, (_, value_node) in reversed(list(zip(names, node.value, strict=True))):
+                stack.append((value_node, str(name) if name is not None else None))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, key) for item in reversed(node.value))
+        elif (
+            isinstance(node, yaml.ScalarNode)
+            and key is not None
+            and node.tag == "tag:yaml.org,2002:str"
+        ):
+            start, end = node.start_mark.index, node.end_mark.index
+            if node.style is None:
+                inner = (start, end) if text[start:end] == node.value else None
+            elif node.style in ("'", '"'):
+                inner = _quoted(text, start, end, node.value)
+            else:  # block scalars: folded text
+                inner = None
+            yield Value(key, node.value, start, end, inner)
+
+
+# -- JSON ----------------------------------------------------------------------------------
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
+
+
+def scan_json(text: str) -> Iterator[Value]:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise Malformed(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise Malformed("JSON nested too deeply to check") from None
+    # frames: [is_object, key, expecting_key, keys, values]; an object's own values wait for
+    # its closing brace (a token response among its keys silences them)
+    frames: list[list] = [[False, None, False, set(), []]]
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        frame = frames[-1]
+        if token == "{":
+            frames.append([True, None, True, set(), []])
+        elif token == "[":
+            frames.append([False, frame[1], False, set(), frame[4]])
+        elif token in "}]":
+            frames.pop()
+            if token == "}" and not is_token_response(frame[3]):
+                yield from frame[4]
+        elif token == ",":
+            frame[2] = frame[0]
+        elif token.startswith('"'):
+            value = json.loads(token)
+            if frame[0] and frame[2]:
+                frame[1], frame[2] = value, False
+                frame[3].add(value)
+            elif frame[1] is not None:
+                start, end = match.span()
+                frame[4].append(
+                    Value(frame[1], value, start, end, _quoted(text, start, end, value))
+                )
+    yield from frames[0][4]
+
+
+# -- TOML ----------------------------------------------------------------------------------
+_TOML_TOKEN = re.compile(
+    r'(?P<comment>#[^\n]*)|(?P<string>"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
+    r"|(?P<newline>\n)|(?P<punct>[\[\]{}=,.])|(?P<bare>[^\s\[\]{}=,.#\"']+)",
+    re.DOTALL,
+)
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def scan_toml(text: str) -> Iterator[Value]:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = _TOML_POSITION.search(message)
+        line, column = (int(where.group(1)), int(where.group(2))) if where else (1, 1)
+        message = _TOML_POSITION.sub("", message).strip()
+        raise Malformed(f"invalid TOML: {message}", line, column) from None
+    tokens = [m for m in _TOML_TOKEN.finditer(text) if m.lastgroup != "comment"]
+    yield from _TomlWalk(text, tokens).values()
+
+
+class _TomlWalk:
+    """Keys and string values of a valid TOML document, with their offsets."""
+
+    def __init__(self, text: str, tokens: list[re.Match]) -> None:
+        self.text, self.tokens, self.i = text, tokens, 0
+
+    def _peek(self) -> re.Match | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def _skip_newlines(self) -> None:
+        while (tok := self._peek()) is not None and tok.lastgroup == "newline":
+            self.i += 1
+
+    def values(self) -> Iterator[Value]:
+        while (tok := self._peek()) is not None:
+            if tok.lastgroup == "newline":
+                self.i += 1
+            elif tok.group() == "[":  # [table] / [[array of tables]]: skip the header
+                while (tok := self._peek()) is not None and tok.lastgroup != "newline":
+                    self.i += 1
+            else:
+                key = self._key()
+                yield from self._value(key)
+                while (tok := self._peek()) is not None and tok.lastgroup != "newline":
+                    self.i += 1  # the rest of a value (dates, floats split at '.')
+
+    def _key(self) -> str:
+        key = ""
+        while (tok := self._peek()) is not None and tok.group() != "=":
+            if tok.lastgroup == "string":
+                key = self._decode(tok.group())
+            elif tok.lastgroup == "bare":
+                key = tok.group()
+            self.i += 1
+        self.i += 1  # '='
+        return key
+
+    def _value(self, key: str) -> Iterator[Value]:
+        tok = self._peek()
+        if tok is None:
+            return
+        self.i += 1
+        if tok.lastgroup == "string":
+            raw = tok.group()
+            value = self._decode(raw)
+            start, end = tok.span()
+            inner = (
+                None if raw.startswith(('"""', "'''")) else _quoted(self.text, start, end, value)
+            )
+            yield Value(key, value, start, end, inner)
+        elif tok.group() == "[":
+            while True:
+                self._skip_newlines()
+                tok = self._peek()
+                if tok is None or tok.group() == "]":
+                    self.i += 1
+                    return
+                if tok.group() == ",":
+                    self.i += 1
+                    continue
+                yield from self._value(key)
+                while (tok := self._peek()) is not None and tok.group() not in (",", "]"):
+                    self.i += 1
+        elif tok.group() == "{":
+            while (tok := self._peek()) is not None and tok.group() != "}":
+                if tok.group() == ",":
+                    self.i += 1
+                    continue
+                inner_key = self._key()
+                yield from self._value(inner_key)
+                while (tok := self._peek()) is not None and tok.group() not in (",", "}"):
+                    self.i += 1
+            self.i += 1
+
+    @staticmethod
+    def _decode(raw: str) -> str:
+        if raw.startswith("'"):
+            return raw[3:-3] if raw.startswith("'''") else raw[1:-1]
+        return tomllib.loads(f"v = {raw}")["v"]
+
+
+# -- dotenv --------------------------------------------------------------------------------
+_ENV_LINE = re.compile(
+    r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*(?P<value>[^\r\n]*)",
+    re.MULTILINE,
+)
+
+
+def scan_env(text: str) -> Iterator[Value]:
+    for match in _ENV_LINE.finditer(text):
+        raw = match.group("value")
+        start = match.start("value")
+        if raw[:1] in ('"', "'"):
+            close = raw.find(raw[0], 1)
+            while raw[0] == '"' and close > 0 and raw[close - 1] == "\\":
+                close = raw.find('"', close + 1)
+            if close < 0:
+                continue
+            value = raw[1:close]
+            end = start + close + 1
+            inner = None if (raw[0] == '"' and "\\" in value) else (start + 1, end - 1)
+        else:
+            value = re.split(r"[ \t]+#", raw, maxsplit=1)[0].rstrip()
+            end = start + len(value)
+            inner = (start, end)
+        yield Value(match.group("key"), value, start, end, inner)
+
+
+SCANNERS = {"yaml": scan_yaml, "json": scan_json, "toml": scan_toml, "env": scan_env}
+
+
+# -- rules ---------------------------------------------------------------------------------
+def _words(key: str) -> list[str]:
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", key)]
+
+
+def audience_findings(
+    value: Value, extra_hosts: tuple[str, ...]
+) -> tuple[str, str, str | None] | None:
+    """(code, message, fixed value or None) for one value, with the Python rules' logic."""
+    from kvlint.lint.checks import auth
+    from kvlint.lint.facts import classify_audience
+
+    if not any(word in value.key.lower() for word in KEY_WORDS):
+        return None
+    audience = classify_audience(value.text, extra_hosts)
+    if audience is None:
+        return None
+    words = _words(value.key)
+    wants_scope = any(w in SCOPE_WORDS for w in words)
+    written = value.text.strip()
+    if audience.kind in ("trailing-slash", "double-slash"):
+        to_scope = wants_scope and audience.kind == "trailing-slash"
+        fixed = (auth.slash_to_scope if to_scope else auth.drop_slash)(value.text)
+        return "KV101", auth.slash_message(written, audience), fixed
+    if words and words[-1] in AUDIENCE_KEYS:
+        message = auth.wrong_audience_message(written, audience)
+        if message is not None:
+            return "KV102", message, None
+    if audience.kind == "ok" and not audience.v2 and wants_scope:
+        return (
+            "KV103",
+            auth.missing_default_message(written, audience),
+            auth.add_default(value.text),
+        )
+    return None
+
+
+class ConfigLinter:
+    """Lints configuration files for KV101-KV103. One instance serves many files."""
+
+    codes = frozenset(("KV101", "KV102", "KV103"))
+
+    def __init__(self, settings: Settings, enabled: frozenset[str]) -> None:
+        self.settings = settings
+        self.enabled = enabled
+        hosts = tuple(re.escape(h.strip(".").encode()) for h in settings.extra_vault_hosts)
+        self.pattern = re.compile(b"|".join(AUDIENCE_TRIGGERS + hosts), re.IGNORECASE)
+
+    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
+        if PurePath(path).name.lower() in SKIPPED_NAMES or len(data) > MAX_CONFIG_BYTES:
+            return LintResult()
+        if not self.pattern.search(data) or _IGNORE_FILE.search(data):
+            return LintResult()
+        enabled = self.settings.codes_for(relpath or path, self.enabled)
+        if not enabled & self.codes:
+            return LintResult()
+        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            message = (
+                f"cannot read file: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
+            )
+            return LintResult([parse_error_finding(path, message)])
+        return self.lint_text(SourceFile(text, encoding), path, enabled)
+
+    def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        kind = kind_of(path) or "yaml"
+        text = source.text
+        try:
+            values = list(SCANNERS[kind](text))
+        except Malformed as exc:
+            if kind == "yaml" and _TEMPLATE.search(text):
+                return LintResult(source=source)  # a Helm / Jinja template, not YAML yet
+            finding = parse_error_finding(path, str(exc), exc.line, exc.column)
+            return LintResult([finding], source=source)
+        findings = []
+        lines = _LINE_BREAK.split(text)
+        starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        for value in values:
+            found = audience_findings(value, self.settings.extra_vault_hosts)
+            if found is None or found[0] not in enabled:
+                continue
+            code, message, fixed = found
+            line, column = _position(starts, value.start)
+            end_line, end_column = _position(starts, value.end)
+            if _suppressed(code, lines, line, end_line):
+                continue
+            edits: tuple[Edit, ...] = ()
+            if fixed is not None and fixed != value.text and value.inner is not None:
+                edits = (
+                    Edit(
+                        *_position(starts, value.inner[0]),
+                        *_position(starts, value.inner[1]),
+                        fixed,
+                    ),
+                )
+            findings.append(
+                Finding(
+                    path=path,
+                    line=line,
+                    column=column,
+                    end_line=end_line,
+                    end_column=end_column,
+                    code=code,
+                    name=catalog.entry(code).name,
+                    severity=self.settings.severity_of(code),
+                    message=message,
+                    edits=edits,
+                    fix_applicability="safe" if edits else None,
+                    source_line=lines[line - 1],
+                )
+            )
+        findings.sort(key=lambda f: f.sort_key)
+        return LintResult(findings, parsed=True, source=source)
+
+
+def _position(starts: list[int], offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    import bisect
+
+    line = bisect.bisect_right(starts, offset)
+    return line, offset - starts[line - 1] + 1
+
+
+class Linter(PythonLinter):
+    """The file linter ``kvlint check`` uses: configuration files by name, else Python."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.config = ConfigLinter(settings, self.enabled)
+
+    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
+        if kind_of(path):
+            return self.config.lint_bytes(data, path, relpath)
+        return super().lint_bytes(data, path, relpath)
+
+    def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        if kind_of(path):
+            return self.config.lint_text(source, path, enabled)
+        return super().lint_text(source, path, enabled)
+
+
+def discoverable(name: str) -> bool:
+    """Whether directory walks pick this file up (Python or configuration)."""
+    return kind_of(name) is not None and name.lower() not in SKIPPED_NAMES

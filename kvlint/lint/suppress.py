@@ -1,0 +1,188 @@
+"""Suppression comments: ``# noqa``, ``# noqa: KV101``, ``# kvlint: ignore[KV101]``.
+
+Finds the directives of a file, says which finding a directive silences, which directives
+silence nothing (KV100, with a fix that removes them), and inserts ``# noqa: KVxxx`` for
+``--add-noqa`` without ever breaking a string or a continued line.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass, field
+
+from kvlint.lint.model import Edit, Finding
+
+NOQA = re.compile(
+    r"#\s*(?:(?P<noqa>noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
+    r"|kvlint:\s*ignore(?!-file)(?:\[(?P<kvcodes>[^\]]*)\])?)",
+    re.IGNORECASE,
+)
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+
+
+@dataclass
+class Directive:
+    line: int
+    start: int  # 0-based column of "#"
+    end: int  # 0-based column after the directive
+    kind: str  # "noqa" or "kvlint"
+    codes: tuple[str, ...] | None  # None: every code
+    used: set[str] = field(default_factory=set)
+
+    def silences(self, code: str) -> bool:
+        return self.codes is None or code in self.codes
+
+
+def directives(lines: list[str]) -> dict[int, list[Directive]]:
+    found: dict[int, list[Directive]] = {}
+    for number, line in enumerate(lines, 1):
+        if "#" not in line:
+            continue
+        for match in NOQA.finditer(line):
+            listed = match.group("codes") if match.group("noqa") else match.group("kvcodes")
+            codes = None if listed is None else tuple(c.upper() for c in _CODE.findall(listed))
+            kind = "noqa" if match.group("noqa") else "kvlint"
+            found.setdefault(number, []).append(
+                Directive(number, match.start(), match.end(), kind, codes)
+            )
+    return found
+
+
+def suppressing(found: dict[int, list[Directive]], code: str, first: int, last: int):
+    """The directive on the finding's first or last line that silences ``code``, if any."""
+    for number in dict.fromkeys((first, last)):
+        for directive in found.get(number, ()):
+            if directive.silences(code):
+                directive.used.add(code)
+                return directive
+    return None
+
+
+def comment_columns(text: str) -> set[tuple[int, int]] | None:
+    """(line, column) of every real comment (not text inside strings); None if untokenizable."""
+    try:
+        tokens = tokenize.generate_tokens(io.StringIO(text).readline)
+        return {tok.start for tok in tokens if tok.type == tokenize.COMMENT}
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+
+
+def unused(
+    found: dict[int, list[Directive]],
+    text: str,
+    enabled: frozenset[str],
+    path: str,
+    name: str,
+    severity: str,
+) -> list[Finding]:
+    """KV100 findings for KV codes listed in directives that silenced nothing."""
+    candidates = []
+    for items in found.values():
+        for directive in items:
+            if directive.codes is None:
+                continue
+            stale = [
+                c
+                for c in directive.codes
+                if c.startswith("KV") and c in enabled and c not in directive.used
+            ]
+            if stale:
+                candidates.append((directive, stale))
+    if not candidates:
+        return []
+    comments = comment_columns(text)
+    lines = LINE_BREAK.split(text)
+    out = []
+    for directive, stale in candidates:
+        if comments is not None and (directive.line, directive.start) not in comments:
+            continue  # a "# noqa" inside a string is not a directive
+        line = lines[directive.line - 1]
+        kept = [c for c in directive.codes or () if c not in stale]
+        replacement = _render(directive.kind, kept)
+        start, end = directive.start, directive.end
+        if not kept:  # drop the directive and the spaces before it
+            start = len(line[:start].rstrip())
+        edit = Edit(directive.line, start + 1, directive.line, end + 1, replacement)
+        out.append(
+            Finding(
+                path=path,
+                line=directive.line,
+                column=directive.start + 1,
+                end_line=directive.line,
+                end_column=directive.end + 1,
+                code="KV100",
+                name=name,
+                severity=severity,
+                message=f"unused suppression for {', '.join(stale)}: nothing here is reported "
+                f"for {'it' if len(stale) == 1 else 'them'} any more; remove it",
+                edits=(edit,),
+                fix_applicability="safe",
+                snippet=line[directive.start : directive.end],
+            )
+        )
+    return out
+
+
+def _render(kind: str, codes: list[str]) -> str:
+    if not codes:
+        return ""
+    if kind == "noqa":
+        return f"# noqa: {', '.join(codes)}"
+    return f"# kvlint: ignore[{', '.join(codes)}]"
+
+
+def _unsafe_lines(text: str) -> set[int] | None:
+    """Lines whose end lies inside a string or ends in a backslash continuation."""
+    unsafe: set[int] = set()
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and (
+                tok.end[0] > tok.start[0]
+            ):
+                unsafe.update(range(tok.start[0], tok.end[0]))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    for number, line in enumerate(LINE_BREAK.split(text), 1):
+        if line.rstrip().endswith("\\"):
+            unsafe.add(number)
+    return unsafe
+
+
+def add_noqa(text: str, findings: list[Finding]) -> tuple[str, int, int]:
+    """Append ``# noqa: CODES`` to each offending line.
+
+    Returns the new text, the number of lines changed and the number of findings left alone
+    because both their first and last line end inside a string or a backslash continuation.
+    """
+    findings = [f for f in findings if f.code != "KV000"]
+    unsafe = _unsafe_lines(text)
+    if unsafe is None:
+        return text, 0, len(findings)
+    wanted: dict[int, set[str]] = {}
+    skipped = 0
+    for finding in findings:
+        line = next((n for n in (finding.line, finding.end_line) if n not in unsafe), None)
+        if line is None:
+            skipped += 1
+        else:
+            wanted.setdefault(line, set()).add(finding.code)
+    if not wanted:
+        return text, 0, skipped
+    pieces = LINE_BREAK.split(text)
+    breaks = LINE_BREAK.findall(text)
+    found = directives(pieces)
+    for number, codes in wanted.items():
+        line = pieces[number - 1]
+        existing = next((d for d in found.get(number, ()) if d.kind == "noqa"), None)
+        if existing is not None and existing.codes is not None:
+            merged = list(existing.codes) + sorted(c for c in codes if c not in existing.codes)
+            pieces[number - 1] = (
+                line[: existing.start] + _render("noqa", merged) + line[existing.end :]
+            )
+        elif existing is None:
+            pieces[number - 1] = f"{line.rstrip()}  {_render('noqa', sorted(codes))}"
+    out = "".join(piece + brk for piece, brk in zip(pieces, [*breaks, ""], strict=True))
+    return out, len(wanted), skipped

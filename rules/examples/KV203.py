@@ -1,0 +1,59 @@
+"""KV203 keyvault-overbroad-access-policy."""
+
+import pulumi_azure_native.keyvault as kv
+from azure.mgmt.keyvault.models import (
+    AccessPolicyEntry,
+    CertificatePermissions,
+    KeyPermissions,
+    Permissions,
+    SecretPermissions,
+)
+
+Permissions(
+    keys=["get", "list"],
+    secrets=["All"],  # expect: KV203
+)
+Permissions(keys=[KeyPermissions.GET, KeyPermissions.PURGE])  # expect: KV203
+Permissions(secrets=[SecretPermissions.ALL])  # expect: KV203
+ADMIN_SECRETS = ["get", "set", "delete", "purge"]
+Permissions(secrets=ADMIN_SECRETS)  # expect: KV203
+# Every member of the enum includes purge.
+Permissions(certificates=list(CertificatePermissions))  # expect: KV203
+Permissions(keys=[p.value for p in KeyPermissions])  # expect: KV203
+
+# Pulumi.
+kv.AccessPolicy(
+    "ops",
+    policy=kv.AccessPolicyEntryArgs(
+        tenant_id="t",
+        object_id="o",
+        permissions=kv.PermissionsArgs(secrets=[kv.SecretPermissions.PURGE]),  # expect: KV203
+    ),
+)
+
+# An ARM-shaped access policy.
+POLICIES = [
+    {
+        "tenantId": "t",
+        "objectId": "o",
+        "permissions": {
+            "keys": ["all"],  # expect: KV203
+            "secrets": ["get"],
+        },
+    }
+]
+
+# ---- negatives -------------------------------------------------------------------------------
+Permissions(secrets=["get", "list"], keys=[KeyPermissions.GET, KeyPermissions.UNWRAP_KEY])
+AccessPolicyEntry(tenant_id="t", object_id="o", permissions=Permissions(certificates=["get"]))
+# Not an access policy: a feature-flag dictionary that happens to say "all".
+FLAGS = {"permissions": {"keys": ["all"]}, "owner": "team"}
+# A look-alike Permissions class.
+
+
+class Perms:
+    def __init__(self, secrets):
+        self.secrets = secrets
+
+
+Perms(secrets=["all"])

@@ -1,0 +1,90 @@
+"""KV204 keyvault-no-retry-after-policy-change."""
+
+import time
+
+import tenacity
+from azure.identity import DefaultAzureCredential
+from azure.mgmt.authorization import AuthorizationManagementClient
+from azure.mgmt.keyvault import KeyVaultManagementClient
+from azure.mgmt.keyvault.models import (
+    AccessPolicyEntry,
+    Permissions,
+    VaultAccessPolicyParameters,
+    VaultAccessPolicyProperties,
+)
+from azure.keyvault.secrets import SecretClient
+
+credential = DefaultAzureCredential()
+mgmt = KeyVaultManagementClient(credential, "subscription")
+auth = AuthorizationManagementClient(credential, "subscription")
+secrets = SecretClient("https://myvault.vault.azure.net", credential)
+
+
+def grant_and_read(rg, object_id):
+    entry = AccessPolicyEntry(
+        tenant_id="t", object_id=object_id, permissions=Permissions(secrets=["get"])
+    )
+    mgmt.vaults.update_access_policy(
+        rg, "myvault", "add",
+        VaultAccessPolicyParameters(properties=VaultAccessPolicyProperties(access_policies=[entry])),
+    )
+    return secrets.get_secret("db-password")  # expect: KV204
+
+
+def assign_role_then_list(scope, role_id, principal):
+    auth.role_assignments.create(scope, "name", {"role_definition_id": role_id, "principal_id": principal})
+    return [p.name for p in secrets.list_properties_of_secrets()]  # expect: KV204
+
+
+def create_vault_then_read(rg, params):
+    poller = mgmt.vaults.begin_create_or_update(rg, "myvault", {"properties": {"accessPolicies": params}})
+    poller.result()
+    value = secrets.get_secret("first").value  # expect: KV204
+    return value
+
+
+# ---- negatives -------------------------------------------------------------------------------
+# Read before the grant.
+def read_then_grant(rg, parameters):
+    current = secrets.get_secret("x")
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    return current
+
+
+# A retry decorator around the function.
+@tenacity.retry(wait=tenacity.wait_exponential(max=60), stop=tenacity.stop_after_delay(600))
+def grant_and_read_with_retry(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    return secrets.get_secret("db-password")
+
+
+# A hand-written retry loop.
+def grant_and_poll(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    for attempt in range(10):
+        try:
+            return secrets.get_secret("db-password")
+        except Exception:
+            time.sleep(2**attempt)
+    raise RuntimeError("no access")
+
+
+# Creating a vault without access policies grants nothing.
+def create_rbac_vault(rg):
+    mgmt.vaults.begin_create_or_update(rg, "v", {"properties": {"enableRbacAuthorization": True}})
+    return secrets.get_secret("x")
+
+
+# The read happens in another function.
+def grant(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+
+
+def read():
+    return secrets.get_secret("db-password")
+
+
+# A look-alike "role_assignments" on an unrelated object, with no Key Vault read after it.
+def unrelated(db):
+    db.role_assignments.create("x")
+    return db.get("x")
