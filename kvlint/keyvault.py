@@ -93,6 +93,23 @@ def is_audience(value: str) -> bool:
     return norm in AUDIENCES or norm == KEY_VAULT_APP_ID
 
 
+def audience_for_host(host: str) -> tuple[Cloud, str] | None:
+    """The cloud and the audience a token must carry for a vault or Managed HSM host.
+
+    ``myvault.vault.azure.cn`` needs ``https://vault.azure.cn``; private-link hosts
+    (``myvault.privatelink.vaultcore.azure.net``) need their cloud's vault audience; ``None``
+    when the host is not a Key Vault data-plane host.
+    """
+    host = host.lower().rstrip(".")
+    for cloud in CLOUDS:
+        private_link = ".privatelink.vaultcore" + cloud.vault_suffix.removeprefix(".vault")
+        if host.endswith((cloud.vault_suffix, private_link)):
+            return cloud, cloud.vault_audience
+        if cloud.hsm_suffix and cloud.hsm_audience and host.endswith(cloud.hsm_suffix):
+            return cloud, cloud.hsm_audience
+    return None
+
+
 def host_cloud(host: str, extra_suffixes: tuple[str, ...] = ()) -> str | None:
     """The cloud of a Key Vault data-plane host, ``"custom"`` for configured extra hosts."""
     host = host.lower().rstrip(".")

@@ -201,7 +201,7 @@ IDENTITY = [
         {"permissions": ["secrets/get", "keys/unwrapkey"]},
         None,
     ),
-    ("token from another tenant", [policy()], {"tenant": OTHER_TENANT}, "KVA502"),
+    ("token from another tenant", [policy()], {"tenant": OTHER_TENANT}, "KVT105"),
     ("token from the vault's tenant", [policy()], {"tenant": TENANT}, None),
 ]
 

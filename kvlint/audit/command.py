@@ -6,9 +6,11 @@ import argparse
 import re
 import shutil
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 from kvlint import keyvault
+from kvlint import token as kvtoken
 from kvlint.audit import checks, config, output, reach, sources
 from kvlint.audit.model import AuditResult, ReadError, Vault
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
@@ -62,6 +64,13 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     who = parser.add_argument_group("reachability: would this caller get in? (KVA5xx)")
     who.add_argument("--principal", metavar="OBJECT_ID", help="the caller's Entra object id")
+    who.add_argument(
+        "--token",
+        metavar="JWT|@FILE",
+        help="instead of --principal: the caller's access token ('-' reads stdin); its oid is "
+        "the principal, its tenant, audience and lifetime are checked against each vault "
+        "(decoded offline, never printed)",
+    )
     who.add_argument("--ip", metavar="ADDRESS", help="the caller's public IPv4 address")
     who.add_argument(
         "--permission",
@@ -107,10 +116,18 @@ def _validate(args: argparse.Namespace) -> None:
     for sub in args.subscription:
         if not SUBSCRIPTION.match(sub):
             raise KvlintError(f"--subscription {sub!r} is not a subscription id (a GUID)")
-    if bool(args.principal) != bool(args.ip):
-        raise KvlintError("--principal and --ip go together: who calls, and from where")
-    if (args.permission or args.subnet or args.trusted_service) and not args.principal:
-        raise KvlintError("--permission, --subnet and --trusted-service need --principal and --ip")
+    if args.principal and args.token:
+        raise KvlintError("give --principal or --token, not both: they name the same caller")
+    if args.token == "-" and args.input == "-":
+        raise KvlintError("--token - and --input - cannot both read stdin; use @FILE for one")
+    who = "--token" if args.token else "--principal"
+    if bool(args.principal or args.token) != bool(args.ip):
+        raise KvlintError(f"{who} and --ip go together: who calls, and from where")
+    if (args.permission or args.subnet or args.trusted_service) and not args.ip:
+        raise KvlintError(
+            "--permission, --subnet and --trusted-service need --principal and --ip "
+            "(or --token and --ip)"
+        )
 
 
 def _azure(args: argparse.Namespace) -> sources.Azure:
@@ -154,6 +171,25 @@ def _read(
     return vaults, azure
 
 
+def _token_principal(token: kvtoken.Token) -> reach.Principal:
+    """The caller a token stands for: its object id, in its tenant."""
+    oid, tid = token.claims.get("oid"), token.claims.get("tid")
+    if not isinstance(oid, str) or not isinstance(tid, str):
+        raise KvlintError(
+            f"the token ({token.redacted}) has no oid and tid claims, so it names no Entra "
+            "principal: is it an access token from Microsoft Entra ID?"
+        )
+    return reach.principal(oid, tid)
+
+
+def _vault_url(vault: Vault, cloud: keyvault.Cloud) -> str:
+    """Where a caller sends its token: vaultUri when it is a Key Vault URL, else name + suffix."""
+    try:
+        return kvtoken.vault_target(vault.uri).host
+    except KvlintError:
+        return vault.name + cloud.vault_suffix
+
+
 def _narrow(vaults: list[Vault], args: argparse.Namespace) -> list[Vault]:
     rg = (args.resource_group or "").lower()
     name = (args.vault or "").lower()
@@ -175,9 +211,10 @@ def audit(
     settings = settings or config.load()
     progress = progress or sources.Progress()
     caller = None
-    if args.principal:
+    token = kvtoken.load(args.token) if args.token else None
+    if args.ip:
         caller = reach.caller(
-            reach.principal(args.principal),
+            _token_principal(token) if token else reach.principal(args.principal),
             args.ip,
             args.permission,
             args.subnet,
@@ -196,6 +233,8 @@ def audit(
         progress.clear()
     found = []
     verdicts = None
+    now = datetime.now(timezone.utc)
+    cloud = keyvault.CLOUDS_BY_NAME[args.cloud]
     if caller:
         verdicts = output.Reachability(
             f"{caller.principal.object_id} from {caller.address} ({caller.permission_text})"
@@ -204,9 +243,17 @@ def audit(
         found += checks.run(vault, settings.thresholds)
         if caller and verdicts:
             refused = reach.verdict(vault, caller, roles.get(vault.id))
-            if refused:
-                found.append(refused)
-            else:
+            # the tenant is part of the verdict (KVT105); audience and lifetime are the token's
+            rejected = [
+                checks.finding(vault, item.code, item.message)
+                for item in (
+                    kvtoken.diagnose(token.claims, vault_url=_vault_url(vault, cloud), now=now)
+                    if token
+                    else []
+                )
+            ]
+            found += rejected + ([refused] if refused else [])
+            if not refused and not rejected:
                 verdicts.allowed.append(vault.name)
     for item in found:
         if item.code in settings.ignore:

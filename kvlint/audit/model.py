@@ -88,6 +88,7 @@ class Vault:
     retention_days: int
     subscription_tenant: str | None = None  # when the source knows it (Resource Graph, --tenant)
     diagnostics: tuple[dict, ...] | None = None  # None = not fetched
+    uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
 
     @property
     def public_enabled(self) -> bool:
@@ -290,4 +291,5 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
         purge_protection=_flag(props, "enablePurgeProtection"),
         retention_days=retention,
         subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
+        uri=_text(props.get("vaultUri"), "properties.vaultUri"),
     )

@@ -1,5 +1,8 @@
 """Would principal X calling from address Y get in? One verdict per vault (KVA501-KVA505).
 
+When the caller is known from a token, its tenant comes first: Key Vault authenticates before
+anything else, and a token from another tenant is a 401 (KVT105).
+
 The network gates are evaluated in Key Vault's order:
 
 1. an Approved private endpoint admits a caller on a private address (it comes through it);
@@ -28,6 +31,7 @@ from kvlint.audit.checks import finding
 from kvlint.audit.model import Finding, Vault
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
 from kvlint.errors import KvlintError
+from kvlint.token import tenant_mismatch
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 KINDS = ("secrets", "keys", "certificates", "storage")
@@ -327,21 +331,15 @@ def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
 
 def verdict(vault: Vault, who: Caller, roles: RoleCheck | None = None) -> Finding | None:
     """One finding for a refused caller, None when the caller gets in."""
+    # Key Vault authenticates before it applies the firewall (its ForbiddenByFirewall message
+    # names the caller's appid, oid and issuer), so a token from another tenant is a 401 first.
+    tenant = who.principal.tenant_id
+    mismatch = tenant_mismatch(tenant, vault.tenant_id) if tenant else None
+    if mismatch:
+        return finding(vault, mismatch.code, mismatch.message)
     refusal = network_refusal(vault, who)
     if refusal:
         return finding(vault, "KVA501", refusal)
-    tenant = who.principal.tenant_id
-    if tenant and tenant != vault.tenant_id:
-        code = "KVA505" if vault.rbac else "KVA502"
-        return finding(
-            vault,
-            code,
-            (
-                f"the caller's token comes from tenant {tenant}, but the vault trusts tenant "
-                f'{vault.tenant_id}: Key Vault rejects it with 401 AKV10032 "Invalid issuer" before any '
-                "access policy or role assignment is considered"
-            ),
-        )
     if vault.rbac:
         message = _rbac_verdict(vault, who, roles or RoleCheck(None))
         return finding(vault, "KVA505", message) if message else None

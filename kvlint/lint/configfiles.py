@@ -23,15 +23,15 @@ from pathlib import PurePath
 
 from kvlint import catalog, keyvault
 from kvlint.config import Settings
+from kvlint.lint import suppress
 from kvlint.lint.engine import (
     _IGNORE_FILE,
-    _LINE_BREAK,
     LintResult,
     PythonLinter,
     SourceFile,
-    _suppressed,
     parse_error_finding,
 )
+from kvlint.lint.suppress import LINE_BREAK
 from kvlint.lint.model import Edit, Finding
 
 if sys.version_info >= (3, 11):
@@ -399,8 +399,8 @@ class ConfigLinter:
             finding = parse_error_finding(path, str(exc), exc.line, exc.column)
             return LintResult([finding], source=source)
         findings = []
-        lines = _LINE_BREAK.split(text)
-        starts = [0] + [m.end() for m in _LINE_BREAK.finditer(text)]
+        directives = suppress.directives(LINE_BREAK.split(text))
+        starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]
         for value in values:
             found = audience_findings(value, self.settings.extra_vault_hosts)
             if found is None or found[0] not in enabled:
@@ -408,7 +408,7 @@ class ConfigLinter:
             code, message, fixed = found
             line, column = _position(starts, value.start)
             end_line, end_column = _position(starts, value.end)
-            if _suppressed(code, lines, line, end_line):
+            if suppress.suppressing(directives, code, line, end_line):
                 continue
             edits: tuple[Edit, ...] = ()
             if fixed is not None and fixed != value.text and value.inner is not None:
@@ -432,7 +432,7 @@ class ConfigLinter:
                     message=message,
                     edits=edits,
                     fix_applicability="safe" if edits else None,
-                    source_line=lines[line - 1],
+                    snippet=" ".join(value.text.split()),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)
