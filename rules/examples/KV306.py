@@ -103,7 +103,7 @@ def per_tenant(tenants):
 def main():
     # A program's main runs once.
     main_client = SecretClient(VAULT_URL, DefaultAzureCredential())
-    print(main_client.get_secret("x").value)
+    return main_client.get_secret("x").properties.version
 
 
 def make_client():
