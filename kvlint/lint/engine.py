@@ -154,7 +154,7 @@ class PythonLinter:
                 [parse_error_finding(path, "code too deeply nested to parse")], source=source
             )
         try:
-            reports = self._run_checks(module, source.text, enabled)
+            reports = self._run_checks(module, source.text, enabled, path)
         except RecursionError:
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to analyse")],
@@ -176,10 +176,12 @@ class PythonLinter:
             findings.sort(key=lambda f: f.sort_key)
         return LintResult(findings, parsed=True, source=source)
 
-    def _run_checks(self, module: Module, text: str, enabled: frozenset[str]) -> list[Report]:
+    def _run_checks(
+        self, module: Module, text: str, enabled: frozenset[str], path: str = ""
+    ) -> list[Report]:
         from kvlint.lint.analysis import Analysis
 
-        analysis = Analysis(module, text, self.settings.extra_vault_hosts)
+        analysis = Analysis(module, text, self.settings.extra_vault_hosts, path)
         seen: set[tuple[str, int]] = set()
         reports = []
         for check in self.checks:
