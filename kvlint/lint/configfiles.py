@@ -31,8 +31,8 @@ from kvlint.lint.engine import (
     SourceFile,
     parse_error_finding,
 )
-from kvlint.lint.suppress import LINE_BREAK
 from kvlint.lint.model import Edit, Finding
+from kvlint.lint.suppress import LINE_BREAK
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -168,7 +168,7 @@ class PythonLinter:
             )
         text = source.text
         try:
-            reports = self._run_checks(module, source.text, enabled)
+            reports = self._run_checks(module, source.text, enabled, path)
             found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
             findings = self._to_findings(module, text, path, reports, found) if reports else []
         except RecursionError:  # the checks, or positions (a deeper walk) for what they found
@@ -189,10 +189,12 @@ class PythonLinter:
             findings.sort(key=lambda f: f.sort_key)
         return LintResult(findings, parsed=True, source=source)
 
-    def _run_checks(self, module: Module, text: str, enabled: frozenset[str]) -> list[Report]:
+    def _run_checks(
+        self, module: Module, text: str, enabled: frozenset[str], path: str = ""
+    ) -> list[Report]:
         from kvlint.lint.analysis import Analysis
 
-        analysis = Analysis(module, text, self.settings.extra_vault_hosts)
+        analysis = Analysis(module, text, self.settings.extra_vault_hosts, path)
         seen: set[tuple[str, int]] = set()
         reports = []
         for check in self.checks:

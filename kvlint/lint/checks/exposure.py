@@ -419,7 +419,9 @@ class _Exposure(Check):
         sink_calls: set[cst.Call] = set()
         for call in analysis.index.calls:
             sink = _sink(analysis, call)
-            if sink is None:
+            if sink is None or (sink == "print" and not _imported_frameworks(analysis)):
+                # a script's stdout is its output (samples, CLI tools); in a web or Functions
+                # app it is the platform's log
                 continue
             sink_calls.add(call)
             kinds: frozenset[str] = frozenset()
