@@ -52,6 +52,8 @@ CLIENT_SECRET = "Zk8Q~s3cr3tV4lue.abcdefghijklmnopqrstu"
 SIGNATURE = "c2lnbmF0dXJlLXBhcnQtdGhhdC1tdXN0LW5ldmVyLWJlLXNob3du"
 JWT = make_jwt(v1_app(datetime.now(timezone.utc)), signature=SIGNATURE)  # valid for an hour
 SOURCE = f'''\
+import logging
+
 import requests
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
@@ -62,7 +64,7 @@ credential = ClientSecretCredential("tenant", "client", SECRET)
 token = credential.get_token("https://vault.azure.net/")
 requests.get("https://contoso.vault.azure.net/secrets/db", headers={{"Authorization": TOKEN}})
 client = SecretClient("https://contoso.vault.azure.net", credential)
-print(client.get_secret("db").value)
+logging.warning("db password: %s", client.get_secret("db").value)
 '''
 
 
