@@ -769,6 +769,11 @@ def _imported_modules(analysis: Analysis) -> set[str]:
     return cached  # type: ignore[return-value]
 
 
+def imports_web_framework(analysis: Analysis) -> bool:
+    """The module imports a web framework or Azure Functions: it serves requests."""
+    return _imports_any(analysis, WEB_FRAMEWORKS)
+
+
 def _imports_any(analysis: Analysis, prefixes: tuple[str, ...]) -> bool:
     return any(
         q == p or q.startswith(p + ".") for q in _imported_modules(analysis) for p in prefixes
@@ -776,7 +781,7 @@ def _imports_any(analysis: Analysis, prefixes: tuple[str, ...]) -> bool:
 
 
 def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContext]:
-    web = _imports_any(analysis, WEB_FRAMEWORKS)
+    web = imports_web_framework(analysis)
     django = _imports_any(analysis, ("django", "rest_framework"))
     path = getattr(analysis, "path", "").replace("\\", "/")
     views_module = path.rsplit("/", 1)[-1] in ("views.py", "views.pyi") or "/views/" in path
@@ -832,7 +837,14 @@ def _handler_kind(
             return "view method"
         return None
     positional = (*params.posonly_params, *params.params)
-    if django and positional and positional[0].name.value == "request":
+    first = positional[0].name.value if positional else None
+    if (
+        function.name.value == "main"
+        and first == "req"
+        and _imports_any(analysis, ("azure.functions",))
+    ):
+        return "Azure Functions HTTP trigger"  # v1 programming model, unannotated
+    if django and first == "request":
         return "Django view"
     return None
 
