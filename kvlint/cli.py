@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -66,4 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("kvlint: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as exc:  # a bug in kvlint: one line and exit 2, the traceback on request
+        if os.environ.get("KVLINT_DEBUG"):
+            raise
+        print(
+            f"kvlint: internal error: {type(exc).__name__}: {exc} (please report it; "
+            "KVLINT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
         return EXIT_ERROR

@@ -55,8 +55,11 @@ def run(args: argparse.Namespace) -> int:
 
 def rules_table(rules: list[catalog.Rule]) -> str:
     """The Markdown rule table (README and ``kvlint rules --format markdown``)."""
-    lines = ["| code | name | severity | fix | summary |", "|---|---|---|---|---|"]
-    lines += [
-        f"| {r.code} | {r.name} | {r.severity} | {r.fix} | {r.summary.strip()} |" for r in rules
+    lines = [
+        "| code | name | command | severity | fix | summary |",
+        "|---|---|---|---|---|---|",
     ]
+    for r in rules:
+        summary = r.summary.strip().replace("|", "\\|")
+        lines.append(f"| {r.code} | {r.name} | {r.face} | {r.severity} | {r.fix} | {summary} |")
     return "\n".join(lines) + "\n"

@@ -7,7 +7,9 @@ The certificate comes from a trustme CA whose bundle the clients get as ``connec
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import ssl
 import threading
 import time
@@ -19,6 +21,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from azure.core.credentials import AccessToken
+
+from kvlint.audit import command, sources
+from kvlint.audit.config import AuditConfig
 
 TOKEN = "stub-arm-token"
 
@@ -39,6 +44,8 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None  # sent as is (malformed bodies)
+    delay: float = 0.0  # seconds to wait before answering (timeouts)
+    cut: int | None = None  # send only this many body bytes, then drop the connection
 
 
 Route = list[Reply] | Callable[[Request], Reply]
@@ -76,6 +83,7 @@ class ArmStub:
         ca.issue_cert("127.0.0.1", "localhost").configure_cert(context)
         self.routes: dict[tuple[str, str], Route] = {}
         self.requests: list[Request] = []
+        self.closing = threading.Event()  # cuts delayed replies short when the stub closes
         self._lock = threading.Lock()
         stub = self
 
@@ -97,6 +105,8 @@ class ArmStub:
                     dict(self.headers.items()),
                 )
                 reply = stub._reply(request)
+                if reply.delay and stub.closing.wait(reply.delay):
+                    return
                 data = reply.raw if reply.raw is not None else json.dumps(reply.body).encode()
                 self.send_response(reply.status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
@@ -104,7 +114,12 @@ class ArmStub:
                 for key, value in reply.headers.items():
                     self.send_header(key, value)
                 self.end_headers()
-                self.wfile.write(data)
+                if reply.cut is None:
+                    self.wfile.write(data)
+                else:
+                    self.wfile.write(data[: reply.cut])
+                    self.wfile.flush()
+                    self.close_connection = True
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
@@ -149,5 +164,83 @@ class ArmStub:
         ]
 
     def close(self) -> None:
+        self.closing.set()
         self.server.shutdown()
         self.server.server_close()
+
+
+# -- helpers shared by the audit tests ---------------------------------------------------------
+
+READS = re.compile(
+    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/vaults(/[^/]+)?"
+    r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments))?$"
+    r"|^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/[^/]+$",
+    re.IGNORECASE,
+)
+
+
+def list_path(sub: str, rg: str | None = None) -> str:
+    middle = f"/resourceGroups/{rg}" if rg else ""
+    return f"/subscriptions/{sub}{middle}/providers/Microsoft.KeyVault/vaults"
+
+
+def diag_path(doc: dict) -> str:
+    return doc["id"] + "/providers/Microsoft.Insights/diagnosticSettings"
+
+
+def connect(
+    stub: ArmStub, credential: FakeCredential | None = None, **options: Any
+) -> sources.Azure:
+    """The auditor's ARM access pointed at the stub, with fast retries (``options`` override)."""
+    settings: dict[str, Any] = {
+        "retry_total": 3,
+        "retry_backoff_factor": 0.01,
+        "retry_backoff_max": 0.05,
+        "connection_timeout": 5,
+        "read_timeout": 10,
+        "workers": 4,
+        **options,
+    }
+    return sources.Azure(
+        credential or FakeCredential(),
+        arm_endpoint=stub.url,
+        connection_verify=str(stub.ca_path),
+        **settings,
+    )
+
+
+def audit(
+    stub: ArmStub,
+    tmp_path,
+    *argv: str,
+    settings: AuditConfig | None = None,
+    credential: FakeCredential | None = None,
+    **options: Any,
+) -> tuple[int, dict]:
+    """Run ``kvlint audit ARGV --format json`` against the stub; (exit code, report)."""
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "audit")
+    report = tmp_path / "report.json"
+    args = parser.parse_args([*argv, "--format", "json", "--output-file", str(report)])
+    azure = connect(stub, credential, **options)
+    code = command.run(args, azure=azure, settings=settings or AuditConfig())
+    return code, json.loads(report.read_text())
+
+
+def assert_read_only(stub: ArmStub) -> None:
+    """Only GETs of the documented read paths, and POSTs of the Resource Graph query."""
+    assert stub.requests
+    for request in stub.requests:
+        if request.method == "POST":
+            assert request.path.lower() == "/providers/microsoft.resourcegraph/resources"
+        else:
+            assert request.method == "GET", f"{request.method} {request.path}"
+            assert READS.match(request.path), request.path
+        assert request.headers["Authorization"] == "Bearer stub-arm-token"
+
+
+def by_vault(report: dict) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for item in report["findings"]:
+        found.setdefault(item["vault"], []).append(item["code"])
+    return {name: sorted(codes) for name, codes in found.items()}

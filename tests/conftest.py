@@ -38,3 +38,13 @@ def run_kvlint(
 @pytest.fixture
 def kvlint():
     return run_kvlint
+
+
+@pytest.fixture
+def stub(tmp_path):
+    """A local HTTPS stand-in for Azure Resource Manager (tests/arm_stub.py)."""
+    from tests.arm_stub import ArmStub
+
+    server = ArmStub(tmp_path)
+    yield server
+    server.close()

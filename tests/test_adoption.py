@@ -25,13 +25,14 @@ def test_baseline_reports_only_new_findings_and_survives_edits(kvlint, tmp_path)
     assert written.returncode == 0
     document = json.loads((tmp_path / "baseline.json").read_text())
     assert document["kvlint-baseline"] == 1
-    assert sorted(e["code"] for e in document["findings"]) == ["KV101", "KV104"]
+    # the raw request has no token (KV104) and no retry (KV302)
+    assert sorted(e["code"] for e in document["findings"]) == ["KV101", "KV104", "KV302"]
     assert kvlint("check", "--baseline", "baseline.json", ".", cwd=tmp_path).returncode == 0
     # unrelated edits above the findings move them; they stay baselined
     (tmp_path / "app.py").write_text("# a new header comment\n\n" + BAD)
     moved = kvlint("check", "--baseline", "baseline.json", ".", cwd=tmp_path)
     assert moved.returncode == 0
-    assert "2 more in the baseline" in moved.stdout
+    assert "3 more in the baseline" in moved.stdout
     # a new finding is reported, even when it repeats an existing one's text
     (tmp_path / "app.py").write_text(BAD + 'cred.get_token("https://vault.azure.net/")\n')
     new = kvlint("check", "--format", "json", "--baseline", "baseline.json", ".", cwd=tmp_path)
@@ -46,7 +47,7 @@ def test_baseline_from_config_and_pruning(kvlint, tmp_path):
     (tmp_path / "app.py").write_text(BAD.replace("net/", "net/.default"))
     kvlint("check", "--write-baseline", "kvlint-baseline.json", ".", cwd=tmp_path)
     entries = json.loads((tmp_path / "kvlint-baseline.json").read_text())["findings"]
-    assert [e["code"] for e in entries] == ["KV104"]
+    assert [e["code"] for e in entries] == ["KV104", "KV302"]
 
 
 def test_bad_baseline_file(kvlint, tmp_path):
@@ -90,7 +91,7 @@ def test_add_noqa_keeps_code_valid_and_existing_codes(kvlint, tmp_path):
     lines = text.splitlines()
     assert lines[3].endswith("# noqa: E501, KV101")
     assert lines[4].endswith("\\") and lines[6].startswith('DOC = f"""')
-    assert lines[8].endswith("# noqa: KV104")
+    assert lines[8].endswith("# noqa: KV104, KV302")
     remaining = kvlint("check", "--format", "json", ".", cwd=tmp_path)
     assert sorted(c for _, _, c in codes(remaining)) == ["KV101", "KV101"]
     again = kvlint("check", "--add-noqa", ".", cwd=tmp_path)

@@ -125,7 +125,7 @@ CASES = [
     ),
     (
         "bypass None but the firewall is open",
-        {"enabledForDeployment": True, "networkAcls": {"defaultAction": "Allow", "bypass": "None"}},
+        {"enabledForDeployment": True, "networkAcls": {"defaultAction": "Allow", "bypass": "None"}},  # noqa: KV201
         ["KVA211"],
     ),
     (

@@ -7,16 +7,24 @@ nothing but reads left the auditor.
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import time
 
 import pytest
 
 from kvlint.audit import command, sources
-from kvlint.audit.config import AuditConfig
 from kvlint.errors import KvlintError
-from tests.arm_stub import ArmStub, FakeCredential, Reply, Request, error
+from tests.arm_stub import (
+    ArmStub,
+    FakeCredential,
+    Reply,
+    Request,
+    assert_read_only,
+    audit,
+    by_vault,
+    diag_path,
+    error,
+    list_path,
+)
 from tests.audit_data import (
     APP,
     OTHER_TENANT,
@@ -29,77 +37,6 @@ from tests.audit_data import (
     policy,
     vault,
 )
-
-READS = re.compile(
-    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/vaults(/[^/]+)?"
-    r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments))?$"
-    r"|^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/[^/]+$",
-    re.IGNORECASE,
-)
-
-
-def list_path(sub: str, rg: str | None = None) -> str:
-    middle = f"/resourceGroups/{rg}" if rg else ""
-    return f"/subscriptions/{sub}{middle}/providers/Microsoft.KeyVault/vaults"
-
-
-def diag_path(doc: dict) -> str:
-    return doc["id"] + "/providers/Microsoft.Insights/diagnosticSettings"
-
-
-@pytest.fixture
-def stub(tmp_path):
-    server = ArmStub(tmp_path)
-    yield server
-    server.close()
-
-
-def connect(stub: ArmStub, credential: FakeCredential | None = None) -> sources.Azure:
-    return sources.Azure(
-        credential or FakeCredential(),
-        arm_endpoint=stub.url,
-        connection_verify=str(stub.ca_path),
-        retry_total=3,
-        retry_backoff_factor=0.01,
-        retry_backoff_max=0.05,
-        connection_timeout=5,
-        read_timeout=10,
-        workers=4,
-    )
-
-
-def audit(
-    stub: ArmStub,
-    tmp_path,
-    *argv: str,
-    settings: AuditConfig | None = None,
-    credential: FakeCredential | None = None,
-) -> tuple[int, dict]:
-    parser = argparse.ArgumentParser()
-    command.add_arguments(parser, "audit")
-    report = tmp_path / "report.json"
-    args = parser.parse_args([*argv, "--format", "json", "--output-file", str(report)])
-    code = command.run(args, azure=connect(stub, credential), settings=settings or AuditConfig())
-    return code, json.loads(report.read_text())
-
-
-def assert_read_only(stub: ArmStub) -> None:
-    """Only GETs of the documented read paths, and POSTs of the Resource Graph query."""
-    assert stub.requests
-    for request in stub.requests:
-        if request.method == "POST":
-            assert request.path.lower() == "/providers/microsoft.resourcegraph/resources"
-        else:
-            assert request.method == "GET", f"{request.method} {request.path}"
-            assert READS.match(request.path), request.path
-        assert request.headers["Authorization"] == "Bearer stub-arm-token"
-
-
-def by_vault(report: dict) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for item in report["findings"]:
-        found.setdefault(item["vault"], []).append(item["code"])
-    return {name: sorted(codes) for name, codes in found.items()}
 
 
 def test_subscriptions_paging_throttling_and_a_failing_subscription(stub, tmp_path):

@@ -210,3 +210,11 @@ def test_help_and_version(kvlint):
     assert kvlint("--version").stdout.startswith("kvlint ")
     bad = kvlint("check", "--format", "xml")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_diff_reports_unparsable_files(kvlint, tmp_path):
+    (tmp_path / "broken.py").write_text("from azure.identity import X\ndef broken(:\n")
+    result = kvlint("check", "--diff", ".", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("broken.py:2:")
+    assert "KV000" in result.stderr

@@ -113,7 +113,8 @@ def test_extra_vault_hosts(kvlint, tmp_path):
         'import requests\nrequests.get("https://kv1.vault.contoso.internal/secrets/a")\n',
     )
     result = kvlint("check", "--format", "json", ".", cwd=tmp_path)
-    assert codes(result) == [("m.py", 2, "KV104")]
+    # a configured host is a Key Vault for every rule: no token (KV104), no retry (KV302)
+    assert codes(result) == [("m.py", 2, "KV104"), ("m.py", 2, "KV302")]
 
 
 @pytest.mark.parametrize(

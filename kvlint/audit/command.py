@@ -62,6 +62,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="store_true",
         help="do not read diagnostic settings (KVA404 is then not reported)",
     )
+    narrow.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up on one ARM request after this long, retries and waits included "
+        "(default: 300); it is then reported under errors",
+    )
     who = parser.add_argument_group("reachability: would this caller get in? (KVA5xx)")
     who.add_argument("--principal", metavar="OBJECT_ID", help="the caller's Entra object id")
     who.add_argument(
@@ -116,6 +124,8 @@ def _validate(args: argparse.Namespace) -> None:
     for sub in args.subscription:
         if not SUBSCRIPTION.match(sub):
             raise KvlintError(f"--subscription {sub!r} is not a subscription id (a GUID)")
+    if not args.timeout > 0:
+        raise KvlintError("--timeout must be a positive number of seconds")
     if args.principal and args.token:
         raise KvlintError("give --principal or --token, not both: they name the same caller")
     if args.token == "-" and args.input == "-":
@@ -136,7 +146,7 @@ def _azure(args: argparse.Namespace) -> sources.Azure:
         credential = sources.default_credential(cloud.authority_host, args.tenant)
     except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty
         raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
-    return sources.Azure(credential, arm_endpoint=cloud.arm_endpoint)
+    return sources.Azure(credential, arm_endpoint=cloud.arm_endpoint, timeout=args.timeout)
 
 
 def _read(
@@ -223,7 +233,7 @@ def audit(
     result = AuditResult()
     try:
         vaults, live = _read(args, azure, result.errors, progress)
-        vaults = _narrow(vaults, args)
+        vaults = _narrow(list({v.id.lower(): v for v in vaults}.values()), args)  # pages may repeat
         if live and not args.no_diagnostics:
             vaults = sources.with_diagnostics(live, vaults, result.errors, progress)
         roles = {}

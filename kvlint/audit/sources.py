@@ -7,7 +7,10 @@ instance the automatic resource-provider registration azure-mgmt-core attempts o
 Throttling is azure-core's retry policy: it retries 429 and 5xx and honours ``Retry-After``.
 
 A subscription, query page or vault that cannot be read becomes a :class:`ReadError` and the
-run goes on; a missing credential ends the run (:class:`SignInRequired`).
+run goes on; a missing credential ends the run before anything is read (:class:`SignInRequired`).
+Nothing waits for ever: every request (retries and ``Retry-After`` waits included) is bounded
+by ``Azure.timeout``, a single wait by ``retry_backoff_max``, and a ``nextLink`` or
+``$skipToken`` seen before ends the paging (:class:`PagingLoop`).
 
 Azure SDK imports stay inside the functions: ``kvlint check`` must never pay for them.
 """
@@ -56,6 +59,43 @@ class SignInRequired(KvlintError):
 
 class WriteRefused(KvlintError):
     """A request that is not a read reached the read-only guard (a bug, never sent)."""
+
+
+class PagingLoop(ValueError):
+    """ARM sent a continuation (nextLink / $skipToken) it had sent before: paging would not end."""
+
+
+def pages_of(pager: Any) -> Iterator[Any]:
+    """The items of an azure-core ``ItemPaged``, stopping with :class:`PagingLoop` when a page
+    leads to a continuation already followed (its items are already listed)."""
+    pages = pager.by_page()
+    followed: set[str] = set()
+    for page in pages:
+        yield from page
+        token = pages.continuation_token
+        if token in followed:
+            raise PagingLoop("the next-page link repeats an earlier one; stopped paging")
+        if token is not None:
+            followed.add(token)
+
+
+def bounded_retry(total: int, backoff_factor: float, backoff_max: float, timeout: float) -> Any:
+    """azure-core's retry policy (429 and 5xx, ``Retry-After`` honoured) with each request, all
+    tries and waits included, given up after ``timeout`` s: azure-core would sleep through any
+    ``Retry-After`` (an hour, if ARM said so)."""
+    from azure.core.pipeline.policies import RetryPolicy
+
+    class BoundedRetryPolicy(RetryPolicy):
+        def get_retry_after(self, response: Any) -> float | None:
+            wait = super().get_retry_after(response)
+            return None if wait is None else min(wait, timeout)
+
+    return BoundedRetryPolicy(
+        retry_total=total,
+        retry_backoff_factor=backoff_factor,
+        retry_backoff_max=backoff_max,
+        timeout=timeout,
+    )
 
 
 def read_only_guard(request: Any) -> None:
@@ -113,6 +153,7 @@ class Azure:
     retry_backoff_max: float = 60.0
     connection_timeout: float = 10.0
     read_timeout: float = 60.0
+    timeout: float = 300.0  # one request, every retry and wait included
     workers: int = 8
 
     @property
@@ -124,11 +165,11 @@ class Azure:
             "base_url": self.arm_endpoint,
             "credential_scopes": [self.scope],
             "connection_verify": self.connection_verify,
-            "retry_total": self.retry_total,
-            "retry_backoff_factor": self.retry_backoff_factor,
-            "retry_backoff_max": self.retry_backoff_max,
-            "connection_timeout": self.connection_timeout,
-            "read_timeout": self.read_timeout,
+            "retry_policy": bounded_retry(
+                self.retry_total, self.retry_backoff_factor, self.retry_backoff_max, self.timeout
+            ),
+            "connection_timeout": min(self.connection_timeout, self.timeout),
+            "read_timeout": min(self.read_timeout, self.timeout),
             "raw_request_hook": read_only_guard,
             "user_agent": f"kvlint/{__version__}",
         }
@@ -159,8 +200,9 @@ class Azure:
 
         try:
             self.credential.get_token(self.scope)
-        except ClientAuthenticationError:
-            raise SignInRequired(SIGN_IN) from None
+        except ClientAuthenticationError as exc:
+            reason = entra_reason(exc)
+            raise SignInRequired(f"{SIGN_IN} ({reason})" if reason else SIGN_IN) from None
 
 
 class TenantCredential:
@@ -199,6 +241,14 @@ def default_credential(authority_host: str, tenant_id: str | None) -> Any:
 PARSE_ERRORS = (ValueError, TypeError, KeyError, AttributeError)
 
 
+def entra_reason(exc: BaseException) -> str | None:
+    """The Entra ID error line (``AADSTS…``) of a credential failure, e.g. an expired secret."""
+    for line in str(exc).splitlines():
+        if "AADSTS" in line:
+            return " ".join(line[line.index("AADSTS") :].split())
+    return None
+
+
 def describe(exc: BaseException) -> tuple[int | None, str]:
     """(HTTP status, one line) for a failed read."""
     from azure.core.exceptions import (
@@ -207,11 +257,15 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
         DecodeError,
         HttpResponseError,
         ServiceRequestError,
+        ServiceRequestTimeoutError,
+        ServiceResponseTimeoutError,
     )
 
     if isinstance(exc, ClientAuthenticationError) and exc.response is None:
-        raise SignInRequired(SIGN_IN) from None
-    if isinstance(exc, WriteRefused):
+        # the credential stopped working after sign-in (an expired secret, a revoked login)
+        reason = entra_reason(exc) or " ".join(str(exc.message).split())
+        return None, f"the credential failed: {reason}"
+    if isinstance(exc, (WriteRefused, PagingLoop)):
         return None, str(exc)
     if isinstance(exc, DecodeError):
         return None, "malformed response body (not JSON)"
@@ -221,6 +275,8 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
         message = getattr(error, "message", None) or ""
         text = f"{exc.status_code} {code}" + (f": {message}" if message else "")
         return exc.status_code, " ".join(text.split())
+    if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
+        return None, f"timed out ({exc.message}); --timeout sets the limit per request"
     if isinstance(exc, ServiceRequestError):
         return None, f"could not reach Azure Resource Manager: {exc.message}"
     if isinstance(exc, AzureError):
@@ -280,9 +336,9 @@ def arm_vaults(
                 models: Iterable[Any] = [client.vaults.get(resource_group, vault_name)]
             elif resource_group:
                 scope += f"/resourceGroups/{resource_group}"
-                models = client.vaults.list_by_resource_group(resource_group)
+                models = pages_of(client.vaults.list_by_resource_group(resource_group))
             else:
-                models = client.vaults.list_by_subscription()
+                models = pages_of(client.vaults.list_by_subscription())
             for model in models:
                 vault = _vault(model.as_dict(), errors, tenant)
                 if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
@@ -311,6 +367,7 @@ def graph_rows(
     from azure.mgmt.resourcegraph.models import QueryRequest, QueryRequestOptions
 
     skip_token = None
+    followed: set[str] = set()
     while True:
         request = QueryRequest(
             query=query,
@@ -328,6 +385,9 @@ def graph_rows(
         skip_token = response.skip_token
         if not skip_token:
             return
+        if skip_token in followed:
+            raise PagingLoop("the $skipToken repeats an earlier one; stopped paging")
+        followed.add(skip_token)
 
 
 def graph_vaults(
@@ -462,7 +522,9 @@ def with_diagnostics(
             settings = clients(vault.subscription).diagnostic_settings.list(vault.id)
             result = replace(
                 vault,
-                diagnostics=tuple(setting.serialize(keep_readonly=True) for setting in settings),
+                diagnostics=tuple(
+                    setting.serialize(keep_readonly=True) for setting in pages_of(settings)
+                ),
             )
         except _errors() as exc:
             status, message = describe(exc)
@@ -507,7 +569,7 @@ def role_checks(
             assignments = client.role_assignments.list_for_scope(
                 vault.id, filter=f"assignedTo('{who.object_id}')"
             )
-            for assignment in assignments:
+            for assignment in pages_of(assignments):
                 role = definition(client, assignment.role_definition_id)
                 for permission in role.permissions or ():
                     grants.append(

@@ -69,6 +69,7 @@ class Indexer(cst.CSTVisitor):
         self._stack: list[cst.CSTNode] = []
         self._scope = Scope(module, "module", None)
         self.scopes[module] = self._scope
+        self._module_scope = self._scope
         self._counter = 0
         self._handlers = {
             cst.Call: self._call,
@@ -138,7 +139,10 @@ class Indexer(cst.CSTVisitor):
 
     def _bind_target(self, target: cst.BaseExpression, value, kind: str, stmt) -> None:
         if isinstance(target, cst.Name):
-            self._scope.bind(target.value, self._binding(kind, stmt, value))
+            scope = self._scope
+            if target.value in scope.globals:  # ``global x`` then ``x = ...``: a module binding
+                scope = self._module_scope
+            scope.bind(target.value, self._binding(kind, stmt, value))
         elif isinstance(target, (cst.Tuple, cst.List)):
             values = None
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(
@@ -246,9 +250,16 @@ def _dotted(node: cst.BaseExpression | None) -> str | None:
 class Analysis:
     """Shared, memoised answers about one module. Rules receive one instance per file."""
 
-    def __init__(self, module: cst.Module, source: str, extra_vault_hosts: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        module: cst.Module,
+        source: str,
+        extra_vault_hosts: tuple[str, ...] = (),
+        path: str = "",
+    ):
         self.module = module
         self.source = source
+        self.path = path  # as given on the command line ("" for stdin); e.g. Django "views.py"
         self.extra_vault_hosts = extra_vault_hosts
         index = Indexer(module)
         walk(module, index)

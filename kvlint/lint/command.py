@@ -164,8 +164,15 @@ def run(args: argparse.Namespace) -> int:
         out = sys.stdout
     if args.diff:
         out.write("".join(outcome.diffs))
+        unreadable = [f for f in outcome.findings if f.code == "KV000"]
+        for finding in unreadable:  # a file kvlint could not check must not look clean
+            print(
+                f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
+                file=sys.stderr,
+            )
         if args.format == "text":
-            return EXIT_FINDINGS if outcome.diffs and not args.exit_zero else EXIT_OK
+            changed = outcome.diffs or unreadable
+            return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
     text = report.render(args.format, outcome.findings, runner.linter.enabled, severities)

@@ -4,11 +4,13 @@ positions (only when something was reported) → suppression → findings with f
 
 from __future__ import annotations
 
+import ast
 import codecs
 import functools
 import io
 import re
 import tokenize
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -46,6 +48,7 @@ TRIGGERS = (
 )
 MAX_BYTES = 10 * 1024 * 1024
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
+_CODING = re.compile(rb"[ \t\f]*#.*?coding[:=]")  # PEP 263
 _IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
 
 
@@ -118,7 +121,10 @@ def decode(data: bytes) -> SourceFile:
         raise ValueError("file contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError:
+    except SyntaxError as exc:
+        head = data.removeprefix(codecs.BOM_UTF8).split(b"\n", 2)[:2]
+        if any(_CODING.match(line) for line in head):  # Python refuses to run it too
+            raise ValueError(f"bad coding declaration ({exc})") from None
         encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie
     try:
         codecs.lookup(encoding)
@@ -189,9 +195,16 @@ class PythonLinter:
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
         import libcst as cst  # imported only for files that pass the prefilter
 
+        if _deeply_nested(source.text):  # libcst takes minutes on what CPython refuses at once
+            error = _cpython_syntax_error(source.text)
+            if error is not None:
+                return LintResult([_syntax_error(path, error)], source=source)
         try:
             module = parse_module(source.text)
         except cst.ParserSyntaxError as exc:
+            error = _cpython_syntax_error(source.text)  # clearer message, exact position
+            if error is not None:
+                return LintResult([_syntax_error(path, error)], source=source)
             message = f"syntax error: {exc.message}"
             return LintResult(
                 [parse_error_finding(path, message, exc.raw_line, exc.raw_column + 1)],
@@ -201,17 +214,17 @@ class PythonLinter:
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to parse")], source=source
             )
+        text = source.text
         try:
-            reports = self._run_checks(module, source.text, enabled)
-        except RecursionError:
+            reports = self._run_checks(module, source.text, enabled, path)
+            found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
+            findings = self._to_findings(module, text, path, reports, found) if reports else []
+        except RecursionError:  # the checks, or positions (a deeper walk) for what they found
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to analyse")],
                 parsed=True,
                 source=source,
             )
-        text = source.text
-        found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
-        findings = self._to_findings(module, text, path, reports, found) if reports else []
         if found and "KV100" in enabled:
             findings += suppress.unused(
                 found,
@@ -224,10 +237,12 @@ class PythonLinter:
             findings.sort(key=lambda f: f.sort_key)
         return LintResult(findings, parsed=True, source=source)
 
-    def _run_checks(self, module: Module, text: str, enabled: frozenset[str]) -> list[Report]:
+    def _run_checks(
+        self, module: Module, text: str, enabled: frozenset[str], path: str = ""
+    ) -> list[Report]:
         from kvlint.lint.analysis import Analysis
 
-        analysis = Analysis(module, text, self.settings.extra_vault_hosts)
+        analysis = Analysis(module, text, self.settings.extra_vault_hosts, path)
         seen: set[tuple[str, int]] = set()
         reports = []
         for check in self.checks:
@@ -308,6 +323,41 @@ def parse_module(text: str) -> Module:
 
 def _trusted(self: object) -> None:
     """Stands in for ``CSTNode.__post_init__`` while the parser builds a tree."""
+
+
+MAX_NESTING = 200  # CPython's tokenizer refuses this many open brackets ("too many nested")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+
+
+def _deeply_nested(text: str) -> bool:
+    """At least MAX_NESTING brackets open at once, counted naively (strings included)."""
+    if text.count("(") + text.count("[") + text.count("{") < MAX_NESTING:
+        return False
+    depth = 0
+    for bracket in _BRACKETS.findall(text):
+        depth = depth + 1 if bracket in "([{" else max(depth - 1, 0)
+        if depth >= MAX_NESTING:
+            return True
+    return False
+
+
+def _cpython_syntax_error(text: str) -> SyntaxError | None:
+    """CPython's own parser's objection to ``text``, if any (syntax only, nothing runs)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        try:
+            ast.parse(text)
+        except SyntaxError as exc:
+            return exc
+        except (ValueError, RecursionError, MemoryError):
+            return None
+    return None
+
+
+def _syntax_error(path: str, error: SyntaxError) -> Finding:
+    return parse_error_finding(
+        path, f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1)
+    )
 
 
 def snippet(lines: list[str], line: int, column: int, end_line: int, end_column: int) -> str:

@@ -48,7 +48,7 @@ class Outcome:
 def _relative(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside the root; a symlink loop (3.10-3.12)
         return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
 
 
@@ -108,10 +108,18 @@ def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
 
 
 def read(target: Target) -> bytes | Finding:
+    """The file's bytes, read once. A pipe or device (which would block or never end) is refused
+    after opening it without blocking, so the check and the read concern the same file."""
     try:
         if target.path.is_dir():
             return parse_error_finding(target.display, "is a directory, not a file")
-        return target.path.read_bytes()
+        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return parse_error_finding(
+                    target.display, "not a regular file (a pipe, socket or device); skipped"
+                )
+            return handle.read()
     except OSError as exc:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
@@ -354,8 +362,9 @@ def _unified(before: str, after: str, display: str) -> str:
 def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory.
 
-    Refuses when the file changed since it was read (``expected``); keeps the file mode; on any
-    error the original stays untouched and the temporary file is removed.
+    Refuses when the file changed since it was read (``expected``) or is read-only; keeps the
+    file mode (and, where allowed, its owner); on any error the original stays untouched and the
+    temporary file is removed.
     """
     try:
         current = path.read_bytes()
@@ -364,7 +373,10 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     if current != expected:
         raise KvlintError("file changed while kvlint was running; run again")
     real = path.resolve()
-    mode = stat.S_IMODE(real.stat().st_mode)
+    info = real.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    if not mode & 0o222 or not os.access(real, os.W_OK):  # os.replace would not care
+        raise KvlintError("file is read-only")
     fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".kvlint-tmp", dir=real.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -372,6 +384,9 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if hasattr(os, "chown"):
+            with contextlib.suppress(OSError):  # only root may give a file to someone else
+                os.chown(tmp, info.st_uid, info.st_gid)
         os.replace(tmp, real)
     except BaseException:
         with contextlib.suppress(OSError):

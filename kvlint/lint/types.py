@@ -60,6 +60,17 @@ MSAL_APPS = {
 ADAL_CONTEXT = {"adal.AuthenticationContext", "adal.authentication_context.AuthenticationContext"}
 
 
+# Retired credential classes (track-1 SDKs); still credentials for receiver tracing.
+LEGACY_CREDENTIALS = {
+    "azure.common.credentials.ServicePrincipalCredentials",
+    "azure.common.credentials.UserPassCredentials",
+    "msrestazure.azure_active_directory.ServicePrincipalCredentials",
+    "msrestazure.azure_active_directory.UserPassCredentials",
+    "msrestazure.azure_active_directory.MSIAuthentication",
+    "msrestazure.azure_active_directory.AdalAuthentication",
+}
+
+
 def _strip_aio(qualname: str) -> str:
     return qualname.replace(".aio.", ".")
 
@@ -73,6 +84,8 @@ def constructed(qualname: str) -> str | None:
     if qual == "azure.keyvault.KeyVaultClient":
         return "kv-client:KeyVaultClient"
     if qual.startswith("azure.identity.") and last.endswith("Credential"):
+        return f"credential:{last}"
+    if qual in LEGACY_CREDENTIALS:
         return f"credential:{last}"
     if qual in HTTP_SESSION_CLASSES:
         return f"http-session:{HTTP_SESSION_CLASSES[qual]}"

@@ -9,13 +9,13 @@ from azure.identity import DefaultAzureCredential
 
 VAULT = "https://contoso.vault.azure.net"
 
-requests.get(f"{VAULT}/secrets/db?api-version=7.5")  # expect: KV104
-requests.get("https://contoso.vault.azure.net/secrets/db", params={"api-version": "7.5"})  # expect: KV104
-httpx.get("https://{}.vault.azure.net/secrets/db".format("contoso"))  # expect: KV104
-urllib.request.urlopen("https://%s.vault.azure.net/secrets/db" % "contoso")  # expect: KV104
+requests.get(f"{VAULT}/secrets/db?api-version=7.5")  # expect: KV104, KV302
+requests.get("https://contoso.vault.azure.net/secrets/db", params={"api-version": "7.5"})  # expect: KV104, KV302
+httpx.get("https://{}.vault.azure.net/secrets/db".format("contoso"))  # expect: KV104, KV302
+urllib.request.urlopen("https://%s.vault.azure.net/secrets/db" % "contoso")  # expect: KV104, KV302
 session = requests.Session()
-session.get(VAULT + "/secrets/db?api-version=7.5")  # expect: KV104
-requests.post(  # expect: KV104
+session.get(VAULT + "/secrets/db?api-version=7.5")  # expect: KV104, KV302
+requests.post(  # expect: KV104, KV302
     "https://contoso.vault.azure.net/keys/k/sign?api-version=7.5",
     headers={"Content-Type": "application/json"},
     json={"alg": "RS256", "value": "..."},
@@ -24,11 +24,11 @@ requests.post(  # expect: KV104
 
 async def fetch():
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{VAULT}/secrets/db?api-version=7.5") as response:  # expect: KV104
+        async with http.get(f"{VAULT}/secrets/db?api-version=7.5") as response:  # expect: KV104, KV302
             return await response.json()
 
 
-# ---- negatives -------------------------------------------------------------------------------
+# ---- negatives for KV104 (no retry around them, so KV302 speaks) --------------------------
 credential = DefaultAzureCredential()
 
 
@@ -37,17 +37,17 @@ def headers():
     return {"Authorization": f"Bearer {token}"}
 
 
-requests.get(f"{VAULT}/secrets/db?api-version=7.5", headers=headers())
-requests.get(f"{VAULT}/secrets/db", headers={"authorization": "Bearer x"})
+requests.get(f"{VAULT}/secrets/db?api-version=7.5", headers=headers())  # expect: KV302
+requests.get(f"{VAULT}/secrets/db", headers={"authorization": "Bearer x"})  # expect: KV302
 auth_headers = {"Accept": "application/json"}
 auth_headers["Authorization"] = "Bearer x"
-requests.get(f"{VAULT}/secrets/db", headers=auth_headers)
+requests.get(f"{VAULT}/secrets/db", headers=auth_headers)  # expect: KV302
 authed = requests.Session()
 authed.headers.update({"Authorization": "Bearer x"})
-authed.get(f"{VAULT}/secrets/db")
+authed.get(f"{VAULT}/secrets/db")  # expect: KV302
 client = httpx.Client(headers={"Authorization": "Bearer x"})
-client.get(f"{VAULT}/secrets/db")
-requests.get(f"{VAULT}/secrets/db", auth=object())
+client.get(f"{VAULT}/secrets/db")  # expect: KV302
+requests.get(f"{VAULT}/secrets/db", auth=object())  # expect: KV302
 # Not Key Vault.
 requests.get("https://example.com/secrets/db")
 requests.get("https://management.azure.com/subscriptions")

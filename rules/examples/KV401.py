@@ -38,17 +38,17 @@ def show_through_helper():
 
 @app.route("/config")
 def config():
-    secret = client.get_secret("api-key")
+    secret = client.get_secret("api-key")  # expect: KV305
     return jsonify(key=secret.value)  # expect: KV401
 
 
 @app.route("/raw")
 def raw():
-    return {"key": client.get_secret("api-key").value}  # expect: KV401
+    return {"key": client.get_secret("api-key").value}  # expect: KV401, KV305
 
 
 def main(req: func.HttpRequest) -> func.HttpResponse:
-    secret = client.get_secret(req.params.get("name"))
+    secret = client.get_secret(req.params.get("name"))  # expect: KV305
     return func.HttpResponse(f"Secret: {secret.value}")  # expect: KV401
 
 
@@ -81,7 +81,7 @@ def connect(password):
 
 @app.route("/health")
 def health():
-    secret = client.get_secret("api-key")
+    secret = client.get_secret("api-key")  # expect: KV305
     return jsonify(name=secret.name, enabled=secret.properties.enabled)
 
 
@@ -100,7 +100,7 @@ def look_alike():
 def raw_read(token):
     import requests
 
-    response = requests.get(
+    response = requests.get(  # expect: KV302
         "https://myvault.vault.azure.net/secrets/db-password?api-version=7.4",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,

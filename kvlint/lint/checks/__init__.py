@@ -24,7 +24,7 @@ class Check:
 
 
 def all_checks() -> list[type[Check]]:
-    from kvlint.lint.checks import access, auth, exposure
+    from kvlint.lint.checks import access, auth, exposure, throttling
 
-    families = [auth, access, exposure]
+    families = [auth, access, throttling, exposure]
     return [cls for family in families for cls in family.CHECKS]

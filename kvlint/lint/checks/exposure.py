@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from kvlint.lint import flow
 from kvlint.lint import types as kvtypes
 from kvlint.lint.analysis import Analysis, keywords
 from kvlint.lint.checks import Check
@@ -262,27 +263,6 @@ RESPONSE_NAMES = (
     "json_response",
 )
 RESPONSE_FUNCTIONS = ("sanic.response.json", "sanic.response.text", "sanic.response.html")
-ROUTE_DECORATORS = (
-    "route",
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "api_route",
-    "websocket",
-)
-WEB_FRAMEWORKS = ("flask", "quart", "fastapi", "starlette", "django", "azure.functions", "sanic")
-HTTP_REQUEST_TYPES = (
-    "azure.functions.HttpRequest",
-    "flask.Request",
-    "starlette.requests.Request",
-    "fastapi.Request",
-    "django.http.HttpRequest",
-)
-VIEW_METHODS = ("get", "post", "put", "patch", "delete", "dispatch")
 
 
 def _sink(analysis: Analysis, call: cst.Call) -> str | None:
@@ -322,62 +302,10 @@ def _logger_name(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _imported_frameworks(analysis: Analysis) -> bool:
-    found = analysis.memo.get("exposure_web_imports")
-    if found is None:
-        found = False
-        for scope_bindings in analysis.index.scopes[analysis.module].bindings.values():
-            for binding in scope_bindings:
-                qual = binding.qualname or ""
-                if binding.kind == "import" and any(
-                    qual == f or qual.startswith(f + ".") for f in WEB_FRAMEWORKS
-                ):
-                    found = True
-        analysis.memo["exposure_web_imports"] = found
-    return found  # type: ignore[return-value]
-
-
-def is_request_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
-    """A web request handler: a routed function, an HTTP-triggered Azure Function, a view."""
-    key = ("exposure_handler", function)
-    cached = analysis.memo.get(key)
-    if cached is None:
-        cached = _is_request_handler(analysis, function)
-        analysis.memo[key] = cached
-    return cached  # type: ignore[return-value]
-
-
-def _is_request_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
-    for decorator in function.decorators:
-        expr = decorator.decorator
-        if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Attribute):
-            if expr.func.attr.value not in ROUTE_DECORATORS:
-                continue
-            receiver = expr.func.value
-            if analysis.is_a(receiver, "web-app"):
-                return True
-            if not analysis.types_of(receiver) and _imported_frameworks(analysis):
-                return True
-    params = [*function.params.posonly_params, *function.params.params]
-    for param in params:
-        annotation = param.annotation
-        if (
-            annotation is not None
-            and analysis.qualname(annotation.annotation) in HTTP_REQUEST_TYPES
-        ):
-            return True
-    names = [p.name.value for p in params]
-    cls = analysis.enclosing_class(function)
-    if cls is not None and names[:1] == ["self"]:
-        names = names[1:]
-        if function.name.value in VIEW_METHODS and any(
-            (analysis.qualname(base.value) or "").rsplit(".", 1)[-1].endswith(("View", "ViewSet"))
-            for base in cls.bases
-        ):
-            return True
-    if function.name.value == "main" and names[:1] == ["req"]:
-        return _imported_frameworks(analysis)  # Azure Functions (v1 model) without annotations
-    return names[:1] == ["request"] and _imported_frameworks(analysis)
+def _is_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
+    """A request handler itself (not a helper it calls): its return value is the response."""
+    context = flow.request_contexts(analysis).get(function)
+    return context is not None and context.helper is None and context.kind != "FastAPI dependency"
 
 
 def _leaks(kinds: frozenset[str], code: str, sink: str) -> bool:
@@ -419,7 +347,9 @@ class _Exposure(Check):
         sink_calls: set[cst.Call] = set()
         for call in analysis.index.calls:
             sink = _sink(analysis, call)
-            if sink is None:
+            if sink is None or (sink == "print" and not flow.imports_web_framework(analysis)):
+                # a script's stdout is its output (samples, CLI tools); in a web or Functions
+                # app it is the platform's log
                 continue
             sink_calls.add(call)
             kinds: frozenset[str] = frozenset()
@@ -432,7 +362,7 @@ class _Exposure(Check):
             if value is None or value in sink_calls:
                 continue
             function = analysis.enclosing_function(ret)
-            if function is None or not is_request_handler(analysis, function):
+            if function is None or not _is_handler(analysis, function):
                 continue
             if _leaks(taint(value), self.code, "return"):
                 yield Report(self.code, value, _message(self.code, "return"))

@@ -1,0 +1,50 @@
+"""KV308 keyvault-list-then-get."""
+
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.certificates import CertificateClient
+from azure.keyvault.secrets import SecretClient
+from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
+
+VAULT_URL = "https://contoso.vault.azure.net"
+credential = DefaultAzureCredential()
+client = SecretClient(VAULT_URL, credential)
+certificates = CertificateClient(VAULT_URL, credential)
+
+for properties in client.list_properties_of_secrets():
+    secret = client.get_secret(properties.name)  # expect: KV308
+    print(secret.name)
+
+listed = client.list_properties_of_secrets()
+VALUES = {p.name: client.get_secret(p.name).value for p in listed}  # expect: KV308
+
+for version in client.list_properties_of_secret_versions("db-password"):
+    client.get_secret(version.name, version.version)  # expect: KV308
+
+for cert in certificates.list_properties_of_certificates():
+    certificates.get_certificate(cert.name)  # expect: KV308
+
+
+async def all_values():
+    async with AsyncSecretClient(VAULT_URL, credential) as aio_client:
+        return {p.name: (await aio_client.get_secret(p.name)).value async for p in aio_client.list_properties_of_secrets()}  # expect: KV308
+
+
+# ---- negatives -------------------------------------------------------------------------------
+# The listed properties carry what is needed: no per-item read.
+ENABLED = [p.name for p in client.list_properties_of_secrets() if p.enabled]
+TAGGED = {p.name: p.tags for p in client.list_properties_of_secrets()}
+
+
+class Catalogue:
+    """A look-alike with list_properties_of_secrets / get_secret: not Key Vault."""
+
+    def list_properties_of_secrets(self):
+        return []
+
+    def get_secret(self, name):
+        return name
+
+
+catalogue = Catalogue()
+for item in catalogue.list_properties_of_secrets():
+    catalogue.get_secret(item.name)

@@ -1,0 +1,67 @@
+"""KV3xx: documentation links and the one shared throttling analysis."""
+
+from __future__ import annotations
+
+import libcst as cst
+import pytest
+
+from kvlint import catalog
+from kvlint.lint import flow
+from kvlint.lint.analysis import Analysis
+from kvlint.lint.checks import throttling
+
+THROTTLING_GUIDANCE = "https://learn.microsoft.com/azure/key-vault/general/overview-throttling"
+KV3_CODES = [code for code in catalog.codes("check") if code.startswith("KV3")]
+
+SOURCE = """
+import time
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+from flask import Flask
+
+app = Flask(__name__)
+client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential())
+
+
+@app.route("/")
+def index():
+    while True:
+        client.get_secret("flags")
+        time.sleep(5)
+"""
+
+
+def test_all_eight_rules_are_catalogued():
+    assert [f"KV30{n}" for n in range(1, 9)] == KV3_CODES
+
+
+@pytest.mark.parametrize("code", KV3_CODES)
+def test_rule_page_links_the_throttling_guidance(code):
+    assert THROTTLING_GUIDANCE in catalog.get(code).markdown()
+
+
+def test_rule_command_shows_the_guidance(kvlint):
+    result = kvlint("rule", "KV305")
+    assert result.returncode == 0
+    assert THROTTLING_GUIDANCE in result.stdout
+
+
+def test_facts_are_computed_once_for_all_rules(monkeypatch):
+    calls = {"kv_calls": 0, "request_contexts": 0, "loop_info": 0}
+    for name, key in (
+        ("_kv_calls", "kv_calls"),
+        ("_request_contexts", "request_contexts"),
+        ("_loop_info", "loop_info"),
+    ):
+        original = getattr(flow, name)
+
+        def counting(*args, _original=original, _key=key):
+            calls[_key] += 1
+            return _original(*args)
+
+        monkeypatch.setattr(flow, name, counting)
+    module = cst.parse_module(SOURCE)
+    analysis = Analysis(module, SOURCE)
+    codes = [r.code for check in throttling.CHECKS for r in check().run(analysis)]
+    assert sorted(codes) == ["KV304", "KV305"]
+    assert calls == {"kv_calls": 1, "request_contexts": 1, "loop_info": 1}
