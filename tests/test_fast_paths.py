@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
-from kvlint.lint.engine import Triggers, parse_module, prefilter
+from kvlint.lint.engine import PythonLinter, Triggers, parse_module, prefilter
 from kvlint.lint.runner import discover, gc_paused
 from kvlint.lint.walk import SKIPPED, walk
 
@@ -230,3 +230,15 @@ def test_exclude_patterns(pattern, relpath, directory, expected) -> None:
     assert config.path_matches(pattern, relpath, directory) is expected
     settings = config.Settings(exclude=(pattern, "unrelated", "other/dir/"))
     assert settings.is_excluded(relpath, directory) is expected
+
+
+def test_identifiers_this_python_refuses_are_syntax_errors() -> None:
+    # U+13460 is a letter to libcst's tokenizer (newer Unicode) but not to Python 3.10-3.12
+    source = "import azure.identity\n\U00013460 = 1\n"
+    linter = PythonLinter(config.Settings())
+    findings = linter.lint_bytes(source.encode(), "x.py").findings
+    if source.split("\n")[1].split(" ")[0].isidentifier():
+        assert findings == []  # a Python whose Unicode tables know the letter
+    else:
+        assert [f.code for f in findings] == ["KV000"]
+        assert findings[0].message.startswith("syntax error")

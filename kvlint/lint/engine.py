@@ -210,6 +210,10 @@ class PythonLinter:
                 [parse_error_finding(path, message, exc.raw_line, exc.raw_column + 1)],
                 source=source,
             )
+        except cst.CSTValidationError as exc:  # an identifier this Python does not accept
+            error = _cpython_syntax_error(source.text)
+            finding = _syntax_error(path, error) if error else parse_error_finding(path, str(exc))
+            return LintResult([finding], source=source)
         except RecursionError:
             return LintResult(
                 [parse_error_finding(path, "code too deeply nested to parse")], source=source
@@ -308,10 +312,15 @@ def parse_module(text: str) -> Module:
     Each libcst node validates itself on construction (``CSTNode.__post_init__`` calls
     ``_validate``), which is meant for trees built by hand; the parser only builds nodes for
     source it accepted. Skipping it (as libcst's own PERF note suggests) saves about a third
-    of the parse time. Validation is back on as soon as the parse returns.
+    of the parse time. Validation is back on as soon as the parse returns. Non-ASCII sources
+    are validated as before.
     """
     import libcst as cst
 
+    if not text.isascii():
+        # The parser's Unicode tables can be newer than this Python's: keep Name validation,
+        # which rejects identifiers CPython would refuse (CSTValidationError).
+        return cst.parse_module(text)
     node = cst.CSTNode
     validate = node.__dict__["__post_init__"]
     node.__post_init__ = _trusted  # type: ignore[method-assign]
