@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
-from kvlint.lint.engine import PythonLinter, Triggers, parse_module, prefilter
+from kvlint.lint.engine import PythonLinter, Triggers, node_positions, parse_module, prefilter
 from kvlint.lint.runner import discover, gc_paused
 from kvlint.lint.walk import SKIPPED, walk
 
@@ -242,3 +242,13 @@ def test_identifiers_this_python_refuses_are_syntax_errors() -> None:
     else:
         assert [f.code for f in findings] == ["KV000"]
         assert findings[0].message.startswith("syntax error")
+
+
+def test_node_positions_equal_libcst_resolve() -> None:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    module = parse_module(CONSTRUCTS)
+    ours = node_positions(module)
+    theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    assert len(ours) > 500
+    assert dict(ours) == dict(theirs)
