@@ -327,12 +327,13 @@ def parse_module(text: str) -> Module:
     """
     import libcst as cst
 
-    if not text.isascii():
-        # The parser's Unicode tables can be newer than this Python's: keep Name validation,
-        # which rejects identifiers CPython would refuse (CSTValidationError).
-        return cst.parse_module(text)
     node = cst.CSTNode
-    validate = node.__dict__["__post_init__"]
+    validate = node.__dict__.get("__post_init__")
+    if validate is None or not text.isascii():
+        # A libcst without that hook parses as usual. For non-ASCII sources the parser's
+        # Unicode tables can be newer than this Python's: keep Name validation, which rejects
+        # identifiers CPython would refuse (CSTValidationError).
+        return cst.parse_module(text)
     node.__post_init__ = _trusted  # type: ignore[method-assign]
     try:
         return cst.parse_module(text)
