@@ -47,7 +47,6 @@ class ResultCache:
         self.root = directory / "v1"
         self.salt = f"{code_fingerprint()}:{settings_fingerprint}".encode()
         self.written = 0
-        self.hits = 0
 
     def key(self, data: bytes, relpath: str) -> str:
         digest = hashlib.sha256(self.salt)
@@ -66,7 +65,6 @@ class ResultCache:
             findings = [Finding.from_dict({**item, "path": display}) for item in items]
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        self.hits += 1
         return findings
 
     def put(self, key: str, findings: list[Finding]) -> None:

@@ -21,7 +21,7 @@ import libcst as cst
 from kvlint import keyvault
 from kvlint.lint import types as kvtypes
 from kvlint.lint.analysis import Analysis, arg, keywords
-from kvlint.lint.values import UNKNOWN, Folded, fold_elements, parse_url
+from kvlint.lint.values import UNKNOWN, Folded, Span, fold_elements, parse_url
 
 # -- URLs ----------------------------------------------------------------------------------
 
@@ -219,9 +219,8 @@ class HttpCall:
 def http_calls(analysis: Analysis) -> list[HttpCall]:
     cached = analysis.memo.get("http_calls")
     if cached is None:
-        cached = [
-            c for c in map(lambda call: _http_call(analysis, call), analysis.index.calls) if c
-        ]
+        found = (_http_call(analysis, call) for call in analysis.index.calls)
+        cached = [http for http in found if http is not None]
         analysis.memo["http_calls"] = cached
     return cached  # type: ignore[return-value]
 
@@ -553,10 +552,8 @@ def _http_token_values(analysis: Analysis, http: HttpCall) -> Iterator[TokenValu
             yield from _values(analysis, element, "body", protocol, http.call, True)
 
 
-def _shift(spans, start):
-    from kvlint.lint.values import Span
-
-    return tuple(Span(s.start - start, s.end - start, s.node) for s in spans if start >= 0)
+def _shift(spans: tuple[Span, ...], start: int) -> tuple[Span, ...]:
+    return tuple(Span(s.start - start, s.end - start, s.node) for s in spans)
 
 
 def _dict_value(analysis: Analysis, container: cst.BaseExpression, key: str):
