@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kvlint import config
 from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
 from kvlint.report import findings as report
 
 
@@ -180,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
         text = report.statistics(outcome.findings)
     if args.output_file:
         try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+            Path(args.output_file).write_text(mask(text), encoding="utf-8")
         except OSError as exc:
             raise KvlintError(f"cannot write {args.output_file}: {exc.strerror}") from None
     elif not args.diff:

@@ -1,0 +1,96 @@
+"""Regression tests for the hardening issue (#12): each test failed before its fix."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from kvlint.redact import mask, masked
+
+
+def _segment(data: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+
+JWT = ".".join(
+    (
+        _segment({"alg": "RS256", "typ": "JWT"}),
+        _segment({"aud": "https://vault.azure.net", "exp": 9999999999, "tid": "t"}),
+        "c2lnbmF0dXJlc2lnbmF0dXJlc2lnbmF0dXJl",
+    )
+)
+
+
+# --- 1. no output of any command contains a whole JWT ----------------------------------------
+
+
+def test_mask_replaces_every_jwt_with_its_prefix_and_length():
+    unsigned = JWT.rsplit(".", 1)[0] + "."
+    jwe = ".".join([JWT.split(".")[0], "a", "b", "c", "d"])
+    text = f"x {JWT}, '{unsigned}' and {jwe}"
+    shown = mask(text)
+    assert JWT not in shown and unsigned not in shown and jwe not in shown
+    assert masked(JWT) in shown and f"{JWT[:8]}… ({len(JWT)} characters)" == masked(JWT)
+    assert mask("eyJ is not a token; a.b.c neither") == "eyJ is not a token; a.b.c neither"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["token", "--tenant", JWT, JWT],
+        ["token", "--vault", JWT, JWT],
+        ["token", JWT, JWT],
+        ["token", "--skew", JWT, JWT],
+        ["token", "--format", JWT, JWT],
+        ["token", f"@{JWT}"],
+        ["check", JWT],
+        ["check", "--select", JWT],
+        ["check", "--config", JWT],
+        ["check", "--baseline", JWT, "."],
+        ["check", "--jobs", JWT],
+        ["check", "--output-file", f"/nonexistent/{JWT}", "."],
+        ["rules", "--face", JWT],
+        ["rule", JWT],
+        [JWT],
+        ["audit", "--input", "v.json", "--principal", JWT, "--ip", "203.0.113.7"],
+        [
+            "audit",
+            "--input",
+            "v.json",
+            "--principal",
+            "11111111-1111-1111-1111-111111111111",
+            "--ip",
+            JWT,
+        ],
+        ["audit", "--input", JWT],
+    ],
+    ids=lambda args: " ".join(a if a != JWT else "JWT" for a in args)[:60],
+)
+def test_no_message_echoes_a_whole_jwt(kvlint, tmp_path, args):
+    (tmp_path / "v.json").write_text("[]", encoding="utf-8")
+    result = kvlint(*args, cwd=tmp_path, input="")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert JWT not in result.stdout + result.stderr
+    assert JWT[:8].lower() in result.stderr.lower()  # the message still names the argument
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
+def test_reports_mask_a_jwt_in_a_file_name_and_the_output_file(kvlint, tmp_path, fmt):
+    folder = tmp_path / JWT[:200]
+    folder.mkdir()
+    (folder / "app.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        "DefaultAzureCredential().get_token('https://vault.azure.net/')\n"
+        f"TOKEN = '{JWT}'\n",
+        encoding="utf-8",
+    )
+    shown = kvlint("check", "--no-cache", "--format", fmt, ".", cwd=tmp_path)
+    assert shown.returncode == 1, shown.stderr
+    assert JWT not in shown.stdout + shown.stderr
+    kvlint("check", "--no-cache", "--format", fmt, "-o", "out.txt", ".", cwd=tmp_path)
+    written = (tmp_path / "out.txt").read_text(encoding="utf-8")
+    assert "KV101" in written and JWT not in written
+    if fmt in ("json", "sarif"):
+        json.loads(written)  # masking keeps the document valid
