@@ -94,3 +94,37 @@ def test_reports_mask_a_jwt_in_a_file_name_and_the_output_file(kvlint, tmp_path,
     assert "KV101" in written and JWT not in written
     if fmt in ("json", "sarif"):
         json.loads(written)  # masking keeps the document valid
+
+
+# --- 5. a file named on the command line is linted unless --force-exclude --------------------
+
+SLASHED = (
+    "from azure.identity import DefaultAzureCredential\n"
+    'DefaultAzureCredential().get_token("https://vault.azure.net/")\n'
+)
+
+
+def test_named_files_in_excluded_folders_are_linted_unless_force_exclude(kvlint, tmp_path):
+    (tmp_path / "dist").mkdir()
+    (tmp_path / "dist" / "a.py").write_text(SLASHED, encoding="utf-8")
+    (tmp_path / "src" / "build").mkdir(parents=True)
+    (tmp_path / "src" / "build" / "b.py").write_text(SLASHED, encoding="utf-8")
+    named = kvlint("check", "--no-cache", "dist/a.py", cwd=tmp_path)
+    assert named.returncode == 1 and "dist/a.py:2:36: KV101" in named.stdout, named.stderr
+    folder = kvlint("check", "--no-cache", "dist", cwd=tmp_path)
+    assert folder.returncode == 1 and "KV101" in folder.stdout
+    forced = kvlint("check", "--no-cache", "--force-exclude", "dist/a.py", cwd=tmp_path)
+    assert forced.returncode == 0 and "All checks passed" not in forced.stdout
+    assert "no Python or configuration file found (1 path excluded" in forced.stderr
+    verbose = kvlint("check", "--no-cache", "--verbose", ".", cwd=tmp_path)
+    assert "kvlint: skipped dist/ (excluded by 'dist')" in verbose.stderr
+    assert "kvlint: skipped src/build/ (excluded by 'build')" in verbose.stderr
+    assert verbose.returncode == 0 and "KV101" not in verbose.stdout
+
+
+def test_a_tree_without_lintable_files_says_so(kvlint, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello\n", encoding="utf-8")
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 0
+    assert "All checks passed" not in result.stdout
+    assert "kvlint: no Python or configuration file found" in result.stderr
