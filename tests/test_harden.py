@@ -128,3 +128,23 @@ def test_a_tree_without_lintable_files_says_so(kvlint, tmp_path):
     assert result.returncode == 0
     assert "All checks passed" not in result.stdout
     assert "kvlint: no Python or configuration file found" in result.stderr
+
+
+# --- 6. the coding cookie is found the way CPython's tokenizer does ---------------------------
+
+
+@pytest.mark.parametrize("end", [b"\r", b"\r\n", b"\n"])
+def test_cr_only_files_have_no_false_coding_error(kvlint, tmp_path, end):
+    lines = [b"# x", b"import azure.identity", b'x = "encoding: None"', b""]
+    (tmp_path / "cr.py").write_bytes(end.join(lines))
+    result = kvlint("check", "--no-cache", "cr.py", cwd=tmp_path)
+    assert result.returncode == 0 and "KV000" not in result.stdout, result.stdout
+
+
+def test_a_cookie_on_the_second_cr_line_is_honoured(kvlint, tmp_path):
+    source = b"# x\r# -*- coding: latin-1 -*-\rimport azure.identity\rx = '\xe9'\r"
+    (tmp_path / "latin.py").write_bytes(source)
+    assert kvlint("check", "--no-cache", "latin.py", cwd=tmp_path).returncode == 0
+    (tmp_path / "bad.py").write_bytes(b"# x\r# coding: bogus\rimport azure.identity\r")
+    bad = kvlint("check", "--no-cache", "bad.py", cwd=tmp_path)
+    assert bad.returncode == 1 and "KV000" in bad.stdout and "bogus" in bad.stdout
