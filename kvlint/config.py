@@ -216,6 +216,10 @@ def _read_toml(path: Path) -> dict:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # CPython's int digit limit
+        raise KvlintError(f"{path}: invalid TOML: {str(exc).split(':')[0]}") from None
 
 
 def load(config: str | None = None, start: Path | None = None) -> Settings:

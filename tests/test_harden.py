@@ -148,3 +148,39 @@ def test_a_cookie_on_the_second_cr_line_is_honoured(kvlint, tmp_path):
     (tmp_path / "bad.py").write_bytes(b"# x\r# coding: bogus\rimport azure.identity\r")
     bad = kvlint("check", "--no-cache", "bad.py", cwd=tmp_path)
     assert bad.returncode == 1 and "KV000" in bad.stdout and "bogus" in bad.stdout
+
+
+# --- 7. deep or huge configuration data is bad input, not an internal error -------------------
+
+DEEP = 100_000
+HOSTILE_CONFIG = {
+    "deep.toml": "x = " + "[" * DEEP + "]" * DEEP + "\n",
+    "tables.toml": "x = " + "{a=" * 5000 + "1" + "}" * 5000 + "\n",
+    "flow.yaml": "x: " + "[" * DEEP + "]" * DEEP + "\n",
+    "block.yaml": "".join(" " * i + "a:\n" for i in range(1900)) + " " * 1900 + "b: 1\n",
+    "big.json": '{"n": ' + "9" * DEEP + ', "resource": "https://vault.azure.net/"}\n',
+    "big.toml": "n = " + "9" * DEEP + "\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_CONFIG))
+def test_hostile_config_data_is_one_kv000(kvlint, tmp_path, name):
+    text = HOSTILE_CONFIG[name]
+    if not name.endswith(".json"):
+        key = "resource: " if name.endswith(".yaml") else "resource = "
+        text = key + '"https://vault.azure.net/"\n' + text
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    result = kvlint("check", "--no-cache", name, cwd=tmp_path)
+    assert result.returncode == 1, result.stdout + result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if "KV000" in line]
+    assert "internal error" not in line
+    assert "nested too deeply" in line or "number too large" in line
+
+
+def test_a_hostile_pyproject_is_one_error_line(kvlint, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.kvlint]\nx = " + "[" * DEEP + "]" * DEEP + "\n", encoding="utf-8"
+    )
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "nested too deeply" in result.stderr
