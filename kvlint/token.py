@@ -20,6 +20,7 @@ import argparse
 import base64
 import json
 import logging
+import math
 import re
 import sys
 from collections.abc import Mapping
@@ -213,6 +214,28 @@ def timestamp(claims: Mapping[str, Any], name: str) -> datetime | None:
         return None
 
 
+def malformed_time(claims: Mapping[str, Any], name: str) -> str | None:
+    """How a present ``exp``/``nbf``/``iat`` that is not a finite number of seconds is shown."""
+    if name not in claims:
+        return None
+    value = claims[name]
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value):
+        return None
+    shown = json.dumps(value) if not isinstance(value, float) else repr(value)
+    return shown if len(shown) <= 40 else shown[:37] + "..."
+
+
+def json_safe(value: Any) -> Any:
+    """Claims as strict JSON: ``NaN`` / ``Infinity`` (which Python's json reads) become strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)  # "NaN", "Infinity", "-Infinity"
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [json_safe(item) for item in value]
+    return value
+
+
 def _span(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} s"
@@ -352,6 +375,17 @@ def diagnose(
     now = now or datetime.now(timezone.utc)
     vault = vault_target(vault_url) if vault_url else None
     findings = _audience_findings(claims.get("aud"), vault)
+    for name, code in (("exp", "KVT103"), ("nbf", "KVT104")):
+        shown = malformed_time(claims, name)
+        if shown is not None:  # never "valid": Key Vault cannot read the token's lifetime
+            findings.append(
+                Finding(
+                    code,
+                    f"{name} is {shown}, not a time in seconds: the token is malformed and Key "
+                    "Vault answers 401; get a real token from the credential instead of building "
+                    "or editing one",
+                )
+            )
     expires = timestamp(claims, "exp")
     if expires is not None and expires < now - skew:
         findings.append(
@@ -447,7 +481,9 @@ def summary(token: Token, now: datetime) -> list[tuple[str, str]]:
     ]
     for label, name in (("issued", "iat"), ("not before", "nbf"), ("expires", "exp")):
         moment = timestamp(claims, name)
-        rows.append((label, when(moment, now) if moment else None))
+        malformed = malformed_time(claims, name)
+        shown = f"{malformed} (not a time)" if malformed else None
+        rows.append((label, when(moment, now) if moment else shown))
     rows += [("scopes", _text_list(claims.get("scp"))), ("roles", _text_list(claims.get("roles")))]
     return [(label, str(value)) for label, value in rows if value not in (None, "")]
 
@@ -592,8 +628,8 @@ def run(args: argparse.Namespace) -> int:
         skew=timedelta(minutes=args.skew),
     )
     if args.format == "json":
-        document = {"claims": token.claims, "findings": [f.as_dict() for f in findings]}
-        print(json.dumps(document, indent=2))
+        document = {"claims": json_safe(token.claims), "findings": [f.as_dict() for f in findings]}
+        print(json.dumps(document, indent=2, allow_nan=False))
     else:
         print(render_text(token, findings, now, tenant_checked=bool(args.tenant)), end="")
     return EXIT_FINDINGS if findings else EXIT_OK

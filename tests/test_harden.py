@@ -184,3 +184,35 @@ def test_a_hostile_pyproject_is_one_error_line(kvlint, tmp_path):
     result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "nested too deeply" in result.stderr
+
+
+# --- 8. a non-finite or non-numeric lifetime is a finding, and the JSON stays JSON ------------
+
+
+def _raw_token(payload: str) -> str:
+    encoded = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return f"{_segment({'alg': 'RS256'})}.{encoded}.c2ln"
+
+
+@pytest.mark.parametrize(
+    ("claim", "code"),
+    [
+        ('"exp": NaN', "KVT103"),
+        ('"exp": Infinity', "KVT103"),
+        ('"exp": "tomorrow"', "KVT103"),
+        ('"exp": null', "KVT103"),
+        ('"exp": true', "KVT103"),
+        ('"nbf": -Infinity', "KVT104"),
+        ('"nbf": [1]', "KVT104"),
+    ],
+)
+def test_a_malformed_lifetime_is_never_valid(kvlint, claim, code):
+    token = _raw_token('{"aud": "https://vault.azure.net", "exp": 9999999999, ' + claim + "}")
+    shown = kvlint("token", "-", input=token)
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert f"{code} " in shown.stdout and "no problems" not in shown.stdout
+    assert "not a time" in shown.stdout
+    as_json = kvlint("token", "--format", "json", "-", input=token)
+    assert as_json.returncode == 1
+    document = json.loads(as_json.stdout, parse_constant=lambda name: pytest.fail(name))
+    assert [f["code"] for f in document["findings"]] == [code]

@@ -192,8 +192,9 @@ def test_not_before_within_the_clock_skew_is_tolerated():
     assert codes(kvtoken.diagnose(soon, now=NOW, skew=timedelta(minutes=1))) == ["KVT104"]
 
 
-def test_non_numeric_times_are_not_findings():
-    assert kvtoken.diagnose(v1_app(exp="soon", nbf=True), now=NOW) == []
+def test_non_numeric_times_are_findings():
+    """A lifetime Key Vault cannot read is a malformed token, never a valid one (issue 12)."""
+    assert codes(kvtoken.diagnose(v1_app(exp="soon", nbf=True), now=NOW)) == ["KVT103", "KVT104"]
 
 
 @pytest.mark.parametrize(
