@@ -216,3 +216,38 @@ def test_a_malformed_lifetime_is_never_valid(kvlint, claim, code):
     assert as_json.returncode == 1
     document = json.loads(as_json.stdout, parse_constant=lambda name: pytest.fail(name))
     assert [f["code"] for f in document["findings"]] == [code]
+
+
+# --- 9. --add-noqa never corrupts a JSON file; YAML, TOML and dotenv get a "#" comment --------
+
+
+def test_add_noqa_marks_yaml_toml_and_dotenv_and_leaves_json_alone(kvlint, tmp_path):
+    files = {
+        "app.json": '{"resource": "https://vault.azure.net/"}\n',
+        "app.yaml": "kv:\n  resource: https://vault.azure.net/\n  note: |\n    scope\n",
+        "app.toml": 'resource = "https://vault.azure.net/"\n',
+        "prod.env": "KV_SCOPE=https://vault.azure.net/\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    added = kvlint("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "app.json: 1 finding(s) left without noqa: JSON has no comments" in added.stderr
+    assert "added noqa to 3 lines" in added.stderr
+    assert (tmp_path / "app.json").read_text(encoding="utf-8") == files["app.json"]
+    for name in ("app.yaml", "app.toml", "prod.env"):
+        assert "  # noqa: KV1" in (tmp_path / name).read_text(encoding="utf-8"), name
+    after = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert "KV000" not in after.stdout
+    assert [line.split(":")[0] for line in after.stdout.splitlines() if " KV1" in line] == [
+        "app.json"
+    ]
+
+
+def test_add_noqa_leaves_a_multi_line_yaml_value_unmarked(kvlint, tmp_path):
+    text = 'kv:\n  resource: "https://vault.azure.net/\n    "\n'
+    (tmp_path / "app.yaml").write_text(text, encoding="utf-8")
+    assert "app.yaml:2:13: KV101" in kvlint("check", "--no-cache", ".", cwd=tmp_path).stdout
+    added = kvlint("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert "left without noqa: their values span several lines" in added.stderr
+    assert (tmp_path / "app.yaml").read_text(encoding="utf-8") == text
