@@ -251,3 +251,38 @@ def test_add_noqa_leaves_a_multi_line_yaml_value_unmarked(kvlint, tmp_path):
     added = kvlint("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
     assert "left without noqa: their values span several lines" in added.stderr
     assert (tmp_path / "app.yaml").read_text(encoding="utf-8") == text
+
+
+# --- 10. nonsense settings are refused: exit 2, one line naming the key and the value ----------
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ('extra-vault-hosts = [""]', "'extra-vault-hosts' entry ''"),
+        ('extra-vault-hosts = ["*"]', "'extra-vault-hosts' entry '*'"),
+        ('extra-vault-hosts = ["https://kv.contoso.example"]', "'https://kv.contoso.example'"),
+        ('exclude = ["["]', "'exclude': path pattern '['"),
+        ('extend-exclude = [""]', "'extend-exclude': empty path pattern ''"),
+        ('include = ["deploy/[a-"]', "'include': path pattern 'deploy/[a-'"),
+        ('per-file-ignores = {"tests/[" = ["KV101"]}', "'per-file-ignores': path pattern"),
+    ],
+)
+def test_nonsense_settings_are_refused(kvlint, tmp_path, setting, named):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.kvlint]\n{setting}\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(SLASHED, encoding="utf-8")
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.count("\n") == 1 and named in result.stderr, result.stderr
+
+
+def test_sensible_hosts_and_patterns_are_accepted(kvlint, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.kvlint]\n"
+        'extra-vault-hosts = [".vault.contoso.example", "kv-1.internal"]\n'
+        'extend-exclude = ["[[]draft]", "gen[!_]*", "a[]]b"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "app.py").write_text(SLASHED, encoding="utf-8")
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "KV101" in result.stdout, result.stderr
