@@ -286,3 +286,23 @@ def test_sensible_hosts_and_patterns_are_accepted(kvlint, tmp_path):
     (tmp_path / "app.py").write_text(SLASHED, encoding="utf-8")
     result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
     assert result.returncode == 1 and "KV101" in result.stdout, result.stderr
+
+
+# --- 11. --fix keeps a string prefix exactly as written ---------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["R", "r", "U", "u", ""])
+def test_fix_keeps_the_string_prefix_as_written(kvlint, tmp_path, prefix):
+    source = (
+        "from azure.identity import DefaultAzureCredential\n"
+        f'DefaultAzureCredential().get_token({prefix}"https://vault.azure.net/")\n'
+        f"DefaultAzureCredential().get_token({prefix}'https://vault.azure.net')\n"
+    )
+    (tmp_path / "a.py").write_text(source, encoding="utf-8")
+    fixed = kvlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == (
+        "from azure.identity import DefaultAzureCredential\n"
+        f'DefaultAzureCredential().get_token({prefix}"https://vault.azure.net/.default")\n'
+        f"DefaultAzureCredential().get_token({prefix}'https://vault.azure.net/.default')\n"
+    )
