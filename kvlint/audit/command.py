@@ -14,6 +14,7 @@ from kvlint import token as kvtoken
 from kvlint.audit import checks, config, output, reach, sources
 from kvlint.audit.model import AuditResult, ReadError, Vault
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
 
 SUBSCRIPTION = re.compile(r"^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$", re.I)
 CLOUDS = ("public", "china", "usgov")
@@ -302,7 +303,7 @@ def run(
     text = render(result, verdicts, args.format, to_terminal)
     if args.output_file:
         try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+            Path(args.output_file).write_text(mask(text), encoding="utf-8")
         except OSError as exc:
             raise KvlintError(f"cannot write {args.output_file}: {exc}") from None
     else:
