@@ -20,11 +20,13 @@ from __future__ import annotations
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from kvlint import __version__
 from kvlint.audit.model import MalformedVault, ReadError, Vault, is_vault_document, normalize
@@ -61,6 +63,10 @@ class WriteRefused(KvlintError):
     """A request that is not a read reached the read-only guard (a bug, never sent)."""
 
 
+class ForeignHost(KvlintError):
+    """A continuation link or redirect that leaves the cloud's ARM endpoint (never followed)."""
+
+
 class PagingLoop(ValueError):
     """ARM sent a continuation (nextLink / $skipToken) it had sent before: paging would not end."""
 
@@ -79,23 +85,96 @@ def pages_of(pager: Any) -> Iterator[Any]:
             followed.add(token)
 
 
-def bounded_retry(total: int, backoff_factor: float, backoff_max: float, timeout: float) -> Any:
-    """azure-core's retry policy (429 and 5xx, ``Retry-After`` honoured) with each request, all
-    tries and waits included, given up after ``timeout`` s: azure-core would sleep through any
-    ``Retry-After`` (an hour, if ARM said so)."""
+STATUS_TRIES_UNBOUNDED = 1_000_000  # throttling and 5xx are retried until --timeout is spent
+BROKEN_RESPONSE_TRIES = 3  # a body cut short or garbled: retried a few times, not for minutes
+
+
+def bounded_retry(
+    total: int | None, backoff_factor: float, backoff_max: float, timeout: float
+) -> Any:
+    """azure-core's retry policy bounded by time, not by a count of throttled answers.
+
+    429 and 5xx answers are retried, honouring ``Retry-After`` (else exponential backoff), for as
+    long as the request's ``timeout`` (``--timeout``) allows: azure-core's own ``retry_status``
+    of 3 gave up on a subscription after three 429s. A wait that would outlast what is left of
+    the timeout is not slept through: the last answer (say, 429) is the request's error and its
+    response's ``kvlint_out_of_time`` says why. ``total`` (None: unbounded) caps every try.
+    """
+    from azure.core.pipeline import PipelineResponse
     from azure.core.pipeline.policies import RetryPolicy
 
+    tries = STATUS_TRIES_UNBOUNDED if total is None else total
+
     class BoundedRetryPolicy(RetryPolicy):
-        def get_retry_after(self, response: Any) -> float | None:
-            wait = super().get_retry_after(response)
-            return None if wait is None else min(wait, timeout)
+        def configure_retries(self, options: dict[str, Any]) -> dict[str, Any]:
+            settings = super().configure_retries(options)
+            settings["deadline"] = time.monotonic() + settings["timeout"]
+            settings["broken"] = BROKEN_RESPONSE_TRIES
+            return settings
+
+        def increment(
+            self, settings: dict[str, Any], response: Any = None, error: Any = None
+        ) -> bool:
+            if error is not None and not (
+                self._is_connection_error(error) or self._is_read_error(error)
+            ):
+                settings["broken"] -= 1
+                if settings["broken"] < 0:
+                    return False
+            more = super().increment(settings, response=response, error=error)
+            if not more or error is not None or not isinstance(response, PipelineResponse):
+                return more
+            asked = self.get_retry_after(response)
+            wait = asked or self.get_backoff_time(settings)
+            margin = min(1.0, settings["timeout"] / 10)  # a try after the wait needs time too
+            if wait + margin >= settings["deadline"] - time.monotonic():
+                response.http_response.kvlint_out_of_time = (
+                    f"Retry-After {asked:g} s is beyond what is left of --timeout"
+                    if asked
+                    else "retried until --timeout was spent"
+                )
+                return False
+            return True
 
     return BoundedRetryPolicy(
-        retry_total=total,
+        retry_total=tries,
+        retry_status=tries,
         retry_backoff_factor=backoff_factor,
         retry_backoff_max=backoff_max,
         timeout=timeout,
     )
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urlsplit(url)
+    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+def token_policy(credential: Any, scope: str, arm_endpoint: str) -> Any:
+    """ARM's bearer-token policy, refusing any host but the cloud's ARM endpoint first.
+
+    A ``nextLink`` (or a redirect) to another host is never followed: the token is not
+    attached and nothing is sent, not even a DNS lookup. The scope being read gets the error;
+    what it had already read is kept. (Resource Graph pages by ``$skipToken`` in the body.)
+    """
+    from azure.mgmt.core.policies import ARMChallengeAuthenticationPolicy
+
+    home = _origin(arm_endpoint)
+
+    class HomeOnlyTokenPolicy(ARMChallengeAuthenticationPolicy):
+        def on_request(self, request: Any) -> None:
+            url = request.http_request.url
+            if _origin(url) != home:
+                host = urlsplit(url).netloc or url.split("?", 1)[0]
+                raise ForeignHost(
+                    f"refused to follow a link to {urlsplit(url).scheme}://{host}: it is not the "
+                    f"Azure Resource Manager endpoint {arm_endpoint.rstrip('/')}, and the request "
+                    "would carry your token there (what was read before it is kept)"
+                )
+            super().on_request(request)
+
+    return HomeOnlyTokenPolicy(credential, scope)
 
 
 def read_only_guard(request: Any) -> None:
@@ -148,13 +227,16 @@ class Azure:
     credential: Any  # an azure.core.credentials.TokenCredential
     arm_endpoint: str = "https://management.azure.com"
     connection_verify: bool | str = True
-    retry_total: int = 6
+    retry_total: int | None = None  # None: 429/5xx are retried until ``timeout`` is spent
     retry_backoff_factor: float = 0.8
     retry_backoff_max: float = 60.0
     connection_timeout: float = 10.0
     read_timeout: float = 60.0
     timeout: float = 300.0  # one request, every retry and wait included
     workers: int = 8
+
+    def __post_init__(self) -> None:
+        quiet_sdk_logging()
 
     @property
     def scope(self) -> str:
@@ -171,6 +253,7 @@ class Azure:
             "connection_timeout": min(self.connection_timeout, self.timeout),
             "read_timeout": min(self.read_timeout, self.timeout),
             "raw_request_hook": read_only_guard,
+            "authentication_policy": token_policy(self.credential, self.scope, self.arm_endpoint),
             "user_agent": f"kvlint/{__version__}",
         }
 
@@ -222,12 +305,9 @@ class TenantCredential:
 
 def default_credential(authority_host: str, tenant_id: str | None) -> Any:
     """DefaultAzureCredential for the cloud; its failure report is replaced by one line."""
-    import logging
-
     from azure.identity import DefaultAzureCredential
 
-    # azure-identity logs every failed credential as a warning; kvlint says it in one line.
-    logging.getLogger("azure").addHandler(logging.NullHandler())
+    quiet_sdk_logging()  # azure-identity logs every failed credential; kvlint says it in one line
 
     kwargs: dict[str, Any] = {"authority": authority_host}
     if tenant_id:
@@ -256,6 +336,7 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
         ClientAuthenticationError,
         DecodeError,
         HttpResponseError,
+        IncompleteReadError,
         ServiceRequestError,
         ServiceRequestTimeoutError,
         ServiceResponseTimeoutError,
@@ -265,8 +346,10 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
         # the credential stopped working after sign-in (an expired secret, a revoked login)
         reason = entra_reason(exc) or " ".join(str(exc.message).split())
         return None, f"the credential failed: {reason}"
-    if isinstance(exc, (WriteRefused, PagingLoop)):
+    if isinstance(exc, (WriteRefused, PagingLoop, ForeignHost)):
         return None, str(exc)
+    if isinstance(exc, IncompleteReadError):
+        return None, "the connection closed before the response was complete (retried)"
     if isinstance(exc, DecodeError):
         return None, "malformed response body (not JSON)"
     if isinstance(exc, HttpResponseError):
@@ -274,6 +357,9 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
         code = getattr(error, "code", None) or exc.reason or "error"
         message = getattr(error, "message", None) or ""
         text = f"{exc.status_code} {code}" + (f": {message}" if message else "")
+        out_of_time = getattr(exc.response, "kvlint_out_of_time", None)
+        if out_of_time:
+            text += f" ({out_of_time})"
         return exc.status_code, " ".join(text.split())
     if isinstance(exc, (ServiceRequestTimeoutError, ServiceResponseTimeoutError)):
         return None, f"timed out ({exc.message}); --timeout sets the limit per request"
@@ -287,7 +373,7 @@ def describe(exc: BaseException) -> tuple[int | None, str]:
 def _errors() -> tuple[type[BaseException], ...]:
     from azure.core.exceptions import AzureError
 
-    return (AzureError, WriteRefused, *PARSE_ERRORS)
+    return (AzureError, WriteRefused, ForeignHost, *PARSE_ERRORS)
 
 
 def _record(errors: list[ReadError], scope: str, exc: BaseException) -> None:
@@ -302,6 +388,21 @@ def _vault(doc: Any, errors: list[ReadError], tenant: str | None) -> Vault | Non
         scope = doc.get("id") or doc.get("name") if isinstance(doc, dict) else None
         errors.append(ReadError(str(scope or "(vault without id)"), f"malformed vault: {exc}"))
         return None
+
+
+def _stray_item(index: int, item: Any) -> str:
+    what = "null" if item is None else f"a {type(item).__name__} ({str(item)[:40]!r})"
+    return f"malformed vault: item {index + 1} of the list is {what}, not an object; the others were audited"
+
+
+def quiet_sdk_logging() -> None:
+    """The Azure SDK's warnings ("Incomplete download.", failed credentials) never reach stderr:
+    without a handler Python would print them; each failure is one line under ``errors``."""
+    import logging
+
+    logger = logging.getLogger("azure")
+    if not any(isinstance(h, logging.NullHandler) for h in logger.handlers):
+        logger.addHandler(logging.NullHandler())
 
 
 def _parallel(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
@@ -339,7 +440,10 @@ def arm_vaults(
                 models = pages_of(client.vaults.list_by_resource_group(resource_group))
             else:
                 models = pages_of(client.vaults.list_by_subscription())
-            for model in models:
+            for index, model in enumerate(models):
+                if not hasattr(model, "as_dict"):  # the SDK passes a non-object item through
+                    errors.append(ReadError(scope, _stray_item(index, model)))
+                    continue
                 vault = _vault(model.as_dict(), errors, tenant)
                 if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
                     vaults.append(vault)
@@ -455,17 +559,46 @@ def _documents(data: Any) -> list[Any]:
     )
 
 
+def decode_input(raw: bytes | str, path: str) -> str:
+    """Exported JSON as text: UTF-8 (with or without a BOM) or UTF-16 (what Windows PowerShell's
+    ``>`` writes; with a BOM, or told apart by its zero bytes as RFC 8259 section 8.1 allows)."""
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif len(raw) >= 2 and raw[0] and not raw[1]:
+        encoding = "utf-16-le"
+    elif len(raw) >= 2 and not raw[0] and raw[1]:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = encoding[:6].upper()  # UTF-8, UTF-16, UTF-32
+        raise KvlintError(
+            f"{path}: not {name} text (undecodable byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}); export the JSON as UTF-8 or UTF-16"
+        ) from None
+
+
 def file_vaults(
     path: str, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
 ) -> list[Vault]:
     """Vaults from exported JSON: one vault, a list, {"value": [...]}, or Resource Graph rows."""
     try:
         if path == "-":
-            text = (stdin or sys.stdin).read()
+            stream = stdin or sys.stdin
+            raw = getattr(stream, "buffer", stream).read()
         else:
-            text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KvlintError(f"cannot read {path}: {exc}") from None
+            raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = decode_input(raw, path)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
