@@ -89,13 +89,11 @@ def test_a_long_retry_after_is_cut_short_by_the_request_timeout(stub, tmp_path):
 
 
 def test_the_timeout_option_reaches_the_clients():
-    import argparse
 
-    from kvlint.audit import command
+    from kvlint.audit import engine
+    from kvlint.audit.request import AuditRequest
 
-    parser = argparse.ArgumentParser()
-    command.add_arguments(parser, "audit")
-    azure = command._azure(parser.parse_args(["--subscription", SUB_A, "--timeout", "7.5"]))
+    azure = engine.connect(AuditRequest(subscriptions=(SUB_A,), timeout=7.5))
     assert azure.timeout == 7.5
     kwargs = azure._kwargs()
     assert kwargs["read_timeout"] == 7.5 and kwargs["retry_policy"].timeout == 7.5
@@ -374,7 +372,7 @@ def test_a_dropped_connection_is_one_line_and_no_library_noise(stub, tmp_path):
     script = (
         "import sys, argparse\n"
         "from tests.arm_stub import connect_to\n"
-        "from kvlint.audit import command\n"
+        "from kvlint.commands import audit as command\n"
         "from kvlint.audit.config import AuditConfig\n"
         "parser = argparse.ArgumentParser(); command.add_arguments(parser, 'audit')\n"
         f"args = parser.parse_args(['--subscription', {SUB_A!r}, '--no-diagnostics', "
