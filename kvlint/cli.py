@@ -20,7 +20,7 @@ from kvlint.redact import MaskingStream, mask
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
-    "audit": ("kvlint.audit.command", "audit live or exported vaults; would a caller get in?"),
+    "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
     "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
     "rules": ("kvlint.rules_command", "list every rule and check"),
     "rule": ("kvlint.rules_command", "show one rule's documentation"),
