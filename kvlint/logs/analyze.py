@@ -104,6 +104,7 @@ class Analysis:
         self.authenticated_clients: set[tuple[str, str, str]] = set()
         self.successes: dict[tuple[str, Caller, str], list[float]] = {}
         self.series: dict[tuple[str, str], list[tuple[int, int, int]]] = {}  # live: chart data
+        self.totals: dict[tuple[str, str], int] = {}  # live: requests per (vault, class)
 
     # -- the file path: every record -------------------------------------------------------------
 

@@ -51,6 +51,8 @@ def loads(analysis: Analysis) -> dict[tuple[str, str], Load]:
                 load.first_throttled = window
             if load.last_throttled is None or window > load.last_throttled:
                 load.last_throttled = window
+    for key, load in found.items():
+        load.requests = analysis.totals.get(key, load.requests)
     return found
 
 
