@@ -65,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         type=int,
         default=60,
         metavar="N",
-        help="one caller reading one secret this often in an hour is KVL403 (default 60)",
+        help="one caller reading one secret more often than this in an hour is KVL403 (default 60)",
     )
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=output.FORMATS, default="table")

@@ -78,7 +78,7 @@ class Unauthenticated:
 class Settings:
     propagation_minutes: float = 15.0  # a 403 that succeeds within this is propagation delay
     near_limit: float = 0.8  # a peak window at this share of the limit is KVL402
-    rereads_per_hour: int = 60  # one caller reading one secret this often is KVL403
+    rereads_per_hour: int = 60  # one caller reading one secret more often than this is KVL403
     top: int = 5  # callers and secrets named per finding
 
 

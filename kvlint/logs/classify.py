@@ -146,7 +146,16 @@ class Cause:
     detail: str = ""  # the audience found, the permission or data action, the client address
 
 
+_JWT = re.compile(r"eyJ[\w-]{4,}(?:\.[\w-]*){0,2}")
+
+
+def redact(text: str) -> str:
+    """Key Vault's text with anything token-like (a JWT or its parts) cut out."""
+    return _JWT.sub("<redacted>", text)
+
+
 def _first_line(text: str, limit_: int = 160) -> str:
+    text = redact(text)
     line = text.strip().splitlines()[0] if text.strip() else ""
     return line if len(line) <= limit_ else line[: limit_ - 1] + "…"
 
@@ -199,7 +208,7 @@ def _forbidden(record: Record, text: str, lower: str) -> Cause | None:
     ):
         match = _PERMISSION.search(text)
         if match:
-            return Cause("KVL301", f"{match.group(2).lower()}/{match.group(1).lower()}")
+            return Cause("KVL301", f"{match.group(1).lower()}/{match.group(2).lower()}")
         perm = permission(record.operation)
         return Cause("KVL301", f"{perm[0]}/{perm[1]}" if perm else "")
     return None

@@ -86,7 +86,7 @@ QUERIES = {
 | where isnotempty(Secret)
 | summarize Reads = count() by Vault, Oid, Appid, Secret, Hour = bin(TimeGenerated, 1h)
 | summarize Total = sum(Reads), MaxHourly = max(Reads) by Vault, Oid, Appid, Secret
-| where MaxHourly >= {rereads}""",
+| where MaxHourly > {rereads}""",
     "unauthenticated": """kv
 | where Status == 401 and not(Authenticated)
     and (isempty(ResultDescription) or ResultDescription has "AKV10000")

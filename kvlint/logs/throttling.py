@@ -83,7 +83,7 @@ def _top_callers(analysis: Analysis, vault: str) -> list[tuple[Caller, int, int]
 def _hot_reads(analysis: Analysis, vault: str) -> dict[Caller, list[tuple[str, int, int]]]:
     by_caller: dict[Caller, list[tuple[str, int, int]]] = {}
     for (v, caller, secret), (total, hourly) in analysis.reads.items():
-        if v == vault and hourly >= analysis.settings.rereads_per_hour:
+        if v == vault and hourly > analysis.settings.rereads_per_hour:
             by_caller.setdefault(caller, []).append((secret, total, hourly))
     for rows in by_caller.values():
         rows.sort(key=lambda r: (-r[1], r[0]))
@@ -170,14 +170,18 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
     )
 
 
+def _every(hourly: int) -> str:
+    seconds = 3600 / hourly
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.2g} s"
+
+
 def _reread_findings(analysis: Analysis) -> list[LogFinding]:
     found = []
     vaults = sorted({v for v, _, _ in analysis.reads})
     for vault in vaults:
         for caller, rows in sorted(_hot_reads(analysis, vault).items()):
             secrets = ", ".join(
-                f"'{s}' {total:,} times (up to {hourly:,} in one hour, one every "
-                f"{3600 / hourly:.0f} s)"
+                f"'{s}' {total:,} times (up to {hourly:,} in one hour, one every {_every(hourly)})"
                 for s, total, hourly in rows[: analysis.settings.top]
             )
             more = len(rows) - analysis.settings.top
