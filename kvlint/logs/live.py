@@ -109,7 +109,7 @@ kv
 | summarize First = min(TimeGenerated), Last = max(TimeGenerated)
     by Vault, Oid, Appid, OperationName""",
     "series": """kv
-| where Vault == "{name}" and Class == "{cls}"
+| where Vault == "{vault_name}" and Class == "{cls}"
 | where TimeGenerated between (datetime({start}) .. datetime({end}))
 | summarize Requests = count(), Throttled = countif(Status == 429)
     by Window = bin(TimeGenerated, 10s)""",
@@ -207,8 +207,8 @@ def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) 
     span = timedelta(seconds=request.since_seconds)
     workspace = request.workspace or ""
 
-    def run(name: str, **values: Any) -> list[dict[str, Any]]:
-        return _rows(client, workspace, query_text(name, vault, **values), span)
+    def run(query: str, **values: Any) -> list[dict[str, Any]]:
+        return _rows(client, workspace, query_text(query, vault, **values), span)
 
     intake.files = 1
     for row in run("totals"):
@@ -254,6 +254,8 @@ def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) 
         limit = throttling.classify.limit(cls, (name, cls) in analysis.hsm)
         if not load.throttled and load.peak < analysis.settings.near_limit * limit:
             continue
+        if not _VAULT_NAME.match(name):
+            continue  # never put an unexpected value into KQL
         start = datetime.fromtimestamp(
             (load.peak_window - throttling.CHART_WINDOWS) * 10, timezone.utc
         )
@@ -262,7 +264,7 @@ def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) 
         )
         stamp = "%Y-%m-%dT%H:%M:%SZ"
         rows = run(
-            "series", name=name, cls=cls, start=start.strftime(stamp), end=end.strftime(stamp)
+            "series", vault_name=name, cls=cls, start=start.strftime(stamp), end=end.strftime(stamp)
         )
         by_window = {int(_epoch(r["Window"]) // 10): r for r in rows}
         analysis.series[(name, cls)] = [
