@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
     "rules": ("kvlint.rules_command", "list every rule and check"),
     "rule": ("kvlint.rules_command", "show one rule's documentation"),
+    "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
 }
 
 
