@@ -156,6 +156,8 @@ class KvlintServer(LanguageServer):
             except Exception as exc:
                 linted = self._internal_error(snapshot, exc)
             self._publish(snapshot, linted)
+        except Exception as exc:  # in the server itself: say so, and keep serving
+            self.log(types.MessageType.Error, f"internal error: {_traceback(exc)}")
         finally:
             if self.pending.get(uri) is task:
                 del self.pending[uri]
@@ -176,8 +178,10 @@ class KvlintServer(LanguageServer):
         return Linted(doc, result.findings)
 
     def _internal_error(self, snapshot: Snapshot, exc: Exception) -> Linted:
-        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        self.log(types.MessageType.Error, f"internal error linting {snapshot.uri}:\n{details}")
+        self.log(
+            types.MessageType.Error,
+            f"internal error linting {snapshot.uri}:\n{_traceback(exc)}",
+        )
         message = (
             f"internal error: {type(exc).__name__}: {exc} (the kvlint output log has the "
             "traceback; please report it)"
@@ -206,6 +210,10 @@ class KvlintServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
 
+def _traceback(exc: BaseException) -> str:
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
 def _takes_document_changes(capabilities: types.ClientCapabilities | None) -> bool:
     workspace = capabilities.workspace if capabilities else None
     edit = workspace.workspace_edit if workspace else None
@@ -219,8 +227,10 @@ def _guarded(handler):
         try:
             return await handler(ls, params)
         except Exception as exc:
-            details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-            ls.log(types.MessageType.Error, f"internal error in {handler.__name__}:\n{details}")
+            ls.log(
+                types.MessageType.Error,
+                f"internal error in {handler.__name__}:\n{_traceback(exc)}",
+            )
             return None
 
     wrapper.__name__ = handler.__name__

@@ -8,8 +8,10 @@ import tokenize
 
 from kvlint.config import Settings
 from kvlint.lint.configfiles import Linter, kind_of
-from kvlint.lint.engine import LintResult
+from kvlint.lint.engine import LintResult, parse_error_finding
 from kvlint.lint.runner import gc_paused
+
+__all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding"]
 
 
 def make_linter(settings: Settings) -> Linter:
