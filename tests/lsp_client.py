@@ -136,10 +136,16 @@ class Editor:
         )
         return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
-    def applied(self, path: Path, action: types.CodeAction) -> str:
-        """The document's text after the action's workspace edit, as an editor applies it."""
+    async def applied(self, path: Path, action: types.CodeAction) -> str:
+        """The document's text after the action's workspace edit, as an editor applies it
+        (asking ``codeAction/resolve`` for the edit first when the server left it out)."""
         uri = path.as_uri()
-        assert action.edit is not None and action.edit.document_changes
+        if action.edit is None:
+            action = await self.client.code_action_resolve_async(action)
+        assert action.edit is not None
+        if action.edit.changes is not None:  # a client without documentChanges
+            return apply_text_edits(self.texts[uri], list(action.edit.changes[uri]))
+        assert action.edit.document_changes
         (change,) = action.edit.document_changes
         assert isinstance(change, types.TextDocumentEdit)
         assert change.text_document.uri == uri

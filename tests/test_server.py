@@ -132,7 +132,7 @@ async def test_fix_action_gives_the_fixed_text(editor: Editor, workspace: Path) 
     fix = next(a for a in actions if a.is_preferred)
     assert fix.kind == types.CodeActionKind.QuickFix
     assert "KV101" in fix.title
-    assert editor.applied(path, fix) == GOOD
+    assert await editor.applied(path, fix) == GOOD
     assert await editor.change(path, GOOD) == []
 
 
@@ -141,7 +141,7 @@ async def test_noqa_action_silences_the_finding(editor: Editor, workspace: Path)
     found = await editor.open(path, BAD)
     actions = await editor.actions(path, _only(found, "KV101").range)
     noqa = next(a for a in actions if "noqa" in a.title)
-    fixed = editor.applied(path, noqa)
+    fixed = await editor.applied(path, noqa)
     assert fixed == BAD.replace(f'("{SLASH}")\n', f'("{SLASH}")  # noqa: KV101\n')
     assert await editor.change(path, fixed) == []
 
@@ -154,7 +154,7 @@ async def test_noqa_action_merges_into_an_existing_directive(
     found = await editor.open(path, text)
     actions = await editor.actions(path, _only(found, "KV101").range)
     noqa = next(a for a in actions if "noqa" in a.title)
-    assert editor.applied(path, noqa).endswith(f'("{SLASH}")  # noqa: E501, KV101\n')
+    assert (await editor.applied(path, noqa)).endswith(f'("{SLASH}")  # noqa: E501, KV101\n')
 
 
 async def test_fix_all_source_action(editor: Editor, workspace: Path) -> None:
@@ -166,7 +166,7 @@ async def test_fix_all_source_action(editor: Editor, workspace: Path) -> None:
     actions = await editor.actions(path, everything, only=[types.CodeActionKind.SourceFixAll])
     (fix_all,) = actions
     assert fix_all.kind == "source.fixAll.kvlint"
-    assert editor.applied(path, fix_all) == text.replace(SLASH + '"', SLASH + '.default"')
+    assert await editor.applied(path, fix_all) == text.replace(SLASH + '"', SLASH + '.default"')
 
 
 async def test_no_actions_away_from_findings(editor: Editor, workspace: Path) -> None:
@@ -283,9 +283,9 @@ async def test_non_ascii_positions_are_utf16(editor: Editor, workspace: Path) ->
     assert utf16_column(line, start) == start + 1  # the emoji is two UTF-16 units
     actions = await editor.actions(path, diagnostic.range)
     fix = next(a for a in actions if a.is_preferred)
-    assert editor.applied(path, fix) == text.replace(SLASH + '"', SLASH + '.default"')
+    assert await editor.applied(path, fix) == text.replace(SLASH + '"', SLASH + '.default"')
     noqa = next(a for a in actions if "noqa" in a.title)
-    assert editor.applied(path, noqa) == text.replace("# ünïcode", "# ünïcode  # noqa: KV101")
+    assert await editor.applied(path, noqa) == text.replace("# ünïcode", "# ünïcode  # noqa: KV101")
 
 
 async def test_config_files_are_linted(editor: Editor, workspace: Path) -> None:
@@ -302,7 +302,7 @@ async def test_config_files_are_linted(editor: Editor, workspace: Path) -> None:
     actions = await editor.actions(path, diagnostic.range)
     fix = next(a for a in actions if a.is_preferred)
     # a key named "resource" takes the v1 resource, as `kvlint check --fix` writes it
-    assert editor.applied(path, fix) == text.replace(SLASH, SLASH.rstrip("/"))
+    assert await editor.applied(path, fix) == text.replace(SLASH, SLASH.rstrip("/"))
     json_path = workspace / "plain" / "settings.json"
     json_text = f'{{"resource": "{SLASH}"}}\n'
     json_found = await editor.open(json_path, json_text, "json")

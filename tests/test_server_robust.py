@@ -16,7 +16,7 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_client import Editor, capabilities, make_client
+from tests.lsp_client import Editor, make_client
 
 ASYNC = pytest.mark.asyncio(loop_scope="module")
 
@@ -54,8 +54,9 @@ FAULTY_SERVER = textwrap.dedent(
 )
 async def client(lsp_client: LanguageClient, tmp_path_factory):
     root = tmp_path_factory.mktemp("robust")
+    # a bare client: no documentChanges, no codeAction/resolve, no file watching
     await lsp_client.initialize_session(
-        types.InitializeParams(capabilities=capabilities(), root_uri=root.as_uri())
+        types.InitializeParams(capabilities=types.ClientCapabilities(), root_uri=root.as_uri())
     )
     yield
     await lsp_client.shutdown_session()
@@ -76,7 +77,14 @@ async def test_an_internal_error_is_logged_and_the_server_keeps_serving(
     after = await editor.open(tmp_path / "fine.py", BAD)
     assert [d.code for d in after] == ["KV101"]
     actions = await editor.actions(tmp_path / "fine.py", after[0].range)
-    assert any(a.is_preferred for a in actions)
+    fix = next(a for a in actions if a.is_preferred)
+    assert fix.edit is not None and fix.edit.changes is not None  # plain changes for this client
+    fixed = BAD.replace('.net/")', '.net/.default")')
+    assert await editor.applied(tmp_path / "fine.py", fix) == fixed
+    noqa = next(a for a in actions if "noqa" in a.title)
+    assert noqa.edit is not None  # made at once: this client cannot resolve it later
+    assert (await editor.applied(tmp_path / "fine.py", noqa)).endswith("  # noqa: KV101\n")
+    assert client.registrations == []  # it cannot watch files: nothing is registered
     # a code action on the failing document answers (nothing to fix), it is not an error
     assert await editor.actions(tmp_path / "explode.py", found[0].range) == []
 

@@ -210,6 +210,14 @@ class KvlintServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
 
+def _resolves_edits(capabilities: types.ClientCapabilities | None) -> bool:
+    """Whether the client fills in a code action's edit with ``codeAction/resolve``."""
+    document = capabilities.text_document if capabilities else None
+    actions = document.code_action if document else None
+    support = actions.resolve_support if actions else None
+    return bool(support and "edit" in support.properties)
+
+
 def _traceback(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
@@ -289,7 +297,8 @@ def build() -> KvlintServer:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, features.FIX_ALL_KIND]
+            code_action_kinds=[types.CodeActionKind.QuickFix, features.FIX_ALL_KIND],
+            resolve_provider=True,
         ),
     )
     @_guarded
@@ -302,17 +311,28 @@ def build() -> KvlintServer:
         only = params.context.only
         wanted = (lambda kind: any(kind.startswith(str(o)) for o in only)) if only else None
         doc = linted.doc
+        lazy = _resolves_edits(ls.client_capabilities)
         actions: list[types.CodeAction] = []
         if wanted is None or wanted(types.CodeActionKind.QuickFix.value):
             here = features.at(linted.findings, doc.positions, params.range)
             actions += [features.fix_action(doc, f) for f in here if features.is_safe_fix(f)]
-            noqa = (features.noqa_action(doc, f) for f in here)
+            index = {id(f): i for i, f in enumerate(linted.findings)}
+            noqa = (features.noqa_action(doc, linted.findings, index[id(f)], lazy) for f in here)
             actions += [action for action in noqa if action is not None]
         if wanted is None or wanted(features.FIX_ALL_KIND):
-            fix_all = features.fix_all_action(doc, linted.findings)
+            fix_all = features.fix_all_action(doc, linted.findings, lazy)
             if fix_all is not None:
                 actions.append(fix_all)
         return actions or None
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    @_guarded
+    async def resolve_code_action(ls: KvlintServer, action: types.CodeAction) -> types.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        linted = await ls.current(str(data.get("uri", "")))
+        if linted is None:
+            return action
+        return features.resolve(action, linted.doc, linted.findings) or action
 
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     @_guarded

@@ -116,37 +116,56 @@ def fix_title(finding: Finding, positions: Positions) -> str:
     return f"Fix {finding.code} ({finding.name})"
 
 
-def fix_all_action(doc: Doc, findings: list[Finding]) -> types.CodeAction | None:
+def fix_all_action(
+    doc: Doc, findings: list[Finding], lazy: bool = False
+) -> types.CodeAction | None:
     """Every safe fix at once (edits that overlap another are left for the next run)."""
-    fixable = [f for f in findings if is_safe_fix(f)]
-    if not fixable:
+    if not any(is_safe_fix(f) for f in findings):
         return None
-    new_text = doc.positions.apply([edit for f in fixable for edit in f.edits])
-    edit = doc.positions.replace_with(new_text)
-    if edit is None:
-        return None
-    return types.CodeAction(
+    action = types.CodeAction(
         title="kvlint: fix all safe fixes",
         kind=FIX_ALL_KIND,
-        edit=_workspace_edit(doc, [edit]),
+        data={"uri": doc.uri, "version": doc.version, "fix_all": True},
     )
+    return action if lazy else resolve(action, doc, findings)
 
 
-def noqa_action(doc: Doc, finding: Finding) -> types.CodeAction | None:
-    """``# noqa: CODE`` placed as ``kvlint check --add-noqa`` places it (None where it
-    cannot go: JSON has no comments; a line that ends inside a string)."""
+def noqa_action(
+    doc: Doc, findings: list[Finding], index: int, lazy: bool = False
+) -> types.CodeAction | None:
+    """``# noqa: CODE`` placed as ``kvlint check --add-noqa`` places it (none where it cannot
+    go: JSON has no comments; a line that ends inside a string). ``lazy``: the edit is made
+    by :func:`resolve` when the user picks the action (``codeAction/resolve``)."""
+    finding = findings[index]
     if finding.code in NO_NOQA or kind_of(doc.path) == "json":
         return None
-    new_text, changed, _ = suppress.add_noqa(doc.positions.text, [finding])
-    edit = doc.positions.replace_with(new_text) if changed else None
-    if edit is None:
-        return None
-    return types.CodeAction(
+    action = types.CodeAction(
         title=f"kvlint: add `# noqa: {finding.code}`",
         kind=types.CodeActionKind.QuickFix,
         diagnostics=[diagnostic(finding, doc.positions)],
-        edit=_workspace_edit(doc, [edit]),
+        data={"uri": doc.uri, "version": doc.version, "noqa": index},
     )
+    return action if lazy else resolve(action, doc, findings)
+
+
+def resolve(action: types.CodeAction, doc: Doc, findings: list[Finding]) -> types.CodeAction | None:
+    """Fill in the edit of a fix-all or noqa action made for ``doc`` (None: nothing to do)."""
+    data = action.data if isinstance(action.data, dict) else {}
+    if data.get("uri") != doc.uri or data.get("version") != doc.version:
+        return None  # made for another text
+    text = doc.positions.text
+    if data.get("fix_all"):
+        fixable = [f for f in findings if is_safe_fix(f)]
+        new_text = doc.positions.apply([edit for f in fixable for edit in f.edits])
+    elif isinstance(data.get("noqa"), int) and 0 <= data["noqa"] < len(findings):
+        new_text, _, _ = suppress.add_noqa(text, [findings[data["noqa"]]])
+    else:
+        return None
+    edit = doc.positions.replace_with(new_text)
+    if edit is None:
+        return None
+    action.edit = _workspace_edit(doc, [edit])
+    return action
 
 
 def _workspace_edit(doc: Doc, edits: list[types.TextEdit]) -> types.WorkspaceEdit:

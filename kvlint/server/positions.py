@@ -73,13 +73,9 @@ class Positions:
         old = self.text
         if old == new_text:
             return None
-        start = 0
         limit = min(len(old), len(new_text))
-        while start < limit and old[start] == new_text[start]:
-            start += 1
-        end = 0
-        while end < limit - start and old[-1 - end] == new_text[-1 - end]:
-            end += 1
+        start = _common(limit, lambda n: old[:n] == new_text[:n])
+        end = _common(limit - start, lambda n: old[len(old) - n :] == new_text[len(new_text) - n :])
         if 0 < start < len(old) and old[start - 1] == "\r" and old[start] == "\n":
             start -= 1  # never split a CRLF: LSP counts it as one line break
         stop = len(old) - end
@@ -103,3 +99,16 @@ class Positions:
             line_start = match.end()
             line += 1
         return line, offset - line_start + 1
+
+
+def _common(limit: int, same: Callable[[int], bool]) -> int:
+    """The largest n <= limit with same(n) (true up to some n, false after): a binary search
+    of slice comparisons, fast on a whole file where a loop over characters is not."""
+    low, high = 0, limit
+    while low < high:
+        middle = (low + high + 1) // 2
+        if same(middle):
+            low = middle
+        else:
+            high = middle - 1
+    return low
