@@ -25,7 +25,7 @@ from pygls.uris import to_fs_path
 
 from kvlint import __version__
 from kvlint.errors import KvlintError
-from kvlint.lint.model import Finding
+from kvlint.findings import Finding
 from kvlint.server import engine, features
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config

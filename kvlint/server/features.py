@@ -13,9 +13,9 @@ from lsprotocol import types
 
 from kvlint import catalog
 from kvlint.errors import KvlintError
+from kvlint.findings import Finding
 from kvlint.lint import suppress
 from kvlint.lint.configfiles import kind_of
-from kvlint.lint.model import Finding
 from kvlint.server.positions import Positions
 
 SOURCE = "kvlint"

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from lsprotocol import types
 
+from kvlint.findings import Edit
 from kvlint.lint.engine import apply_edits
-from kvlint.lint.model import Edit
 from kvlint.lint.suppress import LINE_BREAK
 
 
