@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "rules": ("kvlint.rules_command", "list every rule and check"),
     "rule": ("kvlint.rules_command", "show one rule's documentation"),
+    "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
 }
 
 
