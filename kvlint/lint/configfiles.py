@@ -23,6 +23,7 @@ from pathlib import PurePath
 
 from kvlint import catalog, keyvault
 from kvlint.config import Settings
+from kvlint.findings import Edit, Finding, Fix, Location
 from kvlint.lint import suppress
 from kvlint.lint.engine import (
     _IGNORE_FILE,
@@ -32,7 +33,6 @@ from kvlint.lint.engine import (
     Triggers,
     parse_error_finding,
 )
-from kvlint.lint.model import Edit, Finding
 from kvlint.lint.suppress import LINE_BREAK
 
 if sys.version_info >= (3, 11):
@@ -422,18 +422,13 @@ class ConfigLinter:
                 )
             findings.append(
                 Finding(
-                    path=path,
-                    line=line,
-                    column=column,
-                    end_line=end_line,
-                    end_column=end_column,
                     code=code,
                     name=catalog.entry(code).name,
                     severity=self.settings.severity_of(code),
                     message=message,
-                    edits=edits,
-                    fix_applicability="safe" if edits else None,
-                    snippet=" ".join(value.text.split()),
+                    location=Location(path, line, column, end_line, end_column),
+                    fix=Fix(edits, "safe") if edits else None,
+                    subject=" ".join(value.text.split()),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)

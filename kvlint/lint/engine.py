@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from kvlint import catalog
 from kvlint.config import Settings
+from kvlint.findings import Edit, Finding, Fix, Location
 from kvlint.lint import suppress
-from kvlint.lint.model import Edit, Finding, Report
+from kvlint.lint.model import Report
 from kvlint.lint.suppress import LINE_BREAK
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class LintResult:
 
 def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
     name = catalog.entry("KV000").name
-    return Finding(path, line, column, line, column, "KV000", name, "error", message)
+    return Finding("KV000", name, "error", message, location=Location.point(path, line, column))
 
 
 class PythonLinter:
@@ -295,18 +296,13 @@ class PythonLinter:
             )
             findings.append(
                 Finding(
-                    path=path,
-                    line=start.line,
-                    column=start.column + 1,
-                    end_line=end.line,
-                    end_column=end.column + 1,
                     code=report.code,
                     name=catalog.entry(report.code).name,
                     severity=self.settings.severity_of(report.code),
                     message=report.message,
-                    edits=edits,
-                    fix_applicability=report.fix_applicability if edits else None,
-                    snippet=snippet(lines, start.line, start.column, end.line, end.column),
+                    location=Location(path, start.line, start.column + 1, end.line, end.column + 1),
+                    fix=Fix(edits, report.fix_applicability) if edits else None,
+                    subject=snippet(lines, start.line, start.column, end.line, end.column),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)

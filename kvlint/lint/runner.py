@@ -14,10 +14,10 @@ from pathlib import Path
 
 from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
+from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
 from kvlint.lint.configfiles import Linter, discoverable
 from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
-from kvlint.lint.model import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FIX_ROUNDS = 5
