@@ -21,7 +21,10 @@ from kvlint.redact import MaskingStream, mask
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
     "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
-    "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
+    "token": (
+        "kvlint.commands.token",
+        "decode an access token offline; why would Key Vault reject it?",
+    ),
     "logs": (
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
