@@ -19,7 +19,10 @@ from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
+    "check": (
+        "kvlint.commands.check",
+        "lint Python and config files for Key Vault 401/403/429 bugs",
+    ),
     "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
     "token": (
         "kvlint.commands.token",
@@ -29,8 +32,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
-    "rules": ("kvlint.rules_command", "list every rule and check"),
-    "rule": ("kvlint.rules_command", "show one rule's documentation"),
+    "rules": ("kvlint.commands.rules", "list every rule and check"),
+    "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
 }
 
