@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from kvlint import __version__
+from kvlint import DISTRIBUTION, __version__
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
 
@@ -77,7 +77,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(_top_level_help())
         return 0 if args else EXIT_ERROR
     if args[0] == "--version":
-        print(f"kvlint {__version__}")
+        print(f"{DISTRIBUTION} {__version__}")
         return 0
     name = args[0]
     if name not in COMMANDS:
