@@ -99,8 +99,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--trusted-service", action="store_true", help="the caller is a trusted Microsoft service"
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="table")
-    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=FORMATS,
+        default="table",
+        help="report format (default: %(default)s); --format is an alias",
+    )
+    out.add_argument(
+        "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
+    )
     out.add_argument(
         "--fail-on",
         choices=config.FAIL_ON,

@@ -18,6 +18,8 @@ from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
 
+STATISTICS_FORMATS = ("text", "json")
+
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     del name
@@ -37,13 +39,42 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--diff", action="store_true", help="print the fixes as a unified diff; change nothing"
     )
-    parser.add_argument("--format", choices=report.FORMATS, default="text")
+    parser.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="list the fixes applied (with --fix) or available, per file and code",
+    )
+    parser.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=report.FORMATS,
+        default="text",
+        help="report format (default: %(default)s); --format is an alias",
+    )
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
-    parser.add_argument("--statistics", action="store_true", help="print counts per code")
-    parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
-    parser.add_argument("--extend-select", metavar="CODES")
-    parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    parser.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when --fix changed a file, even if nothing is left to report",
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print counts per code instead of the findings (text or json)",
+    )
+    parser.add_argument(
+        "--select", metavar="CODES", help="only these comma-separated codes or prefixes"
+    )
+    parser.add_argument(
+        "--extend-select",
+        metavar="CODES",
+        help="codes or prefixes to enable in addition to --select or the configuration",
+    )
+    parser.add_argument(
+        "--ignore", metavar="CODES", help="comma-separated codes or prefixes to leave out"
+    )
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to use")
     parser.add_argument(
         "--stdin-filename",
@@ -109,6 +140,8 @@ class CheckRequest:
     write_baseline: str | None = None
     jobs: int | None = None
     force_exclude: bool = False
+    show_fixes: bool = False
+    exit_non_zero_on_fix: bool = False
     quiet: bool = False
     verbose: bool = False
 
@@ -141,6 +174,11 @@ def settings_from(request: CheckRequest) -> config.Settings:
         settings.cache_dir = str(Path(request.cache_dir).absolute())
     if request.jobs is not None and request.jobs < 1:
         raise KvlintError("--jobs must be at least 1")
+    if request.statistics and request.format not in STATISTICS_FORMATS:
+        raise KvlintError(
+            f"--statistics prints {' or '.join(STATISTICS_FORMATS)}, not --output-format "
+            f"{request.format}"
+        )
     return settings
 
 
@@ -177,7 +215,9 @@ def execute(request: CheckRequest) -> int:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
         skipped: list[str] = []
-        targets = list(discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped))
+        targets = list(
+            discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
+        )
         if request.verbose:
             for line in skipped:
                 print(f"kvlint: skipped {line}", file=sys.stderr)
@@ -239,8 +279,8 @@ def execute(request: CheckRequest) -> int:
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
     text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
-    if request.statistics and request.format == "text":
-        text = report.statistics(outcome.findings)
+    if request.statistics:
+        text = report.statistics(outcome.findings, request.format)
     if request.output_file:
         try:
             Path(request.output_file).write_text(mask(text), encoding="utf-8")
@@ -248,11 +288,15 @@ def execute(request: CheckRequest) -> int:
             raise KvlintError(f"cannot write {request.output_file}: {exc.strerror}") from None
     elif not request.diff:
         out.write(text)
+    if request.show_fixes and request.format == "text" and not request.diff:
+        out.write(report.fixes_list(outcome.fixed_codes, outcome.findings, request.fix))
     if request.format == "text" and not request.quiet and not request.diff and outcome.files_seen:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
         print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
         return EXIT_ERROR
+    if request.exit_non_zero_on_fix and outcome.fixed:
+        return EXIT_FINDINGS
     if outcome.findings and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
