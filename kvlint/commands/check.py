@@ -157,11 +157,16 @@ def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
     return tuple(config.validate_codes([c for c in option.split(",") if c.strip()], flag))
 
 
-def settings_from(request: CheckRequest) -> config.Settings:
+def _start(request: CheckRequest) -> Path:
+    """Where the configuration search starts: the first path named, else the current folder."""
     first = next((p for p in request.paths if p != "-"), None)
     start = Path(first) if first else Path.cwd()
     start = start if start.is_dir() else start.parent
-    settings = config.load(request.config, start if start.exists() else Path.cwd())
+    return start if start.exists() else Path.cwd()
+
+
+def settings_from(request: CheckRequest) -> config.Settings:
+    settings = config.load(request.config, _start(request))
     for attr, flag in (
         ("select", "--select"),
         ("extend_select", "--extend-select"),
@@ -196,7 +201,9 @@ def execute(request: CheckRequest) -> int:
     if not request.no_cache:
         from kvlint.lint.cache import ResultCache
 
-        directory = settings.root / (settings.cache_dir or ".kvlint_cache")
+        directory = config.project_root(settings, _start(request)) / (
+            settings.cache_dir or ".kvlint_cache"
+        )
         cache = ResultCache(directory, settings.fingerprint())
     runner = Runner(
         settings,
