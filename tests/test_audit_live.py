@@ -424,7 +424,7 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
     )
 
     assert by_vault(report) == {
-        "kv-rbac-reader": ["KVA505"],
+        "kv-rbac-reader": ["KVA506"],  # read, and Reader grants no data action: definite
         "kv-rbac-403": ["KVA505"],
         "kv-policies": ["KVA503"],
         "kv-firewalled": ["KVA501"],
@@ -432,9 +432,10 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
     messages = {f["vault"]: f["message"] for f in report["findings"]}
     assert "none of its 2 role assignment(s)" not in messages["kv-rbac-reader"]
     assert (
-        "none of its 1 role assignment(s) at this vault or above (roles: Reader)"
-        in messages["kv-rbac-reader"]
+        "none of its 1 role assignment(s) at this vault or above in the role assignments read "
+        "from ARM (roles: Reader)" in messages["kv-rbac-reader"]
     )
+    assert '"Key Vault Secrets User" at the vault would grant it' in messages["kv-rbac-reader"]
     assert "could not be read (403 AuthorizationFailed: no read)" in messages["kv-rbac-403"]
     for doc in (granted, denied, unreadable):
         (listed,) = stub.seen("GET", doc["id"] + roles)

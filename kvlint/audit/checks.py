@@ -168,25 +168,30 @@ def firewall_open(vault: Vault, _: Thresholds) -> Iterator[str]:
 
 @check("KVA212")
 def vault_unreachable(vault: Vault, _: Thresholds) -> Iterator[str]:
-    if vault.approved_private_endpoints:
-        return
+    if vault.approved_private_endpoints or vault.unknown_private_endpoints or vault.perimeter:
+        return  # an endpoint whose status is unknown may be Approved: say nothing
+    trusted = (
+        "; trusted Microsoft services still pass (networkAcls.bypass is AzureServices)"
+        if vault.bypass_azure_services
+        else "; bypass is None, so not even trusted Microsoft services pass"
+    )
     if not vault.public_enabled:
         yield (
-            "publicNetworkAccess Disabled and no Approved private endpoint: every caller gets "
-            '403 ("Public network access is disabled and request is not from a trusted '
-            'service nor via an approved private link")'
+            "publicNetworkAccess Disabled and no Approved private endpoint: every other caller "
+            'gets 403 ("Public network access is disabled and request is not from a trusted '
+            f'service nor via an approved private link"){trusted}'
         )
     elif vault.default_action.lower() == "deny" and not vault.ip_rules and not vault.vnet_rules:
         yield (
             "defaultAction Deny with no IP rule, no virtual-network rule and no Approved "
-            "private endpoint: only trusted Microsoft services can reach it"
+            f"private endpoint: ordinary callers get 403 ForbiddenByFirewall{trusted}"
         )
 
 
 @check("KVA213")
 def trusted_services_blocked(vault: Vault, _: Thresholds) -> Iterator[str]:
-    if vault.bypass_azure_services or vault.open_to_all:
-        return  # bypass only matters when the firewall actually refuses callers
+    if vault.bypass_azure_services or vault.open_to_all or vault.perimeter:
+        return  # bypass only matters when the firewall refuses callers (a perimeter replaces it)
     needs = [
         name
         for name, on in (
@@ -261,7 +266,7 @@ def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
 @check("KVA219")
 def private_endpoint_not_approved(vault: Vault, _: Thresholds) -> Iterator[str]:
     for pe in vault.private_endpoints:
-        if not pe.approved:
+        if pe.status is not None and not pe.approved:
             yield f"private endpoint {pe.id or '(unnamed)'} is {pe.status}: it carries no traffic"
 
 

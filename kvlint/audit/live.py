@@ -15,9 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from kvlint.audit import roles
 from kvlint.audit.arm import Azure, PagingLoop, describe, errors_to_catch, record
 from kvlint.audit.model import ReadError, Vault, read_vault
-from kvlint.audit.reach import Principal, RoleCheck, RoleGrant
+from kvlint.audit.rbac import Evidence
+from kvlint.audit.reach import Principal
+from kvlint.audit.roles import RoleDefinition
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -280,45 +283,48 @@ def with_diagnostics(
 
 def role_checks(
     azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
-) -> dict[str, RoleCheck]:
-    """The caller's role assignments (direct and through groups) for each RBAC-mode vault."""
+) -> dict[str, Evidence]:
+    """The caller's role assignments (direct and through groups: ``assignedTo()`` resolves
+    membership) for each RBAC-mode vault, with the definitions of their roles."""
     rbac = [vault for vault in vaults if vault.rbac]
     clients = _PerSubscription(azure.authorization)
-    definitions: dict[str, Any] = {}
+    definitions: dict[str, RoleDefinition] = {}
     lock = threading.Lock()
     done = [0]
 
-    def definition(client: Any, role_id: str) -> Any:
+    def definition(client: Any, role_definition_id: str) -> None:
+        guid = roles.guid_of(role_definition_id)
         with lock:
-            if role_id.lower() in definitions:
-                return definitions[role_id.lower()]
-        value = client.role_definitions.get_by_id(role_id)
+            if guid in definitions:
+                return
+        try:
+            model = client.role_definitions.get_by_id(role_definition_id)
+        except errors_to_catch():
+            return  # unknown: a built-in is still known, a custom role makes the verdict KVA505
         with lock:
-            definitions[role_id.lower()] = value
-        return value
+            definitions[guid] = roles.from_sdk_definition(model)
 
-    def fetch(vault: Vault) -> RoleCheck:
+    def fetch(vault: Vault) -> Evidence:
         try:
             client = clients(vault.subscription)
-            grants = []
-            assignments = client.role_assignments.list_for_scope(
+            pager = client.role_assignments.list_for_scope(
                 vault.id, filter=f"assignedTo('{who.object_id}')"
             )
-            for assignment in pages_of(assignments):
-                role = definition(client, assignment.role_definition_id)
-                for permission in role.permissions or ():
-                    grants.append(
-                        RoleGrant(
-                            scope=assignment.scope or "",
-                            role=role.role_name or assignment.role_definition_id,
-                            data_actions=tuple(permission.data_actions or ()),
-                            not_data_actions=tuple(permission.not_data_actions or ()),
-                            condition=assignment.condition,
-                        )
-                    )
-            result = RoleCheck(tuple(grants))
+            assignments = tuple(roles.from_sdk_assignment(a) for a in pages_of(pager))
+            for assignment in assignments:
+                definition(client, assignment.role_definition_id)
+            with lock:
+                known = {**roles.BUILTIN, **definitions}
+            result = Evidence(
+                assignments,
+                known,
+                membership_resolved=True,
+                source="the role assignments read from ARM",
+            )
         except errors_to_catch() as exc:
-            result = RoleCheck(None, f"role assignments could not be read ({describe(exc)[1]})")
+            result = Evidence(
+                None, reason=f"role assignments could not be read ({describe(exc)[1]})"
+            )
         with lock:
             done[0] += 1
             progress.show("role assignments", done[0], len(rbac))

@@ -56,11 +56,13 @@ class VnetRule:
 @dataclass(frozen=True)
 class PrivateEndpoint:
     id: str
-    status: str  # Approved, Pending, Rejected, Disconnected (as ARM spells it)
+    status: (
+        str | None
+    )  # Approved, Pending, Rejected, Disconnected (as ARM spells it); None = absent
 
     @property
     def approved(self) -> bool:
-        return self.status.lower() == "approved"
+        return (self.status or "").lower() == "approved"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Vault:
     subscription_tenant: str | None = None  # when the source knows it (Resource Graph, --tenant)
     diagnostics: tuple[dict, ...] | None = None  # None = not fetched
     uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
+    private_endpoints_known: bool = True  # False: the source does not carry them (PowerShell)
 
     @property
     def public_enabled(self) -> bool:
@@ -96,7 +99,7 @@ class Vault:
 
     @property
     def open_to_all(self) -> bool:
-        return self.public_enabled and self.default_action.lower() == "allow"
+        return self.public_enabled and not self.perimeter and self.default_action.lower() == "allow"
 
     @property
     def bypass_azure_services(self) -> bool:
@@ -105,6 +108,18 @@ class Vault:
     @property
     def approved_private_endpoints(self) -> tuple[PrivateEndpoint, ...]:
         return tuple(pe for pe in self.private_endpoints if pe.approved)
+
+    @property
+    def unknown_private_endpoints(self) -> tuple[PrivateEndpoint, ...]:
+        """Connections whose status the source did not carry: neither approved nor not."""
+        if not self.private_endpoints_known:
+            return (PrivateEndpoint("(not in the export)", None),)
+        return tuple(pe for pe in self.private_endpoints if pe.status is None)
+
+    @property
+    def perimeter(self) -> bool:
+        """``SecuredByPerimeter``: a network security perimeter's rules replace the firewall."""
+        return self.public_network_access.lower() == "securedbyperimeter"
 
 
 @dataclass(frozen=True)
@@ -211,14 +226,17 @@ def _policy(raw: Any, index: int) -> AccessPolicy:
 
 
 def _private_endpoint(raw: Any, index: int) -> PrivateEndpoint:
+    """ARM nests the connection under ``properties``; ``az keyvault show`` writes it one level
+    up. A status that neither carries stays None (unknown), never a guessed "Pending"."""
     where = f"properties.privateEndpointConnections[{index}]"
     raw = _mapping(raw, where)
     props = _mapping(raw.get("properties") or {}, f"{where}.properties")
-    state = _mapping(props.get("privateLinkServiceConnectionState") or {}, where)
-    endpoint = _mapping(props.get("privateEndpoint") or {}, where)
+    fields = {**raw, **props}
+    state = _mapping(fields.get("privateLinkServiceConnectionState") or {}, where)
+    endpoint = _mapping(fields.get("privateEndpoint") or {}, where)
     return PrivateEndpoint(
         id=_text(endpoint.get("id") or raw.get("id"), f"{where}.id"),
-        status=_text(state.get("status"), f"{where} status") or "Pending",
+        status=_text(state.get("status"), f"{where} status") or None,
     )
 
 
@@ -235,7 +253,9 @@ def is_vault_document(doc: Any) -> bool:
     return isinstance(doc, dict) and str(doc.get("type", "")).lower() == VAULT_TYPE
 
 
-def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
+def normalize(
+    doc: Any, *, subscription_tenant: str | None = None, endpoints_known: bool = True
+) -> Vault:
     """One ARM vault object or Resource Graph row → :class:`Vault` (raises MalformedVault)."""
     doc = _mapping(doc, "a vault")
     kind = _text(doc.get("type"), "type")
@@ -301,13 +321,16 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
         retention_days=retention,
         subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
         uri=_text(props.get("vaultUri"), "properties.vaultUri"),
+        private_endpoints_known=endpoints_known,
     )
 
 
-def read_vault(doc: Any, errors: list[ReadError], tenant: str | None) -> Vault | None:
+def read_vault(
+    doc: Any, errors: list[ReadError], tenant: str | None, *, endpoints_known: bool = True
+) -> Vault | None:
     """:func:`normalize`, a malformed document becoming a :class:`ReadError` (None)."""
     try:
-        return normalize(doc, subscription_tenant=tenant)
+        return normalize(doc, subscription_tenant=tenant, endpoints_known=endpoints_known)
     except MalformedVault as exc:
         scope = doc.get("id") or doc.get("name") if isinstance(doc, dict) else None
         errors.append(ReadError(str(scope or "(vault without id)"), f"malformed vault: {exc}"))
