@@ -163,3 +163,12 @@ def read(
             vault = read_vault(doc, errors, tenant)
         if vault:
             into.vaults.append(vault)
+
+
+def file_vaults(
+    path: str, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+) -> list[Vault]:
+    """Only the vaults of one exported file (for faces that need no role data)."""
+    found = Inputs()
+    read(path, found, tenant=tenant, errors=errors, stdin=stdin)
+    return found.vaults
