@@ -72,7 +72,7 @@ def gates(
     caller = reach.caller(
         reach.principal(who, tenant), ip, permissions, subnet, trusted, groups, item
     )
-    return reach.verdict(normalize(doc), caller, roles)
+    return reach.gates(normalize(doc), caller, roles)
 
 
 def code(doc: dict, *args, **kwargs) -> str | None:

@@ -169,7 +169,7 @@ def test_token_input_errors(kvlint, tmp_path, args, stdin, error):
 def test_foreign_token_in_rbac_mode_is_a_tenant_problem_not_a_role_problem():
     rbac = normalize(vault(enableRbacAuthorization=True, accessPolicies=[]))
     caller = reach.caller(reach.principal(APP, OTHER_TENANT), OUTSIDE)
-    found = reach.verdict(rbac, caller)
+    found = reach.gates(rbac, caller)
     # the foreign token's oid is another object in the vault's tenant: no role verdict on it
     assert [f.code for f in found] == ["KVT105", "KVA501"]
     assert "401 AKV10032 Invalid issuer" in found[0].message

@@ -33,9 +33,11 @@ from kvlint.audit import rbac
 from kvlint.audit.checks import finding
 from kvlint.audit.model import Finding, Vault
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
-from kvlint.audit.rbac import Evidence
+from kvlint.audit.rbac import DATA_ACTION_PREFIX, DATA_ACTIONS, Evidence
 from kvlint.errors import KvlintError
 from kvlint.token import tenant_mismatch
+
+__all__ = ["DATA_ACTIONS", "DATA_ACTION_PREFIX", "Caller", "Principal", "gates", "verdict"]
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 KINDS = ("secrets", "keys", "certificates", "storage")
@@ -242,7 +244,13 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
     return None
 
 
-def verdict(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Finding]:
+def verdict(vault: Vault, who: Caller, roles: Evidence | None = None) -> Finding | None:
+    """The first gate that stops the caller, None when it gets in."""
+    found = gates(vault, who, roles)
+    return found[0] if found else None
+
+
+def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Finding]:
     """Every gate that stops the caller, in Key Vault's order (tenant, network, identity); an
     empty list when the caller gets in. One run tells the whole fix."""
     found = []
