@@ -310,3 +310,52 @@ def powershell_vault(doc: dict, *, depth_two: bool = False) -> dict:
         "Tags": {},
         "TagsTable": None,
     }
+
+
+def hsm_id(name: str, sub: str = SUB_A, rg: str = "keys") -> str:
+    return (
+        f"/subscriptions/{sub}/resourceGroups/{rg}/providers/Microsoft.KeyVault/managedHSMs/{name}"
+    )
+
+
+def managed_hsm(
+    name: str = "hsm-app", *, sub: str = SUB_A, rg: str = "keys", **properties: Any
+) -> dict:
+    """A well-configured Managed HSM in the REST API's shape (ManagedHsm_Get, 2026-05-15)."""
+    props: dict[str, Any] = {
+        "tenantId": TENANT,
+        "initialAdminObjectIds": [OTHER],
+        "enableSoftDelete": True,
+        "softDeleteRetentionInDays": 90,
+        "enablePurgeProtection": True,
+        "hsmUri": f"https://{name}.managedhsm.azure.net",
+        "provisioningState": "Succeeded",
+        "statusMessage": "The Managed HSM is provisioned and ready to use.",
+        "networkAcls": {
+            "bypass": "AzureServices",
+            "defaultAction": "Deny",
+            "ipRules": [{"value": "203.0.113.0/28"}],
+            "virtualNetworkRules": [],
+        },
+        "privateEndpointConnections": [],
+        "publicNetworkAccess": "Enabled",
+        "regions": [{"name": "westeurope", "isPrimary": True, "provisioningState": "Succeeded"}],
+        "securityDomainProperties": {
+            "activationStatus": "Active",
+            "activationStatusMessage": "Your HSM has been activated",
+        },
+    }
+    for key, value in properties.items():
+        if value is None:
+            props.pop(key, None)
+        else:
+            props[key] = value
+    return {
+        "id": hsm_id(name, sub, rg),
+        "name": name,
+        "type": "Microsoft.KeyVault/managedHSMs",
+        "location": "westeurope",
+        "sku": {"family": "B", "name": "Standard_B1"},
+        "tags": {},
+        "properties": props,
+    }

@@ -107,8 +107,12 @@ def test_resource_group_and_single_vault(stub, tmp_path):
         stub, tmp_path, "--subscription", SUB_A, "--resource-group", "payments", "--vault", "kv-one"
     )
     assert (code, by_vault(report), report["vaults_audited"]) == (1, {"kv-one": ["KVA211"]}, 1)
+    hsms = (
+        f"/subscriptions/{SUB_A}/resourceGroups/payments/providers/Microsoft.KeyVault/managedHSMs"
+    )
     assert [r.path for r in stub.requests] == [
         list_path(SUB_A, "payments") + "/kv-one",
+        hsms,  # a Managed HSM may carry the name too
         diag_path(doc),
     ]
 
@@ -117,7 +121,7 @@ def test_resource_group_and_single_vault(stub, tmp_path):
         stub, tmp_path, "--subscription", SUB_A, "--resource-group", "payments", "--no-diagnostics"
     )
     assert report["vaults_audited"] == 2
-    assert [r.path for r in stub.requests] == [list_path(SUB_A, "payments")]
+    assert [r.path for r in stub.requests] == [list_path(SUB_A, "payments"), hsms]
     assert_read_only(stub)
 
 
@@ -232,7 +236,10 @@ def graph_route(
                 for s in subscriptions
             ]
             return pages(subs, request)
-        assert query.startswith("resources | where type =~ 'microsoft.keyvault/vaults'")
+        assert query.startswith(
+            "resources | where type in~ ('microsoft.keyvault/vaults', "
+            "'microsoft.keyvault/managedhsms')"
+        )
         scope = request.body.get("subscriptions")
         if scope is not None and not (request.body.get("options") or {}).get("$skipToken"):
             batches.append(scope)
@@ -519,13 +526,14 @@ def test_elapsed_time_is_small(stub, tmp_path):
     code, report = audit(stub, tmp_path, "--subscription", SUB_A)
     assert (code, report["vaults_audited"], report["findings"]) == (0, 60, [])
     assert time.monotonic() - started < 20
-    assert len(stub.requests) == 61
+    assert len(stub.requests) == 62  # vaults, managed HSMs, 60 diagnostic settings
     assert_read_only(stub)
 
 
-def test_an_empty_subscription_sends_one_list_request(stub, tmp_path):
+def test_an_empty_subscription_sends_two_list_requests(stub, tmp_path):
     stub.add("GET", list_path(SUB_A), Reply(body={"value": []}))
     code, report = audit(stub, tmp_path, "--subscription", SUB_A)
     assert (code, report) == (0, {"findings": [], "errors": [], "vaults_audited": 0})
-    (request,) = stub.requests
-    assert set(request.query) == {"api-version"}
+    vaults, hsms = stub.requests
+    assert hsms.path.endswith("/providers/Microsoft.KeyVault/managedHSMs")
+    assert set(vaults.query) == set(hsms.query) == {"api-version"}

@@ -89,7 +89,7 @@ def _vault_url(vault: Vault, cloud: keyvault.Cloud) -> str:
     try:
         return kvtoken.vault_target(vault.uri).host
     except KvlintError:
-        return vault.name + cloud.vault_suffix
+        return vault.name + (cloud.hsm_suffix or "" if vault.hsm else cloud.vault_suffix)
 
 
 def _narrow(vaults: list[Vault], request: AuditRequest) -> list[Vault]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VAULT_TYPE = "microsoft.keyvault/vaults"
+HSM_TYPE = "microsoft.keyvault/managedhsms"
 DEFAULT_RETENTION_DAYS = 90
 
 
@@ -92,6 +93,11 @@ class Vault:
     diagnostics: tuple[dict, ...] | None = None  # None = not fetched
     uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
     private_endpoints_known: bool = True  # False: the source does not carry them (PowerShell)
+    kind: str = "vault"  # "vault" or "hsm" (a Managed HSM: local RBAC, always soft-delete)
+
+    @property
+    def hsm(self) -> bool:
+        return self.kind == "hsm"
 
     @property
     def public_enabled(self) -> bool:
@@ -250,17 +256,21 @@ def id_parts(resource_id: str) -> tuple[str, str]:
 
 
 def is_vault_document(doc: Any) -> bool:
-    return isinstance(doc, dict) and str(doc.get("type", "")).lower() == VAULT_TYPE
+    """A Key Vault or a Managed HSM (both are audited)."""
+    return isinstance(doc, dict) and str(doc.get("type", "")).lower() in (VAULT_TYPE, HSM_TYPE)
 
 
 def normalize(
     doc: Any, *, subscription_tenant: str | None = None, endpoints_known: bool = True
 ) -> Vault:
-    """One ARM vault object or Resource Graph row → :class:`Vault` (raises MalformedVault)."""
+    """One ARM vault or Managed HSM object or Resource Graph row → :class:`Vault` (raises
+    MalformedVault). A Managed HSM has no access policies (its data plane is local RBAC) and
+    soft delete cannot be turned off."""
     doc = _mapping(doc, "a vault")
     kind = _text(doc.get("type"), "type")
-    if kind and kind.lower() != VAULT_TYPE:
+    if kind and kind.lower() not in (VAULT_TYPE, HSM_TYPE):
         raise MalformedVault(f"type is {kind!r}, not Microsoft.KeyVault/vaults")
+    hsm = kind.lower() == HSM_TYPE
     resource_id = _text(doc.get("id"), "id")
     name = _text(doc.get("name"), "name")
     if not resource_id or not name:
@@ -298,8 +308,10 @@ def normalize(
         resource_group=_text(doc.get("resourceGroup"), "resourceGroup") or rg,
         location=_text(doc.get("location"), "location"),
         tenant_id=_text(props.get("tenantId"), "properties.tenantId").lower(),
-        rbac=_flag(props, "enableRbacAuthorization") is True,
-        access_policies=tuple(
+        rbac=hsm or _flag(props, "enableRbacAuthorization") is True,
+        access_policies=()
+        if hsm
+        else tuple(
             _policy(raw, i) for i, raw in enumerate(_list(props, "accessPolicies", "properties."))
         ),
         public_network_access=_text(props.get("publicNetworkAccess"), "publicNetworkAccess")
@@ -316,12 +328,15 @@ def normalize(
         enabled_for_deployment=_flag(props, "enabledForDeployment") is True,
         enabled_for_disk_encryption=_flag(props, "enabledForDiskEncryption") is True,
         enabled_for_template_deployment=_flag(props, "enabledForTemplateDeployment") is True,
-        soft_delete=_flag(props, "enableSoftDelete"),
+        soft_delete=_flag(props, "enableSoftDelete") is not False
+        if hsm
+        else _flag(props, "enableSoftDelete"),
         purge_protection=_flag(props, "enablePurgeProtection"),
         retention_days=retention,
         subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
-        uri=_text(props.get("vaultUri"), "properties.vaultUri"),
+        uri=_text(props.get("hsmUri" if hsm else "vaultUri"), "properties.vaultUri"),
         private_endpoints_known=endpoints_known,
+        kind="hsm" if hsm else "vault",
     )
 
 

@@ -270,6 +270,18 @@ def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Find
         # the token's oid names the principal in its own tenant: in the vault's tenant it is
         # another object (or none), so identity cannot be judged until the tenant is right
         return found
+    if vault.hsm:
+        found.append(
+            finding(
+                vault,
+                "KVA505",
+                "Managed HSM: its data plane is authorized by the HSM's local RBAC (role "
+                "assignments kept inside the HSM, not in ARM), which kvlint does not read: "
+                f"whether object {who.principal.object_id} may {who.permission_text} was not "
+                "checked (az keyvault role assignment list --hsm-name shows them)",
+            )
+        )
+        return found
     if vault.rbac:
         request = rbac.Request(who.principal.object_id, who.permissions, who.groups, who.item)
         result = rbac.decide(vault, request, roles or rbac.Evidence(None))
