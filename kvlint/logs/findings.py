@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kvlint import catalog
+from kvlint.logs.records import iso
 
 RANK = {"info": 0, "warning": 1, "error": 2}
 
@@ -39,8 +40,6 @@ class LogFinding:
         return hashlib.sha256(basis.encode()).hexdigest()[:32]
 
     def as_dict(self) -> dict[str, Any]:
-        from kvlint.logs.analyze import iso
-
         return {
             "code": self.code,
             "name": self.name,

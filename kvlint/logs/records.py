@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -98,6 +99,12 @@ class Record:
 
 
 # -- time --------------------------------------------------------------------------------------
+
+
+def iso(epoch: float) -> str:
+    """Epoch seconds -> ``2026-03-02T10:00:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
 
 _HOURS: dict[str, int] = {}
 

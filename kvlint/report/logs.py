@@ -19,7 +19,7 @@ CHART_LABELS = 12  # x-axis labels kept readable: every n-th window is named
 
 
 def _iso(epoch: float | None) -> str:
-    from kvlint.logs.analyze import iso
+    from kvlint.logs.records import iso
 
     return iso(epoch) if epoch is not None else "-"
 
