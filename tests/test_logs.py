@@ -328,3 +328,47 @@ def test_reading_files_imports_no_azure_sdk(tmp_path):
         check=False,
     )
     assert result.stdout.strip() == "1 []", result.stderr
+
+
+def _readme_examples(fence: str) -> list[list[str]]:
+    import re
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## `kvlint logs`") :]
+    section = section[: section.index("\n## ", 1)]
+    commands = []
+    for block in re.findall(rf"```{fence}\n(.*?)```", section, re.DOTALL):
+        for line in block.splitlines():
+            if line.startswith("kvlint logs"):
+                commands.append(shlex.split(line.split("  #")[0])[1:])
+    return commands
+
+
+def test_readme_examples_work_as_written(kvlint, tmp_path):
+    import shutil
+
+    shutil.copytree(DATA, tmp_path / "tests" / "data" / "logs")
+    examples = _readme_examples("sh")
+    assert len(examples) == 5
+    for argv in examples:
+        result = kvlint(*argv, cwd=tmp_path)
+        assert result.returncode == 1, (argv, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert result.stdout or "--output-file" in argv
+    assert "xychart" not in (tmp_path / "report.md").read_text()  # no throttling in that file
+    assert (tmp_path / "report.md").read_text().startswith("# Key Vault audit-log diagnosis")
+
+
+def test_readme_live_examples_are_valid_requests():
+    import argparse
+
+    from kvlint.commands import logs as command
+
+    examples = _readme_examples("text")
+    assert len(examples) == 2
+    for argv in examples:
+        parser = argparse.ArgumentParser()
+        command.add_arguments(parser, "logs")
+        request = command.request_of(parser.parse_args(argv[1:]))
+        assert request.workspace and request.since_seconds in (86400.0, 604800.0)
