@@ -372,3 +372,46 @@ def test_readme_live_examples_are_valid_requests():
         command.add_arguments(parser, "logs")
         request = command.request_of(parser.parse_args(argv[1:]))
         assert request.workspace and request.since_seconds in (86400.0, 604800.0)
+
+
+def test_portal_csv_headers_and_times(kvlint, tmp_path):
+    text = (DATA / "azurediagnostics.csv").read_text(encoding="utf-8-sig")
+    header, *rows = text.splitlines()
+    header = header.replace("TimeGenerated", "TimeGenerated [UTC]")
+    rows = [r.replace("2026-03-02T10:00:01.123Z", '"3/2/2026, 10:00:01.123 AM"') for r in rows]
+    path = tmp_path / "query_data.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8-sig")
+    doc = report(kvlint, str(path))
+    assert codes(doc) == [("KVL101", "kv-pay"), ("KVL201", "kv-pay"), ("KVL301", "kv-pay")]
+    (firewall,) = by_code(doc, "KVL201")
+    assert firewall["first"] == "2026-03-02T10:00:01Z"
+
+
+def test_progress_is_reported_while_reading(monkeypatch):
+    from kvlint.logs import service, sources
+
+    monkeypatch.setattr(sources, "PROGRESS_EVERY", 4)
+    seen = []
+    service.from_files(
+        service.LogsRequest(paths=(str(ARCHIVE),)),
+        progress=lambda intake, name: seen.append(intake.records),
+    )
+    assert seen == [4, 8, 12]
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    from io import StringIO
+
+    from kvlint.commands import logs as command
+    from kvlint.logs.sources import Intake
+
+    class Terminal(StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, expected in ((Terminal(), True), (StringIO(), False)):
+        monkeypatch.setattr(sys, "stderr", stream)
+        bar, show = command._progress()
+        show(Intake(records=50_000), "logs/h=10/PT1H.json")
+        bar.clear()
+        assert ("reading PT1H.json: 50,000 records" in stream.getvalue()) is expected

@@ -288,7 +288,9 @@ def item_of(uri: str) -> tuple[str, str]:
 def _claims(identity: Any) -> dict:
     identity = _dynamic(identity)
     claim = identity.get("claim")
-    return claim if isinstance(claim, dict) else {}
+    if isinstance(claim, dict):
+        return claim
+    return identity if "oid" in identity or "appid" in identity or OID_CLAIM in identity else {}
 
 
 def _tenant(claims_tid: str, issuer: str) -> str:
