@@ -108,6 +108,15 @@ class Settings:
     def is_excluded(self, relpath: str, directory: bool = False) -> bool:
         return _matcher(self.exclude + self.extend_exclude)(relpath, directory)
 
+    def excluded_by(self, relpath: str, directory: bool = False) -> str | None:
+        """The first exclude pattern that matches ``relpath`` (None: not excluded)."""
+        if not self.is_excluded(relpath, directory):
+            return None
+        return next(
+            (p for p in self.exclude + self.extend_exclude if path_matches(p, relpath, directory)),
+            None,
+        )
+
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for the result cache)."""
         data = {
@@ -207,6 +216,10 @@ def _read_toml(path: Path) -> dict:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # CPython's int digit limit
+        raise KvlintError(f"{path}: invalid TOML: {str(exc).split(':')[0]}") from None
 
 
 def load(config: str | None = None, start: Path | None = None) -> Settings:

@@ -31,11 +31,11 @@ from urllib.parse import urlsplit
 
 from kvlint import catalog, keyvault
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import SHOWN_PREFIX
 
 DEFAULT_SKEW = timedelta(minutes=5)
 PUBLIC_AUDIENCE = keyvault.CLOUDS_BY_NAME["public"].vault_audience
 
-_SHOWN_PREFIX = 8  # characters of a token that output may show ("eyJ0eXAi…")
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+={0,2}")
 _AUTHORIZATION = re.compile(r"authorization\s*:\s*(?:bearer\s+)?([A-Za-z0-9._~+/=-]+)", re.I)
 _BEARER = re.compile(r"^bearer(\s+|$)", re.I)
@@ -60,7 +60,7 @@ class Token:
 
     @property
     def redacted(self) -> str:
-        return f"{self.prefix}… ({self.length} characters)"
+        return f"{self.prefix}… ({self.length} characters)"  # as redact.masked shows it
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ def read_input(value: str | None, stdin: TextIO | None = None) -> str:
 def _shown(text: str) -> str:
     """How an input may appear in a message: a JWT-looking prefix, never the whole value."""
     if text.startswith("eyJ"):
-        return f"input '{text[:_SHOWN_PREFIX]}…', {len(text)} characters"
+        return f"input '{text[:SHOWN_PREFIX]}…', {len(text)} characters"
     return f"input of {len(text)} characters"
 
 
@@ -173,7 +173,7 @@ def parse(text: str) -> Token:
         )
     header = _decode_segment(parts[0], "header", jwt)
     claims = _decode_segment(parts[1], "payload", jwt)
-    return Token(header=header, claims=claims, prefix=jwt[:_SHOWN_PREFIX], length=len(jwt))
+    return Token(header=header, claims=claims, prefix=jwt[:SHOWN_PREFIX], length=len(jwt))
 
 
 def load(value: str | None, stdin: TextIO | None = None) -> Token:

@@ -22,8 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from azure.core.credentials import AccessToken
 
-from kvlint.audit import command, sources
+from kvlint.audit.arm import Azure
 from kvlint.audit.config import AuditConfig
+from kvlint.commands import audit as command
 
 TOKEN = "stub-arm-token"
 
@@ -188,9 +189,7 @@ def diag_path(doc: dict) -> str:
     return doc["id"] + "/providers/Microsoft.Insights/diagnosticSettings"
 
 
-def connect(
-    stub: ArmStub, credential: FakeCredential | None = None, **options: Any
-) -> sources.Azure:
+def connect(stub: ArmStub, credential: FakeCredential | None = None, **options: Any) -> Azure:
     """The auditor's ARM access pointed at the stub, with fast retries (``options`` override)."""
     settings: dict[str, Any] = {
         "retry_total": 3,
@@ -201,11 +200,23 @@ def connect(
         "workers": 4,
         **options,
     }
-    return sources.Azure(
+    return Azure(
         credential or FakeCredential(),
         arm_endpoint=stub.url,
         connection_verify=str(stub.ca_path),
         **settings,
+    )
+
+
+def connect_to(url: str, ca_path: str) -> Azure:
+    """The auditor's ARM access for a stub in another process (fast retries)."""
+    return Azure(
+        FakeCredential(),
+        arm_endpoint=url,
+        connection_verify=ca_path,
+        retry_total=3,
+        retry_backoff_factor=0.01,
+        retry_backoff_max=0.05,
     )
 
 

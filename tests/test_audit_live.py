@@ -6,12 +6,12 @@ nothing but reads left the auditor.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import pytest
 
-from kvlint.audit import command, sources
+from kvlint.audit import arm, engine, live
+from kvlint.audit.request import AuditRequest
 from kvlint.errors import KvlintError
 from tests.arm_stub import (
     ArmStub,
@@ -460,8 +460,8 @@ def test_read_only_guard_refuses_writes_before_they_are_sent():
     def request(method: str, url: str) -> PipelineRequest:
         return PipelineRequest(HttpRequest(method, url), None)  # type: ignore[arg-type]
 
-    sources.read_only_guard(request("GET", "https://management.azure.com/subscriptions/x"))
-    sources.read_only_guard(
+    arm.read_only_guard(request("GET", "https://management.azure.com/subscriptions/x"))
+    arm.read_only_guard(
         request(
             "POST", "https://management.azure.com/providers/Microsoft.ResourceGraph/resources?a=1"
         )
@@ -475,22 +475,18 @@ def test_read_only_guard_refuses_writes_before_they_are_sent():
         ("PATCH", "https://management.azure.com/subscriptions/x"),
         ("DELETE", "https://management.azure.com/subscriptions/x"),
     ):
-        with pytest.raises(sources.WriteRefused, match="read-only"):
-            sources.read_only_guard(request(method, url))
+        with pytest.raises(arm.WriteRefused, match="read-only"):
+            arm.read_only_guard(request(method, url))
 
 
 def test_cloud_picks_the_arm_endpoint_and_scope():
-    parser = argparse.ArgumentParser()
-    command.add_arguments(parser, "audit")
-    azure = command._azure(parser.parse_args(["--subscription", SUB_A, "--cloud", "china"]))
+    azure = engine.connect(AuditRequest(subscriptions=(SUB_A,), cloud="china"))
     assert azure.arm_endpoint == "https://management.chinacloudapi.cn"
     assert azure.scope == "https://management.chinacloudapi.cn/.default"
     tenant = "33333333-3333-3333-3333-333333333333"
-    usgov = command._azure(
-        parser.parse_args(["--subscription", SUB_A, "--cloud", "usgov", "--tenant", tenant])
-    )
+    usgov = engine.connect(AuditRequest(subscriptions=(SUB_A,), cloud="usgov", tenant=tenant))
     assert usgov.scope == "https://management.usgovcloudapi.net/.default"
-    assert isinstance(usgov.credential, sources.TenantCredential)
+    assert isinstance(usgov.credential, arm.TenantCredential)
     assert usgov.credential.tenant_id == tenant
 
 
@@ -502,13 +498,13 @@ def test_progress_bar_only_on_a_terminal():
             return True
 
     screen = Terminal()
-    bar = sources.Progress(screen)
+    bar = live.Progress(screen)
     bar.show("diagnostic settings", 3, 12)
     bar.clear()
     assert "diagnostic settings [#####...............] 3/12" in screen.getvalue()
     assert screen.getvalue().endswith("\r\x1b[K")
     quiet = io.StringIO()
-    sources.Progress(quiet).show("vaults", 1)
+    live.Progress(quiet).show("vaults", 1)
     assert quiet.getvalue() == ""
 
 

@@ -140,12 +140,21 @@ class ReadError:
 
 
 @dataclass
+class Reachability:
+    """What was asked (--principal/--ip) and where the caller got in."""
+
+    question: str
+    allowed: list[str] = field(default_factory=list)
+
+
+@dataclass
 class AuditResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     vaults_audited: int = 0
     waived: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
     subscriptions: set[str] = field(default_factory=set)
+    reachability: Reachability | None = None  # when a caller was given
 
 
 # -- normalization ---------------------------------------------------------------------------
@@ -293,3 +302,13 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
         subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
         uri=_text(props.get("vaultUri"), "properties.vaultUri"),
     )
+
+
+def read_vault(doc: Any, errors: list[ReadError], tenant: str | None) -> Vault | None:
+    """:func:`normalize`, a malformed document becoming a :class:`ReadError` (None)."""
+    try:
+        return normalize(doc, subscription_tenant=tenant)
+    except MalformedVault as exc:
+        scope = doc.get("id") or doc.get("name") if isinstance(doc, dict) else None
+        errors.append(ReadError(str(scope or "(vault without id)"), f"malformed vault: {exc}"))
+        return None

@@ -110,7 +110,7 @@ def request_of(args: argparse.Namespace) -> LogsRequest:
 
 
 def _progress() -> Any:
-    from kvlint.audit.sources import Progress
+    from kvlint.audit.live import Progress
 
     bar = Progress()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kvlint import config
 from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
 from kvlint.report import findings as report
 
 
@@ -63,12 +64,18 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="N",
         help="worker processes (default: one per core when there are many files)",
     )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude patterns to paths named on the command line too (pre-commit hooks)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     parser.add_argument(
         "--verbose",
         "-v",
         action="store_true",
-        help="print file counts (read / matched / parsed / cached) and timing",
+        help="print what was skipped and why, file counts (read / matched / parsed / cached) "
+        "and timing",
     )
 
 
@@ -126,7 +133,20 @@ def run(args: argparse.Namespace) -> int:
     elif "-" in paths:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
-        outcome = runner.run(list(discover(paths, settings)))
+        skipped: list[str] = []
+        targets = list(discover(paths, settings, force_exclude=args.force_exclude, skipped=skipped))
+        if args.verbose:
+            for line in skipped:
+                print(f"kvlint: skipped {line}", file=sys.stderr)
+        if not targets:
+            nothing = "no Python or configuration file found"
+            if skipped:
+                count = len(skipped)
+                nothing += (
+                    f" ({count} path{'s' if count != 1 else ''} excluded; --verbose lists them)"
+                )
+            print(f"kvlint: {nothing}", file=sys.stderr)
+        outcome = runner.run(targets)
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
@@ -180,12 +200,12 @@ def run(args: argparse.Namespace) -> int:
         text = report.statistics(outcome.findings)
     if args.output_file:
         try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+            Path(args.output_file).write_text(mask(text), encoding="utf-8")
         except OSError as exc:
             raise KvlintError(f"cannot write {args.output_file}: {exc.strerror}") from None
     elif not args.diff:
         out.write(text)
-    if args.format == "text" and not args.quiet and not args.diff:
+    if args.format == "text" and not args.quiet and not args.diff and outcome.files_seen:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
         print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):

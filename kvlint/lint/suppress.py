@@ -12,7 +12,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from kvlint.lint.model import Edit, Finding
+from kvlint.findings import Edit, Finding, Fix, Location
 
 NOQA = re.compile(
     r"#\s*(?:(?P<noqa>noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
@@ -108,19 +108,16 @@ def unused(
         edit = Edit(directive.line, start + 1, directive.line, end + 1, replacement)
         out.append(
             Finding(
-                path=path,
-                line=directive.line,
-                column=directive.start + 1,
-                end_line=directive.line,
-                end_column=directive.end + 1,
                 code="KV100",
                 name=name,
                 severity=severity,
                 message=f"unused suppression for {', '.join(stale)}: nothing here is reported "
                 f"for {'it' if len(stale) == 1 else 'them'} any more; remove it",
-                edits=(edit,),
-                fix_applicability="safe",
-                snippet=line[directive.start : directive.end],
+                location=Location(
+                    path, directive.line, directive.start + 1, directive.line, directive.end + 1
+                ),
+                fix=Fix((edit,), "safe"),
+                subject=line[directive.start : directive.end],
             )
         )
     return out

@@ -126,11 +126,11 @@ def client(endpoint: str) -> Any:
     from azure.monitor.query import LogsQueryClient
 
     from kvlint import keyvault
-    from kvlint.audit import sources
+    from kvlint.audit import arm
 
     cloud = keyvault.CLOUDS_BY_NAME["public"]
     try:
-        credential = sources.default_credential(cloud.authority_host, None)
+        credential = arm.default_credential(cloud.authority_host, None)
     except ValueError as exc:
         raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
     return LogsQueryClient(credential, endpoint=endpoint)
@@ -155,7 +155,7 @@ def _rows(client: Any, workspace: str, kql: str, span: timedelta) -> list[dict[s
     try:
         result = client.query_workspace(workspace, kql, timespan=span, server_timeout=600)
     except AzureError as exc:
-        from kvlint.audit.sources import describe
+        from kvlint.audit.arm import describe
 
         status, reason = describe(exc)
         raise KvlintError(

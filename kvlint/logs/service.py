@@ -63,7 +63,7 @@ def _report(
 
 
 def cross_check(report: LogsReport, vaults_file: str, stdin: TextIO | None = None) -> None:
-    from kvlint.audit.sources import file_vaults
+    from kvlint.audit.files import file_vaults
 
     errors: list[Any] = []
     vaults = file_vaults(vaults_file, tenant=None, errors=errors, stdin=stdin)
