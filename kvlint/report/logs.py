@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from kvlint import catalog
+from kvlint.findings import fingerprints
 from kvlint.report import markdown, sarif, table
 
 if TYPE_CHECKING:
@@ -72,9 +73,14 @@ def render_table(report: LogsReport, width: int) -> str:
     return out + ("\n" if out else "") + summary(report) + "\n"
 
 
+def _fingerprinted(report: LogsReport) -> list[tuple[LogFinding, str]]:
+    found = ordered(report.findings)
+    return list(zip(found, fingerprints([f.finding for f in found]), strict=True))
+
+
 def render_json(report: LogsReport) -> str:
     document = {
-        "findings": [f.as_dict() for f in ordered(report.findings)],
+        "findings": [f.as_dict(fingerprint) for f, fingerprint in _fingerprinted(report)],
         "input": {
             "source": report.source,
             "files": report.intake.files,
@@ -155,7 +161,7 @@ def render_markdown(report: LogsReport) -> str:
 
 def render_sarif(report: LogsReport) -> str:
     results = []
-    for f in ordered(report.findings):
+    for f, fingerprint in _fingerprinted(report):
         result = {
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
@@ -171,7 +177,7 @@ def render_sarif(report: LogsReport) -> str:
                     ]
                 }
             ],
-            "partialFingerprints": {"kvlint/v1": f.fingerprint},
+            "partialFingerprints": {"kvlint/v1": fingerprint},
             "properties": {
                 "requests": f.requests,
                 "first": _iso(f.first) if f.first is not None else None,
