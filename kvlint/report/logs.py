@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "markdown", "sarif")
 RANK = {"info": 0, "warning": 1, "error": 2}
-CHART_LABELS = 12  # x-axis labels kept readable: every n-th window is named
 
 
 def _iso(epoch: float | None) -> str:
@@ -109,8 +108,7 @@ def chart(f: LogFinding) -> str:
     if not rows:
         return ""
     limit = int(f.details["limit"])
-    step = max(1, len(rows) // CHART_LABELS)
-    labels = [r[0][11:19] if i % step == 0 else " " for i, r in enumerate(rows)]
+    labels = [r[0][11:19] for r in rows]  # categories must be distinct: every window is named
     top = max([limit, *(r[1] for r in rows)])
     what = str(f.details.get("class", "requests"))
     return "\n".join(
