@@ -176,6 +176,8 @@ def parse_time(value: Any) -> float:
             if rest not in ("", "Z", "z", "+00:00", "+0000"):
                 raise BadRecord(f"time {value!r} is not UTC")
             return base + seconds + fraction
+        except BadRecord:
+            raise
         except (ValueError, OverflowError):
             raise BadRecord(f"unreadable time {value!r}") from None
     match = _US_TIME.match(text)
