@@ -114,7 +114,10 @@ class KvlintServer(LanguageServer):
         linted = self.linted.get(uri)
         if linted is None or linted.doc.positions.text != document.source:
             self.schedule(uri)
-            await asyncio.shield(self.pending[uri])
+            try:
+                await asyncio.shield(self.pending[uri])
+            except asyncio.CancelledError:  # the text changed again meanwhile: nothing current
+                return None
             linted = self.linted.get(uri)
         if linted is None or linted.doc.positions.text != document.source:
             return None
@@ -125,6 +128,7 @@ class KvlintServer(LanguageServer):
         if document is None:
             return None
         self.projects.folders = self._folders()
+        encoding = self.workspace.position_encoding
         return Snapshot(
             uri=uri,
             version=document.version,
@@ -132,7 +136,7 @@ class KvlintServer(LanguageServer):
             fs_path=to_fs_path(uri) if uri.startswith("file:") else None,
             name=uri.rsplit("/", 1)[-1] or "untitled",
             language_id=document.language_id,
-            encoding=str(self.workspace.position_encoding or "utf-16"),
+            encoding=str(getattr(encoding, "value", encoding) or "utf-16"),
         )
 
     def _folders(self) -> list[Path]:
