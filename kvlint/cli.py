@@ -22,6 +22,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
     "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
     "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
+    "logs": (
+        "kvlint.commands.logs",
+        "read Key Vault audit logs; why did requests get 401/403/429?",
+    ),
     "rules": ("kvlint.rules_command", "list every rule and check"),
     "rule": ("kvlint.rules_command", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),

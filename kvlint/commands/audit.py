@@ -14,6 +14,7 @@ from kvlint.audit.arm import Azure
 from kvlint.audit.model import AuditResult
 from kvlint.audit.request import CLOUDS, AuditRequest
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
 from kvlint.report import audit_json, audit_markdown, audit_sarif, audit_table
 from kvlint.report.audit_summary import RANK, summary
 
@@ -151,7 +152,7 @@ def run(
     text = render(result, args.format, to_terminal)
     if args.output_file:
         try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+            Path(args.output_file).write_text(mask(text), encoding="utf-8")
         except OSError as exc:
             raise KvlintError(f"cannot write {args.output_file}: {exc}") from None
     else:
