@@ -214,6 +214,15 @@ class KvlintServer(LanguageServer):
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
 
 
+def _warm_up(ls: KvlintServer) -> None:
+    """On the worker thread: imports and the rule catalogue, ahead of the first lint."""
+    try:
+        engine.warm_up()
+        features.rule("KV000")  # parses the rule pages (links, hovers)
+    except Exception as exc:  # the first real lint will say what is wrong
+        logger.warning("warm-up failed: %s", exc)
+
+
 def _resolves_edits(capabilities: types.ClientCapabilities | None) -> bool:
     """Whether the client fills in a code action's edit with ``codeAction/resolve``."""
     document = capabilities.text_document if capabilities else None
@@ -261,6 +270,7 @@ def build() -> KvlintServer:
     @server.feature(types.INITIALIZED)
     @_guarded
     async def initialized(ls: KvlintServer, params: types.InitializedParams) -> None:
+        ls.pool.submit(_warm_up, ls)  # while the editor is still opening files
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if not (watched and watched.dynamic_registration):
