@@ -308,6 +308,9 @@ async def test_config_files_are_linted(editor: Editor, workspace: Path) -> None:
     json_found = await editor.open(json_path, json_text, "json")
     actions = await editor.actions(json_path, _only(json_found, "KV101").range)
     assert not any("noqa" in a.title for a in actions)  # JSON has no comments
+    broken = await editor.change(json_path, f'{{"resource": "{SLASH}",\n')
+    assert [d.code for d in broken] == ["KV000"]
+    assert "invalid JSON" in broken[0].message
 
 
 async def test_close_clears_the_diagnostics(editor: Editor, workspace: Path) -> None:
