@@ -26,6 +26,7 @@ from pygls.uris import to_fs_path
 from kvlint import __version__
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
+from kvlint.redact import mask
 from kvlint.server import engine, features
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config
@@ -56,9 +57,10 @@ class Linted:
     doc: features.Doc
     findings: list[Finding] = field(default_factory=list)
     problem: str | None = None  # a configuration error: no diagnostics, shown once
+    diagnostics: list[types.Diagnostic] = field(init=False)
 
-    def diagnostics(self) -> list[types.Diagnostic]:
-        return [features.diagnostic(f, self.doc.positions) for f in self.findings]
+    def __post_init__(self) -> None:  # on the worker thread, with the lint
+        self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
 
 
 class KvlintServer(LanguageServer):
@@ -75,6 +77,7 @@ class KvlintServer(LanguageServer):
 
     # -- messages to the client ---------------------------------------------------------------
     def log(self, kind: types.MessageType, message: str) -> None:
+        message = mask(message)
         logger.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, message)
         with contextlib.suppress(Exception):  # no client to tell (closed pipe): logged above
             self.window_log_message(types.LogMessageParams(kind, f"kvlint: {message}"))
@@ -88,7 +91,7 @@ class KvlintServer(LanguageServer):
             self.shown.add(message)
             self.log(types.MessageType.Error, message)
             self.window_show_message(
-                types.ShowMessageParams(types.MessageType.Error, f"kvlint: {message}")
+                types.ShowMessageParams(types.MessageType.Error, mask(f"kvlint: {message}"))
             )
 
     # -- linting --------------------------------------------------------------------------------
@@ -186,7 +189,7 @@ class KvlintServer(LanguageServer):
             types.MessageType.Error,
             f"internal error linting {snapshot.uri}:\n{_traceback(exc)}",
         )
-        message = (
+        message = mask(
             f"internal error: {type(exc).__name__}: {exc} (the kvlint output log has the "
             "traceback; please report it)"
         )
@@ -203,7 +206,7 @@ class KvlintServer(LanguageServer):
             self._show_once(linted.problem)
         self.linted[snapshot.uri] = linted
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(snapshot.uri, linted.diagnostics(), snapshot.version)
+            types.PublishDiagnosticsParams(snapshot.uri, linted.diagnostics, snapshot.version)
         )
 
     def forget(self, uri: str) -> None:
