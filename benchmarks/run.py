@@ -34,7 +34,8 @@ takes minutes on the mixed corpus). semgrep is best installed in its own virtual
 and passed with ``--semgrep PATH``; a peer that is not installed is skipped with a note.
 ``--variant NAME=ARGS`` adds a ``kvlint cold NAME`` run with extra options (for example
 ``--include-generated`` or ``--no-gate``), to measure what one optimisation gains.
-kvlint runs from this checkout (``PYTHONPATH``), not from whatever is installed.
+kvlint runs from this checkout (``PYTHONPATH``; ``--project DIR`` times another, such as
+``git archive`` of an older commit), not from whatever is installed.
 
 The end of the output is the issue's table (every bar in one place: ratio, goal, met or not)
 with the load average before and after the run, which matters on a shared machine.
@@ -389,6 +390,12 @@ def main() -> int:
         metavar="NAME=ARGS",
         help="also time 'kvlint cold' with these extra options (repeatable)",
     )
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        default=str(PROJECT),
+        help="the kvlint checkout to time (default: this one), e.g. an older commit's export",
+    )
     parser.add_argument("--one-file-runs", type=int, default=10)
     parser.add_argument("--skip-one-file", action="store_true")
     parser.add_argument("--refresh", action="store_true", help="download and unpack again")
@@ -397,7 +404,7 @@ def main() -> int:
 
     corpora = options.corpus or list(CORPORA)
     folders = prepare({r for c in corpora for r in CORPORA[c]} | {ONE_FILE[0]}, options.refresh)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env = {**os.environ, "PYTHONPATH": str(Path(options.project).resolve())}
     load_before = os.getloadavg()
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {options.rounds} rounds, "
