@@ -238,6 +238,7 @@ class Tool:
     name: str
     command: list[str]
     samples: list[Sample] = field(default_factory=list)
+    pythonpath: str | None = None  # another kvlint checkout (--before)
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(s, attr) for s in self.samples)
@@ -255,6 +256,10 @@ def tools_for(corpus: str, paths: list[str], options: argparse.Namespace) -> lis
         Tool("kvlint cold", kvlint_command(*base, "--no-cache", *paths)),
         Tool("kvlint warm", kvlint_command(*base, *paths)),
     ]
+    if options.before:
+        before = str(Path(options.before).resolve())
+        cold = kvlint_command(*base, "--no-cache", *paths)
+        tools.append(Tool("kvlint cold before", cold, pythonpath=before))
     for variant in options.variant or []:
         name, _, args = variant.partition("=")
         tools.append(
@@ -360,11 +365,18 @@ def one_file(options: argparse.Namespace, env: dict[str, str], source: Path) -> 
         "kvlint check FILE --no-cache": kvlint_command("--no-cache", source.name),
         "kvlint check FILE (cached)": kvlint_command(source.name),
     }
+    envs = {name: env for name in runs}
+    if options.before:
+        runs["kvlint check FILE --no-cache (before)"] = runs["kvlint check FILE --no-cache"]
+        envs["kvlint check FILE --no-cache (before)"] = {
+            **env,
+            "PYTHONPATH": str(Path(options.before).resolve()),
+        }
     measure(runs["kvlint check FILE (cached)"], folder, env)  # fill the cache
     samples: dict[str, list[Sample]] = {name: [] for name in runs}
     for _ in range(options.one_file_runs):
         for name, command in runs.items():
-            samples[name].append(measure(command, folder, env))
+            samples[name].append(measure(command, folder, envs[name]))
     rows = [["command", "wall ms (median)", "CPU ms", "peak MiB"]]
     for name, runs_ in samples.items():
         rows.append(
@@ -396,6 +408,12 @@ def main() -> int:
         default=str(PROJECT),
         help="the kvlint checkout to time (default: this one), e.g. an older commit's export",
     )
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time 'kvlint cold' from another checkout (e.g. main before a change), "
+        "interleaved with the others so that both see the same load",
+    )
     parser.add_argument("--one-file-runs", type=int, default=10)
     parser.add_argument("--skip-one-file", action="store_true")
     parser.add_argument("--refresh", action="store_true", help="download and unpack again")
@@ -421,7 +439,8 @@ def main() -> int:
         for round_ in range(options.rounds):
             shift = round_ % len(tools)
             for tool in tools[shift:] + tools[:shift]:
-                tool.samples.append(measure(tool.command, DATA, env))
+                tool_env = {**env, "PYTHONPATH": tool.pythonpath} if tool.pythonpath else env
+                tool.samples.append(measure(tool.command, DATA, tool_env))
         load = (load + os.getloadavg()[0]) / 2
         print(f"\n{corpus}: {files} .py files, {size / 1e6:.0f} MB ({', '.join(CORPORA[corpus])})")
         print(f"load average during: {load:.2f}")
@@ -489,6 +508,19 @@ def summary(r: dict[str, dict[str, float]]) -> list[list[str]]:
             "one Key Vault file, no cache", f"{ms:.0f} ms", "", ms / 150, 1.0, r["one-file"]["load"]
         )
         rows[-1][3], rows[-1][4] = "", "<= 150 ms"
+        before = r["one-file"].get("kvlint check FILE --no-cache (before)")
+        if before:
+            rows.append(
+                [
+                    "one file, no cache: now / before",
+                    f"{ms:.0f} ms",
+                    f"{before * 1000:.0f} ms",
+                    f"{ms / before / 1000:.2f}",
+                    "",
+                    "",
+                    f"{r['one-file']['load']:.1f}",
+                ]
+            )
     for corpus in ("mixed", "apps"):
         c = r.get(corpus)
         if c:
@@ -497,8 +529,21 @@ def summary(r: dict[str, dict[str, float]]) -> list[list[str]]:
     for corpus, c in r.items():
         if corpus == "one-file":
             continue
+        if "kvlint cold before" in c:
+            before, now = c["kvlint cold before"], c["kvlint cold"]
+            rows.append(
+                [
+                    f"{corpus}: kvlint cold now / before",
+                    f"{now:.2f} s",
+                    f"{before:.2f} s",
+                    f"{now / before:.2f}",
+                    "",
+                    "",
+                    f"{c['load']:.1f}",
+                ]
+            )
         for name, wall in c.items():
-            if name.startswith("kvlint cold "):
+            if name.startswith("kvlint cold ") and name != "kvlint cold before":
                 ratio = wall / c["kvlint cold"]
                 rows.append(
                     [
