@@ -94,6 +94,11 @@ class Vault:
     uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
     private_endpoints_known: bool = True  # False: the source does not carry them (PowerShell)
     kind: str = "vault"  # "vault" or "hsm" (a Managed HSM: local RBAC, always soft-delete)
+    # properties infrastructure code leaves unresolved (ARM expressions, Terraform's
+    # "known after apply"): the checks that need one stay silent
+    unknown: frozenset[str] = frozenset()
+    file: str | None = None  # where it is declared (infrastructure code), for findings
+    line: int | None = None
 
     @property
     def hsm(self) -> bool:
@@ -136,9 +141,11 @@ class Finding:
     code: str
     severity: str
     message: str
+    file: str | None = None  # infrastructure code: the file and line declaring the resource
+    line: int | None = None
 
-    def as_dict(self) -> dict[str, str]:
-        return {
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
             "vault": self.vault,
             "id": self.id,
             "subscription": self.subscription,
@@ -146,6 +153,9 @@ class Finding:
             "severity": self.severity,
             "message": self.message,
         }
+        if self.file:
+            found["file"], found["line"] = self.file, self.line
+        return found
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 
 from kvlint import catalog
-from kvlint.audit.model import AuditResult
+from kvlint.audit.model import AuditResult, Finding
 from kvlint.report import sarif
 from kvlint.report.audit_summary import ordered
+
+
+def artifact_uri(file: str) -> str:
+    """A repository-relative URI (what GitHub code scanning matches), else the path as given."""
+    path = Path(file)
+    with contextlib.suppress(ValueError, OSError):
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    return path.as_posix()
+
+
+def _location(f: Finding) -> dict:
+    location: dict = {
+        "logicalLocations": [{"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}]
+    }
+    if f.file and f.file != "-":
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": artifact_uri(f.file)},
+            "region": {"startLine": max(f.line or 1, 1)},
+        }
+    return location
 
 
 def render(result: AuditResult) -> str:
@@ -16,13 +38,7 @@ def render(result: AuditResult) -> str:
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "logicalLocations": [
-                        {"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}
-                    ]
-                }
-            ],
+            "locations": [_location(f)],
             "properties": {"subscription": f.subscription},
         }
         for f in ordered(result.findings)
