@@ -133,10 +133,24 @@ def documents(data: Any, path: str) -> list[Any]:
 
 
 def read(
-    path: str, into: Inputs, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+    path: str,
+    into: Inputs,
+    *,
+    tenant: str | None,
+    errors: list[ReadError],
+    stdin: Any = None,
+    iac_only: bool = False,
 ) -> None:
-    """Add the vaults, role assignments and definitions of one exported file to ``into``."""
-    text, data = load_text(path, stdin)
+    """Add the vaults, role assignments and definitions of one exported file to ``into``;
+    ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
+    try:
+        text, data = load_text(path, stdin)
+    except KvlintError:
+        if iac_only:
+            return
+        raise
+    if iac_only and not (arm_template.is_template(data) or terraform.is_plan(data)):
+        return
     if arm_template.is_template(data) or terraform.is_plan(data):
         located = iac.load_with_lines(text)
         reader = (

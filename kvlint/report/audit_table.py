@@ -8,8 +8,13 @@ from kvlint.report.audit_summary import ordered, reach_line, summary
 
 
 def render(result: AuditResult, width: int) -> str:
-    rows = [(f.vault, f.code, f.severity, f.message) for f in ordered(result.findings)]
-    out = table.render(("VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
+    found = ordered(result.findings)
+    if any(f.file for f in found):  # infrastructure code: where to fix it
+        rows = [(f"{f.file}:{f.line}", f.vault, f.code, f.severity, f.message) for f in found]
+        out = table.render(("LOCATION", "VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
+    else:
+        rows = [(f.vault, f.code, f.severity, f.message) for f in found]
+        out = table.render(("VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
     if result.errors:
         out += ("\n" if out else "") + "read errors:\n"
         out += table.render(
