@@ -16,6 +16,7 @@ from kvlint.audit.arm import Azure, default_credential
 from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault
 from kvlint.audit.request import AuditRequest
 from kvlint.errors import KvlintError
+from kvlint.token.diagnose import diagnose as diagnose_token
 
 
 def connect(request: AuditRequest) -> Azure:
@@ -152,7 +153,7 @@ def audit(
             rejected = [
                 checks.finding(vault, item.code, item.message)
                 for item in (
-                    kvtoken.diagnose(token.claims, vault_url=_vault_url(vault, cloud), now=now)
+                    diagnose_token(token.claims, vault_url=_vault_url(vault, cloud), now=now)
                     if token
                     else []
                 )
