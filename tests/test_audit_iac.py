@@ -53,10 +53,10 @@ def test_findings_point_at_the_file_and_the_resource_line(capsys, template):
     _, report = run(capsys, "--input", str(template))
     text = template.read_text()
     first = next(f for f in report["findings"] if f["vault"] == "kv-quickstart")
-    assert first["file"] == str(template)
-    assert first["line"] == line_of(text, '"name": "[parameters(\'keyVaultName\')]"')
+    assert first["location"]["path"] == str(template)
+    assert first["location"]["line"] == line_of(text, '"name": "[parameters(\'keyVaultName\')]"')
     locked = next(f for f in report["findings"] if f["vault"] == "kv-quickstart-locked")
-    assert locked["line"] == line_of(text, '"name": "[variables(\'lockedVault\')]"')
+    assert locked["location"]["line"] == line_of(text, '"name": "[variables(\'lockedVault\')]"')
 
 
 def test_sarif_carries_physical_locations(capsys, template, monkeypatch):
@@ -84,7 +84,9 @@ def test_compiled_bicep_on_stdin(template):
     )
     report = json.loads(done.stdout)
     assert codes(report) == {"kv-bicep": ["KVA215", "KVA403"]}  # "kv-shared" is existing
-    assert all(f["file"] == "-" and f["line"] > 1 for f in report["findings"])
+    assert all(
+        f["location"]["path"] == "-" and f["location"]["line"] > 1 for f in report["findings"]
+    )
 
 
 def test_unresolved_network_makes_reachability_unverified(capsys, template):
@@ -149,7 +151,9 @@ def test_a_terraform_plan_is_audited(capsys, tmp_path):
     assert codes(report) == {"kv-tf-open": ["KVA204", "KVA211", "KVA402"]}  # never KVA401
     kva204 = next(f for f in report["findings"] if f["code"] == "KVA204")
     assert "secrets/purge" in kva204["message"]
-    assert kva204["line"] == line_of(path.read_text(), '"address": "azurerm_key_vault.open"')
+    assert kva204["location"]["line"] == line_of(
+        path.read_text(), '"address": "azurerm_key_vault.open"'
+    )
 
 
 def test_terraform_linked_resources_count(capsys, tmp_path):

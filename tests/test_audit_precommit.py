@@ -30,5 +30,5 @@ def test_iac_hook_audits_templates_and_skips_other_json(tmp_path):
     assert "kv-quickstart" in output and "KVA211" in output
     assert "3 vaults audited" in output  # package.json and broken.json were skipped
     assert "read error" not in output
-    line = line_of(text, "\"name\": \"[parameters('keyVaultName')]\"")
+    line = line_of(text, '"name": "[parameters(\'keyVaultName\')]"')
     assert f"infra/azuredeploy.json:{line}" in output  # where to fix it

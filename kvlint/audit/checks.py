@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from kvlint import catalog
-from kvlint.audit.model import AccessPolicy, Finding, Vault
+from kvlint.audit.model import AccessPolicy, Vault
 from kvlint.audit.network import non_public_kind, parse_rule
+from kvlint.findings import Finding, Location, Resource
 
 ACCESS_POLICY_LIMIT = 1024
 ACCESS_POLICY_WARN = 900
@@ -49,15 +49,13 @@ def check(code: str, *needs: str, hsm: bool = False) -> Callable[[CheckFn], Chec
 
 def finding(vault: Vault, code: str, message: str) -> Finding:
     """A finding about ``vault``; its severity is the catalogue's."""
-    return Finding(
-        vault.name,
-        vault.id,
-        vault.subscription,
+    return Finding.of(
         code,
-        catalog.get(code).severity,
         message,
-        vault.file,
-        vault.line,
+        resource=Resource(
+            vault.name, vault.id, vault.subscription, "managedHSM" if vault.hsm else "vault"
+        ),
+        location=Location.point(vault.file, vault.line or 1) if vault.file else None,
     )
 
 

@@ -19,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kvlint.findings import Finding
+
+__all__ = ["Finding"]  # the one Finding of every face (kvlint/findings.py)
+
 VAULT_TYPE = "microsoft.keyvault/vaults"
 HSM_TYPE = "microsoft.keyvault/managedhsms"
 DEFAULT_RETENTION_DAYS = 90
@@ -131,31 +135,6 @@ class Vault:
     def perimeter(self) -> bool:
         """``SecuredByPerimeter``: a network security perimeter's rules replace the firewall."""
         return self.public_network_access.lower() == "securedbyperimeter"
-
-
-@dataclass(frozen=True)
-class Finding:
-    vault: str
-    id: str
-    subscription: str
-    code: str
-    severity: str
-    message: str
-    file: str | None = None  # infrastructure code: the file and line declaring the resource
-    line: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "vault": self.vault,
-            "id": self.id,
-            "subscription": self.subscription,
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-        }
-        if self.file:
-            found["file"], found["line"] = self.file, self.line
-        return found
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,10 @@ import json
 from pathlib import Path
 
 from kvlint import catalog
-from kvlint.audit.model import AuditResult, Finding
+from kvlint.audit.model import AuditResult
+from kvlint.findings import Finding
 from kvlint.report import sarif
-from kvlint.report.audit_summary import ordered
+from kvlint.report.audit_summary import ordered, resource
 
 
 def artifact_uri(file: str) -> str:
@@ -22,12 +23,14 @@ def artifact_uri(file: str) -> str:
 
 def _location(f: Finding) -> dict:
     location: dict = {
-        "logicalLocations": [{"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}]
+        "logicalLocations": [
+            {"name": resource(f).name, "fullyQualifiedName": resource(f).id, "kind": "resource"}
+        ]
     }
-    if f.file and f.file != "-":
+    if f.location and f.path != "-":
         location["physicalLocation"] = {
-            "artifactLocation": {"uri": artifact_uri(f.file)},
-            "region": {"startLine": max(f.line or 1, 1)},
+            "artifactLocation": {"uri": artifact_uri(f.path)},
+            "region": {"startLine": max(f.line, 1)},
         }
     return location
 
@@ -39,7 +42,7 @@ def render(result: AuditResult) -> str:
             "level": sarif.LEVELS[f.severity],
             "message": {"text": f.message},
             "locations": [_location(f)],
-            "properties": {"subscription": f.subscription},
+            "properties": {"subscription": resource(f).subscription},
         }
         for f in ordered(result.findings)
     ]

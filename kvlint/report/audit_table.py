@@ -4,16 +4,25 @@ from __future__ import annotations
 
 from kvlint.audit.model import AuditResult
 from kvlint.report import table
-from kvlint.report.audit_summary import ordered, reach_line, summary
+from kvlint.report.audit_summary import ordered, reach_line, resource, summary
 
 
 def render(result: AuditResult, width: int) -> str:
     found = ordered(result.findings)
-    if any(f.file for f in found):  # infrastructure code: where to fix it
-        rows = [(f"{f.file}:{f.line}", f.vault, f.code, f.severity, f.message) for f in found]
+    if any(f.location for f in found):  # infrastructure code: where to fix it
+        rows = [
+            (
+                f"{f.path}:{f.line}" if f.location else "",
+                resource(f).name,
+                f.code,
+                f.severity,
+                f.message,
+            )
+            for f in found
+        ]
         out = table.render(("LOCATION", "VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
     else:
-        rows = [(f.vault, f.code, f.severity, f.message) for f in found]
+        rows = [(resource(f).name, f.code, f.severity, f.message) for f in found]
         out = table.render(("VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
     if result.errors:
         out += ("\n" if out else "") + "read errors:\n"
