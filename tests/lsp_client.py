@@ -81,8 +81,9 @@ async def diagnostics(
 class Editor:
     """Opens and edits documents the way an editor does, counting versions."""
 
-    def __init__(self, client: LanguageClient) -> None:
+    def __init__(self, client: LanguageClient, encoding: str = "utf-16") -> None:
         self.client = client
+        self.encoding = encoding  # the position encoding the client negotiated
         self.versions: dict[str, int] = {}
         self.texts: dict[str, str] = {}
 
@@ -144,34 +145,49 @@ class Editor:
             action = await self.client.code_action_resolve_async(action)
         assert action.edit is not None
         if action.edit.changes is not None:  # a client without documentChanges
-            return apply_text_edits(self.texts[uri], list(action.edit.changes[uri]))
+            return apply_text_edits(self.texts[uri], list(action.edit.changes[uri]), self.encoding)
         assert action.edit.document_changes
         (change,) = action.edit.document_changes
         assert isinstance(change, types.TextDocumentEdit)
         assert change.text_document.uri == uri
         assert change.text_document.version == self.versions[uri]
-        return apply_text_edits(self.texts[uri], list(change.edits))
+        return apply_text_edits(self.texts[uri], list(change.edits), self.encoding)
 
 
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def offset_of(text: str, position: types.Position) -> int:
-    """A UTF-16 LSP position as an index into ``text``."""
+def _units(char: str, encoding: str) -> int:
+    if encoding == "utf-8":
+        return len(char.encode("utf-8"))
+    if encoding == "utf-32":
+        return 1
+    return 2 if ord(char) > 0xFFFF else 1
+
+
+def offset_of(text: str, position: types.Position, encoding: str = "utf-16") -> int:
+    """An LSP position (in ``encoding`` code units) as an index into ``text``."""
     starts = [0] + [m.end() for m in _BREAK.finditer(text)]
     start = starts[position.line]
     units = 0
     index = start
     while units < position.character:
-        units += 2 if ord(text[index]) > 0xFFFF else 1
+        units += _units(text[index], encoding)
         index += 1
-    assert units == position.character, "a position inside a surrogate pair"
+    assert units == position.character, "a position inside a character"
     return index
 
 
-def apply_text_edits(text: str, edits: list) -> str:
+def apply_text_edits(text: str, edits: list, encoding: str = "utf-16") -> str:
     spans = sorted(
-        ((offset_of(text, e.range.start), offset_of(text, e.range.end), e.new_text) for e in edits),
+        (
+            (
+                offset_of(text, e.range.start, encoding),
+                offset_of(text, e.range.end, encoding),
+                e.new_text,
+            )
+            for e in edits
+        ),
         reverse=True,
     )
     for start, end, new in spans:

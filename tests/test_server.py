@@ -308,6 +308,9 @@ async def test_config_files_are_linted(editor: Editor, workspace: Path) -> None:
     json_found = await editor.open(json_path, json_text, "json")
     actions = await editor.actions(json_path, _only(json_found, "KV101").range)
     assert not any("noqa" in a.title for a in actions)  # JSON has no comments
+    broken = await editor.change(json_path, f'{{"resource": "{SLASH}",\n')
+    assert [d.code for d in broken] == ["KV000"]
+    assert "invalid JSON" in broken[0].message
 
 
 async def test_close_clears_the_diagnostics(editor: Editor, workspace: Path) -> None:
@@ -322,3 +325,31 @@ async def test_close_clears_the_diagnostics(editor: Editor, workspace: Path) -> 
             p.uri == path.as_uri() and not p.diagnostics for p in editor.client.published[after:]
         )
     )
+
+
+async def test_same_findings_as_kvlint_check(editor: Editor, workspace: Path) -> None:
+    """The editor shows exactly what `kvlint check` reports for the file (same engine)."""
+    import json
+    import subprocess
+    import sys
+
+    examples = Path(__file__).resolve().parent.parent / "rules" / "examples"
+    for name in ("KV301.py", "KV101.py", "KV306.py"):
+        path = workspace / "plain" / f"same_{name}"
+        text = (examples / name).read_text(encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
+        run = subprocess.run(
+            [sys.executable, "-m", "kvlint", "check", "--no-cache", "--format", "json", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=workspace,
+        )
+        expected = sorted(
+            (f["code"], f["line"] - 1, f["end_line"] - 1, f["message"])
+            for f in json.loads(run.stdout)
+        )
+        assert expected, run.stderr
+        found = await editor.open(path, text)
+        shown = sorted((d.code, d.range.start.line, d.range.end.line, d.message) for d in found)
+        assert shown == expected

@@ -24,6 +24,7 @@ BAD = (
     "from azure.identity import DefaultAzureCredential\n\n"
     'token = DefaultAzureCredential().get_token("https://vault.azure.net/")\n'
 )
+TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"
 # The real server, with the engine made to fail on one marked document: the only way to
 # provoke "a bug in kvlint" without planting a test hook in the product.
 FAULTY_SERVER = textwrap.dedent(
@@ -35,7 +36,7 @@ FAULTY_SERVER = textwrap.dedent(
 
     def faulty(linter, text, path, relpath):
         if "EXPLODE" in text:
-            raise RuntimeError("boom from the engine")
+            raise RuntimeError("boom from the engine at " + text.split("EXPLODE ")[1].strip())
         return real(linter, text, path, relpath)
 
     engine.lint_text = faulty
@@ -67,12 +68,14 @@ async def test_an_internal_error_is_logged_and_the_server_keeps_serving(
     client: LanguageClient, tmp_path: Path
 ) -> None:
     editor = Editor(client)
-    found = await editor.open(tmp_path / "explode.py", BAD + "# EXPLODE\n")
+    found = await editor.open(tmp_path / "explode.py", BAD + f"# EXPLODE {TOKEN}\n")
     assert [d.code for d in found] == ["KV000"]
-    assert "internal error: RuntimeError: boom from the engine" in found[0].message
+    assert "internal error: RuntimeError: boom from the engine at eyJhbGci…" in found[0].message
     logged = [m for m in client.log_messages if "boom from the engine" in m.message]
     assert logged and logged[0].type == types.MessageType.Error
     assert "Traceback" in logged[0].message  # the whole story, in the output log only
+    assert not any(TOKEN in m.message for m in client.log_messages)  # never a whole token
+    assert TOKEN not in found[0].message
     # the same server still lints, hovers and answers code actions
     after = await editor.open(tmp_path / "fine.py", BAD)
     assert [d.code for d in after] == ["KV101"]

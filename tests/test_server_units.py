@@ -31,6 +31,8 @@ def test_columns_in_the_negotiated_encoding(encoding: str, expected: int) -> Non
     positions = Positions('a😀é"x"\n', encoding)  # 😀: 2 UTF-16 units, 4 UTF-8 bytes
     assert positions.to_lsp(1, 4) == types.Position(0, expected)
     assert positions.from_lsp(types.Position(0, expected)) == (1, 4)
+    kind = types.PositionEncodingKind(encoding)  # what pygls negotiated, as the enum
+    assert Positions(positions.text, kind).to_lsp(1, 4) == types.Position(0, expected)
 
 
 def test_lines_split_as_lsp_splits_them() -> None:

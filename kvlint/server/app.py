@@ -26,6 +26,7 @@ from pygls.uris import to_fs_path
 from kvlint import __version__
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
+from kvlint.redact import mask
 from kvlint.server import engine, features
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config
@@ -56,9 +57,10 @@ class Linted:
     doc: features.Doc
     findings: list[Finding] = field(default_factory=list)
     problem: str | None = None  # a configuration error: no diagnostics, shown once
+    diagnostics: list[types.Diagnostic] = field(init=False)
 
-    def diagnostics(self) -> list[types.Diagnostic]:
-        return [features.diagnostic(f, self.doc.positions) for f in self.findings]
+    def __post_init__(self) -> None:  # on the worker thread, with the lint
+        self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
 
 
 class KvlintServer(LanguageServer):
@@ -75,6 +77,7 @@ class KvlintServer(LanguageServer):
 
     # -- messages to the client ---------------------------------------------------------------
     def log(self, kind: types.MessageType, message: str) -> None:
+        message = mask(message)
         logger.log(logging.ERROR if kind == types.MessageType.Error else logging.INFO, message)
         with contextlib.suppress(Exception):  # no client to tell (closed pipe): logged above
             self.window_log_message(types.LogMessageParams(kind, f"kvlint: {message}"))
@@ -88,7 +91,7 @@ class KvlintServer(LanguageServer):
             self.shown.add(message)
             self.log(types.MessageType.Error, message)
             self.window_show_message(
-                types.ShowMessageParams(types.MessageType.Error, f"kvlint: {message}")
+                types.ShowMessageParams(types.MessageType.Error, mask(f"kvlint: {message}"))
             )
 
     # -- linting --------------------------------------------------------------------------------
@@ -114,7 +117,10 @@ class KvlintServer(LanguageServer):
         linted = self.linted.get(uri)
         if linted is None or linted.doc.positions.text != document.source:
             self.schedule(uri)
-            await asyncio.shield(self.pending[uri])
+            try:
+                await asyncio.shield(self.pending[uri])
+            except asyncio.CancelledError:  # the text changed again meanwhile: nothing current
+                return None
             linted = self.linted.get(uri)
         if linted is None or linted.doc.positions.text != document.source:
             return None
@@ -125,6 +131,7 @@ class KvlintServer(LanguageServer):
         if document is None:
             return None
         self.projects.folders = self._folders()
+        encoding = self.workspace.position_encoding
         return Snapshot(
             uri=uri,
             version=document.version,
@@ -132,7 +139,7 @@ class KvlintServer(LanguageServer):
             fs_path=to_fs_path(uri) if uri.startswith("file:") else None,
             name=uri.rsplit("/", 1)[-1] or "untitled",
             language_id=document.language_id,
-            encoding=str(self.workspace.position_encoding or "utf-16"),
+            encoding=str(getattr(encoding, "value", encoding) or "utf-16"),
         )
 
     def _folders(self) -> list[Path]:
@@ -182,7 +189,7 @@ class KvlintServer(LanguageServer):
             types.MessageType.Error,
             f"internal error linting {snapshot.uri}:\n{_traceback(exc)}",
         )
-        message = (
+        message = mask(
             f"internal error: {type(exc).__name__}: {exc} (the kvlint output log has the "
             "traceback; please report it)"
         )
@@ -199,7 +206,7 @@ class KvlintServer(LanguageServer):
             self._show_once(linted.problem)
         self.linted[snapshot.uri] = linted
         self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(snapshot.uri, linted.diagnostics(), snapshot.version)
+            types.PublishDiagnosticsParams(snapshot.uri, linted.diagnostics, snapshot.version)
         )
 
     def forget(self, uri: str) -> None:
@@ -208,6 +215,15 @@ class KvlintServer(LanguageServer):
             waiting.cancel()
         self.linted.pop(uri, None)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri, []))
+
+
+def _warm_up(ls: KvlintServer) -> None:
+    """On the worker thread: imports and the rule catalogue, ahead of the first lint."""
+    try:
+        engine.warm_up()
+        features.rule("KV000")  # parses the rule pages (links, hovers)
+    except Exception as exc:  # the first real lint will say what is wrong
+        logger.warning("warm-up failed: %s", exc)
 
 
 def _resolves_edits(capabilities: types.ClientCapabilities | None) -> bool:
@@ -257,6 +273,7 @@ def build() -> KvlintServer:
     @server.feature(types.INITIALIZED)
     @_guarded
     async def initialized(ls: KvlintServer, params: types.InitializedParams) -> None:
+        ls.pool.submit(_warm_up, ls)  # while the editor is still opening files
         workspace = ls.client_capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if not (watched and watched.dynamic_registration):

@@ -11,7 +11,7 @@ from kvlint.lint.configfiles import Linter, kind_of
 from kvlint.lint.engine import LintResult, parse_error_finding
 from kvlint.lint.runner import gc_paused
 
-__all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding"]
+__all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "warm_up"]
 
 
 def make_linter(settings: Settings) -> Linter:
@@ -23,6 +23,12 @@ def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
     """Lint an open document exactly as ``kvlint check`` lints the file ``path``."""
     with gc_paused():
         return linter.lint_bytes(_encode(text, path), path, relpath)
+
+
+def warm_up() -> None:
+    """Import libcst, the checks and the parser by linting a two-line file, so that the
+    first document the user opens pays only for its own lint."""
+    lint_text(make_linter(Settings()), "import azure.identity\n\n", "warm_up.py", "warm_up.py")
 
 
 def _encode(text: str, path: str) -> bytes:

@@ -16,6 +16,7 @@ from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint import suppress
 from kvlint.lint.configfiles import kind_of
+from kvlint.redact import mask
 from kvlint.server.positions import Positions
 
 SOURCE = "kvlint"
@@ -53,7 +54,7 @@ def diagnostic(finding: Finding, positions: Positions) -> types.Diagnostic:
     href = found.help_uri if found else None
     return types.Diagnostic(
         range=positions.range(line, column, end_line, end_column),
-        message=finding.message,
+        message=mask(finding.message),  # like every output of kvlint: never a whole token
         severity=SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.code,
         code_description=types.CodeDescription(href=href) if href else None,

@@ -34,10 +34,11 @@ UNITS: dict[str, Callable[[str], int]] = {
 class Positions:
     """Position conversion for one version of a document's text."""
 
-    def __init__(self, text: str, encoding: str | None = None) -> None:
+    def __init__(self, text: str, encoding: str | types.PositionEncodingKind | None = None) -> None:
         self.text = text
         self.lines = LINE_BREAK.split(text)
-        self.units = UNITS.get(str(encoding or "utf-16"), _utf16)
+        name = getattr(encoding, "value", encoding) or "utf-16"  # the enum, or its value
+        self.units = UNITS.get(str(name), _utf16)
 
     def to_lsp(self, line: int, column: int) -> types.Position:
         """kvlint's 1-based line and code-point column as an LSP position."""
