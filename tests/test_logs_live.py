@@ -250,3 +250,39 @@ def test_a_bad_vault_name_is_refused_before_any_query(stub, tmp_path):
     with pytest.raises(KvlintError, match="not a Key Vault name"):
         run(stub, tmp_path, "--vault", 'x" or 1==1')
     assert not stub.seen("POST", PATH)
+
+
+def test_check_config_reads_each_vault_through_arm(stub, tmp_path):
+    """--check-config: the vaults a finding names are read with the real KeyVaultManagementClient."""
+    from tests.arm_stub import assert_read_only, connect
+    from tests.test_logs import ARCHIVE, DATA
+
+    vaults = json.loads((DATA / "vaults.json").read_text())["value"]
+    for doc in vaults:
+        stub.add("GET", doc["id"], Reply(200, doc))
+        group = doc["id"].rsplit("/providers/", 1)[0]
+        stub.add(
+            "GET", f"{group}/providers/Microsoft.KeyVault/managedHSMs", Reply(200, {"value": []})
+        )
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "logs")
+    out = tmp_path / "report.json"
+    args = parser.parse_args(
+        [str(ARCHIVE), "--check-config", "--format", "json", "--output-file", str(out)]
+    )
+    assert command.run(args, azure=connect(stub)) == 1
+    doc = json.loads(out.read_text())
+    assert doc["vaults_checked"] == 1 and doc["configuration_errors"] == []
+    config = {f["code"]: f["configuration"] for f in doc["findings"]}
+    assert config["KVL201"] == "still refused today"
+    assert config["KVL301"] == "already fixed"
+    assert config["KVL102"] is None
+    assert_read_only(stub)
+    gets = {r.path.lower() for r in stub.seen("GET")}
+    assert vaults[0]["id"].lower() in gets  # kv-pay, named by the firewall and policy findings
+    assert vaults[1]["id"].lower() not in gets  # kv-orders only has KVL303: nothing to settle
+
+
+def test_check_config_and_input_exclude_each_other(kvlint):
+    result = kvlint("logs", "x.json", "--input", "v.json", "--check-config")
+    assert result.returncode == 2 and "not both" in result.stderr

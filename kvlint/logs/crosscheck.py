@@ -18,6 +18,7 @@ from kvlint.logs.findings import LogFinding
 STILL = "still refused today"
 FIXED = "already fixed"
 UNKNOWN = "not verified"
+CODES = ("KVL201", "KVL202", "KVL301", "KVL302")  # the findings a configuration can settle
 
 
 def _address(text: str) -> IPv4Address | None:
