@@ -286,3 +286,59 @@ def test_check_config_reads_each_vault_through_arm(stub, tmp_path):
 def test_check_config_and_input_exclude_each_other(kvlint):
     result = kvlint("logs", "x.json", "--input", "v.json", "--check-config")
     assert result.returncode == 2 and "not both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("assigned", "expected"),
+    [
+        ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "already fixed"),  # Key Vault Secrets Officer
+        ("4633458b-17de-408a-b874-0445c86b69e6", "still refused today"),  # Secrets User: no set
+    ],
+)
+def test_check_config_reads_the_callers_roles_on_an_rbac_vault(stub, tmp_path, assigned, expected):
+    from tests.arm_stub import assert_read_only, connect
+    from tests.test_logs import DATA
+
+    orders = json.loads((DATA / "vaults.json").read_text())["value"][1]
+    group = orders["id"].rsplit("/providers/", 1)[0]
+    stub.add("GET", orders["id"], Reply(200, orders))
+    stub.add("GET", f"{group}/providers/Microsoft.KeyVault/managedHSMs", Reply(200, {"value": []}))
+    sub = orders["id"].split("/")[2]
+    stub.add(
+        "GET",
+        orders["id"] + "/providers/Microsoft.Authorization/roleAssignments",
+        Reply(
+            200,
+            {
+                "value": [
+                    {
+                        "id": f"{orders['id']}/providers/Microsoft.Authorization/roleAssignments/a1",
+                        "name": "a1",
+                        "type": "Microsoft.Authorization/roleAssignments",
+                        "properties": {
+                            "roleDefinitionId": f"/subscriptions/{sub}/providers/"
+                            f"Microsoft.Authorization/roleDefinitions/{assigned}",
+                            "principalId": WEB_OID,
+                            "principalType": "ServicePrincipal",
+                            "scope": orders["id"],
+                        },
+                    }
+                ]
+            },
+        ),
+    )
+    path = tmp_path / "PT1H.json"
+    records = json.loads((DATA / "archive-records.json").read_text())["records"]
+    path.write_text(json.dumps(records[4]) + "\n")  # SecretSet refused by RBAC on kv-orders
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "logs")
+    out = tmp_path / "report.json"
+    args = parser.parse_args(
+        [str(path), "--check-config", "--format", "json", "--output-file", str(out)]
+    )
+    assert command.run(args, azure=connect(stub)) == 1
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert finding["code"] == "KVL302" and finding["configuration"] == expected, finding
+    (listing,) = [r for r in stub.seen("GET") if r.path.endswith("roleAssignments")]
+    assert listing.query["$filter"] == [f"assignedTo('{WEB_OID}')"]
+    assert_read_only(stub)

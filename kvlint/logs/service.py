@@ -74,8 +74,9 @@ def cross_check(report: LogsReport, vaults_file: str, stdin: TextIO | None = Non
 
 def cross_check_live(report: LogsReport, azure: Any) -> None:
     """Read each vault a configuration finding names through ARM (read-only), then check."""
-    from kvlint.audit.live import Progress, arm_vaults
+    from kvlint.audit.live import Progress, arm_vaults, role_checks
     from kvlint.audit.model import id_parts
+    from kvlint.audit.reach import Principal
 
     targets = set()
     for finding in report.findings:
@@ -97,7 +98,12 @@ def cross_check_live(report: LogsReport, azure: Any) -> None:
             errors=errors,
             progress=Progress(enabled=False),
         )
-    report.vaults_checked = crosscheck.annotate(report.findings, vaults)
+    roles = {}
+    for vault_id, oid in sorted(crosscheck.principals(report.findings, vaults)):
+        vault = next(v for v in vaults if v.id == vault_id)
+        evidence = role_checks(azure, [vault], Principal(oid), Progress(enabled=False))
+        roles[(vault_id, oid)] = evidence.get(vault_id)
+    report.vaults_checked = crosscheck.annotate(report.findings, vaults, roles)
     report.config_errors = [f"{e.scope}: {e.message}" for e in errors]
 
 
