@@ -342,3 +342,20 @@ def test_check_config_reads_the_callers_roles_on_an_rbac_vault(stub, tmp_path, a
     (listing,) = [r for r in stub.seen("GET") if r.path.endswith("roleAssignments")]
     assert listing.query["$filter"] == [f"assignedTo('{WEB_OID}')"]
     assert_read_only(stub)
+
+
+def test_a_partial_answer_is_one_line_not_a_silent_undercount(stub, tmp_path):
+    partial = {
+        **ANSWERS["totals"],
+        "error": {
+            "code": "PartialError",
+            "message": "There were some errors when processing your query.",
+            "details": [
+                {"code": "EngineError", "message": "Query result set has exceeded the limit"}
+            ],
+        },
+    }
+    stub.add("POST", PATH, Reply(200, partial))
+    with pytest.raises(KvlintError, match="answered only in part") as caught:
+        run(stub, tmp_path)
+    assert "narrow --since or --vault" in str(caught.value)
