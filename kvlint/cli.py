@@ -14,20 +14,26 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from kvlint import __version__
+from kvlint import DISTRIBUTION, __version__
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
+    "check": (
+        "kvlint.commands.check",
+        "lint Python and config files for Key Vault 401/403/429 bugs",
+    ),
     "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
-    "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
+    "token": (
+        "kvlint.commands.token",
+        "decode an access token offline; why would Key Vault reject it?",
+    ),
     "logs": (
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
-    "rules": ("kvlint.rules_command", "list every rule and check"),
-    "rule": ("kvlint.rules_command", "show one rule's documentation"),
+    "rules": ("kvlint.commands.rules", "list every rule and check"),
+    "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
 }
 
@@ -71,7 +77,7 @@ def _main(argv: Sequence[str] | None) -> int:
         print(_top_level_help())
         return 0 if args else EXIT_ERROR
     if args[0] == "--version":
-        print(f"kvlint {__version__}")
+        print(f"{DISTRIBUTION} {__version__}")
         return 0
     name = args[0]
     if name not in COMMANDS:

@@ -268,6 +268,7 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
     elif key == "per-file-ignores":
         table = {}
         for pattern, codes in value.items():
+            validate_pattern(pattern, f"{where}: 'per-file-ignores'")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                 raise KvlintError(f"{where}: per-file-ignores['{pattern}'] must be a list of codes")
             table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
@@ -282,10 +283,50 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
                 )
             table[code] = severity
         settings.severity = table
+    elif key == "extra-vault-hosts":
+        for host in value:
+            if not _HOST.fullmatch(host):
+                raise KvlintError(
+                    f"{where}: '{key}' entry {host!r} is not a host name or suffix "
+                    "(e.g. 'vault.contoso.example')"
+                )
+        settings.extra_vault_hosts = tuple(value)
+    elif key in ("exclude", "extend-exclude", "include"):
+        for pattern in value:
+            validate_pattern(pattern, f"{where}: '{key}'")
+        setattr(settings, attr, tuple(value))
     elif isinstance(value, list):
         setattr(settings, attr, tuple(value))
     else:
         setattr(settings, attr, value)
+
+
+_HOST = re.compile(
+    r"\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*", re.I
+)
+
+
+def validate_pattern(pattern: str, where: str) -> None:
+    """A path pattern must be non-empty and close every ``[`` (as fnmatch reads it); fnmatch would
+    take a lone ``[`` literally, which is never what was meant."""
+    if not pattern.strip() or pattern.strip() in ("./", "/"):
+        raise KvlintError(f"{where}: empty path pattern {pattern!r}")
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:
+                raise KvlintError(
+                    f"{where}: path pattern {pattern!r} has an unclosed '[' (write '[[]' for a "
+                    "literal '[')"
+                )
+            i = close
+        i += 1
 
 
 def validate_codes(

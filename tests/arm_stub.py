@@ -27,6 +27,7 @@ from kvlint.audit.config import AuditConfig
 from kvlint.commands import audit as command
 
 TOKEN = "stub-arm-token"
+HSM_LIST = "/providers/microsoft.keyvault/managedhsms"
 
 
 @dataclass
@@ -148,6 +149,8 @@ class ArmStub:
             if request.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return error(401, "AuthenticationFailed", "missing or wrong bearer token")
             route = self.routes.get((request.method, request.path.lower()))
+            if route is None and request.path.lower().endswith(HSM_LIST):
+                return Reply(body={"value": []})  # no Managed HSMs unless a test adds some
             if route is None:
                 return error(
                     404, "NoRoute", f"stub has no route for {request.method} {request.path}"
@@ -173,7 +176,8 @@ class ArmStub:
 # -- helpers shared by the audit tests ---------------------------------------------------------
 
 READS = re.compile(
-    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/vaults(/[^/]+)?"
+    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/"
+    r"(vaults|managedHSMs)(/[^/]+)?"
     r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments))?$"
     r"|^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/[^/]+$",
     re.IGNORECASE,

@@ -184,3 +184,125 @@ def test_a_hostile_pyproject_is_one_error_line(kvlint, tmp_path):
     result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "nested too deeply" in result.stderr
+
+
+# --- 8. a non-finite or non-numeric lifetime is a finding, and the JSON stays JSON ------------
+
+
+def _raw_token(payload: str) -> str:
+    encoded = base64.urlsafe_b64encode(payload.encode()).decode().rstrip("=")
+    return f"{_segment({'alg': 'RS256'})}.{encoded}.c2ln"
+
+
+@pytest.mark.parametrize(
+    ("claim", "code"),
+    [
+        ('"exp": NaN', "KVT103"),
+        ('"exp": Infinity', "KVT103"),
+        ('"exp": "tomorrow"', "KVT103"),
+        ('"exp": null', "KVT103"),
+        ('"exp": true', "KVT103"),
+        ('"nbf": -Infinity', "KVT104"),
+        ('"nbf": [1]', "KVT104"),
+    ],
+)
+def test_a_malformed_lifetime_is_never_valid(kvlint, claim, code):
+    token = _raw_token('{"aud": "https://vault.azure.net", "exp": 9999999999, ' + claim + "}")
+    shown = kvlint("token", "-", input=token)
+    assert shown.returncode == 1, shown.stdout + shown.stderr
+    assert f"{code} " in shown.stdout and "no problems" not in shown.stdout
+    assert "not a time" in shown.stdout
+    as_json = kvlint("token", "--format", "json", "-", input=token)
+    assert as_json.returncode == 1
+    document = json.loads(as_json.stdout, parse_constant=lambda name: pytest.fail(name))
+    assert [f["code"] for f in document["findings"]] == [code]
+
+
+# --- 9. --add-noqa never corrupts a JSON file; YAML, TOML and dotenv get a "#" comment --------
+
+
+def test_add_noqa_marks_yaml_toml_and_dotenv_and_leaves_json_alone(kvlint, tmp_path):
+    files = {
+        "app.json": '{"resource": "https://vault.azure.net/"}\n',
+        "app.yaml": "kv:\n  resource: https://vault.azure.net/\n  note: |\n    scope\n",
+        "app.toml": 'resource = "https://vault.azure.net/"\n',
+        "prod.env": "KV_SCOPE=https://vault.azure.net/\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    added = kvlint("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert added.returncode == 0, added.stderr
+    assert "app.json: 1 finding(s) left without noqa: JSON has no comments" in added.stderr
+    assert "added noqa to 3 lines" in added.stderr
+    assert (tmp_path / "app.json").read_text(encoding="utf-8") == files["app.json"]
+    for name in ("app.yaml", "app.toml", "prod.env"):
+        assert "  # noqa: KV1" in (tmp_path / name).read_text(encoding="utf-8"), name
+    after = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert "KV000" not in after.stdout
+    assert [line.split(":")[0] for line in after.stdout.splitlines() if " KV1" in line] == [
+        "app.json"
+    ]
+
+
+def test_add_noqa_leaves_a_multi_line_yaml_value_unmarked(kvlint, tmp_path):
+    text = 'kv:\n  resource: "https://vault.azure.net/\n    "\n'
+    (tmp_path / "app.yaml").write_text(text, encoding="utf-8")
+    assert "app.yaml:2:13: KV101" in kvlint("check", "--no-cache", ".", cwd=tmp_path).stdout
+    added = kvlint("check", "--no-cache", "--add-noqa", ".", cwd=tmp_path)
+    assert "left without noqa: their values span several lines" in added.stderr
+    assert (tmp_path / "app.yaml").read_text(encoding="utf-8") == text
+
+
+# --- 10. nonsense settings are refused: exit 2, one line naming the key and the value ----------
+
+
+@pytest.mark.parametrize(
+    ("setting", "named"),
+    [
+        ('extra-vault-hosts = [""]', "'extra-vault-hosts' entry ''"),
+        ('extra-vault-hosts = ["*"]', "'extra-vault-hosts' entry '*'"),
+        ('extra-vault-hosts = ["https://kv.contoso.example"]', "'https://kv.contoso.example'"),
+        ('exclude = ["["]', "'exclude': path pattern '['"),
+        ('extend-exclude = [""]', "'extend-exclude': empty path pattern ''"),
+        ('include = ["deploy/[a-"]', "'include': path pattern 'deploy/[a-'"),
+        ('per-file-ignores = {"tests/[" = ["KV101"]}', "'per-file-ignores': path pattern"),
+    ],
+)
+def test_nonsense_settings_are_refused(kvlint, tmp_path, setting, named):
+    (tmp_path / "pyproject.toml").write_text(f"[tool.kvlint]\n{setting}\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(SLASHED, encoding="utf-8")
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout
+    assert result.stderr.count("\n") == 1 and named in result.stderr, result.stderr
+
+
+def test_sensible_hosts_and_patterns_are_accepted(kvlint, tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.kvlint]\n"
+        'extra-vault-hosts = [".vault.contoso.example", "kv-1.internal"]\n'
+        'extend-exclude = ["[[]draft]", "gen[!_]*", "a[]]b"]\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "app.py").write_text(SLASHED, encoding="utf-8")
+    result = kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    assert result.returncode == 1 and "KV101" in result.stdout, result.stderr
+
+
+# --- 11. --fix keeps a string prefix exactly as written ---------------------------------------
+
+
+@pytest.mark.parametrize("prefix", ["R", "r", "U", "u", ""])
+def test_fix_keeps_the_string_prefix_as_written(kvlint, tmp_path, prefix):
+    source = (
+        "from azure.identity import DefaultAzureCredential\n"
+        f'DefaultAzureCredential().get_token({prefix}"https://vault.azure.net/")\n'
+        f"DefaultAzureCredential().get_token({prefix}'https://vault.azure.net')\n"
+    )
+    (tmp_path / "a.py").write_text(source, encoding="utf-8")
+    fixed = kvlint("check", "--no-cache", "--fix", "a.py", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert (tmp_path / "a.py").read_text(encoding="utf-8") == (
+        "from azure.identity import DefaultAzureCredential\n"
+        f'DefaultAzureCredential().get_token({prefix}"https://vault.azure.net/.default")\n'
+        f"DefaultAzureCredential().get_token({prefix}'https://vault.azure.net/.default')\n"
+    )

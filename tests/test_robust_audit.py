@@ -256,7 +256,10 @@ def test_a_credential_expiring_mid_run_keeps_what_was_read(stub, tmp_path):
     assert (code, report["vaults_audited"]) == (1, 1)
     ((status, message),) = errors(report).values()
     assert status is None and "AADSTS7000222" in message
-    assert [r.path for r in stub.requests] == [list_path(SUB_A)]
+    assert [r.path for r in stub.requests] == [
+        list_path(SUB_A),
+        f"/subscriptions/{SUB_A}/providers/Microsoft.KeyVault/managedHSMs",
+    ]
     assert_read_only(stub)
 
 

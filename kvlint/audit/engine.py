@@ -11,11 +11,12 @@ from datetime import datetime, timezone
 
 from kvlint import keyvault
 from kvlint import token as kvtoken
-from kvlint.audit import checks, config, files, live, reach
+from kvlint.audit import checks, config, files, live, rbac, reach, roles
 from kvlint.audit.arm import Azure, default_credential
 from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault
 from kvlint.audit.request import AuditRequest
 from kvlint.errors import KvlintError
+from kvlint.token.diagnose import diagnose as diagnose_token
 
 
 def connect(request: AuditRequest) -> Azure:
@@ -33,17 +34,17 @@ def _read(
     azure: Azure | None,
     errors: list[ReadError],
     progress: live.Progress,
-) -> tuple[list[Vault], Azure | None]:
+) -> tuple[files.Inputs, Azure | None]:
     tenant = request.tenant.lower() if request.tenant else None
+    found = files.Inputs()
     if request.inputs:
-        vaults: list[Vault] = []
         for path in request.inputs:
-            vaults += files.file_vaults(path, tenant=tenant, errors=errors)
-        return vaults, None
+            files.read(path, found, tenant=tenant, errors=errors)
+        return found, None
     azure = azure or connect(request)
     azure.sign_in()
     if request.subscriptions:
-        vaults = live.arm_vaults(
+        found.vaults = live.arm_vaults(
             azure,
             list(dict.fromkeys(request.subscriptions)),
             resource_group=request.resource_group,
@@ -53,14 +54,24 @@ def _read(
             progress=progress,
         )
     else:
-        vaults = live.graph_vaults(
+        found.vaults = live.graph_vaults(
             azure,
             all_subscriptions=request.all_subscriptions,
             management_groups=list(request.management_groups),
             errors=errors,
             progress=progress,
         )
-    return vaults, azure
+    return found, azure
+
+
+def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
+    if not found.saw_assignments:
+        return rbac.Evidence(None)
+    return rbac.Evidence(
+        tuple(found.assignments),
+        {**roles.BUILTIN, **found.definitions},
+        source="the role assignments given with --input",
+    )
 
 
 def _token_principal(token: kvtoken.Token) -> reach.Principal:
@@ -79,7 +90,7 @@ def _vault_url(vault: Vault, cloud: keyvault.Cloud) -> str:
     try:
         return kvtoken.vault_target(vault.uri).host
     except KvlintError:
-        return vault.name + cloud.vault_suffix
+        return vault.name + (cloud.hsm_suffix or "" if vault.hsm else cloud.vault_suffix)
 
 
 def _narrow(vaults: list[Vault], request: AuditRequest) -> list[Vault]:
@@ -111,18 +122,22 @@ def audit(
             list(request.permissions) or None,
             request.subnet,
             request.trusted_service,
+            list(request.groups),
+            request.item,
         )
     result = AuditResult()
     try:
-        vaults, arm = _read(request, azure, result.errors, progress)
-        vaults = _narrow(list({v.id.lower(): v for v in vaults}.values()), request)  # pages repeat
+        inputs, arm = _read(request, azure, result.errors, progress)
+        # pages and files may repeat a vault: keep one
+        vaults = _narrow(list({v.id.lower(): v for v in inputs.vaults}.values()), request)
         if arm and request.diagnostics:
             vaults = live.with_diagnostics(arm, vaults, result.errors, progress)
-        roles = {}
+        evidence: dict[str, rbac.Evidence] = {}
         if arm and caller:
-            roles = live.role_checks(arm, vaults, caller.principal, progress)
+            evidence = live.role_checks(arm, vaults, caller.principal, progress)
     finally:
         progress.clear()
+    offline = _offline_evidence(inputs)
     found = []
     now = datetime.now(timezone.utc)
     cloud = keyvault.CLOUDS_BY_NAME[request.cloud]
@@ -133,17 +148,18 @@ def audit(
     for vault in vaults:
         found += checks.run(vault, settings.thresholds)
         if caller and result.reachability:
-            refused = reach.verdict(vault, caller, roles.get(vault.id))
-            # the tenant is part of the verdict (KVT105); audience and lifetime are the token's
+            refused = reach.gates(vault, caller, evidence.get(vault.id, offline))
+            # audience and lifetime are the token's (its tenant is the verdict's first gate)
             rejected = [
                 checks.finding(vault, item.code, item.message)
                 for item in (
-                    kvtoken.diagnose(token.claims, vault_url=_vault_url(vault, cloud), now=now)
+                    diagnose_token(token.claims, vault_url=_vault_url(vault, cloud), now=now)
                     if token
                     else []
                 )
+                if item.code not in {f.code for f in refused}
             ]
-            found += rejected + ([refused] if refused else [])
+            found += rejected + refused
             if not refused and not rejected:
                 result.reachability.allowed.append(vault.name)
     for item in found:

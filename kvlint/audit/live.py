@@ -15,9 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from kvlint.audit import roles
 from kvlint.audit.arm import Azure, PagingLoop, describe, errors_to_catch, record
 from kvlint.audit.model import ReadError, Vault, read_vault
-from kvlint.audit.reach import Principal, RoleCheck, RoleGrant
+from kvlint.audit.rbac import Evidence
+from kvlint.audit.reach import Principal
+from kvlint.audit.roles import RoleDefinition
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,7 +28,7 @@ R = TypeVar("R")
 GRAPH_BATCH = 1000  # Resource Graph accepts at most 1,000 subscriptions a request
 GRAPH_PAGE = 1000
 VAULT_QUERY = (
-    "resources | where type =~ 'microsoft.keyvault/vaults' "
+    "resources | where type in~ ('microsoft.keyvault/vaults', 'microsoft.keyvault/managedhsms') "
     "| project id, name, type, location, resourceGroup, subscriptionId, tenantId, properties "
     "| order by id asc"
 )
@@ -94,6 +97,36 @@ def _parallel(fn: Callable[[T], R], items: list[T], workers: int) -> list[R]:
 # -- ARM -------------------------------------------------------------------------------------
 
 
+def _listing(
+    client: Any, scope: str, resource_group: str | None, vault_name: str | None
+) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
+    """(scope, how to list) for the vaults, then the Managed HSMs, of one subscription."""
+    vaults = client.vaults
+    if resource_group and vault_name:
+        one = f"{scope}/resourceGroups/{resource_group}/providers/Microsoft.KeyVault/vaults/"
+        first = (one + vault_name, lambda: [vaults.get(resource_group, vault_name)])
+    elif resource_group:
+        first = (
+            f"{scope}/resourceGroups/{resource_group}",
+            lambda: pages_of(vaults.list_by_resource_group(resource_group)),
+        )
+    else:
+        first = (scope, lambda: pages_of(vaults.list_by_subscription()))
+    hsms = client.managed_hsms
+    where = f"{scope}/resourceGroups/{resource_group}" if resource_group else scope
+    return [
+        first,
+        (
+            f"{where} (managed HSMs)",
+            lambda: pages_of(
+                hsms.list_by_resource_group(resource_group)
+                if resource_group
+                else hsms.list_by_subscription()
+            ),
+        ),
+    ]
+
+
 def arm_vaults(
     azure: Azure,
     subscriptions: list[str],
@@ -104,33 +137,39 @@ def arm_vaults(
     errors: list[ReadError],
     progress: Progress,
 ) -> list[Vault]:
-    """vaults.get / list_by_resource_group / list_by_subscription, one subscription at a time."""
+    """Vaults (vaults.get / list_by_resource_group / list_by_subscription) and Managed HSMs
+    (managed_hsms.list_by_resource_group / list_by_subscription), one subscription at a time;
+    a listing that fails is one error, the other listing goes on."""
     vaults: list[Vault] = []
     for number, subscription in enumerate(subscriptions, 1):
-        progress.show(f"subscription {number}/{len(subscriptions)}, vaults", len(vaults))
+        label = f"subscription {number}/{len(subscriptions)}, vaults"
+        progress.show(label, len(vaults))
         client = azure.keyvault(subscription)
-        scope = f"/subscriptions/{subscription}"
+        not_found: tuple[str, BaseException] | None = None
+        failed = False
         try:
-            if resource_group and vault_name:
-                scope += f"/resourceGroups/{resource_group}/providers/Microsoft.KeyVault/vaults/{vault_name}"
-                models: Iterable[Any] = [client.vaults.get(resource_group, vault_name)]
-            elif resource_group:
-                scope += f"/resourceGroups/{resource_group}"
-                models = pages_of(client.vaults.list_by_resource_group(resource_group))
-            else:
-                models = pages_of(client.vaults.list_by_subscription())
-            for index, model in enumerate(models):
-                if not hasattr(model, "as_dict"):  # the SDK passes a non-object item through
-                    errors.append(ReadError(scope, _stray_item(index, model)))
-                    continue
-                vault = read_vault(model.as_dict(), errors, tenant)
-                if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
-                    vaults.append(vault)
-                    progress.show(
-                        f"subscription {number}/{len(subscriptions)}, vaults", len(vaults)
-                    )
-        except errors_to_catch() as exc:
-            record(errors, scope, exc)
+            for scope, listing in _listing(
+                client, f"/subscriptions/{subscription}", resource_group, vault_name
+            ):
+                if failed:
+                    break  # the vault listing failed: the subscription's error says it all
+                try:
+                    for index, model in enumerate(listing()):
+                        if not hasattr(model, "as_dict"):  # the SDK passes non-objects through
+                            errors.append(ReadError(scope, _stray_item(index, model)))
+                            continue
+                        vault = read_vault(model.as_dict(), errors, tenant)
+                        if vault and (not vault_name or vault.name.lower() == vault_name.lower()):
+                            vaults.append(vault)
+                            progress.show(label, len(vaults))
+                except errors_to_catch() as exc:
+                    if vault_name and getattr(exc, "status_code", None) == 404 and not not_found:
+                        not_found = (scope, exc)  # it may be a Managed HSM of that name
+                        continue
+                    failed = True
+                    record(errors, scope, exc)
+            if not_found and not any(v.name.lower() == (vault_name or "").lower() for v in vaults):
+                record(errors, *not_found)
         finally:
             client.close()
     return vaults
@@ -253,6 +292,11 @@ def with_diagnostics(
     found: list[ReadError] = []
 
     def fetch(vault: Vault) -> Vault:
+        if vault.hsm:
+            return vault  # KVA404 is a Key Vault check; HSM logging is not judged here
+        return read(vault)
+
+    def read(vault: Vault) -> Vault:
         try:
             settings = clients(vault.subscription).diagnostic_settings.list(vault.id)
             result = replace(
@@ -268,7 +312,7 @@ def with_diagnostics(
             result = vault
         with lock:
             done[0] += 1
-            progress.show("diagnostic settings", done[0], len(vaults))
+            progress.show("diagnostic settings", done[0], sum(not v.hsm for v in vaults))
         return result
 
     try:
@@ -280,45 +324,48 @@ def with_diagnostics(
 
 def role_checks(
     azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
-) -> dict[str, RoleCheck]:
-    """The caller's role assignments (direct and through groups) for each RBAC-mode vault."""
+) -> dict[str, Evidence]:
+    """The caller's role assignments (direct and through groups: ``assignedTo()`` resolves
+    membership) for each RBAC-mode vault, with the definitions of their roles."""
     rbac = [vault for vault in vaults if vault.rbac]
     clients = _PerSubscription(azure.authorization)
-    definitions: dict[str, Any] = {}
+    definitions: dict[str, RoleDefinition] = {}
     lock = threading.Lock()
     done = [0]
 
-    def definition(client: Any, role_id: str) -> Any:
+    def definition(client: Any, role_definition_id: str) -> None:
+        guid = roles.guid_of(role_definition_id)
         with lock:
-            if role_id.lower() in definitions:
-                return definitions[role_id.lower()]
-        value = client.role_definitions.get_by_id(role_id)
+            if guid in definitions:
+                return
+        try:
+            model = client.role_definitions.get_by_id(role_definition_id)
+        except errors_to_catch():
+            return  # unknown: a built-in is still known, a custom role makes the verdict KVA505
         with lock:
-            definitions[role_id.lower()] = value
-        return value
+            definitions[guid] = roles.from_sdk_definition(model)
 
-    def fetch(vault: Vault) -> RoleCheck:
+    def fetch(vault: Vault) -> Evidence:
         try:
             client = clients(vault.subscription)
-            grants = []
-            assignments = client.role_assignments.list_for_scope(
+            pager = client.role_assignments.list_for_scope(
                 vault.id, filter=f"assignedTo('{who.object_id}')"
             )
-            for assignment in pages_of(assignments):
-                role = definition(client, assignment.role_definition_id)
-                for permission in role.permissions or ():
-                    grants.append(
-                        RoleGrant(
-                            scope=assignment.scope or "",
-                            role=role.role_name or assignment.role_definition_id,
-                            data_actions=tuple(permission.data_actions or ()),
-                            not_data_actions=tuple(permission.not_data_actions or ()),
-                            condition=assignment.condition,
-                        )
-                    )
-            result = RoleCheck(tuple(grants))
+            assignments = tuple(roles.from_sdk_assignment(a) for a in pages_of(pager))
+            for assignment in assignments:
+                definition(client, assignment.role_definition_id)
+            with lock:
+                known = {**roles.BUILTIN, **definitions}
+            result = Evidence(
+                assignments,
+                known,
+                membership_resolved=True,
+                source="the role assignments read from ARM",
+            )
         except errors_to_catch() as exc:
-            result = RoleCheck(None, f"role assignments could not be read ({describe(exc)[1]})")
+            result = Evidence(
+                None, reason=f"role assignments could not be read ({describe(exc)[1]})"
+            )
         with lock:
             done[0] += 1
             progress.show("role assignments", done[0], len(rbac))

@@ -38,6 +38,7 @@ class AuditRequest:
     subnet: str | None = None
     trusted_service: bool = False
     groups: tuple[str, ...] = ()  # object ids of groups the caller is a member of
+    item: str | None = None  # the secret, key or certificate the caller reads (item scopes)
 
     @property
     def live(self) -> bool:
@@ -76,8 +77,9 @@ class AuditRequest:
         who = "--token" if self.token else "--principal"
         if bool(self.principal or self.token) != bool(self.ip):
             raise KvlintError(f"{who} and --ip go together: who calls, and from where")
-        if (self.permissions or self.subnet or self.trusted_service or self.groups) and not self.ip:
+        extras = self.permissions or self.subnet or self.trusted_service or self.groups
+        if (extras or self.item) and not self.ip:
             raise KvlintError(
-                "--permission, --subnet, --group and --trusted-service need --principal and "
-                "--ip (or --token and --ip)"
+                "--permission, --subnet, --group, --item and --trusted-service need "
+                "--principal and --ip (or --token and --ip)"
             )

@@ -98,6 +98,19 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     who.add_argument(
         "--trusted-service", action="store_true", help="the caller is a trusted Microsoft service"
     )
+    who.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="OBJECT_ID",
+        help="a group the caller is a member of (repeatable): its role assignments count "
+        "offline (live, ARM resolves membership itself)",
+    )
+    who.add_argument(
+        "--item",
+        metavar="NAME",
+        help="the secret, key or certificate the caller reads, for item-scoped role assignments",
+    )
     out = parser.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="table")
     out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
@@ -127,6 +140,8 @@ def request_from(args: argparse.Namespace) -> AuditRequest:
         permissions=tuple(args.permission or ()),
         subnet=args.subnet,
         trusted_service=args.trusted_service,
+        groups=tuple(args.group),
+        item=args.item,
     )
 
 

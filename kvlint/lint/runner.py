@@ -285,15 +285,18 @@ class Runner:
         outcome.findings.extend(findings)
 
     def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
+        from kvlint.lint.configfiles import kind_of
         from kvlint.lint.suppress import add_noqa
 
         assert result.source is not None
-        new_text, count, skipped = add_noqa(result.source.text, result.findings)
+        kind = kind_of(target.display)
+        new_text, count, skipped = add_noqa(result.source.text, result.findings, kind)
         if skipped:
-            outcome.notes.append(
-                f"{target.display}: {skipped} finding(s) left without noqa: their lines end "
-                f"inside a string or a backslash continuation"
-            )
+            why = {
+                "json": "JSON has no comments (use per-file-ignores or a baseline)",
+                "yaml": "their values span several lines",
+            }.get(kind or "", "their lines end inside a string or a backslash continuation")
+            outcome.notes.append(f"{target.display}: {skipped} finding(s) left without noqa: {why}")
         if not count:
             return
         try:

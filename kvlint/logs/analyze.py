@@ -11,25 +11,20 @@ A day of a busy vault is millions of records; nothing here keeps a record. What 
 
 The file path feeds :meth:`Analysis.add` with every record; the live path
 (:mod:`kvlint.logs.live`) feeds the same aggregates from KQL ``summarize`` results and the
-downloaded failed records through :meth:`Analysis.add_failure`. Both end in :meth:`findings`.
+downloaded failed records through :meth:`Analysis.add_failure`. :mod:`kvlint.logs.refusals` and
+:mod:`kvlint.logs.throttling` turn the aggregates into findings.
 """
 
 from __future__ import annotations
 
-import time as _time
 from collections import Counter
 from dataclasses import dataclass, field
 
 from kvlint.logs import classify
-from kvlint.logs.findings import LogFinding
 from kvlint.logs.records import Record
 
 Caller = tuple[str, str]  # (object id, app id)
 MAX_ADDRESSES = 50  # distinct refused addresses kept per group (the count stays exact)
-
-
-def iso(epoch: float) -> str:
-    return _time.strftime("%Y-%m-%dT%H:%M:%SZ", _time.gmtime(epoch))
 
 
 @dataclass
@@ -257,10 +252,3 @@ class Analysis:
         for key, hours in self.hourly_reads.items():
             self.add_reads(*key, sum(hours.values()), max(hours.values()))
         self.hourly_reads.clear()
-
-    def findings(self) -> list[LogFinding]:
-        from kvlint.logs import refusals, throttling
-
-        self.finish_reads()
-        found = refusals.findings_of(self) + throttling.findings_of(self)
-        return sorted(found, key=lambda f: (f.vault, f.code, f.message))

@@ -185,7 +185,8 @@ def _unauthorized(record: Record, text: str, lower: str) -> Cause:
 
 def _forbidden(record: Record, text: str, lower: str) -> Cause | None:
     if (
-        "client address is not authorized" in lower
+        "caller is not a trusted service" in lower
+        or ("client address" in lower and "is not authorized" in lower)
         or "forbiddenbyfirewall" in lower
         or record.address_authorized is False
     ):

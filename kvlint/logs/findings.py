@@ -1,27 +1,26 @@
-"""The one place ``kvlint logs`` findings are built (code, severity from the catalogue, message).
+"""The one place ``kvlint logs`` findings are built.
 
-Until the project-wide ``kvlint.findings`` lands, this module holds the logs face's finding type;
-switching to the shared one is an edit here only.
+Each is the project's one :class:`kvlint.findings.Finding` (code, catalogue name and severity,
+message, the vault as its :class:`~kvlint.findings.Resource`, a stable subject for fingerprints)
+plus the log evidence it rests on: how many requests, when, structured details for JSON and
+charts, and (with ``--input``) what today's configuration says.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from kvlint import catalog
+from kvlint.audit.model import id_parts
+from kvlint.findings import Finding, Resource
+from kvlint.logs.records import iso
 
 RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 @dataclass
 class LogFinding:
-    code: str
-    severity: str
-    vault: str
-    vault_id: str
-    message: str
+    finding: Finding
     first: float | None = None  # epoch seconds of the first and last request it rests on
     last: float | None = None
     requests: int = 0
@@ -30,31 +29,40 @@ class LogFinding:
     config_note: str = ""
 
     @property
-    def name(self) -> str:
-        return catalog.entry(self.code).name
+    def code(self) -> str:
+        return self.finding.code
 
     @property
-    def fingerprint(self) -> str:
-        basis = "|".join([self.code, self.vault_id or self.vault, str(self.details.get("key", ""))])
-        return hashlib.sha256(basis.encode()).hexdigest()[:32]
+    def name(self) -> str:
+        return self.finding.name
 
-    def as_dict(self) -> dict[str, Any]:
-        from kvlint.logs.analyze import iso
+    @property
+    def severity(self) -> str:
+        return self.finding.severity
 
+    @property
+    def message(self) -> str:
+        return self.finding.message
+
+    @property
+    def vault(self) -> str:
+        return self.finding.resource.name if self.finding.resource else ""
+
+    @property
+    def vault_id(self) -> str:
+        return self.finding.resource.id if self.finding.resource else ""
+
+    def as_dict(self, fingerprint: str = "") -> dict[str, Any]:
         return {
-            "code": self.code,
+            **self.finding.as_dict(),
             "name": self.name,
-            "severity": self.severity,
-            "vault": self.vault,
-            "id": self.vault_id,
-            "message": self.message,
             "requests": self.requests,
             "first": iso(self.first) if self.first is not None else None,
             "last": iso(self.last) if self.last is not None else None,
             "configuration": self.config,
             "configuration_note": self.config_note or None,
-            "details": {k: v for k, v in self.details.items() if k != "key"},
-            "fingerprint": self.fingerprint,
+            "details": self.details,
+            "fingerprint": fingerprint,
         }
 
 
@@ -64,17 +72,16 @@ def build(
     vault_id: str,
     message: str,
     *,
+    key: str = "",
     requests: int = 0,
     first: float | None = None,
     last: float | None = None,
     **details: Any,
 ) -> LogFinding:
+    """A finding about ``vault``; ``key`` (the caller, the class …) makes its fingerprint stable."""
+    resource = Resource(vault, vault_id or vault, id_parts(vault_id)[0] if vault_id else "")
     return LogFinding(
-        code=code,
-        severity=catalog.entry(code).severity,
-        vault=vault,
-        vault_id=vault_id,
-        message=message,
+        Finding.of(code, message, resource=resource, subject=key),
         first=first,
         last=last,
         requests=requests,

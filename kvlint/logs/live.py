@@ -22,7 +22,6 @@ from kvlint.logs.records import Record, item_of
 
 if TYPE_CHECKING:
     from kvlint.logs.analyze import Analysis
-    from kvlint.logs.service import LogsRequest
     from kvlint.logs.sources import Intake
 
 _VAULT_NAME = re.compile(r"^[a-z0-9-]{1,64}$")
@@ -199,13 +198,21 @@ def _record(row: dict[str, Any], when: float) -> Record:
     )
 
 
-def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) -> None:
+def read(
+    client: Any,
+    workspace: str,
+    analysis: Analysis,
+    intake: Intake,
+    *,
+    vault: str | None = None,
+    since_seconds: float = 86400.0,
+) -> None:
     """Fill ``analysis`` from the workspace (the same aggregates the file path computes)."""
-    vault = (request.vault or "").lower() or None
+    named = vault
+    vault = (vault or "").lower() or None
     if vault and not _VAULT_NAME.match(vault):
-        raise KvlintError(f"--vault {request.vault!r} is not a Key Vault name")
-    span = timedelta(seconds=request.since_seconds)
-    workspace = request.workspace or ""
+        raise KvlintError(f"--vault {named!r} is not a Key Vault name")
+    span = timedelta(seconds=since_seconds)
 
     def run(query: str, **values: Any) -> list[dict[str, Any]]:
         return _rows(client, workspace, query_text(query, vault, **values), span)
@@ -225,31 +232,53 @@ def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) 
     for row in run("windows"):
         window = int(_epoch(row["Window"]) // 10)
         name, cls = _s(row["Vault"]), _s(row["Class"])
-        analysis.add_window(name, _s(row.get("ResourceId")), cls, window,
-                            int(row["Requests"]), int(row["Throttled"]))  # fmt: skip
+        analysis.add_window(
+            name,
+            _s(row.get("ResourceId")),
+            cls,
+            window,
+            int(row["Requests"]),
+            int(row["Throttled"]),
+        )
         if int(row.get("Hsm") or 0):
             analysis.hsm.add((name, cls))
     for row in run("callers"):
         caller = (_s(row.get("Oid")), _s(row.get("Appid")))
-        analysis.add_caller(_s(row["Vault"]), caller, _s(row.get("Upn")),
-                            int(row["Requests"]), int(row["Throttled"]))  # fmt: skip
-    for row in run("reads", rereads=int(request.settings.rereads_per_hour)):
+        analysis.add_caller(
+            _s(row["Vault"]),
+            caller,
+            _s(row.get("Upn")),
+            int(row["Requests"]),
+            int(row["Throttled"]),
+        )
+    for row in run("reads", rereads=int(analysis.settings.rereads_per_hour)):
         caller = (_s(row.get("Oid")), _s(row.get("Appid")))
-        analysis.add_reads(_s(row["Vault"]), caller, _s(row["Secret"]),
-                           int(row["Total"]), int(row["MaxHourly"]))  # fmt: skip
+        analysis.add_reads(
+            _s(row["Vault"]), caller, _s(row["Secret"]), int(row["Total"]), int(row["MaxHourly"])
+        )
     for row in run("unauthenticated"):
         analysis.add_unauthenticated(
-            _s(row["Vault"]), _s(row.get("ResourceId")), _s(row.get("CallerIp")),
-            _s(row.get("ClientInfo")), int(row["Count"]), _epoch(row["First"]),
-            _epoch(row["Last"]), bool(row.get("Seen")),
-        )  # fmt: skip
+            _s(row["Vault"]),
+            _s(row.get("ResourceId")),
+            _s(row.get("CallerIp")),
+            _s(row.get("ClientInfo")),
+            int(row["Count"]),
+            _epoch(row["First"]),
+            _epoch(row["Last"]),
+            bool(row.get("Seen")),
+        )
     for row in run("failures"):
         analysis.add_failure(_record(row, _epoch(row["First"])), int(row["Count"]))
         analysis.add_failure(_record(row, _epoch(row["Last"])), 0)
     for row in run("successes"):
         caller = (_s(row.get("Oid")), _s(row.get("Appid")))
-        analysis.add_success(_s(row["Vault"]), caller, _s(row["OperationName"]),
-                             _epoch(row["First"]), _epoch(row["Last"]))  # fmt: skip
+        analysis.add_success(
+            _s(row["Vault"]),
+            caller,
+            _s(row["OperationName"]),
+            _epoch(row["First"]),
+            _epoch(row["Last"]),
+        )
     for (name, cls), load in sorted(throttling.loads(analysis).items()):
         limit = throttling.classify.limit(cls, (name, cls) in analysis.hsm)
         if not load.throttled and load.peak < analysis.settings.near_limit * limit:
@@ -268,8 +297,13 @@ def read(client: Any, request: LogsRequest, analysis: Analysis, intake: Intake) 
         )
         by_window = {int(_epoch(r["Window"]) // 10): r for r in rows}
         analysis.series[(name, cls)] = [
-            (w, int(by_window[w]["Requests"]) if w in by_window else 0,
-             int(by_window[w]["Throttled"]) if w in by_window else 0)
-            for w in range(load.peak_window - throttling.CHART_WINDOWS,
-                           load.peak_window + throttling.CHART_WINDOWS + 1)
-        ]  # fmt: skip
+            (
+                w,
+                int(by_window[w]["Requests"]) if w in by_window else 0,
+                int(by_window[w]["Throttled"]) if w in by_window else 0,
+            )
+            for w in range(
+                load.peak_window - throttling.CHART_WINDOWS,
+                load.peak_window + throttling.CHART_WINDOWS + 1,
+            )
+        ]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -80,9 +81,50 @@ class Record:
         "vault_id",
     )
 
-    def __init__(self, **values: Any) -> None:
-        for name in self.__slots__:
-            setattr(self, name, values.get(name))
+    def __init__(
+        self,
+        *,
+        access_policy_match: Any = None,
+        address_authorized: Any = None,
+        appid: Any = None,
+        client: Any = None,
+        description: Any = None,
+        hsm_key: Any = None,
+        ip: Any = None,
+        item: Any = None,
+        item_kind: Any = None,
+        oid: Any = None,
+        operation: Any = None,
+        rbac_authorized: Any = None,
+        signature: Any = None,
+        status: Any = None,
+        tenant: Any = None,
+        time: Any = None,
+        trusted_service: Any = None,
+        upn: Any = None,
+        vault: Any = None,
+        vault_id: Any = None,
+    ) -> None:
+        self.access_policy_match = access_policy_match
+        self.address_authorized = address_authorized
+        self.appid = appid
+        self.client = client
+        self.description = description
+        self.hsm_key = hsm_key
+        self.ip = ip
+        self.item = item
+        self.item_kind = item_kind
+        self.oid = oid
+        self.operation = operation
+        self.rbac_authorized = rbac_authorized
+        self.signature = signature
+        self.status = status
+        self.tenant = tenant
+        self.time = time
+        self.trusted_service = trusted_service
+        self.upn = upn
+        self.vault = vault
+        self.vault_id = vault_id
 
     @property
     def caller(self) -> tuple[str, str]:
@@ -98,6 +140,12 @@ class Record:
 
 
 # -- time --------------------------------------------------------------------------------------
+
+
+def iso(epoch: float) -> str:
+    """Epoch seconds -> ``2026-03-02T10:00:00Z``."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
 
 _HOURS: dict[str, int] = {}
 
@@ -117,19 +165,19 @@ def parse_time(value: Any) -> float:
                 )
                 _HOURS[hour] = base
             seconds = int(text[14:16]) * 60 + (int(text[17:19]) if len(text) >= 19 else 0)
-            rest = text[19:]
+            end = 19
             fraction = 0.0
-            if rest.startswith("."):
-                digits = ""
-                for ch in rest[1:]:
-                    if not ch.isdigit():
-                        break
-                    digits += ch
-                fraction = int(digits) / 10 ** len(digits) if digits else 0.0
-                rest = rest[1 + len(digits) :]
+            if text[19:20] == ".":
+                end = 20
+                while end < len(text) and text[end].isdigit():
+                    end += 1
+                fraction = float(text[19:end]) if end > 20 else 0.0
+            rest = text[end:]
             if rest not in ("", "Z", "z", "+00:00", "+0000"):
                 raise BadRecord(f"time {value!r} is not UTC")
             return base + seconds + fraction
+        except BadRecord:
+            raise
         except (ValueError, OverflowError):
             raise BadRecord(f"unreadable time {value!r}") from None
     match = _US_TIME.match(text)
@@ -197,8 +245,20 @@ def _guid(value: Any) -> str:
     return _text(value).strip().lower()
 
 
+_VAULTS: dict[str, tuple[str, str]] = {}
+
+
 def vault_of(resource_id: str, uri: str = "") -> tuple[str, str]:
     """(vault name, resource id), lower case, from a resource id or a data-plane URL."""
+    if resource_id in _VAULTS:
+        return _VAULTS[resource_id]
+    found = _vault_of(resource_id, uri)
+    if resource_id and len(_VAULTS) < 10_000:
+        _VAULTS[resource_id] = found
+    return found
+
+
+def _vault_of(resource_id: str, uri: str) -> tuple[str, str]:
     rid = resource_id.strip().lower()
     if rid:
         parts = rid.rstrip("/").split("/")
@@ -213,10 +273,12 @@ def item_of(uri: str) -> tuple[str, str]:
     """(kind, name) of the secret, key or certificate a data-plane URL names: ("secrets", "db")."""
     if not uri:
         return "", ""
-    try:
-        path = urlsplit(uri).path
-    except ValueError:
+    start = uri.find("://")
+    rest = uri[start + 3 :] if start >= 0 else uri
+    slash = rest.find("/")
+    if slash < 0:
         return "", ""
+    path = rest[slash:].split("?", 1)[0].split("#", 1)[0]
     parts = [p for p in path.split("/") if p]
     if len(parts) >= 2 and parts[0].lower() in ("secrets", "keys", "certificates"):
         return parts[0].lower(), parts[1]
@@ -228,7 +290,9 @@ def item_of(uri: str) -> tuple[str, str]:
 def _claims(identity: Any) -> dict:
     identity = _dynamic(identity)
     claim = identity.get("claim")
-    return claim if isinstance(claim, dict) else {}
+    if isinstance(claim, dict):
+        return claim
+    return identity if "oid" in identity or "appid" in identity or OID_CLAIM in identity else {}
 
 
 def _tenant(claims_tid: str, issuer: str) -> str:

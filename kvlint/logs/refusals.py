@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from kvlint.audit.network import non_public_kind
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
+from kvlint.logs.records import iso
 
 if TYPE_CHECKING:
     from kvlint.logs.analyze import Analysis, Group
@@ -32,8 +33,6 @@ ROLES = {
 
 
 def _iso(epoch: float) -> str:
-    from kvlint.logs.analyze import iso
-
     return iso(epoch)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from kvlint.logs import crosscheck, refusals, sources
+from kvlint.logs import crosscheck, refusals, sources, throttling
 from kvlint.logs.analyze import Analysis, Settings
 from kvlint.logs.findings import LogFinding
 
@@ -36,10 +36,17 @@ class LogsReport:
     config_errors: list[str] = field(default_factory=list)
 
 
+def findings(analysis: Analysis) -> list[LogFinding]:
+    """Every finding of an analysis, ordered by vault and code."""
+    analysis.finish_reads()
+    found = refusals.findings_of(analysis) + throttling.findings_of(analysis)
+    return sorted(found, key=lambda f: (f.vault, f.code, f.message))
+
+
 def _report(
     analysis: Analysis, intake: sources.Intake, source: str, vault: str | None
 ) -> LogsReport:
-    found = analysis.findings()
+    found = findings(analysis)
     if vault:
         found = [f for f in found if f.vault == vault.lower()]
     return LogsReport(
@@ -88,7 +95,14 @@ def from_workspace(request: LogsRequest, client: Any) -> LogsReport:
 
     analysis = Analysis(request.settings)
     intake = sources.Intake()
-    live.read(client, request, analysis, intake)
+    live.read(
+        client,
+        request.workspace or "",
+        analysis,
+        intake,
+        vault=request.vault,
+        since_seconds=request.since_seconds,
+    )
     report = _report(analysis, intake, f"workspace {request.workspace}", request.vault)
     if request.vaults_file:
         cross_check(report, request.vaults_file)

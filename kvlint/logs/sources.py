@@ -35,6 +35,7 @@ MAX_ITEM = 1 << 22  # a single record larger than 4 MB is malformed, not incompl
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".csv")
 _WRAPPER = re.compile(r'^\s*\{\s*"(records|value)"\s*:\s*\[')
 KEEP = 10  # problems kept with their line numbers
+PROGRESS_EVERY = 50_000  # records between progress updates
 
 csv.field_size_limit(MAX_ITEM)
 
@@ -180,12 +181,19 @@ def _array(text: _Text, buf: str, pos: int) -> Iterator[tuple[int, Any]]:
         pos = end
 
 
+_UNIT = re.compile(r"\s*\[[^\]]*\]$")  # the portal's "TimeGenerated [UTC]" header
+
+
 def _csv(text: _Text) -> Iterator[tuple[int, Any]]:
-    reader = csv.DictReader(text.lines())
-    if not reader.fieldnames:
+    reader = csv.reader(text.lines())
+    header = next(reader, None)
+    if not header:
         return
+    names = [_UNIT.sub("", name.strip()) for name in header]
     for row in reader:
-        yield reader.line_num, {k: (v if v != "" else None) for k, v in row.items() if k}
+        if not row:
+            continue
+        yield reader.line_num, {k: v for k, v in zip(names, row, strict=False) if k and v != ""}
 
 
 def _documents(stream: TextIO) -> Iterator[tuple[int, Any]]:
@@ -257,7 +265,7 @@ def read(
                     intake.problem(name, line, str(exc))
                     continue
                 intake.records += 1
-                if progress and not intake.records % 50_000:
+                if progress and not intake.records % PROGRESS_EVERY:
                     progress(intake, name)
                 yield record
         except UnicodeDecodeError as exc:

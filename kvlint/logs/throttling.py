@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
+from kvlint.logs.records import iso
 
 if TYPE_CHECKING:
     from kvlint.logs.analyze import Analysis, Caller
@@ -58,8 +59,6 @@ def loads(analysis: Analysis) -> dict[tuple[str, str], Load]:
 
 def series(analysis: Analysis, load: Load) -> list[list]:
     """[[iso time, requests, throttled], ...] around the peak window, gaps as zero."""
-    from kvlint.logs.analyze import iso
-
     live = analysis.series.get((load.vault, load.cls))
     if live is not None:
         return [[iso(w * 10), r, t] for w, r, t in sorted(live)]
@@ -91,8 +90,6 @@ def _hot_reads(analysis: Analysis, vault: str) -> dict[Caller, list[tuple[str, i
 
 
 def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | None:
-    from kvlint.logs.analyze import iso
-
     limit = classify.limit(load.cls, hsm)
     what = classify.CLASS_TEXT[load.cls] + (" on HSM keys" if hsm else "")
     share = load.peak / limit

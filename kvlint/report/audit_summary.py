@@ -7,12 +7,41 @@ from collections import Counter
 from kvlint.audit.model import AuditResult, Finding, Reachability
 
 RANK = {"info": 0, "warning": 1, "error": 2}
+# reachability verdicts after the configuration checks, in Key Vault's order of gates:
+# tenant (the token), network, identity
+GATES = {
+    code: rank
+    for rank, code in enumerate(
+        (
+            "KVT105",
+            "KVT101",
+            "KVT102",
+            "KVT103",
+            "KVT104",
+            "KVA501",
+            "KVA507",
+            "KVA502",
+            "KVA503",
+            "KVA504",
+            "KVA505",
+            "KVA506",
+        ),
+        1,
+    )
+}
 
 
 def ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(
         findings,
-        key=lambda f: (f.subscription.lower(), f.vault.lower(), f.id.lower(), f.code, f.message),
+        key=lambda f: (
+            f.subscription.lower(),
+            f.vault.lower(),
+            f.id.lower(),
+            GATES.get(f.code, 0),
+            f.code,
+            f.message,
+        ),
     )
 
 

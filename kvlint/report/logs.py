@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from kvlint import catalog
+from kvlint.findings import fingerprints
 from kvlint.report import markdown, sarif, table
 
 if TYPE_CHECKING:
@@ -15,11 +16,10 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "json", "markdown", "sarif")
 RANK = {"info": 0, "warning": 1, "error": 2}
-CHART_LABELS = 12  # x-axis labels kept readable: every n-th window is named
 
 
 def _iso(epoch: float | None) -> str:
-    from kvlint.logs.analyze import iso
+    from kvlint.logs.records import iso
 
     return iso(epoch) if epoch is not None else "-"
 
@@ -72,9 +72,14 @@ def render_table(report: LogsReport, width: int) -> str:
     return out + ("\n" if out else "") + summary(report) + "\n"
 
 
+def _fingerprinted(report: LogsReport) -> list[tuple[LogFinding, str]]:
+    found = ordered(report.findings)
+    return list(zip(found, fingerprints([f.finding for f in found]), strict=True))
+
+
 def render_json(report: LogsReport) -> str:
     document = {
-        "findings": [f.as_dict() for f in ordered(report.findings)],
+        "findings": [f.as_dict(fingerprint) for f, fingerprint in _fingerprinted(report)],
         "input": {
             "source": report.source,
             "files": report.intake.files,
@@ -103,8 +108,7 @@ def chart(f: LogFinding) -> str:
     if not rows:
         return ""
     limit = int(f.details["limit"])
-    step = max(1, len(rows) // CHART_LABELS)
-    labels = [r[0][11:19] if i % step == 0 else " " for i, r in enumerate(rows)]
+    labels = [r[0][11:19] for r in rows]  # categories must be distinct: every window is named
     top = max([limit, *(r[1] for r in rows)])
     what = str(f.details.get("class", "requests"))
     return "\n".join(
@@ -155,7 +159,7 @@ def render_markdown(report: LogsReport) -> str:
 
 def render_sarif(report: LogsReport) -> str:
     results = []
-    for f in ordered(report.findings):
+    for f, fingerprint in _fingerprinted(report):
         result = {
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
@@ -171,7 +175,7 @@ def render_sarif(report: LogsReport) -> str:
                     ]
                 }
             ],
-            "partialFingerprints": {"kvlint/v1": f.fingerprint},
+            "partialFingerprints": {"kvlint/v1": fingerprint},
             "properties": {
                 "requests": f.requests,
                 "first": _iso(f.first) if f.first is not None else None,
