@@ -371,3 +371,15 @@ async def test_unsaved_buffer_is_linted_by_its_language(editor: Editor) -> None:
         )
     )
     assert await diagnostics(editor.client, "untitled:notes", 1, after) == []
+
+
+async def test_crlf_document(editor: Editor, workspace: Path) -> None:
+    path = workspace / "plain" / "windows.py"
+    text = BAD.replace("\n", "\r\n")
+    diagnostic = _only(await editor.open(path, text), "KV101")
+    assert diagnostic.range.start.line == 3
+    actions = await editor.actions(path, diagnostic.range)
+    fix = next(a for a in actions if a.is_preferred)
+    assert await editor.applied(path, fix) == GOOD.replace("\n", "\r\n")
+    noqa = next(a for a in actions if "noqa" in a.title)
+    assert await editor.applied(path, noqa) == text.replace('")\r\n', '")  # noqa: KV101\r\n')
