@@ -60,6 +60,7 @@ KEYS: dict[str, tuple[type, type | None]] = {
     "include": (list, str),
     "baseline": (str, None),
     "cache-dir": (str, None),
+    "include-generated": (bool, None),
 }
 SUBTABLES = ("audit",)  # [tool.kvlint.audit] is validated by the auditor
 
@@ -81,6 +82,7 @@ class Settings:
     include: tuple[str, ...] = ()
     baseline: str | None = None
     cache_dir: str | None = None
+    include_generated: bool = False  # lint files whose header says they are generated
     raw_audit: dict = field(default_factory=dict)
 
     # -- rule selection -------------------------------------------------------------------

@@ -17,6 +17,7 @@ from kvlint.errors import KvlintError
 from kvlint.lint.cache import ResultCache
 from kvlint.lint.configfiles import Linter, discoverable
 from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
+from kvlint.lint.generated import is_generated
 from kvlint.lint.model import Finding
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -37,6 +38,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
     files_matched: int = 0  # passed the byte prefilter
+    files_generated: int = 0  # of those, skipped: their header says they are generated
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
@@ -208,6 +210,9 @@ class Runner:
             if not self.linter.wants(data):
                 continue
             outcome.files_matched += 1
+            if not self.settings.include_generated and is_generated(data):
+                outcome.files_generated += 1
+                continue
             key = self.cache.key(data, target.relpath) if self.cache else None
             if key is not None and not (self.fix or self.diff or self.add_noqa):
                 cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
@@ -282,6 +287,9 @@ class Runner:
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
         outcome = Outcome(files_seen=1)
+        if not self.settings.include_generated and is_generated(data):
+            outcome.files_generated = 1  # as a file of that content would be skipped
+            return outcome, data
         result = safe_lint(self.linter, data, display, display)
         outcome.files_parsed += result.parsed
         output = data
