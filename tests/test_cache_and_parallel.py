@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kvlint.findings import Finding, Location
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.model import Finding
 from tests.conftest import ROOT, run_kvlint
 
 BAD = (
@@ -90,7 +90,13 @@ def test_parallel_equals_serial(tmp_path):
 
 
 def test_cache_is_keyed_by_settings_and_path_and_bounded(tmp_path):
-    finding = Finding("x.py", 1, 1, 1, 2, "KV101", "keyvault-resource-trailing-slash", "error", "m")
+    finding = Finding(
+        "KV101",
+        "keyvault-resource-trailing-slash",
+        "error",
+        "m",
+        location=Location("x.py", 1, 1, 1, 2),
+    )
     one = ResultCache(tmp_path, "settings-a")
     other = ResultCache(tmp_path, "settings-b")
     key = one.key(b"data", "x.py")

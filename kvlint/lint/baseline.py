@@ -4,34 +4,20 @@ A finding's fingerprint is its code, its path relative to the project root and i
 offending source text, not its line number, so unrelated edits above it do not make it "new".
 When the same text is reported twice in one file, the occurrences are numbered in file order.
 SARIF output carries the same fingerprints (``partialFingerprints``) so code scanning dedupes.
+The fingerprint itself is :func:`kvlint.findings.fingerprints` (one for every face).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import Counter
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from kvlint.errors import KvlintError
-from kvlint.lint.model import Finding
+from kvlint.findings import Finding, fingerprints, where
 
 FORMAT = 1
 
-
-def fingerprints(findings: list[Finding]) -> list[str]:
-    """Fingerprints aligned with ``findings``."""
-    order = sorted(range(len(findings)), key=lambda i: findings[i].sort_key)
-    seen: Counter[str] = Counter()
-    out = [""] * len(findings)
-    for i in order:
-        f = findings[i]
-        path = PurePath(f.relpath or f.path).as_posix()
-        digest = hashlib.sha256(f"{f.code}\0{path}\0{f.snippet}".encode()).hexdigest()[:32]
-        occurrence = seen[digest]
-        seen[digest] += 1
-        out[i] = f"{digest}:{occurrence}"
-    return out
+__all__ = ["FORMAT", "fingerprints", "load", "new_findings", "write"]
 
 
 def write(path: Path, findings: list[Finding]) -> int:
@@ -40,8 +26,8 @@ def write(path: Path, findings: list[Finding]) -> int:
             {
                 "fingerprint": fp,
                 "code": f.code,
-                "path": PurePath(f.relpath or f.path).as_posix(),
-                "source": f.snippet,
+                "path": where(f),
+                "source": f.subject,
             }
             for f, fp in zip(findings, fingerprints(findings), strict=True)
             if f.code != "KV000"

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from kvlint import __version__
-from kvlint.lint.model import Finding
+from kvlint.findings import Finding
 
 MAX_ENTRIES = 20_000
 CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# kvlint result cache\n"
@@ -72,7 +72,7 @@ class ResultCache:
         for finding in findings:
             item = finding.as_dict()
             del item["path"]
-            item["snippet"] = finding.snippet
+            item["snippet"] = finding.subject
             items.append(item)
         path = self._path(key)
         try:

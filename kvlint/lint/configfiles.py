@@ -23,6 +23,7 @@ from pathlib import PurePath
 
 from kvlint import catalog, keyvault
 from kvlint.config import Settings
+from kvlint.findings import Edit, Finding, Fix, Location
 from kvlint.lint import suppress
 from kvlint.lint.engine import (
     _IGNORE_FILE,
@@ -32,7 +33,6 @@ from kvlint.lint.engine import (
     Triggers,
     parse_error_finding,
 )
-from kvlint.lint.model import Edit, Finding
 from kvlint.lint.suppress import LINE_BREAK
 
 if sys.version_info >= (3, 11):
@@ -158,7 +158,7 @@ def scan_json(text: str) -> Iterator[Value]:
     except json.JSONDecodeError as exc:
         raise Malformed(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise Malformed("JSON nested too deeply to check") from None
+        raise Malformed("invalid JSON: nested too deeply to check") from None
     # frames: [is_object, key, expecting_key, keys, values]; an object's own values wait for
     # its closing brace (a token response among its keys silences them)
     frames: list[list] = [[False, None, False, set(), []]]
@@ -393,7 +393,7 @@ class ConfigLinter:
         kind = kind_of(path) or "yaml"
         text = source.text
         try:
-            values = list(SCANNERS[kind](text))
+            values = _scan(kind, text)
         except Malformed as exc:
             if kind == "yaml" and _TEMPLATE.search(text):
                 return LintResult(source=source)  # a Helm / Jinja template, not YAML yet
@@ -422,22 +422,31 @@ class ConfigLinter:
                 )
             findings.append(
                 Finding(
-                    path=path,
-                    line=line,
-                    column=column,
-                    end_line=end_line,
-                    end_column=end_column,
                     code=code,
                     name=catalog.entry(code).name,
                     severity=self.settings.severity_of(code),
                     message=message,
-                    edits=edits,
-                    fix_applicability="safe" if edits else None,
-                    snippet=" ".join(value.text.split()),
+                    location=Location(path, line, column, end_line, end_column),
+                    fix=Fix(edits, "safe") if edits else None,
+                    subject=" ".join(value.text.split()),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)
         return LintResult(findings, parsed=True, source=source)
+
+
+def _scan(kind: str, text: str) -> list[Value]:
+    """The values of a file; hostile shapes the parsers cannot take are bad input (KV000)."""
+    name = {"env": "dotenv"}.get(kind, kind.upper())
+    try:
+        return list(SCANNERS[kind](text))
+    except RecursionError:  # 100,000 nested arrays, 1,900 YAML block levels, ...
+        raise Malformed(f"invalid {name}: nested too deeply to check") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):  # CPython's int digit limit
+            raise
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        raise Malformed(f"{name} number too large to check (over {limit} digits)") from None
 
 
 def _position(starts: list[int], offset: int) -> tuple[int, int]:

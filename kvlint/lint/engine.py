@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import codecs
 import functools
-import io
+import itertools
 import re
 import tokenize
 import warnings
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 
 from kvlint import catalog
 from kvlint.config import Settings
+from kvlint.findings import Edit, Finding, Fix, Location
 from kvlint.lint import suppress
-from kvlint.lint.model import Edit, Finding, Report
+from kvlint.lint.model import Report
 from kvlint.lint.suppress import LINE_BREAK
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ TRIGGERS = (
 MAX_BYTES = 10 * 1024 * 1024
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=]")  # PEP 263
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # any line-end style, as CPython's
 _IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
 
 
@@ -116,14 +118,22 @@ class SourceFile:
         return text.encode(self.encoding)
 
 
+def _first_lines(data: bytes) -> list[bytes]:
+    """The first two lines (where a coding cookie may be), whatever their line ends."""
+    return [match.group(0) for match in itertools.islice(_LINE.finditer(data), 2)]
+
+
 def decode(data: bytes) -> SourceFile:
     """Decode like Python does (BOM, coding cookie, else UTF-8); raises ValueError."""
     if b"\x00" in data:
         raise ValueError("file contains NUL bytes (binary file?)")
+    head = _first_lines(data.removeprefix(codecs.BOM_UTF8))
+    lines = iter(_first_lines(data))
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        # CPython's tokenizer ends a line at \r too; tokenize's readline protocol would take a
+        # CR-only file for one long first line and find a "coding:" anywhere in it.
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as exc:
-        head = data.removeprefix(codecs.BOM_UTF8).split(b"\n", 2)[:2]
         if any(_CODING.match(line) for line in head):  # Python refuses to run it too
             raise ValueError(f"bad coding declaration ({exc})") from None
         encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie
@@ -152,7 +162,7 @@ class LintResult:
 
 def parse_error_finding(path: str, message: str, line: int = 1, column: int = 1) -> Finding:
     name = catalog.entry("KV000").name
-    return Finding(path, line, column, line, column, "KV000", name, "error", message)
+    return Finding("KV000", name, "error", message, location=Location.point(path, line, column))
 
 
 class PythonLinter:
@@ -286,18 +296,13 @@ class PythonLinter:
             )
             findings.append(
                 Finding(
-                    path=path,
-                    line=start.line,
-                    column=start.column + 1,
-                    end_line=end.line,
-                    end_column=end.column + 1,
                     code=report.code,
                     name=catalog.entry(report.code).name,
                     severity=self.settings.severity_of(report.code),
                     message=report.message,
-                    edits=edits,
-                    fix_applicability=report.fix_applicability if edits else None,
-                    snippet=snippet(lines, start.line, start.column, end.line, end.column),
+                    location=Location(path, start.line, start.column + 1, end.line, end.column + 1),
+                    fix=Fix(edits, report.fix_applicability) if edits else None,
+                    subject=snippet(lines, start.line, start.column, end.line, end.column),
                 )
             )
         findings.sort(key=lambda f: f.sort_key)

@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from pathlib import PurePath
 
-from kvlint.lint.model import Finding
+from kvlint.findings import Finding, fingerprints
 from kvlint.report import sarif
 
 FORMATS = ("text", "json", "sarif", "github", "junit")
@@ -61,8 +61,6 @@ def _region(line: int, column: int, end_line: int, end_column: int) -> dict:
 def sarif_log(
     findings: list[Finding], enabled_codes: frozenset[str], severities: dict[str, str]
 ) -> dict:
-    from kvlint.lint.baseline import fingerprints
-
     results = []
     for f, fingerprint in zip(findings, fingerprints(findings), strict=True):
         location = {

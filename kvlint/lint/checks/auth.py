@@ -65,7 +65,8 @@ def _rewrite_literal(node: cst.CSTNode, change) -> Replacement | None:
     new_body = change(body)
     if new_body == body or node.quote in new_body:
         return None
-    return Replacement(node, f"{node.prefix}{node.quote}{new_body}{node.quote}")
+    prefix = node.value[: len(node.prefix)]  # as written: libcst's .prefix is lower-cased
+    return Replacement(node, f"{prefix}{node.quote}{new_body}{node.quote}")
 
 
 # -- audience messages and text fixes, shared with configuration-file scanning ---------------
