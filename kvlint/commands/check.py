@@ -186,7 +186,9 @@ def execute(request: CheckRequest) -> int:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
         skipped: list[str] = []
-        targets = list(discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped))
+        targets = list(
+            discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
+        )
         if request.verbose:
             for line in skipped:
                 print(f"kvlint: skipped {line}", file=sys.stderr)
