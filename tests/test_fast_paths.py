@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
-from kvlint.lint.engine import PythonLinter, Triggers, node_positions, parse_module, prefilter
+from kvlint.lint.engine import Linter
 from kvlint.lint.runner import discover, gc_paused
-from kvlint.lint.walk import SKIPPED, walk
+from kvlint.lint.semantic.walk import SKIPPED, walk
+from kvlint.lint.sources import Triggers
+from kvlint.lint.sources.python import node_positions, parse_module, prefilter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,7 +237,7 @@ def test_exclude_patterns(pattern, relpath, directory, expected) -> None:
 def test_identifiers_this_python_refuses_are_syntax_errors() -> None:
     # U+13460 is a letter to libcst's tokenizer (newer Unicode) but not to Python 3.10-3.12
     source = "import azure.identity\n\U00013460 = 1\n"
-    linter = PythonLinter(config.Settings())
+    linter = Linter(config.Settings())
     findings = linter.lint_bytes(source.encode(), "x.py").findings
     if source.split("\n")[1].split(" ")[0].isidentifier():
         assert findings == []  # a Python whose Unicode tables know the letter

@@ -12,7 +12,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from kvlint.findings import Edit, Finding, Fix, Location
+from kvlint.findings import Edit, Finding
 
 NOQA = re.compile(
     r"#\s*(?:(?P<noqa>noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
@@ -70,15 +70,26 @@ def comment_columns(text: str) -> set[tuple[int, int]] | None:
         return None
 
 
-def unused(
-    found: dict[int, list[Directive]],
-    text: str,
-    enabled: frozenset[str],
-    path: str,
-    name: str,
-    severity: str,
-) -> list[Finding]:
-    """KV100 findings for KV codes listed in directives that silenced nothing."""
+@dataclass(frozen=True)
+class Stale:
+    """A directive's codes that silenced nothing (KV100), and the edit that removes them."""
+
+    directive: Directive
+    codes: tuple[str, ...]
+    edit: Edit
+    text: str  # the directive as written
+
+    @property
+    def message(self) -> str:
+        them = "it" if len(self.codes) == 1 else "them"
+        return (
+            f"unused suppression for {', '.join(self.codes)}: nothing here is reported "
+            f"for {them} any more; remove it"
+        )
+
+
+def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]) -> list[Stale]:
+    """The KV codes listed in directives that silenced nothing (the engine reports KV100)."""
     candidates = []
     for items in found.values():
         for directive in items:
@@ -106,20 +117,7 @@ def unused(
         if not kept:  # drop the directive and the spaces before it
             start = len(line[:start].rstrip())
         edit = Edit(directive.line, start + 1, directive.line, end + 1, replacement)
-        out.append(
-            Finding(
-                code="KV100",
-                name=name,
-                severity=severity,
-                message=f"unused suppression for {', '.join(stale)}: nothing here is reported "
-                f"for {'it' if len(stale) == 1 else 'them'} any more; remove it",
-                location=Location(
-                    path, directive.line, directive.start + 1, directive.line, directive.end + 1
-                ),
-                fix=Fix((edit,), "safe"),
-                subject=line[directive.start : directive.end],
-            )
-        )
+        out.append(Stale(directive, tuple(stale), edit, line[directive.start : directive.end]))
     return out
 
 
