@@ -1,7 +1,8 @@
-"""Benchmark ``kvlint check`` against ruff, bandit and semgrep on real PyPI source trees.
+"""Benchmark ``kvlint check`` against ruff and semgrep (and bandit) on real PyPI source trees.
 
-    python benchmarks/run.py                 # both corpora, 3 rounds, all peers found
-    python benchmarks/run.py --rounds 5 --corpus dense
+    python benchmarks/run.py --semgrep /path/to/semgrep     # every corpus, 3 rounds
+    python benchmarks/run.py --rounds 1 --corpus dense --skip-one-file
+    python benchmarks/run.py --variant "all files=--include-generated --no-gate"
     python benchmarks/run.py --markdown      # the tables as Markdown (for the README)
 
 Corpora are PyPI source distributions (pinned versions, so runs stay comparable), downloaded
@@ -12,6 +13,10 @@ unpacked into ``benchmarks/.corpora/src`` once; later runs reuse them (``--refre
   and identity packages: thousands of files, few of which touch Key Vault.
 * **dense**: only the Azure SDK Key Vault / identity / keyvault-management distributions (with
   their tests and samples): nearly every file mentions Key Vault.
+* **apps**: public applications and integration libraries that *use* Key Vault / azure-identity
+  (Airflow's Azure provider with its Key Vault secrets backend, msticpy, pydantic-settings,
+  Dagster's and Prefect's Azure integrations, dbt-fabric, Great Expectations): what a team's
+  own code base looks like, a few Key Vault modules among many others.
 
 Each round runs every tool once per corpus, in a rotating order so that background load hits all
 tools alike; the table shows medians. Wall time is measured around the process, CPU time
@@ -22,17 +27,25 @@ tool that forks workers is charged for all of them (pages they share are counted
 tool (kvlint also reads YAML/JSON/TOML/.env files, which its "files read" count includes).
 
 Tools: ``kvlint cold`` (``--no-cache``), ``kvlint warm`` (a result cache filled by a run
-before the rounds), ``ruff check`` (default rules, ``--isolated --no-cache``), ``bandit -r``
-and ``semgrep`` with one local rule. A peer that is not installed is skipped with a note
-(``pip install bandit``; semgrep is best installed in its own virtual environment and passed
-with ``--semgrep PATH``). kvlint runs from this checkout (``PYTHONPATH``), not from whatever
-is installed.
+before the rounds), ``ruff check`` (default rules, ``--isolated --no-cache``) on every corpus,
+``semgrep`` with the local rules in ``semgrep-keyvault.yaml`` (about a dozen rules mirroring
+kvlint's) on the dense and apps corpora, and ``bandit -r`` only when ``--bandit`` is given (it
+takes minutes on the mixed corpus). semgrep is best installed in its own virtual environment
+and passed with ``--semgrep PATH``; a peer that is not installed is skipped with a note.
+``--variant NAME=ARGS`` adds a ``kvlint cold NAME`` run with extra options (for example
+``--include-generated`` or ``--no-gate``), to measure what one optimisation gains.
+kvlint runs from this checkout (``PYTHONPATH``; ``--project DIR`` times another, such as
+``git archive`` of an older commit), not from whatever is installed.
+
+The end of the output is the issue's table (every bar in one place: ratio, goal, met or not)
+with the load average before and after the run, which matters on a shared machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -57,25 +70,25 @@ AZURE = (
     "azure-identity==1.27.0",
     "azure-mgmt-keyvault==14.1.0",
 )
+APPS = (
+    "apache-airflow-providers-microsoft-azure==15.2.1",
+    "msticpy==3.0.2",
+    "pydantic-settings==2.16.3",
+    "dagster-azure==0.29.27",
+    "prefect-azure==0.4.13",
+    "dbt-fabric==1.12.0",
+    "great-expectations==1.24.1",
+)
 CORPORA = {
     "mixed": ("sympy==1.14.0", "django==5.2.19", "ansible-core==2.19.14", *AZURE),
     "dense": AZURE,
+    "apps": APPS,
 }
+# The peers each corpus is compared with (ruff is cheap everywhere; semgrep where Key Vault is).
+PEERS = {"mixed": ("ruff",), "dense": ("ruff", "semgrep"), "apps": ("ruff", "semgrep")}
+SEMGREP_RULES = HERE / "semgrep-keyvault.yaml"
 # The file used for the one-file start-up measurement (a Key Vault sample from the SDK).
 ONE_FILE = ("azure-keyvault-secrets==4.12.0", "samples/hello_world.py")
-
-SEMGREP_RULE = """\
-rules:
-  - id: keyvault-get-secret-in-loop
-    languages: [python]
-    severity: WARNING
-    message: Key Vault get_secret() inside a loop; read the secret once and reuse it
-    patterns:
-      - pattern-inside: |
-          for $X in $Y:
-            ...
-      - pattern: $CLIENT.get_secret(...)
-"""
 
 
 # -- corpora ------------------------------------------------------------------------------------
@@ -225,6 +238,7 @@ class Tool:
     name: str
     command: list[str]
     samples: list[Sample] = field(default_factory=list)
+    pythonpath: str | None = None  # another kvlint checkout (--before)
 
     def median(self, attr: str) -> float:
         return statistics.median(getattr(s, attr) for s in self.samples)
@@ -237,51 +251,67 @@ def kvlint_command(*args: str) -> list[str]:
 def tools_for(corpus: str, paths: list[str], options: argparse.Namespace) -> list[Tool]:
     config = DATA / f"{corpus}.toml"
     config.write_text(f'[tool.kvlint]\ncache-dir = ".kvlint_cache-{corpus}"\n')
+    base = ("--config", str(config), "-v")
     tools = [
-        Tool("kvlint cold", kvlint_command("--config", str(config), "-v", "--no-cache", *paths)),
-        Tool("kvlint warm", kvlint_command("--config", str(config), "-v", *paths)),
+        Tool("kvlint cold", kvlint_command(*base, "--no-cache", *paths)),
+        Tool("kvlint warm", kvlint_command(*base, *paths)),
     ]
-    ruff = shutil.which("ruff")
-    if ruff:
-        tools.append(Tool("ruff", [ruff, "check", "--isolated", "--no-cache", "-q", *paths]))
-    else:
-        print("note: ruff not found; skipped", file=sys.stderr)
-    bandit = options.bandit or shutil.which("bandit")
+    if options.before:
+        before = str(Path(options.before).resolve())
+        cold = kvlint_command(*base, "--no-cache", *paths)
+        tools.append(Tool("kvlint cold before", cold, pythonpath=before))
+    for variant in options.variant or []:
+        name, _, args = variant.partition("=")
+        tools.append(
+            Tool(f"kvlint cold {name}", kvlint_command(*base, "--no-cache", *args.split(), *paths))
+        )
+    beside = Path(sys.executable).with_name("ruff")  # the venv's own, when it is not on PATH
+    ruff = shutil.which("ruff") or (str(beside) if beside.exists() else None)
+    if "ruff" in PEERS[corpus]:
+        if ruff:
+            tools.append(Tool("ruff", [ruff, "check", "--isolated", "--no-cache", "-q", *paths]))
+        else:
+            print("note: ruff not found; skipped", file=sys.stderr)
+    bandit = options.bandit
     if bandit:
         tools.append(Tool("bandit", [bandit, "-r", "-q", "-f", "txt", *paths]))
-    else:
-        print("note: bandit not found (pip install bandit); skipped", file=sys.stderr)
     semgrep = options.semgrep or shutil.which("semgrep")
-    if semgrep:
-        rule = DATA / "semgrep-rule.yaml"
-        rule.write_text(SEMGREP_RULE)
-        tools.append(
-            Tool(
-                "semgrep",
-                [
-                    semgrep,
-                    "scan",
-                    "--config",
-                    str(rule),
-                    "--metrics",
-                    "off",
-                    "--quiet",
-                    "--disable-version-check",
-                    "--no-git-ignore",
-                    *paths,
-                ],
+    if "semgrep" in PEERS[corpus]:
+        if semgrep:
+            tools.append(
+                Tool(
+                    "semgrep",
+                    [
+                        semgrep,
+                        "scan",
+                        "--config",
+                        str(SEMGREP_RULES),
+                        "--metrics",
+                        "off",
+                        "--quiet",
+                        "--disable-version-check",
+                        "--no-git-ignore",
+                        *paths,
+                    ],
+                )
             )
-        )
-    else:
-        print("note: semgrep not found (see --semgrep); skipped", file=sys.stderr)
+        else:
+            print("note: semgrep not found (see --semgrep); skipped", file=sys.stderr)
     return tools
 
 
 def kvlint_counts(stderr: str) -> str:
+    """kvlint's ``-v`` line: how many files it read, matched, skipped, parsed."""
     for line in stderr.splitlines():
         if line.startswith("kvlint: ") and " files read" in line:
             return line.removeprefix("kvlint: ").split(", in ")[0]
     return "?"
+
+
+def count_of(counts: str, label: str) -> int | None:
+    """The number before ``label`` in a :func:`kvlint_counts` line."""
+    match = re.search(rf"(\d+) {re.escape(label)}", counts)
+    return int(match.group(1)) if match else None
 
 
 # -- output -------------------------------------------------------------------------------------
@@ -335,11 +365,18 @@ def one_file(options: argparse.Namespace, env: dict[str, str], source: Path) -> 
         "kvlint check FILE --no-cache": kvlint_command("--no-cache", source.name),
         "kvlint check FILE (cached)": kvlint_command(source.name),
     }
+    envs = {name: env for name in runs}
+    if options.before:
+        runs["kvlint check FILE --no-cache (before)"] = runs["kvlint check FILE --no-cache"]
+        envs["kvlint check FILE --no-cache (before)"] = {
+            **env,
+            "PYTHONPATH": str(Path(options.before).resolve()),
+        }
     measure(runs["kvlint check FILE (cached)"], folder, env)  # fill the cache
     samples: dict[str, list[Sample]] = {name: [] for name in runs}
     for _ in range(options.one_file_runs):
         for name, command in runs.items():
-            samples[name].append(measure(command, folder, env))
+            samples[name].append(measure(command, folder, envs[name]))
     rows = [["command", "wall ms (median)", "CPU ms", "peak MiB"]]
     for name, runs_ in samples.items():
         rows.append(
@@ -358,74 +395,200 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="runs per tool and corpus")
     parser.add_argument("--corpus", action="append", choices=sorted(CORPORA), help="repeatable")
     parser.add_argument("--semgrep", metavar="PATH", help="semgrep executable (own venv)")
-    parser.add_argument("--bandit", metavar="PATH", help="bandit executable")
+    parser.add_argument("--bandit", metavar="PATH", help="also run bandit (slow)")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME=ARGS",
+        help="also time 'kvlint cold' with these extra options (repeatable)",
+    )
+    parser.add_argument(
+        "--project",
+        metavar="DIR",
+        default=str(PROJECT),
+        help="the kvlint checkout to time (default: this one), e.g. an older commit's export",
+    )
+    parser.add_argument(
+        "--before",
+        metavar="DIR",
+        help="also time 'kvlint cold' from another checkout (e.g. main before a change), "
+        "interleaved with the others so that both see the same load",
+    )
     parser.add_argument("--one-file-runs", type=int, default=10)
     parser.add_argument("--skip-one-file", action="store_true")
     parser.add_argument("--refresh", action="store_true", help="download and unpack again")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     options = parser.parse_args()
 
-    corpora = options.corpus or ["mixed", "dense"]
+    corpora = options.corpus or list(CORPORA)
     folders = prepare({r for c in corpora for r in CORPORA[c]} | {ONE_FILE[0]}, options.refresh)
-    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    env = {**os.environ, "PYTHONPATH": str(Path(options.project).resolve())}
+    load_before = os.getloadavg()
     print(
         f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs, {options.rounds} rounds, "
-        f"load average before: {os.getloadavg()[0]:.1f}"
+        f"load average before: {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}"
     )
-    ratios: dict[str, dict[str, float]] = {}
+    results: dict[str, dict[str, float]] = {}
     for corpus in corpora:
         paths = [str(folders[r].relative_to(DATA)) for r in CORPORA[corpus]]
         files, size = count_py([folders[r] for r in CORPORA[corpus]])
         tools = tools_for(corpus, paths, options)
         shutil.rmtree(DATA / f".kvlint_cache-{corpus}", ignore_errors=True)
         measure(tools[1].command, DATA, env)  # fill the cache for "kvlint warm"
+        load = os.getloadavg()[0]
         for round_ in range(options.rounds):
             shift = round_ % len(tools)
             for tool in tools[shift:] + tools[:shift]:
-                tool.samples.append(measure(tool.command, DATA, env))
+                tool_env = {**env, "PYTHONPATH": tool.pythonpath} if tool.pythonpath else env
+                tool.samples.append(measure(tool.command, DATA, tool_env))
+        load = (load + os.getloadavg()[0]) / 2
         print(f"\n{corpus}: {files} .py files, {size / 1e6:.0f} MB ({', '.join(CORPORA[corpus])})")
-        print(f"kvlint cold: {kvlint_counts(tools[0].samples[-1].stderr)}")
-        print(f"kvlint warm: {kvlint_counts(tools[1].samples[-1].stderr)}\n")
+        print(f"load average during: {load:.2f}")
+        for tool in tools:
+            if tool.name.startswith("kvlint"):
+                print(f"{tool.name}: {kvlint_counts(tool.samples[-1].stderr)}")
+        print()
         print(corpus_table(tools, files, options.markdown))
-        walls = {t.name: t.median("wall") for t in tools}
-        ratios[corpus] = walls
-        ratios[corpus]["peak"] = max(s.rss_mib for t in tools[:2] for s in t.samples)
+        row = {t.name: t.median("wall") for t in tools}
+        row["peak"] = max(s.rss_mib for t in tools[:2] for s in t.samples)
+        row["load"] = load
+        counts = kvlint_counts(tools[0].samples[-1].stderr)
+        for label in ("matched the prefilter", "generated", "passed the gate", "parsed"):
+            value = count_of(counts, label)
+            if value is not None:
+                row[label] = value
+        results[corpus] = row
     if not options.skip_one_file:
         source = folders[ONE_FILE[0]] / ONE_FILE[1]
+        load = os.getloadavg()[0]
         rows = one_file(options, env, source)
-        print(f"\none file ({ONE_FILE[1]} from {ONE_FILE[0]}), {options.one_file_runs} runs\n")
+        load = (load + os.getloadavg()[0]) / 2
+        print(f"\none file ({ONE_FILE[1]} from {ONE_FILE[0]}), {options.one_file_runs} runs")
+        print(f"load average during: {load:.2f}\n")
         print(table(rows, options.markdown))
-        ratios["one-file"] = {r[0]: float(r[1]) / 1000 for r in rows[1:]}
-    print(f"\nload average after: {os.getloadavg()[0]:.1f}\n\nbars")
-    for line in bars(ratios):
-        print(f"- {line}")
+        results["one-file"] = {r[0]: float(r[1]) / 1000 for r in rows[1:]}
+        results["one-file"]["load"] = load
+    load_after = os.getloadavg()
+    print(f"\nload average after: {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}\n")
+    print(table(summary(results), options.markdown))
     return 0
 
 
-def bars(r: dict[str, dict[str, float]]) -> list[str]:
-    def verdict(value: float, limit: float) -> str:
-        return "met" if value <= limit else "NOT met"
+def summary(r: dict[str, dict[str, float]]) -> list[list[str]]:
+    """The issue's table: each bar with kvlint's number, the peer's, the ratio and the goal."""
+    rows = [["measure", "kvlint", "peer", "ratio", "goal", "met", "load"]]
 
-    lines = []
-    mixed, dense = r.get("mixed"), r.get("dense")
-    if mixed and "ruff" in mixed:
-        ratio = mixed["kvlint cold"] / mixed["ruff"]
-        lines.append(f"mixed cold kvlint/ruff = {ratio:.2f} (<= 1.0): {verdict(ratio, 1.0)}")
-    if mixed:
-        ratio = mixed["kvlint warm"] / mixed["kvlint cold"]
-        lines.append(f"mixed warm/cold = {ratio:.2f} (<= 0.25): {verdict(ratio, 0.25)}")
-    if dense and "bandit" in dense:
-        ratio = dense["kvlint cold"] / dense["bandit"]
-        lines.append(f"dense cold kvlint/bandit = {ratio:.2f} (<= 0.5): {verdict(ratio, 0.5)}")
+    def add(measure: str, kvlint: str, peer: str, ratio: float | None, goal: float, load: float):
+        met = "" if ratio is None else ("yes" if ratio <= goal else "**no**")
+        shown = "" if ratio is None else f"{ratio:.2f}"
+        rows.append([measure, kvlint, peer, shown, f"<= {goal:g}", met, f"{load:.1f}"])
+
+    for corpus, peer in (
+        ("mixed", "ruff"),
+        ("dense", "semgrep"),
+        ("apps", "ruff"),
+        ("apps", "semgrep"),
+    ):
+        c = r.get(corpus)
+        if not c or peer not in c:
+            continue
+        cold, other = c["kvlint cold"], c[peer]
+        goal = {"mixed": 1.0, "dense": 0.8}.get(corpus, 1.0)
+        add(
+            f"{corpus} cold vs {peer}",
+            f"{cold:.2f} s",
+            f"{other:.2f} s",
+            cold / other,
+            goal,
+            c["load"],
+        )
     if "one-file" in r:
-        for name in ("kvlint check FILE --no-cache", "kvlint check FILE (cached)"):
-            ms = r["one-file"][name] * 1000
-            lines.append(f"{name}: {ms:.0f} ms (<= 250): {verdict(ms, 250)}")
-    for corpus in ("mixed", "dense"):
-        if corpus in r:
-            peak = r[corpus]["peak"]
-            lines.append(f"{corpus} kvlint peak {peak:.0f} MiB (<= 300): {verdict(peak, 300)}")
-    return lines
+        ms = r["one-file"]["kvlint check FILE --no-cache"] * 1000
+        add(
+            "one Key Vault file, no cache", f"{ms:.0f} ms", "", ms / 150, 1.0, r["one-file"]["load"]
+        )
+        rows[-1][3], rows[-1][4] = "", "<= 150 ms"
+        before = r["one-file"].get("kvlint check FILE --no-cache (before)")
+        if before:
+            rows.append(
+                [
+                    "one file, no cache: now / before",
+                    f"{ms:.0f} ms",
+                    f"{before * 1000:.0f} ms",
+                    f"{ms / before / 1000:.2f}",
+                    "",
+                    "",
+                    f"{r['one-file']['load']:.1f}",
+                ]
+            )
+    for corpus in ("mixed", "apps"):
+        c = r.get(corpus)
+        if c:
+            ratio = c["kvlint warm"] / c["kvlint cold"]
+            add(f"{corpus} warm / cold", f"{c['kvlint warm']:.2f} s", "", ratio, 0.2, c["load"])
+    for corpus, c in r.items():
+        if corpus == "one-file":
+            continue
+        if "kvlint cold before" in c:
+            before, now = c["kvlint cold before"], c["kvlint cold"]
+            rows.append(
+                [
+                    f"{corpus}: kvlint cold now / before",
+                    f"{now:.2f} s",
+                    f"{before:.2f} s",
+                    f"{now / before:.2f}",
+                    "",
+                    "",
+                    f"{c['load']:.1f}",
+                ]
+            )
+        for name, wall in c.items():
+            if name.startswith("kvlint cold ") and name != "kvlint cold before":
+                ratio = wall / c["kvlint cold"]
+                rows.append(
+                    [
+                        f"{corpus}: {name} / kvlint cold",
+                        f"{wall:.2f} s",
+                        "",
+                        f"{ratio:.2f}",
+                        "",
+                        "",
+                        f"{c['load']:.1f}",
+                    ]
+                )
+        matched, parsed = c.get("matched the prefilter"), c.get("parsed")
+        if matched:
+            generated = int(c.get("generated", 0))
+            gate = c.get("passed the gate")
+            text = f"{int(matched)} matched, {generated} generated skipped"
+            if gate is not None:
+                text += f", {int(gate)} passed the gate"
+            text += f", {int(parsed or 0)} parsed"
+            rate = (parsed or 0) / matched
+            rows.append(
+                [
+                    f"{corpus}: files parsed / prefilter matches",
+                    text,
+                    "",
+                    f"{rate:.2f}",
+                    "",
+                    "",
+                    f"{c['load']:.1f}",
+                ]
+            )
+        peak = c["peak"]
+        rows.append(
+            [
+                f"{corpus}: kvlint peak memory",
+                f"{peak:.0f} MiB",
+                "",
+                "",
+                "<= 300 MiB",
+                "yes" if peak <= 300 else "**no**",
+                f"{c['load']:.1f}",
+            ]
+        )
+    return rows
 
 
 if __name__ == "__main__":

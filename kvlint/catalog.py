@@ -36,7 +36,7 @@ class Rule:
     use_instead: str
     references: tuple[Reference, ...] = field(default_factory=tuple)
     fix: str = "none"  # "safe", "unsafe" or "none"
-    face: str = "check"  # "check", "audit" or "token"
+    face: str = "check"  # "check", "audit", "token" or "logs"
 
     @property
     def help_uri(self) -> str | None:
@@ -146,6 +146,8 @@ def index() -> dict[str, Entry]:
 
 
 def _face(code: str) -> str:
+    if code.startswith("KVL"):
+        return "logs"
     return "audit" if code.startswith("KVA") else "token" if code.startswith("KVT") else "check"
 
 

@@ -12,17 +12,38 @@ import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn, TextIO
 
-from kvlint import __version__
+from kvlint import DISTRIBUTION, __version__
 from kvlint.errors import EXIT_ERROR, KvlintError
+from kvlint.redact import MaskingStream, mask
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "check": ("kvlint.lint.command", "lint Python and config files for Key Vault 401/403/429 bugs"),
-    "audit": ("kvlint.audit.command", "audit live or exported vaults; would a caller get in?"),
-    "token": ("kvlint.token", "decode an access token offline; why would Key Vault reject it?"),
-    "rules": ("kvlint.rules_command", "list every rule and check"),
-    "rule": ("kvlint.rules_command", "show one rule's documentation"),
+    "check": (
+        "kvlint.commands.check",
+        "lint Python and config files for Key Vault 401/403/429 bugs",
+    ),
+    "audit": ("kvlint.commands.audit", "audit live or exported vaults; would a caller get in?"),
+    "token": (
+        "kvlint.commands.token",
+        "decode an access token offline; why would Key Vault reject it?",
+    ),
+    "logs": (
+        "kvlint.commands.logs",
+        "read Key Vault audit logs; why did requests get 401/403/429?",
+    ),
+    "rules": ("kvlint.commands.rules", "list every rule and check"),
+    "rule": ("kvlint.commands.rules", "show one rule's documentation"),
+    "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
 }
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its error messages masked (they quote the offending argument)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {mask(message)}\n")
 
 
 def _top_level_help() -> str:
@@ -40,28 +61,39 @@ def _top_level_help() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Everything written to stdout and stderr meanwhile is masked: no output
+    ever contains a whole JWT (:mod:`kvlint.redact`)."""
+    streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
+    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help"):
         print(_top_level_help())
         return 0 if args else EXIT_ERROR
     if args[0] == "--version":
-        print(f"kvlint {__version__}")
+        print(f"{DISTRIBUTION} {__version__}")
         return 0
     name = args[0]
     if name not in COMMANDS:
         print(
-            f"kvlint: error: unknown command {name!r} (choose from {', '.join(COMMANDS)})",
+            f"kvlint: error: unknown command {mask(repr(name))} (choose from {', '.join(COMMANDS)})",
             file=sys.stderr,
         )
         return EXIT_ERROR
     module = importlib.import_module(COMMANDS[name][0])
-    parser = argparse.ArgumentParser(prog=f"kvlint {name}", description=COMMANDS[name][1])
+    parser = _Parser(prog=f"kvlint {name}", description=COMMANDS[name][1])
     module.add_arguments(parser, name)
     try:
         options = parser.parse_args(args[1:])
         return int(module.run(options))
     except KvlintError as exc:
-        print(f"kvlint: error: {exc}", file=sys.stderr)
+        print(f"kvlint: error: {mask(str(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kvlint: interrupted", file=sys.stderr)
@@ -72,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("KVLINT_DEBUG"):
             raise
         print(
-            f"kvlint: internal error: {type(exc).__name__}: {exc} (please report it; "
+            f"kvlint: internal error: {type(exc).__name__}: {mask(str(exc))} (please report it; "
             "KVLINT_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )

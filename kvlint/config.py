@@ -108,6 +108,15 @@ class Settings:
     def is_excluded(self, relpath: str, directory: bool = False) -> bool:
         return _matcher(self.exclude + self.extend_exclude)(relpath, directory)
 
+    def excluded_by(self, relpath: str, directory: bool = False) -> str | None:
+        """The first exclude pattern that matches ``relpath`` (None: not excluded)."""
+        if not self.is_excluded(relpath, directory):
+            return None
+        return next(
+            (p for p in self.exclude + self.extend_exclude if path_matches(p, relpath, directory)),
+            None,
+        )
+
     def fingerprint(self) -> str:
         """A digest of everything that changes results (for the result cache)."""
         data = {
@@ -207,6 +216,10 @@ def _read_toml(path: Path) -> dict:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
+    except ValueError as exc:  # CPython's int digit limit
+        raise KvlintError(f"{path}: invalid TOML: {str(exc).split(':')[0]}") from None
 
 
 def load(config: str | None = None, start: Path | None = None) -> Settings:
@@ -255,6 +268,7 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
     elif key == "per-file-ignores":
         table = {}
         for pattern, codes in value.items():
+            validate_pattern(pattern, f"{where}: 'per-file-ignores'")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
                 raise KvlintError(f"{where}: per-file-ignores['{pattern}'] must be a list of codes")
             table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
@@ -269,10 +283,50 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
                 )
             table[code] = severity
         settings.severity = table
+    elif key == "extra-vault-hosts":
+        for host in value:
+            if not _HOST.fullmatch(host):
+                raise KvlintError(
+                    f"{where}: '{key}' entry {host!r} is not a host name or suffix "
+                    "(e.g. 'vault.contoso.example')"
+                )
+        settings.extra_vault_hosts = tuple(value)
+    elif key in ("exclude", "extend-exclude", "include"):
+        for pattern in value:
+            validate_pattern(pattern, f"{where}: '{key}'")
+        setattr(settings, attr, tuple(value))
     elif isinstance(value, list):
         setattr(settings, attr, tuple(value))
     else:
         setattr(settings, attr, value)
+
+
+_HOST = re.compile(
+    r"\.?[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*", re.I
+)
+
+
+def validate_pattern(pattern: str, where: str) -> None:
+    """A path pattern must be non-empty and close every ``[`` (as fnmatch reads it); fnmatch would
+    take a lone ``[`` literally, which is never what was meant."""
+    if not pattern.strip() or pattern.strip() in ("./", "/"):
+        raise KvlintError(f"{where}: empty path pattern {pattern!r}")
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "[":
+            j = i + 1
+            if j < len(pattern) and pattern[j] == "!":
+                j += 1
+            if j < len(pattern) and pattern[j] == "]":
+                j += 1
+            close = pattern.find("]", j)
+            if close < 0:
+                raise KvlintError(
+                    f"{where}: path pattern {pattern!r} has an unclosed '[' (write '[[]' for a "
+                    "literal '[')"
+                )
+            i = close
+        i += 1
 
 
 def validate_codes(

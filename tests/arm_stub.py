@@ -22,10 +22,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from azure.core.credentials import AccessToken
 
-from kvlint.audit import command, sources
+from kvlint.audit.arm import Azure
 from kvlint.audit.config import AuditConfig
+from kvlint.commands import audit as command
 
 TOKEN = "stub-arm-token"
+HSM_LIST = "/providers/microsoft.keyvault/managedhsms"
 
 
 @dataclass
@@ -147,6 +149,8 @@ class ArmStub:
             if request.headers.get("Authorization") != f"Bearer {TOKEN}":
                 return error(401, "AuthenticationFailed", "missing or wrong bearer token")
             route = self.routes.get((request.method, request.path.lower()))
+            if route is None and request.path.lower().endswith(HSM_LIST):
+                return Reply(body={"value": []})  # no Managed HSMs unless a test adds some
             if route is None:
                 return error(
                     404, "NoRoute", f"stub has no route for {request.method} {request.path}"
@@ -172,7 +176,8 @@ class ArmStub:
 # -- helpers shared by the audit tests ---------------------------------------------------------
 
 READS = re.compile(
-    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/vaults(/[^/]+)?"
+    r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/"
+    r"(vaults|managedHSMs)(/[^/]+)?"
     r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments))?$"
     r"|^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/[^/]+$",
     re.IGNORECASE,
@@ -188,9 +193,7 @@ def diag_path(doc: dict) -> str:
     return doc["id"] + "/providers/Microsoft.Insights/diagnosticSettings"
 
 
-def connect(
-    stub: ArmStub, credential: FakeCredential | None = None, **options: Any
-) -> sources.Azure:
+def connect(stub: ArmStub, credential: FakeCredential | None = None, **options: Any) -> Azure:
     """The auditor's ARM access pointed at the stub, with fast retries (``options`` override)."""
     settings: dict[str, Any] = {
         "retry_total": 3,
@@ -201,11 +204,23 @@ def connect(
         "workers": 4,
         **options,
     }
-    return sources.Azure(
+    return Azure(
         credential or FakeCredential(),
         arm_endpoint=stub.url,
         connection_verify=str(stub.ca_path),
         **settings,
+    )
+
+
+def connect_to(url: str, ca_path: str) -> Azure:
+    """The auditor's ARM access for a stub in another process (fast retries)."""
+    return Azure(
+        FakeCredential(),
+        arm_endpoint=url,
+        connection_verify=ca_path,
+        retry_total=3,
+        retry_backoff_factor=0.01,
+        retry_backoff_max=0.05,
     )
 
 

@@ -158,7 +158,7 @@ def test_malformed_and_foreign_documents_are_errors(kvlint, tmp_path):
     [
         (["--input", "missing.json"], "cannot read missing.json"),
         (["--input", "bad.json"], "bad.json: not JSON"),
-        (["--input", "scalar.json"], "the input must hold a vault object"),
+        (["--input", "scalar.json"], "scalar.json: found a JSON int; expected vaults"),
         ([], "choose one source"),
         (["--input", "x.json", "--subscription", SUB_A], "(got --subscription, --input)"),
         (["--subscription", "prod"], "--subscription 'prod' is not a subscription id"),
@@ -200,7 +200,12 @@ def test_reachability_from_the_command_line(kvlint, tmp_path):
         "audit", "--input", data, "--principal", APP, "--ip", "198.51.100.1", "--format", "json"
     )
     report = json.loads(result.stdout)
-    assert codes(report) == [("kv-clean", "KVA501"), ("kv-list-only", "KVA501")]
+    # every gate that stops the caller: the firewall and, for kv-list-only, the policy too
+    assert codes(report) == [
+        ("kv-clean", "KVA501"),
+        ("kv-list-only", "KVA501"),
+        ("kv-list-only", "KVA503"),
+    ]
     result = kvlint(
         "audit",
         "--input",

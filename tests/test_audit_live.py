@@ -6,12 +6,12 @@ nothing but reads left the auditor.
 
 from __future__ import annotations
 
-import argparse
 import time
 
 import pytest
 
-from kvlint.audit import command, sources
+from kvlint.audit import arm, engine, live
+from kvlint.audit.request import AuditRequest
 from kvlint.errors import KvlintError
 from tests.arm_stub import (
     ArmStub,
@@ -107,8 +107,12 @@ def test_resource_group_and_single_vault(stub, tmp_path):
         stub, tmp_path, "--subscription", SUB_A, "--resource-group", "payments", "--vault", "kv-one"
     )
     assert (code, by_vault(report), report["vaults_audited"]) == (1, {"kv-one": ["KVA211"]}, 1)
+    hsms = (
+        f"/subscriptions/{SUB_A}/resourceGroups/payments/providers/Microsoft.KeyVault/managedHSMs"
+    )
     assert [r.path for r in stub.requests] == [
         list_path(SUB_A, "payments") + "/kv-one",
+        hsms,  # a Managed HSM may carry the name too
         diag_path(doc),
     ]
 
@@ -117,7 +121,7 @@ def test_resource_group_and_single_vault(stub, tmp_path):
         stub, tmp_path, "--subscription", SUB_A, "--resource-group", "payments", "--no-diagnostics"
     )
     assert report["vaults_audited"] == 2
-    assert [r.path for r in stub.requests] == [list_path(SUB_A, "payments")]
+    assert [r.path for r in stub.requests] == [list_path(SUB_A, "payments"), hsms]
     assert_read_only(stub)
 
 
@@ -232,7 +236,10 @@ def graph_route(
                 for s in subscriptions
             ]
             return pages(subs, request)
-        assert query.startswith("resources | where type =~ 'microsoft.keyvault/vaults'")
+        assert query.startswith(
+            "resources | where type in~ ('microsoft.keyvault/vaults', "
+            "'microsoft.keyvault/managedhsms')"
+        )
         scope = request.body.get("subscriptions")
         if scope is not None and not (request.body.get("options") or {}).get("$skipToken"):
             batches.append(scope)
@@ -424,7 +431,7 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
     )
 
     assert by_vault(report) == {
-        "kv-rbac-reader": ["KVA505"],
+        "kv-rbac-reader": ["KVA506"],  # read, and Reader grants no data action: definite
         "kv-rbac-403": ["KVA505"],
         "kv-policies": ["KVA503"],
         "kv-firewalled": ["KVA501"],
@@ -432,9 +439,10 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
     messages = {f["vault"]: f["message"] for f in report["findings"]}
     assert "none of its 2 role assignment(s)" not in messages["kv-rbac-reader"]
     assert (
-        "none of its 1 role assignment(s) at this vault or above (roles: Reader)"
-        in messages["kv-rbac-reader"]
+        "none of its 1 role assignment(s) at this vault or above in the role assignments read "
+        "from ARM (roles: Reader)" in messages["kv-rbac-reader"]
     )
+    assert '"Key Vault Secrets User" at the vault would grant it' in messages["kv-rbac-reader"]
     assert "could not be read (403 AuthorizationFailed: no read)" in messages["kv-rbac-403"]
     for doc in (granted, denied, unreadable):
         (listed,) = stub.seen("GET", doc["id"] + roles)
@@ -460,8 +468,8 @@ def test_read_only_guard_refuses_writes_before_they_are_sent():
     def request(method: str, url: str) -> PipelineRequest:
         return PipelineRequest(HttpRequest(method, url), None)  # type: ignore[arg-type]
 
-    sources.read_only_guard(request("GET", "https://management.azure.com/subscriptions/x"))
-    sources.read_only_guard(
+    arm.read_only_guard(request("GET", "https://management.azure.com/subscriptions/x"))
+    arm.read_only_guard(
         request(
             "POST", "https://management.azure.com/providers/Microsoft.ResourceGraph/resources?a=1"
         )
@@ -475,22 +483,18 @@ def test_read_only_guard_refuses_writes_before_they_are_sent():
         ("PATCH", "https://management.azure.com/subscriptions/x"),
         ("DELETE", "https://management.azure.com/subscriptions/x"),
     ):
-        with pytest.raises(sources.WriteRefused, match="read-only"):
-            sources.read_only_guard(request(method, url))
+        with pytest.raises(arm.WriteRefused, match="read-only"):
+            arm.read_only_guard(request(method, url))
 
 
 def test_cloud_picks_the_arm_endpoint_and_scope():
-    parser = argparse.ArgumentParser()
-    command.add_arguments(parser, "audit")
-    azure = command._azure(parser.parse_args(["--subscription", SUB_A, "--cloud", "china"]))
+    azure = engine.connect(AuditRequest(subscriptions=(SUB_A,), cloud="china"))
     assert azure.arm_endpoint == "https://management.chinacloudapi.cn"
     assert azure.scope == "https://management.chinacloudapi.cn/.default"
     tenant = "33333333-3333-3333-3333-333333333333"
-    usgov = command._azure(
-        parser.parse_args(["--subscription", SUB_A, "--cloud", "usgov", "--tenant", tenant])
-    )
+    usgov = engine.connect(AuditRequest(subscriptions=(SUB_A,), cloud="usgov", tenant=tenant))
     assert usgov.scope == "https://management.usgovcloudapi.net/.default"
-    assert isinstance(usgov.credential, sources.TenantCredential)
+    assert isinstance(usgov.credential, arm.TenantCredential)
     assert usgov.credential.tenant_id == tenant
 
 
@@ -502,13 +506,13 @@ def test_progress_bar_only_on_a_terminal():
             return True
 
     screen = Terminal()
-    bar = sources.Progress(screen)
+    bar = live.Progress(screen)
     bar.show("diagnostic settings", 3, 12)
     bar.clear()
     assert "diagnostic settings [#####...............] 3/12" in screen.getvalue()
     assert screen.getvalue().endswith("\r\x1b[K")
     quiet = io.StringIO()
-    sources.Progress(quiet).show("vaults", 1)
+    live.Progress(quiet).show("vaults", 1)
     assert quiet.getvalue() == ""
 
 
@@ -522,13 +526,14 @@ def test_elapsed_time_is_small(stub, tmp_path):
     code, report = audit(stub, tmp_path, "--subscription", SUB_A)
     assert (code, report["vaults_audited"], report["findings"]) == (0, 60, [])
     assert time.monotonic() - started < 20
-    assert len(stub.requests) == 61
+    assert len(stub.requests) == 62  # vaults, managed HSMs, 60 diagnostic settings
     assert_read_only(stub)
 
 
-def test_an_empty_subscription_sends_one_list_request(stub, tmp_path):
+def test_an_empty_subscription_sends_two_list_requests(stub, tmp_path):
     stub.add("GET", list_path(SUB_A), Reply(body={"value": []}))
     code, report = audit(stub, tmp_path, "--subscription", SUB_A)
     assert (code, report) == (0, {"findings": [], "errors": [], "vaults_audited": 0})
-    (request,) = stub.requests
-    assert set(request.query) == {"api-version"}
+    vaults, hsms = stub.requests
+    assert hsms.path.endswith("/providers/Microsoft.KeyVault/managedHSMs")
+    assert set(vaults.query) == set(hsms.query) == {"api-version"}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from kvlint.audit import reach
+from kvlint.audit import rbac, reach
 from kvlint.audit.model import normalize
-from kvlint.audit.reach import RoleCheck, RoleGrant
+from kvlint.audit.rbac import Evidence
+from kvlint.audit.roles import RoleAssignment, RoleDefinition
 from kvlint.errors import KvlintError
 from tests.audit_data import (
     APP,
@@ -35,10 +36,43 @@ def judge(
     permissions: list[str] | None = None,
     subnet: str | None = None,
     trusted: bool = False,
-    roles: RoleCheck | None = None,
+    roles: Evidence | None = None,
+    groups: list[str] | None = None,
+    item: str | None = None,
 ):
-    caller = reach.caller(reach.principal(who, tenant), ip, permissions, subnet, trusted)
-    return reach.verdict(normalize(doc), caller, roles)
+    """The first gate that stops the caller (None: it gets in); ``gates`` lists them all."""
+    found = gates(
+        doc,
+        ip,
+        who=who,
+        tenant=tenant,
+        permissions=permissions,
+        subnet=subnet,
+        trusted=trusted,
+        roles=roles,
+        groups=groups,
+        item=item,
+    )
+    return found[0] if found else None
+
+
+def gates(
+    doc,
+    ip=PUBLIC_IP,
+    *,
+    who=APP,
+    tenant=None,
+    permissions=None,
+    subnet=None,
+    trusted=False,
+    roles=None,
+    groups=None,
+    item=None,
+):
+    caller = reach.caller(
+        reach.principal(who, tenant), ip, permissions, subnet, trusted, groups, item
+    )
+    return reach.gates(normalize(doc), caller, roles)
 
 
 def code(doc: dict, *args, **kwargs) -> str | None:
@@ -237,63 +271,124 @@ SECRETS_USER = (
 )
 
 
+SECRETS_USER_ID = "4633458b-17de-408a-b874-0445c86b69e6"
+OWNER_ID = "8e3af657-a8ff-4c61-a3a5-6d8ad3b09d4e"
+ADMIN_ID = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+CUSTOM_ID = "5b7c3f3e-0000-4000-8000-00000000c0de"
+GROUP = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+CUSTOM = RoleDefinition(
+    CUSTOM_ID,
+    "Secrets reader but not values",
+    (
+        (
+            ("Microsoft.KeyVault/vaults/secrets/*",),
+            ("Microsoft.KeyVault/vaults/secrets/getSecret/action",),
+        ),
+    ),
+)
+
+
 def grant(
     scope: str = RG_SCOPE,
-    role: str = "Key Vault Secrets User",
-    actions: tuple[str, ...] = SECRETS_USER,
-    denied: tuple[str, ...] = (),
+    role: str = SECRETS_USER_ID,
+    *,
+    principal: str = APP,
+    kind: str | None = "ServicePrincipal",
     condition: str | None = None,
-) -> RoleGrant:
-    return RoleGrant(scope, role, actions, denied, condition)
+) -> RoleAssignment:
+    return RoleAssignment(scope, role, principal, kind, condition)
+
+
+def given(*assignments: RoleAssignment, definitions=(CUSTOM,)) -> Evidence:
+    return Evidence(
+        tuple(assignments),
+        {**rbac.BUILTIN, **{d.id: d for d in definitions}},
+        source="the role assignments given with --input",
+    )
 
 
 @pytest.mark.parametrize(
-    ("grants", "permissions", "allowed"),
+    ("grants", "options", "expected"),
     [
-        ([grant()], None, True),
-        ([grant(scope=VAULT_SCOPE)], None, True),
-        ([grant(scope=VAULT_SCOPE.upper())], None, True),
-        ([grant(scope="/")], None, True),
-        ([grant(scope="/providers/Microsoft.Management/managementGroups/root")], None, True),
-        ([grant(scope=VAULT_SCOPE + "/secrets/db-password")], None, False),  # below the vault
-        ([grant(scope=RG_SCOPE + "-other")], None, False),  # a sibling resource group
-        ([grant(role="Owner", actions=())], None, False),  # control plane only
+        ([grant()], {}, None),
+        ([grant(scope=VAULT_SCOPE)], {}, None),
+        ([grant(scope=VAULT_SCOPE.upper())], {}, None),
+        ([grant(scope="/")], {}, None),
+        ([grant(scope="/providers/Microsoft.Management/managementGroups/root")], {}, None),
+        ([grant(scope=f"/subscriptions/{VAULT_SCOPE.split('/')[2]}")], {}, None),
+        ([grant(scope=VAULT_SCOPE + "/secrets/db-password")], {}, "KVA505"),  # item only
         (
-            [grant(role="Key Vault Administrator", actions=("Microsoft.KeyVault/vaults/*",))],
-            ["secrets/set", "keys/wrapkey"],
-            True,
-        ),
-        (
-            [
-                grant(
-                    actions=("Microsoft.KeyVault/vaults/secrets/*",),
-                    denied=("Microsoft.KeyVault/vaults/secrets/getSecret/action",),
-                )
-            ],
+            [grant(scope=VAULT_SCOPE + "/secrets/db-password")],
+            {"item": "db-password"},
             None,
-            False,
         ),
-        ([grant()], ["secrets/set"], False),
-        ([], None, False),
+        ([grant(scope=VAULT_SCOPE + "/secrets/db-password")], {"item": "other"}, "KVA506"),
+        ([grant(scope=RG_SCOPE + "-other")], {}, "KVA506"),  # a sibling resource group
+        ([grant(scope=VAULT_SCOPE + "2")], {}, "KVA506"),  # kv-app2 is not kv-app
+        ([grant(role=OWNER_ID)], {}, "KVA506"),  # control plane only
+        ([grant(role=ADMIN_ID)], {"permissions": ["secrets/set", "keys/wrapkey"]}, None),
+        ([grant(role=CUSTOM_ID)], {}, "KVA506"),  # notDataActions takes getSecret away
+        ([grant(role=CUSTOM_ID)], {"permissions": ["secrets/list"]}, None),
+        ([grant()], {"permissions": ["secrets/set"]}, "KVA506"),
+        ([grant(principal=OTHER, kind="User")], {}, "KVA506"),  # someone else's
+        ([grant(principal=GROUP, kind="Group")], {}, "KVA505"),  # membership unknown
+        ([grant(principal=GROUP, kind="Group")], {"groups": [GROUP]}, None),
+        ([grant(principal=GROUP, kind="Group", role=OWNER_ID)], {}, "KVA506"),  # grants nothing
+        ([grant(role="ffffffff-0000-4000-8000-000000000000")], {}, "KVA505"),  # no definition
+        ([grant(condition="@Resource[x] StringEquals 'y'")], {}, "KVA505"),
+        (
+            [grant(scope=f"/subscriptions/{'f' * 8}-0000-0000-0000-000000000000")],
+            {},
+            "KVA505",  # the export is about other subscriptions
+        ),
     ],
 )
-def test_rbac_role_assignments_decide(grants, permissions, allowed):
-    found = judge(RBAC, permissions=permissions, roles=RoleCheck(tuple(grants)))
-    assert (found is None) == allowed
-    if found:
-        assert found.code == "KVA505"
-        assert "ForbiddenByRbac" in found.message
+def test_rbac_role_assignments_decide(grants, options, expected):
+    found = judge(RBAC, roles=given(*grants), **options)
+    assert (found.code if found else None) == expected, found and found.message
 
 
-def test_rbac_unverified_messages():
+def test_a_definite_refusal_names_the_roles_seen_and_the_role_that_would_grant_it():
+    found = judge(RBAC, roles=given(grant(role=OWNER_ID), grant(scope=VAULT_SCOPE, role=CUSTOM_ID)))
+    assert found.code == "KVA506" and found.severity == "error"
+    assert "roles: Owner, Secrets reader but not values" in found.message
+    assert '"Key Vault Secrets User" at the vault would grant it' in found.message
+    assert "ForbiddenByRbac" in found.message
+    keys = judge(RBAC, permissions=["keys/unwrapkey"], roles=given(grant()))
+    assert '"Key Vault Crypto Service Encryption User"' in keys.message
+
+
+def test_rbac_unverified_messages_say_which():
     offline = judge(RBAC).message
-    assert "not checked (offline input)" in offline
-    unreadable = judge(RBAC, roles=RoleCheck(None, "role assignments could not be read (403 x)"))
+    assert "not checked (offline input" in offline
+    unreadable = judge(
+        RBAC, roles=Evidence(None, reason="role assignments could not be read (403 x)")
+    )
     assert unreadable.code == "KVA505" and "could not be read (403 x)" in unreadable.message
-    conditional = judge(RBAC, roles=RoleCheck((grant(condition="@Resource[...] == 'x'"),)))
-    assert "ABAC conditions" in conditional.message
-    unknown = judge(RBAC, permissions=["storage/get"], roles=RoleCheck((grant(),)))
+    conditional = judge(RBAC, roles=given(grant(condition="@Resource[...] == 'x'"))).message
+    assert "conditional (ABAC)" in conditional
+    custom = judge(RBAC, roles=given(grant(role="ffffffff-0000-4000-8000-000000000000"))).message
+    assert "definition of role(s) ffffffff-0000-4000-8000-000000000000 was not given" in custom
+    group = judge(RBAC, roles=given(grant(principal=GROUP, kind="Group"))).message
+    assert f"group(s) {GROUP} hold a role that grants it" in group and "--group" in group
+    item = judge(RBAC, roles=given(grant(scope=VAULT_SCOPE + "/secrets/db-password"))).message
+    assert "only assignments on item(s) db-password grant it" in item
+    unknown = judge(RBAC, permissions=["storage/get"], roles=given(grant()))
     assert "does not know the data action for storage/get" in unknown.message
+
+
+def test_every_gate_that_stops_the_caller_is_named_in_order():
+    closed = vault(
+        enableRbacAuthorization=True,
+        accessPolicies=[],
+        networkAcls={"defaultAction": "Deny", "ipRules": []},
+    )
+    found = gates(closed, OUTSIDE_IP, tenant=TENANT, roles=given(grant(role=OWNER_ID)))
+    assert [f.code for f in found] == ["KVA501", "KVA506"]
+    # a token from another tenant: 401 first, the firewall too; its oid is not judged
+    found = gates(closed, OUTSIDE_IP, tenant=OTHER_TENANT, roles=given(grant(role=OWNER_ID)))
+    assert [f.code for f in found] == ["KVT105", "KVA501"]
+    assert gates(vault(), PUBLIC_IP) == []
 
 
 def test_permission_to_data_action_map():
@@ -302,13 +397,12 @@ def test_permission_to_data_action_map():
         "keys": ("keys/", "keyrotationpolicies/"),
         "certificates": ("certificates/", "certificatecas/", "certificatecontacts/"),
     }
-    for permission, action in reach.DATA_ACTIONS.items():
+    for permission, action in rbac.DATA_ACTIONS.items():
         kind, _ = reach.parse_permission(permission)
         assert action.startswith(families[kind]), permission
     # the documented built-in "Key Vault Secrets User" role is exactly secrets get + list
-    granted = {
-        p for p, a in reach.DATA_ACTIONS.items() if grant().allows(reach.DATA_ACTION_PREFIX + a)
-    }
+    user = rbac.BUILTIN[SECRETS_USER_ID]
+    granted = {p for p, a in rbac.DATA_ACTIONS.items() if user.allows(rbac.DATA_ACTION_PREFIX + a)}
     assert granted == {"secrets/get", "secrets/list"}
 
 

@@ -207,7 +207,7 @@ def test_select_and_ignore(kvlint, project):
 
 def test_help_and_version(kvlint):
     assert kvlint("check", "--help").returncode == 0
-    assert kvlint("--version").stdout.startswith("kvlint ")
+    assert kvlint("--version").stdout.startswith("kvlint-azure ")
     bad = kvlint("check", "--format", "xml")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 

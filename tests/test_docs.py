@@ -63,6 +63,7 @@ def test_every_yaml_block_parses():
 
 def test_readme_install_and_test_commands_are_what_ci_runs():
     ci = (ROOT / ".ci" / "run").read_text().splitlines()
-    for command in ("python -m pip install -e '.[test]'", "python -m pytest"):
+    install = "python3 -m venv .venv && . .venv/bin/activate && python -m pip install -e '.[test]'"
+    for command in (install, "python -m pytest"):
         assert command in README
         assert command in ci, f".ci/run must run the README's {command!r} as written"

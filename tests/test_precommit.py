@@ -101,3 +101,15 @@ def test_hook_checks_configuration_files(tmp_path, pre_commit_home):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "settings.yaml:2:13: KV101" in result.stdout
     assert "prod.env:1:16: KV103" in result.stdout
+
+
+def test_hooks_leave_default_excluded_files_alone(tmp_path, pre_commit_home):
+    """pre-commit names every staged file; the hooks pass --force-exclude (issue 12 item 5)."""
+    env = _git_env(pre_commit_home)
+    repo = _repo(tmp_path, CLEAN, env)
+    (repo / "dist").mkdir()
+    (repo / "dist" / "generated.py").write_text(SLASHED)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+    result = _try_repo(repo, "kvlint", env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KV101" not in result.stdout

@@ -25,6 +25,10 @@ from hypothesis import strategies as st
 from kvlint import catalog, cli
 from kvlint import token as kvtoken
 from kvlint.errors import KvlintError
+from kvlint.findings import Finding
+from kvlint.report import token as token_report
+from kvlint.token import acquire as token_acquire
+from kvlint.token import diagnose as token_diagnose
 from tests.conftest import ROOT
 from tests.token_data import (
     APP_ID,
@@ -53,7 +57,7 @@ ACCEPTED_AUDIENCES = [
 URL_AUDIENCES = [aud for aud in ACCEPTED_AUDIENCES if aud.startswith("https://")]
 
 
-def codes(findings: list[kvtoken.Finding]) -> list[str]:
+def codes(findings: list[Finding]) -> list[str]:
     return [finding.code for finding in findings]
 
 
@@ -63,16 +67,16 @@ def codes(findings: list[kvtoken.Finding]) -> list[str]:
 @pytest.mark.parametrize("audience", ACCEPTED_AUDIENCES)
 @pytest.mark.parametrize("make", [v1_app, v2_user], ids=["v1", "v2"])
 def test_every_key_vault_audience_is_accepted(make, audience):
-    assert kvtoken.diagnose(make(aud=audience), now=NOW) == []
+    assert token_diagnose.diagnose(make(aud=audience), now=NOW) == []
 
 
 def test_audience_comparison_ignores_case():
-    assert kvtoken.diagnose(v1_app(aud="https://Vault.Azure.NET"), now=NOW) == []
+    assert token_diagnose.diagnose(v1_app(aud="https://Vault.Azure.NET"), now=NOW) == []
 
 
 @pytest.mark.parametrize("audience", URL_AUDIENCES)
 def test_trailing_slash_is_kvt101(audience):
-    findings = kvtoken.diagnose(v2_user(aud=audience + "/"), now=NOW)
+    findings = token_diagnose.diagnose(v2_user(aud=audience + "/"), now=NOW)
     assert codes(findings) == ["KVT101"]
     message = findings[0].message
     assert f"aud is '{audience}/' (trailing slash)" in message
@@ -94,21 +98,21 @@ def test_trailing_slash_is_kvt101(audience):
     ],
 )
 def test_other_audiences_are_kvt102(audience, described):
-    findings = kvtoken.diagnose(v1_app(aud=audience), now=NOW)
+    findings = token_diagnose.diagnose(v1_app(aud=audience), now=NOW)
     assert codes(findings) == ["KVT102"]
     assert f"aud is '{audience}' ({described})" in findings[0].message
     assert "request scope 'https://vault.azure.net/.default'" in findings[0].message
 
 
 def test_missing_audience_is_kvt102():
-    findings = kvtoken.diagnose(v1_app(aud=None), now=NOW)
+    findings = token_diagnose.diagnose(v1_app(aud=None), now=NOW)
     assert codes(findings) == ["KVT102"]
     assert "no aud claim" in findings[0].message
 
 
 def test_audience_list_is_accepted_when_one_entry_is_key_vault():
     claims = v1_app(aud=["https://graph.microsoft.com", "https://vault.azure.net"])
-    assert kvtoken.diagnose(claims, now=NOW) == []
+    assert token_diagnose.diagnose(claims, now=NOW) == []
 
 
 @pytest.mark.parametrize(
@@ -126,15 +130,17 @@ def test_audience_list_is_accepted_when_one_entry_is_key_vault():
 )
 def test_vault_decides_the_expected_audience(vault, audience):
     assert kvtoken.vault_target(vault).audience == audience
-    assert kvtoken.diagnose(v1_app(aud=audience), vault_url=vault, now=NOW) == []
-    key_vault_app = kvtoken.diagnose(
+    assert token_diagnose.diagnose(v1_app(aud=audience), vault_url=vault, now=NOW) == []
+    key_vault_app = token_diagnose.diagnose(
         v1_app(aud="cfa8b339-82a2-471a-a3c9-0fc0be7a4093"), vault_url=vault, now=NOW
     )
     assert key_vault_app == []
 
 
 def test_public_token_for_a_china_vault_is_kvt102():
-    findings = kvtoken.diagnose(v2_user(), vault_url="https://contoso.vault.azure.cn", now=NOW)
+    findings = token_diagnose.diagnose(
+        v2_user(), vault_url="https://contoso.vault.azure.cn", now=NOW
+    )
     assert codes(findings) == ["KVT102"]
     message = findings[0].message
     assert "(Key Vault, public cloud)" in message
@@ -143,14 +149,16 @@ def test_public_token_for_a_china_vault_is_kvt102():
 
 
 def test_vault_audience_for_a_managed_hsm_is_kvt102():
-    findings = kvtoken.diagnose(v2_user(), vault_url="https://hsm1.managedhsm.azure.net", now=NOW)
+    findings = token_diagnose.diagnose(
+        v2_user(), vault_url="https://hsm1.managedhsm.azure.net", now=NOW
+    )
     assert codes(findings) == ["KVT102"]
     assert "needs 'https://managedhsm.azure.net'" in findings[0].message
 
 
 def test_slashed_audience_of_the_wrong_cloud_is_both_findings():
     claims = v2_user(aud="https://vault.azure.net/")
-    findings = kvtoken.diagnose(claims, vault_url="https://contoso.vault.azure.cn", now=NOW)
+    findings = token_diagnose.diagnose(claims, vault_url="https://contoso.vault.azure.cn", now=NOW)
     assert codes(findings) == ["KVT101", "KVT102"]
     assert "request scope 'https://vault.azure.cn/.default'" in findings[0].message
 
@@ -166,21 +174,23 @@ def test_vault_must_be_a_key_vault_url(url):
 
 def test_expired_token_is_kvt103_with_utc_and_relative_time():
     expired = NOW - timedelta(hours=3, minutes=12)
-    findings = kvtoken.diagnose(v1_app(exp=int(expired.timestamp())), now=NOW)
+    findings = token_diagnose.diagnose(v1_app(exp=int(expired.timestamp())), now=NOW)
     assert codes(findings) == ["KVT103"]
     assert "expired 2024-05-01 08:48:00 UTC (3 h 12 min ago)" in findings[0].message
 
 
 def test_expiry_within_the_clock_skew_is_tolerated():
     just_expired = v1_app(exp=int((NOW - timedelta(minutes=4)).timestamp()))
-    assert kvtoken.diagnose(just_expired, now=NOW) == []
-    assert codes(kvtoken.diagnose(just_expired, now=NOW, skew=timedelta(0))) == ["KVT103"]
-    assert codes(kvtoken.diagnose(just_expired, now=NOW, skew=timedelta(minutes=3))) == ["KVT103"]
+    assert token_diagnose.diagnose(just_expired, now=NOW) == []
+    assert codes(token_diagnose.diagnose(just_expired, now=NOW, skew=timedelta(0))) == ["KVT103"]
+    assert codes(token_diagnose.diagnose(just_expired, now=NOW, skew=timedelta(minutes=3))) == [
+        "KVT103"
+    ]
 
 
 def test_future_not_before_is_kvt104():
     later = NOW + timedelta(minutes=38)
-    findings = kvtoken.diagnose(v2_user(nbf=int(later.timestamp())), now=NOW)
+    findings = token_diagnose.diagnose(v2_user(nbf=int(later.timestamp())), now=NOW)
     assert codes(findings) == ["KVT104"]
     assert "not valid before 2024-05-01 12:38:00 UTC (in 38 min)" in findings[0].message
     assert "5 min clock-skew allowance" in findings[0].message
@@ -188,12 +198,16 @@ def test_future_not_before_is_kvt104():
 
 def test_not_before_within_the_clock_skew_is_tolerated():
     soon = v2_user(nbf=int((NOW + timedelta(minutes=4)).timestamp()))
-    assert kvtoken.diagnose(soon, now=NOW) == []
-    assert codes(kvtoken.diagnose(soon, now=NOW, skew=timedelta(minutes=1))) == ["KVT104"]
+    assert token_diagnose.diagnose(soon, now=NOW) == []
+    assert codes(token_diagnose.diagnose(soon, now=NOW, skew=timedelta(minutes=1))) == ["KVT104"]
 
 
-def test_non_numeric_times_are_not_findings():
-    assert kvtoken.diagnose(v1_app(exp="soon", nbf=True), now=NOW) == []
+def test_non_numeric_times_are_findings():
+    """A lifetime Key Vault cannot read is a malformed token, never a valid one (issue 12)."""
+    assert codes(token_diagnose.diagnose(v1_app(exp="soon", nbf=True), now=NOW)) == [
+        "KVT103",
+        "KVT104",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -209,14 +223,14 @@ def test_non_numeric_times_are_not_findings():
     ],
 )
 def test_relative_times(seconds, text):
-    assert kvtoken.relative(NOW + timedelta(seconds=seconds), NOW) == text
+    assert token_diagnose.relative(NOW + timedelta(seconds=seconds), NOW) == text
 
 
 # --- tenant (KVT105) ---------------------------------------------------------------------------
 
 
 def test_tenant_mismatch_is_kvt105():
-    findings = kvtoken.diagnose(v1_app(), tenant=OTHER_TENANT, now=NOW)
+    findings = token_diagnose.diagnose(v1_app(), tenant=OTHER_TENANT, now=NOW)
     assert codes(findings) == ["KVT105"]
     assert f"issued by tenant '{TENANT}' but the vault is in tenant '{OTHER_TENANT}'" in (
         findings[0].message
@@ -226,18 +240,18 @@ def test_tenant_mismatch_is_kvt105():
 
 
 def test_matching_tenant_in_any_case_is_fine():
-    assert kvtoken.diagnose(v1_app(), tenant=TENANT.upper(), now=NOW) == []
+    assert token_diagnose.diagnose(v1_app(), tenant=TENANT.upper(), now=NOW) == []
 
 
 def test_missing_tid_with_an_expected_tenant_is_kvt105():
-    findings = kvtoken.diagnose(v1_app(tid=None), tenant=TENANT, now=NOW)
+    findings = token_diagnose.diagnose(v1_app(tid=None), tenant=TENANT, now=NOW)
     assert codes(findings) == ["KVT105"]
     assert "no tid claim" in findings[0].message
 
 
 def test_findings_take_name_and_severity_from_the_catalogue():
     claims = v1_app(aud="https://vault.azure.net/", exp=int((NOW - timedelta(hours=2)).timestamp()))
-    findings = kvtoken.diagnose(claims, tenant=OTHER_TENANT, now=NOW)
+    findings = token_diagnose.diagnose(claims, tenant=OTHER_TENANT, now=NOW)
     assert codes(findings) == ["KVT101", "KVT103", "KVT105"]
     for finding in findings:
         rule = catalog.get(finding.code)
@@ -254,7 +268,7 @@ def test_findings_take_name_and_severity_from_the_catalogue():
 
 
 def rows(claims: dict) -> dict[str, str]:
-    return dict(kvtoken.summary(kvtoken.parse(make_jwt(claims)), NOW))
+    return dict(token_report.summary(kvtoken.parse(make_jwt(claims)), NOW))
 
 
 def test_v1_app_token_summary():
@@ -324,7 +338,7 @@ def test_v1_token_without_ver_is_recognised_by_appid():
     ],
 )
 def test_identity_type(overrides, expected):
-    assert kvtoken.identity(v2_user(**overrides)) == expected
+    assert token_diagnose.identity(v2_user(**overrides)) == expected
 
 
 # --- input forms -------------------------------------------------------------------------------
@@ -453,11 +467,11 @@ def test_any_claims_are_diagnosed_and_rendered(header, claims):
     except KvlintError:
         assert not isinstance(header, dict)
         return
-    findings = kvtoken.diagnose(
+    findings = token_diagnose.diagnose(
         token.claims, tenant=TENANT, vault_url="https://contoso.vault.azure.cn", now=NOW
     )
     assert {finding.code for finding in findings} <= set(catalog.codes("token"))
-    text = kvtoken.render_text(token, findings, NOW, tenant_checked=True)
+    text = token_report.render_text(token, findings, NOW, tenant_checked=True)
     assert jwt not in text
     json.dumps({"claims": token.claims, "findings": [f.as_dict() for f in findings]})
 
@@ -615,7 +629,7 @@ def credential(monkeypatch):
             holder["authority"] = authority_host
             return cred
 
-        monkeypatch.setattr(kvtoken, "make_credential", factory)
+        monkeypatch.setattr(token_acquire, "make_credential", factory)
         return cred
 
     install.holder = holder  # type: ignore[attr-defined]
@@ -765,7 +779,7 @@ def test_acquire_with_a_bad_credential_setting_is_one_line():
 
 
 def test_default_credential_factory_builds_a_default_azure_credential():
-    credential = kvtoken.make_credential("login.chinacloudapi.cn")
+    credential = token_acquire.make_credential("login.chinacloudapi.cn")
     try:
         assert isinstance(credential, DefaultAzureCredential)
     finally:

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from kvlint import catalog
-from kvlint.rules_command import rules_table
+from kvlint.commands.rules import rules_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 MARKERS = re.compile(r"(<!-- rules-table:start -->\n).*?(<!-- rules-table:end -->)", re.DOTALL)

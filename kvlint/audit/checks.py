@@ -29,12 +29,13 @@ class Thresholds:
 
 
 CheckFn = Callable[[Vault, Thresholds], Iterator[str]]
-CHECKS: dict[str, CheckFn] = {}
+CHECKS: dict[str, CheckFn] = {}  # Key Vault checks (KVA1xx-KVA4xx)
+HSM_CHECKS: dict[str, CheckFn] = {}  # Managed HSM checks (KVA6xx)
 
 
-def check(code: str) -> Callable[[CheckFn], CheckFn]:
+def check(code: str, *, hsm: bool = False) -> Callable[[CheckFn], CheckFn]:
     def register(fn: CheckFn) -> CheckFn:
-        CHECKS[code] = fn
+        (HSM_CHECKS if hsm else CHECKS)[code] = fn
         return fn
 
     return register
@@ -50,7 +51,7 @@ def finding(vault: Vault, code: str, message: str) -> Finding:
 def run(vault: Vault, thresholds: Thresholds) -> list[Finding]:
     return [
         finding(vault, code, message)
-        for code, fn in CHECKS.items()
+        for code, fn in (HSM_CHECKS if vault.hsm else CHECKS).items()
         for message in fn(vault, thresholds)
     ]
 
@@ -168,25 +169,30 @@ def firewall_open(vault: Vault, _: Thresholds) -> Iterator[str]:
 
 @check("KVA212")
 def vault_unreachable(vault: Vault, _: Thresholds) -> Iterator[str]:
-    if vault.approved_private_endpoints:
-        return
+    if vault.approved_private_endpoints or vault.unknown_private_endpoints or vault.perimeter:
+        return  # an endpoint whose status is unknown may be Approved: say nothing
+    trusted = (
+        "; trusted Microsoft services still pass (networkAcls.bypass is AzureServices)"
+        if vault.bypass_azure_services
+        else "; bypass is None, so not even trusted Microsoft services pass"
+    )
     if not vault.public_enabled:
         yield (
-            "publicNetworkAccess Disabled and no Approved private endpoint: every caller gets "
-            '403 ("Public network access is disabled and request is not from a trusted '
-            'service nor via an approved private link")'
+            "publicNetworkAccess Disabled and no Approved private endpoint: every other caller "
+            'gets 403 ("Public network access is disabled and request is not from a trusted '
+            f'service nor via an approved private link"){trusted}'
         )
     elif vault.default_action.lower() == "deny" and not vault.ip_rules and not vault.vnet_rules:
         yield (
             "defaultAction Deny with no IP rule, no virtual-network rule and no Approved "
-            "private endpoint: only trusted Microsoft services can reach it"
+            f"private endpoint: ordinary callers get 403 ForbiddenByFirewall{trusted}"
         )
 
 
 @check("KVA213")
 def trusted_services_blocked(vault: Vault, _: Thresholds) -> Iterator[str]:
-    if vault.bypass_azure_services or vault.open_to_all:
-        return  # bypass only matters when the firewall actually refuses callers
+    if vault.bypass_azure_services or vault.open_to_all or vault.perimeter:
+        return  # bypass only matters when the firewall refuses callers (a perimeter replaces it)
     needs = [
         name
         for name, on in (
@@ -261,7 +267,7 @@ def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
 @check("KVA219")
 def private_endpoint_not_approved(vault: Vault, _: Thresholds) -> Iterator[str]:
     for pe in vault.private_endpoints:
-        if not pe.approved:
+        if pe.status is not None and not pe.approved:
             yield f"private endpoint {pe.id or '(unnamed)'} is {pe.status}: it carries no traffic"
 
 
@@ -325,3 +331,63 @@ def audit_logging_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
         f"none of its {count} diagnostic setting(s) sends AuditEvent (or the audit / allLogs "
         "group): nobody can tell who read which secret, or why callers got 401/403/429"
     )
+
+
+# -- Managed HSM (KVA6xx) --------------------------------------------------------------------
+# Its data plane is local RBAC inside the HSM (not readable through ARM): not checked here.
+
+
+@check("KVA601", hsm=True)
+def hsm_open(hsm: Vault, _: Thresholds) -> Iterator[str]:
+    if hsm.open_to_all:
+        why = "no networkAcls" if not hsm.has_network_acls else "networkAcls.defaultAction Allow"
+        yield (
+            f"publicNetworkAccess Enabled and {why}: any address on the internet can reach the "
+            "HSM's data plane (local RBAC, not checked by kvlint, is then the only gate)"
+        )
+
+
+@check("KVA602", hsm=True)
+def hsm_unreachable(hsm: Vault, _: Thresholds) -> Iterator[str]:
+    if hsm.approved_private_endpoints or hsm.unknown_private_endpoints or hsm.perimeter:
+        return
+    trusted = (
+        "; trusted Microsoft services still pass (bypass AzureServices)"
+        if hsm.bypass_azure_services
+        else ""
+    )
+    if not hsm.public_enabled:
+        yield (
+            "publicNetworkAccess Disabled and no Approved private endpoint: every other caller "
+            f"is refused{trusted}"
+        )
+    elif hsm.default_action.lower() == "deny" and not hsm.ip_rules and not hsm.vnet_rules:
+        yield (
+            "networkAcls.defaultAction Deny with no IP rule, no virtual-network rule and no "
+            f"Approved private endpoint: ordinary callers are refused{trusted}"
+        )
+
+
+@check("KVA603", hsm=True)
+def hsm_private_endpoint_not_approved(hsm: Vault, _: Thresholds) -> Iterator[str]:
+    for pe in hsm.private_endpoints:
+        if pe.status is not None and not pe.approved:
+            yield f"private endpoint {pe.id or '(unnamed)'} is {pe.status}: it carries no traffic"
+
+
+@check("KVA604", hsm=True)
+def hsm_purge_protection_disabled(hsm: Vault, _: Thresholds) -> Iterator[str]:
+    if hsm.purge_protection is not True:
+        yield (
+            "enablePurgeProtection is not true: a deleted HSM or key can be purged before its "
+            "retention period ends, and HSM key material cannot be recovered any other way"
+        )
+
+
+@check("KVA605", hsm=True)
+def hsm_short_retention(hsm: Vault, thresholds: Thresholds) -> Iterator[str]:
+    if hsm.retention_days < thresholds.min_retention_days:
+        yield (
+            f"softDeleteRetentionInDays is {hsm.retention_days} "
+            f"(minimum {thresholds.min_retention_days})"
+        )

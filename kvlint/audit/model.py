@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 VAULT_TYPE = "microsoft.keyvault/vaults"
+HSM_TYPE = "microsoft.keyvault/managedhsms"
 DEFAULT_RETENTION_DAYS = 90
 
 
@@ -56,11 +57,13 @@ class VnetRule:
 @dataclass(frozen=True)
 class PrivateEndpoint:
     id: str
-    status: str  # Approved, Pending, Rejected, Disconnected (as ARM spells it)
+    status: (
+        str | None
+    )  # Approved, Pending, Rejected, Disconnected (as ARM spells it); None = absent
 
     @property
     def approved(self) -> bool:
-        return self.status.lower() == "approved"
+        return (self.status or "").lower() == "approved"
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,12 @@ class Vault:
     subscription_tenant: str | None = None  # when the source knows it (Resource Graph, --tenant)
     diagnostics: tuple[dict, ...] | None = None  # None = not fetched
     uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
+    private_endpoints_known: bool = True  # False: the source does not carry them (PowerShell)
+    kind: str = "vault"  # "vault" or "hsm" (a Managed HSM: local RBAC, always soft-delete)
+
+    @property
+    def hsm(self) -> bool:
+        return self.kind == "hsm"
 
     @property
     def public_enabled(self) -> bool:
@@ -96,7 +105,7 @@ class Vault:
 
     @property
     def open_to_all(self) -> bool:
-        return self.public_enabled and self.default_action.lower() == "allow"
+        return self.public_enabled and not self.perimeter and self.default_action.lower() == "allow"
 
     @property
     def bypass_azure_services(self) -> bool:
@@ -105,6 +114,18 @@ class Vault:
     @property
     def approved_private_endpoints(self) -> tuple[PrivateEndpoint, ...]:
         return tuple(pe for pe in self.private_endpoints if pe.approved)
+
+    @property
+    def unknown_private_endpoints(self) -> tuple[PrivateEndpoint, ...]:
+        """Connections whose status the source did not carry: neither approved nor not."""
+        if not self.private_endpoints_known:
+            return (PrivateEndpoint("(not in the export)", None),)
+        return tuple(pe for pe in self.private_endpoints if pe.status is None)
+
+    @property
+    def perimeter(self) -> bool:
+        """``SecuredByPerimeter``: a network security perimeter's rules replace the firewall."""
+        return self.public_network_access.lower() == "securedbyperimeter"
 
 
 @dataclass(frozen=True)
@@ -140,12 +161,21 @@ class ReadError:
 
 
 @dataclass
+class Reachability:
+    """What was asked (--principal/--ip) and where the caller got in."""
+
+    question: str
+    allowed: list[str] = field(default_factory=list)
+
+
+@dataclass
 class AuditResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[ReadError] = field(default_factory=list)
     vaults_audited: int = 0
     waived: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
     subscriptions: set[str] = field(default_factory=set)
+    reachability: Reachability | None = None  # when a caller was given
 
 
 # -- normalization ---------------------------------------------------------------------------
@@ -202,14 +232,17 @@ def _policy(raw: Any, index: int) -> AccessPolicy:
 
 
 def _private_endpoint(raw: Any, index: int) -> PrivateEndpoint:
+    """ARM nests the connection under ``properties``; ``az keyvault show`` writes it one level
+    up. A status that neither carries stays None (unknown), never a guessed "Pending"."""
     where = f"properties.privateEndpointConnections[{index}]"
     raw = _mapping(raw, where)
     props = _mapping(raw.get("properties") or {}, f"{where}.properties")
-    state = _mapping(props.get("privateLinkServiceConnectionState") or {}, where)
-    endpoint = _mapping(props.get("privateEndpoint") or {}, where)
+    fields = {**raw, **props}
+    state = _mapping(fields.get("privateLinkServiceConnectionState") or {}, where)
+    endpoint = _mapping(fields.get("privateEndpoint") or {}, where)
     return PrivateEndpoint(
         id=_text(endpoint.get("id") or raw.get("id"), f"{where}.id"),
-        status=_text(state.get("status"), f"{where} status") or "Pending",
+        status=_text(state.get("status"), f"{where} status") or None,
     )
 
 
@@ -223,15 +256,21 @@ def id_parts(resource_id: str) -> tuple[str, str]:
 
 
 def is_vault_document(doc: Any) -> bool:
-    return isinstance(doc, dict) and str(doc.get("type", "")).lower() == VAULT_TYPE
+    """A Key Vault or a Managed HSM (both are audited)."""
+    return isinstance(doc, dict) and str(doc.get("type", "")).lower() in (VAULT_TYPE, HSM_TYPE)
 
 
-def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
-    """One ARM vault object or Resource Graph row → :class:`Vault` (raises MalformedVault)."""
+def normalize(
+    doc: Any, *, subscription_tenant: str | None = None, endpoints_known: bool = True
+) -> Vault:
+    """One ARM vault or Managed HSM object or Resource Graph row → :class:`Vault` (raises
+    MalformedVault). A Managed HSM has no access policies (its data plane is local RBAC) and
+    soft delete cannot be turned off."""
     doc = _mapping(doc, "a vault")
     kind = _text(doc.get("type"), "type")
-    if kind and kind.lower() != VAULT_TYPE:
+    if kind and kind.lower() not in (VAULT_TYPE, HSM_TYPE):
         raise MalformedVault(f"type is {kind!r}, not Microsoft.KeyVault/vaults")
+    hsm = kind.lower() == HSM_TYPE
     resource_id = _text(doc.get("id"), "id")
     name = _text(doc.get("name"), "name")
     if not resource_id or not name:
@@ -269,8 +308,10 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
         resource_group=_text(doc.get("resourceGroup"), "resourceGroup") or rg,
         location=_text(doc.get("location"), "location"),
         tenant_id=_text(props.get("tenantId"), "properties.tenantId").lower(),
-        rbac=_flag(props, "enableRbacAuthorization") is True,
-        access_policies=tuple(
+        rbac=hsm or _flag(props, "enableRbacAuthorization") is True,
+        access_policies=()
+        if hsm
+        else tuple(
             _policy(raw, i) for i, raw in enumerate(_list(props, "accessPolicies", "properties."))
         ),
         public_network_access=_text(props.get("publicNetworkAccess"), "publicNetworkAccess")
@@ -287,9 +328,25 @@ def normalize(doc: Any, *, subscription_tenant: str | None = None) -> Vault:
         enabled_for_deployment=_flag(props, "enabledForDeployment") is True,
         enabled_for_disk_encryption=_flag(props, "enabledForDiskEncryption") is True,
         enabled_for_template_deployment=_flag(props, "enabledForTemplateDeployment") is True,
-        soft_delete=_flag(props, "enableSoftDelete"),
+        soft_delete=_flag(props, "enableSoftDelete") is not False
+        if hsm
+        else _flag(props, "enableSoftDelete"),
         purge_protection=_flag(props, "enablePurgeProtection"),
         retention_days=retention,
         subscription_tenant=(row_tenant or subscription_tenant or "").lower() or None,
-        uri=_text(props.get("vaultUri"), "properties.vaultUri"),
+        uri=_text(props.get("hsmUri" if hsm else "vaultUri"), "properties.vaultUri"),
+        private_endpoints_known=endpoints_known,
+        kind="hsm" if hsm else "vault",
     )
+
+
+def read_vault(
+    doc: Any, errors: list[ReadError], tenant: str | None, *, endpoints_known: bool = True
+) -> Vault | None:
+    """:func:`normalize`, a malformed document becoming a :class:`ReadError` (None)."""
+    try:
+        return normalize(doc, subscription_tenant=tenant, endpoints_known=endpoints_known)
+    except MalformedVault as exc:
+        scope = doc.get("id") or doc.get("name") if isinstance(doc, dict) else None
+        errors.append(ReadError(str(scope or "(vault without id)"), f"malformed vault: {exc}"))
+        return None

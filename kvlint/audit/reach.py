@@ -1,7 +1,10 @@
-"""Would principal X calling from address Y get in? One verdict per vault (KVA501-KVA505).
+"""Would principal X calling from address Y get in? Every gate that stops it (KVA501-KVA507).
 
-When the caller is known from a token, its tenant comes first: Key Vault authenticates before
-anything else, and a token from another tenant is a 401 (KVT105).
+Key Vault's order is tenant, network, identity, and each gate is reported, not only the first,
+so one run tells the whole fix. When the caller is known from a token, its tenant comes first:
+Key Vault authenticates before anything else, and a token from another tenant is a 401 (KVT105).
+A network verdict that depends on what was not read (a network security perimeter's rules, a
+private endpoint connection without its status) is KVA507, never "allowed".
 
 The network gates are evaluated in Key Vault's order:
 
@@ -14,75 +17,30 @@ The network gates are evaluated in Key Vault's order:
 6. virtual-network rules admit callers in a listed subnet (``--subnet``);
 7. otherwise 403 ``ForbiddenByFirewall``.
 
-Then identity: in RBAC mode the caller's role assignments at the vault's scope or above decide
-(when they were fetched; otherwise KVA505 says they were not verified). In access-policy mode the
+Then identity: in RBAC mode the caller's role assignments decide (:mod:`kvlint.audit.rbac`:
+KVA506 a definite refusal, KVA505 what could not be decided). In access-policy mode the
 caller needs an entry in the vault's tenant for its object id, without ``applicationId``,
 holding the permission (or ``all``).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
+from kvlint.audit import rbac
 from kvlint.audit.checks import finding
 from kvlint.audit.model import Finding, Vault
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
+from kvlint.audit.rbac import DATA_ACTION_PREFIX, DATA_ACTIONS, Evidence
 from kvlint.errors import KvlintError
 from kvlint.token import tenant_mismatch
 
+__all__ = ["DATA_ACTIONS", "DATA_ACTION_PREFIX", "Caller", "Principal", "gates", "verdict"]
+
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 KINDS = ("secrets", "keys", "certificates", "storage")
-DATA_ACTION_PREFIX = "Microsoft.KeyVault/vaults/"
-
-# Access-policy permission -> the RBAC data action that allows the same operation.
-DATA_ACTIONS: dict[str, str] = {
-    **{f"secrets/{p}": f"secrets/{p}/action" for p in ("backup", "restore", "recover", "purge")},
-    "secrets/get": "secrets/getSecret/action",
-    "secrets/list": "secrets/readMetadata/action",
-    "secrets/set": "secrets/setSecret/action",
-    "secrets/delete": "secrets/delete",
-    **{
-        f"keys/{p}": f"keys/{p}/action"
-        for p in (
-            "create",
-            "import",
-            "update",
-            "backup",
-            "restore",
-            "recover",
-            "purge",
-            "encrypt",
-            "decrypt",
-            "sign",
-            "verify",
-            "release",
-            "rotate",
-        )
-    },
-    "keys/get": "keys/read",
-    "keys/list": "keys/read",
-    "keys/delete": "keys/delete",
-    "keys/wrapkey": "keys/wrap/action",
-    "keys/unwrapkey": "keys/unwrap/action",
-    "keys/getrotationpolicy": "keyrotationpolicies/read",
-    "keys/setrotationpolicy": "keyrotationpolicies/write",
-    **{
-        f"certificates/{p}": f"certificates/{p}/action"
-        for p in ("create", "import", "update", "backup", "restore", "recover", "purge")
-    },
-    "certificates/get": "certificates/read",
-    "certificates/list": "certificates/read",
-    "certificates/delete": "certificates/delete",
-    "certificates/managecontacts": "certificatecontacts/write",
-    "certificates/getissuers": "certificatecas/read",
-    "certificates/listissuers": "certificatecas/read",
-    "certificates/setissuers": "certificatecas/write",
-    "certificates/manageissuers": "certificatecas/write",
-    "certificates/deleteissuers": "certificatecas/delete",
-}
 
 
 @dataclass(frozen=True)
@@ -119,6 +77,8 @@ class Caller:
     permissions: tuple[tuple[str, str], ...] = (("secrets", "get"),)
     subnet: str | None = None  # a subnet resource id, for virtual-network rules
     trusted_service: bool = False
+    groups: frozenset[str] = frozenset()  # object ids of the caller's groups (lower case)
+    item: str | None = None  # the secret, key or certificate name, for item-scoped roles
 
     @property
     def permission_text(self) -> str:
@@ -131,48 +91,21 @@ def caller(
     permissions: list[str] | None = None,
     subnet: str | None = None,
     trusted_service: bool = False,
+    groups: list[str] | None = None,
+    item: str | None = None,
 ) -> Caller:
     try:
         ip = parse_address(address)
     except ValueError as exc:
         raise KvlintError(f"--ip {address!r} is not an IPv4 address ({exc})") from None
     perms = tuple(parse_permission(p) for p in permissions or ["secrets/get"])
-    return Caller(who, ip, perms, subnet.strip() if subnet else None, trusted_service)
-
-
-@dataclass(frozen=True)
-class RoleGrant:
-    """One role assignment of the caller (direct or through a group) and its role's actions."""
-
-    scope: str
-    role: str
-    data_actions: tuple[str, ...]
-    not_data_actions: tuple[str, ...]
-    condition: str | None = None
-
-    def allows(self, action: str) -> bool:
-        def matches(patterns: tuple[str, ...]) -> bool:
-            return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
-
-        return matches(self.data_actions) and not matches(self.not_data_actions)
-
-    def applies_to(self, resource_id: str) -> bool:
-        scope = self.scope.lower().rstrip("/")
-        target = resource_id.lower()
-        return (
-            scope == ""
-            or target == scope
-            or target.startswith(scope + "/")
-            or scope.startswith("/providers/microsoft.management/managementgroups/")
-        )
-
-
-@dataclass(frozen=True)
-class RoleCheck:
-    """The caller's role assignments for one vault, or why they are unknown."""
-
-    grants: tuple[RoleGrant, ...] | None
-    reason: str = "role assignments were not checked (offline input)"
+    members = frozenset(principal(g).object_id for g in groups or ())
+    name = item.strip() if item else None
+    if name is not None and (not name or "/" in name):
+        raise KvlintError(f"--item {item!r} must be one secret, key or certificate name")
+    return Caller(
+        who, ip, perms, subnet.strip() if subnet else None, trusted_service, members, name
+    )
 
 
 # -- network ---------------------------------------------------------------------------------
@@ -181,6 +114,27 @@ class RoleCheck:
 def _list(values: list[str], limit: int = 4) -> str:
     shown = ", ".join(values[:limit])
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def network_unverified(vault: Vault, who: Caller) -> str | None:
+    """Why the network verdict cannot be decided from what was read, or None."""
+    if vault.perimeter:
+        return (
+            "publicNetworkAccess is SecuredByPerimeter: the network security perimeter's access "
+            "rules replace the vault firewall and the trusted-service bypass, and kvlint was "
+            "not given them, so whether this caller gets through was not verified (the vault's "
+            f"own {len(vault.ip_rules)} IP rule(s) do not decide)"
+        )
+    private = non_public_kind(IPv4Network(who.address))
+    unknown = vault.unknown_private_endpoints
+    if private and unknown and not vault.approved_private_endpoints:
+        return (
+            f"{who.address} is {private} space, so it can only come through a private "
+            f"endpoint, and the status of {len(unknown)} private endpoint connection(s) "
+            f"({_list([pe.id or '(unnamed)' for pe in unknown])}) is not in the input: "
+            "whether one is Approved was not verified"
+        )
+    return None
 
 
 def network_refusal(vault: Vault, who: Caller) -> str | None:
@@ -290,58 +244,49 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
     return None
 
 
-def _rbac_verdict(vault: Vault, who: Caller, roles: RoleCheck) -> str | None:
-    oid = who.principal.object_id
-    head = f"RBAC mode: role assignments decide whether object {oid} gets {who.permission_text};"
-    if roles.grants is None:
-        return f"{head} {roles.reason}; access policies do not count in this mode"
-    actions = {}
-    for kind, name in who.permissions:
-        action = DATA_ACTIONS.get(f"{kind}/{name}")
-        if action is None:
-            return (
-                f"{head} kvlint does not know the data action for {kind}/{name}, so the "
-                f"{len(roles.grants)} role assignment(s) found were not verified"
-            )
-        actions[f"{kind}/{name}"] = DATA_ACTION_PREFIX + action
-    applicable = [g for g in roles.grants if g.applies_to(vault.id)]
-    missing = []
-    conditional = []
-    for perm, action in actions.items():
-        granting = [g for g in applicable if g.allows(action)]
-        if not granting:
-            missing.append(f"{perm} ({action})")
-        elif all(g.condition for g in granting):
-            conditional.append(f"{perm} (by {', '.join(sorted({g.role for g in granting}))})")
-    if missing:
-        roles_seen = _list(sorted({g.role for g in applicable})) or "none"
-        return (
-            f"{head} none of its {len(applicable)} role assignment(s) at this vault or above "
-            f"(roles: {roles_seen}) grants {'; '.join(missing)}: Key Vault will answer 403 "
-            'ForbiddenByRbac ("Caller is not authorized to perform action on resource"); '
-            "deny assignments were not evaluated"
-        )
-    if conditional:
-        return (
-            f"{head} only conditional role assignments grant {'; '.join(conditional)}: "
-            "kvlint does not evaluate ABAC conditions, so access was not verified"
-        )
-    return None
+def verdict(vault: Vault, who: Caller, roles: Evidence | None = None) -> Finding | None:
+    """The first gate that stops the caller, None when it gets in."""
+    found = gates(vault, who, roles)
+    return found[0] if found else None
 
 
-def verdict(vault: Vault, who: Caller, roles: RoleCheck | None = None) -> Finding | None:
-    """One finding for a refused caller, None when the caller gets in."""
+def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Finding]:
+    """Every gate that stops the caller, in Key Vault's order (tenant, network, identity); an
+    empty list when the caller gets in. One run tells the whole fix."""
+    found = []
     # Key Vault authenticates before it applies the firewall (its ForbiddenByFirewall message
     # names the caller's appid, oid and issuer), so a token from another tenant is a 401 first.
     tenant = who.principal.tenant_id
     mismatch = tenant_mismatch(tenant, vault.tenant_id) if tenant else None
     if mismatch:
-        return finding(vault, mismatch.code, mismatch.message)
-    refusal = network_refusal(vault, who)
-    if refusal:
-        return finding(vault, "KVA501", refusal)
+        found.append(finding(vault, mismatch.code, mismatch.message))
+    unsure = network_unverified(vault, who)
+    refusal = None if unsure else network_refusal(vault, who)
+    if unsure:
+        found.append(finding(vault, "KVA507", unsure))
+    elif refusal:
+        found.append(finding(vault, "KVA501", refusal))
+    if mismatch:
+        # the token's oid names the principal in its own tenant: in the vault's tenant it is
+        # another object (or none), so identity cannot be judged until the tenant is right
+        return found
+    if vault.hsm:
+        found.append(
+            finding(
+                vault,
+                "KVA505",
+                "Managed HSM: its data plane is authorized by the HSM's local RBAC (role "
+                "assignments kept inside the HSM, not in ARM), which kvlint does not read: "
+                f"whether object {who.principal.object_id} may {who.permission_text} was not "
+                "checked (az keyvault role assignment list --hsm-name shows them)",
+            )
+        )
+        return found
     if vault.rbac:
-        message = _rbac_verdict(vault, who, roles or RoleCheck(None))
-        return finding(vault, "KVA505", message) if message else None
-    result = _access_policy_verdict(vault, who)
-    return finding(vault, result[0], result[1]) if result else None
+        request = rbac.Request(who.principal.object_id, who.permissions, who.groups, who.item)
+        result = rbac.decide(vault, request, roles or rbac.Evidence(None))
+    else:
+        result = _access_policy_verdict(vault, who)
+    if result:
+        found.append(finding(vault, result[0], result[1]))
+    return found

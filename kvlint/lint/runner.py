@@ -61,43 +61,91 @@ def _child(directory: Path, base: str, name: str, root: Path) -> str:
     return name if base == "." else f"{base}/{name}"
 
 
-def discover(paths: list[str], settings: Settings) -> Iterator[Target]:
-    """Files below ``paths`` that kvlint handles, honouring default and configured excludes."""
+def discover(
+    paths: list[str],
+    settings: Settings,
+    *,
+    force_exclude: bool = False,
+    skipped: list[str] | None = None,
+) -> Iterator[Target]:
+    """Files below ``paths`` that kvlint handles, honouring default and configured excludes.
+
+    As in ruff, a path named on the command line is linted even when an exclude pattern matches
+    it (a named folder's own name does not exclude what is inside it), unless ``force_exclude``
+    (pre-commit names every staged file). What is left out is appended to ``skipped`` with the
+    reason, for ``--verbose``.
+    """
     root = settings.root.resolve()
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):
             raise KvlintError(f"path not found: {raw}")
-        if path.is_dir():
-            yield from _walk(path, raw, settings, root)
+        relpath = _relative(path, root)
+        directory = path.is_dir()
+        pattern = settings.excluded_by(relpath, directory)
+        if pattern is not None and force_exclude:
+            _skip(skipped, raw, pattern, directory, "--force-exclude")
+            continue
+        if directory:
+            anchor = relpath if pattern is not None else None
+            yield from _walk(path, raw, settings, root, anchor, skipped)
         else:
-            relpath = _relative(path, root)
-            if not settings.is_excluded(relpath):
-                yield Target(path, raw, relpath)
+            yield Target(path, raw, relpath)
 
 
-def _walk(top: Path, raw: str, settings: Settings, root: Path) -> Iterator[Target]:
+def _skip(
+    skipped: list[str] | None, shown: str, pattern: str | None, directory: bool, why: str = ""
+) -> None:
+    if skipped is not None:
+        slash = "/" if directory and not shown.endswith("/") else ""
+        reason = f"excluded by '{pattern}'" + (f", {why}" if why else "")
+        skipped.append(f"{shown}{slash} ({reason})")
+
+
+def _walk(
+    top: Path,
+    raw: str,
+    settings: Settings,
+    root: Path,
+    anchor: str | None = None,
+    skipped: list[str] | None = None,
+) -> Iterator[Target]:
+    """Files below ``top``. ``anchor``: the named folder is itself excluded, so patterns are
+    matched against paths below it (``kvlint check dist`` lints ``dist/a.py``)."""
+
+    def tested(relpath: str) -> str:
+        if anchor is None or anchor == ".":
+            return relpath
+        return relpath[len(anchor) + 1 :] if relpath.startswith(anchor + "/") else relpath
+
+    def shown(path: Path) -> str:
+        return (
+            os.path.join(raw, os.path.relpath(path, top))
+            if raw != "."
+            else os.path.relpath(path, top)
+        )
+
     for directory, subdirs, files in os.walk(top):
         here = Path(directory)
         base = _relative(here, root)
         kept = []
         for name in sorted(subdirs):
-            if not settings.is_excluded(_child(here, base, name, root), directory=True):
+            relpath = tested(_child(here, base, name, root))
+            if not settings.is_excluded(relpath, directory=True):
                 kept.append(name)
+            elif skipped is not None:
+                _skip(skipped, shown(here / name), settings.excluded_by(relpath, True), True)
         subdirs[:] = kept
         for name in sorted(files):
             if not _wanted(name, here / name, root, settings):
                 continue
             path = here / name
             relpath = _child(here, base, name, root)
-            if settings.is_excluded(relpath):
+            if settings.is_excluded(tested(relpath)):
+                if skipped is not None:
+                    _skip(skipped, shown(path), settings.excluded_by(tested(relpath)), False)
                 continue
-            display = (
-                os.path.join(raw, os.path.relpath(path, top))
-                if raw != "."
-                else (os.path.relpath(path, top))
-            )
-            yield Target(path, display, relpath)
+            yield Target(path, shown(path), relpath)
 
 
 # -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` -----
@@ -237,15 +285,18 @@ class Runner:
         outcome.findings.extend(findings)
 
     def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
+        from kvlint.lint.sources.config import kind_of
         from kvlint.lint.suppress import add_noqa
 
         assert result.source is not None
-        new_text, count, skipped = add_noqa(result.source.text, result.findings)
+        kind = kind_of(target.display)
+        new_text, count, skipped = add_noqa(result.source.text, result.findings, kind)
         if skipped:
-            outcome.notes.append(
-                f"{target.display}: {skipped} finding(s) left without noqa: their lines end "
-                f"inside a string or a backslash continuation"
-            )
+            why = {
+                "json": "JSON has no comments (use per-file-ignores or a baseline)",
+                "yaml": "their values span several lines",
+            }.get(kind or "", "their lines end inside a string or a backslash continuation")
+            outcome.notes.append(f"{target.display}: {skipped} finding(s) left without noqa: {why}")
         if not count:
             return
         try:

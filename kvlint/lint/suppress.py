@@ -146,20 +146,33 @@ def _unsafe_lines(text: str) -> set[int] | None:
     return unsafe
 
 
-def add_noqa(text: str, findings: list[Finding]) -> tuple[str, int, int]:
+def _noqa_lines(finding: Finding, kind: str | None) -> tuple[int, ...]:
+    """Where a ``# noqa`` may go for a finding, by file kind (None: Python)."""
+    if kind == "toml":  # after the value's last line (a multi-line string's closing quotes)
+        return (finding.end_line,)
+    if kind in ("yaml", "env"):  # a one-line value; inside a YAML block scalar "#" is text
+        return (finding.line,) if finding.line == finding.end_line else ()
+    return (finding.line, finding.end_line)
+
+
+def add_noqa(text: str, findings: list[Finding], kind: str | None = None) -> tuple[str, int, int]:
     """Append ``# noqa: CODES`` to each offending line.
 
-    Returns the new text, the number of lines changed and the number of findings left alone
-    because both their first and last line end inside a string or a backslash continuation.
+    ``kind`` is the configuration file kind (``yaml``, ``toml``, ``env``, ``json``) or None for
+    Python. JSON has no comments, so its findings are never marked. Returns the new text, the
+    number of lines changed and the number of findings left alone (JSON; or both their first
+    and last line end inside a string or a backslash continuation).
     """
     findings = [f for f in findings if f.code != "KV000"]
-    unsafe = _unsafe_lines(text)
+    if kind == "json":
+        return text, 0, len(findings)
+    unsafe = _unsafe_lines(text) if kind is None else set()
     if unsafe is None:
         return text, 0, len(findings)
     wanted: dict[int, set[str]] = {}
     skipped = 0
     for finding in findings:
-        line = next((n for n in (finding.line, finding.end_line) if n not in unsafe), None)
+        line = next((n for n in _noqa_lines(finding, kind) if n not in unsafe), None)
         if line is None:
             skipped += 1
         else:

@@ -8,7 +8,7 @@ from kvlint import __version__, catalog
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
-INFORMATION_URI = "https://pypi.org/project/kvlint/"
+INFORMATION_URI = "https://pypi.org/project/kvlint-azure/"
 
 
 def rule_descriptor(rule: catalog.Rule, severity: str | None = None) -> dict:

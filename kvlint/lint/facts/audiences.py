@@ -19,7 +19,7 @@ import libcst as cst
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, Audience, classify_audience, token_endpoint
-from kvlint.lint.rule import Replacement, TextSpan
+from kvlint.lint.rule import Replacement, Report, TextSpan
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -214,6 +214,13 @@ class AudienceUse:
     inner: TextSpan | None = None  # a configuration value: its characters, when verbatim
     subject: str | None = None  # what its finding's fingerprint names (default: the source text)
 
+    def report(self, code: str, message: str, change: Callable[[str], str] | None = None) -> Report:
+        """A report on the value, with the fix ``change`` makes to its text (if any)."""
+        fix = self.rewrite(change) if change is not None else ()
+        return Report(
+            code, self.node, message, fix, "safe" if self.safe else "unsafe", self.subject
+        )
+
     def rewrite(self, change: Callable[[str], str]) -> tuple[Replacement, ...]:
         """The edit that applies ``change`` to the value's literal, if it can be made."""
         if isinstance(self.node, TextSpan):
@@ -305,7 +312,8 @@ def rewrite_literal(node: cst.CSTNode, change: Callable[[str], str]) -> Replacem
     new_body = change(body)
     if new_body == body or node.quote in new_body:
         return None
-    return Replacement(node, f"{node.prefix}{node.quote}{new_body}{node.quote}")
+    prefix = node.value[: len(node.prefix)]  # as written: libcst's .prefix is lower-cased
+    return Replacement(node, f"{prefix}{node.quote}{new_body}{node.quote}")
 
 
 def needs_scope(analysis: Analysis, value: TokenValue) -> bool:

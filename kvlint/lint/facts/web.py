@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cache_decorated
+from kvlint.lint.facts.types import HTTP_VERBS
 from kvlint.lint.semantic.dataflow import calls_by_function, dotted_text, imports_any
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -75,13 +76,7 @@ VIEW_BASE_SUFFIXES = ("View", "ViewSet", "Endpoint", "RequestHandler")
 
 VIEW_METHODS = frozenset(
     {
-        "get",
-        "post",
-        "put",
-        "patch",
-        "delete",
-        "head",
-        "options",
+        *HTTP_VERBS,
         "dispatch",
         "list",
         "retrieve",

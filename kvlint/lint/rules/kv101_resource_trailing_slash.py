@@ -40,11 +40,5 @@ class ResourceTrailingSlash(Rule):
         for use in uses(module):
             if use.audience.kind not in SLASH_KINDS:
                 continue
-            yield Report(
-                "KV101",
-                use.node,
-                slash_message(use.written, use.audience),
-                use.rewrite(slash_to_scope if use.to_scope else drop_slash),
-                "safe" if use.safe else "unsafe",
-                use.subject,
-            )
+            message = slash_message(use.written, use.audience)
+            yield use.report("KV101", message, slash_to_scope if use.to_scope else drop_slash)

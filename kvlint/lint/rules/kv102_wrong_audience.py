@@ -48,7 +48,7 @@ class WrongAudience(Rule):
                 continue
             message = wrong_audience_message(use.written, use.audience)
             if message is not None:
-                yield Report("KV102", use.node, message, subject=use.subject)
+                yield use.report("KV102", message)
             elif (
                 use.value is not None
                 and use.audience.kind == "ok"

@@ -31,11 +31,6 @@ class ScopeMissingDefault(Rule):
         for use in uses(module):
             if not use.needs_scope:
                 continue
-            yield Report(
-                "KV103",
-                use.node,
-                missing_default_message(use.written, use.audience),
-                use.rewrite(add_default),
-                "safe" if use.safe else "unsafe",
-                use.subject,
+            yield use.report(
+                "KV103", missing_default_message(use.written, use.audience), add_default
             )

@@ -160,7 +160,7 @@ def scan_json(text: str) -> Iterator[Value]:
     except json.JSONDecodeError as exc:
         raise Malformed(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
     except RecursionError:
-        raise Malformed("JSON nested too deeply to check") from None
+        raise Malformed("invalid JSON: nested too deeply to check") from None
     # frames: [is_object, key, expecting_key, keys, values]; an object's own values wait for
     # its closing brace (a token response among its keys silences them)
     frames: list[list] = [[False, None, False, set(), []]]
@@ -394,8 +394,19 @@ class ConfigFile:
 
 
 def scan(text: str, path: str) -> list[Value]:
-    """The values of a configuration file; raises :class:`Malformed`."""
-    return list(SCANNERS[kind_of(path) or "yaml"](text))
+    """The values of a configuration file; raises :class:`Malformed` (hostile shapes the
+    parsers cannot take are bad input too: KV000)."""
+    kind = kind_of(path) or "yaml"
+    name = {"env": "dotenv"}.get(kind, kind.upper())
+    try:
+        return list(SCANNERS[kind](text))
+    except RecursionError:  # 100,000 nested arrays, 1,900 YAML block levels, ...
+        raise Malformed(f"invalid {name}: nested too deeply to check") from None
+    except ValueError as exc:
+        if "integer string conversion" not in str(exc):  # CPython's int digit limit
+            raise
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 4300)()
+        raise Malformed(f"{name} number too large to check (over {limit} digits)") from None
 
 
 def is_template(text: str, path: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import codecs
-import io
+import itertools
 import re
 import tokenize
 import warnings
@@ -47,6 +47,7 @@ MAX_BYTES = 10 * 1024 * 1024
 
 
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=]")  # PEP 263
+_LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # any line-end style, as CPython's
 
 
 def prefilter(extra_hosts: tuple[str, ...] = ()) -> Triggers:
@@ -54,14 +55,22 @@ def prefilter(extra_hosts: tuple[str, ...] = ()) -> Triggers:
     return Triggers(words)
 
 
+def _first_lines(data: bytes) -> list[bytes]:
+    """The first two lines (where a coding cookie may be), whatever their line ends."""
+    return [match.group(0) for match in itertools.islice(_LINE.finditer(data), 2)]
+
+
 def decode(data: bytes) -> SourceFile:
     """Decode like Python does (BOM, coding cookie, else UTF-8); raises ValueError."""
     if b"\x00" in data:
         raise ValueError("file contains NUL bytes (binary file?)")
+    head = _first_lines(data.removeprefix(codecs.BOM_UTF8))
+    lines = iter(_first_lines(data))
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        # CPython's tokenizer ends a line at \r too; tokenize's readline protocol would take a
+        # CR-only file for one long first line and find a "coding:" anywhere in it.
+        encoding, _ = tokenize.detect_encoding(lambda: next(lines, b""))
     except SyntaxError as exc:
-        head = data.removeprefix(codecs.BOM_UTF8).split(b"\n", 2)[:2]
         if any(_CODING.match(line) for line in head):  # Python refuses to run it too
             raise ValueError(f"bad coding declaration ({exc})") from None
         encoding = "utf-8"  # detect_encoding refuses non-UTF-8 bytes without a cookie

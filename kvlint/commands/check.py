@@ -1,14 +1,21 @@
-"""``kvlint check``: options, then discovery → lint → fix → report."""
+"""``kvlint check``: options, then discovery → lint → fix → report.
+
+:func:`add_arguments` declares the options; :func:`run` turns them into a typed
+:class:`CheckRequest`, and :func:`execute` runs it (the runner in :mod:`kvlint.lint.runner`
+does the work) and prints the report; it returns the exit code.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 import time
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from kvlint import config
 from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
 from kvlint.report import findings as report
 
 
@@ -63,13 +70,52 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="N",
         help="worker processes (default: one per core when there are many files)",
     )
+    parser.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply exclude patterns to paths named on the command line too (pre-commit hooks)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     parser.add_argument(
         "--verbose",
         "-v",
         action="store_true",
-        help="print file counts (read / matched / parsed / cached) and timing",
+        help="print what was skipped and why, file counts (read / matched / parsed / cached) "
+        "and timing",
     )
+
+
+@dataclass(frozen=True)
+class CheckRequest:
+    """One ``kvlint check`` run, as typed values (field names are the options' names)."""
+
+    paths: tuple[str, ...] = ()
+    fix: bool = False
+    unsafe_fixes: bool = False
+    diff: bool = False
+    format: str = "text"
+    output_file: str | None = None
+    exit_zero: bool = False
+    statistics: bool = False
+    select: str | None = None
+    extend_select: str | None = None
+    ignore: str | None = None
+    config: str | None = None
+    stdin_filename: str | None = None
+    no_cache: bool = False
+    cache_dir: str | None = None
+    add_noqa: bool = False
+    baseline: str | None = None
+    write_baseline: str | None = None
+    jobs: int | None = None
+    force_exclude: bool = False
+    quiet: bool = False
+    verbose: bool = False
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> CheckRequest:
+        values = {f.name: getattr(args, f.name) for f in fields(cls)}
+        return cls(**{**values, "paths": tuple(args.paths)})
 
 
 def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
@@ -78,66 +124,85 @@ def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
     return tuple(config.validate_codes([c for c in option.split(",") if c.strip()], flag))
 
 
-def settings_from(args: argparse.Namespace) -> config.Settings:
-    first = next((p for p in args.paths if p != "-"), None)
+def settings_from(request: CheckRequest) -> config.Settings:
+    first = next((p for p in request.paths if p != "-"), None)
     start = Path(first) if first else Path.cwd()
     start = start if start.is_dir() else start.parent
-    settings = config.load(args.config, start if start.exists() else Path.cwd())
+    settings = config.load(request.config, start if start.exists() else Path.cwd())
     for attr, flag in (
         ("select", "--select"),
         ("extend_select", "--extend-select"),
         ("ignore", "--ignore"),
     ):
-        codes = _codes(getattr(args, attr), flag)
+        codes = _codes(getattr(request, attr), flag)
         if codes is not None:
             setattr(settings, attr, codes)
-    if args.cache_dir:
-        settings.cache_dir = str(Path(args.cache_dir).absolute())
-    if args.jobs is not None and args.jobs < 1:
+    if request.cache_dir:
+        settings.cache_dir = str(Path(request.cache_dir).absolute())
+    if request.jobs is not None and request.jobs < 1:
         raise KvlintError("--jobs must be at least 1")
     return settings
 
 
 def run(args: argparse.Namespace) -> int:
+    return execute(CheckRequest.from_args(args))
+
+
+def execute(request: CheckRequest) -> int:
     from kvlint.lint.runner import Runner, discover
 
-    settings = settings_from(args)
-    paths = args.paths or ["."]
+    settings = settings_from(request)
+    paths = list(request.paths) or ["."]
     started = time.perf_counter()
     cache = None
-    if not args.no_cache:
+    if not request.no_cache:
         from kvlint.lint.cache import ResultCache
 
         directory = settings.root / (settings.cache_dir or ".kvlint_cache")
         cache = ResultCache(directory, settings.fingerprint())
     runner = Runner(
         settings,
-        fix=args.fix,
-        diff=args.diff,
-        unsafe_fixes=args.unsafe_fixes,
+        fix=request.fix,
+        diff=request.diff,
+        unsafe_fixes=request.unsafe_fixes,
         cache=cache,
-        jobs=args.jobs,
-        add_noqa=args.add_noqa,
+        jobs=request.jobs,
+        add_noqa=request.add_noqa,
     )
     fixed_stdin: bytes | None = None
     if paths == ["-"]:
-        display = args.stdin_filename or "-"
+        display = request.stdin_filename or "-"
         outcome, fixed_stdin = runner.lint_stdin(sys.stdin.buffer.read(), display)
     elif "-" in paths:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
-        outcome = runner.run(list(discover(paths, settings)))
+        skipped: list[str] = []
+        targets = list(
+            discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
+        )
+        if request.verbose:
+            for line in skipped:
+                print(f"kvlint: skipped {line}", file=sys.stderr)
+        if not targets:
+            nothing = "no Python or configuration file found"
+            if skipped:
+                count = len(skipped)
+                nothing += (
+                    f" ({count} path{'s' if count != 1 else ''} excluded; --verbose lists them)"
+                )
+            print(f"kvlint: {nothing}", file=sys.stderr)
+        outcome = runner.run(targets)
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
     hidden = 0
-    if args.write_baseline:
+    if request.write_baseline:
         from kvlint.lint import baseline
 
-        count = baseline.write(Path(args.write_baseline), outcome.findings)
-        print(f"kvlint: wrote {count} findings to {args.write_baseline}", file=sys.stderr)
+        count = baseline.write(Path(request.write_baseline), outcome.findings)
+        print(f"kvlint: wrote {count} findings to {request.write_baseline}", file=sys.stderr)
         return EXIT_OK
-    baseline_file = args.baseline or (
+    baseline_file = request.baseline or (
         str(settings.root / settings.baseline) if settings.baseline else None
     )
     if baseline_file:
@@ -146,23 +211,23 @@ def run(args: argparse.Namespace) -> int:
         outcome.findings, hidden = baseline.new_findings(
             outcome.findings, baseline.load(Path(baseline_file))
         )
-    if args.add_noqa:
+    if request.add_noqa:
         print(f"kvlint: added noqa to {outcome.noqa_added} lines", file=sys.stderr)
         return EXIT_OK
-    if args.verbose:
+    if request.verbose:
         print(
             f"kvlint: {outcome.files_seen} files read, {outcome.files_matched} matched the "
             f"prefilter, {outcome.files_parsed} parsed, {outcome.files_cached} from cache, "
             f"in {time.perf_counter() - started:.2f} s",
             file=sys.stderr,
         )
-    if fixed_stdin is not None and args.fix and not args.diff:
+    if fixed_stdin is not None and request.fix and not request.diff:
         sys.stdout.buffer.write(fixed_stdin)
         sys.stdout.flush()
         out = sys.stderr  # the fixed source owns stdout
     else:
         out = sys.stdout
-    if args.diff:
+    if request.diff:
         out.write("".join(outcome.diffs))
         unreadable = [f for f in outcome.findings if f.code == "KV000"]
         for finding in unreadable:  # a file kvlint could not check must not look clean
@@ -170,26 +235,26 @@ def run(args: argparse.Namespace) -> int:
                 f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
                 file=sys.stderr,
             )
-        if args.format == "text":
+        if request.format == "text":
             changed = outcome.diffs or unreadable
-            return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_OK
+            return EXIT_FINDINGS if changed and not request.exit_zero else EXIT_OK
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
-    text = report.render(args.format, outcome.findings, runner.linter.enabled, severities)
-    if args.statistics and args.format == "text":
+    text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
+    if request.statistics and request.format == "text":
         text = report.statistics(outcome.findings)
-    if args.output_file:
+    if request.output_file:
         try:
-            Path(args.output_file).write_text(text, encoding="utf-8")
+            Path(request.output_file).write_text(mask(text), encoding="utf-8")
         except OSError as exc:
-            raise KvlintError(f"cannot write {args.output_file}: {exc.strerror}") from None
-    elif not args.diff:
+            raise KvlintError(f"cannot write {request.output_file}: {exc.strerror}") from None
+    elif not request.diff:
         out.write(text)
-    if args.format == "text" and not args.quiet and not args.diff:
+    if request.format == "text" and not request.quiet and not request.diff and outcome.files_seen:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
         print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
         return EXIT_ERROR
-    if outcome.findings and not args.exit_zero:
+    if outcome.findings and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK

@@ -14,7 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
     else:
         parser.add_argument(
-            "--face", choices=("check", "audit", "token"), help="only the rules of one command"
+            "--face",
+            choices=("check", "audit", "token", "logs"),
+            help="only the rules of one command",
         )
         parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 

@@ -1,0 +1,175 @@
+"""``kvlint audit`` as a function: read the vaults, run the KVA checks, judge the caller.
+
+:func:`audit` takes an :class:`~kvlint.audit.request.AuditRequest` and returns an
+:class:`~kvlint.audit.model.AuditResult`; it neither parses arguments nor prints. Azure access
+and settings are injectable (tests point them at a local HTTPS stub).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from kvlint import keyvault
+from kvlint import token as kvtoken
+from kvlint.audit import checks, config, files, live, rbac, reach, roles
+from kvlint.audit.arm import Azure, default_credential
+from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault
+from kvlint.audit.request import AuditRequest
+from kvlint.errors import KvlintError
+from kvlint.token.diagnose import diagnose as diagnose_token
+
+
+def connect(request: AuditRequest) -> Azure:
+    """The ARM access of a live request: DefaultAzureCredential for its cloud and tenant."""
+    cloud = keyvault.CLOUDS_BY_NAME[request.cloud]
+    try:
+        credential = default_credential(cloud.authority_host, request.tenant)
+    except ValueError as exc:  # e.g. AZURE_CLIENT_ID set but empty
+        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
+    return Azure(credential, arm_endpoint=cloud.arm_endpoint, timeout=request.timeout)
+
+
+def _read(
+    request: AuditRequest,
+    azure: Azure | None,
+    errors: list[ReadError],
+    progress: live.Progress,
+) -> tuple[files.Inputs, Azure | None]:
+    tenant = request.tenant.lower() if request.tenant else None
+    found = files.Inputs()
+    if request.inputs:
+        for path in request.inputs:
+            files.read(path, found, tenant=tenant, errors=errors)
+        return found, None
+    azure = azure or connect(request)
+    azure.sign_in()
+    if request.subscriptions:
+        found.vaults = live.arm_vaults(
+            azure,
+            list(dict.fromkeys(request.subscriptions)),
+            resource_group=request.resource_group,
+            vault_name=request.vault,
+            tenant=tenant,
+            errors=errors,
+            progress=progress,
+        )
+    else:
+        found.vaults = live.graph_vaults(
+            azure,
+            all_subscriptions=request.all_subscriptions,
+            management_groups=list(request.management_groups),
+            errors=errors,
+            progress=progress,
+        )
+    return found, azure
+
+
+def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
+    if not found.saw_assignments:
+        return rbac.Evidence(None)
+    return rbac.Evidence(
+        tuple(found.assignments),
+        {**roles.BUILTIN, **found.definitions},
+        source="the role assignments given with --input",
+    )
+
+
+def _token_principal(token: kvtoken.Token) -> reach.Principal:
+    """The caller a token stands for: its object id, in its tenant."""
+    oid, tid = token.claims.get("oid"), token.claims.get("tid")
+    if not isinstance(oid, str) or not isinstance(tid, str):
+        raise KvlintError(
+            f"the token ({token.redacted}) has no oid and tid claims, so it names no Entra "
+            "principal: is it an access token from Microsoft Entra ID?"
+        )
+    return reach.principal(oid, tid)
+
+
+def _vault_url(vault: Vault, cloud: keyvault.Cloud) -> str:
+    """Where a caller sends its token: vaultUri when it is a Key Vault URL, else name + suffix."""
+    try:
+        return kvtoken.vault_target(vault.uri).host
+    except KvlintError:
+        return vault.name + (cloud.hsm_suffix or "" if vault.hsm else cloud.vault_suffix)
+
+
+def _narrow(vaults: list[Vault], request: AuditRequest) -> list[Vault]:
+    rg = (request.resource_group or "").lower()
+    name = (request.vault or "").lower()
+    return [
+        v
+        for v in vaults
+        if (not rg or v.resource_group.lower() == rg) and (not name or v.name.lower() == name)
+    ]
+
+
+def audit(
+    request: AuditRequest,
+    azure: Azure | None = None,
+    settings: config.AuditConfig | None = None,
+    progress: live.Progress | None = None,
+) -> AuditResult:
+    """Read, check and judge; ``azure`` and ``settings`` are injectable (tests use a stub ARM)."""
+    request.validate()
+    settings = settings or config.load()
+    progress = progress or live.Progress()
+    caller = None
+    token = kvtoken.load(request.token) if request.token else None
+    if request.ip:
+        caller = reach.caller(
+            _token_principal(token) if token else reach.principal(request.principal or ""),
+            request.ip,
+            list(request.permissions) or None,
+            request.subnet,
+            request.trusted_service,
+            list(request.groups),
+            request.item,
+        )
+    result = AuditResult()
+    try:
+        inputs, arm = _read(request, azure, result.errors, progress)
+        # pages and files may repeat a vault: keep one
+        vaults = _narrow(list({v.id.lower(): v for v in inputs.vaults}.values()), request)
+        if arm and request.diagnostics:
+            vaults = live.with_diagnostics(arm, vaults, result.errors, progress)
+        evidence: dict[str, rbac.Evidence] = {}
+        if arm and caller:
+            evidence = live.role_checks(arm, vaults, caller.principal, progress)
+    finally:
+        progress.clear()
+    offline = _offline_evidence(inputs)
+    found = []
+    now = datetime.now(timezone.utc)
+    cloud = keyvault.CLOUDS_BY_NAME[request.cloud]
+    if caller:
+        result.reachability = Reachability(
+            f"{caller.principal.object_id} from {caller.address} ({caller.permission_text})"
+        )
+    for vault in vaults:
+        found += checks.run(vault, settings.thresholds)
+        if caller and result.reachability:
+            refused = reach.gates(vault, caller, evidence.get(vault.id, offline))
+            # audience and lifetime are the token's (its tenant is the verdict's first gate)
+            rejected = [
+                checks.finding(vault, item.code, item.message)
+                for item in (
+                    diagnose_token(token.claims, vault_url=_vault_url(vault, cloud), now=now)
+                    if token
+                    else []
+                )
+                if item.code not in {f.code for f in refused}
+            ]
+            found += rejected + refused
+            if not refused and not rejected:
+                result.reachability.allowed.append(vault.name)
+    for item in found:
+        if item.code in settings.ignore:
+            continue
+        waiver = settings.waiver_for(item)
+        if waiver:
+            result.waived.append((item, waiver.reason))
+        else:
+            result.findings.append(item)
+    result.vaults_audited = len(vaults)
+    result.subscriptions = {v.subscription.lower() for v in vaults if v.subscription}
+    return result

@@ -1,0 +1,174 @@
+"""Everything ``--input`` reads: the encodings and the export shapes users really hand kvlint.
+
+One file may hold vaults, role assignments and role definitions, in any mix of:
+
+- ``az keyvault show`` / ``list`` output, an ARM REST vault or page ``{"value": [...]}``;
+- Resource Graph rows, its REST response ``{"data": [...]}`` and Search-AzGraph's ``{"Data": [...]}``;
+- ``Get-AzKeyVault | ConvertTo-Json -Depth 5`` (:mod:`kvlint.audit.powershell`);
+- role assignments and definitions (:mod:`kvlint.audit.roles`).
+
+A document of another kind is one error naming it; a file of an unsupported shape is one clear
+line naming what was found (a REST API example: "found responses.200.body") and what to pass.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kvlint.audit import powershell, roles
+from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
+from kvlint.errors import KvlintError
+
+EXPECTED = (
+    'expected vaults (an object, a list, an ARM page {"value": [...]}, Resource Graph rows or '
+    "Search-AzGraph output), role assignments or role definitions"
+)
+
+
+@dataclass
+class Inputs:
+    vaults: list[Vault] = field(default_factory=list)
+    assignments: list[roles.RoleAssignment] = field(default_factory=list)
+    definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
+    saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
+
+
+def decode_input(raw: bytes | str, path: str) -> str:
+    """Exported JSON as text: UTF-8 (with or without a BOM) or UTF-16 (what Windows PowerShell's
+    ``>`` writes; with a BOM, or told apart by its zero bytes as RFC 8259 section 8.1 allows)."""
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    if raw.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        encoding = "utf-32"
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    elif raw.startswith(b"\xef\xbb\xbf"):
+        encoding = "utf-8-sig"
+    elif len(raw) >= 2 and raw[0] and not raw[1]:
+        encoding = "utf-16-le"
+    elif len(raw) >= 2 and not raw[0] and raw[1]:
+        encoding = "utf-16-be"
+    else:
+        encoding = "utf-8"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = encoding[:6].upper()  # UTF-8, UTF-16, UTF-32
+        raise KvlintError(
+            f"{path}: not {name} text (undecodable byte 0x{raw[exc.start]:02x} at offset "
+            f"{exc.start}); export the JSON as UTF-8 or UTF-16"
+        ) from None
+
+
+def load_json(path: str, stdin: Any = None) -> Any:
+    try:
+        if path == "-":
+            stream = stdin or sys.stdin
+            raw = getattr(stream, "buffer", stream).read()
+        else:
+            raw = Path(path).read_bytes()
+    except OSError as exc:
+        raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
+    text = decode_input(raw, path)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise KvlintError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except RecursionError:
+        raise KvlintError(f"{path}: JSON nested too deeply") from None
+
+
+def _keys(data: dict) -> str:
+    names = sorted(map(str, data))
+    return ", ".join(names[:6]) + (f" and {len(names) - 6} more" if len(names) > 6 else "")
+
+
+def _unsupported(data: dict, path: str) -> str | None:
+    """Why a whole file is not an export kvlint reads, or None."""
+    responses = data.get("responses")
+    if isinstance(responses, dict):
+        for status, answer in responses.items():
+            if isinstance(answer, dict) and "body" in answer:
+                return (
+                    f"{path}: found responses.{status}.body: this is a REST API example, not "
+                    "an export; pass the body itself (or `az keyvault show` output)"
+                )
+    if "planned_values" in data or "terraform_version" in data:
+        return f"{path}: found a Terraform plan (planned_values): not read by this version"
+    schema = str(data.get("$schema", "")).lower()
+    if "deploymenttemplate" in schema or (
+        isinstance(data.get("resources"), list) and "contentVersion" in data
+    ):
+        return f"{path}: found an ARM template (resources[]): not read by this version"
+    return None
+
+
+def documents(data: Any, path: str) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        reason = _unsupported(data, path)
+        if reason:
+            raise KvlintError(reason)
+        for key in ("value", "data", "Data"):  # ARM page, Resource Graph, Search-AzGraph
+            if isinstance(data.get(key), list) and "properties" not in data:
+                return data[key]
+        if (
+            is_vault_document(data)
+            or "properties" in data
+            or roles.kind(data)
+            or powershell.is_powershell_vault(data)
+        ):
+            return [data]
+        raise KvlintError(f"{path}: found an object with keys {_keys(data)}; {EXPECTED}")
+    raise KvlintError(f"{path}: found a JSON {type(data).__name__}; {EXPECTED}")
+
+
+def read(
+    path: str, into: Inputs, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+) -> None:
+    """Add the vaults, role assignments and definitions of one exported file to ``into``."""
+    docs = documents(load_json(path, stdin), path)
+    for index, doc in enumerate(docs):
+        where = f"{path}[{index}]" if len(docs) > 1 else path
+        role_kind = roles.kind(doc)
+        if role_kind:
+            into.saw_assignments |= role_kind == "assignment"
+            try:
+                if role_kind == "assignment":
+                    into.assignments.append(roles.assignment(doc))
+                else:
+                    found = roles.definition(doc)
+                    into.definitions[found.id] = found
+            except roles.MalformedRole as exc:
+                errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
+            continue
+        if powershell.is_powershell_vault(doc):
+            try:
+                arm = powershell.to_arm(doc)
+            except ValueError as exc:
+                errors.append(ReadError(str(doc.get("ResourceId") or where), f"malformed: {exc}"))
+                continue
+            vault = read_vault(arm, errors, tenant, endpoints_known=False)
+        elif isinstance(doc, dict) and doc.get("type") and not is_vault_document(doc):
+            errors.append(
+                ReadError(str(doc.get("id") or where), f"not a Key Vault (type {doc.get('type')})")
+            )
+            continue
+        else:
+            vault = read_vault(doc, errors, tenant)
+        if vault:
+            into.vaults.append(vault)
+
+
+def file_vaults(
+    path: str, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+) -> list[Vault]:
+    """Only the vaults of one exported file (for faces that need no role data)."""
+    found = Inputs()
+    read(path, found, tenant=tenant, errors=errors, stdin=stdin)
+    return found.vaults

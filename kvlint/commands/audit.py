@@ -1,0 +1,179 @@
+"""``kvlint audit``: the command line. Parses arguments into an
+:class:`~kvlint.audit.request.AuditRequest`, runs :func:`kvlint.audit.engine.audit`, writes the
+report and sets the exit code (0 nothing, 1 findings or read errors, 2 usage/input error)."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from kvlint.audit import config, engine
+from kvlint.audit.arm import Azure
+from kvlint.audit.model import AuditResult
+from kvlint.audit.request import CLOUDS, AuditRequest
+from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
+from kvlint.redact import mask
+from kvlint.report import audit_json, audit_markdown, audit_sarif, audit_table
+from kvlint.report.audit_summary import RANK, summary
+
+FORMATS = ("table", "json", "markdown", "sarif")
+
+
+def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
+    source = parser.add_argument_group("where the vaults come from (choose one)")
+    source.add_argument(
+        "--subscription",
+        action="append",
+        default=[],
+        metavar="SUB",
+        help="a subscription id (repeatable); reads vaults through ARM",
+    )
+    source.add_argument(
+        "--all-subscriptions",
+        action="store_true",
+        help="every subscription you can read, through Azure Resource Graph",
+    )
+    source.add_argument(
+        "--management-group",
+        action="append",
+        default=[],
+        metavar="MG",
+        help="every subscription under a management group (Resource Graph)",
+    )
+    source.add_argument(
+        "--input",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='exported JSON (a vault, a list, {"value": [...]}, Resource Graph '
+        "rows); repeatable; '-' reads stdin; no Azure access",
+    )
+    narrow = parser.add_argument_group("narrowing and signing in")
+    narrow.add_argument("--resource-group", metavar="RG", help="only this resource group")
+    narrow.add_argument("--vault", metavar="NAME", help="only this vault")
+    narrow.add_argument(
+        "--tenant",
+        metavar="TENANT",
+        help="sign in to this tenant; vaults trusting another tenant are KVA102",
+    )
+    narrow.add_argument(
+        "--cloud", choices=CLOUDS, default="public", help="the Azure cloud (default: public)"
+    )
+    narrow.add_argument(
+        "--no-diagnostics",
+        action="store_true",
+        help="do not read diagnostic settings (KVA404 is then not reported)",
+    )
+    narrow.add_argument(
+        "--timeout",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="give up on one ARM request after this long, retries and waits included "
+        "(default: 300); it is then reported under errors",
+    )
+    who = parser.add_argument_group("reachability: would this caller get in? (KVA5xx)")
+    who.add_argument("--principal", metavar="OBJECT_ID", help="the caller's Entra object id")
+    who.add_argument(
+        "--token",
+        metavar="JWT|@FILE",
+        help="instead of --principal: the caller's access token ('-' reads stdin); its oid is "
+        "the principal, its tenant, audience and lifetime are checked against each vault "
+        "(decoded offline, never printed)",
+    )
+    who.add_argument("--ip", metavar="ADDRESS", help="the caller's public IPv4 address")
+    who.add_argument(
+        "--permission",
+        action="append",
+        metavar="KIND/NAME",
+        help="the permission it needs (repeatable; default secrets/get)",
+    )
+    who.add_argument(
+        "--subnet",
+        metavar="SUBNET_ID",
+        help="the caller's subnet resource id, for virtual-network rules",
+    )
+    who.add_argument(
+        "--trusted-service", action="store_true", help="the caller is a trusted Microsoft service"
+    )
+    who.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        metavar="OBJECT_ID",
+        help="a group the caller is a member of (repeatable): its role assignments count "
+        "offline (live, ARM resolves membership itself)",
+    )
+    who.add_argument(
+        "--item",
+        metavar="NAME",
+        help="the secret, key or certificate the caller reads, for item-scoped role assignments",
+    )
+    out = parser.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="table")
+    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--fail-on",
+        choices=config.FAIL_ON,
+        help="exit 1 when a finding is at least this severe (default: warning)",
+    )
+
+
+def request_from(args: argparse.Namespace) -> AuditRequest:
+    """The typed request the options describe."""
+    return AuditRequest(
+        subscriptions=tuple(args.subscription),
+        all_subscriptions=args.all_subscriptions,
+        management_groups=tuple(args.management_group),
+        inputs=tuple(args.input),
+        resource_group=args.resource_group,
+        vault=args.vault,
+        tenant=args.tenant,
+        cloud=args.cloud,
+        diagnostics=not args.no_diagnostics,
+        timeout=args.timeout,
+        principal=args.principal,
+        token=args.token,
+        ip=args.ip,
+        permissions=tuple(args.permission or ()),
+        subnet=args.subnet,
+        trusted_service=args.trusted_service,
+        groups=tuple(args.group),
+        item=args.item,
+    )
+
+
+def render(result: AuditResult, fmt: str, to_terminal: bool) -> str:
+    if fmt == "json":
+        return audit_json.render(result)
+    if fmt == "sarif":
+        return audit_sarif.render(result)
+    if fmt == "markdown":
+        return audit_markdown.render(result)
+    width = shutil.get_terminal_size((120, 24)).columns if to_terminal else 120
+    return audit_table.render(result, width)
+
+
+def run(
+    args: argparse.Namespace,
+    azure: Azure | None = None,
+    settings: config.AuditConfig | None = None,
+) -> int:
+    settings = settings or config.load()
+    result = engine.audit(request_from(args), azure, settings)
+    to_terminal = not args.output_file and sys.stdout.isatty()
+    text = render(result, args.format, to_terminal)
+    if args.output_file:
+        try:
+            Path(args.output_file).write_text(mask(text), encoding="utf-8")
+        except OSError as exc:
+            raise KvlintError(f"cannot write {args.output_file}: {exc}") from None
+    else:
+        sys.stdout.write(text)
+    if args.format in ("json", "sarif") or args.output_file:
+        print(summary(result), file=sys.stderr)
+    threshold = RANK[args.fail_on or settings.fail_on or "warning"]
+    failing = any(RANK[f.severity] >= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing or result.errors else EXIT_OK

@@ -1,0 +1,1 @@
+"""``kvlint logs``: Key Vault audit logs -> records -> classifiers -> findings."""

@@ -1,0 +1,46 @@
+"""``kvlint audit --format markdown``: a review document, worst vault first."""
+
+from __future__ import annotations
+
+from kvlint import catalog
+from kvlint.audit.model import AuditResult, Finding
+from kvlint.report import markdown
+from kvlint.report.audit_summary import RANK, ordered, reach_line, summary
+
+
+def render(result: AuditResult) -> str:
+    parts = ["# Key Vault audit", "", summary(result) + ".", ""]
+    line = reach_line(result.reachability)
+    if line:
+        parts += [line[0].upper() + line[1:] + ".", ""]
+    by_vault: dict[str, list[Finding]] = {}
+    for item in ordered(result.findings):
+        by_vault.setdefault(item.id, []).append(item)
+    worst = sorted(
+        by_vault.values(), key=lambda fs: (-max(RANK[f.severity] for f in fs), fs[0].vault.lower())
+    )
+    for findings in worst:
+        first = findings[0]
+        parts += [f"## {first.vault}", "", f"`{first.id}`", ""]
+        rows = []
+        for f in sorted(findings, key=lambda f: (-RANK[f.severity], f.code)):
+            rule = catalog.get(f.code)
+            code = f"[{f.code}]({rule.help_uri})" if rule.help_uri else f.code
+            rows.append((code, rule.name, f.severity, f.message))
+        parts.append(markdown.table(("code", "check", "severity", "message"), rows))
+    if result.waived:
+        parts += ["## Waived", ""]
+        parts.append(
+            markdown.table(
+                ("vault", "code", "reason"), [(f.vault, f.code, why) for f, why in result.waived]
+            )
+        )
+    if result.errors:
+        parts += ["## Read errors", ""]
+        parts.append(
+            markdown.table(
+                ("scope", "status", "reason"),
+                [(f"`{e.scope}`", e.status or "", e.message) for e in result.errors],
+            )
+        )
+    return "\n".join(parts).rstrip("\n") + "\n"

@@ -1,0 +1,49 @@
+"""The server's one door into the lint engine: the same ``Linter`` ``kvlint check`` uses,
+fed from memory (the editor's text, never a temporary file)."""
+
+from __future__ import annotations
+
+import io
+import tokenize
+
+from kvlint.config import Settings
+from kvlint.lint.engine import Linter, LintResult, parse_error_finding
+from kvlint.lint.runner import gc_paused
+from kvlint.lint.sources.config import kind_of
+
+__all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "warm_up"]
+
+
+def make_linter(settings: Settings) -> Linter:
+    """The file linter for one project's settings (Python, and configuration files by name)."""
+    return Linter(settings)
+
+
+def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
+    """Lint an open document exactly as ``kvlint check`` lints the file ``path``."""
+    with gc_paused():
+        return linter.lint_bytes(_encode(text, path), path, relpath)
+
+
+def warm_up() -> None:
+    """Import libcst, the checks and the parser by linting a two-line file, so that the
+    first document the user opens pays only for its own lint."""
+    lint_text(make_linter(Settings()), "import azure.identity\n\n", "warm_up.py", "warm_up.py")
+
+
+def _encode(text: str, path: str) -> bytes:
+    """The bytes the engine decodes back to ``text``: a Python file that declares another
+    encoding (PEP 263) is encoded with it, everything else as UTF-8."""
+    data = text.encode("utf-8", "surrogatepass")
+    if kind_of(path) is not None:
+        return data
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        return data  # the engine reports the bad declaration
+    if encoding in ("utf-8", "utf-8-sig"):
+        return data
+    try:
+        return text.encode(encoding)
+    except (LookupError, UnicodeEncodeError):
+        return data

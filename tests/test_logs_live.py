@@ -1,0 +1,252 @@
+"""``kvlint logs --workspace``: the real LogsQueryClient over HTTPS against the local stub.
+
+The stub plays Log Analytics' query API (``POST /v1/workspaces/{id}/query``), answering each of
+kvlint's KQL queries (named on their first line) with the table Log Analytics would return for
+a small scenario. Only the credential is a test double.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from kvlint.commands import logs as command
+from kvlint.errors import KvlintError
+from tests.arm_stub import FakeCredential, Reply, Request, error
+from tests.logs_data import CALM_OID, HOT_OID
+
+WORKSPACE = "0f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0"
+PATH = f"/v1/workspaces/{WORKSPACE}/query"
+WEB_OID = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
+WEB_APP = "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e"
+HOT = "/subscriptions/6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b/resourcegroups/rg/providers/microsoft.keyvault/vaults/kv-hot"
+PAY = HOT.replace("kv-hot", "kv-pay")
+FW = (
+    "Client address is not authorized and caller is not a trusted service.\r\n"
+    f"Client address: 203.0.113.7\r\nCaller: appid={WEB_APP};oid={WEB_OID};iss="
+    "https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/\r\nVault: kv-pay;location=westeurope"
+)
+RBAC = (
+    "Caller is not authorized to perform action on resource.\r\nIf role assignments, deny "
+    "assignments or role definitions were changed recently, please observe propagation time.\r\n"
+    "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\r\nAssignment: (not found)"
+)
+
+
+def table(columns: str, *rows: list) -> dict:
+    """A Log Analytics response table; ``columns`` is 'Name:type Name:type ...'."""
+    cols = [dict(zip(("name", "type"), c.split(":"), strict=True)) for c in columns.split()]
+    return {"tables": [{"name": "PrimaryResult", "columns": cols, "rows": [list(r) for r in rows]}]}
+
+
+ANSWERS = {
+    "totals": table(
+        "Vault:string ResourceId:string Class:string Status:int Requests:long First:datetime Last:datetime",
+        ["kv-hot", HOT, "secrets", 200, 13440, "2026-03-02T00:00:01Z", "2026-03-02T23:59:01Z"],
+        ["kv-hot", HOT, "secrets", 429, 900, "2026-03-02T12:00:08Z", "2026-03-02T12:00:29Z"],
+        ["kv-pay", PAY, "secrets", 403, 7, "2026-03-02T10:00:01Z", "2026-03-02T10:14:00Z"],
+        ["kv-pay", PAY, "secrets", 200, 1, "2026-03-02T10:16:00Z", "2026-03-02T10:16:00Z"],
+        ["kv-pay", PAY, "", 401, 3, "2026-03-02T10:02:00Z", "2026-03-02T10:03:10Z"],
+    ),
+    "windows": table(
+        "Vault:string ResourceId:string Class:string Window:datetime Requests:long Throttled:long Hsm:long",
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:00Z", 4301, 300, 0],
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:10Z", 4500, 500, 0],
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:20Z", 4101, 100, 0],
+    ),
+    "callers": table(
+        "Vault:string Oid:string Appid:string Requests:long Throttled:long Upn:string Rank:long",
+        ["kv-hot", HOT_OID, "", 12900, 900, "", 1],
+        ["kv-hot", CALM_OID, "", 1440, 0, "", 2],
+    ),
+    "reads": table(
+        "Vault:string Oid:string Appid:string Secret:string Total:long MaxHourly:long",
+        ["kv-hot", HOT_OID, "", "db-password", 12900, 12900],
+    ),
+    "unauthenticated": table(
+        "Vault:string ResourceId:string CallerIp:string ClientInfo:string Count:long First:datetime Last:datetime Seen:bool",
+        [
+            "kv-pay",
+            PAY,
+            "198.51.100.4",
+            "curl/8.5.0",
+            2,
+            "2026-03-02T10:03:00Z",
+            "2026-03-02T10:03:10Z",
+            False,
+        ],
+        [
+            "kv-pay",
+            PAY,
+            "20.50.1.10",
+            "azsdk-python-keyvault-secrets/4.8.0",
+            1,
+            "2026-03-02T10:02:00Z",
+            "2026-03-02T10:02:00Z",
+            True,
+        ],
+    ),
+    "failures": table(
+        "Vault:string ResourceId:string OperationName:string Status:int ResultSignature:string "
+        "ResultDescription:string CallerIp:string Oid:string Appid:string Upn:string "
+        "ClientInfo:string RequestUri:string AccessPolicyMatch:bool RbacAuthorized:bool "
+        "AddressAuthorized:bool Count:long First:datetime Last:datetime",
+        [
+            "kv-pay",
+            PAY,
+            "SecretGet",
+            403,
+            "Forbidden",
+            FW,
+            "203.0.113.7",
+            WEB_OID,
+            WEB_APP,
+            "",
+            "azsdk-python-keyvault-secrets/4.8.0",
+            "https://kv-pay.vault.azure.net/secrets/db/",
+            None,
+            None,
+            False,
+            5,
+            "2026-03-02T10:00:01Z",
+            "2026-03-02T10:00:09Z",
+        ],
+        [
+            "kv-pay",
+            PAY,
+            "SecretGet",
+            403,
+            "Forbidden",
+            RBAC,
+            "20.50.2.1",
+            WEB_OID,
+            WEB_APP,
+            "",
+            "azsdk-python-keyvault-secrets/4.8.0",
+            "https://kv-pay.vault.azure.net/secrets/api-key/",
+            None,
+            False,
+            None,
+            2,
+            "2026-03-02T10:10:00Z",
+            "2026-03-02T10:14:00Z",
+        ],
+    ),
+    "successes": table(
+        "Vault:string Oid:string Appid:string OperationName:string First:datetime Last:datetime",
+        ["kv-pay", WEB_OID, WEB_APP, "SecretGet", "2026-03-02T10:16:00Z", "2026-03-02T10:16:00Z"],
+    ),
+    "series": table(
+        "Window:datetime Requests:long Throttled:long",
+        ["2026-03-02T12:00:00Z", 4301, 300],
+        ["2026-03-02T12:00:10Z", 4500, 500],
+        ["2026-03-02T12:00:20Z", 4101, 100],
+    ),
+}
+
+
+def answer(request: Request) -> Reply:
+    query = request.body["query"]
+    name = query.split("\n", 1)[0].removeprefix("// kvlint:")
+    return Reply(200, ANSWERS[name])
+
+
+def client(stub):
+    from azure.monitor.query import LogsQueryClient
+
+    return LogsQueryClient(
+        FakeCredential(),
+        endpoint=stub.url,
+        connection_verify=str(stub.ca_path),
+        retry_total=1,
+        retry_backoff_factor=0.01,
+    )
+
+
+def run(stub, tmp_path, *argv: str) -> tuple[int, dict]:
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "logs")
+    out = tmp_path / "report.json"
+    args = parser.parse_args(
+        ["--workspace", WORKSPACE, *argv, "--format", "json", "--output-file", str(out)]
+    )
+    code = command.run(args, client=client(stub))
+    return code, json.loads(out.read_text())
+
+
+def test_live_findings_come_from_summaries(stub, tmp_path):
+    stub.add("POST", PATH, answer)
+    code, doc = run(stub, tmp_path)
+    assert code == 1
+    found = sorted((f["code"], f["vault"]) for f in doc["findings"])
+    assert found == [
+        ("KVL101", "kv-pay"),
+        ("KVL201", "kv-pay"),
+        ("KVL303", "kv-pay"),
+        ("KVL401", "kv-hot"),
+        ("KVL403", "kv-hot"),
+    ]
+    throttled = next(f for f in doc["findings"] if f["code"] == "KVL401")
+    assert throttled["details"]["peak"] == 4500 and throttled["details"]["limit"] == 4000
+    assert "900 of 14,340 secret and certificate transactions throttled" in throttled["message"]
+    assert throttled["details"]["top_callers"][0]["object_id"] == HOT_OID
+    assert len(throttled["details"]["series"]) == 61
+    firewall = next(f for f in doc["findings"] if f["code"] == "KVL201")
+    assert firewall["requests"] == 5 and firewall["details"]["caller"]["object_id"] == WEB_OID
+    assert (
+        firewall["first"] == "2026-03-02T10:00:01Z" and firewall["last"] == "2026-03-02T10:00:09Z"
+    )
+    assert doc["input"]["records"] == 14351 and doc["input"]["sdk_challenges"] == 1
+
+
+def test_live_queries_are_summaries_over_both_tables(stub, tmp_path):
+    stub.add("POST", PATH, answer)
+    run(stub, tmp_path, "--since", "7d")
+    sent = stub.seen("POST", PATH)
+    names = [r.body["query"].split("\n", 1)[0] for r in sent]
+    assert names == [
+        "// kvlint:totals",
+        "// kvlint:windows",
+        "// kvlint:callers",
+        "// kvlint:reads",
+        "// kvlint:unauthenticated",
+        "// kvlint:failures",
+        "// kvlint:successes",
+        "// kvlint:series",
+    ]
+    for request in sent:
+        query = request.body["query"]
+        assert "AzureDiagnostics" in query and "AZKVAuditLogs" in query
+        assert "summarize" in query  # nothing is downloaded record by record
+        assert request.body["timespan"] == "PT604800.0S"
+        assert request.headers["Authorization"] == "Bearer stub-arm-token"
+    assert "bin(TimeGenerated, 10s)" in sent[1].body["query"]
+    assert 'Vault == "kv-hot" and Class == "secrets"' in sent[-1].body["query"]
+
+
+def test_live_vault_narrows_every_query(stub, tmp_path):
+    stub.add("POST", PATH, answer)
+    run(stub, tmp_path, "--vault", "KV-PAY")
+    for request in stub.seen("POST", PATH):
+        assert '| where Vault == "kv-pay"' in request.body["query"]
+
+
+def test_live_refusal_is_one_line(stub, tmp_path):
+    stub.add(
+        "POST",
+        PATH,
+        error(403, "InsufficientAccessError", "The provided credentials have insufficient access"),
+    )
+    with pytest.raises(KvlintError) as caught:
+        run(stub, tmp_path)
+    assert "the workspace query failed (403)" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_vault_name_is_refused_before_any_query(stub, tmp_path):
+    stub.add("POST", PATH, answer)
+    with pytest.raises(KvlintError, match="not a Key Vault name"):
+        run(stub, tmp_path, "--vault", 'x" or 1==1')
+    assert not stub.seen("POST", PATH)

@@ -1,0 +1,158 @@
+"""The logs classifiers and aggregates in process: tricky positives and negatives."""
+
+from __future__ import annotations
+
+import pytest
+
+from kvlint.logs import classify, records, service
+from kvlint.logs.analyze import Analysis, Settings
+from tests.logs_data import record
+
+OID = "2f1c7d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"
+
+
+def rec(status: int, text: str = "", **props) -> records.Record:
+    doc = record(1772445600.0, "kv-a", status=status)
+    doc["resultDescription"] = text
+    doc["properties"].update(props)
+    return records.normalize(doc)
+
+
+@pytest.mark.parametrize(
+    ("status", "text", "props", "expected"),
+    [
+        (
+            401,
+            "AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://vault.azure.net/.",
+            {},
+            ("KVL102", "https://vault.azure.net/"),
+        ),
+        (
+            401,
+            "AKV10022: Invalid audience. Expected https://vault.azure.cn, found: https://vault.azure.cn/.",
+            {},
+            ("KVL102", "https://vault.azure.cn/"),
+        ),
+        # a trailing slash on another resource is not the Key Vault slash mistake
+        (
+            401,
+            "AKV10022: Invalid audience. Expected https://vault.azure.net, found: https://management.core.windows.net/.",
+            {},
+            ("KVL103", "https://management.core.windows.net/"),
+        ),
+        (
+            401,
+            "AKV10032: Invalid issuer. Expected one of https://sts.windows.net/a/, found https://sts.windows.net/b/.",
+            {},
+            ("KVL106", "https://sts.windows.net/b/"),
+        ),
+        (401, "Lifetime validation failed. IDX10223: The token is expired.", {}, ("KVL104", "")),
+        (
+            401,
+            "AKV10046: Unable to resolve the key used for signature validation.",
+            {},
+            ("KVL109", "AKV10046: Unable to resolve the key used for signature validation."),
+        ),
+        (
+            403,
+            "Client address (198.51.100.9) is not authorized and caller is not a trusted service",
+            {},
+            ("KVL201", "198.51.100.9"),
+        ),
+        (403, "", {"isAddressAuthorized": False}, ("KVL201", "20.50.9.9")),
+        (
+            403,
+            "Caller was not found on any access policy in this key vault",
+            {},
+            ("KVL301", "secrets/get"),
+        ),
+        (
+            403,
+            "",
+            {"isRbacAuthorized": False},
+            ("KVL302", "Microsoft.KeyVault/vaults/secrets/getSecret/action"),
+        ),
+    ],
+)
+def test_causes(status, text, props, expected):
+    cause = classify.classify(rec(status, text, **props))
+    assert (cause.code, cause.detail) == expected
+
+
+def test_a_403_nothing_explains_is_not_guessed():
+    assert classify.classify(rec(403, "")) is None
+    assert classify.classify(rec(403, "Operation decrypt is not permitted on this key.")) is None
+    analysis = Analysis()
+    analysis.add(rec(403, ""))
+    assert service.findings(analysis) == [] and analysis.unclassified[("kv-a", 403)] == 1
+
+
+def test_other_statuses_have_no_cause():
+    for status in (200, 404, 429, 500):
+        assert classify.classify(rec(status, "Client address is not authorized")) is None
+
+
+def test_operation_permissions_and_classes():
+    assert classify.permission("SecretGet") == ("secrets", "get")
+    assert classify.permission("KeyUnwrap") == ("keys", "unwrapKey")
+    assert classify.permission("SecretUnwrap") is None  # no such permission for secrets
+    assert classify.permission("VaultGet") is None
+    assert classify.data_action("KeySign") == "Microsoft.KeyVault/vaults/keys/sign/action"
+    assert classify.operation_class("SecretSet") == "secret-create"
+    assert classify.operation_class("CertificateGet") == "secrets"
+    assert classify.operation_class("KeyRotate") == "key-create"
+    assert classify.operation_class("KeyDecrypt") == "key-other"
+    assert classify.operation_class("SecretNearExpiryEventGridNotification") is None
+    assert classify.operation_class("VaultGet") is None  # ARM, not the data-plane limits
+    assert (
+        classify.limit("key-create", hsm=True) == 10 and classify.limit("key-other", True) == 2000
+    )
+
+
+def test_caller_named_in_the_text_when_claims_are_missing():
+    found = classify.caller_from_text(
+        f"Caller: appid=1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e;oid={OID};"
+        "iss=https://sts.windows.net/72f988bf-86f1-41af-91ab-2d7cd011db47/"
+    )
+    assert found == {
+        "appid": "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e",
+        "oid": OID,
+        "tenant": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+    }
+
+
+@pytest.mark.parametrize(
+    ("doc", "reason"),
+    [
+        ([], "a list, not a record object"),
+        ({"foo": 1}, "unknown record shape"),
+        (
+            {"operationName": "SecretGet", "time": "yesterday", "resourceId": "/x/vaults/v"},
+            "unreadable time",
+        ),
+        (
+            {
+                "operationName": "SecretGet",
+                "time": "2026-03-02T10:00:00+02:00",
+                "resourceId": "/x/vaults/v",
+            },
+            "is not UTC",
+        ),
+        ({"operationName": "", "time": "2026-03-02T10:00:00Z"}, "no operationName"),
+        ({"operationName": "SecretGet", "time": "2026-03-02T10:00:00Z"}, "no vault"),
+    ],
+)
+def test_bad_records_say_why(doc, reason):
+    with pytest.raises(records.BadRecord, match=reason):
+        records.normalize(doc)
+
+
+def test_near_limit_threshold_and_rereads_threshold():
+    analysis = Analysis(Settings(rereads_per_hour=60))
+    base = 1772445600.0
+    for i in range(3199):  # 79.975 % of 4,000 in one window: below the 80 % line
+        analysis.add(records.normalize(record(base + i * 10 / 3200, "kv-a", secret=f"s{i % 60}")))
+    assert service.findings(analysis) == []
+    analysis.add(records.normalize(record(base + 9.99, "kv-a", secret="s1")))
+    assert [f.code for f in service.findings(Analysis())] == []
+    assert [f.code for f in service.findings(analysis)] == ["KVL402"]

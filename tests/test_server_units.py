@@ -1,0 +1,110 @@
+"""The server's pure parts: position conversion, minimal edits, the engine door, settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("lsprotocol")
+
+from lsprotocol import types
+
+from kvlint.config import Settings
+from kvlint.server import engine
+from kvlint.server.positions import Positions
+from kvlint.server.project import Projects
+from tests.lsp_client import apply_text_edits
+
+SLASH = "https://vault.azure.net/"
+BAD = (
+    "from azure.identity import DefaultAzureCredential\n\n"
+    f'token = DefaultAzureCredential().get_token("{SLASH}")\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "expected"),
+    [("utf-16", 4), ("utf-8", 7), ("utf-32", 3)],
+)
+def test_columns_in_the_negotiated_encoding(encoding: str, expected: int) -> None:
+    positions = Positions('a😀é"x"\n', encoding)  # 😀: 2 UTF-16 units, 4 UTF-8 bytes
+    assert positions.to_lsp(1, 4) == types.Position(0, expected)
+    assert positions.from_lsp(types.Position(0, expected)) == (1, 4)
+    kind = types.PositionEncodingKind(encoding)  # what pygls negotiated, as the enum
+    assert Positions(positions.text, kind).to_lsp(1, 4) == types.Position(0, expected)
+
+
+def test_lines_split_as_lsp_splits_them() -> None:
+    positions = Positions("a\fb\u2028c\r\nd\re\nf")  # form feed and U+2028 are not breaks
+    assert positions.lines == ["a\fb\u2028c", "d", "e", "f"]
+    assert positions.to_lsp(2, 1) == types.Position(1, 0)
+    assert positions.from_lsp(types.Position(0, 99)) == (1, 6)  # clamped to the line's end
+    assert positions.from_lsp(types.Position(9, 0)) == (4, 2)  # past the end
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("a = 1\r\nb = 2\r\n", "a = 1\r\nb = 2  # noqa: KV101\r\n"),
+        ("x\r\ny\r\n", "x\ny\r\n"),  # a CRLF becomes LF: the edit must not split the pair
+        ("x\ny", "x\r\ny"),
+        ("same", "same"),
+        ("😀😀 a", "😀😀 b"),
+        ("", "new"),
+        ("abcabc", "abc"),
+    ],
+)
+def test_replace_with_is_one_exact_edit(old: str, new: str) -> None:
+    edit = Positions(old).replace_with(new)
+    if old == new:
+        assert edit is None
+        return
+    assert edit is not None
+    assert apply_text_edits(old, [edit]) == new
+
+
+def test_engine_door_keeps_a_declared_encoding_intact() -> None:
+    linter = engine.make_linter(Settings())
+    text = "# -*- coding: latin-1 -*-\nnom = 'Gérard'\n" + BAD.replace("\n\n", "\n")
+    result = engine.lint_text(linter, text, "legacy.py", "legacy.py")
+    (finding,) = result.findings
+    assert finding.code == "KV101"
+    assert result.source is not None and result.source.text == text
+
+
+def test_engine_door_lints_config_files_by_name() -> None:
+    linter = engine.make_linter(Settings())
+    result = engine.lint_text(linter, f"resource: {SLASH}\n", "app.yaml", "app.yaml")
+    assert [f.code for f in result.findings] == ["KV101"]
+
+
+def test_settings_are_cached_per_folder_and_reloaded_on_change(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.kvlint]\nignore = ["KV101"]\n')
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    projects = Projects()
+    first = projects.project_for(sub)
+    assert projects.project_for(sub) is first
+    assert projects.project_for(tmp_path) is first  # one linter per configuration
+    assert "KV101" not in first.linter.enabled
+    import os
+
+    (tmp_path / "pyproject.toml").write_text('[tool.kvlint]\nignore = ["KV3"]\n')
+    stat = (tmp_path / "pyproject.toml").stat()
+    os.utime(tmp_path / "pyproject.toml", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    reloaded = projects.project_for(sub)
+    assert reloaded is not first and "KV101" in reloaded.linter.enabled
+
+
+def test_target_without_configuration_uses_the_workspace_folder(tmp_path: Path) -> None:
+    projects = Projects()
+    projects.folders = [tmp_path]
+    (tmp_path / "venv" / "lib").mkdir(parents=True)
+    inside = projects.target(str(tmp_path / "venv" / "lib" / "x.py"), "x.py", "python")
+    assert inside.skip == "excluded by the configuration"  # the default excludes hold
+    kept = projects.target(str(tmp_path / "src.py"), "src.py", "python")
+    assert kept.skip is None and kept.relpath == "src.py"
+    untitled = projects.target(None, "Untitled-1", "python")
+    assert untitled.skip is None and untitled.path == "Untitled-1.py"
+    assert projects.target(None, "notes", "plaintext").skip is not None
