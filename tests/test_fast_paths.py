@@ -254,3 +254,34 @@ def test_node_positions_equal_libcst_resolve() -> None:
     theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     assert len(ours) > 500
     assert dict(ours) == dict(theirs)
+
+
+IMPORT_PROBE = """
+import sys
+from kvlint.cli import main
+rc = main(["check", "--no-cache", "--exit-zero", "-q", *sys.argv[2:]])
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"libcst", "azure"})
+assert loaded == sys.argv[1].split(",") if sys.argv[1] else not loaded, loaded
+assert rc == 0, rc
+"""
+
+
+def test_lint_path_imports_libcst_only_to_parse_and_never_an_azure_sdk(tmp_path) -> None:
+    """Start-up: a run over files without Key Vault words imports neither libcst nor the rules;
+    linting Key Vault code imports libcst, never an Azure SDK."""
+    import subprocess
+    import sys
+
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1\n", encoding="utf-8")
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("name: app\n", encoding="utf-8")
+    keyvault = tmp_path / "app.py"
+    keyvault.write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        "token = DefaultAzureCredential().get_token('https://vault.azure.net/')\n",
+        encoding="utf-8",
+    )
+    probe = [sys.executable, "-c", IMPORT_PROBE]
+    subprocess.run([*probe, "", str(plain), str(settings)], check=True, cwd=tmp_path)
+    subprocess.run([*probe, "libcst", str(keyvault)], check=True, cwd=tmp_path)

@@ -23,12 +23,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from kvlint import keyvault
-from kvlint.lint.facts.audiences import AudienceUse
-from kvlint.lint.facts.urls import classify_audience
 from kvlint.lint.rule import TextSpan
 from kvlint.lint.suppress import LINE_BREAK
+
+if TYPE_CHECKING:  # the facts import libcst: only once a file has values to classify
+    from kvlint.lint.facts.audiences import AudienceUse
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -337,6 +339,9 @@ def audience_use(value: Value, extra_hosts: tuple[str, ...]) -> AudienceUse | No
     """The audience fact of one value, or None when its key or text is not an audience's."""
     if not any(word in value.key.lower() for word in KEY_WORDS):
         return None
+    from kvlint.lint.facts.audiences import AudienceUse
+    from kvlint.lint.facts.urls import classify_audience
+
     audience = classify_audience(value.text, extra_hosts)
     if audience is None:
         return None
