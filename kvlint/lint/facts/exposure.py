@@ -180,7 +180,10 @@ class Taint:
                     return False
                 expr = values[-1]
             elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
-                expr = analysis.receiver(expr)  # type: ignore[assignment]
+                receiver = analysis.receiver(expr)
+                if receiver is None:
+                    return False
+                expr = receiver
             else:
                 break
         if not isinstance(expr, cst.Call):

@@ -9,6 +9,7 @@ semantic model (:mod:`kvlint.lint.semantic.model`) needs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 import libcst as cst
 
@@ -87,7 +88,7 @@ class Indexer(cst.CSTVisitor):
         stack.append(node)
         kind = type(node)
         if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
-            self._enter_scope(node)  # type: ignore[arg-type]
+            self._enter_scope(cast("cst.FunctionDef | cst.ClassDef | cst.Lambda", node))
         else:
             handler = self._handlers.get(kind)
             if handler is not None:
@@ -97,7 +98,9 @@ class Indexer(cst.CSTVisitor):
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self._stack.pop()
         if original_node in self.scopes and self._scope.node is original_node:
-            self._scope = self._scope.parent  # type: ignore[assignment]
+            parent = self._scope.parent
+            if parent is not None:
+                self._scope = parent
 
     # -- scopes and bindings -----------------------------------------------------------------
     def _binding(self, kind: str, node: cst.CSTNode, value=None, qualname=None) -> Binding:
@@ -156,7 +159,7 @@ class Indexer(cst.CSTVisitor):
     def enclosing_class(self) -> cst.ClassDef | None:
         scope = self._scope
         if scope.kind == "function" and scope.parent is not None and scope.parent.kind == "class":
-            return scope.parent.node  # type: ignore[return-value]
+            return cast(cst.ClassDef, scope.parent.node)
         return None
 
     def _call(self, node: cst.Call) -> None:

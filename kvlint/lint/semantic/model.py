@@ -10,7 +10,7 @@ cached with :mod:`kvlint.lint.semantic.memo`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 import libcst as cst
@@ -204,22 +204,21 @@ class Analysis:
         if isinstance(expr, cst.Attribute):
             return self._infer_attribute(expr)
         if isinstance(expr, cst.Subscript):
-            out = set()
             key = (
                 self.fold_str(expr.slice[0].slice.value)
                 if len(expr.slice) == 1 and isinstance(expr.slice[0].slice, cst.Index)
                 else None
             )
-            for base in self.types_of(expr.value):
-                result = self.types.subscript_result(base, key)
-                if result:
-                    out.add(result)
-            return out
+            return self._through(expr.value, lambda t: self.types.subscript_result(t, key))
         if isinstance(expr, cst.IfExp):
             return set(self.types_of(expr.body)) | set(self.types_of(expr.orelse))
         if isinstance(expr, cst.BooleanOperation):
             return set(self.types_of(expr.left)) | set(self.types_of(expr.right))
         return set()
+
+    def _through(self, expr: cst.BaseExpression, step: Callable[[str], str | None]) -> set[str]:
+        """The tags ``step`` gives for each of ``expr``'s tags (None: no result)."""
+        return {result for tag in self.types_of(expr) if (result := step(tag))}
 
     def _annotation_types(self, param: cst.Param) -> set[str]:
         if param.annotation is None:
@@ -236,11 +235,8 @@ class Analysis:
                 return {tag}
         func = call.func
         if isinstance(func, cst.Attribute):
-            out: set[str] = set()
-            for receiver_type in self.types_of(func.value):
-                result = self.types.method_result(receiver_type, func.attr.value)
-                if result:
-                    out.add(result)
+            method = func.attr.value
+            out = self._through(func.value, lambda t: self.types.method_result(t, method))
             if out:
                 return out
         target = self.local_function(func)
@@ -249,11 +245,8 @@ class Analysis:
         return set()
 
     def _infer_attribute(self, expr: cst.Attribute) -> set[str]:
-        out: set[str] = set()
-        for base in self.types_of(expr.value):
-            result = self.types.attribute_result(base, expr.attr.value)
-            if result:
-                out.add(result)
+        name = expr.attr.value
+        out = self._through(expr.value, lambda t: self.types.attribute_result(t, name))
         if out:
             return out
         for value in self.attribute_values(expr):

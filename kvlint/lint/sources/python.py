@@ -11,7 +11,7 @@ import tokenize
 import warnings
 from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from kvlint.lint.sources import SourceFile, Triggers
 from kvlint.lint.suppress import LINE_BREAK
@@ -145,7 +145,7 @@ class PythonFile:
 
     def locate(self, node: object) -> tuple[int, int, int, int]:
         """Line, column, end line, end column (1-based columns, end exclusive)."""
-        where = self._positions[node]  # type: ignore[index]
+        where = self._positions[cast("CSTNode", node)]
         return where.start.line, where.start.column + 1, where.end.line, where.end.column + 1
 
     def subject(self, line: int, column: int, end_line: int, end_column: int) -> str:
