@@ -21,7 +21,7 @@ from pathlib import Path
 
 import hypothesmith
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from kvlint import keyvault
@@ -101,6 +101,7 @@ def assert_fix_is_safe(data: bytes, unsafe: bool = False) -> None:
 
 @fuzz(40)
 @given(hypothesmith.from_grammar())
+@example(program="pass\n\\\r\n")  # found by this test: a continuation at the very end of the file
 def test_grammar_programs_lint_without_error(program):
     source = TRIGGER + program
     result = lint(source.encode("utf-8", "surrogatepass"))

@@ -48,6 +48,9 @@ MAX_BYTES = 10 * 1024 * 1024
 
 _CODING = re.compile(rb"[ \t\f]*#.*?coding[:=]")  # PEP 263
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # any line-end style, as CPython's
+# A backslash continuation with nothing after it but blank lines: CPython accepts it, libcst's
+# tokenizer refuses it ("unexpected end of file after a line continuation").
+_DANGLING_CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)\s*\Z")
 
 
 def prefilter(extra_hosts: tuple[str, ...] = ()) -> Triggers:
@@ -113,6 +116,9 @@ def parse(text: str) -> Module:
         error = _cpython_syntax_error(text)  # clearer message, exact position
         if error is not None:
             raise _problem(error) from None
+        dangling = _DANGLING_CONTINUATION.search(text)
+        if dangling:  # valid Python: parse it without the empty continuation at the very end
+            return parse(text[: dangling.start()])
         raise SyntaxProblem(
             f"syntax error: {exc.message}", exc.raw_line, exc.raw_column + 1
         ) from None
