@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from kvlint.audit import config, engine
@@ -128,6 +129,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     out.add_argument("--format", choices=FORMATS, default="table")
     out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
     out.add_argument(
+        "--severity",
+        choices=config.FAIL_ON,
+        help="report only findings at least this severe (the exit code still follows "
+        "--fail-on over every finding)",
+    )
+    out.add_argument(
         "--fail-on",
         choices=config.FAIL_ON,
         help="exit 1 when a finding is at least this severe (default: warning)",
@@ -177,6 +184,11 @@ def run(
 ) -> int:
     settings = settings or config.load()
     result = engine.audit(request_from(args), azure, settings)
+    everything = result.findings
+    if args.severity:
+        floor = RANK[args.severity]
+        shown = [f for f in everything if RANK[f.severity] >= floor]
+        result = replace(result, findings=shown, hidden=len(everything) - len(shown))
     to_terminal = not args.output_file and sys.stdout.isatty()
     text = render(result, args.format, to_terminal)
     if args.output_file:
@@ -189,5 +201,5 @@ def run(
     if args.format in ("json", "sarif") or args.output_file:
         print(summary(result), file=sys.stderr)
     threshold = RANK[args.fail_on or settings.fail_on or "warning"]
-    failing = any(RANK[f.severity] >= threshold for f in result.findings)
+    failing = any(RANK[f.severity] >= threshold for f in everything)
     return EXIT_FINDINGS if failing or result.errors else EXIT_OK
