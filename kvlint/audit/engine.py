@@ -148,7 +148,7 @@ def audit(
     for vault in vaults:
         found += checks.run(vault, settings.thresholds)
         if caller and result.reachability:
-            refused = reach.gates(vault, caller, evidence.get(vault.id, offline))
+            refused = reach.gates(vault, caller, evidence.get(vault.id, offline), inputs.perimeters)
             # audience and lifetime are the token's (its tenant is the verdict's first gate)
             rejected = [
                 checks.finding(vault, item.code, item.message)

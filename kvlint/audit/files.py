@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, iac, powershell, roles, terraform
+from kvlint.audit import arm_template, iac, perimeter, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 
@@ -37,6 +37,7 @@ class Inputs:
     assignments: list[roles.RoleAssignment] = field(default_factory=list)
     definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
     saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
+    perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
 
 
 def decode_input(raw: bytes | str, path: str) -> str:
@@ -125,6 +126,7 @@ def documents(data: Any, path: str) -> list[Any]:
             is_vault_document(data)
             or "properties" in data
             or roles.kind(data)
+            or perimeter.kind(data)
             or powershell.is_powershell_vault(data)
         ):
             return [data]
@@ -176,6 +178,9 @@ def read(
                     into.definitions[found.id] = found
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
+            continue
+        if perimeter.kind(doc):
+            perimeter.read(doc, into.perimeters)
             continue
         if powershell.is_powershell_vault(doc):
             try:
