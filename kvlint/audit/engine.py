@@ -64,6 +64,20 @@ def _read(
     return found, azure
 
 
+def _planned(found: files.Inputs, vault: Vault) -> rbac.Evidence | None:
+    """The role assignments infrastructure code would create on the vault: only part of the
+    picture (inherited and existing assignments are not in it)."""
+    if not vault.file:
+        return None
+    return rbac.Evidence(
+        tuple(found.planned_assignments.get(vault.id, ())),
+        {**roles.BUILTIN, **found.definitions},
+        source=f"{vault.file}",
+        complete=False,
+        reason="",
+    )
+
+
 def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
     if not found.saw_assignments:
         return rbac.Evidence(None)
@@ -148,7 +162,8 @@ def audit(
     for vault in vaults:
         found += checks.run(vault, settings.thresholds)
         if caller and result.reachability:
-            refused = reach.gates(vault, caller, evidence.get(vault.id, offline), inputs.perimeters)
+            roles_known = evidence.get(vault.id) or _planned(inputs, vault) or offline
+            refused = reach.gates(vault, caller, roles_known, inputs.perimeters)
             # audience and lifetime are the token's (its tenant is the verdict's first gate)
             rejected = [
                 checks.finding(vault, item.code, item.message)

@@ -38,6 +38,8 @@ class Inputs:
     definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
     saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
     perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
+    # infrastructure code: role assignments it would create, by vault id (not a full picture)
+    planned_assignments: dict[str, list[roles.RoleAssignment]] = field(default_factory=dict)
 
 
 def decode_input(raw: bytes | str, path: str) -> str:
@@ -161,6 +163,9 @@ def read(
             else (terraform.plan_vaults)
         )
         into.vaults += reader(located, path, errors)
+        if terraform.is_plan(data):
+            for vault_id, planned in terraform.plan_role_assignments(data).items():
+                into.planned_assignments.setdefault(vault_id, []).extend(planned)
         return
     if isinstance(data, dict) and "deploymentTemplate" in str(data.get("$schema", "")):
         raise KvlintError(f"{path}: found ARM template parameters, not a template")

@@ -317,7 +317,8 @@ def gates(
         # the token's oid names the principal in its own tenant: in the vault's tenant it is
         # another object (or none), so identity cannot be judged until the tenant is right
         return found
-    unresolved = _unresolved(vault, IDENTITY_FIELDS)
+    rbac_known = vault.rbac and "enableRbacAuthorization" not in vault.unknown
+    unresolved = _unresolved(vault, ("enableRbacAuthorization",) if rbac_known else IDENTITY_FIELDS)
     if unresolved:
         found.append(finding(vault, "KVA505", f"identity: {unresolved}"))
         return found
