@@ -126,8 +126,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="the secret, key or certificate the caller reads, for item-scoped role assignments",
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="table")
-    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=FORMATS,
+        default="table",
+        help="report format (default: %(default)s); --format is an alias",
+    )
+    out.add_argument(
+        "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
+    )
     out.add_argument(
         "--severity",
         choices=config.FAIL_ON,
