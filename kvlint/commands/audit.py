@@ -64,6 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="read only ARM templates, compiled Bicep and Terraform plans among the inputs; "
         "skip any other JSON silently (the kvlint-iac pre-commit hook)",
     )
+    source.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip named files that [tool.kvlint] exclude / extend-exclude match (pre-commit "
+        "names every staged file)",
+    )
     narrow = parser.add_argument_group("narrowing and signing in")
     narrow.add_argument("--resource-group", metavar="RG", help="only this resource group")
     narrow.add_argument("--vault", metavar="NAME", help="only this vault")
@@ -150,13 +156,36 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
 
 
+def _not_excluded(paths: list[str]) -> list[str]:
+    """The paths no exclude pattern of the project's [tool.kvlint] matches (``-`` always kept)."""
+    from kvlint import config as kvlint_config
+
+    settings = kvlint_config.load(None, Path.cwd())
+    root = settings.root.resolve()
+    kept = []
+    for raw in paths:
+        if raw == "-":
+            kept.append(raw)
+            continue
+        try:
+            relpath = Path(raw).resolve().relative_to(root).as_posix()
+        except ValueError:
+            relpath = Path(raw).as_posix()
+        if settings.excluded_by(relpath) is None:
+            kept.append(raw)
+    return kept
+
+
 def request_from(args: argparse.Namespace) -> AuditRequest:
     """The typed request the options describe."""
+    inputs = [*args.input, *args.files]
+    if args.force_exclude:
+        inputs = _not_excluded(inputs)
     return AuditRequest(
         subscriptions=tuple(args.subscription),
         all_subscriptions=args.all_subscriptions,
         management_groups=tuple(args.management_group),
-        inputs=tuple([*args.input, *args.files]),
+        inputs=tuple(inputs),
         iac_only=args.iac_only,
         resource_group=args.resource_group,
         vault=args.vault,
