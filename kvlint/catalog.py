@@ -25,6 +25,21 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Benchmark:
+    """A control of a security benchmark a check helps to meet."""
+
+    framework: str  # "MCSB v1", "CIS Microsoft Azure Foundations v2.0.0"
+    control: str  # "DP-8", "8.5"
+    title: str
+
+    @property
+    def tag(self) -> str:
+        """A compact tag for SARIF and JSON: ``MCSB-v1/DP-8``, ``CIS-Azure-2.0.0/8.5``."""
+        short = {"MCSB v1": "MCSB-v1", "CIS Microsoft Azure Foundations v2.0.0": "CIS-Azure-2.0.0"}
+        return f"{short.get(self.framework, self.framework.replace(' ', '-'))}/{self.control}"
+
+
+@dataclass(frozen=True)
 class Rule:
     code: str
     name: str
@@ -37,6 +52,7 @@ class Rule:
     references: tuple[Reference, ...] = field(default_factory=tuple)
     fix: str = "none"  # "safe", "unsafe" or "none"
     face: str = "check"  # "check", "audit", "token" or "logs"
+    benchmarks: tuple[Benchmark, ...] = field(default_factory=tuple)
 
     @property
     def help_uri(self) -> str | None:
@@ -64,6 +80,9 @@ class Rule:
             "## Use instead",
             f"```{lang}\n{self.use_instead.strip()}\n```",
         ]
+        if self.benchmarks:
+            parts += ["", "## Benchmarks"]
+            parts += [f"- {b.framework} {b.control}: {b.title}" for b in self.benchmarks]
         if self.references:
             parts += ["", "## References"]
             parts += [f"- [{ref.title}]({ref.url})" for ref in self.references]
@@ -101,6 +120,13 @@ def _parse(data: dict, source: str) -> Rule:
     code = str(data["code"])
     face = _face(code)
     refs = tuple(Reference(str(r["title"]), str(r["url"])) for r in data.get("references") or ())
+    try:
+        marks = tuple(
+            Benchmark(str(b["framework"]), str(b["control"]), str(b["title"]))
+            for b in data.get("benchmarks") or ()
+        )
+    except (KeyError, TypeError):
+        raise KvlintError(f"{source}: each benchmark needs framework, control and title") from None
     return Rule(
         code=code,
         name=str(data["name"]),
@@ -113,6 +139,7 @@ def _parse(data: dict, source: str) -> Rule:
         references=refs,
         fix=str(data.get("fix", "none")),
         face=face,
+        benchmarks=marks,
     )
 
 

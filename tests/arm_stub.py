@@ -230,6 +230,7 @@ def audit(
     *argv: str,
     settings: AuditConfig | None = None,
     credential: FakeCredential | None = None,
+    full: bool = False,
     **options: Any,
 ) -> tuple[int, dict]:
     """Run ``kvlint audit ARGV --format json`` against the stub; (exit code, report)."""
@@ -239,7 +240,12 @@ def audit(
     args = parser.parse_args([*argv, "--format", "json", "--output-file", str(report)])
     azure = connect(stub, credential, **options)
     code = command.run(args, azure=azure, settings=settings or AuditConfig())
-    return code, json.loads(report.read_text())
+    document = json.loads(report.read_text())
+    if not full:  # the per-vault counts and waivers have tests of their own
+        document.pop("vaults", None)
+        if not document.get("waived"):
+            document.pop("waived", None)
+    return code, document
 
 
 def assert_read_only(stub: ArmStub) -> None:

@@ -359,3 +359,50 @@ def managed_hsm(
         "tags": {},
         "properties": props,
     }
+
+
+NSP = (
+    f"/subscriptions/{SUB_A}/resourceGroups/net/providers/Microsoft.Network/"
+    "networkSecurityPerimeters/nsp-prod"
+)
+
+
+def nsp_association(resource_id: str, mode: str = "Enforced", profile: str = "default") -> dict:
+    """A resource association as the REST API (and az network perimeter association) returns it."""
+    return {
+        "id": f"{NSP}/resourceAssociations/assoc-kv",
+        "name": "assoc-kv",
+        "type": "Microsoft.Network/networkSecurityPerimeters/resourceAssociations",
+        "properties": {
+            "privateLinkResource": {"id": resource_id},
+            "profile": {"id": f"{NSP}/profiles/{profile}"},
+            "accessMode": mode,
+            "provisioningState": "Succeeded",
+            "hasProvisioningIssues": "no",
+        },
+    }
+
+
+def nsp_rule(
+    name: str,
+    *,
+    prefixes=(),
+    subscriptions=(),
+    profile: str = "default",
+    direction: str = "Inbound",
+) -> dict:
+    return {
+        "id": f"{NSP}/profiles/{profile}/accessRules/{name}",
+        "name": name,
+        "type": "Microsoft.Network/networkSecurityPerimeters/profiles/accessRules",
+        "properties": {
+            "direction": direction,
+            "addressPrefixes": list(prefixes),
+            "fullyQualifiedDomainNames": [],
+            "subscriptions": [{"id": f"/subscriptions/{s}"} for s in subscriptions],
+            "emailAddresses": [],
+            "phoneNumbers": [],
+            "networkSecurityPerimeters": [],
+            "provisioningState": "Succeeded",
+        },
+    }

@@ -287,3 +287,13 @@ def test_rule_documentation_for_audit_codes(kvlint):
     assert result.stdout.startswith("# KVA212 vault-unreachable")
     assert "Reported by `kvlint audit`" in result.stdout
     assert "learn.microsoft.com/azure/key-vault" in result.stdout
+
+
+def test_force_exclude_skips_named_files_in_excluded_folders(kvlint, tmp_path):
+    (tmp_path / "dist").mkdir()
+    inside = write(tmp_path / "dist", [OPEN], "v.json")
+    outside = write(tmp_path, [vault("kv-kept", networkAcls=None)], "kept.json")
+    result = kvlint("audit", "--force-exclude", inside, outside, "--format", "json", cwd=tmp_path)
+    assert codes(json.loads(result.stdout)) == [("kv-kept", "KVA211")]
+    named = kvlint("audit", inside, "--format", "json", cwd=tmp_path)  # named without the flag
+    assert codes(json.loads(named.stdout)) == [("kv-open", "KVA211")]

@@ -190,3 +190,47 @@ def test_rbac_flag_under_either_attribute_name(capsys, tmp_path):
         path.write_text(json.dumps(plan))
         _, report = run(capsys, "--input", str(path), "--vault", "kv-tf-rbac")
         assert codes(report) == {"kv-tf-rbac": ["KVA202", "KVA204"]}, attribute
+
+
+def test_terraform_role_assignments_count_for_reachability(capsys, tmp_path):
+    """A planned "Key Vault Secrets User" on the vault admits its principal; another principal
+    is unverified (assignments outside the plan are unknown), never a definite refusal."""
+    plan = json.loads(json.dumps(PLAN))
+    plan["resource_changes"].append(
+        {
+            "address": "azurerm_role_assignment.app",
+            "mode": "managed",
+            "type": "azurerm_role_assignment",
+            "name": "app",
+            "change": {
+                "actions": ["create"],
+                "after": {
+                    "principal_id": APP,
+                    "principal_type": "ServicePrincipal",
+                    "role_definition_name": "Key Vault Secrets User",
+                    "condition": None,
+                },
+                "after_unknown": {"id": True, "scope": True, "role_definition_id": True},
+            },
+        }
+    )
+    plan["configuration"]["root_module"]["resources"].append(
+        {
+            "address": "azurerm_role_assignment.app",
+            "type": "azurerm_role_assignment",
+            "expressions": {
+                "scope": {"references": ["azurerm_key_vault.rbac.id", "azurerm_key_vault.rbac"]}
+            },
+        }
+    )
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan))
+    caller = ("--ip", "10.1.2.3", "--vault", "kv-tf-rbac")  # through its private endpoint
+    _, report = run(capsys, "--input", str(path), "--principal", APP, *caller)
+    # the endpoint's approval is unknown before apply: network unverified, identity granted
+    assert [f["code"] for f in report["findings"]] == ["KVA507"]
+    other = "0d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70"
+    _, report = run(capsys, "--input", str(path), "--principal", other, *caller)
+    found = {f["code"]: f["message"] for f in report["findings"]}
+    assert set(found) == {"KVA507", "KVA505"}
+    assert "made outside it" in found["KVA505"]

@@ -316,3 +316,55 @@ def test_inputs_are_repeatable_and_a_vault_in_two_files_counts_once(capsys, tmp_
     report = json.loads(out)
     assert report["vaults_audited"] == 2
     assert [f["code"] for f in report["findings"]] == ["KVA211"]
+
+
+# -- network security perimeters ------------------------------------------------------------------
+
+from tests.audit_data import SUB_B, nsp_association, nsp_rule  # noqa: E402
+
+NSP_VAULT = vault(
+    "kv-nsp",
+    publicNetworkAccess="SecuredByPerimeter",
+    networkAcls={
+        "defaultAction": "Deny",
+        "bypass": "AzureServices",
+        "ipRules": [{"value": "198.51.100.0/24"}],
+    },
+)
+
+
+def nsp_verdict(capsys, tmp_path, ip: str, *docs: dict) -> list[tuple[str, str]]:
+    path = write(tmp_path, "nsp.json", [NSP_VAULT, *docs])
+    _, out, err = run(capsys, "--input", path, "--principal", APP, "--ip", ip, "--format", "json")
+    report = json.loads(out)
+    assert report["errors"] == [], err
+    return [(f["code"], f["message"]) for f in report["findings"]]
+
+
+def test_perimeter_rules_decide_when_given(capsys, tmp_path):
+    enforced = nsp_association(NSP_VAULT["id"])
+    office = nsp_rule("office", prefixes=["203.0.113.0/24"])
+    assert nsp_verdict(capsys, tmp_path, "203.0.113.9", enforced, office) == []
+    # the vault's own IP rule admits 198.51.100.7, the perimeter does not: refused
+    ((code, message),) = nsp_verdict(capsys, tmp_path, "198.51.100.7", enforced, office)
+    assert code == "KVA501" and "network security perimeter refuses" in message
+    by_subscription = nsp_rule("partners", subscriptions=[SUB_B])
+    ((code, message),) = nsp_verdict(
+        capsys, tmp_path, "198.51.100.7", enforced, office, by_subscription
+    )
+    assert code == "KVA507" and "partners" in message
+    outbound = nsp_rule("egress", prefixes=["198.51.100.0/24"], direction="Outbound")
+    assert nsp_verdict(capsys, tmp_path, "198.51.100.7", enforced, outbound)[0][0] == "KVA501"
+
+
+def test_perimeter_learning_mode_falls_back_to_the_vault_firewall(capsys, tmp_path):
+    learning = nsp_association(NSP_VAULT["id"], mode="Learning")
+    assert nsp_verdict(capsys, tmp_path, "198.51.100.7", learning) == []  # vault IP rule
+    ((code, message),) = nsp_verdict(capsys, tmp_path, "192.0.2.1", learning)
+    assert code == "KVA501" and "Learning (transition) mode" in message
+
+
+def test_perimeter_without_its_association_stays_unverified(capsys, tmp_path):
+    other = nsp_association(vault("kv-other")["id"])
+    ((code, message),) = nsp_verdict(capsys, tmp_path, "198.51.100.7", other)
+    assert code == "KVA507" and "--input" in message

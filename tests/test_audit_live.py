@@ -74,6 +74,7 @@ def test_subscriptions_paging_throttling_and_a_failing_subscription(stub, tmp_pa
         "code": "KVA401",
         "severity": "warning",
         "message": finding["message"],
+        "benchmarks": ["MCSB-v1/DP-8", "CIS-Azure-2.0.0/8.5"],
     }
     assert [(e["scope"], e["status"]) for e in report["errors"]] == [
         (f"/subscriptions/{SUB_B}", 403),

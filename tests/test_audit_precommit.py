@@ -23,12 +23,14 @@ def test_iac_hook_audits_templates_and_skips_other_json(tmp_path):
     (repo / "infra" / "azuredeploy.json").write_text(text)
     (repo / "package.json").write_text(json.dumps({"name": "x", "resources": []}))
     (repo / "broken.json").write_text("{not json")
+    (repo / "dist").mkdir()
+    (repo / "dist" / "generated.json").write_text(text.replace("kv-quickstart", "kv-dist"))
     subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
     result = _try_repo(repo, "kvlint-iac", env)
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "kv-quickstart" in output and "KVA211" in output
     assert "3 vaults audited" in output  # package.json and broken.json were skipped
-    assert "read error" not in output
+    assert "read error" not in output and "kv-dist" not in output  # dist/ is excluded
     line = line_of(text, '"name": "[parameters(\'keyVaultName\')]"')
     assert f"infra/azuredeploy.json:{line}" in output  # where to fix it

@@ -108,6 +108,8 @@ class _Reader:
         if kind in (POLICIES, CONNECTIONS):
             owner = name.split("/", 1)[0].lower() if isinstance(name, str) else UNKNOWN
             props = context.value(raw.get("properties") or {})
+            if isinstance(props, dict) and isinstance(name, str):
+                props = {**props, "_name": name}
             self.pending.append((kind, owner, line, props))
             return
         if kind == ENDPOINTS:
@@ -154,7 +156,8 @@ class _Reader:
                         else [*current, *added]
                     )
                 else:
-                    self._append(props, {"id": f"line {line}", "properties": payload})
+                    label = payload.pop("_name", None) if isinstance(payload, dict) else None
+                    self._append(props, {"id": label or f"(line {line})", "properties": payload})
 
     def _endpoint(self, doc: dict, payload: dict) -> None:
         state = {"status": payload["status"]} if payload["status"] else {}

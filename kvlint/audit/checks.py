@@ -61,10 +61,11 @@ def finding(vault: Vault, code: str, message: str) -> Finding:
 
 def applicable(vault: Vault) -> dict[str, CheckFn]:
     """The checks that can judge this vault (each property they need is known)."""
+    unknown = vault.unknown | ({"diagnosticSettings"} if vault.diagnostics is None else set())
     return {
         code: fn
         for code, fn in (HSM_CHECKS if vault.hsm else CHECKS).items()
-        if not NEEDS[code] & vault.unknown
+        if not NEEDS[code] & unknown
     }
 
 
@@ -339,7 +340,7 @@ def short_retention(vault: Vault, thresholds: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA404")
+@check("KVA404", "diagnosticSettings")
 def audit_logging_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.diagnostics is None:
         return  # not fetched: say nothing rather than guess

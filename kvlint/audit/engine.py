@@ -13,7 +13,7 @@ from kvlint import keyvault
 from kvlint import token as kvtoken
 from kvlint.audit import checks, config, files, live, rbac, reach, roles
 from kvlint.audit.arm import Azure, default_credential
-from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault
+from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault, VaultOutcome
 from kvlint.audit.request import AuditRequest
 from kvlint.errors import KvlintError
 from kvlint.token.diagnose import diagnose as diagnose_token
@@ -62,6 +62,20 @@ def _read(
             progress=progress,
         )
     return found, azure
+
+
+def _planned(found: files.Inputs, vault: Vault) -> rbac.Evidence | None:
+    """The role assignments infrastructure code would create on the vault: only part of the
+    picture (inherited and existing assignments are not in it)."""
+    if not vault.file:
+        return None
+    return rbac.Evidence(
+        tuple(found.planned_assignments.get(vault.id, ())),
+        {**roles.BUILTIN, **found.definitions},
+        source=f"{vault.file}",
+        complete=False,
+        reason="",
+    )
 
 
 def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
@@ -148,7 +162,8 @@ def audit(
     for vault in vaults:
         found += checks.run(vault, settings.thresholds)
         if caller and result.reachability:
-            refused = reach.gates(vault, caller, evidence.get(vault.id, offline))
+            roles_known = evidence.get(vault.id) or _planned(inputs, vault) or offline
+            refused = reach.gates(vault, caller, roles_known, inputs.perimeters)
             # audience and lifetime are the token's (its tenant is the verdict's first gate)
             rejected = [
                 checks.finding(vault, item.code, item.message)
@@ -170,6 +185,32 @@ def audit(
             result.waived.append((item, waiver.reason))
         else:
             result.findings.append(item)
+    result.outcomes = [_outcome(vault, result, settings) for vault in vaults]
     result.vaults_audited = len(vaults)
     result.subscriptions = {v.subscription.lower() for v in vaults if v.subscription}
     return result
+
+
+def _outcome(vault: Vault, result: AuditResult, settings: config.AuditConfig) -> VaultOutcome:
+    """Which configuration checks judged the vault, and which of them it failed or had waived
+    (reachability verdicts are answers about a caller, not checks, and are not counted)."""
+    checked = sorted(set(checks.applicable(vault)) - settings.ignore)
+
+    def codes(found: list) -> set[str]:
+        return {
+            f.code
+            for f in found
+            if f.resource is not None and f.resource.id == vault.id and f.code in checked
+        }
+
+    failed = codes(result.findings)
+    waived = codes([f for f, _ in result.waived]) - failed
+    return VaultOutcome(
+        vault.name,
+        vault.id,
+        "managedHSM" if vault.hsm else "vault",
+        passed=len(checked) - len(failed) - len(waived),
+        failed=tuple(sorted(failed)),
+        waived=tuple(sorted(waived)),
+        unknown=tuple(sorted(vault.unknown)),
+    )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, iac, powershell, roles, terraform
+from kvlint.audit import arm_template, iac, perimeter, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 
@@ -37,6 +37,9 @@ class Inputs:
     assignments: list[roles.RoleAssignment] = field(default_factory=list)
     definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
     saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
+    perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
+    # infrastructure code: role assignments it would create, by vault id (not a full picture)
+    planned_assignments: dict[str, list[roles.RoleAssignment]] = field(default_factory=dict)
 
 
 def decode_input(raw: bytes | str, path: str) -> str:
@@ -125,6 +128,7 @@ def documents(data: Any, path: str) -> list[Any]:
             is_vault_document(data)
             or "properties" in data
             or roles.kind(data)
+            or perimeter.kind(data)
             or powershell.is_powershell_vault(data)
         ):
             return [data]
@@ -159,6 +163,9 @@ def read(
             else (terraform.plan_vaults)
         )
         into.vaults += reader(located, path, errors)
+        if terraform.is_plan(data):
+            for vault_id, planned in terraform.plan_role_assignments(data).items():
+                into.planned_assignments.setdefault(vault_id, []).extend(planned)
         return
     if isinstance(data, dict) and "deploymentTemplate" in str(data.get("$schema", "")):
         raise KvlintError(f"{path}: found ARM template parameters, not a template")
@@ -176,6 +183,9 @@ def read(
                     into.definitions[found.id] = found
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
+            continue
+        if perimeter.kind(doc):
+            perimeter.read(doc, into.perimeters)
             continue
         if powershell.is_powershell_vault(doc):
             try:

@@ -157,6 +157,31 @@ class Reachability:
     allowed: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class VaultOutcome:
+    """The pass / fail count of one vault (or managed HSM) over the configuration checks."""
+
+    name: str
+    id: str
+    kind: str  # "vault" or "managedHSM"
+    passed: int
+    failed: tuple[str, ...]  # the codes it failed
+    waived: tuple[str, ...] = ()  # failed, but waived in [tool.kvlint.audit]
+    unknown: tuple[str, ...] = ()  # properties infrastructure code leaves unresolved
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "id": self.id,
+            "kind": self.kind,
+            "passed": self.passed,
+            "failed": len(self.failed),
+            "failed_codes": list(self.failed),
+            "waived_codes": list(self.waived),
+            "unresolved": list(self.unknown),
+        }
+
+
 @dataclass
 class AuditResult:
     findings: list[Finding] = field(default_factory=list)
@@ -165,6 +190,8 @@ class AuditResult:
     waived: list[tuple[Finding, str]] = field(default_factory=list)  # (finding, reason)
     subscriptions: set[str] = field(default_factory=set)
     reachability: Reachability | None = None  # when a caller was given
+    outcomes: list[VaultOutcome] = field(default_factory=list)  # one per vault, in read order
+    hidden: int = 0  # findings below --severity, left out of this report
 
 
 # -- normalization ---------------------------------------------------------------------------

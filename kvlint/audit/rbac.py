@@ -87,6 +87,7 @@ class Evidence:
     membership_resolved: bool = False  # live: assignedTo() returned the caller's groups' too
     reason: str = "role assignments were not checked (offline input without an export of them)"
     source: str = "the role assignments given"
+    complete: bool = True  # False: only some assignments are known (a plan's own)
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,15 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
             continue
         if evidence.membership_resolved or a.principal_id == oid or a.principal_id in who.groups:
             mine.append((a, reach))
-        elif (a.principal_type or "group").lower() in ("group", "foreigngroup"):
+        elif (a.principal_type or "group").lower() in ("group", "foreigngroup") or (
+            a.principal_id == "(known after apply)"
+        ):
             groups.append((a, reach))
-    if not evidence.membership_resolved and not _any_in_reach(vault, evidence.assignments):
+    if (
+        evidence.complete
+        and not evidence.membership_resolved
+        and not _any_in_reach(vault, evidence.assignments)
+    ):
         return "KVA505", (
             f"{head}; none of the {len(evidence.assignments)} role assignment(s) given is at "
             "this vault, its resource group, subscription or a management group: export them "
@@ -213,6 +220,12 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
             missing.append(f"{perm} ({action})")
     if unsure:
         return "KVA505", f"{head}; not verified: " + " / ".join(unsure)
+    if missing and not evidence.complete:
+        return "KVA505", (
+            f"{head}; none of the {len(mine)} role assignment(s) of this caller in "
+            f"{evidence.source} grants {'; '.join(missing)}, and assignments made outside it "
+            "(inherited ones included) are not known before deployment"
+        )
     if missing:
         seen = _list([name(a) for a, r in mine if r == "vault"]) or "none"
         suggestion = least_privileged(list(actions.values()))

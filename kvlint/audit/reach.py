@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
-from kvlint.audit import rbac
+from kvlint.audit import perimeter, rbac
 from kvlint.audit.checks import finding
 from kvlint.audit.model import Finding, Vault
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
@@ -130,6 +130,30 @@ def _unresolved(vault: Vault, fields: tuple[str, ...]) -> str | None:
     )
 
 
+def _network(
+    vault: Vault, who: Caller, perimeters: perimeter.Perimeters
+) -> tuple[str | None, str | None]:
+    """(why the network verdict is unverified, the refusal): at most one is set."""
+    unsure = network_unverified(vault, who)
+    if unsure and vault.perimeter and not _unresolved(vault, NETWORK_FIELDS):
+        private = non_public_kind(IPv4Network(who.address))
+        if private and vault.approved_private_endpoints:
+            return None, None
+        found = perimeter.verdict(vault.id, who.address, perimeters)
+        if found is None:
+            return unsure, None
+        outcome, why = found
+        if outcome == "admit":
+            return None, None
+        if outcome == "unverified":
+            return f"publicNetworkAccess is SecuredByPerimeter: {why}", None
+        if outcome == "refuse":
+            return None, why
+        refusal = network_refusal(vault, who)  # Learning / Audit: the vault's own firewall
+        return None, f"{refusal} ({why})" if refusal else None
+    return unsure, None if unsure else network_refusal(vault, who)
+
+
 def network_unverified(vault: Vault, who: Caller) -> str | None:
     """Why the network verdict cannot be decided from what was read, or None."""
     unresolved = _unresolved(vault, NETWORK_FIELDS)
@@ -139,7 +163,8 @@ def network_unverified(vault: Vault, who: Caller) -> str | None:
         return (
             "publicNetworkAccess is SecuredByPerimeter: the network security perimeter's access "
             "rules replace the vault firewall and the trusted-service bypass, and kvlint was "
-            "not given them, so whether this caller gets through was not verified (the vault's "
+            "not given them (pass the perimeter's resource associations and access rules with "
+            "--input), so whether this caller gets through was not verified (the vault's "
             f"own {len(vault.ip_rules)} IP rule(s) do not decide)"
         )
     private = non_public_kind(IPv4Network(who.address))
@@ -267,7 +292,12 @@ def verdict(vault: Vault, who: Caller, roles: Evidence | None = None) -> Finding
     return found[0] if found else None
 
 
-def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Finding]:
+def gates(
+    vault: Vault,
+    who: Caller,
+    roles: Evidence | None = None,
+    perimeters: perimeter.Perimeters | None = None,
+) -> list[Finding]:
     """Every gate that stops the caller, in Key Vault's order (tenant, network, identity); an
     empty list when the caller gets in. One run tells the whole fix."""
     found = []
@@ -278,8 +308,7 @@ def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Find
     mismatch = tenant_mismatch(tenant, vault.tenant_id) if tenant and known else None
     if mismatch:
         found.append(finding(vault, mismatch.code, mismatch.message))
-    unsure = network_unverified(vault, who)
-    refusal = None if unsure else network_refusal(vault, who)
+    unsure, refusal = _network(vault, who, perimeters or perimeter.Perimeters())
     if unsure:
         found.append(finding(vault, "KVA507", unsure))
     elif refusal:
@@ -288,7 +317,8 @@ def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Find
         # the token's oid names the principal in its own tenant: in the vault's tenant it is
         # another object (or none), so identity cannot be judged until the tenant is right
         return found
-    unresolved = _unresolved(vault, IDENTITY_FIELDS)
+    rbac_known = vault.rbac and "enableRbacAuthorization" not in vault.unknown
+    unresolved = _unresolved(vault, ("enableRbacAuthorization",) if rbac_known else IDENTITY_FIELDS)
     if unresolved:
         found.append(finding(vault, "KVA505", f"identity: {unresolved}"))
         return found

@@ -4,7 +4,8 @@ Read from ``resource_changes`` (``change.after``, with ``change.after_unknown`` 
 "known after apply", which stay unknown): ``azurerm_key_vault`` (network_acls, inline
 access_policy blocks, purge protection, public network access, the RBAC flag under either name:
 ``enable_rbac_authorization`` (azurerm 3) or ``rbac_authorization_enabled`` (azurerm 4)),
-``azurerm_key_vault_access_policy`` and ``azurerm_private_endpoint``, linked to their vault
+``azurerm_key_vault_access_policy``, ``azurerm_private_endpoint`` and ``azurerm_role_assignment``
+(for reachability; assignments made outside the plan stay unknown), linked to their vault
 through the plan's ``configuration`` references (a new vault's id is not known before apply).
 Soft delete is always on for current azurerm (``soft_delete_enabled`` is gone), so KVA401 never
 fires on a plan. Resources being destroyed are skipped.
@@ -16,6 +17,7 @@ from typing import Any
 
 from kvlint.audit.iac import UNKNOWN, to_vault
 from kvlint.audit.model import ReadError, Vault
+from kvlint.audit.roles import BUILTIN_ROLES, RoleAssignment, guid_of
 
 PERMISSION_KINDS = ("keys", "secrets", "certificates", "storage")
 
@@ -143,6 +145,55 @@ def _vault_doc(address: str, after: dict) -> dict:
         "location": after.get("location") if isinstance(after.get("location"), str) else "",
         "properties": {k: v for k, v in props.items() if v is not None},
     }
+
+
+def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
+    """A planned azurerm_role_assignment on the vault (its principal may be unknown)."""
+    principal = after.get("principal_id")
+    name = after.get("role_definition_name")
+    ident = after.get("role_definition_id")
+    role = None
+    if isinstance(name, str):
+        role = next((r.id for r in BUILTIN_ROLES if r.name.lower() == name.lower()), None)
+    if role is None and isinstance(ident, str) and ident:
+        role = guid_of(ident)
+    if role is None:
+        role = f"(role {name if isinstance(name, str) else 'unknown'})"
+    return RoleAssignment(
+        scope=vault_id,
+        role_id=role,
+        principal_id=principal.lower() if isinstance(principal, str) else "(known after apply)",
+        principal_type=after.get("principal_type")
+        if isinstance(after.get("principal_type"), str)
+        else None,
+        condition=after.get("condition") if isinstance(after.get("condition"), str) else None,
+        role_name=name if isinstance(name, str) else None,
+    )
+
+
+def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
+    """Planned role assignments scoped to a planned vault, by the vault's address."""
+    refs = _references(plan.get("configuration"))
+    vaults = {
+        str(c.get("address")): {}
+        for c in plan.get("resource_changes") or []
+        if isinstance(c, dict) and c.get("type") == "azurerm_key_vault"
+    }
+    found: dict[str, list[RoleAssignment]] = {}
+    for change in plan.get("resource_changes") or []:
+        if not isinstance(change, dict) or change.get("type") != "azurerm_role_assignment":
+            continue
+        body = change.get("change") or {}
+        if body.get("actions") == ["delete"]:
+            continue
+        after = _merge_unknown(body.get("after"), body.get("after_unknown"))
+        address = str(change.get("address"))
+        target = _target(refs.get(address.split("[", 1)[0], {}), "scope", vaults)
+        if target and isinstance(after, dict):
+            assignment = _role_assignment(target, after)
+            if assignment:
+                found.setdefault(target, []).append(assignment)
+    return found
 
 
 def plan_vaults(plan: dict, path: str, errors: list[ReadError]) -> list[Vault]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from kvlint.audit import config, engine
@@ -62,6 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="store_true",
         help="read only ARM templates, compiled Bicep and Terraform plans among the inputs; "
         "skip any other JSON silently (the kvlint-iac pre-commit hook)",
+    )
+    source.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="skip named files that [tool.kvlint] exclude / extend-exclude match (pre-commit "
+        "names every staged file)",
     )
     narrow = parser.add_argument_group("narrowing and signing in")
     narrow.add_argument("--resource-group", metavar="RG", help="only this resource group")
@@ -137,19 +144,48 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
     )
     out.add_argument(
+        "--severity",
+        choices=config.FAIL_ON,
+        help="report only findings at least this severe (the exit code still follows "
+        "--fail-on over every finding)",
+    )
+    out.add_argument(
         "--fail-on",
         choices=config.FAIL_ON,
         help="exit 1 when a finding is at least this severe (default: warning)",
     )
 
 
+def _not_excluded(paths: list[str]) -> list[str]:
+    """The paths no exclude pattern of the project's [tool.kvlint] matches (``-`` always kept)."""
+    from kvlint import config as kvlint_config
+
+    settings = kvlint_config.load(None, Path.cwd())
+    root = settings.root.resolve()
+    kept = []
+    for raw in paths:
+        if raw == "-":
+            kept.append(raw)
+            continue
+        try:
+            relpath = Path(raw).resolve().relative_to(root).as_posix()
+        except ValueError:
+            relpath = Path(raw).as_posix()
+        if settings.excluded_by(relpath) is None:
+            kept.append(raw)
+    return kept
+
+
 def request_from(args: argparse.Namespace) -> AuditRequest:
     """The typed request the options describe."""
+    inputs = [*args.input, *args.files]
+    if args.force_exclude:
+        inputs = _not_excluded(inputs)
     return AuditRequest(
         subscriptions=tuple(args.subscription),
         all_subscriptions=args.all_subscriptions,
         management_groups=tuple(args.management_group),
-        inputs=tuple([*args.input, *args.files]),
+        inputs=tuple(inputs),
         iac_only=args.iac_only,
         resource_group=args.resource_group,
         vault=args.vault,
@@ -186,6 +222,11 @@ def run(
 ) -> int:
     settings = settings or config.load()
     result = engine.audit(request_from(args), azure, settings)
+    everything = result.findings
+    if args.severity:
+        floor = RANK[args.severity]
+        shown = [f for f in everything if RANK[f.severity] >= floor]
+        result = replace(result, findings=shown, hidden=len(everything) - len(shown))
     to_terminal = not args.output_file and sys.stdout.isatty()
     text = render(result, args.format, to_terminal)
     if args.output_file:
@@ -198,5 +239,5 @@ def run(
     if args.format in ("json", "sarif") or args.output_file:
         print(summary(result), file=sys.stderr)
     threshold = RANK[args.fail_on or settings.fail_on or "warning"]
-    failing = any(RANK[f.severity] >= threshold for f in result.findings)
+    failing = any(RANK[f.severity] >= threshold for f in everything)
     return EXIT_FINDINGS if failing or result.errors else EXIT_OK

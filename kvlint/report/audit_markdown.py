@@ -31,6 +31,17 @@ def render(result: AuditResult) -> str:
             code = f"[{f.code}]({rule.help_uri})" if rule.help_uri else f.code
             rows.append((code, rule.name, f.severity, f.message))
         parts.append(markdown.table(("code", "check", "severity", "message"), rows))
+    if result.outcomes:
+        parts += ["## Checks per vault", ""]
+        parts.append(
+            markdown.table(
+                ("vault", "kind", "passed", "failed", "waived"),
+                [
+                    (o.name, o.kind, o.passed, ", ".join(o.failed) or "0", ", ".join(o.waived))
+                    for o in sorted(result.outcomes, key=lambda o: (-len(o.failed), o.name))
+                ],
+            )
+        )
     if result.waived:
         parts += ["## Waived", ""]
         parts.append(

@@ -70,6 +70,8 @@ def summary(result: AuditResult) -> str:
         if counts[s]
     ]
     text += ": " + (", ".join(parts) if parts else "no findings")
+    if result.hidden:
+        text += f"; {result.hidden} below --severity not shown"
     if result.waived:
         text += f"; {len(result.waived)} waived"
     if result.errors:

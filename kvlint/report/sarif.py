@@ -20,7 +20,10 @@ def rule_descriptor(rule: catalog.Rule, severity: str | None = None) -> dict:
         "fullDescription": {"text": rule.what.strip()},
         "help": {"text": rule.why.strip(), "markdown": rule.markdown()},
         "defaultConfiguration": {"level": level},
-        "properties": {"tags": ["azure-key-vault", rule.face], "precision": "high"},
+        "properties": {
+            "tags": ["azure-key-vault", rule.face, *(b.tag for b in rule.benchmarks)],
+            "precision": "high",
+        },
     }
     if rule.help_uri:
         descriptor["helpUri"] = rule.help_uri
