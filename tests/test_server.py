@@ -303,6 +303,8 @@ async def test_config_files_are_linted(editor: Editor, workspace: Path) -> None:
     fix = next(a for a in actions if a.is_preferred)
     # a key named "resource" takes the v1 resource, as `kvlint check --fix` writes it
     assert await editor.applied(path, fix) == text.replace(SLASH, SLASH.rstrip("/"))
+    noqa = next(a for a in actions if "noqa" in a.title)  # placed as check --add-noqa does
+    assert await editor.applied(path, noqa) == text.replace(SLASH, SLASH + "  # noqa: KV101")
     json_path = workspace / "plain" / "settings.json"
     json_text = f'{{"resource": "{SLASH}"}}\n'
     json_found = await editor.open(json_path, json_text, "json")

@@ -159,7 +159,7 @@ def resolve(action: types.CodeAction, doc: Doc, findings: list[Finding]) -> type
         fixable = [f for f in findings if is_safe_fix(f)]
         new_text = doc.positions.apply([edit for f in fixable for edit in f.edits])
     elif isinstance(data.get("noqa"), int) and 0 <= data["noqa"] < len(findings):
-        new_text, _, _ = suppress.add_noqa(text, [findings[data["noqa"]]])
+        new_text, _, _ = suppress.add_noqa(text, [findings[data["noqa"]]], kind_of(doc.path))
     else:
         return None
     edit = doc.positions.replace_with(new_text)
