@@ -199,3 +199,24 @@ def test_summary_groups_counts_by_code(kvlint, project):
         "Found 4 findings (2 × KV101, 1 × KV100, 1 × KV103).",
         "4 fixable with `kvlint check --fix`.",
     ]
+
+
+def test_the_readme_example_output_is_real(kvlint, tmp_path):
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ kvlint check app/\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "keyvault.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n\n"
+        "cred = DefaultAzureCredential()\n\n\n"
+        "def read_secret():\n"
+        '    """Fetch a token for the vault."""\n'
+        "    # the token is for Key Vault\n"
+        "    name = 'app'\n\n\n"
+        '    token = cred.get_token("https://vault.azure.net/")\n'
+        "    return token, name\n",
+        encoding="utf-8",
+    )
+    result = kvlint("check", "--no-cache", "app/", cwd=tmp_path)
+    assert result.stdout == block
