@@ -17,8 +17,9 @@ from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.configfiles import Linter, discoverable
-from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
+from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
+from kvlint.lint.generated import is_generated
+from kvlint.lint.sources.config import discoverable
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FIX_ROUNDS = 5
@@ -38,6 +39,7 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
     files_matched: int = 0  # passed the byte prefilter
+    files_generated: int = 0  # of those, skipped: their header says they are generated
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
@@ -52,15 +54,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except (ValueError, OSError, RuntimeError):  # outside the root; a symlink loop (3.10-3.12)
         return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
-
-
-def _child(directory: Path, base: str, name: str, root: Path) -> str:
-    """``_relative(directory / name)`` given ``base = _relative(directory)``: resolving each
-    directory once is enough for children that are not symlinks."""
-    path = directory / name
-    if os.path.islink(path):
-        return _relative(path, root)
-    return name if base == "." else f"{base}/{name}"
 
 
 def discover(
@@ -120,41 +113,66 @@ def _walk(
             return relpath
         return relpath[len(anchor) + 1 :] if relpath.startswith(anchor + "/") else relpath
 
-    def shown(path: Path) -> str:
-        return (
-            os.path.join(raw, os.path.relpath(path, top))
-            if raw != "."
-            else os.path.relpath(path, top)
-        )
-
-    for directory, subdirs, files in os.walk(top):
-        here = Path(directory)
-        base = _relative(here, root)
-        kept = []
-        for name in sorted(subdirs):
-            relpath = tested(_child(here, base, name, root))
-            if not settings.is_excluded(relpath, directory=True):
-                kept.append(name)
-            elif skipped is not None:
-                _skip(skipped, shown(here / name), settings.excluded_by(relpath, True), True)
-        subdirs[:] = kept
-        for name in sorted(files):
-            if not _wanted(name, here / name, root, settings):
+    excluded = settings.exclusion()  # compiled once for the whole walk
+    top_text = os.fspath(top)
+    # (folder on disk, its path relative to the project root, its path relative to ``top``)
+    todo: list[tuple[str, str, str]] = [(top_text, _relative(top, root), "")]
+    while todo:
+        directory, base, below = todo.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:  # unreadable or vanished: os.walk ignored it too
+            continue
+        subdirs: list[tuple[str, str, str]] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # follows a symlink, like os.walk
+            except OSError:
+                is_dir = False
+            shown_below = f"{below}/{name}" if below else name
+            if is_dir:
+                relpath = tested(_entry_relpath(entry, base, root))
+                if excluded(relpath, True):
+                    if skipped is not None:
+                        shown = _display(raw, shown_below)
+                        _skip(skipped, shown, settings.excluded_by(relpath, True), True)
+                elif not entry.is_symlink():  # os.walk(followlinks=False) lists, never enters
+                    subdirs.append((entry.path, _entry_relpath(entry, base, root), shown_below))
                 continue
-            path = here / name
-            relpath = _child(here, base, name, root)
-            if settings.is_excluded(tested(relpath)):
+            if not (name.endswith(PYTHON_SUFFIXES) or discoverable(name) or settings.include):
+                continue
+            relpath = _entry_relpath(entry, base, root)
+            if not _wanted(name, relpath, settings):
+                continue
+            if excluded(tested(relpath), False):
                 if skipped is not None:
-                    _skip(skipped, shown(path), settings.excluded_by(tested(relpath)), False)
+                    reason = settings.excluded_by(tested(relpath))
+                    _skip(skipped, _display(raw, shown_below), reason, False)
                 continue
-            yield Target(path, shown(path), relpath)
+            yield Target(Path(entry.path), _display(raw, shown_below), relpath)
+        todo.extend(reversed(subdirs))  # depth first, in name order, as os.walk did
 
 
-# -- file kinds: Python sources, configuration files (kvlint.lint.configfiles), `include` -----
-def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
+def _entry_relpath(entry: os.DirEntry[str], base: str, root: Path) -> str:
+    """``_relative(entry)`` given ``base = _relative(its folder)``: only a symlink needs resolving
+    (folders are never entered through a symlink, so ``base`` is already resolved)."""
+    if entry.is_symlink():
+        return _relative(Path(entry.path), root)
+    return entry.name if base == "." else f"{base}/{entry.name}"
+
+
+def _display(raw: str, below: str) -> str:
+    """How a found file is shown: below the path the user gave, as they spelled it."""
+    return os.path.join(raw, below) if raw != "." else below
+
+
+# -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` --
+def _wanted(name: str, relpath: str, settings: Settings) -> bool:
     if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
         return True
-    return any(path_matches(pattern, _relative(path, root)) for pattern in settings.include)
+    return any(path_matches(pattern, relpath) for pattern in settings.include)
 
 
 def read(target: Target) -> bytes | Finding:
@@ -258,6 +276,9 @@ class Runner:
             if not self.linter.wants(data):
                 continue
             outcome.files_matched += 1
+            if not self.settings.include_generated and is_generated(data):
+                outcome.files_generated += 1
+                continue
             key = self.cache.key(data, target.relpath) if self.cache else None
             if key is not None and not (self.fix or self.diff or self.add_noqa):
                 cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
@@ -287,7 +308,7 @@ class Runner:
         outcome.findings.extend(findings)
 
     def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
-        from kvlint.lint.configfiles import kind_of
+        from kvlint.lint.sources.config import kind_of
         from kvlint.lint.suppress import add_noqa
 
         assert result.source is not None
@@ -318,7 +339,7 @@ class Runner:
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         if method == "fork":
-            self.linter.checks  # noqa: B018 - import libcst and the checks once, before forking
+            self.linter.rules  # noqa: B018 - import libcst and the rules once, before forking
         # Largest files first, one at a time: the last file to finish is a small one.
         order = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
         results: list[LintResult] = [LintResult()] * len(jobs)
@@ -335,6 +356,9 @@ class Runner:
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
         outcome = Outcome(files_seen=1)
+        if not self.settings.include_generated and is_generated(data):
+            outcome.files_generated = 1  # as a file of that content would be skipped
+            return outcome, data
         result = safe_lint(self.linter, data, display, display)
         outcome.files_parsed += result.parsed
         output = data
