@@ -362,7 +362,7 @@ def _human(request: CheckRequest, findings: list, stdin: bytes | None, color: bo
 
 def _read_lines(path: str, data: bytes | None) -> list[str] | None:
     """A reported file's lines (decoded as the linter decodes it), or None if unreadable."""
-    from kvlint.lint.engine import decode
+    from kvlint.lint.sources.python import decode
 
     try:
         data = Path(path).read_bytes() if data is None else data
