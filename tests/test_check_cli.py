@@ -1,5 +1,6 @@
 """``kvlint check`` end to end through the real entry point: formats, exit codes, stdin, fixes."""
 
+# ruff: noqa: RUF001 - the multiplication sign is what the summary prints
 from __future__ import annotations
 
 import json
@@ -43,9 +44,26 @@ def project(tmp_path: Path) -> Path:
 def test_text_output_and_exit_code(kvlint, project):
     result = kvlint("check", "app", cwd=project)
     assert result.returncode == 1
-    lines = result.stdout.splitlines()
+    assert result.stdout == (
+        "app/bad.py:3:24: KV101 Key Vault token resource 'https://vault.azure.net/' has a stray "
+        "'/': Key Vault rejects the token with 401 AKV10022 (Invalid audience).\n"
+        "  |\n"
+        '3 | token = cred.get_token("https://vault.azure.net/")\n'
+        "  |                        ^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "  |\n"
+        '  = help: replace `"https://vault.azure.net/"` with `"https://vault.azure.net/.default"`'
+        " (safe fix: `kvlint check --fix`)\n"
+        "  = note: Use the scope 'https://vault.azure.net/.default' (or the v1 resource "
+        "'https://vault.azure.net').\n"
+        "\n"
+        "Found 1 finding (1 × KV101).\n"
+        "1 fixable with `kvlint check --fix`.\n"
+    )
+    concise = kvlint("check", "--output-format", "concise", "app", cwd=project)
+    lines = concise.stdout.splitlines()
     assert lines[0].startswith("app/bad.py:3:24: KV101 Key Vault token resource")
-    assert lines[-1] == "Found 1 finding. 1 fixable with `kvlint check --fix`."
+    assert lines[0].endswith("(or the v1 resource 'https://vault.azure.net').")
+    assert lines[1:] == ["Found 1 finding (1 × KV101).", "1 fixable with `kvlint check --fix`."]
 
 
 def test_clean_tree_exits_zero(kvlint, project):

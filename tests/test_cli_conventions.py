@@ -124,3 +124,99 @@ def test_usage_errors_are_one_line_on_stderr(kvlint, args):
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "usage:" not in result.stderr, result.stderr
     assert result.stderr.startswith(f"kvlint {args[0]}: error: ")
+
+
+# --- output people read: short message, source line, help, colour, summary by code ------------
+
+
+def test_the_short_message_is_the_first_sentence():
+    from kvlint.report.text import split_message
+
+    assert split_message("One (see e.g. this. And that). Two. Three") == (
+        "One (see e.g. this. And that).",
+        "Two. Three",
+    )
+    assert split_message("no sentence end") == ("no sentence end", "")
+    assert split_message("Use 'https://vault.azure.net/.default'. Then") == (
+        "Use 'https://vault.azure.net/.default'.",
+        "Then",
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "colored"),
+    [
+        ([], {}, False),  # not a terminal
+        ([], {"FORCE_COLOR": "1"}, True),
+        ([], {"FORCE_COLOR": "1", "NO_COLOR": "1"}, False),
+        (["--color", "always"], {"NO_COLOR": "1"}, True),
+        (["--color", "never"], {"FORCE_COLOR": "1"}, False),
+    ],
+)
+def test_colour(kvlint, project, args, env, colored):
+    result = kvlint("check", "--no-cache", *args, ".", cwd=project, env=env)
+    assert result.returncode == 1
+    assert ("\x1b[" in result.stdout) is colored
+    plain = kvlint("check", "--no-cache", "--color", "never", ".", cwd=project).stdout
+    if colored:
+        import re
+
+        assert re.sub(r"\x1b\[[0-9;]*m", "", result.stdout) == plain
+
+
+def test_colour_never_reaches_an_output_file(kvlint, project):
+    result = kvlint("check", "--no-cache", "--color", "always", "-o", "out.txt", ".", cwd=project)
+    assert result.returncode == 1
+    written = (project / "out.txt").read_text(encoding="utf-8")
+    assert "\x1b[" not in written and "^^^" in written
+
+
+def test_full_output_marks_multi_line_spans_and_reads_stdin(kvlint, project):
+    source = (
+        "from azure.identity import DefaultAzureCredential\n"
+        "DefaultAzureCredential().get_token(\n"
+        '\t"https://vault.azure.net/"\n'
+        ")\n"
+    )
+    result = kvlint(
+        "check", "--no-cache", "-", "--stdin-filename", "x.py", input=source, cwd=project
+    )
+    assert result.returncode == 1, result.stderr
+    assert (
+        '3 |     "https://vault.azure.net/"\n  |     ^^^^^^^^^^^^^^^^^^^^^^^^^^\n' in result.stdout
+    )
+
+
+def test_summary_groups_counts_by_code(kvlint, project):
+    (project / "more.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        'DefaultAzureCredential().get_token("https://vault.azure.net")\n'
+        "x = 1  # noqa: KV101\n",
+        encoding="utf-8",
+    )
+    result = kvlint("check", "--no-cache", ".", cwd=project)
+    assert result.stdout.splitlines()[-2:] == [
+        "Found 4 findings (2 × KV101, 1 × KV100, 1 × KV103).",
+        "4 fixable with `kvlint check --fix`.",
+    ]
+
+
+def test_the_readme_example_output_is_real(kvlint, tmp_path):
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n$ kvlint check app/\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "keyvault.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n\n"
+        "cred = DefaultAzureCredential()\n\n\n"
+        "def read_secret():\n"
+        '    """Fetch a token for the vault."""\n'
+        "    # the token is for Key Vault\n"
+        "    name = 'app'\n\n\n"
+        '    token = cred.get_token("https://vault.azure.net/")\n'
+        "    return token, name\n",
+        encoding="utf-8",
+    )
+    result = kvlint("check", "--no-cache", "app/", cwd=tmp_path)
+    assert result.stdout == block

@@ -172,7 +172,7 @@ def test_hostile_config_data_is_one_kv000(kvlint, tmp_path, name):
     (tmp_path / name).write_text(text, encoding="utf-8")
     result = kvlint("check", "--no-cache", name, cwd=tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
-    (line,) = [line for line in result.stdout.splitlines() if "KV000" in line]
+    (line,) = [line for line in result.stdout.splitlines() if ": KV000 " in line]
     assert "internal error" not in line
     assert "nested too deeply" in line or "number too large" in line
 
@@ -239,7 +239,7 @@ def test_add_noqa_marks_yaml_toml_and_dotenv_and_leaves_json_alone(kvlint, tmp_p
         assert "  # noqa: KV1" in (tmp_path / name).read_text(encoding="utf-8"), name
     after = kvlint("check", "--no-cache", ".", cwd=tmp_path)
     assert "KV000" not in after.stdout
-    assert [line.split(":")[0] for line in after.stdout.splitlines() if " KV1" in line] == [
+    assert [line.split(":")[0] for line in after.stdout.splitlines() if ": KV1" in line] == [
         "app.json"
     ]
 

@@ -17,8 +17,11 @@ from kvlint import config
 from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
+from kvlint.report import text as human
 
-STATISTICS_FORMATS = ("text", "json")
+FORMATS = (*human.HUMAN_FORMATS, *(f for f in report.FORMATS if f != "text"))
+
+STATISTICS_FORMATS = (*human.HUMAN_FORMATS, "json")
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -48,9 +51,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--output-format",
         "--format",
         dest="format",
-        choices=report.FORMATS,
+        choices=FORMATS,
         default="text",
-        help="report format (default: %(default)s); --format is an alias",
+        help="report format (default: %(default)s, the same as full: each finding with its "
+        "source line and help; concise: one line per finding); --format is an alias",
+    )
+    parser.add_argument(
+        "--color",
+        choices=human.COLOR_CHOICES,
+        default="auto",
+        help="colour the text report: auto (on a terminal, unless NO_COLOR; FORCE_COLOR forces "
+        "it), always or never",
     )
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
@@ -149,8 +160,13 @@ class CheckRequest:
     show_fixes: bool = False
     exit_non_zero_on_fix: bool = False
     include_generated: bool = False
+    color: str = "auto"
     quiet: bool = False
     verbose: bool = False
+
+    @property
+    def human(self) -> bool:
+        return self.format in human.HUMAN_FORMATS
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CheckRequest:
@@ -189,10 +205,7 @@ def settings_from(request: CheckRequest) -> config.Settings:
     if request.jobs is not None and request.jobs < 1:
         raise KvlintError("--jobs must be at least 1")
     if request.statistics and request.format not in STATISTICS_FORMATS:
-        raise KvlintError(
-            f"--statistics prints {' or '.join(STATISTICS_FORMATS)}, not --output-format "
-            f"{request.format}"
-        )
+        raise KvlintError(f"--statistics prints text or json, not --output-format {request.format}")
     return settings
 
 
@@ -224,9 +237,11 @@ def execute(request: CheckRequest) -> int:
         add_noqa=request.add_noqa,
     )
     fixed_stdin: bytes | None = None
+    stdin_data: bytes | None = None
     if paths == ["-"]:
         display = request.stdin_filename or "-"
-        outcome, fixed_stdin = runner.lint_stdin(sys.stdin.buffer.read(), display)
+        stdin_data = sys.stdin.buffer.read()
+        outcome, fixed_stdin = runner.lint_stdin(stdin_data, display)
     elif "-" in paths:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
@@ -290,12 +305,16 @@ def execute(request: CheckRequest) -> int:
                 f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
                 file=sys.stderr,
             )
-        if request.format == "text":
+        if request.human:
             changed = outcome.diffs or unreadable
             return EXIT_FINDINGS if changed and not request.exit_zero else EXIT_OK
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
-    text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
+    if request.human:
+        color = not request.output_file and human.use_color(request.color, out)
+        text = _human(request, outcome.findings, fixed_stdin or stdin_data, color)
+    else:
+        text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
     if request.statistics:
         text = report.statistics(outcome.findings, request.format)
         if outcome.files_generated and request.format == "text":
@@ -310,11 +329,11 @@ def execute(request: CheckRequest) -> int:
             raise KvlintError(f"cannot write {request.output_file}: {exc.strerror}") from None
     elif not request.diff:
         out.write(text)
-    if request.show_fixes and request.format == "text" and not request.diff:
+    if request.show_fixes and request.human and not request.diff:
         out.write(report.fixes_list(outcome.fixed_codes, outcome.findings, request.fix))
-    if request.format == "text" and not request.quiet and not request.diff and outcome.files_seen:
+    if request.human and not request.quiet and not request.diff and outcome.files_seen:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
-        print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
+        print(human.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
         return EXIT_ERROR
     if request.exit_non_zero_on_fix and outcome.fixed:
@@ -322,3 +341,31 @@ def execute(request: CheckRequest) -> int:
     if outcome.findings and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _human(request: CheckRequest, findings: list, stdin: bytes | None, color: bool) -> str:
+    """The text report: ``concise`` (one line each) or ``full`` (with source lines)."""
+    style = human.Style(color)
+    if request.format == "concise":
+        return human.concise(findings, style)
+    cache: dict[str, list[str] | None] = {}
+
+    def lines_of(path: str) -> list[str] | None:
+        if path not in cache:
+            cache[path] = _read_lines(
+                path, stdin if path == (request.stdin_filename or "-") else None
+            )
+        return cache[path]
+
+    return human.full(findings, lines_of, style)
+
+
+def _read_lines(path: str, data: bytes | None) -> list[str] | None:
+    """A reported file's lines (decoded as the linter decodes it), or None if unreadable."""
+    from kvlint.lint.sources.python import decode
+
+    try:
+        data = Path(path).read_bytes() if data is None else data
+        return human.source_lines(decode(data).text)
+    except (OSError, ValueError):
+        return None
