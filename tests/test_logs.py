@@ -194,6 +194,9 @@ def test_usage_errors(kvlint, tmp_path):
         ).stderr
     )
     assert "no such file" in kvlint("logs", str(tmp_path / "missing")).stderr
+    (tmp_path / "empty").mkdir()
+    empty = kvlint("logs", str(tmp_path / "empty"))
+    assert empty.returncode == 2 and "no log files (.json, .jsonl, .ndjson, .csv)" in empty.stderr
 
 
 def test_stdin(kvlint):

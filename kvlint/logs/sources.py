@@ -74,9 +74,12 @@ def files_of(paths: list[str]) -> list[str]:
             continue
         p = Path(path)
         if p.is_dir():
-            found += sorted(
+            inside = sorted(
                 str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
             )
+            if not inside:
+                raise KvlintError(f"{path}: no log files ({', '.join(SUFFIXES)}) in this directory")
+            found += inside
         elif p.is_file():
             found.append(path)
         else:
