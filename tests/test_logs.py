@@ -420,3 +420,16 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         show(Intake(records=50_000), "logs/h=10/PT1H.json")
         bar.clear()
         assert ("reading PT1H.json: 50,000 records" in stream.getvalue()) is expected
+
+
+def test_hostile_csv_rows_are_counted_and_the_rest_goes_on(kvlint, tmp_path):
+    text = (DATA / "azkvauditlogs.csv").read_text()
+    header, rest = text.split("\n", 1)
+    path = tmp_path / "hostile.csv"
+    huge = "a," + "x" * 5_000_000  # larger than any record: csv refuses the field
+    path.write_text(header + "\n" + "a,b\x00c,d\n" + huge + "\n" + rest)
+    doc = report(kvlint, str(path))
+    assert doc["input"]["records"] == 4
+    reasons = [p["reason"] for p in doc["input"]["problems"]]
+    assert len(reasons) == 2 and "unknown record shape" in reasons[0]
+    assert "unreadable CSV row (field larger than field limit" in reasons[1]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kvlint.logs import classify, records, service
@@ -156,3 +158,55 @@ def test_near_limit_threshold_and_rereads_threshold():
     analysis.add(records.normalize(record(base + 9.99, "kv-a", secret="s1")))
     assert [f.code for f in service.findings(Analysis())] == []
     assert [f.code for f in service.findings(analysis)] == ["KVL402"]
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=30)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def test_hostile_fields_are_bad_records_never_crashes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_logs import DATA
+
+    base = json.loads((DATA / "archive-records.json").read_text())["records"][0]
+    diag = json.loads((DATA / "azurediagnostics.json").read_text())[0]
+    azkv = json.loads((DATA / "azkvauditlogs.json").read_text())[0]
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.sampled_from([base, diag, azkv]),
+        st.lists(st.tuples(st.text(max_size=12), _json_values()), max_size=4),
+        st.lists(st.sampled_from(sorted({*base, *diag, *azkv})), max_size=4),
+    )
+    def check(doc, extra, replaced):
+        doc = dict(doc)
+        for key in replaced:
+            doc[key] = extra[0][1] if extra else None
+        for key, value in extra:
+            doc[key] = value
+        try:
+            record = records.normalize(doc)
+        except records.BadRecord:
+            return
+        analysis = Analysis()
+        analysis.add(record)
+        service.findings(analysis)
+
+    check()

@@ -189,14 +189,24 @@ _UNIT = re.compile(r"\s*\[[^\]]*\]$")  # the portal's "TimeGenerated [UTC]" head
 
 def _csv(text: _Text) -> Iterator[tuple[int, Any]]:
     reader = csv.reader(text.lines())
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield 1, BadRecord(f"unreadable CSV header ({exc})")
+        return
     if not header:
         return
     names = [_UNIT.sub("", name.strip()) for name in header]
-    for row in reader:
-        if not row:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a NUL byte, an oversized field: this row only
+            yield reader.line_num, BadRecord(f"unreadable CSV row ({exc})")
             continue
-        yield reader.line_num, {k: v for k, v in zip(names, row, strict=False) if k and v != ""}
+        if row:
+            yield reader.line_num, {k: v for k, v in zip(names, row, strict=False) if k and v != ""}
 
 
 def _documents(stream: TextIO) -> Iterator[tuple[int, Any]]:
