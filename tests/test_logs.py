@@ -433,3 +433,18 @@ def test_hostile_csv_rows_are_counted_and_the_rest_goes_on(kvlint, tmp_path):
     reasons = [p["reason"] for p in doc["input"]["problems"]]
     assert len(reasons) == 2 and "unknown record shape" in reasons[0]
     assert "unreadable CSV row (field larger than field limit" in reasons[1]
+
+
+def test_deeply_nested_json_is_a_bad_record(kvlint, tmp_path):
+    good = (next(ARCHIVE.rglob("PT1H.json"))).read_text().splitlines()[0]
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = tmp_path / "lines.json"
+    lines.write_text(good + "\n" + deep + "\n")
+    array = tmp_path / "array.json"
+    array.write_text("[\n" + deep + ",\n" + good + "\n]\n")
+    for path in (lines, array):
+        result = kvlint("logs", str(path), "--format", "json")
+        assert result.returncode == 1, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["input"]["records"] == 1
+        assert [p["reason"] for p in doc["input"]["problems"]] == ["JSON nested too deeply"]

@@ -136,6 +136,9 @@ def _json_lines(text: _Text) -> Iterator[tuple[int, Any]]:
         except ValueError as exc:
             yield number, BadRecord(f"not JSON ({exc.args[0].split(':')[0]}); truncated line?")
             continue
+        except RecursionError:
+            yield number, BadRecord("JSON nested too deeply")
+            continue
         rows = _rows_of(doc) if not (isinstance(doc, dict) and "time" in doc) else None
         if rows is None:
             yield number, doc
@@ -166,6 +169,17 @@ def _array(text: _Text, buf: str, pos: int) -> Iterator[tuple[int, Any]]:
             return
         try:
             doc, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            yield line, BadRecord("JSON nested too deeply")
+            while buf.find("\n", pos) < 0 and not eof:  # skip the rest of that line
+                more = text.read(CHUNK)
+                eof = not more
+                buf, pos = buf[pos:] + more, 0
+            nxt = buf.find("\n", pos)
+            if nxt < 0:
+                return
+            pos = nxt
+            continue
         except ValueError as exc:
             if not eof and len(buf) - pos < MAX_ITEM:
                 more = text.read(CHUNK)
@@ -233,6 +247,9 @@ def _documents(stream: TextIO) -> Iterator[tuple[int, Any]]:
         data = text.read() + stream.read()
         try:
             doc = json.loads(data)
+        except RecursionError:
+            yield 1, BadRecord("JSON nested too deeply")
+            return
         except ValueError as exc:
             yield 1, BadRecord(f"not JSON ({exc.args[0].split(':')[0]})")
             return
