@@ -448,3 +448,18 @@ def test_deeply_nested_json_is_a_bad_record(kvlint, tmp_path):
         doc = json.loads(result.stdout)
         assert doc["input"]["records"] == 1
         assert [p["reason"] for p in doc["input"]["problems"]] == ["JSON nested too deeply"]
+
+
+def test_reading_files_opens_no_connection(tmp_path, kvlint):
+    """Nothing leaves the machine: kvlint logs FILE runs under the leak tests' network guard."""
+    from tests.test_robust_leaks import Offline
+
+    offline = Offline(tmp_path, kvlint)
+    for args in (
+        [str(ARCHIVE), "--input", str(DATA / "vaults.json")],
+        [str(DATA / "azurediagnostics.csv"), "--format", "sarif"],
+        [str(DATA / "azkvauditlogs.json"), "--format", "markdown"],
+    ):
+        result = offline.run("logs", *args, cwd=tmp_path)
+        assert result.returncode == 1, (args, result.stderr)
+    assert offline.attempts() == []
