@@ -74,8 +74,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="one caller reading one secret more often than this in an hour is KVL403 (default 60)",
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=output.FORMATS, default="table")
-    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=output.FORMATS,
+        default="table",
+        help="report format (default: %(default)s); --format is an alias",
+    )
+    out.add_argument(
+        "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
+    )
     out.add_argument(
         "--fail-on",
         choices=FAIL_ON,
