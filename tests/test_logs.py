@@ -463,3 +463,12 @@ def test_reading_files_opens_no_connection(tmp_path, kvlint):
         result = offline.run("logs", *args, cwd=tmp_path)
         assert result.returncode == 1, (args, result.stderr)
     assert offline.attempts() == []
+
+
+def test_output_format_and_o_as_everywhere(kvlint, tmp_path):
+    out = tmp_path / "r.sarif"
+    result = kvlint(
+        "logs", str(DATA / "azkvauditlogs.json"), "--output-format", "sarif", "-o", str(out)
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert json.loads(out.read_text())["version"] == "2.1.0"
