@@ -210,3 +210,21 @@ def test_hostile_fields_are_bad_records_never_crashes():
         service.findings(analysis)
 
     check()
+
+
+def test_hsm_key_creation_is_judged_against_ten_per_ten_seconds():
+    analysis = Analysis()
+    base = 1772445600.0
+    for i in range(12):
+        doc = record(
+            base + i * 0.5, "kv-hsm", operation="KeyCreate", status=429 if i >= 10 else 200
+        )
+        doc["properties"]["requestUri"] = (
+            f"https://kv-hsm.vault.azure.net/keys/k{i}/create?api-version=7.4"
+        )
+        doc["properties"]["keyProperties"] = {"type": "RSA-HSM", "size": 2048}
+        analysis.add(records.normalize(doc))
+    (finding,) = service.findings(analysis)
+    assert finding.code == "KVL401"
+    assert finding.details["limit"] == 10 and finding.details["peak"] == 12
+    assert "2 of 12 key creations on HSM keys throttled (429)" in finding.message
