@@ -419,7 +419,7 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         bar, show = command._progress()
         show(Intake(records=50_000), "logs/h=10/PT1H.json")
         bar.clear()
-        assert ("reading PT1H.json: 50,000 records" in stream.getvalue()) is expected
+        assert ("kvlint logs: reading PT1H.json: 50,000 records" in stream.getvalue()) is expected
 
 
 def test_hostile_csv_rows_are_counted_and_the_rest_goes_on(kvlint, tmp_path):

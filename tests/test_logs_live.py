@@ -359,3 +359,20 @@ def test_a_partial_answer_is_one_line_not_a_silent_undercount(stub, tmp_path):
     with pytest.raises(KvlintError, match="answered only in part") as caught:
         run(stub, tmp_path)
     assert "narrow --since or --vault" in str(caught.value)
+
+
+def test_live_progress_on_a_terminal(stub, tmp_path, monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    stub.add("POST", PATH, answer)
+    run(stub, tmp_path)
+    shown = terminal.getvalue()
+    assert "kvlint logs: querying the workspace: windows (query 2)" in shown
+    assert shown.count("\r\x1b[K") >= 9  # every query, then the line is cleared

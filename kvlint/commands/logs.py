@@ -127,13 +127,32 @@ def request_of(args: argparse.Namespace) -> LogsRequest:
     )
 
 
-def _progress() -> Any:
-    from kvlint.audit.live import Progress
+class _Progress:
+    """One status line on stderr while reading, only when stderr is a terminal."""
 
-    bar = Progress()
+    def __init__(self) -> None:
+        self.stream = sys.stderr
+        self.enabled = self.stream.isatty()
+        self.shown = False
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write(f"\r\x1b[Kkvlint logs: {text}")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _progress() -> tuple[_Progress, Any]:
+    bar = _Progress()
 
     def show(intake: Any, name: str) -> None:
-        bar.show(f"reading {Path(name).name}: {intake.records:,} records", intake.records)
+        bar.show(f"reading {Path(name).name}: {intake.records:,} records")
 
     return bar, show
 
@@ -174,14 +193,16 @@ def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
     request = request_of(args)
     if request.check_config and azure is None:
         azure = _azure()
-    if request.workspace:
-        report = service.from_workspace(request, client or _client(args), azure)
-    else:
-        bar, show = _progress()
-        try:
+    bar, show = _progress()
+    try:
+        if request.workspace:
+            report = service.from_workspace(
+                request, client or _client(args), azure, progress=bar.show
+            )
+        else:
             report = service.from_files(request, progress=show, azure=azure)
-        finally:
-            bar.clear()
+    finally:
+        bar.clear()
     _empty_input(report)
     to_terminal = not args.output_file and sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if to_terminal else 120

@@ -13,6 +13,7 @@ azure-monitor-query is imported here only, never by ``kvlint check`` or ``kvlint
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -206,6 +207,7 @@ def read(
     *,
     vault: str | None = None,
     since_seconds: float = 86400.0,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """Fill ``analysis`` from the workspace (the same aggregates the file path computes)."""
     named = vault
@@ -214,7 +216,12 @@ def read(
         raise KvlintError(f"--vault {named!r} is not a Key Vault name")
     span = timedelta(seconds=since_seconds)
 
+    asked = [0]
+
     def run(query: str, **values: Any) -> list[dict[str, Any]]:
+        asked[0] += 1
+        if progress:
+            progress(f"querying the workspace: {query} (query {asked[0]})")
         return _rows(client, workspace, query_text(query, vault, **values), span)
 
     intake.files = 1
