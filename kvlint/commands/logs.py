@@ -42,9 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     live.add_argument("--vault", metavar="NAME", help="only this vault (files and workspace)")
     live.add_argument(
+        "--cloud",
+        choices=("public", "china", "usgov"),
+        default="public",
+        help="the Azure cloud: its sign-in, Log Analytics and Resource Manager endpoints "
+        "(default: public)",
+    )
+    live.add_argument(
         "--endpoint",
-        default="https://api.loganalytics.io",
-        help="the Log Analytics endpoint (sovereign clouds)",
+        metavar="URL",
+        help="the Log Analytics query endpoint, when not the cloud's own",
     )
     check = parser.add_argument_group("checks")
     check.add_argument(
@@ -160,15 +167,15 @@ def _progress() -> tuple[_Progress, Any]:
 def _client(args: argparse.Namespace) -> Any:
     from kvlint.logs import live
 
-    return live.client(args.endpoint)
+    return live.client(args.endpoint, args.cloud)
 
 
-def _azure() -> Any:
-    """ARM access for --check-config, as ``kvlint audit`` signs in (public cloud)."""
+def _azure(cloud_name: str) -> Any:
+    """ARM access for --check-config, as ``kvlint audit`` signs in."""
     from kvlint import keyvault
     from kvlint.audit.arm import Azure, default_credential
 
-    cloud = keyvault.CLOUDS_BY_NAME["public"]
+    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
     try:
         credential = default_credential(cloud.authority_host, None)
     except ValueError as exc:
@@ -192,7 +199,7 @@ def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
 
     request = request_of(args)
     if request.check_config and azure is None:
-        azure = _azure()
+        azure = _azure(args.cloud)
     bar, show = _progress()
     try:
         if request.workspace:

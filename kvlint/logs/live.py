@@ -122,14 +122,23 @@ def query_text(name: str, vault: str | None, **values: Any) -> str:
     return f"// kvlint:{name}\n" + BASE.format(vault=where) + QUERIES[name].format(**values)
 
 
-def client(endpoint: str) -> Any:
-    """A LogsQueryClient signed in like ``kvlint audit`` (DefaultAzureCredential)."""
+# The Log Analytics query endpoint of each cloud (azure-monitor-query's documentation).
+ENDPOINTS = {
+    "public": "https://api.loganalytics.io",
+    "china": "https://api.loganalytics.azure.cn",
+    "usgov": "https://api.loganalytics.us",
+}
+
+
+def client(endpoint: str | None, cloud_name: str = "public") -> Any:
+    """A LogsQueryClient signed in like ``kvlint audit`` (DefaultAzureCredential, its cloud)."""
     from azure.monitor.query import LogsQueryClient
 
     from kvlint import keyvault
     from kvlint.audit import arm
 
-    cloud = keyvault.CLOUDS_BY_NAME["public"]
+    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
+    endpoint = endpoint or ENDPOINTS[cloud_name]
     try:
         credential = arm.default_credential(cloud.authority_host, None)
     except ValueError as exc:
