@@ -228,3 +228,17 @@ def test_hsm_key_creation_is_judged_against_ten_per_ten_seconds():
     assert finding.code == "KVL401"
     assert finding.details["limit"] == 10 and finding.details["peak"] == 12
     assert "2 of 12 key creations on HSM keys throttled (429)" in finding.message
+
+
+def test_the_trailing_slash_fix_names_the_clouds_own_audience():
+    analysis = Analysis()
+    analysis.add(
+        rec(
+            401,
+            "AKV10022: Invalid audience. Expected https://vault.azure.cn, found: https://vault.azure.cn/.",
+        )
+    )
+    (finding,) = service.findings(analysis)
+    assert finding.code == "KVL102"
+    assert "request the scope https://vault.azure.cn/.default (v2)" in finding.message
+    assert "vault.azure.net" not in finding.message

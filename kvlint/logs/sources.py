@@ -49,14 +49,13 @@ class Problem:
 
 @dataclass
 class Intake:
-    """What was read: counts, the first problems, and the shapes seen."""
+    """What was read: counts and the first problems."""
 
     files: int = 0
     records: int = 0
     bad: int = 0
     problems: list[Problem] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
-    shapes: Counter = field(default_factory=Counter)
 
     def problem(self, source: str, line: int, reason: str) -> None:
         self.bad += 1
