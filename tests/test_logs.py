@@ -255,6 +255,8 @@ def test_a_throttling_day(kvlint, day):
     assert (details["limit"], details["peak"], details["throttled"]) == (4000, 4500, 900)
     assert details["peak_window"] == "2026-03-02T12:00:10Z"
     assert details["top_callers"][0]["object_id"] == HOT_OID
+    assert details["top_callers"][0]["most_read"] == [{"name": "db-password", "reads": 12900}]
+    assert "throttled; reads 'db-password' 12,900x)" in hot["message"]
     assert "'db-password' 12,900 times" in hot["message"]
     assert len(details["series"]) == 61
     (warm,) = by_code(doc, "KVL402")

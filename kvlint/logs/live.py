@@ -86,7 +86,9 @@ QUERIES = {
 | where isnotempty(Secret)
 | summarize Reads = count() by Vault, Oid, Appid, Secret, Hour = bin(TimeGenerated, 1h)
 | summarize Total = sum(Reads), MaxHourly = max(Reads) by Vault, Oid, Appid, Secret
-| where MaxHourly > {rereads}""",
+| order by Vault asc, Oid asc, Appid asc, Total desc
+| extend Rank = row_number(1, prev(Vault) != Vault or prev(Oid) != Oid or prev(Appid) != Appid)
+| where MaxHourly > {rereads} or Rank <= 3""",
     "unauthenticated": """kv
 | where Status == 401 and not(Authenticated)
     and (isempty(ResultDescription) or ResultDescription has "AKV10000")
