@@ -257,7 +257,6 @@ def test_a_throttling_day(kvlint, day):
     assert details["top_callers"][0]["object_id"] == HOT_OID
     assert details["top_callers"][0]["most_read"] == [{"name": "db-password", "reads": 12900}]
     assert "throttled; reads 'db-password' 12,900x)" in hot["message"]
-    assert "'db-password' 12,900 times" in hot["message"]
     assert len(details["series"]) == 61
     (warm,) = by_code(doc, "KVL402")
     assert warm["details"]["peak"] == 3401 and "(85%)" in warm["message"]

@@ -122,12 +122,6 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
     caller_text = ", ".join(
         f"{analysis.label(c)} ({n:,} requests, {t:,} throttled{reads_of(c)})" for c, n, t in callers
     )
-    hot = _hot_reads(analysis, load.vault)
-    reads = "; ".join(
-        f"{analysis.label(c)} read "
-        + ", ".join(f"'{s}' {total:,} times" for s, total, _ in rows[:3])
-        for c, rows in sorted(hot.items(), key=lambda kv: -kv[1][0][1])[:3]
-    )
     details = {
         "key": load.cls,
         "class": load.cls,
@@ -168,11 +162,9 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
         code = "KVL402"
     if caller_text:
         message += f"; top callers: {caller_text}"
-    if reads:
-        message += f"; most-read secrets (cache these): {reads}"
     message += (
-        "; cache what you read, reuse one client per vault, back off on 429 (Retry-After), or "
-        "spread the load over more vaults"
+        "; cache what you read (the secrets above, see KVL403), reuse one client per vault, back "
+        "off on 429 (Retry-After), or spread the load over more vaults"
     )
     return build(
         code,
