@@ -194,6 +194,9 @@ def test_usage_errors(kvlint, tmp_path):
         ).stderr
     )
     assert "no such file" in kvlint("logs", str(tmp_path / "missing")).stderr
+    (tmp_path / "empty").mkdir()
+    empty = kvlint("logs", str(tmp_path / "empty"))
+    assert empty.returncode == 2 and "no log files (.json, .jsonl, .ndjson, .csv)" in empty.stderr
 
 
 def test_stdin(kvlint):
@@ -252,7 +255,8 @@ def test_a_throttling_day(kvlint, day):
     assert (details["limit"], details["peak"], details["throttled"]) == (4000, 4500, 900)
     assert details["peak_window"] == "2026-03-02T12:00:10Z"
     assert details["top_callers"][0]["object_id"] == HOT_OID
-    assert "'db-password' 12,900 times" in hot["message"]
+    assert details["top_callers"][0]["most_read"] == [{"name": "db-password", "reads": 12900}]
+    assert "throttled; reads 'db-password' 12,900x)" in hot["message"]
     assert len(details["series"]) == 61
     (warm,) = by_code(doc, "KVL402")
     assert warm["details"]["peak"] == 3401 and "(85%)" in warm["message"]
@@ -416,4 +420,56 @@ def test_progress_bar_only_on_a_terminal(monkeypatch):
         bar, show = command._progress()
         show(Intake(records=50_000), "logs/h=10/PT1H.json")
         bar.clear()
-        assert ("reading PT1H.json: 50,000 records" in stream.getvalue()) is expected
+        assert ("kvlint logs: reading PT1H.json: 50,000 records" in stream.getvalue()) is expected
+
+
+def test_hostile_csv_rows_are_counted_and_the_rest_goes_on(kvlint, tmp_path):
+    text = (DATA / "azkvauditlogs.csv").read_text()
+    header, rest = text.split("\n", 1)
+    path = tmp_path / "hostile.csv"
+    huge = "a," + "x" * 5_000_000  # larger than any record: csv refuses the field
+    path.write_text(header + "\n" + "a,b\x00c,d\n" + huge + "\n" + rest)
+    doc = report(kvlint, str(path))
+    assert doc["input"]["records"] == 4
+    reasons = [p["reason"] for p in doc["input"]["problems"]]
+    assert len(reasons) == 2 and "unknown record shape" in reasons[0]
+    assert "unreadable CSV row (field larger than field limit" in reasons[1]
+
+
+def test_deeply_nested_json_is_a_bad_record(kvlint, tmp_path):
+    good = (next(ARCHIVE.rglob("PT1H.json"))).read_text().splitlines()[0]
+    deep = "[" * 100_000 + "]" * 100_000
+    lines = tmp_path / "lines.json"
+    lines.write_text(good + "\n" + deep + "\n")
+    array = tmp_path / "array.json"
+    array.write_text("[\n" + deep + ",\n" + good + "\n]\n")
+    for path in (lines, array):
+        result = kvlint("logs", str(path), "--format", "json")
+        assert result.returncode == 1, result.stderr
+        doc = json.loads(result.stdout)
+        assert doc["input"]["records"] == 1
+        assert [p["reason"] for p in doc["input"]["problems"]] == ["JSON nested too deeply"]
+
+
+def test_reading_files_opens_no_connection(tmp_path, kvlint):
+    """Nothing leaves the machine: kvlint logs FILE runs under the leak tests' network guard."""
+    from tests.test_robust_leaks import Offline
+
+    offline = Offline(tmp_path, kvlint)
+    for args in (
+        [str(ARCHIVE), "--input", str(DATA / "vaults.json")],
+        [str(DATA / "azurediagnostics.csv"), "--format", "sarif"],
+        [str(DATA / "azkvauditlogs.json"), "--format", "markdown"],
+    ):
+        result = offline.run("logs", *args, cwd=tmp_path)
+        assert result.returncode == 1, (args, result.stderr)
+    assert offline.attempts() == []
+
+
+def test_output_format_and_o_as_everywhere(kvlint, tmp_path):
+    out = tmp_path / "r.sarif"
+    result = kvlint(
+        "logs", str(DATA / "azkvauditlogs.json"), "--output-format", "sarif", "-o", str(out)
+    )
+    assert result.returncode == 1 and result.stdout == ""
+    assert json.loads(out.read_text())["version"] == "2.1.0"

@@ -359,3 +359,36 @@ def test_a_partial_answer_is_one_line_not_a_silent_undercount(stub, tmp_path):
     with pytest.raises(KvlintError, match="answered only in part") as caught:
         run(stub, tmp_path)
     assert "narrow --since or --vault" in str(caught.value)
+
+
+def test_live_progress_on_a_terminal(stub, tmp_path, monkeypatch):
+    import io
+    import sys
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    stub.add("POST", PATH, answer)
+    run(stub, tmp_path)
+    shown = terminal.getvalue()
+    assert "kvlint logs: querying the workspace: windows (query 2)" in shown
+    assert shown.count("\r\x1b[K") >= 9  # every query, then the line is cleared
+
+
+def test_cloud_picks_the_log_analytics_and_sign_in_endpoints(monkeypatch):
+    from kvlint.audit import arm
+    from kvlint.logs import live
+
+    seen = {}
+    monkeypatch.setattr(
+        arm,
+        "default_credential",
+        lambda host, tenant: seen.setdefault("host", host) and FakeCredential(),
+    )
+    query = live.client(None, "china")
+    assert seen["host"] == "login.chinacloudapi.cn"
+    assert query._endpoint == "https://api.loganalytics.azure.cn"
+    assert live.client("https://example.test", "usgov")._endpoint == "https://example.test"

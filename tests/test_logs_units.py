@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from kvlint.logs import classify, records, service
@@ -156,3 +158,87 @@ def test_near_limit_threshold_and_rereads_threshold():
     analysis.add(records.normalize(record(base + 9.99, "kv-a", secret="s1")))
     assert [f.code for f in service.findings(Analysis())] == []
     assert [f.code for f in service.findings(analysis)] == ["KVL402"]
+
+
+def _json_values():
+    from hypothesis import strategies as st
+
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=False)
+        | st.text(max_size=30)
+    )
+    return st.recursive(
+        scalars,
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+        ),
+        max_leaves=6,
+    )
+
+
+def test_hostile_fields_are_bad_records_never_crashes():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from tests.test_logs import DATA
+
+    base = json.loads((DATA / "archive-records.json").read_text())["records"][0]
+    diag = json.loads((DATA / "azurediagnostics.json").read_text())[0]
+    azkv = json.loads((DATA / "azkvauditlogs.json").read_text())[0]
+
+    @settings(max_examples=300, deadline=None)
+    @given(
+        st.sampled_from([base, diag, azkv]),
+        st.lists(st.tuples(st.text(max_size=12), _json_values()), max_size=4),
+        st.lists(st.sampled_from(sorted({*base, *diag, *azkv})), max_size=4),
+    )
+    def check(doc, extra, replaced):
+        doc = dict(doc)
+        for key in replaced:
+            doc[key] = extra[0][1] if extra else None
+        for key, value in extra:
+            doc[key] = value
+        try:
+            record = records.normalize(doc)
+        except records.BadRecord:
+            return
+        analysis = Analysis()
+        analysis.add(record)
+        service.findings(analysis)
+
+    check()
+
+
+def test_hsm_key_creation_is_judged_against_ten_per_ten_seconds():
+    analysis = Analysis()
+    base = 1772445600.0
+    for i in range(12):
+        doc = record(
+            base + i * 0.5, "kv-hsm", operation="KeyCreate", status=429 if i >= 10 else 200
+        )
+        doc["properties"]["requestUri"] = (
+            f"https://kv-hsm.vault.azure.net/keys/k{i}/create?api-version=7.4"
+        )
+        doc["properties"]["keyProperties"] = {"type": "RSA-HSM", "size": 2048}
+        analysis.add(records.normalize(doc))
+    (finding,) = service.findings(analysis)
+    assert finding.code == "KVL401"
+    assert finding.details["limit"] == 10 and finding.details["peak"] == 12
+    assert "2 of 12 key creations on HSM keys throttled (429)" in finding.message
+
+
+def test_the_trailing_slash_fix_names_the_clouds_own_audience():
+    analysis = Analysis()
+    analysis.add(
+        rec(
+            401,
+            "AKV10022: Invalid audience. Expected https://vault.azure.cn, found: https://vault.azure.cn/.",
+        )
+    )
+    (finding,) = service.findings(analysis)
+    assert finding.code == "KVL102"
+    assert "request the scope https://vault.azure.cn/.default (v2)" in finding.message
+    assert "vault.azure.net" not in finding.message

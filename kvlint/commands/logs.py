@@ -42,9 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     )
     live.add_argument("--vault", metavar="NAME", help="only this vault (files and workspace)")
     live.add_argument(
+        "--cloud",
+        choices=("public", "china", "usgov"),
+        default="public",
+        help="the Azure cloud: its sign-in, Log Analytics and Resource Manager endpoints "
+        "(default: public)",
+    )
+    live.add_argument(
         "--endpoint",
-        default="https://api.loganalytics.io",
-        help="the Log Analytics endpoint (sovereign clouds)",
+        metavar="URL",
+        help="the Log Analytics query endpoint, when not the cloud's own",
     )
     check = parser.add_argument_group("checks")
     check.add_argument(
@@ -127,13 +134,32 @@ def request_of(args: argparse.Namespace) -> LogsRequest:
     )
 
 
-def _progress() -> Any:
-    from kvlint.audit.live import Progress
+class _Progress:
+    """One status line on stderr while reading, only when stderr is a terminal."""
 
-    bar = Progress()
+    def __init__(self) -> None:
+        self.stream = sys.stderr
+        self.enabled = self.stream.isatty()
+        self.shown = False
+
+    def show(self, text: str) -> None:
+        if self.enabled:
+            self.stream.write(f"\r\x1b[Kkvlint logs: {text}")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+            self.shown = False
+
+
+def _progress() -> tuple[_Progress, Any]:
+    bar = _Progress()
 
     def show(intake: Any, name: str) -> None:
-        bar.show(f"reading {Path(name).name}: {intake.records:,} records", intake.records)
+        bar.show(f"reading {Path(name).name}: {intake.records:,} records")
 
     return bar, show
 
@@ -141,15 +167,15 @@ def _progress() -> Any:
 def _client(args: argparse.Namespace) -> Any:
     from kvlint.logs import live
 
-    return live.client(args.endpoint)
+    return live.client(args.endpoint, args.cloud)
 
 
-def _azure() -> Any:
-    """ARM access for --check-config, as ``kvlint audit`` signs in (public cloud)."""
+def _azure(cloud_name: str) -> Any:
+    """ARM access for --check-config, as ``kvlint audit`` signs in."""
     from kvlint import keyvault
     from kvlint.audit.arm import Azure, default_credential
 
-    cloud = keyvault.CLOUDS_BY_NAME["public"]
+    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
     try:
         credential = default_credential(cloud.authority_host, None)
     except ValueError as exc:
@@ -173,15 +199,17 @@ def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
 
     request = request_of(args)
     if request.check_config and azure is None:
-        azure = _azure()
-    if request.workspace:
-        report = service.from_workspace(request, client or _client(args), azure)
-    else:
-        bar, show = _progress()
-        try:
+        azure = _azure(args.cloud)
+    bar, show = _progress()
+    try:
+        if request.workspace:
+            report = service.from_workspace(
+                request, client or _client(args), azure, progress=bar.show
+            )
+        else:
             report = service.from_files(request, progress=show, azure=azure)
-        finally:
-            bar.clear()
+    finally:
+        bar.clear()
     _empty_input(report)
     to_terminal = not args.output_file and sys.stdout.isatty()
     width = shutil.get_terminal_size((120, 24)).columns if to_terminal else 120

@@ -13,6 +13,7 @@ azure-monitor-query is imported here only, never by ``kvlint check`` or ``kvlint
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,9 @@ QUERIES = {
 | where isnotempty(Secret)
 | summarize Reads = count() by Vault, Oid, Appid, Secret, Hour = bin(TimeGenerated, 1h)
 | summarize Total = sum(Reads), MaxHourly = max(Reads) by Vault, Oid, Appid, Secret
-| where MaxHourly > {rereads}""",
+| order by Vault asc, Oid asc, Appid asc, Total desc
+| extend Rank = row_number(1, prev(Vault) != Vault or prev(Oid) != Oid or prev(Appid) != Appid)
+| where MaxHourly > {rereads} or Rank <= 3""",
     "unauthenticated": """kv
 | where Status == 401 and not(Authenticated)
     and (isempty(ResultDescription) or ResultDescription has "AKV10000")
@@ -121,14 +124,23 @@ def query_text(name: str, vault: str | None, **values: Any) -> str:
     return f"// kvlint:{name}\n" + BASE.format(vault=where) + QUERIES[name].format(**values)
 
 
-def client(endpoint: str) -> Any:
-    """A LogsQueryClient signed in like ``kvlint audit`` (DefaultAzureCredential)."""
+# The Log Analytics query endpoint of each cloud (azure-monitor-query's documentation).
+ENDPOINTS = {
+    "public": "https://api.loganalytics.io",
+    "china": "https://api.loganalytics.azure.cn",
+    "usgov": "https://api.loganalytics.us",
+}
+
+
+def client(endpoint: str | None, cloud_name: str = "public") -> Any:
+    """A LogsQueryClient signed in like ``kvlint audit`` (DefaultAzureCredential, its cloud)."""
     from azure.monitor.query import LogsQueryClient
 
     from kvlint import keyvault
     from kvlint.audit import arm
 
-    cloud = keyvault.CLOUDS_BY_NAME["public"]
+    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
+    endpoint = endpoint or ENDPOINTS[cloud_name]
     try:
         credential = arm.default_credential(cloud.authority_host, None)
     except ValueError as exc:
@@ -206,6 +218,7 @@ def read(
     *,
     vault: str | None = None,
     since_seconds: float = 86400.0,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
     """Fill ``analysis`` from the workspace (the same aggregates the file path computes)."""
     named = vault
@@ -214,7 +227,12 @@ def read(
         raise KvlintError(f"--vault {named!r} is not a Key Vault name")
     span = timedelta(seconds=since_seconds)
 
+    asked = [0]
+
     def run(query: str, **values: Any) -> list[dict[str, Any]]:
+        asked[0] += 1
+        if progress:
+            progress(f"querying the workspace: {query} (query {asked[0]})")
         return _rows(client, workspace, query_text(query, vault, **values), span)
 
     intake.files = 1

@@ -226,10 +226,11 @@ def _grant(analysis: Analysis, group: Group) -> LogFinding:
 
 _TOKEN_TEXT = {
     "KVL102": "401 AKV10022 Invalid audience: the token's audience is '{d}', the Key Vault "
-    "audience with a trailing slash; request the scope https://vault.azure.net/.default (v2) or "
-    "the resource https://vault.azure.net (v1, no slash)",
+    "audience with a trailing slash; request the scope {a}/.default (v2) or the resource {a} "
+    "(v1, no slash)",
     "KVL103": "401 AKV10022 Invalid audience: the token is for '{d}', not for Key Vault; request "
-    "it for https://vault.azure.net/.default (the vault's cloud audience)",
+    "it for the Key Vault audience of the vault's cloud (https://vault.azure.net/.default in the "
+    "public cloud)",
     "KVL104": "401: the access token had expired (Key Vault: TokenExpired); the client keeps a "
     "token past its lifetime: cache the credential, not the token, and let it refresh",
     "KVL105": "401: the access token is not yet valid (nbf in the future): the caller's or the "
@@ -242,7 +243,7 @@ _TOKEN_TEXT = {
 
 def _token(analysis: Analysis, group: Group) -> LogFinding:
     detail = group.detail or "another issuer"
-    text = _TOKEN_TEXT[group.code].format(d=detail)
+    text = _TOKEN_TEXT[group.code].format(d=detail, a=detail.rstrip("/"))
     clients = f" (user agent {_top(group.clients, 2)})" if group.clients else ""
     message = (
         f"{_n(group.count)} ({_top(group.operations)}) by {_who(analysis, group)}{clients} "

@@ -129,7 +129,12 @@ def from_files(
     return report
 
 
-def from_workspace(request: LogsRequest, client: Any, azure: Any = None) -> LogsReport:
+def from_workspace(
+    request: LogsRequest,
+    client: Any,
+    azure: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> LogsReport:
     from kvlint.logs import live
 
     analysis = Analysis(request.settings)
@@ -141,6 +146,7 @@ def from_workspace(request: LogsRequest, client: Any, azure: Any = None) -> Logs
         intake,
         vault=request.vault,
         since_seconds=request.since_seconds,
+        progress=progress,
     )
     report = _report(analysis, intake, f"workspace {request.workspace}", request.vault)
     if request.vaults_file:

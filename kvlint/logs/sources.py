@@ -49,14 +49,13 @@ class Problem:
 
 @dataclass
 class Intake:
-    """What was read: counts, the first problems, and the shapes seen."""
+    """What was read: counts and the first problems."""
 
     files: int = 0
     records: int = 0
     bad: int = 0
     problems: list[Problem] = field(default_factory=list)
     reasons: Counter = field(default_factory=Counter)
-    shapes: Counter = field(default_factory=Counter)
 
     def problem(self, source: str, line: int, reason: str) -> None:
         self.bad += 1
@@ -74,9 +73,12 @@ def files_of(paths: list[str]) -> list[str]:
             continue
         p = Path(path)
         if p.is_dir():
-            found += sorted(
+            inside = sorted(
                 str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
             )
+            if not inside:
+                raise KvlintError(f"{path}: no log files ({', '.join(SUFFIXES)}) in this directory")
+            found += inside
         elif p.is_file():
             found.append(path)
         else:
@@ -133,6 +135,9 @@ def _json_lines(text: _Text) -> Iterator[tuple[int, Any]]:
         except ValueError as exc:
             yield number, BadRecord(f"not JSON ({exc.args[0].split(':')[0]}); truncated line?")
             continue
+        except RecursionError:
+            yield number, BadRecord("JSON nested too deeply")
+            continue
         rows = _rows_of(doc) if not (isinstance(doc, dict) and "time" in doc) else None
         if rows is None:
             yield number, doc
@@ -163,6 +168,17 @@ def _array(text: _Text, buf: str, pos: int) -> Iterator[tuple[int, Any]]:
             return
         try:
             doc, end = decoder.raw_decode(buf, pos)
+        except RecursionError:
+            yield line, BadRecord("JSON nested too deeply")
+            while buf.find("\n", pos) < 0 and not eof:  # skip the rest of that line
+                more = text.read(CHUNK)
+                eof = not more
+                buf, pos = buf[pos:] + more, 0
+            nxt = buf.find("\n", pos)
+            if nxt < 0:
+                return
+            pos = nxt
+            continue
         except ValueError as exc:
             if not eof and len(buf) - pos < MAX_ITEM:
                 more = text.read(CHUNK)
@@ -186,14 +202,24 @@ _UNIT = re.compile(r"\s*\[[^\]]*\]$")  # the portal's "TimeGenerated [UTC]" head
 
 def _csv(text: _Text) -> Iterator[tuple[int, Any]]:
     reader = csv.reader(text.lines())
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        yield 1, BadRecord(f"unreadable CSV header ({exc})")
+        return
     if not header:
         return
     names = [_UNIT.sub("", name.strip()) for name in header]
-    for row in reader:
-        if not row:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a NUL byte, an oversized field: this row only
+            yield reader.line_num, BadRecord(f"unreadable CSV row ({exc})")
             continue
-        yield reader.line_num, {k: v for k, v in zip(names, row, strict=False) if k and v != ""}
+        if row:
+            yield reader.line_num, {k: v for k, v in zip(names, row, strict=False) if k and v != ""}
 
 
 def _documents(stream: TextIO) -> Iterator[tuple[int, Any]]:
@@ -220,6 +246,9 @@ def _documents(stream: TextIO) -> Iterator[tuple[int, Any]]:
         data = text.read() + stream.read()
         try:
             doc = json.loads(data)
+        except RecursionError:
+            yield 1, BadRecord("JSON nested too deeply")
+            return
         except ValueError as exc:
             yield 1, BadRecord(f"not JSON ({exc.args[0].split(':')[0]})")
             return

@@ -79,6 +79,18 @@ def _top_callers(analysis: Analysis, vault: str) -> list[tuple[Caller, int, int]
     return rows[: analysis.settings.top]
 
 
+def _most_read(
+    analysis: Analysis, vault: str, caller: Caller, limit: int = 3
+) -> list[tuple[str, int]]:
+    """The secrets one caller read most often on a vault, whatever the rate."""
+    rows = [
+        (secret, counts[0])
+        for (v, c, secret), counts in analysis.reads.items()
+        if v == vault and c == caller
+    ]
+    return sorted(rows, key=lambda r: (-r[1], r[0]))[:limit]
+
+
 def _hot_reads(analysis: Analysis, vault: str) -> dict[Caller, list[tuple[str, int, int]]]:
     by_caller: dict[Caller, list[tuple[str, int, int]]] = {}
     for (v, caller, secret), (total, hourly) in analysis.reads.items():
@@ -101,14 +113,14 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
         f"limit of {limit:,} per 10 s per vault ({share:.0%})"
     )
     callers = _top_callers(analysis, load.vault)
+    most = {c: _most_read(analysis, load.vault, c) for c, _, _ in callers}
+
+    def reads_of(caller: Caller) -> str:
+        rows = most[caller]
+        return "; reads " + ", ".join(f"'{s}' {n:,}x" for s, n in rows) if rows else ""
+
     caller_text = ", ".join(
-        f"{analysis.label(c)} ({n:,} requests, {t:,} throttled)" for c, n, t in callers
-    )
-    hot = _hot_reads(analysis, load.vault)
-    reads = "; ".join(
-        f"{analysis.label(c)} read "
-        + ", ".join(f"'{s}' {total:,} times" for s, total, _ in rows[:3])
-        for c, rows in sorted(hot.items(), key=lambda kv: -kv[1][0][1])[:3]
+        f"{analysis.label(c)} ({n:,} requests, {t:,} throttled{reads_of(c)})" for c, n, t in callers
     )
     details = {
         "key": load.cls,
@@ -124,6 +136,7 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
                 "label": analysis.label(c),
                 "requests": n,
                 "throttled": t,
+                "most_read": [{"name": secret, "reads": count} for secret, count in most[c]],
             }
             for c, n, t in callers
         ],
@@ -149,11 +162,9 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
         code = "KVL402"
     if caller_text:
         message += f"; top callers: {caller_text}"
-    if reads:
-        message += f"; most-read secrets (cache these): {reads}"
     message += (
-        "; cache what you read, reuse one client per vault, back off on 429 (Retry-After), or "
-        "spread the load over more vaults"
+        "; cache what you read (the secrets above, see KVL403), reuse one client per vault, back "
+        "off on 429 (Retry-After), or spread the load over more vaults"
     )
     return build(
         code,
