@@ -60,6 +60,7 @@ KEYS: dict[str, tuple[type, type | None]] = {
     "include": (list, str),
     "baseline": (str, None),
     "cache-dir": (str, None),
+    "include-generated": (bool, None),
 }
 SUBTABLES = ("audit",)  # [tool.kvlint.audit] is validated by the auditor
 
@@ -81,6 +82,7 @@ class Settings:
     include: tuple[str, ...] = ()
     baseline: str | None = None
     cache_dir: str | None = None
+    include_generated: bool = False  # lint files whose header says they are generated
     raw_audit: dict = field(default_factory=dict)
 
     # -- rule selection -------------------------------------------------------------------
@@ -107,6 +109,10 @@ class Settings:
 
     def is_excluded(self, relpath: str, directory: bool = False) -> bool:
         return _matcher(self.exclude + self.extend_exclude)(relpath, directory)
+
+    def exclusion(self) -> Callable[[str, bool], bool]:
+        """``is_excluded`` compiled once, for a walk that asks it about every file and folder."""
+        return _matcher(self.exclude + self.extend_exclude)
 
     def excluded_by(self, relpath: str, directory: bool = False) -> str | None:
         """The first exclude pattern that matches ``relpath`` (None: not excluded)."""
@@ -186,9 +192,16 @@ def _pattern(pattern: str) -> tuple[str, bool]:
     return pattern, directories_only
 
 
-@functools.lru_cache(maxsize=256)
 def _path(relpath: str) -> tuple[tuple[str, ...], str]:
-    """Parts and text of a path, parsed once for all the patterns it is matched against."""
+    """Parts and text of a path, parsed once for all the patterns it is matched against.
+
+    Discovery's paths are already normal (``a/b/c.py``): split them directly, which is ten times
+    cheaper than ``PurePosixPath``; anything else (``./``, ``//``, a leading or trailing ``/``)
+    is normalised.
+    """
+    parts = relpath.split("/")
+    if "" not in parts and "." not in parts:
+        return tuple(parts), relpath
     path = PurePosixPath(relpath)
     return path.parts, path.as_posix()
 
@@ -206,6 +219,19 @@ def find_config(start: Path) -> Path | None:
             if "kvlint" in data.get("tool", {}):
                 return candidate
     return None
+
+
+def project_root(settings: Settings, start: Path) -> Path:
+    """Where the project's result cache goes: next to the ``pyproject.toml`` holding the
+    settings, else the nearest ``pyproject.toml`` from ``start`` up, else the settings' root
+    (the current directory)."""
+    if settings.config_path is not None:
+        return settings.root
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    return settings.root
 
 
 def _read_toml(path: Path) -> dict:

@@ -8,6 +8,7 @@ import gc
 import os
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
 from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
+from kvlint.lint.generated import is_generated
 from kvlint.lint.sources.config import discoverable
 
 PYTHON_SUFFIXES = (".py", ".pyi")
@@ -37,9 +39,11 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     files_seen: int = 0
     files_matched: int = 0  # passed the byte prefilter
+    files_generated: int = 0  # of those, skipped: their header says they are generated
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
+    fixed_codes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (file, code) -> count
     noqa_added: int = 0
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
@@ -50,15 +54,6 @@ def _relative(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root).as_posix()
     except (ValueError, OSError, RuntimeError):  # outside the root; a symlink loop (3.10-3.12)
         return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
-
-
-def _child(directory: Path, base: str, name: str, root: Path) -> str:
-    """``_relative(directory / name)`` given ``base = _relative(directory)``: resolving each
-    directory once is enough for children that are not symlinks."""
-    path = directory / name
-    if os.path.islink(path):
-        return _relative(path, root)
-    return name if base == "." else f"{base}/{name}"
 
 
 def discover(
@@ -118,41 +113,66 @@ def _walk(
             return relpath
         return relpath[len(anchor) + 1 :] if relpath.startswith(anchor + "/") else relpath
 
-    def shown(path: Path) -> str:
-        return (
-            os.path.join(raw, os.path.relpath(path, top))
-            if raw != "."
-            else os.path.relpath(path, top)
-        )
-
-    for directory, subdirs, files in os.walk(top):
-        here = Path(directory)
-        base = _relative(here, root)
-        kept = []
-        for name in sorted(subdirs):
-            relpath = tested(_child(here, base, name, root))
-            if not settings.is_excluded(relpath, directory=True):
-                kept.append(name)
-            elif skipped is not None:
-                _skip(skipped, shown(here / name), settings.excluded_by(relpath, True), True)
-        subdirs[:] = kept
-        for name in sorted(files):
-            if not _wanted(name, here / name, root, settings):
+    excluded = settings.exclusion()  # compiled once for the whole walk
+    top_text = os.fspath(top)
+    # (folder on disk, its path relative to the project root, its path relative to ``top``)
+    todo: list[tuple[str, str, str]] = [(top_text, _relative(top, root), "")]
+    while todo:
+        directory, base, below = todo.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError:  # unreadable or vanished: os.walk ignored it too
+            continue
+        subdirs: list[tuple[str, str, str]] = []
+        for entry in entries:
+            name = entry.name
+            try:
+                is_dir = entry.is_dir()  # follows a symlink, like os.walk
+            except OSError:
+                is_dir = False
+            shown_below = f"{below}/{name}" if below else name
+            if is_dir:
+                relpath = tested(_entry_relpath(entry, base, root))
+                if excluded(relpath, True):
+                    if skipped is not None:
+                        shown = _display(raw, shown_below)
+                        _skip(skipped, shown, settings.excluded_by(relpath, True), True)
+                elif not entry.is_symlink():  # os.walk(followlinks=False) lists, never enters
+                    subdirs.append((entry.path, _entry_relpath(entry, base, root), shown_below))
                 continue
-            path = here / name
-            relpath = _child(here, base, name, root)
-            if settings.is_excluded(tested(relpath)):
+            if not (name.endswith(PYTHON_SUFFIXES) or discoverable(name) or settings.include):
+                continue
+            relpath = _entry_relpath(entry, base, root)
+            if not _wanted(name, relpath, settings):
+                continue
+            if excluded(tested(relpath), False):
                 if skipped is not None:
-                    _skip(skipped, shown(path), settings.excluded_by(tested(relpath)), False)
+                    reason = settings.excluded_by(tested(relpath))
+                    _skip(skipped, _display(raw, shown_below), reason, False)
                 continue
-            yield Target(path, shown(path), relpath)
+            yield Target(Path(entry.path), _display(raw, shown_below), relpath)
+        todo.extend(reversed(subdirs))  # depth first, in name order, as os.walk did
 
 
-# -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` -----
-def _wanted(name: str, path: Path, root: Path, settings: Settings) -> bool:
+def _entry_relpath(entry: os.DirEntry[str], base: str, root: Path) -> str:
+    """``_relative(entry)`` given ``base = _relative(its folder)``: only a symlink needs resolving
+    (folders are never entered through a symlink, so ``base`` is already resolved)."""
+    if entry.is_symlink():
+        return _relative(Path(entry.path), root)
+    return entry.name if base == "." else f"{base}/{entry.name}"
+
+
+def _display(raw: str, below: str) -> str:
+    """How a found file is shown: below the path the user gave, as they spelled it."""
+    return os.path.join(raw, below) if raw != "." else below
+
+
+# -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` --
+def _wanted(name: str, relpath: str, settings: Settings) -> bool:
     if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
         return True
-    return any(path_matches(pattern, _relative(path, root)) for pattern in settings.include)
+    return any(path_matches(pattern, relpath) for pattern in settings.include)
 
 
 def read(target: Target) -> bytes | Finding:
@@ -256,6 +276,9 @@ class Runner:
             if not self.linter.wants(data):
                 continue
             outcome.files_matched += 1
+            if not self.settings.include_generated and is_generated(data):
+                outcome.files_generated += 1
+                continue
             key = self.cache.key(data, target.relpath) if self.cache else None
             if key is not None and not (self.fix or self.diff or self.add_noqa):
                 cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
@@ -333,16 +356,20 @@ class Runner:
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
         outcome = Outcome(files_seen=1)
+        if not self.settings.include_generated and is_generated(data):
+            outcome.files_generated = 1  # as a file of that content would be skipped
+            return outcome, data
         result = safe_lint(self.linter, data, display, display)
         outcome.files_parsed += result.parsed
         output = data
         if (self.fix or self.diff) and result.source and self._fixable(result.findings):
             source = result.source
-            text, fixed_result, count = self._fix_text(result, display)
+            text, fixed_result, codes = self._fix_text(result, display)
             if self.diff:
                 outcome.diffs.append(_unified(source.text, text, display))
-            elif count:
-                outcome.fixed += count
+            elif codes:
+                outcome.fixed += len(codes)
+                outcome.fixed_codes.update((display, code) for code in codes)
                 result = fixed_result
                 output = source.encode(text)
         outcome.findings.extend(result.findings)
@@ -354,13 +381,14 @@ class Runner:
             f for f in findings if f.edits and (f.fix_applicability == "safe" or self.unsafe_fixes)
         ]
 
-    def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, int]:
-        """Apply fixes until none is left (at most a few rounds); returns text, result, count."""
+    def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, list[str]]:
+        """Apply fixes until none is left (at most a few rounds); returns the text, the result
+        and the codes of the findings fixed."""
         assert result.source is not None
         source = result.source
         first = result
         text = source.text
-        count = 0
+        codes: list[str] = []
         for _ in range(MAX_FIX_ROUNDS):
             fixable = self._fixable(result.findings)
             if not fixable:
@@ -368,20 +396,20 @@ class Runner:
             new_text = apply_edits(text, [e for f in fixable for e in f.edits])
             if new_text == text:
                 break
-            count += len(fixable)
+            codes += [f.code for f in fixable]
             text = new_text
             enabled = self.settings.codes_for(display, self.linter.enabled)
             result = self.linter.lint_text(type(source)(text, source.encoding), display, enabled)
             if not result.parsed:  # a fix must never break the file: give up on all of them
-                return source.text, first, 0
-        return text, result, count
+                return source.text, first, []
+        return text, result, codes
 
     def _fix_file(
         self, target: Target, data: bytes, result: LintResult, outcome: Outcome
     ) -> LintResult:
         original = result.source.text if result.source else ""
-        text, fixed_result, count = self._fix_text(result, target.display)
-        if count == 0 or text == original:
+        text, fixed_result, codes = self._fix_text(result, target.display)
+        if not codes or text == original:
             return result
         if self.diff:
             outcome.diffs.append(_unified(original, text, target.display))
@@ -395,7 +423,8 @@ class Runner:
         except KvlintError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc}")
             return result
-        outcome.fixed += count
+        outcome.fixed += len(codes)
+        outcome.fixed_codes.update((target.display, code) for code in codes)
         return fixed_result
 
 

@@ -81,15 +81,19 @@ class Stale:
 
     @property
     def message(self) -> str:
-        them = "it" if len(self.codes) == 1 else "them"
-        return (
-            f"unused suppression for {', '.join(self.codes)}: nothing here is reported "
-            f"for {them} any more; remove it"
-        )
+        return _unused_message(self.codes, _known_codes())
+
+
+def _known_codes() -> set[str]:
+    from kvlint import catalog
+
+    return set(catalog.codes())
 
 
 def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]) -> list[Stale]:
-    """The KV codes listed in directives that silenced nothing (the engine reports KV100)."""
+    """The KV codes listed in directives that silenced nothing, and KV "codes" that are not rule
+    codes: as in ruff, a prefix (``# noqa: KV1``) silences nothing (the engine reports KV100)."""
+    known = _known_codes()
     candidates = []
     for items in found.values():
         for directive in items:
@@ -98,7 +102,8 @@ def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]
             stale = [
                 c
                 for c in directive.codes
-                if c.startswith("KV") and c in enabled and c not in directive.used
+                if c.startswith("KV")
+                and (c not in known or (c in enabled and c not in directive.used))
             ]
             if stale:
                 candidates.append((directive, stale))
@@ -119,6 +124,24 @@ def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]
         edit = Edit(directive.line, start + 1, directive.line, end + 1, replacement)
         out.append(Stale(directive, tuple(stale), edit, line[directive.start : directive.end]))
     return out
+
+
+def _unused_message(stale: tuple[str, ...], known: set[str]) -> str:
+    invalid = [c for c in stale if c not in known]
+    unused_codes = [c for c in stale if c in known]
+    parts = []
+    if unused_codes:
+        parts.append(
+            f"unused suppression for {', '.join(unused_codes)}: nothing here is reported for "
+            f"{'it' if len(unused_codes) == 1 else 'them'} any more; remove it"
+        )
+    if invalid:
+        parts.append(
+            f"{', '.join(invalid)} {'is not a rule code' if len(invalid) == 1 else 'are not rule codes'}"
+            ": a suppression silences exact codes only (a prefix such as KV1 silences nothing, "
+            "as in ruff); write the full code, e.g. KV101"
+        )
+    return "; ".join(parts)
 
 
 def _render(kind: str, codes: list[str]) -> str:
