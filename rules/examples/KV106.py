@@ -1,12 +1,12 @@
 """KV106 deprecated-keyvault-auth-library."""
 
 import adal  # expect: KV106
-from adal import AuthenticationContext  # expect: KV106
+from adal import AuthenticationContext  # adal again: one KV106 per library per module
 from azure.common.credentials import ServicePrincipalCredentials  # expect: KV106
 from azure.keyvault import KeyVaultAuthentication, KeyVaultClient  # expect: KV106
 from msrestazure.azure_active_directory import MSIAuthentication  # expect: KV106
-from msrestazure import azure_active_directory  # expect: KV106
-import azure.keyvault.key_vault_client  # expect: KV106
+from msrestazure import azure_active_directory  # msrestazure's credentials again
+import azure.keyvault.key_vault_client  # track-1 azure.keyvault again
 
 # ---- negatives -------------------------------------------------------------------------------
 import azure.keyvault.secrets

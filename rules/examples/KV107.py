@@ -42,7 +42,18 @@ def shell_token_imds():
     )
 
 
+def token_from(endpoint):
+    """The IMDS URL passed in, recognisable by IMDS's Metadata header and a resource."""
+    params = {"api-version": "2018-02-01", "resource": "https://vault.azure.net"}
+    return requests.get(endpoint, params=params, headers={"Metadata": "true"})  # expect: KV107
+
+
 # ---- negatives -------------------------------------------------------------------------------
+def metadata_from(endpoint):
+    """Instance metadata through a passed-in URL: no resource, not a token request."""
+    return requests.get(endpoint, params={"api-version": "2021-02-01"}, headers={"Metadata": "true"})
+
+
 def instance_metadata():
     """IMDS itself (not the token endpoint) is fine to call."""
     return requests.get(

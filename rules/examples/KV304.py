@@ -121,5 +121,21 @@ def follow_pages(token):
     return names
 
 
+# A loop with literal bounds reads a fixed handful of times, like a literal list.
+def warm_up():
+    for _ in range(2):
+        client.get_secret("feature-flags")
+
+
+def sample_versions():
+    return [client.get_secret("db-password").value for _attempt in range(0, 3)]
+
+
+# A long literal range is bulk reading again.
+def hammer():
+    for _ in range(1000):
+        client.get_secret("feature-flags")  # expect: KV304
+
+
 session = requests.Session()
 session.mount("https://", HTTPAdapter(max_retries=Retry(total=5, backoff_factor=1)))

@@ -16,16 +16,16 @@ client = SecretClient("https://myvault.vault.azure.net", DefaultAzureCredential(
 
 def show():
     secret = client.get_secret("db-password")
-    print(secret.value)  # expect: KV401
+    print(secret.value)  # expect: KV404
     value = secret.value
     logger.info("password is %s", value)  # expect: KV401
     logging.debug(f"password={value}")  # expect: KV401
     message = "connecting with " + value
     logger.warning(message)  # expect: KV401
-    sys.stderr.write("pw: {}\n".format(value))  # expect: KV401
+    sys.stderr.write("pw: {}\n".format(value))  # expect: KV404
     settings = {"user": "app", "password": secret.value}
-    print(json.dumps(settings))  # expect: KV401
-    print("%s" % client.get_secret("api-key").value)  # expect: KV401
+    print(json.dumps(settings))  # expect: KV404
+    print("%s" % client.get_secret("api-key").value)  # expect: KV404
 
 
 def password():
@@ -106,5 +106,5 @@ def raw_read(token):
         timeout=10,
     )
     body = response.json()
-    print(body["value"])  # expect: KV401
+    print(body["value"])  # expect: KV404
     print(body["id"], response.json()["attributes"])

@@ -1,6 +1,6 @@
-"""KV401/KV402 negatives: a command-line script whose output *is* the secret (like the SDK
-samples or `az keyvault secret show`). print() is a sink only in web / Functions apps, where
-stdout ends up in the platform's logs; logging is a sink everywhere (see KV401.py)."""
+"""KV401/KV402 negatives: a command-line script printing a secret or a token. Printing a secret
+value is KV404's, in any module (CI logs, terminals); KV401 is for logs and HTTP responses. A
+token printed by a script is its output (KV402 counts print only in web / Functions apps)."""
 
 import os
 
@@ -11,7 +11,7 @@ from azure.keyvault.secrets import SecretClient
 def run_sample():
     client = SecretClient(os.environ["VAULT_URL"], DefaultAzureCredential())
     secret = client.get_secret("db-password")
-    print(f"Secret {secret.name} has value {secret.value}")
+    print(f"Secret {secret.name} has value {secret.value}")  # expect: KV404
 
 
 if __name__ == "__main__":

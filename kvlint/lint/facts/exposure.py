@@ -348,6 +348,7 @@ class Exposure:
     node: cst.CSTNode  # the sink call, or the returned value
     sink: str  # print, log, response, return
     kinds: frozenset[str]
+    web: bool  # the module serves requests: its stdout is the platform's log
 
 
 @module_fact
@@ -359,15 +360,14 @@ def exposures(analysis: Analysis) -> list[Exposure]:
     web = imports_web_framework(analysis)
     for call in analysis.index.calls:
         where = sink(analysis, call)
-        if where is None or (where == "print" and not web):
-            # a script's stdout is its output (samples, CLI tools); in a web or Functions
-            # app it is the platform's log
+        if where is None:
             continue
-        sink_calls.add(call)
+        if where != "print" or web:
+            sink_calls.add(call)  # its value is not also "returned" by a handler
         kinds: frozenset[str] = frozenset()
         for argument in call.args:
             kinds |= model(argument.value)
-        out.append(Exposure(call, where, kinds))
+        out.append(Exposure(call, where, kinds, web))
     for ret in analysis.index.returns:
         value = ret.value
         if value is None or value in sink_calls:
@@ -375,5 +375,5 @@ def exposures(analysis: Analysis) -> list[Exposure]:
         function = analysis.enclosing_function(ret)
         if function is None or not is_handler(analysis, function):
             continue
-        out.append(Exposure(value, "return", model(value)))
+        out.append(Exposure(value, "return", model(value), web))
     return out

@@ -12,7 +12,7 @@ from kvlint.lint.facts.kv_calls import KvCall
 from kvlint.lint.semantic.dataflow import derives_from, names_in, subtree
 from kvlint.lint.semantic.memo import node_fact
 from kvlint.lint.semantic.model import Analysis
-from kvlint.lint.semantic.values import is_constant
+from kvlint.lint.semantic.values import int_value, is_constant
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 SLEEP_FUNCTIONS = frozenset(
@@ -215,6 +215,8 @@ def _literal_collection(analysis: Analysis, expr: cst.BaseExpression, depth: int
         return bool(values) and all(_literal_collection(analysis, v, depth + 1) for v in values)
     if isinstance(expr, cst.Call):
         func = expr.func
+        if isinstance(func, cst.Name) and func.value == "range":
+            return _literal_range(analysis, expr)
         if isinstance(func, cst.Attribute) and func.attr.value in ("items", "keys", "values"):
             return _literal_collection(analysis, func.value, depth + 1)
         if analysis.callee(expr) in (None, "enumerate", "sorted", "reversed", "zip") and (
@@ -226,6 +228,23 @@ def _literal_collection(analysis: Analysis, expr: cst.BaseExpression, depth: int
                 if a.keyword is None
             )
     return False
+
+
+MAX_LITERAL_RANGE = 25  # ``for _ in range(3)``: a fixed handful, like a literal list
+
+
+def _literal_range(analysis: Analysis, call: cst.Call) -> bool:
+    """``range(...)`` of the builtin, with literal bounds and at most MAX_LITERAL_RANGE steps."""
+    if analysis.bindings("range", call.func) or not 1 <= len(call.args) <= 3:
+        return False
+    bounds = [int_value(analysis, a.value) for a in call.args if a.keyword is None and not a.star]
+    known = [b for b in bounds if b is not None]
+    if len(known) != len(call.args):
+        return False
+    try:
+        return len(range(*known)) <= MAX_LITERAL_RANGE
+    except ValueError:  # a zero step
+        return False
 
 
 def _literal_item(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> bool:

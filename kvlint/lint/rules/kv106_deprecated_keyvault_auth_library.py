@@ -39,9 +39,11 @@ class DeprecatedAuthLibrary(Rule):
     code = "KV106"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
+        seen: set[str] = set()  # one finding per retired library per module
         for node in analysis.index.imports:
             reason = self._reason(node)
-            if reason:
+            if reason and reason not in seen:
+                seen.add(reason)
                 yield Report(
                     "KV106",
                     node,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.http import has_header, http_calls
+from kvlint.lint.facts.http import HttpCall, has_header, header_keys, http_calls
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import derives_from
@@ -51,6 +51,8 @@ class HandRolledManagedIdentity(Rule):
 
                 if derives_from(analysis, http.url, is_env):
                     kind = found[0]
+                elif text is None and _imds_shaped(analysis, http):
+                    kind = "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
             if kind is None:
                 continue
             header = "Metadata" if kind == "imds" else "X-IDENTITY-HEADER"
@@ -99,3 +101,10 @@ class HandRolledManagedIdentity(Rule):
                     "get_token('https://vault.azure.net/.default')."
                 ),
             )
+
+
+def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
+    """A request to an unknown URL with IMDS's ``Metadata`` header asking for a ``resource``."""
+    headers = header_keys(analysis, http.headers) or set()
+    params = header_keys(analysis, http.params) if http.params is not None else None
+    return "metadata" in headers and "resource" in (params or ())

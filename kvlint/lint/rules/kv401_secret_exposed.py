@@ -20,6 +20,8 @@ class SecretExposed(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         for exposure in exposures(analysis):
+            if exposure.sink == "print":
+                continue  # KV404
             kinds = exposure.kinds
             if SECRET_VALUE in kinds or (SECRET_OBJECT in kinds and exposure.sink == "return"):
                 message = MESSAGE.format(where=SINK_WORDS[exposure.sink])

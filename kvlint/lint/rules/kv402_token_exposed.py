@@ -20,6 +20,8 @@ class TokenExposed(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         for exposure in exposures(analysis):
+            if exposure.sink == "print" and not exposure.web:
+                continue  # a script's stdout is its output (samples, CLI tools)
             if TOKEN in exposure.kinds:
                 message = MESSAGE.format(where=SINK_WORDS[exposure.sink])
                 yield Report("KV402", exposure.node, message)
