@@ -190,20 +190,55 @@ def read(target: Target) -> bytes | Finding:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
 
-_WORKER: Linter | None = None
-PARALLEL_MIN_FILES = 12
+@dataclass
+class Checked:
+    """What one file contributed to a run (built in a worker process, so it stays small)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    matched: bool = False  # passed the byte prefilter
+    generated: bool = False  # skipped: generated code
+    cached: bool = False
+    parsed: bool = False
+    written: bool = False  # a cache entry was written
 
 
-def _init_worker(settings: Settings) -> None:
+def check_file(
+    linter: Linter, cache: ResultCache | None, target: Target, include_generated: bool
+) -> Checked:
+    """Read → prefilter → generated? → cache → lint → cache, for one file (no fixes)."""
+    data = read(target)
+    if isinstance(data, Finding):
+        return Checked([data])
+    if not linter.wants(data):
+        return Checked()
+    if not include_generated and is_generated(data):
+        return Checked(matched=True, generated=True)
+    key = cache.key(data, target.relpath) if cache is not None else None
+    if key is not None:
+        cached = cache.get(key, target.display)  # type: ignore[union-attr]
+        if cached is not None:
+            return Checked(cached, matched=True, cached=True)
+    result = safe_lint(linter, data, target.display, target.relpath)
+    if key is not None:
+        cache.put(key, result.findings)  # type: ignore[union-attr]
+    return Checked(result.findings, matched=True, parsed=result.parsed, written=key is not None)
+
+
+_WORKER: tuple[Linter, ResultCache | None, bool] | None = None
+PARALLEL_MIN_FILES = 12  # files to parse per worker that make a worker worth starting
+PARALLEL_MIN_TARGETS = 48  # files to read: the parse count is unknown until they are read
+CHUNK_MAX = 32
+
+
+def _init_worker(settings: Settings, cache: ResultCache | None) -> None:
     global _WORKER
-    _WORKER = Linter(settings)
+    _WORKER = (Linter(settings), cache, settings.include_generated)
 
 
-def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
+def _check_chunk(chunk: list[Target]) -> list[Checked]:
     assert _WORKER is not None
-    result = safe_lint(_WORKER, *job)
-    result.source = None  # not needed across the process boundary
-    return result
+    linter, cache, include_generated = _WORKER
+    return [check_file(linter, cache, target, include_generated) for target in chunk]
 
 
 def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
@@ -236,9 +271,9 @@ def gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def worker_count(jobs: int) -> int:
+def worker_count(jobs: int, per_worker: int = PARALLEL_MIN_FILES) -> int:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, jobs // PARALLEL_MIN_FILES))
+    return max(1, min(cpus or 1, jobs // per_worker))
 
 
 class Runner:
@@ -263,8 +298,54 @@ class Runner:
         self.add_noqa = add_noqa
 
     def run(self, targets: list[Target]) -> Outcome:
+        """Lint ``targets``; findings are sorted, so the answer does not depend on the order in
+        which workers finish."""
+        if self.fix or self.diff or self.add_noqa:
+            return self._run_rewriting(targets)
+        outcome = Outcome(files_seen=len(targets))
+        written = 0
+        for target, checked in zip(targets, self._check_all(targets), strict=True):
+            outcome.files_matched += checked.matched
+            outcome.files_generated += checked.generated
+            outcome.files_cached += checked.cached
+            outcome.files_parsed += checked.parsed
+            written += checked.written
+            self._collect(outcome, target, checked.findings)
+        if self.cache is not None:
+            self.cache.written = max(self.cache.written, written)  # workers wrote them too
+            self.cache.prune()
+        outcome.findings.sort(key=lambda f: f.sort_key)
+        return outcome
+
+    def _check_all(self, targets: list[Target]) -> Iterator[Checked]:
+        """Each file's :class:`Checked`, in order. With many files, reading, prefiltering and
+        the cache happen in the worker processes too: nothing serial before the pool starts."""
+        include = self.settings.include_generated
+        workers = self.jobs or worker_count(len(targets), PARALLEL_MIN_TARGETS)
+        if workers <= 1:
+            for target in targets:
+                yield check_file(self.linter, self.cache, target, include)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        # Small chunks in discovery order: few enough to keep the workers' queues cheap, many
+        # enough that a chunk of heavy files does not leave the other workers idle at the end.
+        size = max(1, min(CHUNK_MAX, len(targets) // (workers * 8)))
+        chunks = [targets[i : i + size] for i in range(0, len(targets), size)]
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.settings, self.cache),
+        ) as pool:
+            for checked in pool.map(_check_chunk, chunks):
+                yield from checked
+
+    def _run_rewriting(self, targets: list[Target]) -> Outcome:
+        """--fix, --diff and --add-noqa: one process, the file's bytes kept for the rewrite."""
         outcome = Outcome()
-        pending: list[tuple[Target, bytes, str | None]] = []
         for target in targets:
             outcome.files_seen += 1
             data = read(target)
@@ -277,18 +358,10 @@ class Runner:
             if not self.settings.include_generated and is_generated(data):
                 outcome.files_generated += 1
                 continue
-            key = self.cache.key(data, target.relpath) if self.cache else None
-            if key is not None and not (self.fix or self.diff or self.add_noqa):
-                cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
-                if cached is not None:
-                    outcome.files_cached += 1
-                    self._collect(outcome, target, cached)
-                    continue
-            pending.append((target, data, key))
-        for (target, data, key), result in zip(pending, self._lint_all(pending), strict=True):
+            result = safe_lint(self.linter, data, target.display, target.relpath)
             outcome.files_parsed += result.parsed
-            if key is not None and self.cache is not None:
-                self.cache.put(key, result.findings)
+            if self.cache is not None:
+                self.cache.put(self.cache.key(data, target.relpath), result.findings)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
             elif self.add_noqa and result.findings and result.source is not None:
@@ -326,30 +399,6 @@ class Runner:
             outcome.notes.append(f"{target.display}: no noqa added: {exc}")
             return
         outcome.noqa_added += count
-
-    def _lint_all(self, pending: list[tuple[Target, bytes, str | None]]) -> list[LintResult]:
-        jobs = [(data, target.display, target.relpath) for target, data, _ in pending]
-        workers = self.jobs or worker_count(len(jobs))
-        if workers <= 1 or self.fix or self.diff or self.add_noqa:
-            return [safe_lint(self.linter, *job) for job in jobs]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        if method == "fork":
-            self.linter.checks  # noqa: B018 - import libcst and the checks once, before forking
-        # Largest files first, one at a time: the last file to finish is a small one.
-        order = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
-        results: list[LintResult] = [LintResult()] * len(jobs)
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_init_worker,
-            initargs=(self.settings,),
-        ) as pool:
-            for i, result in zip(order, pool.map(_lint_job, [jobs[i] for i in order]), strict=True):
-                results[i] = result
-        return results
 
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
