@@ -39,11 +39,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, with its error messages masked (they quote the offending argument)."""
+    """argparse, with one-line error messages, masked (they quote the offending argument)."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {mask(message)}\n")
+        """One line on stderr, as the README promises (no usage block), and exit 2."""
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {mask(message)} (see `{self.prog} --help`)\n")
 
 
 def _top_level_help() -> str:

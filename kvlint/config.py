@@ -221,6 +221,19 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def project_root(settings: Settings, start: Path) -> Path:
+    """Where the project's result cache goes: next to the ``pyproject.toml`` holding the
+    settings, else the nearest ``pyproject.toml`` from ``start`` up, else the settings' root
+    (the current directory)."""
+    if settings.config_path is not None:
+        return settings.root
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if (directory / "pyproject.toml").is_file():
+            return directory
+    return settings.root
+
+
 def _read_toml(path: Path) -> dict:
     try:
         with path.open("rb") as handle:

@@ -5,18 +5,19 @@ from __future__ import annotations
 import pytest
 
 from kvlint.audit import config
-from kvlint.audit.model import Finding
 from kvlint.errors import KvlintError
+from kvlint.findings import Finding, Resource
 
 
 def finding(vault: str = "kv-app", code: str = "KVA211") -> Finding:
-    return Finding(
-        vault,
-        f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/{vault}",
-        "s",
+    return Finding.of(
         code,
-        "warning",
         "m",
+        resource=Resource(
+            vault,
+            f"/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/{vault}",
+            "s",
+        ),
     )
 
 

@@ -25,7 +25,7 @@ def test_the_domain_is_a_function_of_a_typed_request(tmp_path):
         AuditRequest(inputs=(str(path),), principal=APP, ip="198.51.100.7"),
         settings=AuditConfig(),
     )
-    assert [(f.vault, f.code) for f in result.findings] == [
+    assert [(f.resource.name, f.code) for f in result.findings] == [
         ("kv-open", "KVA211"),
         ("kv-ok", "KVA501"),
     ]

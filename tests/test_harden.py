@@ -306,3 +306,38 @@ def test_fix_keeps_the_string_prefix_as_written(kvlint, tmp_path, prefix):
         f'DefaultAzureCredential().get_token({prefix}"https://vault.azure.net/.default")\n'
         f"DefaultAzureCredential().get_token({prefix}'https://vault.azure.net/.default')\n"
     )
+
+
+# --- issue 17: a prefix in a suppression silences nothing and KV100 says so (as in ruff) -------
+
+
+def test_a_noqa_prefix_silences_nothing_and_kv100_reports_it(kvlint, tmp_path):
+    (tmp_path / "a.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        'DefaultAzureCredential().get_token("https://vault.azure.net/")  # noqa: KV1\n'
+        'DefaultAzureCredential().get_token("https://vault.azure.net/")  # noqa: KV101\n',
+        encoding="utf-8",
+    )
+    result = kvlint("check", "--no-cache", "--output-format", "json", "a.py", cwd=tmp_path)
+    found = [(f["line"], f["code"], f["message"]) for f in json.loads(result.stdout)]
+    assert [(line, code) for line, code, _ in found] == [(2, "KV101"), (2, "KV100")]
+    assert "KV1 is not a rule code" in found[1][2] and "prefix" in found[1][2]
+    fixed = kvlint("check", "--no-cache", "--fix", "--select", "KV100", "a.py", cwd=tmp_path)
+    assert fixed.returncode == 0, fixed.stdout
+    assert "# noqa: KV1\n" not in (tmp_path / "a.py").read_text(encoding="utf-8")
+
+
+# --- issue 17: the cache goes next to the project's pyproject.toml, not the current folder ---
+
+
+def test_the_cache_goes_next_to_the_projects_pyproject(kvlint, tmp_path):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    (project / "src").mkdir(parents=True)
+    elsewhere.mkdir()
+    (project / "pyproject.toml").write_text("[project]\nname = 'x'\n", encoding="utf-8")
+    (project / "src" / "app.py").write_text(SLASHED, encoding="utf-8")
+    result = kvlint("check", str(project / "src" / "app.py"), cwd=elsewhere)
+    assert result.returncode == 1, result.stderr
+    assert (project / ".kvlint_cache" / "CACHEDIR.TAG").is_file()
+    assert not (elsewhere / ".kvlint_cache").exists()
+    assert not (project / "src" / ".kvlint_cache").exists()

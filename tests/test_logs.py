@@ -368,7 +368,7 @@ def test_readme_live_examples_are_valid_requests():
     from kvlint.commands import logs as command
 
     examples = _readme_examples("text")
-    assert len(examples) == 2
+    assert len(examples) == 3
     for argv in examples:
         parser = argparse.ArgumentParser()
         command.add_arguments(parser, "logs")

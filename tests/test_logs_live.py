@@ -250,3 +250,112 @@ def test_a_bad_vault_name_is_refused_before_any_query(stub, tmp_path):
     with pytest.raises(KvlintError, match="not a Key Vault name"):
         run(stub, tmp_path, "--vault", 'x" or 1==1')
     assert not stub.seen("POST", PATH)
+
+
+def test_check_config_reads_each_vault_through_arm(stub, tmp_path):
+    """--check-config: the vaults a finding names are read with the real KeyVaultManagementClient."""
+    from tests.arm_stub import assert_read_only, connect
+    from tests.test_logs import ARCHIVE, DATA
+
+    vaults = json.loads((DATA / "vaults.json").read_text())["value"]
+    for doc in vaults:
+        stub.add("GET", doc["id"], Reply(200, doc))
+        group = doc["id"].rsplit("/providers/", 1)[0]
+        stub.add(
+            "GET", f"{group}/providers/Microsoft.KeyVault/managedHSMs", Reply(200, {"value": []})
+        )
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "logs")
+    out = tmp_path / "report.json"
+    args = parser.parse_args(
+        [str(ARCHIVE), "--check-config", "--format", "json", "--output-file", str(out)]
+    )
+    assert command.run(args, azure=connect(stub)) == 1
+    doc = json.loads(out.read_text())
+    assert doc["vaults_checked"] == 1 and doc["configuration_errors"] == []
+    config = {f["code"]: f["configuration"] for f in doc["findings"]}
+    assert config["KVL201"] == "still refused today"
+    assert config["KVL301"] == "already fixed"
+    assert config["KVL102"] is None
+    assert_read_only(stub)
+    gets = {r.path.lower() for r in stub.seen("GET")}
+    assert vaults[0]["id"].lower() in gets  # kv-pay, named by the firewall and policy findings
+    assert vaults[1]["id"].lower() not in gets  # kv-orders only has KVL303: nothing to settle
+
+
+def test_check_config_and_input_exclude_each_other(kvlint):
+    result = kvlint("logs", "x.json", "--input", "v.json", "--check-config")
+    assert result.returncode == 2 and "not both" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("assigned", "expected"),
+    [
+        ("b86a8fe4-44ce-4948-aee5-eccb2c155cd7", "already fixed"),  # Key Vault Secrets Officer
+        ("4633458b-17de-408a-b874-0445c86b69e6", "still refused today"),  # Secrets User: no set
+    ],
+)
+def test_check_config_reads_the_callers_roles_on_an_rbac_vault(stub, tmp_path, assigned, expected):
+    from tests.arm_stub import assert_read_only, connect
+    from tests.test_logs import DATA
+
+    orders = json.loads((DATA / "vaults.json").read_text())["value"][1]
+    group = orders["id"].rsplit("/providers/", 1)[0]
+    stub.add("GET", orders["id"], Reply(200, orders))
+    stub.add("GET", f"{group}/providers/Microsoft.KeyVault/managedHSMs", Reply(200, {"value": []}))
+    sub = orders["id"].split("/")[2]
+    stub.add(
+        "GET",
+        orders["id"] + "/providers/Microsoft.Authorization/roleAssignments",
+        Reply(
+            200,
+            {
+                "value": [
+                    {
+                        "id": f"{orders['id']}/providers/Microsoft.Authorization/roleAssignments/a1",
+                        "name": "a1",
+                        "type": "Microsoft.Authorization/roleAssignments",
+                        "properties": {
+                            "roleDefinitionId": f"/subscriptions/{sub}/providers/"
+                            f"Microsoft.Authorization/roleDefinitions/{assigned}",
+                            "principalId": WEB_OID,
+                            "principalType": "ServicePrincipal",
+                            "scope": orders["id"],
+                        },
+                    }
+                ]
+            },
+        ),
+    )
+    path = tmp_path / "PT1H.json"
+    records = json.loads((DATA / "archive-records.json").read_text())["records"]
+    path.write_text(json.dumps(records[4]) + "\n")  # SecretSet refused by RBAC on kv-orders
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "logs")
+    out = tmp_path / "report.json"
+    args = parser.parse_args(
+        [str(path), "--check-config", "--format", "json", "--output-file", str(out)]
+    )
+    assert command.run(args, azure=connect(stub)) == 1
+    (finding,) = json.loads(out.read_text())["findings"]
+    assert finding["code"] == "KVL302" and finding["configuration"] == expected, finding
+    (listing,) = [r for r in stub.seen("GET") if r.path.endswith("roleAssignments")]
+    assert listing.query["$filter"] == [f"assignedTo('{WEB_OID}')"]
+    assert_read_only(stub)
+
+
+def test_a_partial_answer_is_one_line_not_a_silent_undercount(stub, tmp_path):
+    partial = {
+        **ANSWERS["totals"],
+        "error": {
+            "code": "PartialError",
+            "message": "There were some errors when processing your query.",
+            "details": [
+                {"code": "EngineError", "message": "Query result set has exceeded the limit"}
+            ],
+        },
+    }
+    stub.add("POST", PATH, Reply(200, partial))
+    with pytest.raises(KvlintError, match="answered only in part") as caught:
+        run(stub, tmp_path)
+    assert "narrow --since or --vault" in str(caught.value)

@@ -113,3 +113,15 @@ def test_hooks_leave_default_excluded_files_alone(tmp_path, pre_commit_home):
     result = _try_repo(repo, "kvlint", env)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "KV101" not in result.stdout
+
+
+def test_hooks_run_serially_with_force_exclude():
+    """kvlint forks its own workers (as ruff's hook: require_serial) and pre-commit names every
+    staged file (so the hooks must apply excludes to named files)."""
+    import yaml
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    assert {hook["id"] for hook in hooks} == {"kvlint", "kvlint-fix"}
+    for hook in hooks:
+        assert hook["require_serial"] is True
+        assert "--force-exclude" in hook["entry"].split()

@@ -353,3 +353,33 @@ async def test_same_findings_as_kvlint_check(editor: Editor, workspace: Path) ->
         found = await editor.open(path, text)
         shown = sorted((d.code, d.range.start.line, d.range.end.line, d.message) for d in found)
         assert shown == expected
+
+
+async def test_unsaved_buffer_is_linted_by_its_language(editor: Editor) -> None:
+    uri = "untitled:Untitled-1"
+    after = editor.mark()
+    editor.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(types.TextDocumentItem(uri, "python", 1, BAD))
+    )
+    from tests.lsp_client import diagnostics
+
+    assert [d.code for d in await diagnostics(editor.client, uri, 1, after)] == ["KV101"]
+    after = editor.mark()
+    editor.client.text_document_did_open(
+        types.DidOpenTextDocumentParams(
+            types.TextDocumentItem("untitled:notes", "plaintext", 1, BAD)
+        )
+    )
+    assert await diagnostics(editor.client, "untitled:notes", 1, after) == []
+
+
+async def test_crlf_document(editor: Editor, workspace: Path) -> None:
+    path = workspace / "plain" / "windows.py"
+    text = BAD.replace("\n", "\r\n")
+    diagnostic = _only(await editor.open(path, text), "KV101")
+    assert diagnostic.range.start.line == 3
+    actions = await editor.actions(path, diagnostic.range)
+    fix = next(a for a in actions if a.is_preferred)
+    assert await editor.applied(path, fix) == GOOD.replace("\n", "\r\n")
+    noqa = next(a for a in actions if "noqa" in a.title)
+    assert await editor.applied(path, noqa) == text.replace('")\r\n', '")  # noqa: KV101\r\n')

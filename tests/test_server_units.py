@@ -108,3 +108,43 @@ def test_target_without_configuration_uses_the_workspace_folder(tmp_path: Path) 
     untitled = projects.target(None, "Untitled-1", "python")
     assert untitled.skip is None and untitled.path == "Untitled-1.py"
     assert projects.target(None, "notes", "plaintext").skip is not None
+
+
+def test_the_server_extra_and_the_test_extra_bring_pygls() -> None:
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    root = Path(__file__).resolve().parent.parent
+    extras = tomllib.loads((root / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert any(req.startswith("pygls") for req in extras["server"])
+    assert any(req.startswith("pygls") for req in extras["test"])
+    assert any(req.startswith("pytest-lsp") for req in extras["test"])
+
+
+def test_readme_editor_snippets_parse() -> None:
+    import json
+    import re
+    import sys
+
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Editors: `kvlint server`") :]
+    section = section[: section.index("\n## ", 1)]
+    (jsonc,) = re.findall(r"```jsonc\n(.*?)```", section, re.DOTALL)
+    settings = json.loads(re.sub(r"\s//[^\n]*", "", jsonc))
+    assert settings["glspc.server.commandArguments"] == ["server"]
+    assert settings["glspc.server.command"].endswith("kvlint")
+    (helix,) = re.findall(r"```toml\n(.*?)```", section, re.DOTALL)
+    languages = tomllib.loads(helix)
+    assert languages["language-server"]["kvlint"] == {"command": "kvlint", "args": ["server"]}
+    assert all("kvlint" in lang["language-servers"] for lang in languages["language"])
+    (lua,) = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)
+    assert "cmd = { 'kvlint', 'server' }" in lua and "vim.lsp.enable('kvlint')" in lua

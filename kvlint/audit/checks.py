@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from kvlint import catalog
-from kvlint.audit.model import AccessPolicy, Finding, Vault
+from kvlint.audit.model import AccessPolicy, Vault
 from kvlint.audit.network import non_public_kind, parse_rule
+from kvlint.findings import Finding, Location, Resource
 
 ACCESS_POLICY_LIMIT = 1024
 ACCESS_POLICY_WARN = 900
@@ -31,11 +31,17 @@ class Thresholds:
 CheckFn = Callable[[Vault, Thresholds], Iterator[str]]
 CHECKS: dict[str, CheckFn] = {}  # Key Vault checks (KVA1xx-KVA4xx)
 HSM_CHECKS: dict[str, CheckFn] = {}  # Managed HSM checks (KVA6xx)
+NEEDS: dict[str, frozenset[str]] = {}  # the properties each check reads (REST names)
+NETWORK = ("publicNetworkAccess", "networkAcls")
 
 
-def check(code: str, *, hsm: bool = False) -> Callable[[CheckFn], CheckFn]:
+def check(code: str, *needs: str, hsm: bool = False) -> Callable[[CheckFn], CheckFn]:
+    """Register a check; ``needs`` are the properties it reads: when infrastructure code leaves
+    one unresolved (``Vault.unknown``), the check stays silent rather than guess."""
+
     def register(fn: CheckFn) -> CheckFn:
         (HSM_CHECKS if hsm else CHECKS)[code] = fn
+        NEEDS[code] = frozenset(needs)
         return fn
 
     return register
@@ -43,15 +49,29 @@ def check(code: str, *, hsm: bool = False) -> Callable[[CheckFn], CheckFn]:
 
 def finding(vault: Vault, code: str, message: str) -> Finding:
     """A finding about ``vault``; its severity is the catalogue's."""
-    return Finding(
-        vault.name, vault.id, vault.subscription, code, catalog.get(code).severity, message
+    return Finding.of(
+        code,
+        message,
+        resource=Resource(
+            vault.name, vault.id, vault.subscription, "managedHSM" if vault.hsm else "vault"
+        ),
+        location=Location.point(vault.file, vault.line or 1) if vault.file else None,
     )
+
+
+def applicable(vault: Vault) -> dict[str, CheckFn]:
+    """The checks that can judge this vault (each property they need is known)."""
+    return {
+        code: fn
+        for code, fn in (HSM_CHECKS if vault.hsm else CHECKS).items()
+        if not NEEDS[code] & vault.unknown
+    }
 
 
 def run(vault: Vault, thresholds: Thresholds) -> list[Finding]:
     return [
         finding(vault, code, message)
-        for code, fn in (HSM_CHECKS if vault.hsm else CHECKS).items()
+        for code, fn in applicable(vault).items()
         for message in fn(vault, thresholds)
     ]
 
@@ -64,7 +84,7 @@ def _who(policy: AccessPolicy) -> str:
 # -- identity and tenant ---------------------------------------------------------------------
 
 
-@check("KVA101")
+@check("KVA101", "accessPolicies", "tenantId")
 def foreign_tenant_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
     for policy in vault.access_policies:
         if policy.tenant_id != vault.tenant_id:
@@ -75,7 +95,7 @@ def foreign_tenant_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
             )
 
 
-@check("KVA102")
+@check("KVA102", "tenantId")
 def vault_tenant_mismatch(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.subscription_tenant and vault.subscription_tenant != vault.tenant_id:
         yield (
@@ -88,7 +108,7 @@ def vault_tenant_mismatch(vault: Vault, _: Thresholds) -> Iterator[str]:
 # -- access policies -------------------------------------------------------------------------
 
 
-@check("KVA201")
+@check("KVA201", "accessPolicies", "enableRbacAuthorization")
 def no_data_plane_access(vault: Vault, _: Thresholds) -> Iterator[str]:
     if not vault.rbac and not vault.access_policies:
         yield (
@@ -97,7 +117,7 @@ def no_data_plane_access(vault: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA202")
+@check("KVA202", "accessPolicies", "enableRbacAuthorization")
 def rbac_with_stale_policies(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.rbac and vault.access_policies:
         yield (
@@ -107,7 +127,7 @@ def rbac_with_stale_policies(vault: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA203")
+@check("KVA203", "accessPolicies")
 def compound_identity(vault: Vault, _: Thresholds) -> Iterator[str]:
     for policy in vault.access_policies:
         if policy.application_id:
@@ -118,7 +138,7 @@ def compound_identity(vault: Vault, _: Thresholds) -> Iterator[str]:
             )
 
 
-@check("KVA204")
+@check("KVA204", "accessPolicies")
 def overbroad_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
     for policy in vault.access_policies:
         broad = sorted(
@@ -131,14 +151,14 @@ def overbroad_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
             yield f"access policy for {_who(policy)} grants {', '.join(broad)}"
 
 
-@check("KVA205")
+@check("KVA205", "accessPolicies")
 def empty_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
     for policy in vault.access_policies:
         if not any(policy.permissions.values()):
             yield f"access policy for {_who(policy)} grants no permission at all"
 
 
-@check("KVA206")
+@check("KVA206", "accessPolicies")
 def duplicate_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
     counts = Counter(policy.key for policy in vault.access_policies)
     for (tenant, obj, app), count in counts.items():
@@ -147,7 +167,7 @@ def duplicate_policy(vault: Vault, _: Thresholds) -> Iterator[str]:
             yield f"{count} access policy entries for {who} in tenant {tenant}"
 
 
-@check("KVA207")
+@check("KVA207", "accessPolicies")
 def policy_limit(vault: Vault, _: Thresholds) -> Iterator[str]:
     count = len(vault.access_policies)
     if count > ACCESS_POLICY_WARN:
@@ -160,14 +180,14 @@ def policy_limit(vault: Vault, _: Thresholds) -> Iterator[str]:
 # -- network ---------------------------------------------------------------------------------
 
 
-@check("KVA211")
+@check("KVA211", *NETWORK)
 def firewall_open(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.open_to_all:
         why = "no networkAcls" if not vault.has_network_acls else "networkAcls.defaultAction Allow"
         yield f"public network access enabled and {why}: any address on the internet can call it"
 
 
-@check("KVA212")
+@check("KVA212", *NETWORK, "privateEndpointConnections")
 def vault_unreachable(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.approved_private_endpoints or vault.unknown_private_endpoints or vault.perimeter:
         return  # an endpoint whose status is unknown may be Approved: say nothing
@@ -189,7 +209,13 @@ def vault_unreachable(vault: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA213")
+@check(
+    "KVA213",
+    *NETWORK,
+    "enabledForDeployment",
+    "enabledForDiskEncryption",
+    "enabledForTemplateDeployment",
+)
 def trusted_services_blocked(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.bypass_azure_services or vault.open_to_all or vault.perimeter:
         return  # bypass only matters when the firewall refuses callers (a perimeter replaces it)
@@ -217,14 +243,14 @@ def _valid_rules(vault: Vault) -> Iterator[tuple[str, IPv4Network]]:
             yield value, net
 
 
-@check("KVA214")
+@check("KVA214", "networkAcls")
 def ip_rule_too_broad(vault: Vault, _: Thresholds) -> Iterator[str]:
     for value, net in _valid_rules(vault):
         if net.prefixlen < 16 and non_public_kind(net) is None:
             yield (f"IP rule {value} admits {net.num_addresses:,} addresses (wider than /16)")
 
 
-@check("KVA215")
+@check("KVA215", "networkAcls")
 def ip_rule_private(vault: Vault, _: Thresholds) -> Iterator[str]:
     for value, net in _valid_rules(vault):
         kind = non_public_kind(net)
@@ -236,14 +262,14 @@ def ip_rule_private(vault: Vault, _: Thresholds) -> Iterator[str]:
             )
 
 
-@check("KVA216")
+@check("KVA216", "networkAcls")
 def ip_rule_invalid(vault: Vault, _: Thresholds) -> Iterator[str]:
     for value in vault.ip_rules:
         if parse_rule(value) is None:
             yield f"IP rule {value!r} is not an IPv4 address or CIDR range: it matches nothing"
 
 
-@check("KVA217")
+@check("KVA217", *NETWORK, "privateEndpointConnections")
 def public_despite_private_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
     approved = vault.approved_private_endpoints
     if approved and vault.open_to_all:
@@ -253,7 +279,7 @@ def public_despite_private_endpoint(vault: Vault, _: Thresholds) -> Iterator[str
         )
 
 
-@check("KVA218")
+@check("KVA218", "networkAcls")
 def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
     for rule in vault.vnet_rules:
         if rule.ignore_missing_service_endpoint:
@@ -264,7 +290,7 @@ def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
             )
 
 
-@check("KVA219")
+@check("KVA219", "privateEndpointConnections")
 def private_endpoint_not_approved(vault: Vault, _: Thresholds) -> Iterator[str]:
     for pe in vault.private_endpoints:
         if pe.status is not None and not pe.approved:
@@ -274,7 +300,7 @@ def private_endpoint_not_approved(vault: Vault, _: Thresholds) -> Iterator[str]:
 # -- throttling ------------------------------------------------------------------------------
 
 
-@check("KVA301")
+@check("KVA301", "accessPolicies")
 def many_principals(vault: Vault, thresholds: Thresholds) -> Iterator[str]:
     principals = {(p.tenant_id, p.object_id) for p in vault.access_policies}
     if len(principals) > thresholds.max_principals:
@@ -288,14 +314,14 @@ def many_principals(vault: Vault, thresholds: Thresholds) -> Iterator[str]:
 # -- recovery and logging --------------------------------------------------------------------
 
 
-@check("KVA401")
+@check("KVA401", "enableSoftDelete")
 def soft_delete_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.soft_delete is not True:
         state = "false" if vault.soft_delete is False else "absent"
         yield f"enableSoftDelete is {state}: a deleted secret, key or vault cannot be recovered"
 
 
-@check("KVA402")
+@check("KVA402", "enablePurgeProtection")
 def purge_protection_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
     if vault.purge_protection is not True:
         yield (
@@ -304,7 +330,7 @@ def purge_protection_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA403")
+@check("KVA403", "enableSoftDelete", "softDeleteRetentionInDays")
 def short_retention(vault: Vault, thresholds: Thresholds) -> Iterator[str]:
     if vault.soft_delete is True and vault.retention_days < thresholds.min_retention_days:
         yield (
@@ -337,7 +363,7 @@ def audit_logging_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
 # Its data plane is local RBAC inside the HSM (not readable through ARM): not checked here.
 
 
-@check("KVA601", hsm=True)
+@check("KVA601", *NETWORK, hsm=True)
 def hsm_open(hsm: Vault, _: Thresholds) -> Iterator[str]:
     if hsm.open_to_all:
         why = "no networkAcls" if not hsm.has_network_acls else "networkAcls.defaultAction Allow"
@@ -347,7 +373,7 @@ def hsm_open(hsm: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA602", hsm=True)
+@check("KVA602", *NETWORK, "privateEndpointConnections", hsm=True)
 def hsm_unreachable(hsm: Vault, _: Thresholds) -> Iterator[str]:
     if hsm.approved_private_endpoints or hsm.unknown_private_endpoints or hsm.perimeter:
         return
@@ -368,14 +394,14 @@ def hsm_unreachable(hsm: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA603", hsm=True)
+@check("KVA603", "privateEndpointConnections", hsm=True)
 def hsm_private_endpoint_not_approved(hsm: Vault, _: Thresholds) -> Iterator[str]:
     for pe in hsm.private_endpoints:
         if pe.status is not None and not pe.approved:
             yield f"private endpoint {pe.id or '(unnamed)'} is {pe.status}: it carries no traffic"
 
 
-@check("KVA604", hsm=True)
+@check("KVA604", "enablePurgeProtection", hsm=True)
 def hsm_purge_protection_disabled(hsm: Vault, _: Thresholds) -> Iterator[str]:
     if hsm.purge_protection is not True:
         yield (
@@ -384,7 +410,7 @@ def hsm_purge_protection_disabled(hsm: Vault, _: Thresholds) -> Iterator[str]:
         )
 
 
-@check("KVA605", hsm=True)
+@check("KVA605", "softDeleteRetentionInDays", hsm=True)
 def hsm_short_retention(hsm: Vault, thresholds: Thresholds) -> Iterator[str]:
     if hsm.retention_days < thresholds.min_retention_days:
         yield (

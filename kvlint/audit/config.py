@@ -25,8 +25,8 @@ from typing import Any
 
 from kvlint import catalog
 from kvlint.audit.checks import Thresholds
-from kvlint.audit.model import Finding
 from kvlint.errors import KvlintError
+from kvlint.findings import Finding
 
 TABLE = "[tool.kvlint.audit]"
 FAIL_ON = ("info", "warning", "error")
@@ -41,7 +41,9 @@ class Waiver:
     def covers(self, item: Finding) -> bool:
         if self.codes and item.code not in self.codes:
             return False
-        target = item.id if self.pattern.startswith("/") else item.vault
+        if item.resource is None:
+            return False
+        target = item.resource.id if self.pattern.startswith("/") else item.resource.name
         return fnmatch.fnmatchcase(target.lower(), self.pattern.lower())
 
 

@@ -37,9 +37,9 @@ def _read(
 ) -> tuple[files.Inputs, Azure | None]:
     tenant = request.tenant.lower() if request.tenant else None
     found = files.Inputs()
-    if request.inputs:
+    if request.inputs or request.iac_only:
         for path in request.inputs:
-            files.read(path, found, tenant=tenant, errors=errors)
+            files.read(path, found, tenant=tenant, errors=errors, iac_only=request.iac_only)
         return found, None
     azure = azure or connect(request)
     azure.sign_in()

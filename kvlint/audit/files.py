@@ -5,7 +5,9 @@ One file may hold vaults, role assignments and role definitions, in any mix of:
 - ``az keyvault show`` / ``list`` output, an ARM REST vault or page ``{"value": [...]}``;
 - Resource Graph rows, its REST response ``{"data": [...]}`` and Search-AzGraph's ``{"Data": [...]}``;
 - ``Get-AzKeyVault | ConvertTo-Json -Depth 5`` (:mod:`kvlint.audit.powershell`);
-- role assignments and definitions (:mod:`kvlint.audit.roles`).
+- role assignments and definitions (:mod:`kvlint.audit.roles`);
+- ARM templates and compiled Bicep (:mod:`kvlint.audit.arm_template`) and Terraform plans
+  (:mod:`kvlint.audit.terraform`): their findings point at the file and line.
 
 A document of another kind is one error naming it; a file of an unsupported shape is one clear
 line naming what was found (a REST API example: "found responses.200.body") and what to pass.
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import powershell, roles
+from kvlint.audit import arm_template, iac, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 
@@ -65,6 +67,10 @@ def decode_input(raw: bytes | str, path: str) -> str:
 
 
 def load_json(path: str, stdin: Any = None) -> Any:
+    return load_text(path, stdin)[1]
+
+
+def load_text(path: str, stdin: Any = None) -> tuple[str, Any]:
     try:
         if path == "-":
             stream = stdin or sys.stdin
@@ -75,7 +81,7 @@ def load_json(path: str, stdin: Any = None) -> Any:
         raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
     text = decode_input(raw, path)
     try:
-        return json.loads(text)
+        return text, json.loads(text)
     except json.JSONDecodeError as exc:
         raise KvlintError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
     except RecursionError:
@@ -97,13 +103,11 @@ def _unsupported(data: dict, path: str) -> str | None:
                     f"{path}: found responses.{status}.body: this is a REST API example, not "
                     "an export; pass the body itself (or `az keyvault show` output)"
                 )
-    if "planned_values" in data or "terraform_version" in data:
-        return f"{path}: found a Terraform plan (planned_values): not read by this version"
-    schema = str(data.get("$schema", "")).lower()
-    if "deploymenttemplate" in schema or (
-        isinstance(data.get("resources"), list) and "contentVersion" in data
-    ):
-        return f"{path}: found an ARM template (resources[]): not read by this version"
+    if "terraform_version" in data or "planned_values" in data:
+        return (
+            f"{path}: found a Terraform plan without resource_changes: pass the JSON of a "
+            "saved plan (terraform show -json plan.out)"
+        )
     return None
 
 
@@ -129,10 +133,36 @@ def documents(data: Any, path: str) -> list[Any]:
 
 
 def read(
-    path: str, into: Inputs, *, tenant: str | None, errors: list[ReadError], stdin: Any = None
+    path: str,
+    into: Inputs,
+    *,
+    tenant: str | None,
+    errors: list[ReadError],
+    stdin: Any = None,
+    iac_only: bool = False,
 ) -> None:
-    """Add the vaults, role assignments and definitions of one exported file to ``into``."""
-    docs = documents(load_json(path, stdin), path)
+    """Add the vaults, role assignments and definitions of one exported file to ``into``;
+    ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
+    try:
+        text, data = load_text(path, stdin)
+    except KvlintError:
+        if iac_only:
+            return
+        raise
+    if iac_only and not (arm_template.is_template(data) or terraform.is_plan(data)):
+        return
+    if arm_template.is_template(data) or terraform.is_plan(data):
+        located = iac.load_with_lines(text)
+        reader = (
+            arm_template.template_vaults
+            if arm_template.is_template(data)
+            else (terraform.plan_vaults)
+        )
+        into.vaults += reader(located, path, errors)
+        return
+    if isinstance(data, dict) and "deploymentTemplate" in str(data.get("$schema", "")):
+        raise KvlintError(f"{path}: found ARM template parameters, not a template")
+    docs = documents(data, path)
     for index, doc in enumerate(docs):
         where = f"{path}[{index}]" if len(docs) > 1 else path
         role_kind = roles.kind(doc)

@@ -19,6 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kvlint.findings import Finding
+
+__all__ = ["Finding"]  # the one Finding of every face (kvlint/findings.py)
+
 VAULT_TYPE = "microsoft.keyvault/vaults"
 HSM_TYPE = "microsoft.keyvault/managedhsms"
 DEFAULT_RETENTION_DAYS = 90
@@ -94,6 +98,11 @@ class Vault:
     uri: str = ""  # properties.vaultUri, the data-plane URL ("" when absent)
     private_endpoints_known: bool = True  # False: the source does not carry them (PowerShell)
     kind: str = "vault"  # "vault" or "hsm" (a Managed HSM: local RBAC, always soft-delete)
+    # properties infrastructure code leaves unresolved (ARM expressions, Terraform's
+    # "known after apply"): the checks that need one stay silent
+    unknown: frozenset[str] = frozenset()
+    file: str | None = None  # where it is declared (infrastructure code), for findings
+    line: int | None = None
 
     @property
     def hsm(self) -> bool:
@@ -126,26 +135,6 @@ class Vault:
     def perimeter(self) -> bool:
         """``SecuredByPerimeter``: a network security perimeter's rules replace the firewall."""
         return self.public_network_access.lower() == "securedbyperimeter"
-
-
-@dataclass(frozen=True)
-class Finding:
-    vault: str
-    id: str
-    subscription: str
-    code: str
-    severity: str
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {
-            "vault": self.vault,
-            "id": self.id,
-            "subscription": self.subscription,
-            "code": self.code,
-            "severity": self.severity,
-            "message": self.message,
-        }
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,25 @@ def _list(values: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
+NETWORK_FIELDS = ("publicNetworkAccess", "networkAcls", "privateEndpointConnections")
+IDENTITY_FIELDS = ("tenantId", "enableRbacAuthorization", "accessPolicies")
+
+
+def _unresolved(vault: Vault, fields: tuple[str, ...]) -> str | None:
+    missing = [name for name in fields if name in vault.unknown]
+    if not missing:
+        return None
+    return (
+        f"the infrastructure code leaves {', '.join(missing)} unresolved until it is deployed, "
+        "so this was not verified"
+    )
+
+
 def network_unverified(vault: Vault, who: Caller) -> str | None:
     """Why the network verdict cannot be decided from what was read, or None."""
+    unresolved = _unresolved(vault, NETWORK_FIELDS)
+    if unresolved:
+        return f"network gates: {unresolved}"
     if vault.perimeter:
         return (
             "publicNetworkAccess is SecuredByPerimeter: the network security perimeter's access "
@@ -257,7 +274,8 @@ def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Find
     # Key Vault authenticates before it applies the firewall (its ForbiddenByFirewall message
     # names the caller's appid, oid and issuer), so a token from another tenant is a 401 first.
     tenant = who.principal.tenant_id
-    mismatch = tenant_mismatch(tenant, vault.tenant_id) if tenant else None
+    known = GUID.match(vault.tenant_id) is not None  # not "the deploying tenant" of a template
+    mismatch = tenant_mismatch(tenant, vault.tenant_id) if tenant and known else None
     if mismatch:
         found.append(finding(vault, mismatch.code, mismatch.message))
     unsure = network_unverified(vault, who)
@@ -269,6 +287,10 @@ def gates(vault: Vault, who: Caller, roles: Evidence | None = None) -> list[Find
     if mismatch:
         # the token's oid names the principal in its own tenant: in the vault's tenant it is
         # another object (or none), so identity cannot be judged until the tenant is right
+        return found
+    unresolved = _unresolved(vault, IDENTITY_FIELDS)
+    if unresolved:
+        found.append(finding(vault, "KVA505", f"identity: {unresolved}"))
         return found
     if vault.hsm:
         found.append(

@@ -23,6 +23,7 @@ class AuditRequest:
     all_subscriptions: bool = False
     management_groups: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()  # exported JSON files, '-' for stdin
+    iac_only: bool = False  # read only infrastructure code among the inputs, skip the rest
     # narrowing and signing in
     resource_group: str | None = None
     vault: str | None = None
@@ -55,6 +56,10 @@ class AuditRequest:
             )
             if on
         ]
+        if self.iac_only and not self.inputs and len(chosen) == 0:
+            return  # the pre-commit hook with no file staged: nothing to do
+        if self.iac_only and not self.inputs:
+            raise KvlintError("--iac-only reads files: give them with --input or as arguments")
         if len(chosen) != 1:
             raise KvlintError(
                 "choose one source: --subscription SUB, --all-subscriptions, "

@@ -50,6 +50,19 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help='exported JSON (a vault, a list, {"value": [...]}, Resource Graph '
         "rows); repeatable; '-' reads stdin; no Azure access",
     )
+    source.add_argument(
+        "files",
+        nargs="*",
+        metavar="FILE",
+        help="more exported files or infrastructure code, as with --input (what the "
+        "pre-commit hook passes)",
+    )
+    source.add_argument(
+        "--iac-only",
+        action="store_true",
+        help="read only ARM templates, compiled Bicep and Terraform plans among the inputs; "
+        "skip any other JSON silently (the kvlint-iac pre-commit hook)",
+    )
     narrow = parser.add_argument_group("narrowing and signing in")
     narrow.add_argument("--resource-group", metavar="RG", help="only this resource group")
     narrow.add_argument("--vault", metavar="NAME", help="only this vault")
@@ -112,8 +125,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="the secret, key or certificate the caller reads, for item-scoped role assignments",
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=FORMATS, default="table")
-    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=FORMATS,
+        default="table",
+        help="report format (default: %(default)s); --format is an alias",
+    )
+    out.add_argument(
+        "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
+    )
     out.add_argument(
         "--fail-on",
         choices=config.FAIL_ON,
@@ -127,7 +149,8 @@ def request_from(args: argparse.Namespace) -> AuditRequest:
         subscriptions=tuple(args.subscription),
         all_subscriptions=args.all_subscriptions,
         management_groups=tuple(args.management_group),
-        inputs=tuple(args.input),
+        inputs=tuple([*args.input, *args.files]),
+        iac_only=args.iac_only,
         resource_group=args.resource_group,
         vault=args.vault,
         tenant=args.tenant,

@@ -18,6 +18,8 @@ from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
 
+STATISTICS_FORMATS = ("text", "json")
+
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     del name
@@ -37,13 +39,42 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument(
         "--diff", action="store_true", help="print the fixes as a unified diff; change nothing"
     )
-    parser.add_argument("--format", choices=report.FORMATS, default="text")
+    parser.add_argument(
+        "--show-fixes",
+        action="store_true",
+        help="list the fixes applied (with --fix) or available, per file and code",
+    )
+    parser.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=report.FORMATS,
+        default="text",
+        help="report format (default: %(default)s); --format is an alias",
+    )
     parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
-    parser.add_argument("--statistics", action="store_true", help="print counts per code")
-    parser.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes")
-    parser.add_argument("--extend-select", metavar="CODES")
-    parser.add_argument("--ignore", metavar="CODES", help="comma-separated codes or prefixes")
+    parser.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="exit 1 when --fix changed a file, even if nothing is left to report",
+    )
+    parser.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print counts per code instead of the findings (text or json)",
+    )
+    parser.add_argument(
+        "--select", metavar="CODES", help="only these comma-separated codes or prefixes"
+    )
+    parser.add_argument(
+        "--extend-select",
+        metavar="CODES",
+        help="codes or prefixes to enable in addition to --select or the configuration",
+    )
+    parser.add_argument(
+        "--ignore", metavar="CODES", help="comma-separated codes or prefixes to leave out"
+    )
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to use")
     parser.add_argument(
         "--stdin-filename",
@@ -115,6 +146,8 @@ class CheckRequest:
     write_baseline: str | None = None
     jobs: int | None = None
     force_exclude: bool = False
+    show_fixes: bool = False
+    exit_non_zero_on_fix: bool = False
     include_generated: bool = False
     quiet: bool = False
     verbose: bool = False
@@ -131,11 +164,16 @@ def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
     return tuple(config.validate_codes([c for c in option.split(",") if c.strip()], flag))
 
 
-def settings_from(request: CheckRequest) -> config.Settings:
+def _start(request: CheckRequest) -> Path:
+    """Where the configuration search starts: the first path named, else the current folder."""
     first = next((p for p in request.paths if p != "-"), None)
     start = Path(first) if first else Path.cwd()
     start = start if start.is_dir() else start.parent
-    settings = config.load(request.config, start if start.exists() else Path.cwd())
+    return start if start.exists() else Path.cwd()
+
+
+def settings_from(request: CheckRequest) -> config.Settings:
+    settings = config.load(request.config, _start(request))
     for attr, flag in (
         ("select", "--select"),
         ("extend_select", "--extend-select"),
@@ -150,6 +188,11 @@ def settings_from(request: CheckRequest) -> config.Settings:
         settings.cache_dir = str(Path(request.cache_dir).absolute())
     if request.jobs is not None and request.jobs < 1:
         raise KvlintError("--jobs must be at least 1")
+    if request.statistics and request.format not in STATISTICS_FORMATS:
+        raise KvlintError(
+            f"--statistics prints {' or '.join(STATISTICS_FORMATS)}, not --output-format "
+            f"{request.format}"
+        )
     return settings
 
 
@@ -167,7 +210,9 @@ def execute(request: CheckRequest) -> int:
     if not request.no_cache:
         from kvlint.lint.cache import ResultCache
 
-        directory = settings.root / (settings.cache_dir or ".kvlint_cache")
+        directory = config.project_root(settings, _start(request)) / (
+            settings.cache_dir or ".kvlint_cache"
+        )
         cache = ResultCache(directory, settings.fingerprint())
     runner = Runner(
         settings,
@@ -251,9 +296,9 @@ def execute(request: CheckRequest) -> int:
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
     text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
-    if request.statistics and request.format == "text":
-        text = report.statistics(outcome.findings)
-        if outcome.files_generated:
+    if request.statistics:
+        text = report.statistics(outcome.findings, request.format)
+        if outcome.files_generated and request.format == "text":
             text += (
                 f"{outcome.files_generated:>5}  generated files skipped (--include-generated "
                 f"lints them)\n"
@@ -265,11 +310,15 @@ def execute(request: CheckRequest) -> int:
             raise KvlintError(f"cannot write {request.output_file}: {exc.strerror}") from None
     elif not request.diff:
         out.write(text)
+    if request.show_fixes and request.format == "text" and not request.diff:
+        out.write(report.fixes_list(outcome.fixed_codes, outcome.findings, request.fix))
     if request.format == "text" and not request.quiet and not request.diff and outcome.files_seen:
         fixable = sum(1 for f in outcome.findings if f.edits and f.fix_applicability == "safe")
         print(report.summary(outcome.findings, outcome.fixed, fixable, hidden), file=out)
     if any(f.code == "KV000" and f.message.startswith("internal error") for f in outcome.findings):
         return EXIT_ERROR
+    if request.exit_non_zero_on_fix and outcome.fixed:
+        return EXIT_FINDINGS
     if outcome.findings and not request.exit_zero:
         return EXIT_FINDINGS
     return EXIT_OK

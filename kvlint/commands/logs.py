@@ -54,6 +54,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "today's configuration (still refused / already fixed)",
     )
     check.add_argument(
+        "--check-config",
+        action="store_true",
+        help="read each vault a firewall or permission finding names through Azure Resource "
+        "Manager (read-only, signed in like `kvlint audit`) and check the finding against it",
+    )
+    check.add_argument(
         "--propagation-minutes",
         type=float,
         default=15.0,
@@ -68,8 +74,17 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="one caller reading one secret more often than this in an hour is KVL403 (default 60)",
     )
     out = parser.add_argument_group("output")
-    out.add_argument("--format", choices=output.FORMATS, default="table")
-    out.add_argument("--output-file", metavar="PATH", help="write the report here, not stdout")
+    out.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=output.FORMATS,
+        default="table",
+        help="report format (default: %(default)s); --format is an alias",
+    )
+    out.add_argument(
+        "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
+    )
     out.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -95,6 +110,8 @@ def request_of(args: argparse.Namespace) -> LogsRequest:
         raise KvlintError(f"--workspace {args.workspace!r} is not a workspace id (a GUID)")
     if args.input == "-" and "-" in args.paths:
         raise KvlintError("the logs and --input cannot both read stdin")
+    if args.input and args.check_config:
+        raise KvlintError("give --input VAULTS_JSON or --check-config, not both")
     if not args.propagation_minutes > 0 or args.rereads_per_hour < 1:
         raise KvlintError("--propagation-minutes and --rereads-per-hour must be positive")
     return LogsRequest(
@@ -103,6 +120,7 @@ def request_of(args: argparse.Namespace) -> LogsRequest:
         vault=args.vault,
         since_seconds=duration(args.since),
         vaults_file=args.input,
+        check_config=args.check_config,
         settings=Settings(
             propagation_minutes=args.propagation_minutes, rereads_per_hour=args.rereads_per_hour
         ),
@@ -126,6 +144,19 @@ def _client(args: argparse.Namespace) -> Any:
     return live.client(args.endpoint)
 
 
+def _azure() -> Any:
+    """ARM access for --check-config, as ``kvlint audit`` signs in (public cloud)."""
+    from kvlint import keyvault
+    from kvlint.audit.arm import Azure, default_credential
+
+    cloud = keyvault.CLOUDS_BY_NAME["public"]
+    try:
+        credential = default_credential(cloud.authority_host, None)
+    except ValueError as exc:
+        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
+    return Azure(credential, arm_endpoint=cloud.arm_endpoint)
+
+
 def _empty_input(report: LogsReport) -> None:
     if report.records or not report.intake.bad:
         return
@@ -136,16 +167,19 @@ def _empty_input(report: LogsReport) -> None:
     )
 
 
-def run(args: argparse.Namespace, client: Any = None) -> int:
+def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
+    """``client``: a LogsQueryClient, ``azure``: ARM access (tests point both at a stub)."""
     from kvlint.logs import service
 
     request = request_of(args)
+    if request.check_config and azure is None:
+        azure = _azure()
     if request.workspace:
-        report = service.from_workspace(request, client or _client(args))
+        report = service.from_workspace(request, client or _client(args), azure)
     else:
         bar, show = _progress()
         try:
-            report = service.from_files(request, progress=show)
+            report = service.from_files(request, progress=show, azure=azure)
         finally:
             bar.clear()
     _empty_input(report)

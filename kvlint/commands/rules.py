@@ -11,14 +11,28 @@ from kvlint import catalog
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "rule":
         parser.add_argument("code", help="a rule or check code, e.g. KV101, KVA212, KVT103")
-        parser.add_argument("--format", choices=("markdown", "json"), default="markdown")
+        parser.add_argument(
+            "--output-format",
+            "--format",
+            dest="format",
+            choices=("markdown", "json"),
+            default="markdown",
+            help="the page as Markdown or JSON (default: %(default)s); --format is an alias",
+        )
     else:
         parser.add_argument(
             "--face",
             choices=("check", "audit", "token", "logs"),
             help="only the rules of one command",
         )
-        parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+        parser.add_argument(
+            "--output-format",
+            "--format",
+            dest="format",
+            choices=("text", "json", "markdown"),
+            default="text",
+            help="a table, JSON or a Markdown table (default: %(default)s); --format is an alias",
+        )
 
 
 def _as_dict(rule: catalog.Rule) -> dict:

@@ -34,7 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         default=DEFAULT_SKEW.total_seconds() / 60,
         help="clock skew allowed for exp and nbf (default: %(default)g)",
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--output-format",
+        "--format",
+        dest="format",
+        choices=("text", "json"),
+        default="text",
+        help="report format (default: %(default)s); --format is an alias",
+    )
     parser.add_argument(
         "--acquire",
         action="store_true",

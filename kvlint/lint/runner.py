@@ -8,6 +8,7 @@ import gc
 import os
 import stat
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,7 @@ class Outcome:
     files_cached: int = 0
     files_parsed: int = 0
     fixed: int = 0
+    fixed_codes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (file, code) -> count
     noqa_added: int = 0
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
@@ -411,11 +413,12 @@ class Runner:
         output = data
         if (self.fix or self.diff) and result.source and self._fixable(result.findings):
             source = result.source
-            text, fixed_result, count = self._fix_text(result, display)
+            text, fixed_result, codes = self._fix_text(result, display)
             if self.diff:
                 outcome.diffs.append(_unified(source.text, text, display))
-            elif count:
-                outcome.fixed += count
+            elif codes:
+                outcome.fixed += len(codes)
+                outcome.fixed_codes.update((display, code) for code in codes)
                 result = fixed_result
                 output = source.encode(text)
         outcome.findings.extend(result.findings)
@@ -427,13 +430,14 @@ class Runner:
             f for f in findings if f.edits and (f.fix_applicability == "safe" or self.unsafe_fixes)
         ]
 
-    def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, int]:
-        """Apply fixes until none is left (at most a few rounds); returns text, result, count."""
+    def _fix_text(self, result: LintResult, display: str) -> tuple[str, LintResult, list[str]]:
+        """Apply fixes until none is left (at most a few rounds); returns the text, the result
+        and the codes of the findings fixed."""
         assert result.source is not None
         source = result.source
         first = result
         text = source.text
-        count = 0
+        codes: list[str] = []
         for _ in range(MAX_FIX_ROUNDS):
             fixable = self._fixable(result.findings)
             if not fixable:
@@ -441,20 +445,20 @@ class Runner:
             new_text = apply_edits(text, [e for f in fixable for e in f.edits])
             if new_text == text:
                 break
-            count += len(fixable)
+            codes += [f.code for f in fixable]
             text = new_text
             enabled = self.settings.codes_for(display, self.linter.enabled)
             result = self.linter.lint_text(type(source)(text, source.encoding), display, enabled)
             if not result.parsed:  # a fix must never break the file: give up on all of them
-                return source.text, first, 0
-        return text, result, count
+                return source.text, first, []
+        return text, result, codes
 
     def _fix_file(
         self, target: Target, data: bytes, result: LintResult, outcome: Outcome
     ) -> LintResult:
         original = result.source.text if result.source else ""
-        text, fixed_result, count = self._fix_text(result, target.display)
-        if count == 0 or text == original:
+        text, fixed_result, codes = self._fix_text(result, target.display)
+        if not codes or text == original:
             return result
         if self.diff:
             outcome.diffs.append(_unified(original, text, target.display))
@@ -468,7 +472,8 @@ class Runner:
         except KvlintError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc}")
             return result
-        outcome.fixed += count
+        outcome.fixed += len(codes)
+        outcome.fixed_codes.update((target.display, code) for code in codes)
         return fixed_result
 
 

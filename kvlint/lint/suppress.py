@@ -78,7 +78,11 @@ def unused(
     name: str,
     severity: str,
 ) -> list[Finding]:
-    """KV100 findings for KV codes listed in directives that silenced nothing."""
+    """KV100 findings for KV codes listed in directives that silenced nothing, and for KV
+    "codes" that are not rule codes: as in ruff, a prefix (``# noqa: KV1``) silences nothing."""
+    from kvlint import catalog
+
+    known = set(catalog.codes())
     candidates = []
     for items in found.values():
         for directive in items:
@@ -87,7 +91,8 @@ def unused(
             stale = [
                 c
                 for c in directive.codes
-                if c.startswith("KV") and c in enabled and c not in directive.used
+                if c.startswith("KV")
+                and (c not in known or (c in enabled and c not in directive.used))
             ]
             if stale:
                 candidates.append((directive, stale))
@@ -111,8 +116,7 @@ def unused(
                 code="KV100",
                 name=name,
                 severity=severity,
-                message=f"unused suppression for {', '.join(stale)}: nothing here is reported "
-                f"for {'it' if len(stale) == 1 else 'them'} any more; remove it",
+                message=_unused_message(stale, known),
                 location=Location(
                     path, directive.line, directive.start + 1, directive.line, directive.end + 1
                 ),
@@ -121,6 +125,24 @@ def unused(
             )
         )
     return out
+
+
+def _unused_message(stale: list[str], known: set[str]) -> str:
+    invalid = [c for c in stale if c not in known]
+    unused_codes = [c for c in stale if c in known]
+    parts = []
+    if unused_codes:
+        parts.append(
+            f"unused suppression for {', '.join(unused_codes)}: nothing here is reported for "
+            f"{'it' if len(unused_codes) == 1 else 'them'} any more; remove it"
+        )
+    if invalid:
+        parts.append(
+            f"{', '.join(invalid)} {'is not a rule code' if len(invalid) == 1 else 'are not rule codes'}"
+            ": a suppression silences exact codes only (a prefix such as KV1 silences nothing, "
+            "as in ruff); write the full code, e.g. KV101"
+        )
+    return "; ".join(parts)
 
 
 def _render(kind: str, codes: list[str]) -> str:

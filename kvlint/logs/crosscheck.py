@@ -9,6 +9,7 @@ cannot be decided from an export without role assignments, and say so.
 from __future__ import annotations
 
 from ipaddress import IPv4Address
+from typing import Any
 
 from kvlint.audit import reach
 from kvlint.audit.model import Vault
@@ -18,6 +19,7 @@ from kvlint.logs.findings import LogFinding
 STILL = "still refused today"
 FIXED = "already fixed"
 UNKNOWN = "not verified"
+CODES = ("KVL201", "KVL202", "KVL301", "KVL302")  # the findings a configuration can settle
 
 
 def _address(text: str) -> IPv4Address | None:
@@ -49,10 +51,10 @@ def _firewall(finding: LogFinding, vault: Vault) -> None:
         finding.config_note = f"the vault's network rules today admit {', '.join(admitted[:6])}"
 
 
-def _grant(finding: LogFinding, vault: Vault) -> None:
+def _grant(finding: LogFinding, vault: Vault, roles: Any = None) -> None:
     caller = finding.details.get("caller") or {}
     oid = caller.get("object_id") or ""
-    missing = finding.details.get("missing") or ""
+    missing = finding.details.get("permission") or ""
     if not oid or "/" not in missing:
         finding.config = UNKNOWN
         finding.config_note = "the log does not name the object id or the permission"
@@ -61,7 +63,7 @@ def _grant(finding: LogFinding, vault: Vault) -> None:
     logged = [a for a in (_address(t) for t in finding.details.get("addresses") or {}) if a]
     address = logged[0] if logged else IPv4Address("20.0.0.1")
     who = reach.Caller(reach.Principal(oid.lower()), address, ((kind, name.lower()),))
-    verdict = reach.verdict(vault, who)  # the audit's own gates, network first
+    verdict = reach.verdict(vault, who, roles)  # the audit's own gates, network first
     if verdict is None:
         finding.config = FIXED
         finding.config_note = f"the vault's configuration today grants {missing} to object {oid}"
@@ -76,8 +78,26 @@ def _grant(finding: LogFinding, vault: Vault) -> None:
         finding.config_note = f"{verdict.code}: {verdict.message.split(' — ', 1)[-1]}"
 
 
-def annotate(found: list[LogFinding], vaults: list[Vault]) -> int:
-    """Mark each firewall and permission finding with today's configuration; vaults matched."""
+def principals(found: list[LogFinding], vaults: list[Vault]) -> set[tuple[str, str]]:
+    """(vault id, object id) of every RBAC refusal on an RBAC vault: whose roles to read."""
+    rbac = {v.name.lower(): v for v in vaults if v.rbac}
+    wanted = set()
+    for finding in found:
+        oid = (finding.details.get("caller") or {}).get("object_id")
+        vault = rbac.get(finding.vault.lower())
+        if finding.code in ("KVL301", "KVL302") and vault and oid:
+            wanted.add((vault.id, oid))
+    return wanted
+
+
+def annotate(
+    found: list[LogFinding], vaults: list[Vault], roles: dict[tuple[str, str], Any] | None = None
+) -> int:
+    """Mark each firewall and permission finding with today's configuration; vaults matched.
+
+    ``roles`` maps (vault id, object id) to the caller's role-assignment evidence (live reads).
+    """
+    roles = roles or {}
     by_name = {v.name.lower(): v for v in vaults}
     by_id = {v.id.lower(): v for v in vaults}
     matched = set()
@@ -89,5 +109,6 @@ def annotate(found: list[LogFinding], vaults: list[Vault]) -> int:
         if finding.code in ("KVL201", "KVL202"):
             _firewall(finding, vault)
         elif finding.code in ("KVL301", "KVL302"):
-            _grant(finding, vault)
+            oid = (finding.details.get("caller") or {}).get("object_id") or ""
+            _grant(finding, vault, roles.get((vault.id, oid)))
     return len(matched)

@@ -138,6 +138,15 @@ def _propagation(analysis: Analysis, group: Group) -> tuple[str, float, float] |
     return "also-succeeded", first, last
 
 
+def _permission(group: Group) -> str:
+    """The access-policy permission refused (``secrets/get``): Key Vault's words, else the operation's."""
+    if group.code == "KVL301" and group.detail:
+        return group.detail
+    operation = max(group.operations, key=lambda op: (group.operations[op], op), default="")
+    perm = classify.permission(operation)
+    return f"{perm[0]}/{perm[1]}" if perm else ""
+
+
 def _grant(analysis: Analysis, group: Group) -> LogFinding:
     oid, appid = group.caller
     ops = _top(group.operations)
@@ -208,6 +217,7 @@ def _grant(analysis: Analysis, group: Group) -> LogFinding:
         key=f"{group.caller}|{group.detail}",
         caller={"object_id": oid, "app_id": appid, "upn": group.upn, "tenant": group.tenant},
         missing=group.detail,
+        permission=_permission(group),
         operations=dict(group.operations),
         addresses=dict(group.addresses),
         granted_later=bool(state and state[0] == "granted-later"),

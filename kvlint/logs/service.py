@@ -18,6 +18,7 @@ class LogsRequest:
     vault: str | None = None  # only this vault (both paths)
     since_seconds: float = 86400.0  # live: how far back
     vaults_file: str | None = None  # --input vaults.json
+    check_config: bool = False  # read the vaults' configuration today through ARM
     settings: Settings = field(default_factory=Settings)
 
 
@@ -71,11 +72,47 @@ def cross_check(report: LogsReport, vaults_file: str, stdin: TextIO | None = Non
     report.config_errors = [f"{e.scope}: {e.message}" for e in errors]
 
 
+def cross_check_live(report: LogsReport, azure: Any) -> None:
+    """Read each vault a configuration finding names through ARM (read-only), then check."""
+    from kvlint.audit.live import Progress, arm_vaults, role_checks
+    from kvlint.audit.model import id_parts
+    from kvlint.audit.reach import Principal
+
+    targets = set()
+    for finding in report.findings:
+        if finding.code in crosscheck.CODES and finding.vault_id:
+            subscription, group = id_parts(finding.vault_id)
+            if subscription and group:
+                targets.add((subscription, group, finding.vault))
+    errors: list[Any] = []
+    vaults = []
+    if targets:
+        azure.sign_in()
+    for subscription, group, name in sorted(targets):
+        vaults += arm_vaults(
+            azure,
+            [subscription],
+            resource_group=group,
+            vault_name=name,
+            tenant=None,
+            errors=errors,
+            progress=Progress(enabled=False),
+        )
+    roles = {}
+    for vault_id, oid in sorted(crosscheck.principals(report.findings, vaults)):
+        vault = next(v for v in vaults if v.id == vault_id)
+        evidence = role_checks(azure, [vault], Principal(oid), Progress(enabled=False))
+        roles[(vault_id, oid)] = evidence.get(vault_id)
+    report.vaults_checked = crosscheck.annotate(report.findings, vaults, roles)
+    report.config_errors = [f"{e.scope}: {e.message}" for e in errors]
+
+
 def from_files(
     request: LogsRequest,
     *,
     stdin: TextIO | None = None,
     progress: Callable[[sources.Intake, str], None] | None = None,
+    azure: Any = None,
 ) -> LogsReport:
     analysis = Analysis(request.settings)
     intake = sources.Intake()
@@ -87,10 +124,12 @@ def from_files(
     report = _report(analysis, intake, source, only)
     if request.vaults_file:
         cross_check(report, request.vaults_file, stdin)
+    elif request.check_config and azure is not None:
+        cross_check_live(report, azure)
     return report
 
 
-def from_workspace(request: LogsRequest, client: Any) -> LogsReport:
+def from_workspace(request: LogsRequest, client: Any, azure: Any = None) -> LogsReport:
     from kvlint.logs import live
 
     analysis = Analysis(request.settings)
@@ -106,4 +145,6 @@ def from_workspace(request: LogsRequest, client: Any) -> LogsReport:
     report = _report(analysis, intake, f"workspace {request.workspace}", request.vault)
     if request.vaults_file:
         cross_check(report, request.vaults_file)
+    elif request.check_config and azure is not None:
+        cross_check_live(report, azure)
     return report

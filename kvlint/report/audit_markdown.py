@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from kvlint import catalog
-from kvlint.audit.model import AuditResult, Finding
+from kvlint.audit.model import AuditResult
+from kvlint.findings import Finding
 from kvlint.report import markdown
-from kvlint.report.audit_summary import RANK, ordered, reach_line, summary
+from kvlint.report.audit_summary import RANK, ordered, reach_line, resource, summary
 
 
 def render(result: AuditResult) -> str:
@@ -15,13 +16,15 @@ def render(result: AuditResult) -> str:
         parts += [line[0].upper() + line[1:] + ".", ""]
     by_vault: dict[str, list[Finding]] = {}
     for item in ordered(result.findings):
-        by_vault.setdefault(item.id, []).append(item)
+        by_vault.setdefault(resource(item).id, []).append(item)
     worst = sorted(
-        by_vault.values(), key=lambda fs: (-max(RANK[f.severity] for f in fs), fs[0].vault.lower())
+        by_vault.values(),
+        key=lambda fs: (-max(RANK[f.severity] for f in fs), resource(fs[0]).name.lower()),
     )
     for findings in worst:
         first = findings[0]
-        parts += [f"## {first.vault}", "", f"`{first.id}`", ""]
+        where = resource(first)
+        parts += [f"## {where.name}", "", f"`{where.id}`", ""]
         rows = []
         for f in sorted(findings, key=lambda f: (-RANK[f.severity], f.code)):
             rule = catalog.get(f.code)
@@ -32,7 +35,8 @@ def render(result: AuditResult) -> str:
         parts += ["## Waived", ""]
         parts.append(
             markdown.table(
-                ("vault", "code", "reason"), [(f.vault, f.code, why) for f, why in result.waived]
+                ("vault", "code", "reason"),
+                [(resource(f).name, f.code, why) for f, why in result.waived],
             )
         )
     if result.errors:

@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from pathlib import Path
 
 from kvlint import catalog
 from kvlint.audit.model import AuditResult
+from kvlint.findings import Finding
 from kvlint.report import sarif
-from kvlint.report.audit_summary import ordered
+from kvlint.report.audit_summary import ordered, resource
+
+
+def artifact_uri(file: str) -> str:
+    """A repository-relative URI (what GitHub code scanning matches), else the path as given."""
+    path = Path(file)
+    with contextlib.suppress(ValueError, OSError):
+        path = path.resolve().relative_to(Path.cwd().resolve())
+    return path.as_posix()
+
+
+def _location(f: Finding) -> dict:
+    location: dict = {
+        "logicalLocations": [
+            {"name": resource(f).name, "fullyQualifiedName": resource(f).id, "kind": "resource"}
+        ]
+    }
+    if f.location and f.path != "-":
+        location["physicalLocation"] = {
+            "artifactLocation": {"uri": artifact_uri(f.path)},
+            "region": {"startLine": max(f.line, 1)},
+        }
+    return location
 
 
 def render(result: AuditResult) -> str:
@@ -16,14 +41,8 @@ def render(result: AuditResult) -> str:
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [
-                {
-                    "logicalLocations": [
-                        {"name": f.vault, "fullyQualifiedName": f.id, "kind": "resource"}
-                    ]
-                }
-            ],
-            "properties": {"subscription": f.subscription},
+            "locations": [_location(f)],
+            "properties": {"subscription": resource(f).subscription},
         }
         for f in ordered(result.findings)
     ]

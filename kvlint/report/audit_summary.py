@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
-from kvlint.audit.model import AuditResult, Finding, Reachability
+from kvlint.audit.model import AuditResult, Reachability
+from kvlint.findings import Finding, Resource
 
 RANK = {"info": 0, "warning": 1, "error": 2}
 # reachability verdicts after the configuration checks, in Key Vault's order of gates:
@@ -31,13 +32,24 @@ GATES = {
 }
 
 
+NO_RESOURCE = Resource("", "")
+
+
+def resource(f: Finding) -> Resource:
+    """The vault or managed HSM an audit finding is about (every audit finding names one)."""
+    return f.resource or NO_RESOURCE
+
+
+def resource_key(f: Finding) -> tuple[str, str, str]:
+    r = resource(f)
+    return (r.subscription.lower(), r.name.lower(), r.id.lower())
+
+
 def ordered(findings: list[Finding]) -> list[Finding]:
     return sorted(
         findings,
         key=lambda f: (
-            f.subscription.lower(),
-            f.vault.lower(),
-            f.id.lower(),
+            *resource_key(f),
             GATES.get(f.code, 0),
             f.code,
             f.message,

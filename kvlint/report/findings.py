@@ -42,12 +42,47 @@ def summary(findings: list[Finding], fixed: int, fixable: int, baselined: int = 
     return " ".join(parts)
 
 
-def statistics(findings: list[Finding]) -> str:
+def statistics(findings: list[Finding], fmt: str = "text") -> str:
+    """Counts per code, most frequent first; ``json`` as ruff prints it (code, name, count,
+    fixable)."""
     counts = Counter((f.code, f.name) for f in findings)
+    fixable = {f.code for f in findings if f.edits and f.fix_applicability == "safe"}
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    if fmt == "json":
+        items = [
+            {"code": code, "name": name, "count": count, "fixable": code in fixable}
+            for (code, name), count in rows
+        ]
+        return json.dumps(items, indent=2) + "\n"
     return "".join(
-        f"{count:>5}  {code:<6} {name}\n"
-        for (code, name), count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        f"{count:>5}  {code:<6} {'[*] ' if code in fixable else ''}{name}\n"
+        for (code, name), count in rows
     )
+
+
+def fixes_list(fixed: Counter[tuple[str, str]], findings: list[Finding], applied: bool) -> str:
+    """``--show-fixes``: what ``--fix`` fixed (or, without it, could fix), per file and code."""
+    if not applied:
+        fixed = Counter(
+            (f.path, f.code) for f in findings if f.edits and f.fix_applicability == "safe"
+        )
+    total = sum(fixed.values())
+    if not total:
+        return "No fixes applied.\n" if applied else "No fixes available.\n"
+    noun = "finding" if total == 1 else "findings"
+    lines = [f"{'Fixed' if applied else 'Would fix'} {total} {noun}:"]
+    for path in sorted({path for path, _ in fixed}):
+        lines.append(f"- {path}:")
+        for (where, code), count in sorted(fixed.items()):
+            if where == path:
+                lines.append(f"    {count} × {code} ({_name(code)})")  # noqa: RUF001 (as ruff)
+    return "\n".join(lines) + "\n"
+
+
+def _name(code: str) -> str:
+    from kvlint import catalog
+
+    return catalog.entry(code).name
 
 
 def _uri(path: str) -> str:

@@ -1,0 +1,34 @@
+"""The real pre-commit runs the kvlint-iac hook on a temporary git repository."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+
+from tests.iac_data import ARM_TEMPLATE, line_of, template_text
+from tests.test_precommit import _git_env, _try_repo
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is required")
+
+
+def test_iac_hook_audits_templates_and_skips_other_json(tmp_path):
+    env = _git_env(tmp_path / "pre-commit-home")
+    repo = tmp_path / "repo"
+    (repo / "infra").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True, env=env)
+    text = template_text(ARM_TEMPLATE)
+    (repo / "infra" / "azuredeploy.json").write_text(text)
+    (repo / "package.json").write_text(json.dumps({"name": "x", "resources": []}))
+    (repo / "broken.json").write_text("{not json")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+    result = _try_repo(repo, "kvlint-iac", env)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "kv-quickstart" in output and "KVA211" in output
+    assert "3 vaults audited" in output  # package.json and broken.json were skipped
+    assert "read error" not in output
+    line = line_of(text, '"name": "[parameters(\'keyVaultName\')]"')
+    assert f"infra/azuredeploy.json:{line}" in output  # where to fix it
