@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import difflib
 import gc
 import os
 import stat
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -478,6 +476,8 @@ class Runner:
 
 
 def _unified(before: str, after: str, display: str) -> str:
+    import difflib  # only --diff needs it (start-up)
+
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
@@ -501,6 +501,8 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
         raise KvlintError("file disappeared before it could be fixed") from None
     if current != expected:
         raise KvlintError("file changed while kvlint was running; run again")
+    import tempfile  # only a rewrite needs it (start-up)
+
     real = path.resolve()
     info = real.stat()
     mode = stat.S_IMODE(info.st_mode)
