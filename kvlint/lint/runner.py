@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
+import itertools
 import os
 import stat
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
@@ -18,6 +21,9 @@ from kvlint.lint.cache import ResultCache
 from kvlint.lint.configfiles import Linter, discoverable
 from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
 from kvlint.lint.generated import is_generated
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FIX_ROUNDS = 5
@@ -227,7 +233,7 @@ def check_file(
 _WORKER: tuple[Linter, ResultCache | None, bool] | None = None
 PARALLEL_MIN_FILES = 12  # files to parse per worker that make a worker worth starting
 PARALLEL_MIN_TARGETS = 48  # files to read: the parse count is unknown until they are read
-CHUNK_MAX = 32
+CHUNK = 16  # files per task handed to a worker
 
 
 def _init_worker(settings: Settings, cache: ResultCache | None) -> None:
@@ -271,9 +277,26 @@ def gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 def worker_count(jobs: int, per_worker: int = PARALLEL_MIN_FILES) -> int:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, jobs // per_worker))
+    return max(1, min(CPUS, jobs // per_worker))
+
+
+def _chunks(targets: Iterable[Target], size: int) -> Iterator[list[Target]]:
+    chunk: list[Target] = []
+    for target in targets:
+        chunk.append(target)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _paired(chunk: list[Target], future: Future[list[Checked]]) -> Iterator[tuple[Target, Checked]]:
+    yield from zip(chunk, future.result(), strict=True)
 
 
 class Runner:
@@ -297,14 +320,16 @@ class Runner:
         self.jobs = jobs
         self.add_noqa = add_noqa
 
-    def run(self, targets: list[Target]) -> Outcome:
-        """Lint ``targets``; findings are sorted, so the answer does not depend on the order in
-        which workers finish."""
+    def run(self, targets: Iterable[Target]) -> Outcome:
+        """Lint ``targets`` (a list, or discovery's generator: the workers start on the first
+        files while the rest are still being found). Findings are sorted, so the answer does
+        not depend on the order in which workers finish."""
         if self.fix or self.diff or self.add_noqa:
             return self._run_rewriting(targets)
-        outcome = Outcome(files_seen=len(targets))
+        outcome = Outcome()
         written = 0
-        for target, checked in zip(targets, self._check_all(targets), strict=True):
+        for target, checked in self._check_all(targets):
+            outcome.files_seen += 1
             outcome.files_matched += checked.matched
             outcome.files_generated += checked.generated
             outcome.files_cached += checked.cached
@@ -317,33 +342,42 @@ class Runner:
         outcome.findings.sort(key=lambda f: f.sort_key)
         return outcome
 
-    def _check_all(self, targets: list[Target]) -> Iterator[Checked]:
-        """Each file's :class:`Checked`, in order. With many files, reading, prefiltering and
-        the cache happen in the worker processes too: nothing serial before the pool starts."""
+    def _check_all(self, targets: Iterable[Target]) -> Iterator[tuple[Target, Checked]]:
+        """Each file with its :class:`Checked`, in target order. With many files, reading,
+        prefiltering and the cache happen in the worker processes, and chunks go to them as
+        discovery finds the files: nothing serial before the pool starts working."""
         include = self.settings.include_generated
-        workers = self.jobs or worker_count(len(targets), PARALLEL_MIN_TARGETS)
+        pending = iter(targets)
+        # Enough files to decide whether a pool pays off (discovery may still be going on).
+        head = list(itertools.islice(pending, PARALLEL_MIN_TARGETS * CPUS))
+        more = len(head) == PARALLEL_MIN_TARGETS * CPUS
+        workers = self.jobs or (CPUS if more else worker_count(len(head), PARALLEL_MIN_TARGETS))
         if workers <= 1:
-            for target in targets:
-                yield check_file(self.linter, self.cache, target, include)
+            for target in itertools.chain(head, pending):
+                yield target, check_file(self.linter, self.cache, target, include)
             return
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        # Small chunks in discovery order: few enough to keep the workers' queues cheap, many
-        # enough that a chunk of heavy files does not leave the other workers idle at the end.
-        size = max(1, min(CHUNK_MAX, len(targets) // (workers * 8)))
-        chunks = [targets[i : i + size] for i in range(0, len(targets), size)]
+        submitted: collections.deque[tuple[list[Target], Future[list[Checked]]]]
+        submitted = collections.deque()
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
             initargs=(self.settings, self.cache),
         ) as pool:
-            for checked in pool.map(_check_chunk, chunks):
-                yield from checked
+            # Small chunks in discovery order: cheap to hand out, and small enough that a
+            # chunk of heavy files does not leave the other workers idle at the end.
+            for chunk in _chunks(itertools.chain(head, pending), CHUNK):
+                submitted.append((chunk, pool.submit(_check_chunk, chunk)))
+                while submitted and submitted[0][1].done():  # keep memory flat meanwhile
+                    yield from _paired(*submitted.popleft())
+            while submitted:
+                yield from _paired(*submitted.popleft())
 
-    def _run_rewriting(self, targets: list[Target]) -> Outcome:
+    def _run_rewriting(self, targets: Iterable[Target]) -> Outcome:
         """--fix, --diff and --add-noqa: one process, the file's bytes kept for the rewrite."""
         outcome = Outcome()
         for target in targets:
