@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from kvlint.lint.configfiles import kind_of
+from kvlint.lint.sources.config import kind_of
 
 SLASHED_YAML = "keyvault:\n  resource: https://vault.azure.net/\n"
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
-from kvlint.lint.configfiles import kind_of
 from kvlint.lint.runner import Runner, Target
+from kvlint.lint.sources.config import kind_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
 PY_EXAMPLES = sorted(p for p in EXAMPLES.rglob("*") if p.suffix == ".py")

@@ -18,9 +18,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
-from kvlint.lint.engine import PythonLinter, Triggers, node_positions, parse_module, prefilter
+from kvlint.lint.engine import Linter
 from kvlint.lint.runner import discover, gc_paused
-from kvlint.lint.walk import SKIPPED, walk
+from kvlint.lint.semantic.walk import SKIPPED, walk
+from kvlint.lint.sources import Triggers
+from kvlint.lint.sources.python import node_positions, parse_module, prefilter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -235,7 +237,7 @@ def test_exclude_patterns(pattern, relpath, directory, expected) -> None:
 def test_identifiers_this_python_refuses_are_syntax_errors() -> None:
     # U+13460 is a letter to libcst's tokenizer (newer Unicode) but not to Python 3.10-3.12
     source = "import azure.identity\n\U00013460 = 1\n"
-    linter = PythonLinter(config.Settings())
+    linter = Linter(config.Settings())
     findings = linter.lint_bytes(source.encode(), "x.py").findings
     if source.split("\n")[1].split(" ")[0].isidentifier():
         assert findings == []  # a Python whose Unicode tables know the letter
@@ -252,3 +254,34 @@ def test_node_positions_equal_libcst_resolve() -> None:
     theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     assert len(ours) > 500
     assert dict(ours) == dict(theirs)
+
+
+IMPORT_PROBE = """
+import sys
+from kvlint.cli import main
+rc = main(["check", "--no-cache", "--exit-zero", "-q", *sys.argv[2:]])
+loaded = sorted({m.split(".")[0] for m in sys.modules} & {"libcst", "azure"})
+assert loaded == sys.argv[1].split(",") if sys.argv[1] else not loaded, loaded
+assert rc == 0, rc
+"""
+
+
+def test_lint_path_imports_libcst_only_to_parse_and_never_an_azure_sdk(tmp_path) -> None:
+    """Start-up: a run over files without Key Vault words imports neither libcst nor the rules;
+    linting Key Vault code imports libcst, never an Azure SDK."""
+    import subprocess
+    import sys
+
+    plain = tmp_path / "plain.py"
+    plain.write_text("x = 1\n", encoding="utf-8")
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("name: app\n", encoding="utf-8")
+    keyvault = tmp_path / "app.py"
+    keyvault.write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        "token = DefaultAzureCredential().get_token('https://vault.azure.net/')\n",
+        encoding="utf-8",
+    )
+    probe = [sys.executable, "-c", IMPORT_PROBE]
+    subprocess.run([*probe, "", str(plain), str(settings)], check=True, cwd=tmp_path)
+    subprocess.run([*probe, "libcst", str(keyvault)], check=True, cwd=tmp_path)

@@ -13,7 +13,7 @@ import pytest
 
 from kvlint.config import Settings
 from kvlint.lint import runner as runner_module
-from kvlint.lint.engine import MAX_BYTES, PythonLinter
+from kvlint.lint.engine import MAX_BYTES, Linter
 from kvlint.lint.runner import Runner, discover
 
 BAD = "from azure.identity import DefaultAzureCredential\n"
@@ -124,7 +124,7 @@ NESTED = {
 
 @pytest.mark.parametrize("shape", NESTED, ids=str)
 def test_thousand_deep_nesting_is_quick_and_never_a_crash(shape):
-    linter = PythonLinter(Settings())
+    linter = Linter(Settings())
     started = time.monotonic()
     result = linter.lint_bytes((BAD + CALL + NESTED[shape] + "\n").encode(), "deep.py")
     assert time.monotonic() - started < 10
@@ -141,7 +141,7 @@ def test_depths_where_the_checks_pass_but_positions_overflow():
     Below some depth the finding is reported, above it the file is a KV000; no depth in
     between may raise (it did, for a few depths just below that boundary).
     """
-    linter = PythonLinter(Settings())
+    linter = Linter(Settings())
 
     shapes = {
         "unary minus": lambda depth: "-" * depth + "1",

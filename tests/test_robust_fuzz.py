@@ -2,7 +2,7 @@
 
 Generated programs (hypothesmith, from the Python grammar and from libcst nodes), random bytes
 and text, and Key Vault-flavoured programs assembled from the catalogue's APIs, arguments and
-wrappers go through the real linter in-process (``PythonLinter`` / ``Runner``, without the
+wrappers go through the real linter in-process (``Linter`` / ``Runner``, without the
 ``safe_lint`` safety net, so a bug is an exception here rather than a KV000 there), plus a few
 subprocess runs of ``python -m kvlint`` for the exit-code and no-traceback guarantees.
 
@@ -26,9 +26,10 @@ from hypothesis import strategies as st
 
 from kvlint import keyvault
 from kvlint.config import Settings
-from kvlint.lint import types as kvtypes
-from kvlint.lint.engine import PythonLinter, decode
+from kvlint.lint.engine import Linter
+from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.runner import Runner
+from kvlint.lint.sources.python import decode
 
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")  # compile() of odd programs
 LONG_RUN = int(os.environ.get("KVLINT_FUZZ_EXAMPLES", "0"))
@@ -46,7 +47,7 @@ def fuzz(examples: int):
     )
 
 
-LINTER = PythonLinter(Settings())
+LINTER = Linter(Settings())
 
 
 def lint(data: bytes):

@@ -6,9 +6,9 @@ import libcst as cst
 import pytest
 
 from kvlint import catalog
-from kvlint.lint import flow
-from kvlint.lint.analysis import Analysis
-from kvlint.lint.checks import throttling
+from kvlint.lint.facts import kv_calls, loops, types, web
+from kvlint.lint.registry import all_rules
+from kvlint.lint.semantic.model import Analysis
 
 THROTTLING_GUIDANCE = "https://learn.microsoft.com/azure/key-vault/general/overview-throttling"
 KV3_CODES = [code for code in catalog.codes("check") if code.startswith("KV3")]
@@ -48,20 +48,21 @@ def test_rule_command_shows_the_guidance(kvlint):
 
 def test_facts_are_computed_once_for_all_rules(monkeypatch):
     calls = {"kv_calls": 0, "request_contexts": 0, "loop_info": 0}
-    for name, key in (
-        ("_kv_calls", "kv_calls"),
-        ("_request_contexts", "request_contexts"),
-        ("_loop_info", "loop_info"),
+    for module, name, key in (
+        (kv_calls, "_kv_calls", "kv_calls"),
+        (web, "_request_contexts", "request_contexts"),
+        (loops, "_loop_info", "loop_info"),
     ):
-        original = getattr(flow, name)
+        original = getattr(module, name)
 
         def counting(*args, _original=original, _key=key):
             calls[_key] += 1
             return _original(*args)
 
-        monkeypatch.setattr(flow, name, counting)
+        monkeypatch.setattr(module, name, counting)
     module = cst.parse_module(SOURCE)
-    analysis = Analysis(module, SOURCE)
-    codes = [r.code for check in throttling.CHECKS for r in check().run(analysis)]
+    analysis = Analysis(module, SOURCE, types=types)
+    kv3 = [rule for rule in all_rules() if rule.code.startswith("KV3")]
+    codes = [r.code for rule in kv3 for r in rule().run(analysis)]
     assert sorted(codes) == ["KV304", "KV305"]
     assert calls == {"kv_calls": 1, "request_contexts": 1, "loop_info": 1}

@@ -18,9 +18,9 @@ from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.configfiles import Linter, discoverable
-from kvlint.lint.engine import LintResult, apply_edits, parse_error_finding
+from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
 from kvlint.lint.generated import is_generated
+from kvlint.lint.sources.config import discoverable
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -172,7 +172,7 @@ def _display(raw: str, below: str) -> str:
     return os.path.join(raw, below) if raw != "." else below
 
 
-# -- file kinds: Python sources, configuration files (kvlint.lint.configfiles), `include` -----
+# -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` --
 def _wanted(name: str, relpath: str, settings: Settings) -> bool:
     if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
         return True
@@ -413,7 +413,7 @@ class Runner:
         outcome.findings.extend(findings)
 
     def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
-        from kvlint.lint.configfiles import kind_of
+        from kvlint.lint.sources.config import kind_of
         from kvlint.lint.suppress import add_noqa
 
         assert result.source is not None

@@ -12,7 +12,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
-from kvlint.findings import Edit, Finding, Fix, Location
+from kvlint.findings import Edit, Finding
 
 NOQA = re.compile(
     r"#\s*(?:(?P<noqa>noqa)(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)*))?"
@@ -70,19 +70,30 @@ def comment_columns(text: str) -> set[tuple[int, int]] | None:
         return None
 
 
-def unused(
-    found: dict[int, list[Directive]],
-    text: str,
-    enabled: frozenset[str],
-    path: str,
-    name: str,
-    severity: str,
-) -> list[Finding]:
-    """KV100 findings for KV codes listed in directives that silenced nothing, and for KV
-    "codes" that are not rule codes: as in ruff, a prefix (``# noqa: KV1``) silences nothing."""
+@dataclass(frozen=True)
+class Stale:
+    """A directive's codes that silenced nothing (KV100), and the edit that removes them."""
+
+    directive: Directive
+    codes: tuple[str, ...]
+    edit: Edit
+    text: str  # the directive as written
+
+    @property
+    def message(self) -> str:
+        return _unused_message(self.codes, _known_codes())
+
+
+def _known_codes() -> set[str]:
     from kvlint import catalog
 
-    known = set(catalog.codes())
+    return set(catalog.codes())
+
+
+def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]) -> list[Stale]:
+    """The KV codes listed in directives that silenced nothing, and KV "codes" that are not rule
+    codes: as in ruff, a prefix (``# noqa: KV1``) silences nothing (the engine reports KV100)."""
+    known = _known_codes()
     candidates = []
     for items in found.values():
         for directive in items:
@@ -111,23 +122,11 @@ def unused(
         if not kept:  # drop the directive and the spaces before it
             start = len(line[:start].rstrip())
         edit = Edit(directive.line, start + 1, directive.line, end + 1, replacement)
-        out.append(
-            Finding(
-                code="KV100",
-                name=name,
-                severity=severity,
-                message=_unused_message(stale, known),
-                location=Location(
-                    path, directive.line, directive.start + 1, directive.line, directive.end + 1
-                ),
-                fix=Fix((edit,), "safe"),
-                subject=line[directive.start : directive.end],
-            )
-        )
+        out.append(Stale(directive, tuple(stale), edit, line[directive.start : directive.end]))
     return out
 
 
-def _unused_message(stale: list[str], known: set[str]) -> str:
+def _unused_message(stale: tuple[str, ...], known: set[str]) -> str:
     invalid = [c for c in stale if c not in known]
     unused_codes = [c for c in stale if c in known]
     parts = []

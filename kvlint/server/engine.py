@@ -7,9 +7,9 @@ import io
 import tokenize
 
 from kvlint.config import Settings
-from kvlint.lint.configfiles import Linter, kind_of
-from kvlint.lint.engine import LintResult, parse_error_finding
+from kvlint.lint.engine import Linter, LintResult, parse_error_finding
 from kvlint.lint.runner import gc_paused
+from kvlint.lint.sources.config import kind_of
 
 __all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "warm_up"]
 

@@ -15,7 +15,7 @@ from kvlint import catalog
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint import suppress
-from kvlint.lint.configfiles import kind_of
+from kvlint.lint.sources.config import kind_of
 from kvlint.redact import mask
 from kvlint.server.positions import Positions
 

@@ -22,10 +22,11 @@ KV_CLIENT_CLASSES = {
 # Results of Key Vault client reads.
 KV_READ_PREFIXES = ("get_", "list_")
 
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options")
 # Raw HTTP libraries: module-level request functions and session/client classes.
 HTTP_FUNCTIONS = {
-    "requests": ("get", "post", "put", "patch", "delete", "head", "options", "request"),
-    "httpx": ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream"),
+    "requests": (*HTTP_VERBS, "request"),
+    "httpx": (*HTTP_VERBS, "request", "stream"),
     "urllib3": ("request",),
     "urllib.request": ("urlopen",),
 }
@@ -39,18 +40,7 @@ HTTP_SESSION_CLASSES = {
     "urllib3.PoolManager": "urllib3",
     "urllib3.poolmanager.PoolManager": "urllib3",
 }
-HTTP_SESSION_METHODS = (
-    "get",
-    "post",
-    "put",
-    "patch",
-    "delete",
-    "head",
-    "options",
-    "request",
-    "urlopen",
-    "stream",
-)
+HTTP_SESSION_METHODS = (*HTTP_VERBS, "request", "urlopen", "stream")
 
 MSAL_APPS = {
     "msal.ConfidentialClientApplication",

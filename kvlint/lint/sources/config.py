@@ -1,10 +1,11 @@
-"""KV101-KV103 in configuration files: YAML, JSON, TOML and dotenv.
+"""Configuration files: YAML, JSON, TOML and dotenv, read as audience facts (KV101-KV103).
 
-A trailing-slash resource often lives in settings rather than code. This module finds string
+A trailing-slash resource often lives in settings rather than code. This source finds string
 values under keys whose name contains ``resource``, ``scope`` or ``audience`` (any case, any
 nesting; a list belongs to the key that holds it), classifies them with the same
-:func:`kvlint.lint.facts.classify_audience` as the Python rules, and reports KV101 / KV102 /
-KV103 with the same messages and fixes (:mod:`kvlint.lint.checks.auth`).
+:func:`kvlint.lint.facts.urls.classify_audience` as Python values, and gives the rules the same
+:class:`~kvlint.lint.facts.audiences.AudienceUse` facts, so one implementation of each rule
+serves both.
 
 Positions are exact: YAML from pyyaml's node marks, JSON and TOML from small scanners run after
 the real parser (``json`` / ``tomllib``) has validated the file, dotenv by line. A fix replaces
@@ -14,26 +15,22 @@ characters are the value verbatim (no escapes, no folding).
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-from kvlint import catalog, keyvault
-from kvlint.config import Settings
-from kvlint.findings import Edit, Finding, Fix, Location
-from kvlint.lint import suppress
-from kvlint.lint.engine import (
-    _IGNORE_FILE,
-    LintResult,
-    PythonLinter,
-    SourceFile,
-    Triggers,
-    parse_error_finding,
-)
+from kvlint import keyvault
+from kvlint.lint.rule import TextSpan
 from kvlint.lint.suppress import LINE_BREAK
+
+if TYPE_CHECKING:  # the facts import libcst: only once a file has values to classify
+    from kvlint.lint.facts.audiences import AudienceUse
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -41,10 +38,14 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 SUFFIX_KINDS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".toml": "toml", ".env": "env"}
-# Generated files that are never settings (and can be huge).
+
+
 SKIPPED_NAMES = ("package-lock.json", "npm-shrinkwrap.json", "composer.lock")
+
+
 MAX_CONFIG_BYTES = 2 * 1024 * 1024
-# Parsed only when they hold Key Vault audience text (or a configured vault host).
+
+
 AUDIENCE_TRIGGERS = (
     rb"vault\.azure",
     rb"vault\.usgovcloudapi",
@@ -53,9 +54,14 @@ AUDIENCE_TRIGGERS = (
     rb"vaultcore",
     keyvault.KEY_VAULT_APP_ID.encode(),
 )
+
+
 KEY_WORDS = ("resource", "scope", "audience")
-# the key's last word: the value is the token audience itself (KV102 speaks)
+
+
 AUDIENCE_KEYS = ("resource", "resources", "scope", "scopes", "audience", "audiences")
+
+
 SCOPE_WORDS = ("scope", "scopes")
 
 
@@ -104,7 +110,6 @@ def _quoted(text: str, start: int, end: int, value: str) -> tuple[int, int] | No
     return (start + 1, end - 1) if text[start + 1 : end - 1] == value else None
 
 
-# -- YAML ----------------------------------------------------------------------------------
 _TEMPLATE = re.compile(r"\{\{|\{%")
 
 
@@ -148,7 +153,6 @@ def scan_yaml(text: str) -> Iterator[Value]:
             yield Value(key, node.value, start, end, inner)
 
 
-# -- JSON ----------------------------------------------------------------------------------
 _JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
 
 
@@ -188,13 +192,14 @@ def scan_json(text: str) -> Iterator[Value]:
     yield from frames[0][4]
 
 
-# -- TOML ----------------------------------------------------------------------------------
 _TOML_TOKEN = re.compile(
     r'(?P<comment>#[^\n]*)|(?P<string>"""(?:[^\\]|\\.)*?"""|\'\'\'.*?\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'[^\'\n]*\')'
     r"|(?P<newline>\n)|(?P<punct>[\[\]{}=,.])|(?P<bare>[^\s\[\]{}=,.#\"']+)",
     re.DOTALL,
 )
+
+
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
@@ -292,7 +297,6 @@ class _TomlWalk:
         return tomllib.loads(f"v = {raw}")["v"]
 
 
-# -- dotenv --------------------------------------------------------------------------------
 _ENV_LINE = re.compile(
     r"^[ \t]*(?:export[ \t]+)?(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)[ \t]*=[ \t]*(?P<value>[^\r\n]*)",
     re.MULTILINE,
@@ -322,121 +326,82 @@ def scan_env(text: str) -> Iterator[Value]:
 SCANNERS = {"yaml": scan_yaml, "json": scan_json, "toml": scan_toml, "env": scan_env}
 
 
-# -- rules ---------------------------------------------------------------------------------
 def _words(key: str) -> list[str]:
     return [w.lower() for w in re.findall(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])", key)]
 
 
-def audience_findings(
-    value: Value, extra_hosts: tuple[str, ...]
-) -> tuple[str, str, str | None] | None:
-    """(code, message, fixed value or None) for one value, with the Python rules' logic."""
-    from kvlint.lint.checks import auth
-    from kvlint.lint.facts import classify_audience
+def discoverable(name: str) -> bool:
+    """Whether directory walks pick this file up (Python or configuration)."""
+    return kind_of(name) is not None and name.lower() not in SKIPPED_NAMES
 
+
+def audience_use(value: Value, extra_hosts: tuple[str, ...]) -> AudienceUse | None:
+    """The audience fact of one value, or None when its key or text is not an audience's."""
     if not any(word in value.key.lower() for word in KEY_WORDS):
         return None
+    from kvlint.lint.facts.audiences import AudienceUse
+    from kvlint.lint.facts.urls import classify_audience
+
     audience = classify_audience(value.text, extra_hosts)
     if audience is None:
         return None
     words = _words(value.key)
     wants_scope = any(w in SCOPE_WORDS for w in words)
-    written = value.text.strip()
-    if audience.kind in ("trailing-slash", "double-slash"):
-        to_scope = wants_scope and audience.kind == "trailing-slash"
-        fixed = (auth.slash_to_scope if to_scope else auth.drop_slash)(value.text)
-        return "KV101", auth.slash_message(written, audience), fixed
-    if words and words[-1] in AUDIENCE_KEYS:
-        message = auth.wrong_audience_message(written, audience)
-        if message is not None:
-            return "KV102", message, None
-    if audience.kind == "ok" and not audience.v2 and wants_scope:
-        return (
-            "KV103",
-            auth.missing_default_message(written, audience),
-            auth.add_default(value.text),
-        )
-    return None
+    return AudienceUse(
+        written=value.text.strip(),
+        audience=audience,
+        node=TextSpan(value.start, value.end),
+        strong=bool(words) and words[-1] in AUDIENCE_KEYS,
+        needs_scope=audience.kind == "ok" and not audience.v2 and wants_scope,
+        to_scope=wants_scope and audience.kind == "trailing-slash",
+        safe=True,
+        text=value.text,
+        inner=TextSpan(*value.inner) if value.inner is not None else None,
+        subject=" ".join(value.text.split()),
+    )
 
 
-class ConfigLinter:
-    """Lints configuration files for KV101-KV103. One instance serves many files."""
+class ConfigFile:
+    """A scanned configuration file: its values as audience facts, and their positions."""
 
-    codes = frozenset(("KV101", "KV102", "KV103"))
+    def __init__(self, text: str, values: list[Value], extra_hosts: tuple[str, ...]) -> None:
+        self.text = text
+        self.values = values
+        self.extra_hosts = extra_hosts
+        self.facts: dict[object, object] = {}
 
-    def __init__(self, settings: Settings, enabled: frozenset[str]) -> None:
-        self.settings = settings
-        self.enabled = enabled
-        hosts = tuple(re.escape(h.strip(".").encode()) for h in settings.extra_vault_hosts)
-        self.pattern = Triggers(AUDIENCE_TRIGGERS + hosts)
+    def audience_uses(self) -> list[AudienceUse]:
+        return self._uses
 
-    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
-        if PurePath(path).name.lower() in SKIPPED_NAMES or len(data) > MAX_CONFIG_BYTES:
-            return LintResult()
-        if not self.pattern.search(data) or _IGNORE_FILE.search(data):
-            return LintResult()
-        enabled = self.settings.codes_for(relpath or path, self.enabled)
-        if not enabled & self.codes:
-            return LintResult()
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            line = data.count(b"\n", 0, exc.start) + 1
-            message = (
-                f"cannot read file: not valid UTF-8 (byte 0x{data[exc.start]:02x} on line {line})"
-            )
-            return LintResult([parse_error_finding(path, message)])
-        return self.lint_text(SourceFile(text, encoding), path, enabled)
+    @cached_property
+    def _uses(self) -> list[AudienceUse]:
+        found = (audience_use(value, self.extra_hosts) for value in self.values)
+        return [use for use in found if use is not None]
 
-    def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
-        kind = kind_of(path) or "yaml"
-        text = source.text
-        try:
-            values = _scan(kind, text)
-        except Malformed as exc:
-            if kind == "yaml" and _TEMPLATE.search(text):
-                return LintResult(source=source)  # a Helm / Jinja template, not YAML yet
-            finding = parse_error_finding(path, str(exc), exc.line, exc.column)
-            return LintResult([finding], source=source)
-        findings = []
-        directives = suppress.directives(LINE_BREAK.split(text))
-        starts = [0] + [m.end() for m in LINE_BREAK.finditer(text)]
-        for value in values:
-            found = audience_findings(value, self.settings.extra_vault_hosts)
-            if found is None or found[0] not in enabled:
-                continue
-            code, message, fixed = found
-            line, column = _position(starts, value.start)
-            end_line, end_column = _position(starts, value.end)
-            if suppress.suppressing(directives, code, line, end_line):
-                continue
-            edits: tuple[Edit, ...] = ()
-            if fixed is not None and fixed != value.text and value.inner is not None:
-                edits = (
-                    Edit(
-                        *_position(starts, value.inner[0]),
-                        *_position(starts, value.inner[1]),
-                        fixed,
-                    ),
-                )
-            findings.append(
-                Finding(
-                    code=code,
-                    name=catalog.entry(code).name,
-                    severity=self.settings.severity_of(code),
-                    message=message,
-                    location=Location(path, line, column, end_line, end_column),
-                    fix=Fix(edits, "safe") if edits else None,
-                    subject=" ".join(value.text.split()),
-                )
-            )
-        findings.sort(key=lambda f: f.sort_key)
-        return LintResult(findings, parsed=True, source=source)
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [0] + [m.end() for m in LINE_BREAK.finditer(self.text)]
+
+    def position(self, offset: int) -> tuple[int, int]:
+        """1-based line and column of a character offset."""
+        line = bisect.bisect_right(self._starts, offset)
+        return line, offset - self._starts[line - 1] + 1
+
+    def locate(self, node: object) -> tuple[int, int, int, int]:
+        assert isinstance(node, TextSpan)
+        return (*self.position(node.start), *self.position(node.end))
+
+    def subject(self, line: int, column: int, end_line: int, end_column: int) -> str:
+        lines = LINE_BREAK.split(self.text)
+        if line == end_line:
+            return " ".join(lines[line - 1][column - 1 : end_column - 1].split())
+        return ""
 
 
-def _scan(kind: str, text: str) -> list[Value]:
-    """The values of a file; hostile shapes the parsers cannot take are bad input (KV000)."""
+def scan(text: str, path: str) -> list[Value]:
+    """The values of a configuration file; raises :class:`Malformed` (hostile shapes the
+    parsers cannot take are bad input too: KV000)."""
+    kind = kind_of(path) or "yaml"
     name = {"env": "dotenv"}.get(kind, kind.upper())
     try:
         return list(SCANNERS[kind](text))
@@ -449,32 +414,6 @@ def _scan(kind: str, text: str) -> list[Value]:
         raise Malformed(f"{name} number too large to check (over {limit} digits)") from None
 
 
-def _position(starts: list[int], offset: int) -> tuple[int, int]:
-    """1-based line and column of a character offset."""
-    import bisect
-
-    line = bisect.bisect_right(starts, offset)
-    return line, offset - starts[line - 1] + 1
-
-
-class Linter(PythonLinter):
-    """The file linter ``kvlint check`` uses: configuration files by name, else Python."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.config = ConfigLinter(settings, self.enabled)
-
-    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
-        if kind_of(path):
-            return self.config.lint_bytes(data, path, relpath)
-        return super().lint_bytes(data, path, relpath)
-
-    def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
-        if kind_of(path):
-            return self.config.lint_text(source, path, enabled)
-        return super().lint_text(source, path, enabled)
-
-
-def discoverable(name: str) -> bool:
-    """Whether directory walks pick this file up (Python or configuration)."""
-    return kind_of(name) is not None and name.lower() not in SKIPPED_NAMES
+def is_template(text: str, path: str) -> bool:
+    """A Helm / Jinja template: not YAML until rendered."""
+    return (kind_of(path) or "yaml") == "yaml" and _TEMPLATE.search(text) is not None

@@ -1,5 +1,4 @@
-"""KV4xx: secrets and tokens that leave the process (logs, stdout, HTTP responses), and
-clients that stop checking where their token goes.
+"""Secret and token material, where it goes: a taint model and the sinks it reaches.
 
 Values are tracked within a module (:class:`Taint`): the result of a Key Vault read and its
 ``.value``, access tokens (``get_token(...)``, ``.token``, MSAL / ADAL results), names bound to
@@ -12,22 +11,26 @@ returned from web request handlers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 import libcst as cst
 
-from kvlint.lint import flow
-from kvlint.lint import types as kvtypes
-from kvlint.lint.analysis import Analysis, keywords
-from kvlint.lint.checks import Check
-from kvlint.lint.facts import http_calls, is_keyvault_url
-from kvlint.lint.model import Report
+from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.http import http_calls
+from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.facts.web import imports_web_framework, request_contexts
+from kvlint.lint.semantic.memo import module_fact
+from kvlint.lint.semantic.model import Analysis
 
 SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
+
+
 SECRET_OBJECT = "secret-object"  # KeyVaultSecret: its repr shows only the id; leaks when serialised
+
+
 TOKEN = "token"  # an access token, or an object whose repr / JSON shows one
 
-# type-tag category -> taint kind
+
 TAINT_OF_CATEGORY = {
     "secret-value": SECRET_VALUE,
     "secret": SECRET_OBJECT,
@@ -35,8 +38,11 @@ TAINT_OF_CATEGORY = {
     "access-token": TOKEN,  # AccessToken / AccessTokenInfo: the repr prints the token
     "token-result": TOKEN,  # MSAL / ADAL result dict holds the token
 }
-# calls whose result carries their argument's text
+
+
 WRAPPER_BUILTINS = ("str", "repr", "format", "bytes", "ascii")
+
+
 WRAPPER_FUNCTIONS = (
     "json.dumps",
     "base64.b64encode",
@@ -45,6 +51,8 @@ WRAPPER_FUNCTIONS = (
     "pprint.pformat",
     "textwrap.dedent",
 )
+
+
 STR_METHODS = (
     "strip",
     "lstrip",
@@ -57,6 +65,8 @@ STR_METHODS = (
     "splitlines",
     "split",
 )
+
+
 MAX_DEPTH = 8
 
 
@@ -67,12 +77,9 @@ class Taint:
         self.analysis = analysis
         self._memo: dict[cst.CSTNode, frozenset[str]] = {}
 
-    @classmethod
-    def of(cls, analysis: Analysis) -> Taint:
-        found = analysis.memo.get("exposure_taint")
-        if found is None:
-            found = analysis.memo["exposure_taint"] = cls(analysis)
-        return found  # type: ignore[return-value]
+    @staticmethod
+    def of(analysis: Analysis) -> Taint:
+        return taint(analysis)
 
     def __call__(self, expr: cst.BaseExpression, depth: int = 0) -> frozenset[str]:
         if expr in self._memo:
@@ -173,7 +180,10 @@ class Taint:
                     return False
                 expr = values[-1]
             elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
-                expr = analysis.receiver(expr)  # type: ignore[assignment]
+                receiver = analysis.receiver(expr)
+                if receiver is None:
+                    return False
+                expr = receiver
             else:
                 break
         if not isinstance(expr, cst.Call):
@@ -208,7 +218,12 @@ class Taint:
         return set()
 
 
-# -- sinks ---------------------------------------------------------------------------------
+@module_fact
+def taint(analysis: Analysis) -> Taint:
+    """The module's taint model (one, shared by KV401 and KV402)."""
+    return Taint(analysis)
+
+
 LOG_METHODS = (
     "debug",
     "info",
@@ -223,7 +238,11 @@ LOG_METHODS = (
     "success",
     "trace",
 )
+
+
 LOGGER_NAMES = ("logger", "log", "_logger", "_log", "LOGGER", "LOG", "_LOGGER", "logging_client")
+
+
 PRINT_FUNCTIONS = (
     "sys.stdout.write",
     "sys.stderr.write",
@@ -233,6 +252,8 @@ PRINT_FUNCTIONS = (
     "typer.echo",
     "rich.print",
 )
+
+
 RESPONSE_MODULES = (
     "flask",
     "quart",
@@ -245,6 +266,8 @@ RESPONSE_MODULES = (
     "aiohttp.web",
     "sanic.response",
 )
+
+
 RESPONSE_NAMES = (
     "Response",
     "HttpResponse",
@@ -262,10 +285,12 @@ RESPONSE_NAMES = (
     "render",
     "json_response",
 )
+
+
 RESPONSE_FUNCTIONS = ("sanic.response.json", "sanic.response.text", "sanic.response.html")
 
 
-def _sink(analysis: Analysis, call: cst.Call) -> str | None:
+def sink(analysis: Analysis, call: cst.Call) -> str | None:
     """``print``, ``log`` or ``response`` for a call that writes its arguments out."""
     func = call.func
     if isinstance(func, cst.Name) and func.value == "print":
@@ -302,18 +327,10 @@ def _logger_name(expr: cst.BaseExpression) -> bool:
     return False
 
 
-def _is_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
+def is_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
     """A request handler itself (not a helper it calls): its return value is the response."""
-    context = flow.request_contexts(analysis).get(function)
+    context = request_contexts(analysis).get(function)
     return context is not None and context.helper is None and context.kind != "FastAPI dependency"
-
-
-def _leaks(kinds: frozenset[str], code: str, sink: str) -> bool:
-    if code == "KV402":
-        return TOKEN in kinds
-    if SECRET_VALUE in kinds:
-        return True
-    return SECRET_OBJECT in kinds and sink == "return"
 
 
 SINK_WORDS = {
@@ -324,91 +341,39 @@ SINK_WORDS = {
 }
 
 
-def _message(code: str, sink: str) -> str:
-    where = SINK_WORDS[sink]
-    if code == "KV401":
-        return (
-            f"Key Vault secret value {where}: logs, consoles and responses are read by far more "
-            f"people and systems than the vault's access policy allows. Log the secret's name or "
-            f"version instead, and keep the value in memory only."
-        )
-    return (
-        f"access token {where}: anyone who reads it can call Key Vault (and anything else in "
-        f"its audience) as this identity until it expires. Log the expiry (expires_on) or the "
-        f"token's claims you need, never the token."
-    )
+@dataclass(frozen=True)
+class Exposure:
+    """A value written out: the node to report, the sink, and what material it may carry."""
+
+    node: cst.CSTNode  # the sink call, or the returned value
+    sink: str  # print, log, response, return
+    kinds: frozenset[str]
 
 
-class _Exposure(Check):
-    code = ""
-
-    def run(self, analysis: Analysis) -> Iterator[Report]:
-        taint = Taint.of(analysis)
-        sink_calls: set[cst.Call] = set()
-        for call in analysis.index.calls:
-            sink = _sink(analysis, call)
-            if sink is None or (sink == "print" and not flow.imports_web_framework(analysis)):
-                # a script's stdout is its output (samples, CLI tools); in a web or Functions
-                # app it is the platform's log
-                continue
-            sink_calls.add(call)
-            kinds: frozenset[str] = frozenset()
-            for argument in call.args:
-                kinds |= taint(argument.value)
-            if _leaks(kinds, self.code, sink):
-                yield Report(self.code, call, _message(self.code, sink))
-        for ret in analysis.index.returns:
-            value = ret.value
-            if value is None or value in sink_calls:
-                continue
-            function = analysis.enclosing_function(ret)
-            if function is None or not _is_handler(analysis, function):
-                continue
-            if _leaks(taint(value), self.code, "return"):
-                yield Report(self.code, value, _message(self.code, "return"))
-
-
-class SecretExposed(_Exposure):
-    codes = ("KV401",)
-    code = "KV401"
-
-
-class TokenExposed(_Exposure):
-    codes = ("KV402",)
-    code = "KV402"
-
-
-class ChallengeVerificationDisabled(Check):
-    codes = ("KV403",)
-
-    def run(self, analysis: Analysis) -> Iterator[Report]:
-        for call in analysis.index.calls:
-            argument = keywords(call).get("verify_challenge_resource")
-            if argument is None or not _is_false(analysis, argument.value):
-                continue
-            qual = analysis.callee(call)
-            tag = kvtypes.constructed(qual) if qual else None
-            if tag is None or kvtypes.category(tag) != "kv-client":
-                continue
-            yield Report(
-                "KV403",
-                argument,
-                (
-                    "verify_challenge_resource=False lets the client send its Key Vault token to "
-                    "whatever resource a server's 401 challenge names, so a spoofed or mistyped "
-                    "vault URL can harvest it. Keep the default (True); for private or custom "
-                    "domains, fix the vault URL instead."
-                ),
-            )
-
-
-def _is_false(analysis: Analysis, expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Name):
-        if expr.value == "False":
-            return True
-        values = analysis.assigned_values(expr)
-        return bool(values) and isinstance(values[-1], cst.Name) and values[-1].value == "False"
-    return False
-
-
-CHECKS = [SecretExposed, TokenExposed, ChallengeVerificationDisabled]
+@module_fact
+def exposures(analysis: Analysis) -> list[Exposure]:
+    """Every sink call and every value a request handler returns, with its taint."""
+    model = taint(analysis)
+    out: list[Exposure] = []
+    sink_calls: set[cst.Call] = set()
+    web = imports_web_framework(analysis)
+    for call in analysis.index.calls:
+        where = sink(analysis, call)
+        if where is None or (where == "print" and not web):
+            # a script's stdout is its output (samples, CLI tools); in a web or Functions
+            # app it is the platform's log
+            continue
+        sink_calls.add(call)
+        kinds: frozenset[str] = frozenset()
+        for argument in call.args:
+            kinds |= model(argument.value)
+        out.append(Exposure(call, where, kinds))
+    for ret in analysis.index.returns:
+        value = ret.value
+        if value is None or value in sink_calls:
+            continue
+        function = analysis.enclosing_function(ret)
+        if function is None or not is_handler(analysis, function):
+            continue
+        out.append(Exposure(value, "return", model(value)))
+    return out

@@ -14,13 +14,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
 import libcst as cst
 
+from kvlint.lint.semantic.syntax import arg
+
 if TYPE_CHECKING:
-    from kvlint.lint.analysis import Analysis
+    from collections.abc import Sequence
+
+    from kvlint.lint.semantic.index import Binding
+
+
+class Analysis(Protocol):
+    """What folding asks of the semantic model (:class:`kvlint.lint.semantic.model.Analysis`)."""
+
+    def assigned_values(self, name: cst.Name) -> list[cst.BaseExpression]: ...
+    def attribute_values(self, expr: cst.Attribute) -> list[cst.BaseExpression]: ...
+    def bindings(self, name: str, at: cst.CSTNode) -> Sequence[Binding]: ...
+    def callee(self, call: cst.Call) -> str | None: ...
+    def qualname(self, expr: cst.BaseExpression) -> str | None: ...
+    def fold(self, expr: cst.BaseExpression) -> Folded | None: ...
+    def fold_str(self, expr: cst.BaseExpression) -> str | None: ...
+
 
 UNKNOWN = "\x00"
 MAX_DEPTH = 12
@@ -306,3 +323,59 @@ def parse_url(text: str) -> Url | None:
             key, value = pair.split("=", 1)
             query[unquote(key).lower()] = unquote(value)
     return Url(match.group(1).lower(), host.lower(), match.group(3), query)
+
+
+# -- numbers and constants -----------------------------------------------------------------
+
+
+def int_value(analysis: Analysis, expr: cst.BaseExpression | None) -> int | None:
+    """The integer an expression holds when the source says so (literals, constant names)."""
+    if expr is None:
+        return None
+    if isinstance(expr, cst.Integer):
+        return int(expr.evaluated_value)
+    if isinstance(expr, cst.Name):
+        if expr.value in ("False", "True"):
+            return int(expr.value == "True")
+        values = {int_value(analysis, v) for v in analysis.assigned_values(expr)}
+        return values.pop() if len(values) == 1 else None
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
+        inner = int_value(analysis, expr.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+def is_constant(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """A literal number / string, or a name bound only to such literals."""
+    if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
+        return True
+    if isinstance(expr, cst.UnaryOperation):
+        return is_constant(analysis, expr.expression)
+    if isinstance(expr, cst.BinaryOperation):
+        return is_constant(analysis, expr.left) and is_constant(analysis, expr.right)
+    if isinstance(expr, cst.Name):
+        bindings = analysis.bindings(expr.value, expr)
+        return bool(bindings) and all(
+            b.kind == "assign" and b.value is not None and is_constant(analysis, b.value)
+            for b in bindings
+        )
+    return False
+
+
+def env_lookup_name(analysis: Analysis, node: cst.CSTNode) -> str | None:
+    """``X`` for ``os.environ["X"]``, ``os.environ.get("X")``, ``os.getenv("X")``."""
+    if (
+        isinstance(node, cst.Subscript)
+        and analysis.qualname(node.value) == "os.environ"
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+    ):
+        return analysis.fold_str(node.slice[0].slice.value)
+    if isinstance(node, cst.Call) and analysis.callee(node) in (
+        "os.environ.get",
+        "os.getenv",
+        "os.environ.__getitem__",
+    ):
+        first = arg(node, "key", 0)
+        return analysis.fold_str(first.value) if first is not None else None
+    return None

@@ -1,0 +1,1 @@
+"""Key Vault knowledge as typed facts, computed once per module (see semantic.memo)."""

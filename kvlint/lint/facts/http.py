@@ -1,0 +1,217 @@
+"""Raw HTTP calls (requests / httpx / aiohttp / urllib3 / urllib.request, module functions and
+session methods) with their URL, headers and auth; which headers a request carries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.semantic.memo import module_fact
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg, keywords
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    call: cst.Call
+    library: str
+    method: str  # get, post, ..., "request" (method in an argument) or "urlopen"
+    url: cst.BaseExpression | None
+    headers: cst.BaseExpression | None
+    auth: cst.BaseExpression | None
+    session: cst.BaseExpression | None  # the receiver, for session / client methods
+    params: cst.BaseExpression | None
+    body: cst.BaseExpression | None  # data= or json=
+
+    def url_text(self, analysis: Analysis) -> str | None:
+        if self.url is None:
+            return None
+        folded = analysis.fold(self.url)
+        return folded.text if folded is not None else None
+
+
+@module_fact
+def http_calls(analysis: Analysis) -> list[HttpCall]:
+    """Every raw HTTP call in the module."""
+    found = (_http_call(analysis, call) for call in analysis.index.calls)
+    return [http for http in found if http is not None]
+
+
+def _http_call(analysis: Analysis, call: cst.Call) -> HttpCall | None:
+    func = call.func
+    qual = analysis.callee(call)
+    library = method = None
+    session = None
+    if qual is not None:
+        module, _, name = qual.rpartition(".")
+        if name in kvtypes.HTTP_FUNCTIONS.get(module, ()):
+            library, method = module, name
+    if library is None and isinstance(func, cst.Attribute):
+        name = func.attr.value
+        if name in kvtypes.HTTP_SESSION_METHODS:
+            for tag in analysis.types_of(func.value):
+                if kvtypes.category(tag) == "http-session":
+                    library, method, session = tag.split(":", 1)[1], name, func.value
+                    break
+    if library is None or method is None:
+        return None
+    kw = keywords(call)
+    url_pos = 1 if method == "request" else 0
+    url_arg = arg(call, "url", url_pos)
+    headers = kw.get("headers")
+    url = url_arg.value if url_arg is not None else None
+    if method == "urlopen" and url is not None:
+        url, headers = _urllib_request(analysis, url, headers)
+    return HttpCall(
+        call=call,
+        library=library,
+        method=method,
+        url=url,
+        headers=headers.value if isinstance(headers, cst.Arg) else headers,
+        auth=kw["auth"].value if "auth" in kw else None,
+        session=session,
+        params=kw["params"].value if "params" in kw else None,
+        body=(kw.get("data") or kw.get("json")).value if ("data" in kw or "json" in kw) else None,
+    )
+
+
+def _urllib_request(analysis: Analysis, url: cst.BaseExpression, headers):
+    """Unwrap ``urlopen(Request(url, headers=...))`` (also through a local name)."""
+    target = url
+    if isinstance(target, cst.Name):
+        values = analysis.assigned_values(target)
+        target = values[-1] if values else target
+    if isinstance(target, cst.Call) and analysis.callee(target) == "urllib.request.Request":
+        inner_url = arg(target, "url", 0)
+        inner_headers = arg(target, "headers", 2)
+        return (
+            inner_url.value if inner_url else None,
+            inner_headers.value if inner_headers else headers,
+        )
+    return url, headers
+
+
+def header_keys(analysis: Analysis, headers: cst.BaseExpression | None) -> set[str] | None:
+    """Lower-cased header names of a headers expression; None when they cannot be known."""
+    if headers is None:
+        return set()
+    expr = headers
+    if isinstance(expr, cst.Name):
+        values = analysis.assigned_values(expr)
+        if len(values) != 1:
+            return None
+        expr = values[0]
+    if isinstance(expr, cst.Call) and analysis.callee(expr) == "dict":
+        names = {a.keyword.value.lower().replace("_", "-") for a in expr.args if a.keyword}
+        return None if any(a.star for a in expr.args) else names
+    if not isinstance(expr, cst.Dict):
+        return None
+    keys = set()
+    for element in expr.elements:
+        if isinstance(element, cst.StarredDictElement):
+            return None
+        key = analysis.fold_str(element.key)
+        if key is None:
+            return None
+        keys.add(key.lower())
+    # keys added later: headers["Authorization"] = ...
+    if isinstance(headers, cst.Name):
+        keys |= _subscript_assigned_keys(analysis, headers.value)
+    return keys
+
+
+def _subscript_assigned_keys(analysis: Analysis, name: str) -> set[str]:
+    keys = set()
+    for target, _value, _stmt in analysis.index.assignments:
+        if (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Name)
+            and target.value.value == name
+            and len(target.slice) == 1
+            and isinstance(target.slice[0].slice, cst.Index)
+        ):
+            key = analysis.fold_str(target.slice[0].slice.value)
+            if key:
+                keys.add(key.lower())
+    return keys
+
+
+def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: str) -> bool | None:
+    """Whether a session / client carries ``header`` (or auth) by default; None if unknown."""
+    header = header.lower()
+    values: list[cst.BaseExpression] = []
+    if isinstance(session, cst.Name):
+        values = analysis.assigned_values(session)
+        name = session.value
+    elif isinstance(session, cst.Attribute):
+        values = analysis.attribute_values(session)
+        name = session.attr.value
+    else:
+        return None
+    for value in values:
+        if isinstance(value, cst.Call):
+            kw = keywords(value)
+            if "auth" in kw:
+                return True
+            if "headers" in kw:
+                keys = header_keys(analysis, kw["headers"].value)
+                if keys is None or header in keys:
+                    return True
+        elif not isinstance(value, cst.Call):
+            return None
+    # session.headers.update({...}), session.headers["X"] = ..., session.auth = ...
+    for call in analysis.index.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "update"
+            and isinstance(func.value, cst.Attribute)
+            and func.value.attr.value == "headers"
+            and _names(func.value.value) == name
+        ):
+            keys = header_keys(analysis, call.args[0].value) if call.args else None
+            if keys is None or header in keys:
+                return True
+    for target, _value, _stmt in analysis.index.assignments:
+        if (
+            isinstance(target, cst.Attribute)
+            and target.attr.value == "auth"
+            and _names(target.value) == name
+        ):
+            return True
+        if (
+            isinstance(target, cst.Subscript)
+            and isinstance(target.value, cst.Attribute)
+            and target.value.attr.value == "headers"
+            and _names(target.value.value) == name
+        ):
+            key = (
+                analysis.fold_str(target.slice[0].slice.value)
+                if isinstance(target.slice[0].slice, cst.Index)
+                else None
+            )
+            if key is None or key.lower() == header:
+                return True
+    return False
+
+
+def _names(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value
+    return None
+
+
+def has_header(analysis: Analysis, http: HttpCall, header: str) -> bool:
+    """Whether the request carries ``header`` (unknown headers count as present)."""
+    if http.auth is not None:
+        return header.lower() == "authorization"
+    keys = header_keys(analysis, http.headers)
+    if keys is None or header.lower() in keys:
+        return True
+    if http.session is not None:
+        return session_has_header(analysis, http.session, header) is not False
+    return False

@@ -1,0 +1,245 @@
+"""Key Vault management-plane settings as written in code: ``azure.mgmt.keyvault`` models (any
+API-version package), Pulumi ``pulumi_azure_native.keyvault`` ``*Args`` classes and enums, and
+ARM-shaped dict literals (camelCase or Pulumi's snake_case) recognisably a Key Vault's
+(``networkAcls`` alone also appears in Storage accounts and others); access grants."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kvlint.lint.semantic.dataflow import derives_from
+from kvlint.lint.semantic.memo import node_fact
+from kvlint.lint.semantic.model import Analysis
+
+_MODEL = re.compile(
+    r"^(?:azure\.mgmt\.keyvault(?:\.v\d{4}_\d{2}_\d{2}(?:_preview)?)?\.models"
+    r"|pulumi_azure_native\.keyvault(?:\.v\d{8}(?:preview)?)?)"
+    r"(?:\.(?:_models_py3|_models|_enums|inputs|_inputs|outputs))?"
+    r"\.(?P<name>[A-Za-z_]\w*)(?:\.(?P<member>\w+))?$"
+)
+
+
+def model_name(analysis: Analysis, expr: cst.BaseExpression) -> tuple[str, str | None] | None:
+    """(class name without ``Args``, enum member) of a Key Vault management model reference."""
+    qual = analysis.qualname(expr)
+    if qual is None:
+        return None
+    match = _MODEL.match(qual)
+    if match is None:
+        return None
+    name = match.group("name")
+    return (name[:-4] if name.endswith("Args") else name), match.group("member")
+
+
+def constructs(analysis: Analysis, call: cst.Call, *names: str) -> bool:
+    found = model_name(analysis, call.func)
+    return found is not None and found[1] is None and found[0] in names
+
+
+def key_of(analysis: Analysis, element: cst.BaseDictElement) -> str | None:
+    """A dict element's key, normalised: ``defaultAction`` / ``default_action`` → defaultaction."""
+    if not isinstance(element, cst.DictElement):
+        return None
+    key = analysis.fold_str(element.key)
+    return key.replace("_", "").lower() if key else None
+
+
+def entries(analysis: Analysis, node: cst.Dict) -> dict[str, cst.BaseExpression]:
+    return {
+        key: element.value
+        for element in node.elements
+        if isinstance(element, cst.DictElement) and (key := key_of(analysis, element))
+    }
+
+
+def resolve(analysis: Analysis, expr: cst.BaseExpression) -> cst.BaseExpression:
+    """A local name's (single, latest) assigned value, else the expression itself."""
+    if isinstance(expr, cst.Name):
+        values = analysis.assigned_values(expr)
+        if values:
+            return values[-1]
+    return expr
+
+
+VAULT_ONLY_KEYS = {
+    "accesspolicies",
+    "enablerbacauthorization",
+    "enablesoftdelete",
+    "enablepurgeprotection",
+    "enabledfordeployment",
+    "enabledfordiskencryption",
+    "enabledfortemplatedeployment",
+    "vaulturi",
+    "softdeleteretentionindays",
+}
+
+
+VAULT_MODELS = (
+    "Vault",
+    "VaultProperties",
+    "VaultPatchProperties",
+    "VaultCreateOrUpdateParameters",
+    "VaultPatchParameters",
+    "NetworkRuleSet",
+    "MHSMNetworkRuleSet",
+    "ManagedHsm",
+    "ManagedHsmProperties",
+    "AccessPolicyEntry",
+    "AccessPolicy",
+    "VaultAccessPolicyProperties",
+    "VaultAccessPolicyParameters",
+)
+
+
+VAULT_WRITE_METHODS = ("create_or_update", "begin_create_or_update", "update")
+
+
+def is_vaults_call(call: cst.Call, methods: tuple[str, ...]) -> bool:
+    """``<client>.vaults.<method>(...)`` (or ``managed_hsms``)."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in methods
+        and isinstance(func.value, cst.Attribute)
+        and func.value.attr.value in ("vaults", "managed_hsms")
+    )
+
+
+@node_fact
+def is_vault_dict(analysis: Analysis, node: cst.Dict) -> bool:
+    """True when a dict literal is (part of) a Key Vault definition."""
+    result = False
+    outermost: cst.CSTNode = node
+    for ancestor in (node, *analysis.ancestors(node)):
+        if isinstance(ancestor, cst.Dict):
+            outermost = ancestor
+            found = entries(analysis, ancestor)
+            if VAULT_ONLY_KEYS & found.keys():
+                result = True
+                break
+            kind = analysis.fold_str(found["type"]) if "type" in found else None
+            if kind and kind.lower().startswith("microsoft.keyvault/"):
+                result = True
+                break
+        elif isinstance(ancestor, cst.Call):
+            if constructs(analysis, ancestor, *VAULT_MODELS) or is_vaults_call(
+                ancestor, VAULT_WRITE_METHODS
+            ):
+                result = True
+            break
+        elif not isinstance(ancestor, (cst.DictElement, cst.List, cst.Tuple, cst.Element, cst.Arg)):
+            break
+    if not result:
+        # params = {...}; client.vaults.begin_create_or_update(rg, name, params)
+        result = any(
+            is_vaults_call(call, VAULT_WRITE_METHODS)
+            and any(
+                derives_from(analysis, a.value, lambda n, o=outermost: n is o) for a in call.args
+            )
+            for call in analysis.index.calls
+        )
+    return result
+
+
+def is_access_policy_dict(analysis: Analysis, node: cst.Dict) -> bool:
+    """An access policy entry: ``objectId`` and ``permissions`` (ARM or snake_case)."""
+    found = entries(analysis, node)
+    return "objectid" in found and "permissions" in found
+
+
+def model_fields(analysis: Analysis, *models: str) -> Iterator[tuple[str, cst.BaseExpression]]:
+    """(normalised field name, value) of every model constructor call in ``models``.
+
+    ``models`` are class names; their dict spelling is recognised by the caller.
+    """
+    for call in analysis.index.calls:
+        if constructs(analysis, call, *models):
+            for argument in call.args:
+                if argument.keyword is not None:
+                    yield argument.keyword.value.replace("_", "").lower(), argument.value
+
+
+PERMISSION_ENUMS = (
+    "KeyPermissions",
+    "SecretPermissions",
+    "CertificatePermissions",
+    "StoragePermissions",
+)
+
+
+def permissions_granted(analysis: Analysis, value: cst.BaseExpression) -> list[str]:
+    """The lower-cased permission names a permissions list grants ("all" for a whole enum)."""
+    value = resolve(analysis, value)
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set)):
+        items = [element.value for element in value.elements]
+    else:
+        items = [value]
+    names = []
+    for item in items:
+        item = resolve(analysis, item)
+        found = model_name(analysis, item)
+        if found is not None and found[0] in PERMISSION_ENUMS:
+            if found[1] is not None:
+                names.append(found[1].lower())
+            continue
+        if _whole_enum(analysis, item):
+            names.append("all")
+            continue
+        text = analysis.fold_str(item)
+        if text is not None:
+            names.append(text.strip().lower())
+    return names
+
+
+COMPREHENSIONS_OVER_ENUM = (cst.ListComp, cst.SetComp, cst.GeneratorExp)
+
+
+def _whole_enum(analysis: Analysis, item: cst.BaseExpression) -> bool:
+    """``list(SecretPermissions)`` or ``[p for p in SecretPermissions]``: every permission."""
+    iterated = None
+    if isinstance(item, cst.Call) and isinstance(item.func, cst.Name) and len(item.args) == 1:
+        if item.func.value in ("list", "tuple", "set"):
+            iterated = item.args[0].value
+    elif isinstance(item, COMPREHENSIONS_OVER_ENUM):
+        iterated = item.for_in.iter
+    if iterated is None:
+        return False
+    found = model_name(analysis, iterated)
+    return found is not None and found[0] in PERMISSION_ENUMS and found[1] is None
+
+
+def access_grant(analysis: Analysis, call: cst.Call) -> str | None:
+    """What access change a call makes, if it grants Key Vault access."""
+    func = call.func
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Attribute):
+        return None
+    group, method = func.value.attr.value, func.attr.value
+    if group == "vaults" and method == "update_access_policy":
+        return "vaults.update_access_policy"
+    if group == "role_assignments" and method in ("create", "create_by_id"):
+        return f"role_assignments.{method}"
+    writes = ("create_or_update", "begin_create_or_update")
+    mentions = _mentions_access_policies(analysis)
+    if (
+        group == "vaults"
+        and method in writes
+        and any(derives_from(analysis, a.value, mentions) for a in call.args)
+    ):
+        return f"vaults.{method} with access policies"
+    return None
+
+
+def _mentions_access_policies(analysis: Analysis):
+    def predicate(node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Arg) and node.keyword is not None:
+            return node.keyword.value == "access_policies"
+        if isinstance(node, cst.DictElement):
+            return key_of(analysis, node) == "accesspolicies"
+        if isinstance(node, cst.Call):
+            return constructs(analysis, node, "AccessPolicyEntry")
+        return False
+
+    return predicate

@@ -1,0 +1,125 @@
+"""What a URL or token audience string is: a Key Vault audience (and how it is written), a
+per-vault data-plane host, a token endpoint, another Azure audience."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kvlint import keyvault
+from kvlint.lint.semantic.values import UNKNOWN, parse_url
+
+if TYPE_CHECKING:
+    from kvlint.lint.semantic.model import Analysis
+
+AUDIENCE_HOSTS = {aud.split("://", 1)[1]: cloud for aud, cloud in keyvault.AUDIENCES.items()}
+
+
+OTHER_AUDIENCES = {
+    "management.azure.com": "Azure Resource Manager",
+    "management.core.windows.net": "Azure Resource Manager (classic)",
+    "management.chinacloudapi.cn": "Azure Resource Manager (China)",
+    "management.usgovcloudapi.net": "Azure Resource Manager (US Gov)",
+    "graph.microsoft.com": "Microsoft Graph",
+    "graph.windows.net": "Azure AD Graph",
+    "storage.azure.com": "Azure Storage",
+    "database.windows.net": "Azure SQL",
+    "ossrdbms-aad.database.windows.net": "Azure Database for PostgreSQL/MySQL",
+    "servicebus.azure.net": "Azure Service Bus",
+    "eventhubs.azure.net": "Azure Event Hubs",
+    "cognitiveservices.azure.com": "Azure AI services",
+    "api.loganalytics.io": "Log Analytics",
+    "monitor.azure.com": "Azure Monitor",
+    "app.configuration.azure.com": "Azure App Configuration",
+}
+
+
+IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token"
+
+
+MANAGED_IDENTITY_ENV = ("IDENTITY_ENDPOINT", "MSI_ENDPOINT")
+
+
+_DOUBLE_SLASH_DEFAULT = re.compile(r"^/{2,}\.default$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """A folded value read as a token resource / scope."""
+
+    kind: str  # see classify_audience
+    cloud: str | None = None
+    base: str = ""  # scheme://host as written
+    v2: bool = False  # ends in /.default
+
+
+def classify_audience(text: str, extra_hosts: tuple[str, ...] = ()) -> Audience | None:
+    """Classify a resource / scope value.
+
+    Kinds: ``ok`` (an exact Key Vault / HSM audience, v1 or v2), ``trailing-slash``,
+    ``double-slash``, ``http``, ``per-vault`` (a data-plane host), ``private-link``,
+    ``misspelt``, ``other`` (another known Azure audience), ``unknown``.
+    """
+    stripped = text.strip()
+    if stripped.lower().startswith(keyvault.KEY_VAULT_APP_ID):
+        return Audience(
+            "ok", "public", keyvault.KEY_VAULT_APP_ID, stripped.lower().endswith("/.default")
+        )
+    url = parse_url(stripped)
+    if url is None or not url.host or UNKNOWN in url.scheme:
+        return None
+    base = f"{url.scheme}://{url.host}"
+    path = url.path
+    v2 = path.lower().endswith("/.default")
+    cloud = AUDIENCE_HOSTS.get(url.host)
+    if cloud is not None:
+        if url.scheme == "http":
+            return Audience("http", cloud, base, v2)
+        if path == "" or path.lower() == "/.default":
+            return Audience("ok", cloud, base, v2)
+        if path.strip("/") == "":
+            return Audience("trailing-slash", cloud, base, False)
+        if _DOUBLE_SLASH_DEFAULT.match(path):
+            return Audience("double-slash", cloud, base, True)
+        return Audience("unknown", cloud, base, v2)
+    host_cloud = keyvault.host_cloud(url.host.replace(UNKNOWN, "x"), extra_hosts)
+    if host_cloud == "private-link":
+        return Audience("private-link", None, base, v2)
+    if host_cloud is not None:
+        return Audience("per-vault", host_cloud, base, v2)
+    if UNKNOWN in url.host:
+        return None
+    if url.host in OTHER_AUDIENCES or url.host.endswith(".blob.core.windows.net"):
+        return Audience("other", None, base, v2)
+    if "vault" in url.host or "hsm" in url.host:
+        for known in AUDIENCE_HOSTS:
+            if difflib.SequenceMatcher(None, url.host, known).ratio() >= 0.85:
+                return Audience("misspelt", AUDIENCE_HOSTS[known], base, v2)
+    return None
+
+
+def is_keyvault_url(analysis: Analysis, text: str) -> str | None:
+    """The cloud of a Key Vault data-plane URL (``custom`` for configured hosts), else None."""
+    url = parse_url(text)
+    if url is None or not url.host or url.host.strip(UNKNOWN + ".") == "":
+        return None
+    if url.host.startswith(UNKNOWN) and "." not in url.host:
+        return None
+    return keyvault.host_cloud(url.host.replace(UNKNOWN, "x"), analysis.extra_vault_hosts)
+
+
+def token_endpoint(text: str) -> str | None:
+    """``imds``, ``v1`` or ``v2`` for a token endpoint URL, else None."""
+    url = parse_url(text)
+    if url is None:
+        return None
+    path = url.path.lower()
+    if url.host == "169.254.169.254" and path.startswith(IMDS_TOKEN_PATH):
+        return "imds"
+    if "/oauth2/v2.0/token" in path:
+        return "v2"
+    if path.endswith("/oauth2/token"):
+        return "v1"
+    return None

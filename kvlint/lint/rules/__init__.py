@@ -1,0 +1,1 @@
+"""One module per lint rule: ``kvNNN_<name>.py`` (see CONTRIBUTING.md)."""

@@ -1,0 +1,34 @@
+"""KV104 keyvault-request-without-token: a raw HTTP request to a vault without an Authorization header."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kvlint.lint.facts.http import has_header, http_calls
+from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.rule import Report, Rule
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.values import parse_url
+
+
+class RequestWithoutToken(Rule):
+    code = "KV104"
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        for http in http_calls(analysis):
+            text = http.url_text(analysis)
+            if not text or not is_keyvault_url(analysis, text):
+                continue
+            if not has_header(analysis, http, "Authorization"):
+                host = parse_url(text)
+                shown = host.host.replace("\x00", "…") if host else "the vault"
+                yield Report(
+                    "KV104",
+                    http.call,
+                    (
+                        f"raw {http.library} request to Key Vault ({shown}) without an Authorization "
+                        f"header: Key Vault answers 401. Use azure-keyvault-secrets/keys/certificates "
+                        f"(they authenticate and retry), or send 'Authorization: Bearer <token>' "
+                        f"for 'https://vault.azure.net/.default'."
+                    ),
+                )

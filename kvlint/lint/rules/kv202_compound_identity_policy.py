@@ -1,0 +1,40 @@
+"""KV202 keyvault-compound-identity-policy: an access policy with an application id (a compound identity)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kvlint.lint.facts.mgmt import constructs, entries, is_access_policy_dict
+from kvlint.lint.rule import Report, Rule
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
+
+
+class CompoundIdentityPolicy(Rule):
+    code = "KV202"
+    MESSAGE = (
+        "access policy with an application id is a compound identity: it grants access only to "
+        "that application acting on behalf of the user/principal, so the principal calling on "
+        "its own gets 403 Forbidden. Drop application_id and grant the object id directly."
+    )
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        for call in analysis.index.calls:
+            if constructs(analysis, call, "AccessPolicyEntry"):
+                application = arg(call, "application_id")
+                if application is not None and self._set(application.value):
+                    yield Report("KV202", application.value, self.MESSAGE)
+        for node in analysis.index.dicts:
+            if not is_access_policy_dict(analysis, node):
+                continue
+            application = entries(analysis, node).get("applicationid")
+            if application is not None and self._set(application):
+                yield Report("KV202", application, self.MESSAGE)
+
+    @staticmethod
+    def _set(value: cst.BaseExpression) -> bool:
+        if isinstance(value, cst.Name) and value.value == "None":
+            return False
+        return not (isinstance(value, cst.SimpleString) and value.evaluated_value == "")

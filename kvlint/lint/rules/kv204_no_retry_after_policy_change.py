@@ -1,0 +1,48 @@
+"""KV204 keyvault-no-retry-after-policy-change: a Key Vault read right after an access grant, with no retry on 403."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kvlint.lint.facts.kv_calls import kv_calls
+from kvlint.lint.facts.mgmt import access_grant
+from kvlint.lint.facts.retries import is_retried
+from kvlint.lint.rule import Report, Rule
+from kvlint.lint.semantic.model import Analysis
+
+
+class NoRetryAfterPolicyChange(Rule):
+    code = "KV204"
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        grants: dict[cst.FunctionDef, list[tuple[cst.Call, str]]] = {}
+        for call in analysis.index.calls:
+            what = access_grant(analysis, call)
+            function = analysis.enclosing_function(call) if what else None
+            if function is not None and what is not None:
+                grants.setdefault(function, []).append((call, what))
+        if not grants:
+            return
+        for kv in kv_calls(analysis):
+            function = analysis.enclosing_function(kv.call)
+            if not kv.read or function not in grants:
+                continue
+            before = [
+                what
+                for call, what in grants[function]
+                if analysis.order[call] < analysis.order[kv.call]
+            ]
+            if not before or is_retried(analysis, kv):
+                continue
+            yield Report(
+                "KV204",
+                kv.call,
+                (
+                    f"Key Vault read right after {before[0]} in the same function: access changes "
+                    f"take effect after a delay (minutes for access policies, up to ~10 minutes "
+                    f"for role assignments), so this read can get 403 Forbidden. Retry on 403 "
+                    f"with backoff (e.g. tenacity) for a few minutes, or read later."
+                ),
+            )

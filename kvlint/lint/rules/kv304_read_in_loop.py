@@ -1,0 +1,81 @@
+"""KV304 keyvault-read-in-loop: a Key Vault read repeated by a loop over data or a polling loop."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.kv_calls import KvCall, kv_calls
+from kvlint.lint.facts.loops import (
+    Loop,
+    iterates_kv_list,
+    iterates_literal,
+    loops_of,
+    uses_loop_item,
+)
+from kvlint.lint.facts.retries import is_retry_loop
+from kvlint.lint.rule import Report, Rule
+from kvlint.lint.semantic.dataflow import derives_from, names_in, subtree
+from kvlint.lint.semantic.model import Analysis
+
+
+class ReadInLoop(Rule):
+    code = "KV304"
+
+    def run(self, analysis: Analysis) -> Iterator[Report]:
+        for kv in kv_calls(analysis):
+            if not kv.read:
+                continue
+            why = self._why(analysis, kv)
+            if why is None or is_cached(analysis, kv.call):
+                continue
+            yield Report(
+                "KV304",
+                kv.call,
+                (
+                    f"Key Vault read {why}: the request count grows with every iteration and "
+                    f"counts against the vault's limit (about 4,000 requests per 10 s, shared by "
+                    f"every caller), ending in 429. Read each secret once and cache it with a TTL "
+                    f"(e.g. cachetools.TTLCache), outside the loop."
+                ),
+            )
+
+    @staticmethod
+    def _why(analysis: Analysis, kv: KvCall) -> str | None:
+        for loop in loops_of(analysis, kv.call):
+            if is_retry_loop(analysis, loop, kv):
+                continue  # KV303's business
+            if loop.kind == "while":
+                if _paginates(analysis, loop, kv):
+                    continue
+                return "inside a while loop (polling)"
+            if loop.sleeps:
+                return "inside a loop that sleeps (polling)"
+            if iterates_literal(analysis, loop):
+                continue
+            if iterates_kv_list(analysis, loop) and uses_loop_item(analysis, loop, kv):
+                continue  # N+1 over a listing: KV308
+            return f"inside a {loop.described} over data that is not a fixed list of names"
+        return None
+
+
+def _paginates(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
+    """``while url: r = requests.get(url); url = r.json().get("nextLink")``."""
+    if not isinstance(loop.node, cst.While):
+        return False
+    tested = names_in(analysis, loop.node.test)
+    return any(
+        derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
+        for a in kv.name_args
+    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop, tested))
+
+
+def _reassigned_in(analysis: Analysis, loop: Loop, names: set[str]) -> bool:
+    for node in subtree(analysis, loop.node.body):
+        if isinstance(node, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
+        ):
+            return True
+    return False

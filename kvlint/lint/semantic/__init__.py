@@ -1,0 +1,1 @@
+"""Generic Python semantics (no Key Vault knowledge): index, names, types, values, flow."""

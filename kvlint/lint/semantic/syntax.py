@@ -1,0 +1,32 @@
+"""Small questions about libcst syntax: call arguments, dotted names."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+def arg(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.Arg | None:
+    """The argument of ``call`` given by keyword or (else) by position, or None."""
+    if keyword is not None:
+        for argument in call.args:
+            if argument.keyword is not None and argument.keyword.value == keyword:
+                return argument
+    if position is not None:
+        positional = [a for a in call.args if a.keyword is None and not a.star]
+        if position < len(positional):
+            return positional[position]
+    return None
+
+
+def keywords(call: cst.Call) -> dict[str, cst.Arg]:
+    return {a.keyword.value: a for a in call.args if a.keyword is not None}
+
+
+def dotted(node: cst.BaseExpression | None) -> str | None:
+    """``a.b.c`` for a Name / Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None

@@ -1,0 +1,52 @@
+"""Every lint rule page documents a real rule, and its snippets behave as documented.
+
+``example:`` is a complete program that triggers the page's rule when linted alone, and
+``use_instead:`` is one that kvlint analyses (it passes the prefilter and parses) and that does
+not. Every rule class lives in ``kvlint/lint/rules/kvNNN_<name>.py``, named after its page.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from kvlint import catalog
+from kvlint.config import Settings
+from kvlint.lint.engine import Linter
+from kvlint.lint.registry import all_rules
+
+LINTER = Linter(Settings())
+PAGES = catalog.codes("check")
+# reported by the engine itself, not by a rule: parse errors and unused suppressions
+ENGINE_CODES = {"KV000", "KV100"}
+
+
+def lint(text: str, name: str):
+    return LINTER.lint_bytes(text.encode("utf-8"), name)
+
+
+@pytest.mark.parametrize("code", PAGES)
+def test_example_triggers_its_rule(code):
+    result = lint(catalog.get(code).example, "example.py")
+    assert code in [f.code for f in result.findings], catalog.get(code).example
+
+
+@pytest.mark.parametrize("code", PAGES)
+def test_use_instead_is_analysed_and_clean(code):
+    result = lint(catalog.get(code).use_instead, "use_instead.py")
+    assert result.parsed, f"{code}: use_instead is not a complete program kvlint analyses"
+    assert code not in [f.code for f in result.findings]
+
+
+def test_every_rule_class_has_a_page_and_every_page_a_rule():
+    codes = [cls.code for cls in all_rules()]
+    assert len(codes) == len(set(codes)), "two rule classes share a code"
+    assert set(codes) | ENGINE_CODES == set(PAGES)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda cls: cls.code)
+def test_rule_module_is_named_after_its_page(rule):
+    page = catalog.get(rule.code)
+    name = page.name.removeprefix("keyvault-").replace("-", "_")
+    module = rule.__module__.rsplit(".", 1)[1]
+    assert module == f"{rule.code.lower()}_{name}"
+    assert set(rule.sources) <= {"python", "config"}
