@@ -246,13 +246,13 @@ def execute(request: CheckRequest) -> int:
         raise KvlintError("'-' (stdin) cannot be combined with other paths")
     else:
         skipped: list[str] = []
-        targets = list(
-            discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
-        )
+        # Discovery feeds the runner as it goes: workers start on the first files found.
+        targets = discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
+        outcome = runner.run(targets)
         if request.verbose:
             for line in skipped:
                 print(f"kvlint: skipped {line}", file=sys.stderr)
-        if not targets:
+        if not outcome.files_seen:
             nothing = "no Python or configuration file found"
             if skipped:
                 count = len(skipped)
@@ -260,7 +260,6 @@ def execute(request: CheckRequest) -> int:
                     f" ({count} path{'s' if count != 1 else ''} excluded; --verbose lists them)"
                 )
             print(f"kvlint: {nothing}", file=sys.stderr)
-        outcome = runner.run(targets)
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)

@@ -15,7 +15,6 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from kvlint import __version__
@@ -78,6 +77,8 @@ class ResultCache:
         try:
             self._ensure_root()
             path.parent.mkdir(parents=True, exist_ok=True)
+            import tempfile  # imported by the first write, not at start-up
+
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(items, handle, separators=(",", ":"))

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
-import difflib
 import gc
+import itertools
 import os
 import stat
-import tempfile
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
@@ -20,6 +21,9 @@ from kvlint.lint.cache import ResultCache
 from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
 from kvlint.lint.generated import is_generated
 from kvlint.lint.sources.config import discoverable
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FIX_ROUNDS = 5
@@ -192,20 +196,55 @@ def read(target: Target) -> bytes | Finding:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
 
 
-_WORKER: Linter | None = None
-PARALLEL_MIN_FILES = 12
+@dataclass
+class Checked:
+    """What one file contributed to a run (built in a worker process, so it stays small)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    matched: bool = False  # passed the byte prefilter
+    generated: bool = False  # skipped: generated code
+    cached: bool = False
+    parsed: bool = False
+    written: bool = False  # a cache entry was written
 
 
-def _init_worker(settings: Settings) -> None:
+def check_file(
+    linter: Linter, cache: ResultCache | None, target: Target, include_generated: bool
+) -> Checked:
+    """Read → prefilter → generated? → cache → lint → cache, for one file (no fixes)."""
+    data = read(target)
+    if isinstance(data, Finding):
+        return Checked([data])
+    if not linter.wants(data):
+        return Checked()
+    if not include_generated and is_generated(data):
+        return Checked(matched=True, generated=True)
+    key = cache.key(data, target.relpath) if cache is not None else None
+    if key is not None:
+        cached = cache.get(key, target.display)  # type: ignore[union-attr]
+        if cached is not None:
+            return Checked(cached, matched=True, cached=True)
+    result = safe_lint(linter, data, target.display, target.relpath)
+    if key is not None:
+        cache.put(key, result.findings)  # type: ignore[union-attr]
+    return Checked(result.findings, matched=True, parsed=result.parsed, written=key is not None)
+
+
+_WORKER: tuple[Linter, ResultCache | None, bool] | None = None
+PARALLEL_MIN_FILES = 12  # files to parse per worker that make a worker worth starting
+PARALLEL_MIN_TARGETS = 48  # files to read: the parse count is unknown until they are read
+CHUNK = 16  # files per task handed to a worker
+
+
+def _init_worker(settings: Settings, cache: ResultCache | None) -> None:
     global _WORKER
-    _WORKER = Linter(settings)
+    _WORKER = (Linter(settings), cache, settings.include_generated)
 
 
-def _lint_job(job: tuple[bytes, str, str]) -> LintResult:
+def _check_chunk(chunk: list[Target]) -> list[Checked]:
     assert _WORKER is not None
-    result = safe_lint(_WORKER, *job)
-    result.source = None  # not needed across the process boundary
-    return result
+    linter, cache, include_generated = _WORKER
+    return [check_file(linter, cache, target, include_generated) for target in chunk]
 
 
 def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
@@ -238,9 +277,26 @@ def gc_paused() -> Iterator[None]:
         gc.collect(0)
 
 
-def worker_count(jobs: int) -> int:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, jobs // PARALLEL_MIN_FILES))
+CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def worker_count(jobs: int, per_worker: int = PARALLEL_MIN_FILES) -> int:
+    return max(1, min(CPUS, jobs // per_worker))
+
+
+def _chunks(targets: Iterable[Target], size: int) -> Iterator[list[Target]]:
+    chunk: list[Target] = []
+    for target in targets:
+        chunk.append(target)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _paired(chunk: list[Target], future: Future[list[Checked]]) -> Iterator[tuple[Target, Checked]]:
+    yield from zip(chunk, future.result(), strict=True)
 
 
 class Runner:
@@ -264,9 +320,66 @@ class Runner:
         self.jobs = jobs
         self.add_noqa = add_noqa
 
-    def run(self, targets: list[Target]) -> Outcome:
+    def run(self, targets: Iterable[Target]) -> Outcome:
+        """Lint ``targets`` (a list, or discovery's generator: the workers start on the first
+        files while the rest are still being found). Findings are sorted, so the answer does
+        not depend on the order in which workers finish."""
+        if self.fix or self.diff or self.add_noqa:
+            return self._run_rewriting(targets)
         outcome = Outcome()
-        pending: list[tuple[Target, bytes, str | None]] = []
+        written = 0
+        for target, checked in self._check_all(targets):
+            outcome.files_seen += 1
+            outcome.files_matched += checked.matched
+            outcome.files_generated += checked.generated
+            outcome.files_cached += checked.cached
+            outcome.files_parsed += checked.parsed
+            written += checked.written
+            self._collect(outcome, target, checked.findings)
+        if self.cache is not None:
+            self.cache.written = max(self.cache.written, written)  # workers wrote them too
+            self.cache.prune()
+        outcome.findings.sort(key=lambda f: f.sort_key)
+        return outcome
+
+    def _check_all(self, targets: Iterable[Target]) -> Iterator[tuple[Target, Checked]]:
+        """Each file with its :class:`Checked`, in target order. With many files, reading,
+        prefiltering and the cache happen in the worker processes, and chunks go to them as
+        discovery finds the files: nothing serial before the pool starts working."""
+        include = self.settings.include_generated
+        pending = iter(targets)
+        # Enough files to decide whether a pool pays off (discovery may still be going on).
+        head = list(itertools.islice(pending, PARALLEL_MIN_TARGETS * CPUS))
+        more = len(head) == PARALLEL_MIN_TARGETS * CPUS
+        workers = self.jobs or (CPUS if more else worker_count(len(head), PARALLEL_MIN_TARGETS))
+        if workers <= 1:
+            for target in itertools.chain(head, pending):
+                yield target, check_file(self.linter, self.cache, target, include)
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        submitted: collections.deque[tuple[list[Target], Future[list[Checked]]]]
+        submitted = collections.deque()
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(self.settings, self.cache),
+        ) as pool:
+            # Small chunks in discovery order: cheap to hand out, and small enough that a
+            # chunk of heavy files does not leave the other workers idle at the end.
+            for chunk in _chunks(itertools.chain(head, pending), CHUNK):
+                submitted.append((chunk, pool.submit(_check_chunk, chunk)))
+                while submitted and submitted[0][1].done():  # keep memory flat meanwhile
+                    yield from _paired(*submitted.popleft())
+            while submitted:
+                yield from _paired(*submitted.popleft())
+
+    def _run_rewriting(self, targets: Iterable[Target]) -> Outcome:
+        """--fix, --diff and --add-noqa: one process, the file's bytes kept for the rewrite."""
+        outcome = Outcome()
         for target in targets:
             outcome.files_seen += 1
             data = read(target)
@@ -279,18 +392,10 @@ class Runner:
             if not self.settings.include_generated and is_generated(data):
                 outcome.files_generated += 1
                 continue
-            key = self.cache.key(data, target.relpath) if self.cache else None
-            if key is not None and not (self.fix or self.diff or self.add_noqa):
-                cached = self.cache.get(key, target.display)  # type: ignore[union-attr]
-                if cached is not None:
-                    outcome.files_cached += 1
-                    self._collect(outcome, target, cached)
-                    continue
-            pending.append((target, data, key))
-        for (target, data, key), result in zip(pending, self._lint_all(pending), strict=True):
+            result = safe_lint(self.linter, data, target.display, target.relpath)
             outcome.files_parsed += result.parsed
-            if key is not None and self.cache is not None:
-                self.cache.put(key, result.findings)
+            if self.cache is not None:
+                self.cache.put(self.cache.key(data, target.relpath), result.findings)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
             elif self.add_noqa and result.findings and result.source is not None:
@@ -328,30 +433,6 @@ class Runner:
             outcome.notes.append(f"{target.display}: no noqa added: {exc}")
             return
         outcome.noqa_added += count
-
-    def _lint_all(self, pending: list[tuple[Target, bytes, str | None]]) -> list[LintResult]:
-        jobs = [(data, target.display, target.relpath) for target, data, _ in pending]
-        workers = self.jobs or worker_count(len(jobs))
-        if workers <= 1 or self.fix or self.diff or self.add_noqa:
-            return [safe_lint(self.linter, *job) for job in jobs]
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        if method == "fork":
-            self.linter.rules  # noqa: B018 - import libcst and the rules once, before forking
-        # Largest files first, one at a time: the last file to finish is a small one.
-        order = sorted(range(len(jobs)), key=lambda i: len(jobs[i][0]), reverse=True)
-        results: list[LintResult] = [LintResult()] * len(jobs)
-        with ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context(method),
-            initializer=_init_worker,
-            initargs=(self.settings,),
-        ) as pool:
-            for i, result in zip(order, pool.map(_lint_job, [jobs[i] for i in order]), strict=True):
-                results[i] = result
-        return results
 
     def lint_stdin(self, data: bytes, display: str) -> tuple[Outcome, bytes]:
         """Lint bytes from standard input; returns the (fixed, if asked) bytes to print."""
@@ -429,6 +510,8 @@ class Runner:
 
 
 def _unified(before: str, after: str, display: str) -> str:
+    import difflib  # only --diff needs it (start-up)
+
     return "".join(
         difflib.unified_diff(
             before.splitlines(keepends=True),
@@ -452,6 +535,8 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
         raise KvlintError("file disappeared before it could be fixed") from None
     if current != expected:
         raise KvlintError("file changed while kvlint was running; run again")
+    import tempfile  # only a rewrite needs it (start-up)
+
     real = path.resolve()
     info = real.stat()
     mode = stat.S_IMODE(info.st_mode)
