@@ -26,22 +26,6 @@ def render(
     return "".join(f"{f.path}:{f.line}:{f.column}: {f.code} {f.message}\n" for f in findings)
 
 
-def summary(findings: list[Finding], fixed: int, fixable: int, baselined: int = 0) -> str:
-    parts = []
-    if findings:
-        noun = "finding" if len(findings) == 1 else "findings"
-        parts.append(f"Found {len(findings)} {noun}.")
-        if fixable:
-            parts.append(f"{fixable} fixable with `kvlint check --fix`.")
-    else:
-        parts.append("All checks passed!")
-    if fixed:
-        parts.append(f"Fixed {fixed}.")
-    if baselined:
-        parts.append(f"{baselined} more in the baseline.")
-    return " ".join(parts)
-
-
 def statistics(findings: list[Finding], fmt: str = "text") -> str:
     """Counts per code, most frequent first; ``json`` as ruff prints it (code, name, count,
     fixable)."""
