@@ -14,6 +14,11 @@ Permissions(
     secrets=["All"],  # expect: KV203
 )
 Permissions(keys=[KeyPermissions.GET, KeyPermissions.PURGE])  # expect: KV203
+# One finding per permission list, at its first over-broad field, naming both.
+Permissions(
+    keys=["all"],  # expect: KV203
+    secrets=["all"],
+)
 Permissions(secrets=[SecretPermissions.ALL])  # expect: KV203
 ADMIN_SECRETS = ["get", "set", "delete", "purge"]
 Permissions(secrets=ADMIN_SECRETS)  # expect: KV203
@@ -39,6 +44,7 @@ POLICIES = [
         "permissions": {
             "keys": ["all"],  # expect: KV203
             "secrets": ["get"],
+            "certificates": ["purge"],
         },
     }
 ]

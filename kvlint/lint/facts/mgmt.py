@@ -150,16 +150,16 @@ def is_access_policy_dict(analysis: Analysis, node: cst.Dict) -> bool:
     return "objectid" in found and "permissions" in found
 
 
-def model_fields(analysis: Analysis, *models: str) -> Iterator[tuple[str, cst.BaseExpression]]:
-    """(normalised field name, value) of every model constructor call in ``models``.
-
-    ``models`` are class names; their dict spelling is recognised by the caller.
-    """
+def model_calls(analysis: Analysis, *models: str) -> Iterator[list[tuple[str, cst.BaseExpression]]]:
+    """For every constructor call of one of ``models`` (class names; their dict spelling is
+    recognised by the caller): its keyword arguments as (normalised field name, value)."""
     for call in analysis.index.calls:
         if constructs(analysis, call, *models):
-            for argument in call.args:
-                if argument.keyword is not None:
-                    yield argument.keyword.value.replace("_", "").lower(), argument.value
+            yield [
+                (argument.keyword.value.replace("_", "").lower(), argument.value)
+                for argument in call.args
+                if argument.keyword is not None
+            ]
 
 
 PERMISSION_ENUMS = (

@@ -9,7 +9,7 @@ import libcst as cst
 from kvlint.lint.facts.mgmt import (
     entries,
     is_access_policy_dict,
-    model_fields,
+    model_calls,
     permissions_granted,
     resolve,
 )
@@ -23,31 +23,41 @@ OVERBROAD = ("all", "purge")
 
 
 class OverbroadAccessPolicy(Rule):
+    """One finding per permission list (a ``Permissions(...)`` call or an ARM ``permissions``
+    dict), at its first over-broad field, naming every field that is over-broad."""
+
     code = "KV203"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for field, value in model_fields(analysis, "Permissions"):
-            if field in PERMISSION_KINDS:
-                yield from self._check(analysis, field, value)
+        for fields in model_calls(analysis, "Permissions"):
+            yield from self._check(analysis, fields)
         for node in analysis.index.dicts:
             if not is_access_policy_dict(analysis, node):
                 continue
             permissions = resolve(analysis, entries(analysis, node)["permissions"])
             if isinstance(permissions, cst.Dict):
-                for field, value in entries(analysis, permissions).items():
-                    if field in PERMISSION_KINDS:
-                        yield from self._check(analysis, field, value)
+                yield from self._check(analysis, list(entries(analysis, permissions).items()))
 
-    def _check(self, analysis: Analysis, field: str, value: cst.BaseExpression) -> Iterator[Report]:
-        bad = sorted({name for name in permissions_granted(analysis, value) if name in OVERBROAD})
-        if not bad:
+    def _check(
+        self, analysis: Analysis, fields: list[tuple[str, cst.BaseExpression]]
+    ) -> Iterator[Report]:
+        found = []  # (field, value, over-broad names)
+        for field, value in fields:
+            if field not in PERMISSION_KINDS:
+                continue
+            bad = sorted({n for n in permissions_granted(analysis, value) if n in OVERBROAD})
+            if bad:
+                found.append((field, value, bad))
+        if not found:
             return
-        granted = " and ".join(f"'{name}'" for name in bad)
+        granted = "; ".join(
+            f"{' and '.join(repr(name) for name in bad)} on {field}" for field, _, bad in found
+        )
         yield Report(
             "KV203",
-            value,
+            found[0][1],
             (
-                f"access policy grants {granted} on {field}: 'all' includes purge (permanent "
+                f"access policy grants {granted}: 'all' includes purge (permanent "
                 f"deletion) and every future permission; 'purge' destroys soft-deleted items for "
                 f"good. Grant the operations the caller needs (e.g. get, list) and keep purge "
                 f"with a break-glass identity."
