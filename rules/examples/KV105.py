@@ -10,6 +10,8 @@ HEADERS = {"Authorization": "Bearer " + credential.get_token("https://vault.azur
 
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
 ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105
+# The same pinned token once more, in a headers dict: one cause, reported once (above).
+AUTH_HEADERS = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
 
 
 SESSION = requests.Session()

@@ -18,11 +18,17 @@ class TokenNeverRefreshed(Rule):
     code = "KV105"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        yield from self._pinned_session_headers(analysis)
+        # One finding per cause: a module-level ``HEADERS = {"Authorization": TOKEN}`` built from
+        # an already reported ``TOKEN = ....token`` is the same pinned token, not a second one.
+        # (Pinning it into a session's headers is reported: that is a second place to fix.)
+        pinned: set[str] = set()
         for target, value, stmt in analysis.index.assignments:
             scope = analysis.scope_of(stmt)
             if scope.kind in ("module", "class"):
-                if self._holds_token(analysis, value):
+                named = isinstance(target, cst.Name)
+                if self._holds_token(analysis, value, pinned if named else set()):
+                    if named:
+                        pinned.add(target.value)
                     where = "module" if scope.kind == "module" else "class"
                     yield Report(
                         "KV105",
@@ -38,7 +44,7 @@ class TokenNeverRefreshed(Rule):
                 isinstance(target, cst.Attribute)
                 and isinstance(target.value, cst.Name)
                 and target.value.value == "self"
-                and self._holds_token(analysis, value)
+                and self._holds_token(analysis, value, set())
             ):
                 function = analysis.enclosing_function(stmt)
                 cls = analysis.enclosing_class(stmt)
@@ -56,6 +62,7 @@ class TokenNeverRefreshed(Rule):
                         f"get_token() per use (azure-identity caches tokens and refreshes them)."
                     ),
                 )
+        yield from self._pinned_session_headers(analysis)
 
     def _pinned_session_headers(self, analysis: Analysis) -> Iterator[Report]:
         """``session.headers.update({"Authorization": ... token ...})`` at module level."""
@@ -70,7 +77,7 @@ class TokenNeverRefreshed(Rule):
                 and analysis.enclosing_function(call) is None
             ):
                 continue
-            if self._holds_token(analysis, call.args[0].value):
+            if self._holds_token(analysis, call.args[0].value, set()):
                 yield Report(
                     "KV105",
                     call.args[0].value,
@@ -83,10 +90,13 @@ class TokenNeverRefreshed(Rule):
                 )
 
     @staticmethod
-    def _holds_token(analysis: Analysis, value: cst.BaseExpression) -> bool:
+    def _holds_token(analysis: Analysis, value: cst.BaseExpression, pinned: set[str]) -> bool:
+        """``value`` holds a token string, other than through a name already reported."""
         if isinstance(value, (cst.Lambda,)):
             return False
         for node in sub_expressions(value):
+            if isinstance(node, cst.Name) and node.value in pinned:
+                continue
             if isinstance(node, cst.BaseExpression) and any(
                 kvtypes.category(t) == "token-string" for t in analysis.types_of(node)
             ):
