@@ -102,7 +102,7 @@ def test_cache_is_keyed_by_settings_and_path_and_bounded(tmp_path):
     key = one.key(b"data", "x.py")
     assert key != other.key(b"data", "x.py") and key != one.key(b"data", "y.py")
     one.put(key, [finding])
-    assert one.get(key, "shown.py")[0].path == "shown.py"
+    assert one.get(key, "shown.py").findings[0].path == "shown.py"
     assert other.get(other.key(b"data", "x.py"), "x.py") is None
     for n in range(30):
         one.put(one.key(str(n).encode(), "x.py"), [])

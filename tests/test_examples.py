@@ -5,6 +5,11 @@ with exactly those codes; every other line is a negative and must be reported wi
 Each example file with safe fixes has a ``.fixed`` twin: ``--fix`` must produce it exactly, and
 a second ``--fix`` must change nothing.
 
+Multi-module examples are small projects: a folder of ``rules/examples/`` holding a
+``pyproject.toml`` (``project_*``). Each is linted as a whole tree, and each of its files alone
+(as pre-commit passes changed files), and both must give exactly the ``# expect:`` lines;
+``# expect-tree:`` lines only in the whole-tree run (their call site is in another file).
+
 Configuration-file examples live in ``rules/examples/config/``: YAML, TOML and dotenv files use
 the same ``# expect:`` comments; JSON has no comments, so ``x.json`` has a sidecar
 ``x.json.expect`` listing ``line:code`` (``#`` starts a comment there).
@@ -20,18 +25,28 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
-from kvlint.lint.runner import Runner, Target
+from kvlint.lint.discovery import Target
+from kvlint.lint.project.resolver import ProjectOptions
+from kvlint.lint.runner import Runner
 from kvlint.lint.sources.config import kind_of
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
-PY_EXAMPLES = sorted(p for p in EXAMPLES.rglob("*") if p.suffix == ".py")
+PROJECTS = sorted(p.parent for p in EXAMPLES.glob("*/pyproject.toml"))
+PY_EXAMPLES = sorted(
+    p
+    for p in EXAMPLES.rglob("*")
+    if p.suffix == ".py" and not any(project in p.parents for project in PROJECTS)
+)
+PROJECT_FILES = sorted(p for project in PROJECTS for p in project.rglob("*.py"))
 EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KV\d{3}(?:\s*,\s*KV\d{3})*)")
+# in example projects: reported only when the whole tree is linted (the call site is elsewhere)
+EXPECT_TREE = re.compile(r"#\s*expect-tree:\s*(?P<codes>KV\d{3}(?:\s*,\s*KV\d{3})*)")
 
 
-def expected(path: Path) -> set[tuple[int, str]]:
+def expected(path: Path, pattern: re.Pattern[str] = EXPECT) -> set[tuple[int, str]]:
     out = set()
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        match = EXPECT.search(line)
+        match = pattern.search(line)
         if match:
             out |= {(number, code.strip()) for code in match.group("codes").split(",")}
     return out
@@ -45,7 +60,7 @@ def lint(path: Path, display: str | None = None):
 def test_every_lint_rule_has_an_example():
     from kvlint import catalog
 
-    covered = {code for path in PY_EXAMPLES for _, code in expected(path)}
+    covered = {code for path in PY_EXAMPLES + PROJECT_FILES for _, code in expected(path)}
     missing = [c for c in catalog.codes("check") if c not in covered and c != "KV000"]
     assert not missing, f"rules without a positive example: {missing}"
 
@@ -58,6 +73,48 @@ def test_example(path):
     missing = sorted(want - found)
     extra = sorted(found - want)
     assert not missing and not extra, f"missed {missing}; false positives {extra}"
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_example_as_a_whole_tree(project):
+    files = sorted(project.rglob("*.py"))
+    runner = Runner(Settings(root=project))
+    targets = [Target(p, str(p), p.relative_to(project).as_posix()) for p in files]
+    found = {(f.path, f.line, f.code) for f in runner.run(targets).findings}
+    want = {
+        (str(p), line, code) for p in files for line, code in expected(p) | expected(p, EXPECT_TREE)
+    }
+    assert want, f"{project.name}: no '# expect:' lines"
+    missing = sorted(want - found)
+    extra = sorted(found - want)
+    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+
+
+@pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_project_example_file_alone(path):
+    """One file of a project, as pre-commit passes it, still resolves its imports (what
+    ``# expect-tree:`` marks needs its callers, in other files: not reported)."""
+    found = {(f.line, f.code) for f in lint(path)}
+    want = expected(path)
+    missing = sorted(want - found)
+    extra = sorted(found - want)
+    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+
+
+def test_project_examples_need_the_project():
+    """Without project-wide analysis the cross-module findings are not there (the examples
+    test what they claim to)."""
+    for project in PROJECTS:
+        runner = Runner(Settings(root=project), project=ProjectOptions(enabled=False))
+        files = sorted(project.rglob("*.py"))
+        targets = [Target(p, str(p), p.name) for p in files]
+        found = {(f.path, f.line, f.code) for f in runner.run(targets).findings}
+        want = {
+            (str(p), line, code)
+            for p in files
+            for line, code in expected(p) | expected(p, EXPECT_TREE)
+        }
+        assert want - found, f"{project.name}: every finding is there file by file"
 
 
 CONFIG_EXAMPLES = sorted(p for p in (EXAMPLES / "config").iterdir() if kind_of(p.name))

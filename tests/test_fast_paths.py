@@ -18,11 +18,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
+from kvlint.lint.discovery import discover
 from kvlint.lint.engine import Linter
-from kvlint.lint.runner import discover, gc_paused
+from kvlint.lint.runner import gc_paused
+from kvlint.lint.semantic.syntax import node_positions
 from kvlint.lint.semantic.walk import SKIPPED, walk
 from kvlint.lint.sources import Triggers
-from kvlint.lint.sources.python import node_positions, parse_module, prefilter
+from kvlint.lint.sources.python import parse_module, prefilter
 
 ROOT = Path(__file__).resolve().parent.parent
 

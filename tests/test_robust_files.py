@@ -13,8 +13,9 @@ import pytest
 
 from kvlint.config import Settings
 from kvlint.lint import runner as runner_module
+from kvlint.lint.discovery import discover
 from kvlint.lint.engine import MAX_BYTES, Linter
-from kvlint.lint.runner import Runner, discover
+from kvlint.lint.runner import Runner
 
 BAD = "from azure.identity import DefaultAzureCredential\n"
 CALL = "DefaultAzureCredential().get_token('https://vault.azure.net/')\n"

@@ -15,7 +15,8 @@ import pytest
 
 from kvlint.config import Settings
 from kvlint.lint import runner as runner_module
-from kvlint.lint.runner import Runner, discover
+from kvlint.lint.discovery import discover
+from kvlint.lint.runner import Runner
 
 SOURCE = (
     "from azure.identity import DefaultAzureCredential\n"

@@ -448,12 +448,12 @@ def test_command_line_never_shows_a_traceback(kvlint, tmp_path):
 
 def test_a_bug_in_kvlint_is_one_line_and_exit_2(monkeypatch, capsys):
     from kvlint import cli
-    from kvlint.lint import runner
+    from kvlint.lint import discovery
 
     def broken(*args, **kwargs):
         raise RuntimeError("something kvlint did not expect")
 
-    monkeypatch.setattr(runner, "discover", broken)
+    monkeypatch.setattr(discovery, "discover", broken)
     monkeypatch.delenv("KVLINT_DEBUG", raising=False)
     assert cli.main(["check", "--no-cache", "."]) == 2
     (line,) = capsys.readouterr().err.splitlines()

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
-from kvlint.lint.runner import Runner, discover
+from kvlint.lint.discovery import discover
+from kvlint.lint.runner import Runner
 from kvlint.report import findings as report
 from tests.arm_stub import TOKEN, Reply, assert_read_only, audit, diag_path, list_path
 from tests.audit_data import SUB_A, diagnostic, vault

@@ -357,6 +357,33 @@ async def test_same_findings_as_kvlint_check(editor: Editor, workspace: Path) ->
         assert shown == expected
 
 
+async def test_imports_resolve_across_the_project_as_in_check(
+    editor: Editor, workspace: Path
+) -> None:
+    """An open route that mentions no Key Vault word, calling an accessor of another module
+    of the project, shows the cross-module finding; editing the accessor on disk is seen by
+    the next lint."""
+    package = workspace / "shop"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    accessor = package / "vault.py"
+    accessor.write_text(
+        "from azure.identity import DefaultAzureCredential\n"
+        "from azure.keyvault.secrets import SecretClient\n\n"
+        'client = SecretClient("https://shop.vault.azure.net", DefaultAzureCredential())\n\n\n'
+        "def get_value(name):\n"
+        "    return client.get_secret(name).value\n"
+    )
+    route = (
+        "from flask import Flask\n\nfrom .vault import get_value\n\napp = Flask(__name__)\n\n\n"
+        '@app.route("/key")\ndef key():\n    return {"key": get_value("api-key")}\n'
+    )
+    found = await editor.open(package / "views.py", route)
+    assert _only(found, "KV401").range.start.line == 9
+    accessor.write_text("def get_value(name):\n    return name\n")
+    assert await editor.change(package / "views.py", route + "\n") == []
+
+
 async def test_unsaved_buffer_is_linted_by_its_language(editor: Editor) -> None:
     uri = "untitled:Untitled-1"
     after = editor.mark()

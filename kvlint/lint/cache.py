@@ -15,6 +15,8 @@ import functools
 import hashlib
 import json
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kvlint import __version__
@@ -43,6 +45,7 @@ def code_fingerprint() -> str:
 
 class ResultCache:
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
+        self.directory = directory  # project summaries live beside the results
         self.root = directory / "v1"
         self.salt = f"{code_fingerprint()}:{settings_fingerprint}".encode()
         self.written = 0
@@ -57,16 +60,32 @@ class ResultCache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def get(self, key: str, display: str) -> list[Finding] | None:
+    def get(
+        self, key: str, display: str, still_valid: Callable[[dict[str, str]], bool] | None = None
+    ) -> Entry | None:
+        """The cached result, unless something of another module it used has changed
+        (``still_valid`` is asked with the recorded key -> digest map)."""
         try:
-            raw = self._path(key).read_bytes()
-            items = json.loads(raw)
-            findings = [Finding.from_dict({**item, "path": display}) for item in items]
-        except (OSError, ValueError, KeyError, TypeError):
+            raw = json.loads(self._path(key).read_bytes())
+            if isinstance(raw, list):
+                raw = {"findings": raw}
+            used = raw.get("used") or {}
+            if used and (still_valid is None or not still_valid(used)):
+                return None
+            findings = [Finding.from_dict({**item, "path": display}) for item in raw["findings"]]
+            passed = [(str(a), str(b), str(c)) for a, b, c in raw.get("passed") or ()]
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
-        return findings
+        return Entry(findings, passed, bool(raw.get("exports")))
 
-    def put(self, key: str, findings: list[Finding]) -> None:
+    def put(
+        self,
+        key: str,
+        findings: list[Finding],
+        used: dict[str, str] | None = None,
+        passed: list[tuple[str, str, str]] | None = None,
+        exports: bool = False,
+    ) -> None:
         items = []
         for finding in findings:
             item = finding.as_dict()
@@ -80,8 +99,13 @@ class ResultCache:
             import tempfile  # imported by the first write, not at start-up
 
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            entry: object = items
+            if used or passed or exports:
+                entry = {"findings": items, "used": used or {}, "passed": passed or []}
+                if exports:
+                    entry["exports"] = True
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(items, handle, separators=(",", ":"))
+                json.dump(entry, handle, separators=(",", ":"))
             os.replace(tmp, path)
             self.written += 1
         except OSError:
@@ -98,25 +122,42 @@ class ResultCache:
             (top / ".gitignore").write_text("# created by kvlint\n*\n")
 
     def prune(self, limit: int = MAX_ENTRIES) -> int:
-        """Remove the oldest entries beyond ``limit``; returns how many were removed."""
-        if not self.written or not self.root.is_dir():
+        """Remove the oldest entries beyond ``limit`` (results, and project summaries, each
+        bounded alike); returns how many were removed."""
+        if not self.written:
             return 0
-        # Estimate from one bucket (keys are uniform over 256 buckets) before listing them all.
-        buckets = [p for p in self.root.iterdir() if p.is_dir()]
-        if buckets and len(os.listdir(buckets[0])) * 256 < limit * 0.9:
-            return 0
-        entries = []
-        for sub in self.root.iterdir():
-            if sub.is_dir():
-                for entry in sub.iterdir():
-                    with contextlib.suppress(OSError):
-                        entries.append((entry.stat().st_mtime_ns, entry))
-        if len(entries) <= limit:
-            return 0
-        entries.sort()
-        removed = 0
-        for _, entry in entries[: len(entries) - limit]:
-            with contextlib.suppress(OSError):
-                entry.unlink()
-                removed += 1
-        return removed
+        from kvlint.lint.project.store import FOLDER
+
+        return prune_folder(self.root, limit) + prune_folder(self.directory / FOLDER, limit)
+
+
+@dataclass(frozen=True)
+class Entry:
+    findings: list[Finding]
+    passed: list[tuple[str, str, str]]  # what the file told other modules (LintResult.passed)
+    exports: bool = False  # LintResult.exports
+
+
+def prune_folder(root: Path, limit: int) -> int:
+    """Remove the oldest ``root/xx/*.json`` entries beyond ``limit``."""
+    if not root.is_dir():
+        return 0
+    # Estimate from one bucket (keys are uniform over 256 buckets) before listing them all.
+    buckets = [p for p in root.iterdir() if p.is_dir()]
+    if buckets and len(os.listdir(buckets[0])) * 256 < limit * 0.9:
+        return 0
+    entries = []
+    for sub in root.iterdir():
+        if sub.is_dir():
+            for entry in sub.iterdir():
+                with contextlib.suppress(OSError):
+                    entries.append((entry.stat().st_mtime_ns, entry))
+    if len(entries) <= limit:
+        return 0
+    entries.sort()
+    removed = 0
+    for _, entry in entries[: len(entries) - limit]:
+        with contextlib.suppress(OSError):
+            entry.unlink()
+            removed += 1
+    return removed

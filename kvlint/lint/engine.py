@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from kvlint import catalog
 from kvlint.config import Settings
@@ -32,6 +32,10 @@ from kvlint.lint.sources import config as config_source
 from kvlint.lint.sources import python as python_source
 from kvlint.lint.suppress import LINE_BREAK
 
+if TYPE_CHECKING:
+    from kvlint.lint.project.resolver import ModuleView, Project, ProjectOptions
+    from kvlint.lint.project.summary import Symbol
+
 MAX_BYTES = python_source.MAX_BYTES
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
 
@@ -41,6 +45,13 @@ class LintResult:
     findings: list[Finding] = field(default_factory=list)
     parsed: bool = False
     source: SourceFile | None = None
+    # what of other first-party modules the findings depend on: key -> digest (resolver.py)
+    used: dict[str, str] = field(default_factory=dict)
+    # what this module tells the modules it imports: (their file, key, call site described)
+    passed: list[tuple[str, str, str]] = field(default_factory=list)
+    # it holds something other modules may import and use against Key Vault (a client, a
+    # credential, a read, a vault URL or token scope): files importing it are linted too
+    exports: bool = False
 
 
 class Located(Protocol):
@@ -63,12 +74,40 @@ class Linter:
     """Lints Python and configuration files with the enabled rules. One instance serves many
     files (and processes: it is rebuilt from its settings in each worker)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, project: ProjectOptions | None = None) -> None:
         self.settings = settings
         self.enabled = settings.enabled_codes()
         self.pattern = python_source.prefilter(settings.extra_vault_hosts)
         hosts = tuple(re.escape(h.strip(".").encode()) for h in settings.extra_vault_hosts)
         self.config_pattern = Triggers(config_source.AUDIENCE_TRIGGERS + hosts)
+        self.project_options = project
+        # for the runner's second pass: a file -> what other modules told it (facts/outgoing.py)
+        self.incoming: dict[str, dict[str, str]] = {}
+
+    @functools.cached_property
+    def project(self) -> Project | None:
+        """The first-party modules of the linted tree, for imported names (None: each file is
+        linted on its own, ``--no-project``)."""
+        options = self.project_options
+        if options is None or not options.enabled:
+            return None
+        from kvlint.lint.cache import code_fingerprint
+        from kvlint.lint.project.resolver import Project
+
+        hosts = ",".join(self.settings.extra_vault_hosts)
+        return Project(
+            functools.partial(summarise_slice, extra_vault_hosts=self.settings.extra_vault_hosts),
+            options.cache_dir,
+            f"{code_fingerprint()}:{hosts}",
+            options.fallback_root,
+            python_source.worth_summarising,
+            lambda data: python_source.decode(data).text,
+        )
+
+    def _view(self, path: str) -> ModuleView | None:
+        if self.project is None or not path or path == "-":
+            return None
+        return self.project.view(path)
 
     @functools.cached_property
     def rules(self) -> list[Rule]:
@@ -88,10 +127,14 @@ class Linter:
         return self.pattern.search(data)
 
     # -- bytes ---------------------------------------------------------------------------------
-    def lint_bytes(self, data: bytes, path: str, relpath: str | None = None) -> LintResult:
+    def lint_bytes(
+        self, data: bytes, path: str, relpath: str | None = None, imports_kv: bool = False
+    ) -> LintResult:
+        """``imports_kv``: the file imports a first-party module that passes the prefilter
+        (:mod:`kvlint.lint.project.reach`), so it is linted without passing it itself."""
         if config_source.kind_of(path):
             return self._config_bytes(data, path, relpath)
-        if not self.wants(data) or IGNORE_FILE.search(data):
+        if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
             return LintResult()
         enabled = self.settings.codes_for(relpath or path, self.enabled)
         if len(data) > MAX_BYTES:
@@ -145,10 +188,21 @@ class Linter:
             module = python_source.parse(text)
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
+        view = self._view(path)
+        passed: list[tuple[str, str, str]] = []
         try:
-            analysis = Analysis(module, text, self.settings.extra_vault_hosts, path, kvtypes)
+            hosts = self.settings.extra_vault_hosts
+            analysis = Analysis(module, text, hosts, path, kvtypes, view)
+            if view is not None and self.incoming:
+                analysis.incoming = self.incoming.get(str(view.module.path), {})
             parsed = python_source.PythonFile(module, text, analysis)
             reports = self._run(analysis, "python", enabled)
+            exports = False
+            if view is not None:
+                from kvlint.lint.facts.outgoing import exports_keyvault, vault_urls_passed_out
+
+                passed = [(p.path, p.key, p.via) for p in vault_urls_passed_out(analysis)]
+                exports = exports_keyvault(analysis)
             found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
             findings = self._findings(parsed, path, reports, found) if reports else []
         except RecursionError:  # the rules, or positions (a deeper walk) for what they found
@@ -176,7 +230,8 @@ class Linter:
                 for stale in suppress.unused(found, text, enabled)
             ]
             findings.sort(key=lambda f: f.sort_key)
-        return LintResult(findings, parsed=True, source=source)
+        used = dict(view.used) if view is not None else {}
+        return LintResult(findings, True, source, used, passed, exports)
 
     def _lint_config(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
         text = source.text
@@ -255,6 +310,22 @@ class Linter:
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def summarise_slice(
+    text: str, name: str, path: str, extra_vault_hosts: tuple[str, ...] = ()
+) -> Symbol | None:
+    """What the slice of a module that defines ``name`` (:mod:`kvlint.lint.project.outline`)
+    binds it to, described by the rules' own facts; None when it cannot be parsed."""
+    from kvlint.lint.facts import types as kvtypes
+    from kvlint.lint.facts.exports import summarise_name
+    from kvlint.lint.semantic.model import Analysis
+
+    try:
+        module = python_source.parse(text)
+        return summarise_name(Analysis(module, text, extra_vault_hosts, path, kvtypes), name)
+    except (python_source.SyntaxProblem, RecursionError):
+        return None
 
 
 def lint_text(

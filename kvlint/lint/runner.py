@@ -1,9 +1,10 @@
-"""Discover files, lint them, apply fixes. No argument parsing, no output formatting."""
+"""Lint discovered files (in worker processes when there are many), across modules, and apply fixes. No argument parsing, no output formatting."""
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import functools
 import gc
 import itertools
 import os
@@ -14,28 +15,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kvlint.config import Settings, path_matches
+from kvlint.config import Settings
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
+from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
 from kvlint.lint.generated import is_generated
-from kvlint.lint.sources.config import discoverable
+from kvlint.lint.project.resolver import ProjectOptions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
-PYTHON_SUFFIXES = (".py", ".pyi")
 MAX_FIX_ROUNDS = 5
-
-
-@dataclass(frozen=True)
-class Target:
-    """A file to lint: where it is, how to show it, and its path relative to the project."""
-
-    path: Path
-    display: str
-    relpath: str
+FEW_TARGETS = 64  # up to this many files, any skipped one may import a Key Vault module
 
 
 @dataclass
@@ -53,149 +46,6 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
 
 
-def _relative(path: Path, root: Path) -> str:
-    try:
-        return path.resolve().relative_to(root).as_posix()
-    except (ValueError, OSError, RuntimeError):  # outside the root; a symlink loop (3.10-3.12)
-        return Path(os.path.relpath(path.absolute(), Path.cwd())).as_posix()
-
-
-def discover(
-    paths: list[str],
-    settings: Settings,
-    *,
-    force_exclude: bool = False,
-    skipped: list[str] | None = None,
-) -> Iterator[Target]:
-    """Files below ``paths`` that kvlint handles, honouring default and configured excludes.
-
-    As in ruff, a path named on the command line is linted even when an exclude pattern matches
-    it (a named folder's own name does not exclude what is inside it), unless ``force_exclude``
-    (pre-commit names every staged file). What is left out is appended to ``skipped`` with the
-    reason, for ``--verbose``.
-    """
-    root = settings.root.resolve()
-    for raw in paths:
-        path = Path(raw)
-        if not os.path.lexists(path):
-            raise KvlintError(f"path not found: {raw}")
-        relpath = _relative(path, root)
-        directory = path.is_dir()
-        pattern = settings.excluded_by(relpath, directory)
-        if pattern is not None and force_exclude:
-            _skip(skipped, raw, pattern, directory, "--force-exclude")
-            continue
-        if directory:
-            anchor = relpath if pattern is not None else None
-            yield from _walk(path, raw, settings, root, anchor, skipped)
-        else:
-            yield Target(path, raw, relpath)
-
-
-def _skip(
-    skipped: list[str] | None, shown: str, pattern: str | None, directory: bool, why: str = ""
-) -> None:
-    if skipped is not None:
-        slash = "/" if directory and not shown.endswith("/") else ""
-        reason = f"excluded by '{pattern}'" + (f", {why}" if why else "")
-        skipped.append(f"{shown}{slash} ({reason})")
-
-
-def _walk(
-    top: Path,
-    raw: str,
-    settings: Settings,
-    root: Path,
-    anchor: str | None = None,
-    skipped: list[str] | None = None,
-) -> Iterator[Target]:
-    """Files below ``top``. ``anchor``: the named folder is itself excluded, so patterns are
-    matched against paths below it (``kvlint check dist`` lints ``dist/a.py``)."""
-
-    def tested(relpath: str) -> str:
-        if anchor is None or anchor == ".":
-            return relpath
-        return relpath[len(anchor) + 1 :] if relpath.startswith(anchor + "/") else relpath
-
-    excluded = settings.exclusion()  # compiled once for the whole walk
-    top_text = os.fspath(top)
-    # (folder on disk, its path relative to the project root, its path relative to ``top``)
-    todo: list[tuple[str, str, str]] = [(top_text, _relative(top, root), "")]
-    while todo:
-        directory, base, below = todo.pop()
-        try:
-            with os.scandir(directory) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
-        except OSError:  # unreadable or vanished: os.walk ignored it too
-            continue
-        subdirs: list[tuple[str, str, str]] = []
-        for entry in entries:
-            name = entry.name
-            try:
-                is_dir = entry.is_dir()  # follows a symlink, like os.walk
-            except OSError:
-                is_dir = False
-            shown_below = f"{below}/{name}" if below else name
-            if is_dir:
-                relpath = tested(_entry_relpath(entry, base, root))
-                if excluded(relpath, True):
-                    if skipped is not None:
-                        shown = _display(raw, shown_below)
-                        _skip(skipped, shown, settings.excluded_by(relpath, True), True)
-                elif not entry.is_symlink():  # os.walk(followlinks=False) lists, never enters
-                    subdirs.append((entry.path, _entry_relpath(entry, base, root), shown_below))
-                continue
-            if not (name.endswith(PYTHON_SUFFIXES) or discoverable(name) or settings.include):
-                continue
-            relpath = _entry_relpath(entry, base, root)
-            if not _wanted(name, relpath, settings):
-                continue
-            if excluded(tested(relpath), False):
-                if skipped is not None:
-                    reason = settings.excluded_by(tested(relpath))
-                    _skip(skipped, _display(raw, shown_below), reason, False)
-                continue
-            yield Target(Path(entry.path), _display(raw, shown_below), relpath)
-        todo.extend(reversed(subdirs))  # depth first, in name order, as os.walk did
-
-
-def _entry_relpath(entry: os.DirEntry[str], base: str, root: Path) -> str:
-    """``_relative(entry)`` given ``base = _relative(its folder)``: only a symlink needs resolving
-    (folders are never entered through a symlink, so ``base`` is already resolved)."""
-    if entry.is_symlink():
-        return _relative(Path(entry.path), root)
-    return entry.name if base == "." else f"{base}/{entry.name}"
-
-
-def _display(raw: str, below: str) -> str:
-    """How a found file is shown: below the path the user gave, as they spelled it."""
-    return os.path.join(raw, below) if raw != "." else below
-
-
-# -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` --
-def _wanted(name: str, relpath: str, settings: Settings) -> bool:
-    if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
-        return True
-    return any(path_matches(pattern, relpath) for pattern in settings.include)
-
-
-def read(target: Target) -> bytes | Finding:
-    """The file's bytes, read once. A pipe or device (which would block or never end) is refused
-    after opening it without blocking, so the check and the read concern the same file."""
-    try:
-        if target.path.is_dir():
-            return parse_error_finding(target.display, "is a directory, not a file")
-        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return parse_error_finding(
-                    target.display, "not a regular file (a pipe, socket or device); skipped"
-                )
-            return handle.read()
-    except OSError as exc:
-        return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")
-
-
 @dataclass
 class Checked:
     """What one file contributed to a run (built in a worker process, so it stays small)."""
@@ -206,28 +56,60 @@ class Checked:
     cached: bool = False
     parsed: bool = False
     written: bool = False  # a cache entry was written
+    skipped_python: bool = False  # a Python file the prefilter skipped (it may import one)
+    exports: bool = False  # LintResult.exports
+    passed: list[tuple[str, str, str]] = field(default_factory=list)  # LintResult.passed
 
 
 def check_file(
-    linter: Linter, cache: ResultCache | None, target: Target, include_generated: bool
+    linter: Linter,
+    cache: ResultCache | None,
+    target: Target,
+    include_generated: bool,
+    imports_kv: bool = False,
+    extra: bytes = b"",
 ) -> Checked:
-    """Read → prefilter → generated? → cache → lint → cache, for one file (no fixes)."""
+    """Read → prefilter → generated? → cache → lint → cache, for one file (no fixes).
+
+    ``imports_kv``: linted although the prefilter skips it (it imports a Key Vault module of
+    its project); ``extra``: what else the result depends on (the second pass's call sites)."""
     data = read(target)
     if isinstance(data, Finding):
         return Checked([data])
-    if not linter.wants(data):
-        return Checked()
+    if not imports_kv and not linter.wants(data):
+        return Checked(skipped_python=target.path.suffix in PYTHON_SUFFIXES)
     if not include_generated and is_generated(data):
         return Checked(matched=True, generated=True)
-    key = cache.key(data, target.relpath) if cache is not None else None
+    key = cache.key(data + extra, target.relpath) if cache is not None else None
     if key is not None:
-        cached = cache.get(key, target.display)  # type: ignore[union-attr]
+        assert cache is not None
+        cached = cache.get(key, target.display, functools.partial(_unchanged, linter, target))
         if cached is not None:
-            return Checked(cached, matched=True, cached=True)
-    result = safe_lint(linter, data, target.display, target.relpath)
+            return Checked(
+                cached.findings,
+                matched=True,
+                cached=True,
+                passed=cached.passed,
+                exports=cached.exports,
+            )
+    result = safe_lint(linter, data, target.display, target.relpath, imports_kv)
     if key is not None:
-        cache.put(key, result.findings)  # type: ignore[union-attr]
-    return Checked(result.findings, matched=True, parsed=result.parsed, written=key is not None)
+        assert cache is not None
+        cache.put(key, result.findings, result.used, result.passed, result.exports)
+    return Checked(
+        result.findings,
+        matched=True,
+        parsed=result.parsed,
+        written=key is not None,
+        passed=result.passed,
+        exports=result.exports,
+    )
+
+
+def _unchanged(linter: Linter, target: Target, used: dict[str, str]) -> bool:
+    """Whether what a cached result used of other modules still says the same."""
+    project = linter.project
+    return project is not None and project.unchanged(target.path, used)
 
 
 _WORKER: tuple[Linter, ResultCache | None, bool] | None = None
@@ -236,9 +118,11 @@ PARALLEL_MIN_TARGETS = 48  # files to read: the parse count is unknown until the
 CHUNK = 16  # files per task handed to a worker
 
 
-def _init_worker(settings: Settings, cache: ResultCache | None) -> None:
+def _init_worker(
+    settings: Settings, cache: ResultCache | None, project: ProjectOptions | None
+) -> None:
     global _WORKER
-    _WORKER = (Linter(settings), cache, settings.include_generated)
+    _WORKER = (Linter(settings, project), cache, settings.include_generated)
 
 
 def _check_chunk(chunk: list[Target]) -> list[Checked]:
@@ -247,11 +131,13 @@ def _check_chunk(chunk: list[Target]) -> list[Checked]:
     return [check_file(linter, cache, target, include_generated) for target in chunk]
 
 
-def safe_lint(linter: Linter, data: bytes, display: str, relpath: str) -> LintResult:
+def safe_lint(
+    linter: Linter, data: bytes, display: str, relpath: str, imports_kv: bool = False
+) -> LintResult:
     """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
     try:
         with gc_paused():
-            return linter.lint_bytes(data, display, relpath)
+            return linter.lint_bytes(data, display, relpath, imports_kv)
     except Exception as exc:
         message = f"internal error: {type(exc).__name__}: {exc} (please report this file shape)"
         return LintResult([parse_error_finding(display, message)])
@@ -310,9 +196,12 @@ class Runner:
         cache: ResultCache | None = None,
         jobs: int | None = None,
         add_noqa: bool = False,
+        project: ProjectOptions | None = None,
     ) -> None:
         self.settings = settings
-        self.linter = Linter(settings)  # Python, and configuration files by name
+        # how files see the rest of their project (enabled=False: each file on its own)
+        self.project = project if project is not None else ProjectOptions()
+        self.linter = Linter(settings, self.project)  # Python, and configuration files by name
         self.fix = fix
         self.diff = diff
         self.unsafe_fixes = unsafe_fixes
@@ -327,15 +216,12 @@ class Runner:
         if self.fix or self.diff or self.add_noqa:
             return self._run_rewriting(targets)
         outcome = Outcome()
-        written = 0
+        seen = _Seen()
         for target, checked in self._check_all(targets):
             outcome.files_seen += 1
-            outcome.files_matched += checked.matched
-            outcome.files_generated += checked.generated
-            outcome.files_cached += checked.cached
-            outcome.files_parsed += checked.parsed
-            written += checked.written
-            self._collect(outcome, target, checked.findings)
+            self._count(outcome, target, checked, seen)
+        self._project_passes(outcome, seen)
+        written = seen.written
         if self.cache is not None:
             self.cache.written = max(self.cache.written, written)  # workers wrote them too
             self.cache.prune()
@@ -366,7 +252,7 @@ class Runner:
             workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(self.settings, self.cache),
+            initargs=(self.settings, self.cache, self.project),
         ) as pool:
             # Small chunks in discovery order: cheap to hand out, and small enough that a
             # chunk of heavy files does not leave the other workers idle at the end.
@@ -380,6 +266,7 @@ class Runner:
     def _run_rewriting(self, targets: Iterable[Target]) -> Outcome:
         """--fix, --diff and --add-noqa: one process, the file's bytes kept for the rewrite."""
         outcome = Outcome()
+        seen = _Seen()
         for target in targets:
             outcome.files_seen += 1
             data = read(target)
@@ -387,24 +274,104 @@ class Runner:
                 self._collect(outcome, target, [data])
                 continue
             if not self.linter.wants(data):
+                if target.path.suffix in PYTHON_SUFFIXES:
+                    seen.skipped.append(target)
                 continue
             outcome.files_matched += 1
             if not self.settings.include_generated and is_generated(data):
                 outcome.files_generated += 1
                 continue
+            seen.matched.append(target)
             result = safe_lint(self.linter, data, target.display, target.relpath)
             outcome.files_parsed += result.parsed
+            seen.passed += result.passed
+            if result.exports:
+                seen.exporting.append(target)
             if self.cache is not None:
-                self.cache.put(self.cache.key(data, target.relpath), result.findings)
+                key = self.cache.key(data, target.relpath)
+                self.cache.put(key, result.findings, result.used, result.passed, result.exports)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
             elif self.add_noqa and result.findings and result.source is not None:
                 self._add_noqa(target, data, result, outcome)
             self._collect(outcome, target, result.findings)
+        self._project_passes(outcome, seen)
         if self.cache is not None:
             self.cache.prune()
         outcome.findings.sort(key=lambda f: f.sort_key)
         return outcome
+
+    # -- across modules -------------------------------------------------------------------------
+    def _count(self, outcome: Outcome, target: Target, checked: Checked, seen: _Seen) -> None:
+        outcome.files_matched += checked.matched
+        outcome.files_generated += checked.generated
+        outcome.files_cached += checked.cached
+        outcome.files_parsed += checked.parsed
+        seen.written += checked.written
+        seen.passed += checked.passed
+        if checked.matched and not checked.generated:
+            seen.matched.append(target)
+            if checked.exports:
+                seen.exporting.append(target)
+        elif checked.skipped_python:
+            seen.skipped.append(target)
+        self._collect(outcome, target, checked.findings)
+
+    def _project_passes(self, outcome: Outcome, seen: _Seen) -> None:
+        """After every file was linted on its own: the skipped files that import a Key Vault
+        module of their project are linted (a route calling an accessor mentions no Key Vault
+        word), then the helpers other modules call with a vault URL, or on every request, are
+        linted again knowing those call sites."""
+        project = self.linter.project
+        if project is None:
+            return
+        few = len(seen.matched) + len(seen.skipped) <= FEW_TARGETS
+        if seen.skipped and (seen.exporting or few):
+            from kvlint.lint.project.reach import importers
+
+            found = importers(project.modules, self.linter.wants, seen.exporting, seen.skipped, few)
+            for target in found:
+                checked = check_file(
+                    self.linter, self.cache, target, self.settings.include_generated, True
+                )
+                self._count(outcome, target, checked, seen)
+        if seen.passed:
+            self._second_pass(outcome, seen)
+
+    def _second_pass(self, outcome: Outcome, seen: _Seen) -> None:
+        """Call-site propagation across modules: each helper module of this run that others
+        told something (:mod:`kvlint.lint.facts.outgoing`) is linted again with it; its first
+        findings are replaced. A helper outside the run is not reported."""
+        import json
+
+        project = self.linter.project
+        assert project is not None
+        incoming: dict[str, dict[str, str]] = {}
+        for path, key, via in sorted(seen.passed):
+            incoming.setdefault(path, {}).setdefault(key, via)
+        names = {Path(path).name for path in incoming}
+        for target in [*seen.matched, *seen.skipped]:
+            if target.path.name not in names:
+                continue
+            path = str(project.modules.module_of(target.path).path)
+            calls = incoming.pop(path, None)
+            if calls is None:
+                continue
+            outcome.findings = [
+                f
+                for f in outcome.findings
+                if not (f.relpath == target.relpath and f.path == target.display)
+            ]
+            extra = b"\0incoming\0" + json.dumps(calls, sort_keys=True).encode()
+            self.linter.incoming = {path: calls}
+            try:
+                checked = check_file(
+                    self.linter, self.cache, target, self.settings.include_generated, True, extra
+                )
+            finally:
+                self.linter.incoming = {}
+            seen.written += checked.written
+            self._collect(outcome, target, checked.findings)
 
     @staticmethod
     def _collect(outcome: Outcome, target: Target, findings: list[Finding]) -> None:
@@ -507,6 +474,17 @@ class Runner:
         outcome.fixed += len(codes)
         outcome.fixed_codes.update((target.display, code) for code in codes)
         return fixed_result
+
+
+@dataclass
+class _Seen:
+    """What the first pass over a run's files found, for the project passes."""
+
+    matched: list[Target] = field(default_factory=list)  # linted (passed the prefilter)
+    exporting: list[Target] = field(default_factory=list)  # of those, LintResult.exports
+    skipped: list[Target] = field(default_factory=list)  # Python files the prefilter skipped
+    passed: list[tuple[str, str, str]] = field(default_factory=list)
+    written: int = 0
 
 
 def _unified(before: str, after: str, display: str) -> str:

@@ -4,10 +4,13 @@ fed from memory (the editor's text, never a temporary file)."""
 from __future__ import annotations
 
 import io
+import os
 import tokenize
+from pathlib import Path
 
 from kvlint.config import Settings
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
+from kvlint.lint.project.resolver import ProjectOptions
 from kvlint.lint.runner import gc_paused
 from kvlint.lint.sources.config import kind_of
 
@@ -15,14 +18,25 @@ __all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "war
 
 
 def make_linter(settings: Settings) -> Linter:
-    """The file linter for one project's settings (Python, and configuration files by name)."""
-    return Linter(settings)
+    """The file linter for one project's settings (Python, and configuration files by name);
+    names imported from the project's other modules resolve from the files on disk."""
+    return Linter(settings, ProjectOptions(fallback_root=settings.root))
 
 
 def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
-    """Lint an open document exactly as ``kvlint check`` lints the file ``path``."""
+    """Lint an open document exactly as ``kvlint check`` lints the file ``path``: a file that
+    mentions no Key Vault word is linted when it imports a Key Vault module of its project."""
+    linter.__dict__.pop("project", None)  # each lint reads the other modules as they are now
+    data = _encode(text, path)
+    imports_kv = False
+    project = linter.project
+    alone = project is None or not os.path.isabs(path) or kind_of(path) is not None
+    if project is not None and not alone and not linter.wants(data):
+        from kvlint.lint.project.reach import Reach
+
+        imports_kv = Reach(project.modules, linter.wants).imports_wanted(Path(path), data)
     with gc_paused():
-        return linter.lint_bytes(_encode(text, path), path, relpath)
+        return linter.lint_bytes(data, path, relpath, imports_kv)
 
 
 def warm_up() -> None:

@@ -14,8 +14,8 @@ from pathlib import Path, PurePosixPath
 
 from kvlint import config
 from kvlint.config import Settings
+from kvlint.lint.discovery import PYTHON_SUFFIXES
 from kvlint.lint.engine import Linter
-from kvlint.lint.runner import PYTHON_SUFFIXES
 from kvlint.lint.sources.config import kind_of
 from kvlint.server.engine import make_linter
 

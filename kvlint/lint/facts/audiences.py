@@ -72,7 +72,8 @@ ADAL_METHODS = (
 NAME_WORDS = ("resource", "scope", "audience")
 
 
-def _is_resource_word(name: str) -> bool:
+def is_resource_word(name: str) -> bool:
+    """A name that says it holds a token resource or scope (``KV_SCOPE``, ``resource``)."""
     low = name.lower()
     return any(word in low for word in NAME_WORDS)
 
@@ -118,7 +119,7 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
         if http is not None:
             yield from _http_token_values(analysis, http)
         for name, argument in kw.items():
-            if not _is_resource_word(name) or method in ADAL_METHODS or method in MSAL_METHODS:
+            if not is_resource_word(name) or method in ADAL_METHODS or method in MSAL_METHODS:
                 continue
             if method in ("get_token", "get_token_info") or call in http_by_call:
                 continue
@@ -132,13 +133,13 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
             if isinstance(target, cst.Name)
             else (target.attr.value if isinstance(target, cst.Attribute) else None)
         )
-        if name and _is_resource_word(name):
+        if name and is_resource_word(name):
             yield from _values(analysis, value, "name", "any", None, False)
     for node in analysis.index.dicts:
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = analysis.fold_str(element.key)
-                if key and _is_resource_word(key):
+                if key and is_resource_word(key):
                     yield from _values(analysis, element.value, "key", "any", None, False)
 
 
@@ -253,6 +254,8 @@ def token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
     """The token values whose text is a recognisable audience, with their classification."""
     out = []
     for value in token_requests(analysis):
+        if value.folded.elsewhere:
+            continue  # a value imported from a module whose own rules report it where it is
         audience = classify_audience(value.folded.text, analysis.extra_vault_hosts)
         if audience is not None:
             out.append((value, audience))

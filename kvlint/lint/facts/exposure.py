@@ -330,7 +330,12 @@ def _logger_name(expr: cst.BaseExpression) -> bool:
 def is_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
     """A request handler itself (not a helper it calls): its return value is the response."""
     context = request_contexts(analysis).get(function)
-    return context is not None and context.helper is None and context.kind != "FastAPI dependency"
+    return (
+        context is not None
+        and context.helper is None
+        and context.remote is None  # called by a handler in another module: not the response
+        and context.kind != "FastAPI dependency"
+    )
 
 
 SINK_WORDS = {

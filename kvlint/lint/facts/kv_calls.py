@@ -14,6 +14,7 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
+from kvlint.lint.facts.passing import vault_url_passed
 from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
@@ -29,6 +30,8 @@ class KvCall:
     method: str  # SDK method name, or the HTTP verb
     read: bool  # get_* / list_* on a client, or a raw GET
     http: HttpCall | None = None  # set for raw HTTP calls
+    # a raw request whose URL is a parameter of its function: the call site passing a vault URL
+    via: str | None = None
 
     @property
     def name_args(self) -> list[cst.BaseExpression]:
@@ -45,16 +48,19 @@ def kv_calls(analysis: Analysis) -> list[KvCall]:
 
 
 def _kv_calls(analysis: Analysis) -> Iterator[KvCall]:
-    http_by_call = {}
+    http_by_call: dict[cst.Call, tuple[HttpCall, str | None]] = {}
     for http in http_calls(analysis):
         text = http.url_text(analysis)
         if text and is_keyvault_url(analysis, text):
-            http_by_call[http.call] = http
+            http_by_call[http.call] = (http, None)
+        elif (via := vault_url_passed(analysis, http)) is not None:
+            http_by_call[http.call] = (http, via)
     for call in analysis.index.calls:
-        http = http_by_call.get(call)
-        if http is not None:
+        found = http_by_call.get(call)
+        if found is not None:
+            http, via = found
             verb = _http_verb(analysis, http)
-            yield KvCall(call, verb, verb == "get", http)
+            yield KvCall(call, verb, verb == "get", http, via)
             continue
         func = call.func
         if isinstance(func, cst.Attribute) and analysis.is_a(func.value, "kv-client"):

@@ -96,10 +96,13 @@ class RequestContext:
     handler: cst.FunctionDef
     kind: str  # e.g. "Flask/FastAPI route", "Azure Functions HTTP trigger"
     helper: cst.FunctionDef | None = None  # the same-module helper the handler calls
+    remote: str | None = None  # a handler in another module calls this function: that call
 
     def describe(self) -> str:
         name = self.handler.name.value
         via = f" through {self.helper.name.value}()" if self.helper is not None else ""
+        if self.remote is not None:
+            return f"{name}(){via}, called by {self.remote}"
         return f"{self.kind} {name}(){via}"
 
 
@@ -136,6 +139,13 @@ def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContex
             dependency = analysis.local_function(function.args[0].value)
             if dependency is not None and not is_cache_decorated(analysis, dependency):
                 handlers.setdefault(dependency, RequestContext(dependency, "FastAPI dependency"))
+    if analysis.incoming:  # module-level functions a handler in another module calls
+        for function in analysis.index.functions:
+            remote = analysis.incoming.get(f"request:{function.name.value}")
+            top = analysis.enclosing_function(function) is None
+            plain = top and analysis.enclosing_class(function) is None
+            if remote and plain and not is_cache_decorated(analysis, function):
+                handlers.setdefault(function, RequestContext(function, "", remote=remote))
     contexts = dict(handlers)
     by_function = calls_by_function(analysis)
     for handler, context in handlers.items():
@@ -146,7 +156,7 @@ def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContex
                 and helper not in contexts
                 and not is_cache_decorated(analysis, helper)
             ):
-                contexts[helper] = RequestContext(handler, context.kind, helper)
+                contexts[helper] = RequestContext(handler, context.kind, helper, context.remote)
     return contexts
 
 

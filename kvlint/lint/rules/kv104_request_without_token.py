@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.http import has_header, http_calls
-from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.facts.http import has_header
+from kvlint.lint.facts.kv_calls import kv_calls
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.values import parse_url
@@ -15,13 +15,15 @@ class RequestWithoutToken(Rule):
     code = "KV104"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for http in http_calls(analysis):
-            text = http.url_text(analysis)
-            if not text or not is_keyvault_url(analysis, text):
+        for kv in kv_calls(analysis):
+            http = kv.http
+            if http is None:
                 continue
             if not has_header(analysis, http, "Authorization"):
-                host = parse_url(text)
+                text = http.url_text(analysis) if kv.via is None else None
+                host = parse_url(text) if text else None
                 shown = host.host.replace("\x00", "…") if host else "the vault"
+                shown = kv.via or shown
                 yield Report(
                     "KV104",
                     http.call,

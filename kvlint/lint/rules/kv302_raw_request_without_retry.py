@@ -21,12 +21,13 @@ class RawRequestWithoutRetry(Rule):
             loop_note = ""
             if any(is_retry_loop(analysis, loop, kv) for loop in loops_of(analysis, kv.call)):
                 loop_note = " The loop around it retries without backing off (see KV303)."
+            via = f" ({kv.via})" if kv.via else ""
             yield Report(
                 "KV302",
                 kv.call,
                 (
-                    f"raw {kv.http.library} request to Key Vault with no retry: a 429 (throttling) "
-                    f"or 503 fails at once.{loop_note} Prefer the Key Vault SDK client "
+                    f"raw {kv.http.library} request to Key Vault{via} with no retry: a 429 "
+                    f"(throttling) or 503 fails at once.{loop_note} Prefer the Key Vault SDK client "
                     f"({SDK_RETRY}); otherwise retry with exponential backoff that honours "
                     f"Retry-After (tenacity / backoff, or a requests Session mounting "
                     f"HTTPAdapter(max_retries=Retry(total=5, backoff_factor=1, "

@@ -10,17 +10,31 @@ cached with :mod:`kvlint.lint.semantic.memo`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import Protocol
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
+from kvlint.lint.project.summary import Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
-from kvlint.lint.semantic.syntax import dotted
+from kvlint.lint.semantic.syntax import dotted, node_positions
 from kvlint.lint.semantic.walk import walk
 
-__all__ = ["Analysis", "Binding", "NoTypes", "Scope", "TypeTable"]
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
+
+__all__ = ["Analysis", "Binding", "Imports", "NoTypes", "Scope", "TypeTable"]
+
+
+class Imports(Protocol):
+    """The module's window on the rest of its project
+    (:class:`kvlint.lint.project.resolver.ModuleView`): what a first-party module says an
+    import-resolved name is, and where it is defined."""
+
+    def symbol(self, qualname: str) -> Symbol | None: ...
+    def origin(self, qualname: str) -> tuple[Path, str] | None: ...
 
 
 class TypeTable(Protocol):
@@ -67,6 +81,7 @@ class Analysis:
         extra_vault_hosts: tuple[str, ...] = (),
         path: str = "",
         types: TypeTable | None = None,
+        imports: Imports | None = None,
     ):
         self.module = module
         self.source = source
@@ -83,6 +98,11 @@ class Analysis:
         self._folds: dict[cst.CSTNode, object] = {}
         self.types: TypeTable = types if types is not None else NoTypes()
         self.facts: dict[object, object] = {}  # facts cached by kvlint.lint.semantic.memo
+        self.imports = imports  # None: names imported from other modules stay unknown
+        # what other modules of the project tell this one about its functions (a vault URL
+        # passed for a parameter, "function:param"; a call on every request, "request:function"):
+        # key -> the call site, described
+        self.incoming: dict[str, str] = {}
 
     # -- tree navigation -----------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -109,6 +129,17 @@ class Analysis:
             if isinstance(ancestor, cst.ClassDef):
                 return ancestor
         return None
+
+    def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        """Every node's position, computed once per module and only when asked (for what
+        rules report, and messages that name a call site)."""
+        found = self.facts.get("model.positions")
+        if found is None:
+            found = self.facts["model.positions"] = node_positions(self.module)
+        return found  # type: ignore[return-value]
+
+    def line_of(self, node: cst.CSTNode) -> int:
+        return self.positions()[node].start.line
 
     # -- names ---------------------------------------------------------------------------------
     def bindings(self, name: str, at: cst.CSTNode) -> list[Binding]:
@@ -154,6 +185,22 @@ class Analysis:
     def callee(self, call: cst.Call) -> str | None:
         return self.qualname(call.func)
 
+    def imported(self, expr: cst.BaseExpression, kind: str | None = None) -> Symbol | None:
+        """What a first-party module says the imported name ``expr`` is (of ``kind``, when
+        given); None when it is not imported, not first-party, or unknown."""
+        if self.imports is None or not isinstance(expr, (cst.Name, cst.Attribute)):
+            return None
+        qual = self.qualname(expr)
+        symbol = self.imports.symbol(qual) if qual is not None else None
+        if symbol is None or (kind is not None and symbol.kind != kind):
+            return None
+        return symbol
+
+    def origin(self, expr: cst.BaseExpression) -> tuple[Path, str] | None:
+        """The file and name that define the first-party name ``expr`` refers to."""
+        qual = self.qualname(expr) if self.imports is not None else None
+        return self.imports.origin(qual) if qual is not None and self.imports else None
+
     def method_name(self, call: cst.Call) -> str | None:
         func = call.func
         return func.attr.value if isinstance(func, cst.Attribute) else None
@@ -198,6 +245,8 @@ class Analysis:
                     out |= {self.types.element_of(t) for t in self.types_of(binding.value)} - {None}
                 elif binding.kind == "param" and isinstance(binding.node, cst.Param):
                     out |= self._annotation_types(binding.node)
+                elif binding.kind == "import" and self.imports is not None:
+                    out |= self._imported_tags(expr, "value")
             return out
         if isinstance(expr, cst.Call):
             return self._infer_call(expr)
@@ -242,7 +291,14 @@ class Analysis:
         target = self.local_function(func)
         if target is not None:
             return self.returned_types(target)
-        return set()
+        return self._imported_tags(func, "function")
+
+    def _imported_tags(self, expr: cst.BaseExpression, kind: str) -> set[str]:
+        """The type tags another module gives a value it defines, or a function's result."""
+        if self.imports is None:
+            return set()
+        symbol = self.imported(expr, kind)
+        return set(symbol.tags) if symbol is not None else set()
 
     def _infer_attribute(self, expr: cst.Attribute) -> set[str]:
         name = expr.attr.value
@@ -254,6 +310,8 @@ class Analysis:
         prop = self.local_function(expr)
         if prop is not None and _is_property(prop):
             out |= self.returned_types(prop)
+        if not out:
+            out |= self._imported_tags(expr, "value")
         return out
 
     def attribute_values(self, expr: cst.Attribute) -> list[cst.BaseExpression]:

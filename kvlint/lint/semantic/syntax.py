@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
 import libcst as cst
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 
 def arg(call: cst.Call, keyword: str | None = None, position: int | None = None) -> cst.Arg | None:
@@ -30,3 +36,15 @@ def dotted(node: cst.BaseExpression | None) -> str | None:
         base = dotted(node.value)
         return f"{base}.{node.attr.value}" if base else None
     return None
+
+
+def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
+    """``MetadataWrapper(module).resolve(PositionProvider)``, without the wasted traversal.
+
+    After computing a non-batchable provider, libcst's resolver still runs the batchable ones
+    in a full (node-rebuilding) visit of the module even when there are none; that cost as
+    much as the positions themselves (about 0.1 s per file with findings, on SDK code).
+    """
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))

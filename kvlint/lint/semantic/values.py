@@ -24,6 +24,7 @@ from kvlint.lint.semantic.syntax import arg
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from kvlint.lint.project.summary import Symbol
     from kvlint.lint.semantic.index import Binding
 
 
@@ -37,6 +38,8 @@ class Analysis(Protocol):
     def qualname(self, expr: cst.BaseExpression) -> str | None: ...
     def fold(self, expr: cst.BaseExpression) -> Folded | None: ...
     def fold_str(self, expr: cst.BaseExpression) -> str | None: ...
+    def imported(self, expr: cst.BaseExpression, kind: str | None = None) -> Symbol | None: ...
+    def local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None: ...
 
 
 UNKNOWN = "\x00"
@@ -55,6 +58,8 @@ class Span:
 class Folded:
     text: str
     spans: tuple[Span, ...] = ()
+    # wholly a value imported from another module whose own rules check it where it is defined
+    elsewhere: bool = False
 
     def __add__(self, other: Folded) -> Folded:
         shift = len(self.text)
@@ -130,13 +135,24 @@ def fold(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> Folded
         values = analysis.attribute_values(expr)
         if len(values) == 1:
             return fold(analysis, values[0], depth + 1)
+        return _imported(analysis, expr, "value")
     return None
+
+
+def _imported(analysis: Analysis, expr: cst.BaseExpression, kind: str) -> Folded | None:
+    """The value a first-party module gives an imported name (a ``value``), or that an
+    imported function returns (a ``function``). It has no literal here: rules report at the
+    use."""
+    symbol = analysis.imported(expr, kind)
+    if symbol is None or symbol.value is None:
+        return None
+    return Folded(symbol.value, elsewhere=symbol.checked)
 
 
 def _fold_name(analysis: Analysis, name: cst.Name, depth: int) -> Folded | None:
     values = analysis.assigned_values(name)
     if not values:
-        return None
+        return _imported(analysis, name, "value")
     # The latest binding is the likeliest; all constant bindings agreeing is not required.
     return fold(analysis, values[-1], depth + 1)
 
@@ -191,6 +207,8 @@ def _fold_call(analysis: Analysis, call: cst.Call, depth: int) -> Folded | None:
         stripped = getattr(base.text, method)(chars)
         start = base.text.find(stripped) if method != "rstrip" else 0
         return _slice(base, start, start + len(stripped))
+    if not call.args and analysis.local_function(func) is None:
+        return _imported(analysis, func, "function")  # ``get_scope()`` from another module
     return None
 
 

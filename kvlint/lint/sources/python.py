@@ -53,6 +53,35 @@ _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # any line-end style, a
 _DANGLING_CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)\s*\Z")
 
 
+# What an imported module's definition must mention to be worth a parse (the project-wide
+# analysis, kvlint.lint.project.store): a symbol can only carry values and functions that
+# involve one of these (URLs, Key Vault, identity, HTTP, environment).
+RELEVANT_WORDS = (
+    "vault",
+    "client",
+    "credential",
+    "secret",
+    "token",
+    "scope",
+    "audience",
+    "resource",
+    "://",
+    "requests",
+    "httpx",
+    "urlopen",
+    "urllib",
+    "aiohttp",
+    "environ",
+    "getenv",
+)
+
+
+def worth_summarising(text: str) -> bool:
+    """Whether a definition's text may say something about Key Vault."""
+    low = text.lower()
+    return any(word in low for word in RELEVANT_WORDS)
+
+
 def prefilter(extra_hosts: tuple[str, ...] = ()) -> Triggers:
     words = TRIGGERS + tuple(re.escape(h.strip(".").encode()) for h in extra_hosts if h.strip("."))
     return Triggers(words)
@@ -143,7 +172,7 @@ class PythonFile:
 
     @cached_property
     def _positions(self) -> Mapping[CSTNode, CodeRange]:
-        return node_positions(self.module)
+        return self.analysis.positions()
 
     @cached_property
     def _lines(self) -> list[str]:
@@ -156,18 +185,6 @@ class PythonFile:
 
     def subject(self, line: int, column: int, end_line: int, end_column: int) -> str:
         return snippet(self._lines, line, column - 1, end_line, end_column - 1)
-
-
-def node_positions(module: Module) -> Mapping[CSTNode, CodeRange]:
-    """``MetadataWrapper(module).resolve(PositionProvider)``, without the wasted traversal.
-
-    After computing a non-batchable provider, libcst's resolver still runs the batchable ones
-    in a full (node-rebuilding) visit of the module even when there are none; that cost as
-    much as the positions themselves (about 0.1 s per file with findings, on SDK code).
-    """
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
-    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
 
 
 def parse_module(text: str) -> Module:

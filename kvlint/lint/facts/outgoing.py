@@ -1,0 +1,92 @@
+"""What a module tells the first-party modules it imports, for the runner's second pass.
+
+* ``function:param``: it calls their helper with a Key Vault URL for a parameter the helper
+  requests (:mod:`kvlint.lint.facts.passing`): the request there is a Key Vault call.
+* ``request:function``: a request handler here calls their accessor, which reads Key Vault
+  on every call: the read there happens per request (KV305 reports it at the read, as for a
+  same-module helper; KV306 the construction).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from kvlint.lint.facts.audiences import token_requests
+from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
+from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.facts.web import request_contexts
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
+
+
+@dataclass(frozen=True)
+class PassedUrl:
+    path: str  # the helper's module file
+    key: str  # "function:parameter", or "request:function"
+    via: str  # the call site, described for the message
+
+
+def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
+    """What this module tells the modules it imports (see the module docstring)."""
+    if analysis.imports is None:
+        return []
+    out = list(_accessors_called_per_request(analysis))
+    for call in analysis.index.calls:
+        if not any(_vault_url(analysis, a.value) for a in call.args if not a.star):
+            continue  # cheap first: only calls passing a vault URL need their callee resolved
+        symbol = analysis.imported(call.func, "function")
+        if symbol is None or not symbol.http:
+            continue
+        origin = analysis.origin(call.func)
+        if origin is None:
+            continue
+        for use in symbol.http:
+            found = arg(call, use.url_param if use.by_keyword else None, use.url_index)
+            if found is None or found.star or not _vault_url(analysis, found.value):
+                continue
+            where = f"{analysis.path}:{analysis.line_of(call)}"
+            via = f"{origin[1]}() is called with a Key Vault URL at {where}"
+            out.append(PassedUrl(str(origin[0]), f"{origin[1]}:{use.url_param}", via))
+    return out
+
+
+def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
+    contexts = request_contexts(analysis)
+    if not contexts:
+        return
+    for call in analysis.index.calls:
+        function = analysis.enclosing_function(call)
+        context = contexts.get(function) if function is not None else None
+        if context is None or is_cached(analysis, call):
+            continue
+        symbol = analysis.imported(call.func, "function")
+        if symbol is None or symbol.cached or not symbol.reads:
+            continue  # only Key Vault readers: a helper building some other credential is not
+        origin = analysis.origin(call.func)
+        if origin is not None:
+            where = f"{context.describe()} at {analysis.path}:{analysis.line_of(call)}"
+            yield PassedUrl(str(origin[0]), f"request:{origin[1]}", where)
+
+
+def _vault_url(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    folded = analysis.fold(expr)
+    return folded is not None and bool(is_keyvault_url(analysis, folded.text))
+
+
+def exports_keyvault(analysis: Analysis) -> bool:
+    """Whether the module holds something another module may import and use against Key
+    Vault: a client or credential it builds, a Key Vault call, a token scope, or a vault URL
+    at module level. Only such modules make the runner look for their importers."""
+    if kv_constructors(analysis) or kv_calls(analysis) or token_requests(analysis):
+        return True
+    scope = analysis.index.scopes[analysis.module]
+    return any(
+        b.value is not None and _vault_url(analysis, b.value)
+        for bindings in scope.bindings.values()
+        for b in bindings
+        if b.kind == "assign"
+    )

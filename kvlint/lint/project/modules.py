@@ -1,0 +1,197 @@
+"""Where first-party modules are: project roots, module names, import targets.
+
+A file's project root is its nearest folder holding ``pyproject.toml``, ``setup.cfg``,
+``setup.py`` or ``.git`` (else the common root of the linted paths, else its own folder).
+Absolute imports are looked up below the root and below ``root/src`` (a ``src`` layout), then,
+as Python does for a script, in the importing file's own folder (never for a standard-library
+name there: a package run as a package would get the standard module). A name that is no file
+of the tree is third-party or stdlib: it is unknown, and nothing is read for it.
+
+Every answer is memoised for the run; nothing here parses Python.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+MAX_NAME_PARTS = 32
+STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleRef:
+    """A first-party module: its dotted name, file, and where its imports are looked up."""
+
+    name: str  # "" when the file cannot be named from the root (e.g. a folder with a dash)
+    path: Path
+    package: bool  # an ``__init__.py``: relative imports start at the module itself
+    root: Path
+
+    @property
+    def parent_package(self) -> str:
+        return self.name if self.package else self.name.rpartition(".")[0]
+
+
+def _identifiers(parts: list[str]) -> bool:
+    return bool(parts) and all(p.isidentifier() for p in parts)
+
+
+class ModuleMap:
+    def __init__(self, fallback_root: Path | None = None) -> None:
+        self.fallback_root = fallback_root.resolve() if fallback_root is not None else None
+        self._roots: dict[Path, Path] = {}  # a file's folder -> its root
+        self._marked: dict[Path, Path] = {}  # a folder -> the marked root above it
+        self._found: dict[tuple[Path, str], Path | None] = {}
+        self._refs: dict[Path, ModuleRef] = {}
+        self._searched: dict[Path, tuple[Path, ...]] = {}
+        self._lookups: dict[tuple[str, Path, Path], ModuleRef | None] = {}
+        self._tops: dict[Path, frozenset[str]] = {}
+
+    # -- roots ---------------------------------------------------------------------------------
+    def root_of(self, path: Path) -> Path:
+        """The project root for a file (see the module docstring)."""
+        return self.root_of_folder(path.parent)
+
+    def root_of_folder(self, folder: Path) -> Path:
+        known = self._roots.get(folder)
+        if known is not None:
+            return known
+        chain = []
+        root = None
+        for candidate in (folder, *folder.parents):
+            known = self._marked.get(candidate)
+            if known is not None:
+                root = known
+                break
+            chain.append(candidate)
+            if any(os.path.exists(candidate / marker) for marker in MARKERS):
+                root = candidate
+                break
+        if root is not None:
+            for candidate in chain:  # below a marker: they all share it
+                self._marked[candidate] = root
+        else:  # no marker up to the file system's root: nothing is shared
+            fallback = self.fallback_root
+            inside = fallback is not None and fallback in (folder, *folder.parents)
+            root = fallback if inside else folder  # type: ignore[assignment]
+        self._roots[folder] = root
+        return root
+
+    def search_roots(self, root: Path) -> tuple[Path, ...]:
+        known = self._searched.get(root)
+        if known is None:
+            src = root / "src"
+            layout = src.is_dir() and not (src / "__init__.py").exists()
+            known = self._searched[root] = (root, src) if layout else (root,)
+        return known
+
+    def names_in(self, folder: Path) -> frozenset[str]:
+        """The module and package names a folder holds (every entry, ``.py`` stripped): an
+        absolute import whose first part is in none of the search folders is third-party or
+        stdlib, known without looking further."""
+        known = self._tops.get(folder)
+        if known is None:
+            try:
+                entries = os.listdir(folder)
+            except OSError:
+                entries = []
+            known = frozenset(e[:-3] if e.endswith(".py") else e for e in entries)
+            self._tops[folder] = known
+        return known
+
+    # -- names ---------------------------------------------------------------------------------
+    def module_of(self, path: Path) -> ModuleRef:
+        """The module a file is, named from the search root that holds it."""
+        path = path.absolute()
+        known = self._refs.get(path)
+        if known is not None:
+            return known
+        real = _real(path)
+        root = self.root_of(real)
+        package = real.name == "__init__.py"
+        name = ""
+        for base in reversed(self.search_roots(root)):  # ``src`` first: it is inside the root
+            try:
+                relative = real.relative_to(base)
+            except ValueError:
+                continue
+            parts = list(relative.parent.parts) if package else [*relative.parent.parts]
+            if not package:
+                parts.append(relative.name.rsplit(".", 1)[0])
+            if _identifiers(parts):
+                name = ".".join(parts)
+            break
+        ref = ModuleRef(name, real, package, root)
+        self._refs[path] = ref
+        return ref
+
+    def absolute(self, written: str, importer: ModuleRef) -> str | None:
+        """``written`` (``..settings.URL`` or ``pkg.settings``) as an absolute dotted name."""
+        dots = len(written) - len(written.lstrip("."))
+        rest = written[dots:]
+        if not dots:
+            return rest or None
+        if not importer.name:
+            return None
+        package = importer.parent_package.split(".") if importer.parent_package else []
+        up = dots - 1
+        if up > len(package) or not package:
+            return None  # beyond the top-level package: Python refuses it too
+        base = package[: len(package) - up]
+        return ".".join([*base, rest] if rest else base)
+
+    # -- files ---------------------------------------------------------------------------------
+    def find(self, name: str, importer: ModuleRef) -> ModuleRef | None:
+        """The first-party module ``name`` (absolute) as ``importer`` would import it."""
+        key = (name, importer.root, importer.path.parent)
+        if key in self._lookups:
+            return self._lookups[key]
+        found = self._lookups[key] = self._find(name, importer)
+        return found
+
+    def _find(self, name: str, importer: ModuleRef) -> ModuleRef | None:
+        parts = name.split(".")
+        if not _identifiers(parts) or len(parts) > MAX_NAME_PARTS:
+            return None
+        roots = self.search_roots(importer.root)
+        for base in roots:
+            if parts[0] not in self.names_in(base):
+                continue
+            path = self._file(base, name, parts)
+            if path is not None:
+                return self.module_of(path)
+        folder = importer.path.parent
+        if parts[0] not in STDLIB and folder not in roots and parts[0] in self.names_in(folder):
+            path = self._file(folder, name, parts)
+            if path is not None:
+                ref = self.module_of(path)
+                # named from its script folder, not from the root
+                return ModuleRef(name, ref.path, ref.package, importer.root)
+        return None
+
+    def _file(self, base: Path, name: str, parts: list[str]) -> Path | None:
+        key = (base, name)
+        if key in self._found:
+            return self._found[key]
+        found = None
+        folder = base.joinpath(*parts[:-1]) if len(parts) > 1 else base
+        if len(parts) == 1 or folder.is_dir():
+            module = folder / f"{parts[-1]}.py"
+            package = folder / parts[-1] / "__init__.py"
+            if package.is_file():
+                found = package
+            elif module.is_file():
+                found = module
+        self._found[key] = found
+        return found
+
+
+def _real(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()

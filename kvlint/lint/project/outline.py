@@ -1,0 +1,233 @@
+"""A module's top-level statements, what each binds and mentions, and the slice of source that
+defines one name: so a summary parses a few statements, never a whole imported module.
+
+CPython's :mod:`ast` (an order of magnitude faster than libcst) finds the statements and their
+line ranges; nothing here interprets them. :func:`slice_for` gives, for one name, the module's
+imports, its ``__all__``, the statements binding the name, and (transitively, bounded) the
+top-level functions and assignments those statements mention: what the defining module's own
+analysis would have used to describe the name. Classes are never pulled in (a summary says
+nothing about them); a name the slice leaves out is unbound in it, so it is unknown, never
+guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+
+MAX_STATEMENTS = 48  # statements pulled into one slice, besides the imports
+MAX_ROUNDS = 3  # mentions followed: the name's statement, its helpers, their helpers
+KINDS = ("def", "class", "import", "assign", "block")
+
+
+@dataclass(slots=True)
+class Statement:
+    """One top-level statement: its lines (1-based, inclusive, decorators included)."""
+
+    start: int
+    end: int
+    kind: str  # one of KINDS; "block" is an if / try / with / for / while / match at top level
+    node: ast.stmt
+    binds: tuple[str, ...] = ()
+    imports: bool = False  # is, or holds, an import statement
+    _refs: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def refs(self) -> frozenset[str]:
+        """The names the statement reads (computed when first asked)."""
+        if self._refs is None:
+            self._refs = frozenset(
+                n.id for n in ast.walk(self.node) if isinstance(n, ast.Name) and n.id
+            )
+        return self._refs
+
+    def alias(self, name: str) -> str | None:
+        """For an import statement, what ``name`` is imported as, written as Python resolves
+        it in the importing module (``..settings.URL``, ``pkg.sub``)."""
+        node = self.node
+        if isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if (alias.asname or alias.name) == name and alias.name != "*":
+                    sep = "" if base.endswith(".") or not base else "."
+                    return f"{base}{sep}{alias.name}"
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname == name:
+                    return alias.name
+                if alias.asname is None and alias.name.split(".", 1)[0] == name:
+                    return name
+        return None
+
+
+@dataclass(slots=True)
+class Outline:
+    lines: list[str]
+    statements: list[Statement]
+    binds: dict[str, list[int]]  # name -> indexes of the statements that bind it, in order
+    stars: tuple[str, ...] = ()  # ``from X import *`` modules, as written
+    all: tuple[str, ...] | None = None  # ``__all__`` when it is one literal list of names
+    error: str | None = None
+
+    def binding(self, name: str) -> Statement | None:
+        """The statement that binds ``name`` last (the likeliest value)."""
+        found = self.binds.get(name)
+        return self.statements[found[-1]] if found else None
+
+    def slice_for(self, name: str) -> tuple[str, str]:
+        """The source of the statements that define ``name``, with the module's imports and
+        ``__all__`` (in source order), and the text of just the defining statements (for a
+        cheap relevance test)."""
+        chosen: set[int] = set(self.binds.get(name, ()))
+        frontier = set(chosen)
+        for _ in range(MAX_ROUNDS):
+            mentioned: set[int] = set()
+            for index in frontier:
+                for ref in self.statements[index].refs:
+                    for other in self.binds.get(ref, ()):
+                        statement = self.statements[other]
+                        if other not in chosen and statement.kind in ("def", "assign", "block"):
+                            mentioned.add(other)
+            mentioned -= chosen
+            if not mentioned or len(chosen) + len(mentioned) > MAX_STATEMENTS:
+                break
+            chosen |= mentioned
+            frontier = mentioned
+        own = "".join(self._text(self.statements[i]) for i in sorted(chosen))
+        header = {i for i, s in enumerate(self.statements) if s.imports or "__all__" in s.binds}
+        text = "".join(self._text(self.statements[i]) for i in sorted(chosen | header))
+        return text, own
+
+    def _text(self, statement: Statement) -> str:
+        text = "".join(self.lines[statement.start - 1 : statement.end])
+        return text if text.endswith(("\n", "\r")) else text + "\n"
+
+
+def outline(text: str) -> Outline:
+    """The outline of a module's source; ``error`` is set when CPython cannot parse it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return Outline([], [], {}, error=type(exc).__name__)
+    lines = text.splitlines(keepends=True)
+    statements: list[Statement] = []
+    binds: dict[str, list[int]] = {}
+    stars: list[str] = []
+    for node in tree.body:
+        start = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+        end = node.end_lineno or node.lineno
+        if statements and start <= statements[-1].end:  # ``a = 1; b = 2``: one line, one slice
+            previous = statements[-1]
+            names = previous.binds + _binds(node, stars)
+            imports = previous.imports or _has_import(node)
+            statements[-1] = Statement(previous.start, end, "block", previous.node, names, imports)
+            statements[-1]._refs = previous.refs | Statement(0, 0, "block", node).refs
+        else:
+            statements.append(
+                Statement(start, end, _kind(node), node, _binds(node, stars), _has_import(node))
+            )
+        for name in statements[-1].binds:
+            found = binds.setdefault(name, [])
+            if not found or found[-1] != len(statements) - 1:
+                found.append(len(statements) - 1)
+    return Outline(lines, statements, binds, tuple(stars), _all(tree))
+
+
+def _kind(node: ast.stmt) -> str:
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return "def"
+    if isinstance(node, ast.ClassDef):
+        return "class"
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return "import"
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        return "assign"
+    return "block"
+
+
+def _binds(node: ast.stmt, stars: list[str]) -> tuple[str, ...]:
+    """The module-level names a top-level statement binds (blocks: their bodies too, never
+    inside a function or class)."""
+    out: list[str] = []
+    pending: list[ast.AST] = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.append(current.name)
+            continue
+        if isinstance(current, ast.Import):
+            out += [a.asname or a.name.split(".", 1)[0] for a in current.names]
+            continue
+        if isinstance(current, ast.ImportFrom):
+            for alias in current.names:
+                if alias.name == "*":
+                    stars.append("." * current.level + (current.module or ""))
+                else:
+                    out.append(alias.asname or alias.name)
+            continue
+        if isinstance(current, ast.Assign):
+            for target in current.targets:
+                out += _target_names(target)
+            continue
+        if isinstance(current, (ast.AnnAssign, ast.AugAssign)):
+            out += _target_names(current.target)
+            continue
+        if isinstance(current, (ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+            targets = (
+                [current.target]
+                if isinstance(current, (ast.For, ast.AsyncFor))
+                else [i.optional_vars for i in current.items if i.optional_vars is not None]
+            )
+            for target in targets:
+                out += _target_names(target)
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, (ast.stmt, ast.excepthandler)):
+                pending.append(child)
+    return tuple(dict.fromkeys(out))
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _target_names(element)]
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return []
+
+
+def _has_import(node: ast.stmt) -> bool:
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return False
+    return any(
+        isinstance(child, (ast.Import, ast.ImportFrom))
+        or (isinstance(child, ast.stmt) and _has_import(child))
+        for child in ast.iter_child_nodes(node)
+    )
+
+
+def _all(tree: ast.Module) -> tuple[str, ...] | None:
+    """``__all__`` when the module assigns it exactly once, to a list or tuple of strings."""
+    values = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            values.append(node.value)
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and (
+            isinstance(node.target, ast.Name) and node.target.id == "__all__"
+        ):
+            return None  # ``__all__ += ...``: not one literal
+    if len(values) != 1 or not isinstance(values[0], (ast.List, ast.Tuple)):
+        return None
+    names = []
+    for element in values[0].elts:
+        if not isinstance(element, ast.Constant) or not isinstance(element.value, str):
+            return None
+        names.append(element.value)
+    return tuple(names)

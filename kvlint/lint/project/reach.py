@@ -1,0 +1,154 @@
+"""Which files the byte prefilter would skip but that import a module it keeps.
+
+``views.py`` that calls ``get_secret_value()`` from ``secrets.py`` mentions no Key Vault word,
+yet KV305 must see it. Before parsing anything, the import statements are read from the bytes
+(a regular expression over ``import x`` / ``from x import y`` lines) and resolved with the module
+map; a file is kept when one of its first-party imports passes the prefilter (through package
+``__init__`` re-exports, ``MAX_DEPTH`` levels) and the imported name may be more than a class. A false match only costs a parse: the
+rules still decide on the parsed code.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from kvlint.lint.project.modules import ModuleMap, ModuleRef
+from kvlint.lint.project.probe import may_bind
+
+MAX_DEPTH = 3
+MAX_BYTES = 2 * 1024 * 1024
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]*)|import[ \t]+([\w., \t]+))",
+    re.MULTILINE,
+)
+
+
+def imported_names(data: bytes) -> list[tuple[str, str | None]]:
+    """What the source imports, as (module as written, name or None): ``import a.b`` is
+    ``("a.b", None)``, ``from .x import y`` is ``(".x", "y")`` (``y`` may be a submodule)."""
+    out: list[tuple[str, str | None]] = []
+    for match in _IMPORT.finditer(data):
+        module, names, plain = match.groups()
+        if plain is not None:
+            for part in plain.split(b","):
+                words = part.split()
+                if words:
+                    out.append((words[0].decode("ascii", "replace"), None))
+            continue
+        base = module.decode("ascii", "replace")
+        for part in (names or b"").split(b","):
+            words = part.split()
+            if words:
+                name = words[0].decode("ascii", "replace")
+                out.append((base, None if name == "*" else name))
+    return out
+
+
+class Reach:
+    def __init__(self, modules: ModuleMap, wanted: Callable[[bytes], bool]) -> None:
+        self.modules = modules
+        self.wanted = wanted
+        self._memo: dict[Path, bool] = {}
+
+    def imports_wanted(self, path: Path, data: bytes) -> bool:
+        """Whether the file at ``path`` (bytes ``data``, not wanted itself) imports a wanted
+        first-party module, directly or through at most ``MAX_DEPTH`` modules."""
+        importer = self.modules.module_of(path)
+        return self._imports(importer, data, 0, set())
+
+    def _imports(self, importer: ModuleRef, data: bytes, depth: int, seen: set[Path]) -> bool:
+        for written, member in imported_names(data):
+            base = self.modules.absolute(written, importer)  # ``.`` too: ``from . import x``
+            if base is None:
+                continue
+            ref, name = None, member
+            if member is not None:  # ``from pkg import sub``: a submodule first
+                ref = self.modules.find(f"{base}.{member}", importer)
+                name = None if ref is not None else member
+            if ref is None:
+                ref = self.modules.find(base, importer)
+            if ref is None or ref.path == importer.path or ref.path in seen:
+                continue
+            seen.add(ref.path)
+            if not self._module_wanted(ref, depth, seen):
+                continue
+            if name is None or self._binds(ref, name):  # not a class: something may cross
+                return True
+        return False
+
+    def _binds(self, ref: ModuleRef, name: str) -> bool:
+        data = self._data(ref.path)
+        return may_bind(data, name)
+
+    @staticmethod
+    def _data(path: Path) -> bytes:
+        try:
+            return path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
+        except OSError:
+            return b""
+
+    def _module_wanted(self, ref: ModuleRef, depth: int, seen: set[Path]) -> bool:
+        known = self._memo.get(ref.path)
+        if known is not None:
+            return known
+        data = self._data(ref.path)
+        found = self.wanted(data)
+        if not found and depth < MAX_DEPTH and ref.package:  # re-exports live in __init__
+            found = self._imports(ref, data, depth + 1, seen)
+        if found or depth == 0:  # a shallower visit may find more: remember only sure answers
+            self._memo[ref.path] = found
+        return found
+
+
+class File(Protocol):
+    @property
+    def path(self) -> Path: ...
+
+
+def importers(
+    modules: ModuleMap,
+    wanted: Callable[[bytes], bool],
+    matched: Sequence[File],
+    skipped: Sequence[File],
+    few: bool = False,
+) -> Iterator[File]:
+    """The ``skipped`` files (the prefilter left them out) that import a module it kept.
+
+    Only in projects where something was ``matched`` (or when the run has ``few`` files), and
+    only files whose bytes name one of those modules (or its package) on an import line: a
+    project with one Key Vault file out of thousands costs one search per file."""
+    words: dict[Path, set[bytes]] = {}  # per project root: the names an import would use
+    for file in matched:
+        ref = modules.module_of(file.path)
+        parts = ref.name.split(".") if ref.name else [ref.path.stem]
+        words.setdefault(ref.root, set()).update(p.encode() for p in parts[-2:] if p)
+    names = {
+        root: re.compile(
+            rb"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
+            + b"|".join(re.escape(w) for w in sorted(found))
+            + rb")\b",
+            re.MULTILINE,
+        )
+        for root, found in words.items()
+        if found
+    }
+    reach = Reach(modules, wanted)
+    folders: dict[str, re.Pattern[bytes] | None] = {}  # a folder -> its project's pattern
+    for file in skipped:
+        folder = os.path.dirname(file.path)
+        if folder not in folders:
+            root = modules.root_of_folder(Path(os.path.abspath(folder or ".")))
+            folders[folder] = names.get(root)
+        named = folders[folder]
+        if named is None and not few:
+            continue
+        path = file.path.absolute()
+        data = Reach._data(path)
+        if named is not None and not few and not named.search(data):
+            continue
+        if reach.imports_wanted(path, data):
+            yield file

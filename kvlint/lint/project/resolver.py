@@ -1,0 +1,197 @@
+"""Resolve a first-party imported name to the symbol that defines it, for one linted module.
+
+``Project`` lives for a run (one per process): the module map and the summary store.
+``ModuleView`` is one linted module's window on it: ``symbol("..settings.VAULT_URL")`` follows
+the import to ``pkg/settings.py`` and returns what its summary says about ``VAULT_URL``,
+following re-exports (aliases, ``from .x import *`` honouring ``__all__``) for at most
+``MAX_HOPS`` steps, and never around a cycle. Every module and name consulted is recorded in
+``used`` (``module`` -> its header's digest or ``MISSING``, ``module:name`` -> the symbol's
+digest): the result cache stores that and re-checks the file when any of them changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from kvlint.lint.project.modules import ModuleMap, ModuleRef
+from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
+from kvlint.lint.project.summary import Symbol
+
+MAX_HOPS = 12
+MISSING = "-"
+_Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
+
+
+@dataclass(frozen=True)
+class ProjectOptions:
+    """How a linter sees the rest of the project: ``enabled`` False (``--no-project``) keeps
+    every imported name unknown; ``cache_dir`` keeps summaries between runs."""
+
+    enabled: bool = True
+    cache_dir: Path | None = None
+    fallback_root: Path | None = None
+
+
+class Project:
+    def __init__(
+        self,
+        summarise: Summariser,
+        cache_dir: Path | None,
+        salt: str,
+        fallback_root: Path | None = None,
+        worth: Callable[[str], bool] | None = None,
+        decode: Decoder | None = None,
+    ) -> None:
+        self.modules = ModuleMap(fallback_root)
+        self.store = SummaryStore(summarise, cache_dir, salt, worth, decode)
+        # resolutions shared by the modules of a folder: (absolute name, root, folder) ->
+        # (symbol, where it is defined, what was used)
+        self.resolved: dict[tuple[str, Path, Path], _Resolved] = {}
+
+    def view(self, path: str | Path) -> ModuleView:
+        return ModuleView(self, self.modules.module_of(Path(path)))
+
+    def digest(self, key: str, importer: ModuleRef) -> str:
+        """What ``used`` would record for ``key`` (``module`` or ``module:name``) seen from
+        ``importer`` now."""
+        module, _, name = key.partition(":")
+        ref = self.modules.find(module, importer)
+        if ref is None:
+            return MISSING
+        if name:
+            return self.store.symbol_digest(ref.path, name)
+        return self.store.header(ref.path).digest
+
+    def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
+        """Whether every module and name a cached result used still says what it said."""
+        if not used:
+            return True
+        importer = self.modules.module_of(Path(path))
+        return all(self.digest(key, importer) == digest for key, digest in used.items())
+
+
+class ModuleView:
+    def __init__(self, project: Project, module: ModuleRef) -> None:
+        self.project = project
+        self.module = module
+        self.used: dict[str, str] = {}
+        self._memo: dict[str, Symbol | None] = {}
+        self._origins: dict[str, tuple[Path, str]] = {}
+        self._origin: tuple[Path, str] | None = None
+
+    def symbol(self, qualname: str) -> Symbol | None:
+        """The symbol an import-resolved dotted name (as the linted module wrote it) refers to,
+        when it is defined in a first-party module; None when unknown."""
+        if qualname in self._memo:
+            return self._memo[qualname]
+        self._memo[qualname] = None  # a cycle through this name resolves to unknown
+        found = None
+        self._origin = None
+        absolute = self.project.modules.absolute(qualname, self.module)
+        if absolute is not None:
+            key = (absolute, self.module.root, self.module.path.parent)
+            known = self.project.resolved.get(key)
+            if known is None:
+                outer, self.used = self.used, {}
+                try:
+                    found = self._absolute(absolute, 0, set())
+                finally:
+                    used, self.used = self.used, outer
+                known = self.project.resolved[key] = (found, self._origin, used)
+            found, self._origin = known[0], known[1]
+            self.used.update(known[2])
+        self._memo[qualname] = found
+        if found is not None and self._origin is not None:
+            self._origins[qualname] = self._origin
+        return found
+
+    def origin(self, qualname: str) -> tuple[Path, str] | None:
+        """The file and name that define what ``symbol(qualname)`` returned."""
+        if self.symbol(qualname) is None:
+            return None
+        return self._origins.get(qualname)
+
+    # -- resolution ----------------------------------------------------------------------------
+    def _find(self, name: str, context: ModuleRef | None = None) -> ModuleRef | None:
+        """Module ``name`` as ``context`` (default: the linted module) imports it."""
+        ref = self.project.modules.find(name, context or self.module)
+        if ref is None:
+            self.used.setdefault(name, MISSING)
+        return ref
+
+    def _header(self, ref: ModuleRef) -> Header:
+        header = self.project.store.header(ref.path)
+        self.used[ref.name] = header.digest
+        return header
+
+    def _symbol(self, ref: ModuleRef, name: str) -> Symbol | None:
+        store = self.project.store
+        symbol = store.symbol(ref.path, name)
+        self.used[f"{ref.name}:{name}"] = store.symbol_digest(ref.path, name)
+        return symbol
+
+    def _absolute(
+        self,
+        absolute: str,
+        hops: int,
+        seen: set[tuple[str, str]],
+        context: ModuleRef | None = None,
+    ) -> Symbol | None:
+        """Longest first-party module prefix, then the rest as attributes of it."""
+        parts = absolute.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            ref = self._find(".".join(parts[:cut]), context)
+            if ref is not None:
+                return self._member(ref, parts[cut:], hops, seen)
+        if len(parts) == 1:
+            ref = self._find(absolute, context)
+            if ref is not None:
+                return Symbol("module", target=ref.name)
+        return None
+
+    def _member(
+        self, ref: ModuleRef, rest: list[str], hops: int, seen: set[tuple[str, str]]
+    ) -> Symbol | None:
+        symbol = self._name(ref, rest[0], hops, seen)
+        if len(rest) == 1 or symbol is None:
+            return symbol
+        if symbol.kind == "module" and symbol.target:
+            sub = self._find(symbol.target, ref)
+            if sub is not None:
+                return self._member(sub, rest[1:], hops + 1, seen)
+        return None  # an attribute of a value or class: not followed
+
+    def _name(
+        self, ref: ModuleRef, name: str, hops: int, seen: set[tuple[str, str]]
+    ) -> Symbol | None:
+        key = (str(ref.path), name)
+        if hops > MAX_HOPS or key in seen:
+            return None
+        seen = seen | {key}
+        header = self._header(ref)
+        if header.error is not None:
+            return None
+        symbol = self._symbol(ref, name)
+        if symbol is not None:
+            if symbol.kind != "alias" or symbol.target is None:
+                self._origin = (ref.path, name)
+                return symbol
+            target = self.project.modules.absolute(symbol.target, ref)
+            if target is None:
+                return None
+            return self._absolute(target, hops + 1, seen, ref)
+        for star in header.stars:
+            target = self.project.modules.absolute(star, ref)
+            sub = self._find(target, ref) if target is not None else None
+            if sub is None or not self._header(sub).exported(name):
+                continue
+            found = self._name(sub, name, hops + 1, seen)
+            if found is not None:
+                return found
+        if ref.package and ref.name:
+            sub = self._find(f"{ref.name}.{name}", ref)
+            if sub is not None:
+                return Symbol("module", target=sub.name)
+        return None

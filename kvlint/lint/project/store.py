@@ -1,0 +1,259 @@
+"""Exported symbols, computed once per module content and name, and kept on disk beside the
+result cache.
+
+A module is read once per run and outlined with CPython's :mod:`ast` (its statements, what they
+bind: :mod:`kvlint.lint.project.outline`). A name a linted module imports is then answered
+from the outline when it can be (a class, a plain re-export), else by the summariser on the
+*slice* of source that defines it (imports, the statements binding it, the helpers they
+mention): a few statements, not the whole module. A definition whose text the caller's
+``worth`` test finds nothing in (no URL, Key Vault, identity, HTTP or environment word) is not
+parsed at all.
+
+``<cache-dir>/summaries-v2/ab/<hash>.json`` holds what is known of the module whose bytes (with
+kvlint's code fingerprint) hash to ``<hash>``: its header (star imports, ``__all__``, parse
+error) and the symbols computed so far. Entries are written atomically, so parallel workers and
+concurrent runs never see half an entry (at worst one's additions are recomputed). Without a
+cache directory (``--no-cache``) everything lives for the run only.
+
+Work is bounded: a module larger than ``MAX_BYTES`` is unreadable, and one run parses at most
+``MAX_COMPUTED`` slices (the rest of the names stay unknown).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kvlint.lint.project.outline import Outline, outline
+from kvlint.lint.project.summary import Symbol
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_COMPUTED = 400
+FOLDER = "summaries-v2"
+SCHEMA = 2
+NONE = "none"  # the digest of "no such name"
+
+# (slice source, name, path for messages) -> what the name is, or None when unknown
+Summariser = Callable[[str, str, str], "Symbol | None"]
+Decoder = Callable[[bytes], str]
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What a module says about all its names: star imports, ``__all__``, or why it has none."""
+
+    stars: tuple[str, ...] = ()
+    all: tuple[str, ...] | None = None
+    error: str | None = None
+
+    def exported(self, name: str) -> bool:
+        """Whether ``from this import *`` binds ``name``."""
+        if self.all is not None:
+            return name in self.all
+        return not name.startswith("_")
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.stars:
+            out["stars"] = list(self.stars)
+        if self.all is not None:
+            out["all"] = list(self.all)
+        if self.error is not None:
+            out["error"] = self.error
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Header:
+        stars, names, error = data.get("stars", []), data.get("all"), data.get("error")
+        if not _strings(stars) or (names is not None and not _strings(names)):
+            raise ValueError("expected lists of strings")
+        if error is not None and not isinstance(error, str):
+            raise ValueError("expected a string")
+        return cls(tuple(stars), tuple(names) if names is not None else None, error)
+
+    @property
+    def digest(self) -> str:
+        return _digest(self.as_dict())
+
+
+UNREADABLE = Header(error="unreadable")
+
+
+@dataclass(slots=True)
+class _Module:
+    key: str
+    header: Header
+    symbols: dict[str, Symbol | None] = field(default_factory=dict)
+    outline: Outline | None = None
+    path: Path | None = None  # where it was read (a module read from disk is outlined late)
+
+
+class SummaryStore:
+    def __init__(
+        self,
+        summarise: Summariser,
+        directory: Path | None,
+        salt: str,
+        worth: Callable[[str], bool] | None = None,
+        decode: Decoder | None = None,
+    ) -> None:
+        self.summarise = summarise
+        self.worth = worth  # a definition failing it is not parsed: nothing to say about it
+        self.decode = decode or (lambda data: data.decode("utf-8"))
+        self.root = directory / FOLDER if directory is not None else None
+        self.salt = salt.encode()
+        self._by_path: dict[Path, _Module | None] = {}
+        self._by_key: dict[str, _Module] = {}
+        self.computed = 0  # slices parsed in this run
+        self.loaded = 0  # entries read from disk in this run
+
+    # -- questions -----------------------------------------------------------------------------
+    def header(self, path: Path) -> Header:
+        module = self._module(path)
+        return module.header if module is not None else UNREADABLE
+
+    def symbol(self, path: Path, name: str) -> Symbol | None:
+        """What the module in ``path`` binds ``name`` to; None when it does not bind it (or it
+        cannot be known)."""
+        module = self._module(path)
+        if module is None or module.header.error is not None:
+            return None
+        if name in module.symbols:
+            return module.symbols[name]
+        symbol = self._compute(module, name)
+        if symbol is not _UNBOUNDED:
+            module.symbols[name] = symbol
+            self._write(module)
+            return symbol
+        return None
+
+    def symbol_digest(self, path: Path, name: str) -> str:
+        symbol = self.symbol(path, name)
+        return _digest(symbol.as_dict()) if symbol is not None else NONE
+
+    # -- modules -------------------------------------------------------------------------------
+    def _module(self, path: Path) -> _Module | None:
+        if path in self._by_path:
+            return self._by_path[path]
+        module = None
+        try:
+            data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else None
+        except OSError:
+            data = None
+        if data is not None:
+            key = hashlib.sha256(self.salt + b"\0" + data).hexdigest()
+            module = self._by_key.get(key) or self._read(key) or self._outline(key, data)
+            if module.path is None:
+                module.path = path
+            self._by_key[key] = module
+        self._by_path[path] = module
+        return module
+
+    def _outline(self, key: str, data: bytes) -> _Module:
+        try:
+            text = self.decode(data)
+        except ValueError:
+            return _Module(key, Header(error="undecodable"))
+        found = outline(text)
+        header = Header(found.stars, found.all, found.error)
+        module = _Module(key, header, outline=found)
+        self._write(module)
+        return module
+
+    def _compute(self, module: _Module, name: str) -> Symbol | None:
+        if module.outline is None:  # read from disk: outline it now
+            fresh = self._outline_of(module)
+            if fresh is None:
+                return _UNBOUNDED
+        found = module.outline
+        assert found is not None
+        statement = found.binding(name)
+        if statement is None:
+            return None
+        if statement.kind == "class":
+            return Symbol("class")
+        if statement.kind == "import":
+            target = statement.alias(name)
+            return Symbol("alias", target=target) if target else None
+        source, own = found.slice_for(name)
+        kind = "function" if statement.kind == "def" else "value"
+        if self.worth is not None and not self.worth(own):
+            return Symbol(kind)  # nothing in it a summary could say
+        if self.computed >= MAX_COMPUTED:
+            return _UNBOUNDED  # bounded: unknown, and not remembered
+        self.computed += 1
+        return self.summarise(source, name, str(module.path or ""))
+
+    def _outline_of(self, module: _Module) -> Outline | None:
+        if module.path is None:
+            return None
+        try:
+            module.outline = outline(self.decode(module.path.read_bytes()))
+        except (OSError, ValueError):
+            return None
+        return module.outline
+
+    # -- disk ----------------------------------------------------------------------------------
+    def _path(self, key: str) -> Path | None:
+        return self.root / key[:2] / f"{key}.json" if self.root is not None else None
+
+    def _read(self, key: str) -> _Module | None:
+        path = self._path(key)
+        if path is None:
+            return None
+        try:
+            raw = json.loads(path.read_bytes())
+            if raw.get("schema") != SCHEMA:
+                return None
+            header = Header.from_dict(raw["header"])
+            symbols = {
+                str(name): Symbol.from_dict(value) if value is not None else None
+                for name, value in raw["symbols"].items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        self.loaded += 1
+        return _Module(key, header, symbols)
+
+    def _write(self, module: _Module) -> None:
+        path = self._path(module.key)
+        if path is None:
+            return
+        entry = {
+            "schema": SCHEMA,
+            "header": module.header.as_dict(),
+            "symbols": {
+                name: symbol.as_dict() if symbol is not None else None
+                for name, symbol in sorted(module.symbols.items())
+            },
+        }
+        tmp = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(entry, handle, separators=(",", ":"))
+            os.replace(tmp, path)
+        except OSError:
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+
+
+_UNBOUNDED = Symbol("value", line=-1)  # "cannot be known now": never stored
+
+
+def _digest(data: dict[str, Any]) -> str:
+    text = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def _strings(items: Any) -> bool:
+    return isinstance(items, list) and all(isinstance(i, str) for i in items)

@@ -1,0 +1,95 @@
+"""What one name a module exports is, as a typed record that survives a JSON round trip.
+
+A :class:`Symbol` is computed from the defining module's source alone (see
+:mod:`kvlint.lint.facts.exports`), so it is cached by content hash. Imports are kept as
+written (``..settings.URL`` stays relative): the resolver turns them into absolute names with the
+importing module's name, which a file's content does not know.
+
+Values are folded strings in the constant folder's notation: ``\\x00`` stands for a part that
+cannot be known (``f"https://{name}.vault.azure.net"`` is ``"https://\\x00.vault.azure.net"``).
+Type tags are the semantic layer's ``category:detail`` strings (``kv-client:SecretClient``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+KINDS = ("value", "function", "class", "alias", "module")
+
+
+@dataclass(frozen=True, slots=True)
+class HttpUse:
+    """A raw HTTP request in a function whose URL starts with one of the function's parameters
+    (and is no Key Vault URL by itself): a call site passing a vault URL makes it a vault call."""
+
+    library: str  # e.g. "requests"
+    url_param: str  # the parameter's name
+    url_index: int  # its position among the positional parameters (-1: keyword-only)
+    by_keyword: bool = True  # it can be passed by name (not positional-only)
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """One exported name: a value, a function, a class, or a re-export of another name."""
+
+    kind: str  # one of KINDS
+    line: int = 0
+    value: str | None = None  # value: the folded string; function: the folded return value
+    tags: tuple[str, ...] = ()  # value: its type tags; function: the tags of what it returns
+    target: str | None = None  # alias: the name it re-exports, as written (may be relative)
+    params: tuple[str, ...] = ()  # function: positional parameter names, in order
+    reads: tuple[str, ...] = ()  # function: Key Vault read methods it calls on every call
+    builds: tuple[str, ...] = ()  # function: clients / credentials it constructs on every call
+    http: tuple[HttpUse, ...] = ()  # function: raw HTTP requests to a URL parameter
+    cached: bool = False  # function: its result is cached (lru_cache and the like)
+    checked: bool = False  # value: the defining module's rules check it where it is defined
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "line": self.line}
+        for name in ("value", "target"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        for name in ("tags", "params", "reads", "builds"):
+            if getattr(self, name):
+                out[name] = list(getattr(self, name))
+        if self.http:
+            out["http"] = [
+                {k: getattr(h, k) for k in HttpUse.__slots__}  # type: ignore[attr-defined]
+                for h in self.http
+            ]
+        for name in ("cached", "checked"):
+            if getattr(self, name):
+                out[name] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Symbol:
+        kind = data["kind"]
+        if kind not in KINDS:
+            raise ValueError(f"unknown symbol kind {kind!r}")
+        return cls(
+            kind=kind,
+            line=int(data.get("line", 0)),
+            value=_opt_str(data.get("value")),
+            tags=_strs(data.get("tags", ())),
+            target=_opt_str(data.get("target")),
+            params=_strs(data.get("params", ())),
+            reads=_strs(data.get("reads", ())),
+            builds=_strs(data.get("builds", ())),
+            http=tuple(HttpUse(**h) for h in data.get("http", ())),
+            cached=bool(data.get("cached", False)),
+            checked=bool(data.get("checked", False)),
+        )
+
+
+def _strs(items: Any) -> tuple[str, ...]:
+    if isinstance(items, (str, bytes)) or not all(isinstance(i, str) for i in items):
+        raise ValueError("expected a list of strings")
+    return tuple(items)
+
+
+def _opt_str(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise ValueError("expected a string")
+    return value
