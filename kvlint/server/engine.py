@@ -33,8 +33,10 @@ def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
     alone = project is None or not os.path.isabs(path) or kind_of(path) is not None
     if project is not None and not alone and not linter.wants(data):
         from kvlint.lint.project.reach import Reach
+        from kvlint.lint.sources.python import worth_summarising
 
-        imports_kv = Reach(project.modules, linter.wants).imports_wanted(Path(path), data)
+        reach = Reach(project.modules, linter.wants, worth_summarising)
+        imports_kv = reach.imports_wanted(Path(path), data)
     with gc_paused():
         return linter.lint_bytes(data, path, relpath, imports_kv)
 

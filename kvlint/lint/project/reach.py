@@ -49,9 +49,15 @@ def imported_names(data: bytes) -> list[tuple[str, str | None]]:
 
 
 class Reach:
-    def __init__(self, modules: ModuleMap, wanted: Callable[[bytes], bool]) -> None:
+    def __init__(
+        self,
+        modules: ModuleMap,
+        wanted: Callable[[bytes], bool],
+        relevant: Callable[[str], bool] = lambda text: True,
+    ) -> None:
         self.modules = modules
         self.wanted = wanted
+        self.relevant = relevant
         self._memo: dict[Path, bool] = {}
 
     def imports_wanted(self, path: Path, data: bytes) -> bool:
@@ -82,7 +88,7 @@ class Reach:
 
     def _binds(self, ref: ModuleRef, name: str) -> bool:
         data = self._data(ref.path)
-        return may_bind(data, name)
+        return may_bind(data, name, self.relevant)
 
     @staticmethod
     def _data(path: Path) -> bytes:
@@ -115,6 +121,7 @@ def importers(
     matched: Sequence[File],
     skipped: Sequence[File],
     few: bool = False,
+    relevant: Callable[[str], bool] = lambda text: True,
 ) -> Iterator[File]:
     """The ``skipped`` files (the prefilter left them out) that import a module it kept.
 
@@ -136,7 +143,7 @@ def importers(
         for root, found in words.items()
         if found
     }
-    reach = Reach(modules, wanted)
+    reach = Reach(modules, wanted, relevant)
     folders: dict[str, re.Pattern[bytes] | None] = {}  # a folder -> its project's pattern
     for file in skipped:
         folder = os.path.dirname(file.path)
