@@ -5,6 +5,7 @@ import time
 
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
+from azure.keyvault.certificates import CertificateClient, CertificatePolicy
 from azure.keyvault.secrets import SecretClient
 from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
 
@@ -12,6 +13,7 @@ VAULT_URL = "https://contoso.vault.azure.net"
 credential = DefaultAzureCredential()
 client = SecretClient(VAULT_URL, credential)
 aio_client = AsyncSecretClient(VAULT_URL, credential)
+certificates = CertificateClient(VAULT_URL, credential)
 
 
 def hammer(name):
@@ -58,6 +60,28 @@ async def async_fixed_pause(name):
             return (await aio_client.get_secret(name)).value
         except ResourceNotFoundError:
             await asyncio.sleep(0.5)
+
+
+def busy_wait_after_delete(name):
+    # Waiting for a deletion, but without a pause: every failure is another request at once.
+    client.begin_delete_secret(name).wait()
+    while True:  # expect: KV303
+        try:
+            client.purge_deleted_secret(name)
+            break
+        except HttpResponseError:
+            pass
+
+
+def retry_other_item(name, other):
+    client.begin_delete_secret(other).wait()
+    # The loop retries a read of another secret than the one the operation changes.
+    for _attempt in range(5):  # expect: KV303
+        try:
+            return client.get_secret(name).value
+        except HttpResponseError:
+            time.sleep(2)
+    return None
 
 
 # ---- negatives -------------------------------------------------------------------------------
@@ -126,3 +150,40 @@ def look_alike(name):
             return flaky.get_secret(name)
         except ValueError:
             pass
+
+
+# Polling a long-running operation's effect is not a retry loop (its pace is the operation's).
+def wait_until_deleted(name):
+    poller = client.begin_delete_secret(name)
+    poller.wait()
+    while True:
+        deleted = client.get_deleted_secret(name)
+        if deleted.recovery_id:
+            break
+        time.sleep(1)
+
+
+def wait_until_recovered(name):
+    client.begin_recover_deleted_secret(name).result()
+    for _ in range(10):
+        try:
+            return client.get_secret(name).value
+        except ResourceNotFoundError:
+            time.sleep(2)
+    return None
+
+
+def wait_for_certificate(name):
+    certificates.begin_create_certificate(name, CertificatePolicy.get_default())
+    while True:
+        operation = certificates.get_certificate_operation(name)
+        if operation.status != "inProgress":
+            break
+        time.sleep(5)
+
+
+def wait_on_poller(name):
+    poller = client.begin_delete_secret(name)
+    while not poller.done():
+        time.sleep(1)
+    return poller.result()

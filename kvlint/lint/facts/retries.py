@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from kvlint.lint.facts.kv_calls import KvCall
+from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import Loop, delay_grows, loops_of, uses_loop_item
 from kvlint.lint.semantic.dataflow import (
     assigned_name,
@@ -108,6 +108,41 @@ def _flag_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
         if ancestor is loop.node:
             break
     return False
+
+
+LRO_STATUS_READS = ("get_certificate_operation",)
+
+
+def awaits_operation(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
+    """The loop waits for a long-running operation, not for throttling to pass: it reads the
+    operation's status (``get_certificate_operation``), or it reads an item that an earlier
+    ``begin_*`` call of the same function (its poller waited on or not) deletes, recovers or
+    creates, until the change shows (``begin_delete_secret(name).wait()`` then polling
+    ``get_deleted_secret(name)``)."""
+    if kv.http is not None:
+        return False
+    if kv.method in LRO_STATUS_READS:
+        return True
+    function = analysis.enclosing_function(loop.node)
+    if function is None:
+        return False
+    wanted = {_arg_text(analysis, a) for a in kv.name_args}
+    start = analysis.order[loop.node]
+    for other in kv_calls(analysis):
+        if (
+            other.http is None
+            and other.method.startswith("begin_")
+            and analysis.order[other.call] < start
+            and analysis.enclosing_function(other.call) is function
+            and wanted & {_arg_text(analysis, a) for a in other.name_args}
+        ):
+            return True
+    return False
+
+
+def _arg_text(analysis: Analysis, expr: cst.BaseExpression) -> str:
+    folded = analysis.fold_str(expr)
+    return folded if folded is not None else analysis.module.code_for_node(expr)
 
 
 def in_retry_only(analysis: Analysis, kv: KvCall) -> bool:
