@@ -8,10 +8,11 @@ from __future__ import annotations
 import libcst as cst
 
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
-from kvlint.lint.facts.loops import Loop, delay_grows, loops_of, uses_loop_item
+from kvlint.lint.facts.loops import SLEEP_FUNCTIONS, Loop, delay_grows, loops_of, uses_loop_item
 from kvlint.lint.semantic.dataflow import (
     assigned_name,
     callers,
+    calls_by_function,
     dotted_text,
     functions_around,
     names_in,
@@ -270,6 +271,42 @@ def _retrying_adapter(analysis: Analysis, expr: cst.BaseExpression) -> bool:
             == "Retry"
             and _retrying_value(analysis, value)
         )
+    return False
+
+
+def waits_between(analysis: Analysis, start: cst.CSTNode, end: cst.CSTNode) -> bool:
+    """Between ``start`` and ``end`` (same function, in source order) the code waits: it sleeps
+    (``time.sleep``, ``asyncio.sleep``, ...), calls a same-module helper that sleeps or is a
+    retry-decorated function, or makes a Key Vault call that is retried (a retry loop polling
+    until access works)."""
+    function = analysis.enclosing_function(end)
+    low, high = analysis.order[start], analysis.order[end]
+    retried = {kv.call for kv in kv_calls(analysis) if is_retried(analysis, kv)}
+    for call in calls_by_function(analysis).get(function, ()):
+        if not low < analysis.order[call] < high:
+            continue
+        if analysis.callee(call) in SLEEP_FUNCTIONS or call in retried:
+            return True
+        helper = analysis.local_function(call.func)
+        if helper is not None and _helper_waits(analysis, helper, 0):
+            return True
+    return False
+
+
+def _helper_waits(analysis: Analysis, function: cst.FunctionDef, depth: int) -> bool:
+    if is_retry_decorated(analysis, function):
+        return True
+    for call in calls_by_function(analysis).get(function, ()):
+        if analysis.callee(call) in SLEEP_FUNCTIONS:
+            return True
+        helper = analysis.local_function(call.func)
+        if (
+            helper is not None
+            and helper is not function
+            and depth < 2
+            and _helper_waits(analysis, helper, depth + 1)
+        ):
+            return True
     return False
 
 
