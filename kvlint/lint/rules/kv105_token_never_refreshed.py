@@ -7,11 +7,13 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.http import http_calls
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import callers, sub_expressions
 from kvlint.lint.semantic.model import Analysis
 
 TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
+NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
 MAX_HELPER_DEPTH = 3  # helper -> helper -> token: how far a returned token is followed
 
 
@@ -185,13 +187,20 @@ def _holds_token(
     (``return {"Authorization": f"Bearer {token.token}"}``)."""
     if isinstance(value, (cst.Lambda,)):
         return False
-    for node in sub_expressions(value):
+    requests = {http.call for http in http_calls(analysis)}
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        if node in requests:
+            continue  # a response fetched with the token is not the token
         if isinstance(node, cst.Name) and node.value in pinned:
             continue
         if isinstance(node, cst.BaseExpression) and any(
             kvtypes.category(t) == "token-string" for t in analysis.types_of(node)
         ):
             return True
+        if node is value or not isinstance(node, NESTED_SCOPES):
+            stack.extend(node.children)
     if isinstance(value, (cst.Call, cst.Await)):
         return _carries_token(analysis, value, depth)
     return False
