@@ -8,9 +8,12 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
+from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
+from kvlint.lint.semantic.values import env_lookup_name
 
 
 @dataclass(frozen=True)
@@ -215,3 +218,47 @@ def has_header(analysis: Analysis, http: HttpCall, header: str) -> bool:
     if http.session is not None:
         return session_has_header(analysis, http.session, header) is not False
     return False
+
+
+def managed_identity_kind(analysis: Analysis, http: HttpCall) -> str | None:
+    """``imds`` for a request to the IMDS token endpoint (or to a passed-in URL with IMDS's
+    ``Metadata`` header asking for a ``resource``), the environment variable for one to the App
+    Service / Functions endpoint (``IDENTITY_ENDPOINT`` / ``MSI_ENDPOINT``), else None."""
+    if http.url is None:
+        return None
+    text = http.url_text(analysis)
+    if text and token_endpoint(text) == "imds":
+        return "imds"
+    found: list[str] = []
+
+    def is_env(node: cst.CSTNode) -> bool:
+        name = env_lookup_name(analysis, node)
+        if name in MANAGED_IDENTITY_ENV:
+            found.append(name)
+            return True
+        return False
+
+    if derives_from(analysis, http.url, is_env):
+        return found[0]
+    if text is None and _imds_shaped(analysis, http):
+        return "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
+    return None
+
+
+def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
+    """A request to an unknown URL with IMDS's ``Metadata`` header asking for a ``resource``."""
+    headers = header_keys(analysis, http.headers) or set()
+    params = header_keys(analysis, http.params) if http.params is not None else None
+    return "metadata" in headers and "resource" in (params or ())
+
+
+@module_fact
+def token_endpoint_calls(analysis: Analysis) -> set[cst.Call]:
+    """Raw HTTP token requests: managed identity endpoints and Entra ID's ``/oauth2/token`` and
+    ``/oauth2/v2.0/token``. Their JSON answer carries an ``access_token``."""
+    out = set()
+    for http in http_calls(analysis):
+        text = http.url_text(analysis)
+        if (text and token_endpoint(text)) or managed_identity_kind(analysis, http):
+            out.add(http.call)
+    return out
