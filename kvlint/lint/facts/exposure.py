@@ -97,6 +97,8 @@ class Taint:
         kinds = {
             TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
         }
+        if kvtypes.TRACK1_SECRET in tags:
+            kinds.add(SECRET_VALUE)  # a SecretBundle prints its value with its other fields
         if kinds or tags:
             return kinds  # a typed value: its type says it all (secret.name is not the value)
         below = depth + 1
