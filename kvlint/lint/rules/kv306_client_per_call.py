@@ -56,7 +56,9 @@ class ClientPerCall(Rule):
             return f"in {function.name.value}(), the authentication callback run for every request"
         if accessor_reads(analysis, function):
             return f"in {function.name.value}(), on every call of this accessor"
-        accessor = _factory_for_accessor(analysis, function, 0)
+        accessor = (
+            _factory_for_accessor(analysis, function, 0) if _current_sdk(analysis, call) else None
+        )
         if accessor is not None:
             return (
                 f"in {function.name.value}(), an uncached factory that the accessor "
@@ -66,6 +68,13 @@ class ClientPerCall(Rule):
 
 
 MAX_FACTORY_DEPTH = 2  # accessor -> factory -> factory
+
+
+def _current_sdk(analysis: Analysis, call: cst.Call) -> bool:
+    """An azure.identity credential or a Key Vault client (the catalogue's definitions), not a
+    retired msrestazure / azure.common credential: those have their own finding (KV106)."""
+    qualname = analysis.callee(call) or ""
+    return qualname.startswith(("azure.identity.", "azure.keyvault."))
 
 
 def _factory_for_accessor(analysis: Analysis, function: cst.FunctionDef, depth: int) -> str | None:
