@@ -44,6 +44,16 @@ def imds_token():
     return {"access_token": body["access_token"]}  # expect: KV402
 
 
+@app.route("/token/sp")
+def service_principal_token():
+    answer = requests.post(
+        "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token",
+        data={"grant_type": "client_credentials", "scope": "https://vault.azure.net/.default"},
+        timeout=10,
+    )
+    return answer.json()["access_token"]  # expect: KV402
+
+
 # ---- negatives -------------------------------------------------------------------------------
 @app.route("/token/expiry")
 def token_expiry():
@@ -61,6 +71,13 @@ def github_login():
     # A third-party OAuth provider's answer, not an Azure token endpoint.
     answer = requests.post("https://github.com/login/oauth/access_token", timeout=10).json()
     return jsonify(access_token=answer["access_token"])
+
+
+@app.route("/partner")
+def partner_token():
+    # Another OAuth server's /oauth2/token: its token is not an Azure token.
+    answer = requests.post("https://api.partner.example/v1/security/oauth2/token", timeout=10)
+    return answer.json()["access_token"]
 
 
 @app.route("/example")

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kvlint import keyvault
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
-from kvlint.lint.semantic.values import env_lookup_name
+from kvlint.lint.semantic.values import env_lookup_name, parse_url
 
 
 @dataclass(frozen=True)
@@ -252,13 +253,25 @@ def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
     return "metadata" in headers and "resource" in (params or ())
 
 
+# Entra ID authority hosts (every cloud's, plus the legacy login.windows.net / sts.windows.net).
+AUTHORITY_HOSTS = frozenset(
+    {cloud.authority_host for cloud in keyvault.CLOUDS}
+    | {"login.windows.net", "sts.windows.net", "login.partner.microsoftonline.cn"}
+)
+
+
 @module_fact
 def token_endpoint_calls(analysis: Analysis) -> set[cst.Call]:
-    """Raw HTTP token requests: managed identity endpoints and Entra ID's ``/oauth2/token`` and
-    ``/oauth2/v2.0/token``. Their JSON answer carries an ``access_token``."""
+    """Raw HTTP token requests to Azure: managed identity endpoints, and Entra ID's
+    ``/oauth2/token`` / ``/oauth2/v2.0/token`` (on an Entra authority host; other OAuth servers'
+    tokens are not Azure's). Their JSON answer carries an ``access_token``."""
     out = set()
     for http in http_calls(analysis):
         text = http.url_text(analysis)
-        if (text and token_endpoint(text)) or managed_identity_kind(analysis, http):
+        if managed_identity_kind(analysis, http):
             out.add(http.call)
+        elif text and token_endpoint(text) in ("v1", "v2"):
+            url = parse_url(text)
+            if url is not None and url.host in AUTHORITY_HOSTS:
+                out.add(http.call)
     return out
