@@ -43,6 +43,12 @@ def http_calls(analysis: Analysis) -> list[HttpCall]:
     return [http for http in found if http is not None]
 
 
+@module_fact
+def http_call_nodes(analysis: Analysis) -> frozenset[cst.Call]:
+    """The calls of :func:`http_calls`, for membership tests."""
+    return frozenset(http.call for http in http_calls(analysis))
+
+
 def _http_call(analysis: Analysis, call: cst.Call) -> HttpCall | None:
     func = call.func
     qual = analysis.callee(call)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
-from kvlint.lint.facts.http import http_calls
+from kvlint.lint.facts.http import http_call_nodes
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import callers, sub_expressions
 from kvlint.lint.semantic.model import Analysis
@@ -187,7 +187,7 @@ def _holds_token(
     (``return {"Authorization": f"Bearer {token.token}"}``)."""
     if isinstance(value, (cst.Lambda,)):
         return False
-    requests = {http.call for http in http_calls(analysis)}
+    requests = http_call_nodes(analysis)
     stack: list[cst.CSTNode] = [value]
     while stack:
         node = stack.pop()
