@@ -3,6 +3,8 @@
 import asyncio
 import time
 
+import requests
+
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
 from azure.keyvault.certificates import CertificateClient, CertificatePolicy
@@ -187,3 +189,13 @@ def wait_on_poller(name):
     while not poller.done():
         time.sleep(1)
     return poller.result()
+
+
+def wait_for_certificate_rest(name, token):
+    url = f"{VAULT_URL}/certificates/{name}/pending?api-version=7.4"
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(60):
+        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302
+        if response.json()["status"] != "inProgress":
+            break
+        time.sleep(5)
