@@ -161,3 +161,13 @@ FIRST = requests.get(  # kvlint: ignore[KV302]
     headers={"Authorization": f"Bearer {credential.get_token('https://vault.azure.net/.default').token}"},
     timeout=30,
 )
+
+
+# The token attribute is assigned again by a method that runs later: it is renewed.
+class Renewing:
+    def __init__(self):
+        self.credential = DefaultAzureCredential()
+        self.token = self.credential.get_token("https://vault.azure.net/.default").token
+
+    def renew(self):
+        self.token = self.credential.get_token("https://vault.azure.net/.default").token

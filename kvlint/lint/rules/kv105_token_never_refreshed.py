@@ -48,7 +48,7 @@ class TokenNeverRefreshed(Rule):
             if stored is None or not _holds_token(analysis, value, set()):
                 continue
             where = self._construction_only(analysis, stmt)
-            if where is None:
+            if where is None or _reassigned_later(analysis, target, stmt):
                 continue
             yield Report(
                 "KV105",
@@ -153,6 +153,22 @@ def _referenced_elsewhere(
                     and node not in callees
                 ):
                     return True
+    return False
+
+
+def _reassigned_later(analysis: Analysis, target: cst.BaseExpression, stmt: cst.CSTNode) -> bool:
+    """``self.x`` (or ``self.<session>.headers[...]``) is assigned again by a method that runs
+    after construction (``def refresh(self): self.token = ...``): the token is renewed."""
+    text = analysis.module.code_for_node(target)
+    cls = analysis.enclosing_class(stmt)
+    for other, _, other_stmt in analysis.index.assignments:
+        if other_stmt is stmt or analysis.enclosing_class(other_stmt) is not cls:
+            continue
+        if _instance_target(other) is None or analysis.module.code_for_node(other) != text:
+            continue
+        function = analysis.enclosing_function(other_stmt)
+        if function is None or not _runs_once_per_object(analysis, function, cls, 0):
+            return True
     return False
 
 
