@@ -181,35 +181,27 @@ class Taint:
         return request is not None and request in token_endpoint_calls(self.analysis)
 
     def _json_source(self, expr: cst.BaseExpression) -> cst.Call | None:
-        """The call whose ``.json()`` ``expr`` is (through local names)."""
-        analysis = self.analysis
-        for _ in range(3):
+        """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
+        json_call = self._through_names(expr)
+        if not (isinstance(json_call, cst.Call) and self.analysis.method_name(json_call) == "json"):
+            return None
+        receiver = self.analysis.receiver(json_call)
+        source = self._through_names(receiver) if receiver is not None else None
+        return source if isinstance(source, cst.Call) else None
+
+    def _through_names(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``expr`` with local names replaced by their latest value and ``await`` removed."""
+        for _ in range(4):
             if isinstance(expr, cst.Name):
-                values = analysis.assigned_values(expr)
-                if not values:
-                    return None
-                expr = values[-1]
-            elif isinstance(expr, cst.Await):
-                expr = expr.expression
-            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
-                receiver = analysis.receiver(expr)
-                if receiver is None:
-                    return None
-                expr = receiver
-                break
-            else:
-                return None
-        for _ in range(3):
-            if isinstance(expr, cst.Name):
-                values = analysis.assigned_values(expr)
+                values = self.analysis.assigned_values(expr)
                 if not values:
                     return None
                 expr = values[-1]
             elif isinstance(expr, cst.Await):
                 expr = expr.expression
             else:
-                break
-        return expr if isinstance(expr, cst.Call) else None
+                return expr
+        return None
 
     def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
         """``requests.get(<vault>/secrets/...).json()`` (through local names)."""

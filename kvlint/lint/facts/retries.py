@@ -117,10 +117,9 @@ LRO_STATUS_READS = ("get_certificate_operation",)
 def awaits_operation(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     """The loop waits for a long-running operation, not for throttling to pass: it reads the
     operation's status (``get_certificate_operation``, REST ``.../certificates/{name}/pending``),
-    or it reads an item that an earlier
-    ``begin_*`` call of the same function (its poller waited on or not) deletes, recovers or
-    creates, until the change shows (``begin_delete_secret(name).wait()`` then polling
-    ``get_deleted_secret(name)``)."""
+    or the item that an earlier ``begin_*`` call of the same function (its poller waited on or
+    not) deletes, recovers or creates, until the change shows (``begin_delete_secret(name)
+    .wait()``, then polling ``get_deleted_secret(name)``)."""
     if kv.http is not None:  # REST: GET .../certificates/{name}/pending is the operation
         text = (kv.http.url_text(analysis) or "").lower()
         return kv.read and "/certificates/" in text and "/pending" in text
