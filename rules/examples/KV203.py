@@ -107,3 +107,8 @@ class Grants:
 grants = Grants()
 grants.keys = ["all"]
 Perms(secrets=["get"]).secrets = ["all"]
+
+
+# The name is a Permissions object in another function only: here it is a parameter.
+def widen(permissions):
+    permissions.secrets = ["all"]

@@ -188,3 +188,21 @@ SCRIPT_CLIENT = build_for_script()
 
 def run():
     return build_for_script().get_secret("x").value
+
+
+class LocalSecretClient:
+    """A look-alike client: not Key Vault."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def get_secret(self, name):
+        return name
+
+
+def local_factory():
+    return LocalSecretClient(VAULT_URL)
+
+
+def via_local_factory(name):
+    return local_factory().get_secret(name)

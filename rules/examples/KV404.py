@@ -43,6 +43,17 @@ def hidden(name):
     Console().print(client.get_secret(name).value)
 
 
+class Settings:
+    """A look-alike with set_secret: not Key Vault."""
+
+    def set_secret(self, name, value):
+        return {"name": name, "value": value}
+
+
+def configure(name, value):
+    print(Settings().set_secret(name, value)["value"])
+
+
 def stored(name, value):
     created = client.set_secret(name, value)
     print(created)  # the KeyVaultSecret's repr again: only its id
