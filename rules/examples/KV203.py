@@ -49,6 +49,29 @@ POLICIES = [
     }
 ]
 
+# Permissions assigned as attributes: one finding per permission object, at its first
+# over-broad field.
+KEY_PERMISSIONS_ALL = [perm.value for perm in KeyPermissions]
+
+
+def create_vault_policy(tenant_id, object_id):
+    permissions = Permissions()
+    permissions.keys = KEY_PERMISSIONS_ALL  # expect: KV203
+    permissions.secrets = ["get", "purge"]
+    permissions.certificates = ["get"]
+    return AccessPolicyEntry(tenant_id=tenant_id, object_id=object_id, permissions=permissions)
+
+
+def widen_policy(tenant_id, object_id):
+    # The constructor grants 'get'; the attribute adds 'all' to the same permission object.
+    policy = AccessPolicyEntry(
+        tenant_id=tenant_id, object_id=object_id, permissions=Permissions(keys=["get"])
+    )
+    policy.permissions.secrets = ["all"]  # expect: KV203
+    policy.permissions.keys = ["purge"]
+    return policy
+
+
 # ---- negatives -------------------------------------------------------------------------------
 Permissions(secrets=["get", "list"], keys=[KeyPermissions.GET, KeyPermissions.UNWRAP_KEY])
 AccessPolicyEntry(tenant_id="t", object_id="o", permissions=Permissions(certificates=["get"]))
@@ -63,3 +86,29 @@ class Perms:
 
 
 Perms(secrets=["all"])
+
+
+# Narrow permissions assigned as attributes.
+narrow = Permissions()
+narrow.secrets = ["get", "list"]
+narrow.keys = [KeyPermissions.GET]
+
+
+# The object behind ``.permissions`` is unknown (a parameter): unknown stays unknown.
+def grant_all(entry):
+    entry.permissions.keys = ["all"]
+
+
+# A look-alike object with a ``keys`` attribute.
+class Grants:
+    keys: list[str] = []
+
+
+grants = Grants()
+grants.keys = ["all"]
+Perms(secrets=["get"]).secrets = ["all"]
+
+
+# The name is a Permissions object in another function only: here it is a parameter.
+def widen(permissions):
+    permissions.secrets = ["all"]

@@ -43,6 +43,23 @@ def create_vault_then_read(rg, params):
     return value
 
 
+def wait_before_the_grant(rg, parameters):
+    time.sleep(30)  # a pause before the grant does not help the read after it
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    return secrets.get_secret("db-password")  # expect: KV204
+
+
+def wait_for_propagation_stub():
+    """Named like a wait, but it does not wait."""
+    return None
+
+
+def grant_then_no_real_wait(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    wait_for_propagation_stub()
+    return secrets.get_secret("db-password")  # expect: KV204
+
+
 # ---- negatives -------------------------------------------------------------------------------
 # Read before the grant.
 def read_then_grant(rg, parameters):
@@ -88,3 +105,43 @@ def read():
 def unrelated(db):
     db.role_assignments.create("x")
     return db.get("x")
+
+
+# The code already waits for the grant to take effect: a pause, a helper that pauses, a
+# retried probe read (polling until access works), a retrying helper.
+def grant_then_pause(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    time.sleep(120)
+    return secrets.get_secret("db-password")
+
+
+def wait_for_propagation(seconds=60):
+    time.sleep(seconds)
+
+
+def grant_then_wait_helper(scope, role_id, principal):
+    auth.role_assignments.create(scope, "name", {"role_definition_id": role_id, "principal_id": principal})
+    wait_for_propagation()
+    return secrets.get_secret("db-password")
+
+
+def grant_then_probe(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    for attempt in range(8):
+        try:
+            secrets.get_secret("probe")
+            break
+        except Exception:
+            time.sleep(2**attempt)
+    return secrets.get_secret("db-password").value
+
+
+@tenacity.retry(wait=tenacity.wait_fixed(10), stop=tenacity.stop_after_delay(600))
+def until_readable():
+    secrets.get_properties_of_secret("probe")
+
+
+def grant_then_retrying_helper(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
+    until_readable()
+    return secrets.get_secret("db-password")

@@ -3,8 +3,11 @@
 import asyncio
 import time
 
+import requests
+
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import DefaultAzureCredential
+from azure.keyvault.certificates import CertificateClient, CertificatePolicy
 from azure.keyvault.secrets import SecretClient
 from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
 
@@ -12,6 +15,7 @@ VAULT_URL = "https://contoso.vault.azure.net"
 credential = DefaultAzureCredential()
 client = SecretClient(VAULT_URL, credential)
 aio_client = AsyncSecretClient(VAULT_URL, credential)
+certificates = CertificateClient(VAULT_URL, credential)
 
 
 def hammer(name):
@@ -58,6 +62,28 @@ async def async_fixed_pause(name):
             return (await aio_client.get_secret(name)).value
         except ResourceNotFoundError:
             await asyncio.sleep(0.5)
+
+
+def busy_wait_after_delete(name):
+    # Waiting for a deletion, but without a pause: every failure is another request at once.
+    client.begin_delete_secret(name).wait()
+    while True:  # expect: KV303
+        try:
+            client.purge_deleted_secret(name)
+            break
+        except HttpResponseError:
+            pass
+
+
+def retry_other_item(name, other):
+    client.begin_delete_secret(other).wait()
+    # The loop retries a read of another secret than the one the operation changes.
+    for _attempt in range(5):  # expect: KV303
+        try:
+            return client.get_secret(name).value
+        except HttpResponseError:
+            time.sleep(2)
+    return None
 
 
 # ---- negatives -------------------------------------------------------------------------------
@@ -126,3 +152,67 @@ def look_alike(name):
             return flaky.get_secret(name)
         except ValueError:
             pass
+
+
+# Polling a long-running operation's effect is not a retry loop (its pace is the operation's).
+def wait_until_deleted(name):
+    poller = client.begin_delete_secret(name)
+    poller.wait()
+    while True:
+        deleted = client.get_deleted_secret(name)
+        if deleted.recovery_id:
+            break
+        time.sleep(1)
+
+
+def wait_until_recovered(name):
+    client.begin_recover_deleted_secret(name).result()
+    for _ in range(10):
+        try:
+            return client.get_secret(name).value
+        except ResourceNotFoundError:
+            time.sleep(2)
+    return None
+
+
+def wait_for_certificate(name):
+    certificates.begin_create_certificate(name, CertificatePolicy.get_default())
+    while True:
+        operation = certificates.get_certificate_operation(name)
+        if operation.status != "inProgress":
+            break
+        time.sleep(5)
+
+
+def wait_on_poller(name):
+    poller = client.begin_delete_secret(name)
+    while not poller.done():
+        time.sleep(1)
+    return poller.result()
+
+
+def wait_for_certificate_rest(name, token):
+    url = f"{VAULT_URL}/certificates/{name}/pending?api-version=7.4"
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(60):
+        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302
+        if response.json()["status"] != "inProgress":
+            break
+        time.sleep(5)
+
+
+class Jobs:
+    """A look-alike with begin_delete_secret: not Key Vault, so the loop below is a plain retry."""
+
+    def begin_delete_secret(self, name):
+        return name
+
+
+def look_alike_operation(name):
+    Jobs().begin_delete_secret(name)
+    for _attempt in range(5):  # expect: KV303
+        try:
+            return client.get_secret(name).value
+        except HttpResponseError:
+            time.sleep(2)
+    return None

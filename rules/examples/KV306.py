@@ -43,6 +43,49 @@ class Reader:
         return reader_client.get_secret(name).value
 
 
+# An accessor that builds them on every call through an uncached same-module factory, whatever
+# its parameter is called.
+def build_client():
+    factory_credential = DefaultAzureCredential()  # expect: KV306
+    return SecretClient(vault_url=VAULT_URL, credential=factory_credential)  # expect: KV306
+
+
+def fetch_secret(secret_id):
+    return build_client().get_secret(secret_id).value
+
+
+async def get_client_async():
+    return AsyncSecretClient(VAULT_URL, AsyncDefaultAzureCredential())  # expect: KV306, KV306
+
+
+async def read_async(key):
+    aio_client = await get_client_async()
+    return (await aio_client.get_secret(key)).value
+
+
+def _credential():
+    return DefaultAzureCredential()  # expect: KV306
+
+
+def _keys():
+    return KeyClient(VAULT_URL, _credential())  # expect: KV306
+
+
+def public_key(item):
+    return _keys().get_key(item).key
+
+
+class Wrapper:
+    def __init__(self):
+        self.credential = DefaultAzureCredential()
+
+    def _client(self):
+        return SecretClient(VAULT_URL, self.credential)  # expect: KV306
+
+    def get(self, entry):
+        return self._client().get_secret(entry).value
+
+
 # ---- negatives -------------------------------------------------------------------------------
 credential = DefaultAzureCredential()
 client = SecretClient(VAULT_URL, credential)  # module level: built once
@@ -109,3 +152,57 @@ def main():
 def make_client():
     # A factory without a name parameter that no handler calls.
     return SecretClient(VAULT_URL, DefaultAzureCredential())
+
+
+# A cached factory behind an accessor, a factory behind a memo guard, a factory only main
+# and module level call.
+@functools.lru_cache(maxsize=1)
+def cached_factory():
+    return SecretClient(VAULT_URL, DefaultAzureCredential())
+
+
+def via_cached_factory(name):
+    return cached_factory().get_secret(name).value
+
+
+def build_shared():
+    return SecretClient(VAULT_URL, credential)
+
+
+_shared = None
+
+
+def shared_secret(name):
+    global _shared
+    if _shared is None:
+        _shared = build_shared()
+    return _shared.get_secret(name).value
+
+
+def build_for_script():
+    return SecretClient(VAULT_URL, DefaultAzureCredential())
+
+
+SCRIPT_CLIENT = build_for_script()
+
+
+def run():
+    return build_for_script().get_secret("x").value
+
+
+class LocalSecretClient:
+    """A look-alike client: not Key Vault."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def get_secret(self, name):
+        return name
+
+
+def local_factory():
+    return LocalSecretClient(VAULT_URL)
+
+
+def via_local_factory(name):
+    return local_factory().get_secret(name)

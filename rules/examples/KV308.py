@@ -29,6 +29,18 @@ async def all_values():
         return {p.name: (await aio_client.get_secret(p.name)).value async for p in aio_client.list_properties_of_secrets()}  # expect: KV308
 
 
+# A demo that lists a handful of items and gets each: KV308 (info), not KV304 (the loop is
+# over the listing, however small the sample).
+for name in ("demo-1", "demo-2", "demo-3"):
+    client.set_secret(name, "value")
+sample = list(client.list_properties_of_secrets())
+for properties in sample[:3]:
+    print(client.get_secret(properties.name).name)  # expect: KV308
+listed_names = [p.name for p in client.list_properties_of_secrets()]
+for listed_name in listed_names:
+    client.get_secret(listed_name)  # expect: KV308
+
+
 # ---- negatives -------------------------------------------------------------------------------
 # The listed properties carry what is needed: no per-item read.
 ENABLED = [p.name for p in client.list_properties_of_secrets() if p.enabled]

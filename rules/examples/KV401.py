@@ -61,6 +61,12 @@ class Service:
         self.log.info("using %s", self.password)  # expect: KV401
 
 
+def rotate(name, value):
+    stored = client.set_secret(name, value)
+    logger.info("rotated %s to %s", stored.name, stored.value)  # expect: KV401
+    logger.info("rotated %s, version %s", stored.name, stored.properties.version)
+
+
 # ---- negatives -------------------------------------------------------------------------------
 def safe():
     secret = client.get_secret("db-password")

@@ -18,6 +18,12 @@ def show(name):
     click.echo(client.get_secret("api-key").value)  # expect: KV404
 
 
+def store(name, value):
+    # set_secret returns the KeyVaultSecret it stored, value included.
+    created = client.set_secret(name, value)
+    print("created {0} with value {1}".format(created.name, created.value))  # expect: KV404
+
+
 # ---- negatives -------------------------------------------------------------------------------
 def describe(name):
     secret = client.get_secret(name)
@@ -35,6 +41,23 @@ class Console:
 
 def hidden(name):
     Console().print(client.get_secret(name).value)
+
+
+class Settings:
+    """A look-alike with set_secret: not Key Vault."""
+
+    def set_secret(self, name, value):
+        return {"name": name, "value": value}
+
+
+def configure(name, value):
+    print(Settings().set_secret(name, value)["value"])
+
+
+def stored(name, value):
+    created = client.set_secret(name, value)
+    print(created)  # the KeyVaultSecret's repr again: only its id
+    print("stored", created.name, "version", created.properties.version)
 
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
-from kvlint.lint.facts.http import http_calls
+from kvlint.lint.facts.http import http_calls, token_endpoint_calls
 from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.facts.web import imports_web_framework, request_contexts
 from kvlint.lint.semantic.memo import module_fact
@@ -97,6 +97,8 @@ class Taint:
         kinds = {
             TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
         }
+        if kvtypes.TRACK1_SECRET in tags:
+            kinds.add(SECRET_VALUE)  # a SecretBundle prints its value with its other fields
         if kinds or tags:
             return kinds  # a typed value: its type says it all (secret.name is not the value)
         below = depth + 1
@@ -154,6 +156,8 @@ class Taint:
         key = self.analysis.fold_str(expr.slice[0].slice.value)
         if key == "value" and self._raw_secret_body(expr.value):
             return {SECRET_VALUE}
+        if key in kvtypes.TOKEN_RESULT_KEYS and self._raw_token_body(expr.value):
+            return {TOKEN}
         container = expr.value
         if isinstance(container, cst.Name):
             values = self.analysis.assigned_values(container)
@@ -169,6 +173,35 @@ class Taint:
                         return set(self(element.value, depth))
                 return set()
         return set(self(expr.value, depth))
+
+    def _raw_token_body(self, expr: cst.BaseExpression) -> bool:
+        """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request
+        (managed identity endpoints, Entra ID ``/oauth2/token``), through local names."""
+        request = self._json_source(expr)
+        return request is not None and request in token_endpoint_calls(self.analysis)
+
+    def _json_source(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
+        json_call = self._through_names(expr)
+        if not (isinstance(json_call, cst.Call) and self.analysis.method_name(json_call) == "json"):
+            return None
+        receiver = self.analysis.receiver(json_call)
+        source = self._through_names(receiver) if receiver is not None else None
+        return source if isinstance(source, cst.Call) else None
+
+    def _through_names(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``expr`` with local names replaced by their latest value and ``await`` removed."""
+        for _ in range(4):
+            if isinstance(expr, cst.Name):
+                values = self.analysis.assigned_values(expr)
+                if not values:
+                    return None
+                expr = values[-1]
+            elif isinstance(expr, cst.Await):
+                expr = expr.expression
+            else:
+                return expr
+        return None
 
     def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
         """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
@@ -205,6 +238,13 @@ class Taint:
                 return self._union(args, depth)
             if func.attr.value in STR_METHODS:
                 return set(self(func.value, depth))
+            if (
+                func.attr.value == "get"
+                and args
+                and analysis.fold_str(args[0]) in kvtypes.TOKEN_RESULT_KEYS
+                and self._raw_token_body(func.value)
+            ):
+                return {TOKEN}  # token_response.get("access_token")
         if isinstance(func, cst.Name) and not analysis.bindings(func.value, func):
             if func.value in WRAPPER_BUILTINS:
                 return self._union(args[:1], depth)

@@ -7,10 +7,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kvlint import keyvault
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
+from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
+from kvlint.lint.semantic.values import env_lookup_name, parse_url
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,12 @@ def http_calls(analysis: Analysis) -> list[HttpCall]:
     """Every raw HTTP call in the module."""
     found = (_http_call(analysis, call) for call in analysis.index.calls)
     return [http for http in found if http is not None]
+
+
+@module_fact
+def http_call_nodes(analysis: Analysis) -> frozenset[cst.Call]:
+    """The calls of :func:`http_calls`, for membership tests."""
+    return frozenset(http.call for http in http_calls(analysis))
 
 
 def _http_call(analysis: Analysis, call: cst.Call) -> HttpCall | None:
@@ -215,3 +225,59 @@ def has_header(analysis: Analysis, http: HttpCall, header: str) -> bool:
     if http.session is not None:
         return session_has_header(analysis, http.session, header) is not False
     return False
+
+
+def managed_identity_kind(analysis: Analysis, http: HttpCall) -> str | None:
+    """``imds`` for a request to the IMDS token endpoint (or to a passed-in URL with IMDS's
+    ``Metadata`` header asking for a ``resource``), the environment variable for one to the App
+    Service / Functions endpoint (``IDENTITY_ENDPOINT`` / ``MSI_ENDPOINT``), else None."""
+    if http.url is None:
+        return None
+    text = http.url_text(analysis)
+    if text and token_endpoint(text) == "imds":
+        return "imds"
+    found: list[str] = []
+
+    def is_env(node: cst.CSTNode) -> bool:
+        name = env_lookup_name(analysis, node)
+        if name in MANAGED_IDENTITY_ENV:
+            found.append(name)
+            return True
+        return False
+
+    if derives_from(analysis, http.url, is_env):
+        return found[0]
+    if text is None and _imds_shaped(analysis, http):
+        return "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
+    return None
+
+
+def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
+    """A request to an unknown URL with IMDS's ``Metadata`` header asking for a ``resource``."""
+    headers = header_keys(analysis, http.headers) or set()
+    params = header_keys(analysis, http.params) if http.params is not None else None
+    return "metadata" in headers and "resource" in (params or ())
+
+
+# Entra ID authority hosts (every cloud's, plus the legacy login.windows.net / sts.windows.net).
+AUTHORITY_HOSTS = frozenset(
+    {cloud.authority_host for cloud in keyvault.CLOUDS}
+    | {"login.windows.net", "sts.windows.net", "login.partner.microsoftonline.cn"}
+)
+
+
+@module_fact
+def token_endpoint_calls(analysis: Analysis) -> set[cst.Call]:
+    """Raw HTTP token requests to Azure: managed identity endpoints, and Entra ID's
+    ``/oauth2/token`` / ``/oauth2/v2.0/token`` (on an Entra authority host; other OAuth servers'
+    tokens are not Azure's). Their JSON answer carries an ``access_token``."""
+    out = set()
+    for http in http_calls(analysis):
+        text = http.url_text(analysis)
+        if managed_identity_kind(analysis, http):
+            out.add(http.call)
+        elif text and token_endpoint(text) in ("v1", "v2"):
+            url = parse_url(text)
+            if url is not None and url.host in AUTHORITY_HOSTS:
+                out.add(http.call)
+    return out

@@ -6,12 +6,11 @@ ARM-shaped dict literals (camelCase or Pulumi's snake_case) recognisably a Key V
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import libcst as cst
 
 from kvlint.lint.semantic.dataflow import derives_from
-from kvlint.lint.semantic.memo import node_fact
+from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 
 _MODEL = re.compile(
@@ -150,16 +149,65 @@ def is_access_policy_dict(analysis: Analysis, node: cst.Dict) -> bool:
     return "objectid" in found and "permissions" in found
 
 
-def model_calls(analysis: Analysis, *models: str) -> Iterator[list[tuple[str, cst.BaseExpression]]]:
-    """For every constructor call of one of ``models`` (class names; their dict spelling is
-    recognised by the caller): its keyword arguments as (normalised field name, value)."""
+PERMISSION_KINDS = ("keys", "secrets", "certificates", "storage")
+
+
+@module_fact
+def permission_lists(analysis: Analysis) -> list[list[tuple[str, cst.BaseExpression]]]:
+    """Every ``Permissions`` object of the module with its permission fields (normalised name,
+    value), in source order: the constructor's keyword arguments and the fields assigned as
+    attributes afterwards (``permissions = Permissions(); permissions.keys = [...]``,
+    ``policy.permissions.secrets = [...]`` on an ``AccessPolicyEntry``)."""
+    objects: dict[object, list[tuple[str, cst.BaseExpression]]] = {}
     for call in analysis.index.calls:
-        if constructs(analysis, call, *models):
-            yield [
+        if constructs(analysis, call, "Permissions"):
+            objects[call] = [
                 (argument.keyword.value.replace("_", "").lower(), argument.value)
                 for argument in call.args
                 if argument.keyword is not None
             ]
+    for target, value, _ in analysis.index.assignments:
+        if not isinstance(target, cst.Attribute):
+            continue
+        field = target.attr.value.replace("_", "").lower()
+        if field not in PERMISSION_KINDS:
+            continue
+        owner = _permissions_object(analysis, target.value)
+        if owner is not None:
+            objects.setdefault(owner, []).append((field, value))
+    return [
+        sorted(fields, key=lambda item: analysis.order.get(item[1], 0))
+        for fields in objects.values()
+        if fields
+    ]
+
+
+def _model_instance(analysis: Analysis, expr: cst.BaseExpression, *names: str) -> cst.Call | None:
+    """The constructor call of a Key Vault management model ``expr`` holds: the call itself,
+    or the latest value of a local name; anything else (a parameter, ``self.x``) is unknown."""
+    value = resolve(analysis, expr)
+    if isinstance(value, cst.Call) and constructs(analysis, value, *names):
+        return value
+    return None
+
+
+def _permissions_object(analysis: Analysis, expr: cst.BaseExpression) -> object | None:
+    """What ``expr`` in ``expr.keys = ...`` is, as a key for one permission object: a
+    ``Permissions(...)`` call, or ``(entry call, "permissions")`` for ``entry.permissions``
+    of an ``AccessPolicyEntry`` built without one."""
+    found = _model_instance(analysis, expr, "Permissions")
+    if found is not None:
+        return found
+    if isinstance(expr, cst.Attribute) and expr.attr.value == "permissions":
+        entry = _model_instance(analysis, expr.value, "AccessPolicyEntry")
+        if entry is None:
+            return None
+        for argument in entry.args:
+            if argument.keyword is not None and argument.keyword.value == "permissions":
+                inner = _model_instance(analysis, argument.value, "Permissions")
+                return inner if inner is not None else (entry, "permissions")
+        return (entry, "permissions")
+    return None
 
 
 PERMISSION_ENUMS = (

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import libcst as cst
 
-from kvlint.lint.facts.kv_calls import KvCall
-from kvlint.lint.facts.loops import Loop, delay_grows, loops_of, uses_loop_item
+from kvlint.lint.facts.kv_calls import KvCall, kv_calls
+from kvlint.lint.facts.loops import SLEEP_FUNCTIONS, Loop, delay_grows, loops_of, uses_loop_item
 from kvlint.lint.semantic.dataflow import (
     assigned_name,
     callers,
+    calls_by_function,
     dotted_text,
     functions_around,
     names_in,
@@ -108,6 +109,42 @@ def _flag_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
         if ancestor is loop.node:
             break
     return False
+
+
+LRO_STATUS_READS = ("get_certificate_operation",)
+
+
+def awaits_operation(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
+    """The loop waits for a long-running operation, not for throttling to pass: it reads the
+    operation's status (``get_certificate_operation``, REST ``.../certificates/{name}/pending``),
+    or the item that an earlier ``begin_*`` call of the same function (its poller waited on or
+    not) deletes, recovers or creates, until the change shows (``begin_delete_secret(name)
+    .wait()``, then polling ``get_deleted_secret(name)``)."""
+    if kv.http is not None:  # REST: GET .../certificates/{name}/pending is the operation
+        text = (kv.http.url_text(analysis) or "").lower()
+        return kv.read and "/certificates/" in text and "/pending" in text
+    if kv.method in LRO_STATUS_READS:
+        return True
+    function = analysis.enclosing_function(loop.node)
+    if function is None:
+        return False
+    wanted = {_arg_text(analysis, a) for a in kv.name_args}
+    start = analysis.order[loop.node]
+    for other in kv_calls(analysis):
+        if (
+            other.http is None
+            and other.method.startswith("begin_")
+            and analysis.order[other.call] < start
+            and analysis.enclosing_function(other.call) is function
+            and wanted & {_arg_text(analysis, a) for a in other.name_args}
+        ):
+            return True
+    return False
+
+
+def _arg_text(analysis: Analysis, expr: cst.BaseExpression) -> str:
+    folded = analysis.fold_str(expr)
+    return folded if folded is not None else analysis.module.code_for_node(expr)
 
 
 def in_retry_only(analysis: Analysis, kv: KvCall) -> bool:
@@ -235,6 +272,42 @@ def _retrying_adapter(analysis: Analysis, expr: cst.BaseExpression) -> bool:
             == "Retry"
             and _retrying_value(analysis, value)
         )
+    return False
+
+
+def waits_between(analysis: Analysis, start: cst.CSTNode, end: cst.CSTNode) -> bool:
+    """Between ``start`` and ``end`` (same function, in source order) the code waits: it sleeps
+    (``time.sleep``, ``asyncio.sleep``, ...), calls a same-module helper that sleeps or is a
+    retry-decorated function, or makes a Key Vault call that is retried (a retry loop polling
+    until access works)."""
+    function = analysis.enclosing_function(end)
+    low, high = analysis.order[start], analysis.order[end]
+    retried = {kv.call for kv in kv_calls(analysis) if is_retried(analysis, kv)}
+    for call in calls_by_function(analysis).get(function, ()):
+        if not low < analysis.order[call] < high:
+            continue
+        if analysis.callee(call) in SLEEP_FUNCTIONS or call in retried:
+            return True
+        helper = analysis.local_function(call.func)
+        if helper is not None and _helper_waits(analysis, helper, 0):
+            return True
+    return False
+
+
+def _helper_waits(analysis: Analysis, function: cst.FunctionDef, depth: int) -> bool:
+    if is_retry_decorated(analysis, function):
+        return True
+    for call in calls_by_function(analysis).get(function, ()):
+        if analysis.callee(call) in SLEEP_FUNCTIONS:
+            return True
+        helper = analysis.local_function(call.func)
+        if (
+            helper is not None
+            and helper is not function
+            and depth < 2
+            and _helper_waits(analysis, helper, depth + 1)
+        ):
+            return True
     return False
 
 

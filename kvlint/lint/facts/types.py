@@ -72,7 +72,7 @@ def constructed(qualname: str) -> str | None:
     if qual.startswith("azure.keyvault.") and last in KV_CLIENT_CLASSES:
         return f"kv-client:{last}"
     if qual == "azure.keyvault.KeyVaultClient":
-        return "kv-client:KeyVaultClient"
+        return TRACK1_CLIENT
     if qual.startswith("azure.identity.") and last.endswith("Credential"):
         return f"credential:{last}"
     if qual in LEGACY_CREDENTIALS:
@@ -86,14 +86,23 @@ def constructed(qualname: str) -> str | None:
     return constructed_other(qual)
 
 
+# Client methods whose result holds the secret's value: the read, and the write that returns
+# the secret it stored.
+SECRET_RETURNING = ("get_secret", "set_secret")
+TRACK1_CLIENT = "kv-client:KeyVaultClient"
+TRACK1_SECRET = "secret:SecretBundle"
+
+
 def method_result(receiver: str, method: str) -> str | None:
     """The tag of ``receiver.method(...)``'s result."""
     cat = category(receiver)
     if cat == "credential" and method in ("get_token", "get_token_info"):
         return "access-token:azure-identity"
     if cat == "kv-client":
-        if method == "get_secret":
-            return "secret:KeyVaultSecret"
+        if method in SECRET_RETURNING:
+            # track-1 returns an msrest SecretBundle, whose str() shows every field (the value
+            # too); the current SDK's KeyVaultSecret shows only its id.
+            return TRACK1_SECRET if receiver == TRACK1_CLIENT else "secret:KeyVaultSecret"
         if method.startswith("list_"):
             return f"kv-list:{method}"
         if method.startswith("get_"):

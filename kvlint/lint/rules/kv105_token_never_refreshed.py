@@ -7,11 +7,14 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.http import http_call_nodes
 from kvlint.lint.rule import Report, Rule
-from kvlint.lint.semantic.dataflow import sub_expressions
+from kvlint.lint.semantic.dataflow import callers, sub_expressions
 from kvlint.lint.semantic.model import Analysis
 
 TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
+NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+MAX_HELPER_DEPTH = 3  # helper -> helper -> token: how far a returned token is followed
 
 
 class TokenNeverRefreshed(Rule):
@@ -26,7 +29,7 @@ class TokenNeverRefreshed(Rule):
             scope = analysis.scope_of(stmt)
             if scope.kind in ("module", "class"):
                 named = isinstance(target, cst.Name)
-                if self._holds_token(analysis, value, pinned if named else set()):
+                if _holds_token(analysis, value, pinned if named else set()):
                     if named:
                         pinned.add(target.value)
                     where = "module" if scope.kind == "module" else "class"
@@ -40,32 +43,28 @@ class TokenNeverRefreshed(Rule):
                             f"caches and refreshes), or use the Key Vault SDK clients."
                         ),
                     )
-            elif (
-                isinstance(target, cst.Attribute)
-                and isinstance(target.value, cst.Name)
-                and target.value.value == "self"
-                and self._holds_token(analysis, value, set())
-            ):
-                function = analysis.enclosing_function(stmt)
-                cls = analysis.enclosing_class(stmt)
-                if function is None or function.name.value != "__init__" or cls is None:
-                    continue
-                if self._class_checks_expiry(analysis, cls):
-                    continue
-                yield Report(
-                    "KV105",
-                    value,
-                    (
-                        f"access token stored in self.{target.attr.value} in __init__ and never "
-                        f"refreshed (nothing in the class reads expires_on / expires_in): after it "
-                        f"expires every Key Vault call gets 401. Store the credential and call "
-                        f"get_token() per use (azure-identity caches tokens and refreshes them)."
-                    ),
-                )
+                continue
+            stored = _instance_target(target)
+            if stored is None or not _holds_token(analysis, value, set()):
+                continue
+            where = self._construction_only(analysis, stmt)
+            if where is None or _reassigned_later(analysis, target, stmt):
+                continue
+            yield Report(
+                "KV105",
+                value,
+                (
+                    f"access token stored in {stored} {where} and never refreshed (nothing in the "
+                    f"class reads expires_on / expires_in): after it expires every Key Vault call "
+                    f"gets 401. Store the credential and call get_token() per use (azure-identity "
+                    f"caches tokens and refreshes them)."
+                ),
+            )
         yield from self._pinned_session_headers(analysis)
 
     def _pinned_session_headers(self, analysis: Analysis) -> Iterator[Report]:
-        """``session.headers.update({"Authorization": ... token ...})`` at module level."""
+        """``session.headers.update({"Authorization": ... token ...})`` at module level, or on
+        ``self.<session>`` while the object is constructed."""
         for call in analysis.index.calls:
             func = call.func
             if not (
@@ -74,42 +73,189 @@ class TokenNeverRefreshed(Rule):
                 and isinstance(func.value, cst.Attribute)
                 and func.value.attr.value == "headers"
                 and call.args
-                and analysis.enclosing_function(call) is None
             ):
                 continue
-            if self._holds_token(analysis, call.args[0].value, set()):
+            if analysis.enclosing_function(call) is None:
+                where = "at import time"
+            elif _on_self(func.value):
+                found = self._construction_only(analysis, call)
+                if found is None:
+                    continue
+                where = found
+            else:
+                continue
+            if _holds_token(analysis, call.args[0].value, set()):
                 yield Report(
                     "KV105",
                     call.args[0].value,
                     (
-                        "access token pinned in a session's default headers at import time: it "
-                        "expires (typically after 60-90 minutes) and every later request gets 401. "
-                        "Set the Authorization header per request from credential.get_token() "
-                        "(cached and refreshed by azure-identity), or use the Key Vault SDK clients."
+                        f"access token pinned in a session's default headers {where}: it "
+                        f"expires (typically after 60-90 minutes) and every later request gets "
+                        f"401. Set the Authorization header per request from "
+                        f"credential.get_token() (cached and refreshed by azure-identity), or use "
+                        f"the Key Vault SDK clients."
                     ),
                 )
 
     @staticmethod
-    def _holds_token(analysis: Analysis, value: cst.BaseExpression, pinned: set[str]) -> bool:
-        """``value`` holds a token string, other than through a name already reported."""
-        if isinstance(value, (cst.Lambda,)):
-            return False
-        for node in sub_expressions(value):
-            if isinstance(node, cst.Name) and node.value in pinned:
-                continue
-            if isinstance(node, cst.BaseExpression) and any(
-                kvtypes.category(t) == "token-string" for t in analysis.types_of(node)
-            ):
-                return True
-        return False
+    def _construction_only(analysis: Analysis, node: cst.CSTNode) -> str | None:
+        """``in __init__`` (or ``in _helper(), called only from __init__``) when ``node`` runs
+        once per object of a class that never reads a token's expiry; else None."""
+        function = analysis.enclosing_function(node)
+        cls = analysis.enclosing_class(node)
+        if function is None or cls is None or analysis.enclosing_class(function) is not cls:
+            return None
+        if not _runs_once_per_object(analysis, function, cls, 0):
+            return None
+        if _class_checks_expiry(analysis, cls):
+            return None
+        name = function.name.value
+        return "in __init__" if name == "__init__" else f"in {name}(), called only from __init__"
 
-    @staticmethod
-    def _class_checks_expiry(analysis: Analysis, cls: cst.ClassDef) -> bool:
-        for node in sub_expressions(cls, nested=True):
-            if isinstance(node, cst.Attribute) and node.attr.value.lower() in TOKEN_EXPIRY_WORDS:
-                return True
-            if isinstance(node, cst.SimpleString):
-                text = node.raw_value.lower()
-                if text in TOKEN_EXPIRY_WORDS:
-                    return True
+
+def _runs_once_per_object(
+    analysis: Analysis, function: cst.FunctionDef, cls: cst.ClassDef, depth: int
+) -> bool:
+    """``__init__``, or a method of ``cls`` whose every same-module call is ``self.<method>()``
+    in such a method (so nothing calls it again later to refresh)."""
+    if function.name.value == "__init__":
+        return True
+    if depth >= MAX_HELPER_DEPTH:
         return False
+    calls = callers(analysis, function)
+    if not calls or _referenced_elsewhere(analysis, function, calls):
+        return False
+    for call in calls:
+        caller = analysis.enclosing_function(call)
+        if caller is None or analysis.enclosing_class(caller) is not cls:
+            return False
+        if not _runs_once_per_object(analysis, caller, cls, depth + 1):
+            return False
+    return True
+
+
+def _referenced_elsewhere(
+    analysis: Analysis, function: cst.FunctionDef, calls: list[cst.Call]
+) -> bool:
+    """The method's name appears other than as the callee of ``calls`` (handed to a timer, a
+    scheduler or a retry hook, or called through another name): it may run again."""
+    callees = {call.func for call in calls}
+    name = function.name.value
+    cls = analysis.enclosing_class(function)
+    for call in analysis.index.calls:
+        if analysis.enclosing_class(call) is not cls:
+            continue
+        for argument in call.args:
+            for node in sub_expressions(argument.value):
+                if (
+                    isinstance(node, cst.Attribute)
+                    and node.attr.value == name
+                    and node not in callees
+                ):
+                    return True
+    return False
+
+
+def _reassigned_later(analysis: Analysis, target: cst.BaseExpression, stmt: cst.CSTNode) -> bool:
+    """``self.x`` (or ``self.<session>.headers[...]``) is assigned again by a method that runs
+    after construction (``def refresh(self): self.token = ...``): the token is renewed."""
+    text = analysis.module.code_for_node(target)
+    cls = analysis.enclosing_class(stmt)
+    for other, _, other_stmt in analysis.index.assignments:
+        if other_stmt is stmt or analysis.enclosing_class(other_stmt) is not cls:
+            continue
+        if _instance_target(other) is None or analysis.module.code_for_node(other) != text:
+            continue
+        function = analysis.enclosing_function(other_stmt)
+        if function is None or not _runs_once_per_object(analysis, function, cls, 0):
+            return True
+    return False
+
+
+def _on_self(expr: cst.BaseExpression) -> bool:
+    """``self.x`` / ``self.x.y``: state of the object."""
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name) and expr.value == "self"
+
+
+def _instance_target(target: cst.BaseExpression) -> str | None:
+    """``self.x`` for ``self.x = ...``; ``self.x.headers`` for ``self.x.headers[...] = ...``."""
+    if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
+        if target.value.value == "self":
+            return f"self.{target.attr.value}"
+        return None
+    if (
+        isinstance(target, cst.Subscript)
+        and isinstance(target.value, cst.Attribute)
+        and target.value.attr.value == "headers"
+        and _on_self(target.value)
+    ):
+        return "a session's default headers"
+    return None
+
+
+def _holds_token(
+    analysis: Analysis, value: cst.BaseExpression, pinned: set[str], depth: int = 0
+) -> bool:
+    """``value`` holds a token string, other than through a name already reported; a call of a
+    same-module helper holds one when the helper returns a token or a value built from one
+    (``return {"Authorization": f"Bearer {token.token}"}``)."""
+    if isinstance(value, (cst.Lambda,)):
+        return False
+    requests = http_call_nodes(analysis)
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        if node in requests:
+            continue  # a response fetched with the token is not the token
+        if isinstance(node, cst.Name) and node.value in pinned:
+            continue
+        if isinstance(node, cst.BaseExpression) and any(
+            kvtypes.category(t) == "token-string" for t in analysis.types_of(node)
+        ):
+            return True
+        if node is value or not isinstance(node, NESTED_SCOPES):
+            stack.extend(node.children)
+    if isinstance(value, (cst.Call, cst.Await)):
+        return _carries_token(analysis, value, depth)
+    return False
+
+
+def _carries_token(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> bool:
+    """A helper's returned value is a token string or a string / dict / tuple built from one
+    (not, say, a response fetched with the token)."""
+    if any(kvtypes.category(t) == "token-string" for t in analysis.types_of(expr)):
+        return True
+    if depth > MAX_HELPER_DEPTH:
+        return False
+    below = depth + 1
+    parts: list[cst.BaseExpression] = []
+    if isinstance(expr, cst.Dict):
+        parts = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+    elif isinstance(expr, (cst.Tuple, cst.List)):
+        parts = [e.value for e in expr.elements]
+    elif isinstance(expr, cst.FormattedString):
+        parts = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    elif isinstance(expr, cst.ConcatenatedString) or (
+        isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo))
+    ):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, cst.Name):
+        parts = analysis.assigned_values(expr)
+    elif isinstance(expr, (cst.Call, cst.Await)):
+        call = expr.expression if isinstance(expr, cst.Await) else expr
+        helper = analysis.local_function(call.func) if isinstance(call, cst.Call) else None
+        parts = analysis.returns_of(helper) if helper is not None else []
+    return any(_carries_token(analysis, part, below) for part in parts)
+
+
+def _class_checks_expiry(analysis: Analysis, cls: cst.ClassDef) -> bool:
+    for node in sub_expressions(cls, nested=True):
+        if isinstance(node, cst.Attribute) and node.attr.value.lower() in TOKEN_EXPIRY_WORDS:
+            return True
+        if isinstance(node, cst.SimpleString):
+            text = node.raw_value.lower()
+            if text in TOKEN_EXPIRY_WORDS:
+                return True
+    return False

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.http import HttpCall, has_header, header_keys, http_calls
-from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
+from kvlint.lint.facts.http import has_header, http_calls, managed_identity_kind
+from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.model import Analysis
@@ -33,26 +33,7 @@ class HandRolledManagedIdentity(Rule):
     def run(self, analysis: Analysis) -> Iterator[Report]:
         yield from self._shell_requests(analysis)
         for http in http_calls(analysis):
-            if http.url is None:
-                continue
-            text = http.url_text(analysis)
-            kind = None
-            if text and token_endpoint(text) == "imds":
-                kind = "imds"
-            else:
-                found: list[str] = []
-
-                def is_env(node, found=found):
-                    name = env_lookup_name(analysis, node)
-                    if name in MANAGED_IDENTITY_ENV:
-                        found.append(name)
-                        return True
-                    return False
-
-                if derives_from(analysis, http.url, is_env):
-                    kind = found[0]
-                elif text is None and _imds_shaped(analysis, http):
-                    kind = "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
+            kind = managed_identity_kind(analysis, http)
             if kind is None:
                 continue
             header = "Metadata" if kind == "imds" else "X-IDENTITY-HEADER"
@@ -101,10 +82,3 @@ class HandRolledManagedIdentity(Rule):
                     "get_token('https://vault.azure.net/.default')."
                 ),
             )
-
-
-def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
-    """A request to an unknown URL with IMDS's ``Metadata`` header asking for a ``resource``."""
-    headers = header_keys(analysis, http.headers) or set()
-    params = header_keys(analysis, http.params) if http.params is not None else None
-    return "metadata" in headers and "resource" in (params or ())

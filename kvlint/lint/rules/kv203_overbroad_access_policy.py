@@ -7,29 +7,28 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts.mgmt import (
+    PERMISSION_KINDS,
     entries,
     is_access_policy_dict,
-    model_calls,
+    permission_lists,
     permissions_granted,
     resolve,
 )
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
-PERMISSION_KINDS = ("keys", "secrets", "certificates", "storage")
-
-
 OVERBROAD = ("all", "purge")
 
 
 class OverbroadAccessPolicy(Rule):
-    """One finding per permission list (a ``Permissions(...)`` call or an ARM ``permissions``
-    dict), at its first over-broad field, naming every field that is over-broad."""
+    """One finding per permission list (a ``Permissions`` object, its fields given to the
+    constructor or assigned as attributes, or an ARM ``permissions`` dict), at its first
+    over-broad field, naming every field that is over-broad."""
 
     code = "KV203"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for fields in model_calls(analysis, "Permissions"):
+        for fields in permission_lists(analysis):
             yield from self._check(analysis, fields)
         for node in analysis.index.dicts:
             if not is_access_policy_dict(analysis, node):

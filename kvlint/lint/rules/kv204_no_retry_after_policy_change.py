@@ -8,7 +8,7 @@ import libcst as cst
 
 from kvlint.lint.facts.kv_calls import kv_calls
 from kvlint.lint.facts.mgmt import access_grant
-from kvlint.lint.facts.retries import is_retried
+from kvlint.lint.facts.retries import is_retried, waits_between
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
@@ -30,17 +30,19 @@ class NoRetryAfterPolicyChange(Rule):
             if not kv.read or function not in grants:
                 continue
             before = [
-                what
+                (call, what)
                 for call, what in grants[function]
                 if analysis.order[call] < analysis.order[kv.call]
             ]
             if not before or is_retried(analysis, kv):
                 continue
+            if waits_between(analysis, before[-1][0], kv.call):
+                continue  # the code already waits for the grant to take effect
             yield Report(
                 "KV204",
                 kv.call,
                 (
-                    f"Key Vault read right after {before[0]} in the same function: access changes "
+                    f"Key Vault read right after {before[0][1]} in the same function: access changes "
                     f"take effect after a delay (minutes for access policies, up to ~10 minutes "
                     f"for role assignments), so this read can get 403 Forbidden. Retry on 403 "
                     f"with backoff (e.g. tenacity) for a few minutes, or read later."

@@ -8,7 +8,7 @@ import libcst as cst
 
 from kvlint.lint.facts.kv_calls import kv_calls
 from kvlint.lint.facts.loops import delay_grows, loops_of
-from kvlint.lint.facts.retries import SDK_RETRY, is_retry_loop
+from kvlint.lint.facts.retries import SDK_RETRY, awaits_operation, is_retry_loop
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
@@ -24,6 +24,8 @@ class RetryWithoutBackoff(Rule):
                     continue
                 if not is_retry_loop(analysis, loop, kv):
                     continue
+                if loop.sleeps and awaits_operation(analysis, loop, kv):
+                    continue  # polling a long-running operation (at any pace) is not a retry
                 seen.add(loop.node)
                 problems = []
                 if not loop.sleeps:

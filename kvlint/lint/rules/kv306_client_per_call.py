@@ -12,6 +12,7 @@ from kvlint.lint.facts.kv_calls import accessor_reads, auth_callbacks, kv_constr
 from kvlint.lint.facts.loops import from_loop_item, loops_of
 from kvlint.lint.facts.web import request_context
 from kvlint.lint.rule import Report, Rule
+from kvlint.lint.semantic.dataflow import callers
 from kvlint.lint.semantic.model import Analysis
 
 NOT_PER_CALL = ("__init__", "main", "__aenter__", "setUp", "setup")
@@ -55,4 +56,41 @@ class ClientPerCall(Rule):
             return f"in {function.name.value}(), the authentication callback run for every request"
         if accessor_reads(analysis, function):
             return f"in {function.name.value}(), on every call of this accessor"
+        accessor = (
+            _factory_for_accessor(analysis, function, 0) if _current_sdk(analysis, call) else None
+        )
+        if accessor is not None:
+            return (
+                f"in {function.name.value}(), an uncached factory that the accessor "
+                f"{accessor}() calls on every call"
+            )
         return None
+
+
+MAX_FACTORY_DEPTH = 2  # accessor -> factory -> factory
+
+
+def _current_sdk(analysis: Analysis, call: cst.Call) -> bool:
+    """An azure.identity credential or a Key Vault client (the catalogue's definitions), not a
+    retired msrestazure / azure.common credential: those have their own finding (KV106)."""
+    qualname = analysis.callee(call) or ""
+    return qualname.startswith(("azure.identity.", "azure.keyvault."))
+
+
+def _factory_for_accessor(analysis: Analysis, function: cst.FunctionDef, depth: int) -> str | None:
+    """The name of an uncached accessor (a function reading the secret / key its parameter
+    names) that calls ``function``, a same-module factory, without a cache or memo guard."""
+    if depth >= MAX_FACTORY_DEPTH:
+        return None
+    for call in callers(analysis, function):
+        caller = analysis.enclosing_function(call)
+        if caller is None or caller is function or caller.name.value in NOT_PER_CALL:
+            continue
+        if is_cached(analysis, call):
+            continue
+        if accessor_reads(analysis, caller):
+            return caller.name.value
+        found = _factory_for_accessor(analysis, caller, depth + 1)
+        if found is not None:
+            return found
+    return None
