@@ -5,7 +5,7 @@
 symbol says exactly what a rule would have seen in the defining module: a constant's folded
 value and type tags; for a function, what it returns, the Key Vault reads and client /
 credential constructions each call makes, the raw requests it sends to a URL parameter, and
-whether its result is cached.
+whether its result is cached; for a class, the same for each of its methods.
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def _symbol(analysis: Analysis, binding: Binding) -> Symbol:
         return Symbol("alias", target=binding.qualname) if binding.qualname else Symbol("value")
     if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
         return _function(analysis, binding.node)
-    if binding.kind == "class":
-        return Symbol("class")
+    if binding.kind == "class" and isinstance(binding.node, cst.ClassDef):
+        return _class(analysis, binding.node)
     if binding.kind != "assign" or binding.value is None:
         return Symbol("value")
     value = binding.value
@@ -62,9 +62,20 @@ def _checked(binding: Binding) -> bool:
     return any(isinstance(t, cst.Name) and is_resource_word(t.value) for t in targets)
 
 
-def _function(analysis: Analysis, function: cst.FunctionDef) -> Symbol:
+def _class(analysis: Analysis, cls: cst.ClassDef) -> Symbol:
+    """A class and what its methods do (``self.x`` attributes traced in the class)."""
+    methods = []
+    for statement in cls.body.body:
+        if isinstance(statement, cst.FunctionDef):
+            methods.append((statement.name.value, _function(analysis, statement, method=True)))
+    return Symbol("class", methods=tuple(methods))
+
+
+def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = False) -> Symbol:
     params = function.params
     names = tuple(p.name.value for p in (*params.posonly_params, *params.params))
+    if method and "staticmethod" not in analysis.decorator_names(function):
+        names = names[1:]  # ``self`` / ``cls``: bound at the call
     returns = analysis.returns_of(function)
     value = None
     if len(returns) == 1:
@@ -80,7 +91,8 @@ def _function(analysis: Analysis, function: cst.FunctionDef) -> Symbol:
         reads=reads,
         builds=builds,
         cached=cached,
-        http=_http_uses(analysis, function),
+        # a method's call sites are not followed (its instance's callers pass the URL)
+        http=() if method else _http_uses(analysis, function),
         # KV306 is reported in the accessor itself (it builds a client on every call)
         checked=bool(builds) and bool(accessor_reads(analysis, function)),
     )

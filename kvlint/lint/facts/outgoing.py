@@ -4,7 +4,8 @@
   requests (:mod:`kvlint.lint.facts.passing`): the request there is a Key Vault call.
 * ``request:function``: a request handler here calls their accessor, which reads Key Vault
   on every call: the read there happens per request (KV305 reports it at the read, as for a
-  same-module helper; KV306 the construction).
+  same-module helper; KV306 the construction). ``request:Class.method`` is the same for a
+  method called on an instance of their class (``kv: Wrapper``, ``Wrapper().read()``).
 """
 
 from __future__ import annotations
@@ -64,9 +65,12 @@ def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
         if context is None or is_cached(analysis, call):
             continue
         symbol = analysis.imported(call.func, "function")
+        origin = analysis.origin(call.func) if symbol is not None else None
+        if symbol is None:  # a method of an instance of an imported class: ``Class.method``
+            found = analysis.imported_method(call.func)
+            symbol, origin = found if found is not None else (None, None)
         if symbol is None or symbol.cached or not symbol.reads:
             continue  # only Key Vault readers: a helper building some other credential is not
-        origin = analysis.origin(call.func)
         if origin is not None:
             where = f"{context.describe()} at {analysis.path}:{analysis.line_of(call)}"
             yield PassedUrl(str(origin[0]), f"request:{origin[1]}", where)

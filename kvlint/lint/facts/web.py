@@ -97,9 +97,10 @@ class RequestContext:
     kind: str  # e.g. "Flask/FastAPI route", "Azure Functions HTTP trigger"
     helper: cst.FunctionDef | None = None  # the same-module helper the handler calls
     remote: str | None = None  # a handler in another module calls this function: that call
+    name: str = ""  # how ``remote``'s module names the handler (``Wrapper.read``)
 
     def describe(self) -> str:
-        name = self.handler.name.value
+        name = self.name or self.handler.name.value
         via = f" through {self.helper.name.value}()" if self.helper is not None else ""
         if self.remote is not None:
             return f"{name}(){via}, called by {self.remote}"
@@ -139,13 +140,13 @@ def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContex
             dependency = analysis.local_function(function.args[0].value)
             if dependency is not None and not is_cache_decorated(analysis, dependency):
                 handlers.setdefault(dependency, RequestContext(dependency, "FastAPI dependency"))
-    if analysis.incoming:  # module-level functions a handler in another module calls
+    if analysis.incoming:  # functions and methods a handler in another module calls
         for function in analysis.index.functions:
-            remote = analysis.incoming.get(f"request:{function.name.value}")
-            top = analysis.enclosing_function(function) is None
-            plain = top and analysis.enclosing_class(function) is None
-            if remote and plain and not is_cache_decorated(analysis, function):
-                handlers.setdefault(function, RequestContext(function, "", remote=remote))
+            name = _exported_name(analysis, function)
+            remote = analysis.incoming.get(f"request:{name}") if name else None
+            if remote and not is_cache_decorated(analysis, function):
+                context = RequestContext(function, "", remote=remote, name=name or "")
+                handlers.setdefault(function, context)
     contexts = dict(handlers)
     by_function = calls_by_function(analysis)
     for handler, context in handlers.items():
@@ -156,8 +157,23 @@ def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContex
                 and helper not in contexts
                 and not is_cache_decorated(analysis, helper)
             ):
-                contexts[helper] = RequestContext(handler, context.kind, helper, context.remote)
+                contexts[helper] = RequestContext(
+                    handler, context.kind, helper, context.remote, context.name
+                )
     return contexts
+
+
+def _exported_name(analysis: Analysis, function: cst.FunctionDef) -> str | None:
+    """How another module names ``function``: ``f`` at the top level, ``Class.f`` for a
+    method of a top-level class; None for a nested function."""
+    if analysis.enclosing_function(function) is not None:
+        return None
+    cls = analysis.enclosing_class(function)
+    if cls is None:
+        return function.name.value
+    if analysis.enclosing_class(cls) is None and analysis.enclosing_function(cls) is None:
+        return f"{cls.name.value}.{function.name.value}"
+    return None
 
 
 def _handler_kind(

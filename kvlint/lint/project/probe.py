@@ -1,11 +1,11 @@
 """Whether a module's source may bind a name to something a summary would know, from its bytes.
 
 Used before anything is parsed (:mod:`kvlint.lint.project.reach`: does a skipped file import
-a name worth linting it for?). Most names a module imports from its own project are classes
-(``from ._client import SecretClient``), about which a summary says nothing. Only when the name
-may be bound by a ``def``, an assignment or an import (top level, or indented under ``if`` /
+a name worth linting it for?). Only when the name may be bound by a ``def``, a ``class`` (its
+methods may read Key Vault), an assignment or an import (top level, or indented under ``if`` /
 ``try``) whose text the caller finds relevant, or a star import may bring it, is the answer
-"maybe". A false "maybe" costs a parse; a "no" is only given when no statement could bind the
+"maybe"; most classes a module imports from its own project (models, forms) mention nothing
+relevant. A false "maybe" costs a parse; a "no" is only given when no statement could bind the
 name, so nothing is lost.
 """
 
@@ -23,16 +23,16 @@ _NEXT_TOP = re.compile(rb"^[^\s#)\]}]", re.MULTILINE)
 
 
 def may_bind(data: bytes, name: str, relevant: Callable[[str], bool]) -> bool:
-    """False only when no ``def``, assignment, import or star import in ``data`` binds ``name``
-    to something a summary could say anything about (a definition whose text ``relevant``
-    refuses says nothing)."""
+    """False only when no ``def``, ``class``, assignment, import or star import in ``data``
+    binds ``name`` to something a summary could say anything about (a definition whose text
+    ``relevant`` refuses says nothing)."""
     word = re.escape(name.encode())
     if not re.search(rb"\b" + word + rb"\b", data):
         return bool(_STAR.search(data))
     if _STAR.search(data):
         return True
     definition = re.compile(
-        rb"^[ \t]*(?:(?:async[ \t]+)?def[ \t]+"
+        rb"^[ \t]*(?:(?:(?:async[ \t]+)?def|class)[ \t]+"
         + word
         + rb"\b|(?:[\w.]+[ \t]*,[ \t]*)*"
         + word

@@ -4,8 +4,9 @@
 yet KV305 must see it. Before parsing anything, the import statements are read from the bytes
 (a regular expression over ``import x`` / ``from x import y`` lines) and resolved with the module
 map; a file is kept when one of its first-party imports passes the prefilter (through package
-``__init__`` re-exports, ``MAX_DEPTH`` levels) and the imported name may be more than a class. A false match only costs a parse: the
-rules still decide on the parsed code.
+``__init__`` re-exports, ``MAX_DEPTH`` levels) and the imported name's definition may say
+something (see :mod:`kvlint.lint.project.probe`). A false match only costs a parse: the rules
+still decide on the parsed code.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class Reach:
         return self._imports(importer, data, 0, set())
 
     def _imports(self, importer: ModuleRef, data: bytes, depth: int, seen: set[Path]) -> bool:
+        wanted: dict[Path, bool] = {}  # this file's imported modules (several names each)
         for written, member in imported_names(data):
             base = self.modules.absolute(written, importer)  # ``.`` too: ``from . import x``
             if base is None:
@@ -77,12 +79,16 @@ class Reach:
                 name = None if ref is not None else member
             if ref is None:
                 ref = self.modules.find(base, importer)
-            if ref is None or ref.path == importer.path or ref.path in seen:
+            if ref is None or ref.path == importer.path:
                 continue
-            seen.add(ref.path)
-            if not self._module_wanted(ref, depth, seen):
+            if ref.path not in wanted:
+                if ref.path in seen:  # visited deeper in this search: a cycle
+                    continue
+                seen.add(ref.path)
+                wanted[ref.path] = self._module_wanted(ref, depth, seen)
+            if not wanted[ref.path]:
                 continue
-            if name is None or self._binds(ref, name):  # not a class: something may cross
+            if name is None or self._binds(ref, name):  # something may cross
                 return True
         return False
 

@@ -12,12 +12,12 @@ digest): the result cache stores that and re-checks the file when any of them ch
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
-from kvlint.lint.project.summary import Symbol
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 
 MAX_HOPS = 12
 MISSING = "-"
@@ -80,6 +80,7 @@ class ModuleView:
         self._memo: dict[str, Symbol | None] = {}
         self._origins: dict[str, tuple[Path, str]] = {}
         self._origin: tuple[Path, str] | None = None
+        self._origin_ref: ModuleRef | None = None  # the module of ``_origin``
 
     def symbol(self, qualname: str) -> Symbol | None:
         """The symbol an import-resolved dotted name (as the linted module wrote it) refers to,
@@ -88,7 +89,7 @@ class ModuleView:
             return self._memo[qualname]
         self._memo[qualname] = None  # a cycle through this name resolves to unknown
         found = None
-        self._origin = None
+        self._origin = self._origin_ref = None
         absolute = self.project.modules.absolute(qualname, self.module)
         if absolute is not None:
             key = (absolute, self.module.root, self.module.path.parent)
@@ -161,7 +162,20 @@ class ModuleView:
             sub = self._find(symbol.target, ref)
             if sub is not None:
                 return self._member(sub, rest[1:], hops + 1, seen)
-        return None  # an attribute of a value or class: not followed
+        if symbol.kind == "class" and len(rest) == 2 and self._origin_ref is not None:
+            return self._method(rest[1])
+        return None  # an attribute of a value: not followed
+
+    def _method(self, method: str) -> Symbol | None:
+        """The method of the class just resolved (where it is defined)."""
+        assert self._origin is not None and self._origin_ref is not None
+        path, cls = self._origin
+        ref = self._origin_ref
+        symbol = self._symbol(ref, f"{cls}.{method}")
+        if symbol is None or symbol.kind != "function":
+            return None
+        self._origin = (path, f"{cls}.{method}")
+        return _rebased(symbol, ref, self.project.modules)
 
     def _name(
         self, ref: ModuleRef, name: str, hops: int, seen: set[tuple[str, str]]
@@ -176,8 +190,8 @@ class ModuleView:
         symbol = self._symbol(ref, name)
         if symbol is not None:
             if symbol.kind != "alias" or symbol.target is None:
-                self._origin = (ref.path, name)
-                return symbol
+                self._origin, self._origin_ref = (ref.path, name), ref
+                return _rebased(symbol, ref, self.project.modules)
             target = self.project.modules.absolute(symbol.target, ref)
             if target is None:
                 return None
@@ -195,3 +209,25 @@ class ModuleView:
             if sub is not None:
                 return Symbol("module", target=sub.name)
         return None
+
+
+def _rebased(symbol: Symbol, ref: ModuleRef, modules: ModuleMap) -> Symbol:
+    """``symbol`` with the classes its type tags name (``instance:<class>``, written as its
+    module wrote them: a local ``~Name`` or an import) made absolute, so the importer can look
+    their methods up; a class that cannot be named is dropped (unknown)."""
+    if not any(tag.startswith(INSTANCE_PREFIX) for tag in symbol.tags):
+        return symbol
+    tags = []
+    for tag in symbol.tags:
+        if tag.startswith(INSTANCE_PREFIX):
+            written = tag[len(INSTANCE_PREFIX) :]
+            if written.startswith(LOCAL_CLASS):
+                name = written[len(LOCAL_CLASS) :]
+                absolute = f"{ref.name}.{name}" if ref.name else None
+            else:
+                absolute = modules.absolute(written, ref)
+            if absolute is None:
+                continue
+            tag = INSTANCE_PREFIX + absolute
+        tags.append(tag)
+    return replace(symbol, tags=tuple(tags))

@@ -7,7 +7,8 @@ from the outline when it can be (a class, a plain re-export), else by the summar
 *slice* of source that defines it (imports, the statements binding it, the helpers they
 mention): a few statements, not the whole module. A definition whose text the caller's
 ``worth`` test finds nothing in (no URL, Key Vault, identity, HTTP or environment word) is not
-parsed at all.
+parsed at all. A class is answered from the outline too; its methods (``Class.method``, asked
+only when code calls a method of an instance) come from one summary of the class's slice.
 
 ``<cache-dir>/summaries-v2/ab/<hash>.json`` holds what is known of the module whose bytes (with
 kvlint's code fingerprint) hash to ``<hash>``: its header (star imports, ``__all__``, parse
@@ -174,6 +175,8 @@ class SummaryStore:
                 return _UNBOUNDED
         found = module.outline
         assert found is not None
+        if "." in name:  # ``Class.method``: asked only when an instance's method is called
+            return self._method(module, found, name)
         statement = found.binding(name)
         if statement is None:
             return None
@@ -190,6 +193,26 @@ class SummaryStore:
             return _UNBOUNDED  # bounded: unknown, and not remembered
         self.computed += 1
         return self.summarise(source, name, str(module.path or ""))
+
+    def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
+        """A method of a class the module defines: the class is summarised (once, from its
+        slice) and each of its methods kept as the entry ``Class.method``."""
+        cls, _, method = name.partition(".")
+        statement = found.binding(cls)
+        if statement is None or statement.kind != "class" or "." in method:
+            return None
+        source, own = found.slice_for(cls)
+        if self.worth is not None and not self.worth(own):
+            return None  # nothing in it a summary could say
+        if self.computed >= MAX_COMPUTED:
+            return _UNBOUNDED
+        self.computed += 1
+        summary = self.summarise(source, cls, str(module.path or ""))
+        if summary is None or summary.kind != "class":
+            return None
+        for other, symbol in summary.methods or ():
+            module.symbols.setdefault(f"{cls}.{other}", symbol)
+        return summary.method(method)
 
     def _outline_of(self, module: _Module) -> Outline | None:
         if module.path is None:

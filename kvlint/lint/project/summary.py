@@ -7,7 +7,8 @@ importing module's name, which a file's content does not know.
 
 Values are folded strings in the constant folder's notation: ``\\x00`` stands for a part that
 cannot be known (``f"https://{name}.vault.azure.net"`` is ``"https://\\x00.vault.azure.net"``).
-Type tags are the semantic layer's ``category:detail`` strings (``kv-client:SecretClient``).
+Type tags are the semantic layer's ``category:detail`` strings (``kv-client:SecretClient``,
+``instance:~Wrapper``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 KINDS = ("value", "function", "class", "alias", "module")
+# the tag of an instance of a first-party class: ``instance:<class>``, the class written as the
+# module that holds the tag names it (an import, or ``~Name`` for a class defined at its top
+# level); the resolver makes it absolute for an importer
+INSTANCE_PREFIX = "instance:"
+LOCAL_CLASS = "~"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,16 @@ class Symbol:
     http: tuple[HttpUse, ...] = ()  # function: raw HTTP requests to a URL parameter
     cached: bool = False  # function: its result is cached (lru_cache and the like)
     checked: bool = False  # value: the defining module's rules check it where it is defined
+    # class: its methods (function symbols, ``self`` left out of their parameters), when the
+    # class was summarised; None when it was only outlined (nothing known of its methods)
+    methods: tuple[tuple[str, Symbol], ...] | None = None
+
+    def method(self, name: str) -> Symbol | None:
+        """A summarised class's method ``name``; None when it has none (or is not known)."""
+        for found, symbol in self.methods or ():
+            if found == name:
+                return symbol
+        return None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"kind": self.kind, "line": self.line}
@@ -61,6 +77,8 @@ class Symbol:
         for name in ("cached", "checked"):
             if getattr(self, name):
                 out[name] = True
+        if self.methods is not None:
+            out["methods"] = {name: symbol.as_dict() for name, symbol in self.methods}
         return out
 
     @classmethod
@@ -80,7 +98,22 @@ class Symbol:
             http=tuple(HttpUse(**h) for h in data.get("http", ())),
             cached=bool(data.get("cached", False)),
             checked=bool(data.get("checked", False)),
+            methods=_methods(data.get("methods")),
         )
+
+
+def _methods(data: Any) -> tuple[tuple[str, Symbol], ...] | None:
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("expected an object of methods")
+    out = []
+    for name, value in data.items():
+        symbol = Symbol.from_dict(value)
+        if symbol.kind != "function":
+            raise ValueError("a method is a function")
+        out.append((str(name), symbol))
+    return tuple(out)
 
 
 def _strs(items: Any) -> tuple[str, ...]:

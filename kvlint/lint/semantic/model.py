@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
-from kvlint.lint.project.summary import Symbol
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
 from kvlint.lint.semantic.syntax import dotted, node_positions
@@ -272,9 +272,13 @@ class Analysis:
     def _annotation_types(self, param: cst.Param) -> set[str]:
         if param.annotation is None:
             return set()
-        qual = self.qualname(param.annotation.annotation)
-        tag = self.types.constructed(qual) if qual else None
-        return {tag} if tag else set()
+        out: set[str] = set()
+        for expr in _annotated(param.annotation.annotation):
+            qual = self.qualname(expr)
+            tag = (self.types.constructed(qual) if qual else None) or self.class_tag(expr)
+            if tag:
+                out.add(tag)
+        return out
 
     def _infer_call(self, call: cst.Call) -> set[str]:
         qual = self.callee(call)
@@ -283,6 +287,9 @@ class Analysis:
             if tag is not None:
                 return {tag}
         func = call.func
+        tag = self.class_tag(func)
+        if tag is not None:
+            return {tag}
         if isinstance(func, cst.Attribute):
             method = func.attr.value
             out = self._through(func.value, lambda t: self.types.method_result(t, method))
@@ -291,7 +298,77 @@ class Analysis:
         target = self.local_function(func)
         if target is not None:
             return self.returned_types(target)
+        found = self.imported_method(func)
+        if found is not None:
+            return set(found[0].tags)
         return self._imported_tags(func, "function")
+
+    # -- instances of the project's own classes ------------------------------------------------
+    def class_tag(self, expr: cst.BaseExpression) -> str | None:
+        """The tag of an instance of the class ``expr`` names, when it is a class defined at
+        this module's top level (``instance:~Name``) or imported from a first-party module
+        (``instance:<its qualname>``)."""
+        if isinstance(expr, cst.Name):
+            found = self.bindings(expr.value, expr)
+            if found and found[-1].kind == "class":
+                top = self._top_class(expr.value)
+                if top is not None and top is found[-1].node:
+                    return f"{INSTANCE_PREFIX}{LOCAL_CLASS}{expr.value}"
+                return None  # a class nested in a function: unknown
+        if self.imports is not None and self.imported(expr, "class") is not None:
+            return f"{INSTANCE_PREFIX}{self.qualname(expr)}"
+        return None
+
+    def _top_class(self, name: str) -> cst.ClassDef | None:
+        found = self.index.scopes[self.module].bindings.get(name)
+        node = found[-1].node if found else None
+        return node if isinstance(node, cst.ClassDef) else None
+
+    def _instance_method(self, func: cst.Attribute) -> cst.FunctionDef | None:
+        """The ``def`` of ``obj.method`` when ``obj`` is an instance of a class defined at this
+        module's top level."""
+        method = func.attr.value
+        if method not in self._method_names():
+            return None  # cheap first: no class here defines a method of that name
+        local = INSTANCE_PREFIX + LOCAL_CLASS
+        for tag in self.types_of(func.value):
+            cls = self._top_class(tag[len(local) :]) if tag.startswith(local) else None
+            if cls is None:
+                continue
+            for binding in self.index.scopes[cls].bindings.get(method, ()):
+                if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
+                    return binding.node
+        return None
+
+    def _method_names(self) -> frozenset[str]:
+        found = self.facts.get("model.method_names")
+        if found is None:
+            module = self.index.scopes[self.module]
+            found = self.facts["model.method_names"] = frozenset(
+                statement.name.value
+                for bindings in module.bindings.values()
+                for b in bindings
+                if isinstance(b.node, cst.ClassDef)
+                for statement in b.node.body.body
+                if isinstance(statement, cst.FunctionDef)
+            )
+        return found  # type: ignore[return-value]
+
+    def imported_method(self, func: cst.BaseExpression) -> tuple[Symbol, tuple[Path, str]] | None:
+        """For ``obj.method`` where ``obj`` is an instance of a class another module of the
+        project defines: what that module says the method does, and where it is defined (the
+        file and ``Class.method``)."""
+        if self.imports is None or not isinstance(func, cst.Attribute):
+            return None
+        for tag in self.types_of(func.value):
+            if not tag.startswith(INSTANCE_PREFIX) or tag.startswith(INSTANCE_PREFIX + LOCAL_CLASS):
+                continue
+            qual = f"{tag[len(INSTANCE_PREFIX) :]}.{func.attr.value}"
+            symbol = self.imports.symbol(qual)
+            origin = self.imports.origin(qual)
+            if symbol is not None and symbol.kind == "function" and origin is not None:
+                return symbol, origin
+        return None
 
     def _imported_tags(self, expr: cst.BaseExpression, kind: str) -> set[str]:
         """The type tags another module gives a value it defines, or a function's result."""
@@ -328,23 +405,23 @@ class Analysis:
         return values
 
     def local_function(self, func: cst.BaseExpression) -> cst.FunctionDef | None:
-        """The same-module ``def`` a call target refers to: ``f``, ``self.f``, ``cls.f``."""
+        """The same-module ``def`` a call target refers to: ``f``, ``self.f``, ``cls.f``, and
+        ``obj.f`` for an instance ``obj`` of a class defined at this module's top level."""
         if isinstance(func, cst.Name):
             for binding in reversed(self.bindings(func.value, func)):
                 if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
                     return binding.node
                 return None
-        if (
-            isinstance(func, cst.Attribute)
-            and isinstance(func.value, cst.Name)
-            and func.value.value in ("self", "cls")
-        ):
+        if not isinstance(func, cst.Attribute):
+            return None
+        if isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
             cls = self.enclosing_class(func)
             if cls is not None:
                 for binding in self.index.scopes[cls].bindings.get(func.attr.value, ()):
                     if binding.kind == "def" and isinstance(binding.node, cst.FunctionDef):
                         return binding.node
-        return None
+                return None
+        return self._instance_method(func)
 
     def returns_of(self, function: cst.FunctionDef) -> list[cst.BaseExpression]:
         return returns_of(self, function)
@@ -396,6 +473,17 @@ def _is_property(function: cst.FunctionDef) -> bool:
         if name.rsplit(".", 1)[-1] in ("property", "cached_property"):
             return True
     return False
+
+
+def _annotated(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The classes an annotation names: ``X``, ``X | None``, ``Optional[X]``."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        return [*_annotated(annotation.left), *_annotated(annotation.right)]
+    if isinstance(annotation, cst.Subscript) and (dotted(annotation.value) or "").endswith(
+        "Optional"
+    ):
+        return [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    return [annotation]
 
 
 @node_fact
