@@ -342,6 +342,92 @@ def test_symbol_round_trip_and_bad_entries(tmp_path):
         assert value_of(root, "m.py", "s.URL", cache) == VAULT
 
 
+def test_class_symbol_round_trip_with_methods():
+    read = Symbol("function", tags=("secret-value:value",), params=("name",), reads=("get_secret",))
+    cls = Symbol("class", methods=(("read", read), ("close", Symbol("function"))))
+    again = Symbol.from_dict(json.loads(json.dumps(cls.as_dict())))
+    assert again == cls and again.method("read") == read and again.method("other") is None
+    assert Symbol.from_dict(Symbol("class").as_dict()).methods is None  # only outlined
+    assert Symbol.from_dict(Symbol("class", methods=()).as_dict()).methods == ()
+    for bad in ({"read": {"kind": "value"}}, ["read"], {"read": {"kind": "nonsense"}}):
+        with pytest.raises(ValueError):
+            Symbol.from_dict({"kind": "class", "methods": bad})
+
+
+def test_wrapper_class_methods_cross(tmp_path):
+    """An imported class is answered from the outline; its methods are summarised (one parse
+    of the class's slice) only when a method is asked for, and instance tags a function of
+    its module returns are made absolute for the importer."""
+    tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "pkg/__init__.py": "from .kv import Wrapper\n",
+            "pkg/kv.py": f"""
+                import functools
+
+                from azure.identity import DefaultAzureCredential
+                from azure.keyvault.secrets import SecretClient
+
+                from .plain import Plain
+
+                URL = "{VAULT}"
+
+                class Wrapper:
+                    def __init__(self):
+                        self.client = SecretClient(URL, DefaultAzureCredential())
+
+                    def read(self, name, version=None):
+                        return self.client.get_secret(name, version).value
+
+                    @functools.lru_cache(maxsize=8)
+                    def read_cached(self, name):
+                        return self.client.get_secret(name).value
+
+                    def names(self):
+                        return [p.name for p in self.client.list_properties_of_secrets()]
+
+                def make():
+                    return Wrapper()
+
+                def plain_client():
+                    return Plain()
+                """,
+            "pkg/plain.py": """
+                class Plain:
+                    def read(self, name):
+                        return name.upper()
+                """,
+            "main.py": "",
+        },
+    )
+    summarise = Counting()
+    view = project(tmp_path, summarise=summarise).view(tmp_path / "main.py")
+    assert view.symbol("pkg.kv.Wrapper") == Symbol("class")
+    assert summarise.slices == []  # a class alone: never parsed
+    read = view.symbol("pkg.kv.Wrapper.read")
+    assert read is not None and read.kind == "function"
+    assert read.reads == ("get_secret",) and read.tags == ("secret-value:value",)
+    assert read.params == ("name", "version")  # ``self`` is bound at the call
+    assert view.origin("pkg.kv.Wrapper.read") == (
+        (tmp_path / "pkg/kv.py").resolve(),
+        "Wrapper.read",
+    )
+    cached = view.symbol("pkg.Wrapper.read_cached")  # through the package's re-export
+    assert cached is not None and cached.cached and not cached.reads
+    assert view.symbol("pkg.kv.Wrapper.names").reads == ("list_properties_of_secrets",)
+    assert view.symbol("pkg.kv.Wrapper.missing") is None
+    assert view.symbol("pkg.kv.Wrapper.read.deeper") is None
+    assert len(summarise.slices) == 1  # every method from one summary of the class
+    assert "class Wrapper" in summarise.slices[0] and "def make" not in summarise.slices[0]
+    assert view.symbol("pkg.kv.make").tags == ("instance:pkg.kv.Wrapper",)
+    # a summary cannot tell an imported class from a function: unknown
+    assert view.symbol("pkg.kv.plain_client").tags == ()
+    # a class with nothing a summary could say: its methods are unknown, and never parsed
+    assert view.symbol("pkg.plain.Plain.read") is None
+    assert len(summarise.slices) == 3  # make, plain_client: the Plain class was not parsed
+
+
 def test_header_stars_all_and_aliases_come_from_the_outline(tmp_path):
     found = outline(
         'import os\nfrom .x import *\n__all__ = ["A"]\nA = "v"\n'

@@ -4,10 +4,10 @@ defines one name: so a summary parses a few statements, never a whole imported m
 CPython's :mod:`ast` (an order of magnitude faster than libcst) finds the statements and their
 line ranges; nothing here interprets them. :func:`slice_for` gives, for one name, the module's
 imports, its ``__all__``, the statements binding the name, and (transitively, bounded) the
-top-level functions and assignments those statements mention: what the defining module's own
-analysis would have used to describe the name. Classes are never pulled in (a summary says
-nothing about them); a name the slice leaves out is unbound in it, so it is unknown, never
-guessed.
+top-level functions, classes and assignments those statements mention: what the defining
+module's own analysis would have used to describe the name (a function that builds a wrapper
+class and calls its methods needs the class). A name the slice leaves out is unbound in it,
+so it is unknown, never guessed.
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ class Outline:
                 for ref in self.statements[index].refs:
                     for other in self.binds.get(ref, ()):
                         statement = self.statements[other]
-                        if other not in chosen and statement.kind in ("def", "assign", "block"):
+                        if other not in chosen and statement.kind != "import":
                             mentioned.add(other)
             mentioned -= chosen
             if not mentioned or len(chosen) + len(mentioned) > MAX_STATEMENTS:

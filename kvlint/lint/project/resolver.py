@@ -175,7 +175,7 @@ class ModuleView:
         if symbol is None or symbol.kind != "function":
             return None
         self._origin = (path, f"{cls}.{method}")
-        return _rebased(symbol, ref, self.project.modules)
+        return _rebased(symbol, ref)
 
     def _name(
         self, ref: ModuleRef, name: str, hops: int, seen: set[tuple[str, str]]
@@ -191,7 +191,7 @@ class ModuleView:
         if symbol is not None:
             if symbol.kind != "alias" or symbol.target is None:
                 self._origin, self._origin_ref = (ref.path, name), ref
-                return _rebased(symbol, ref, self.project.modules)
+                return _rebased(symbol, ref)
             target = self.project.modules.absolute(symbol.target, ref)
             if target is None:
                 return None
@@ -211,23 +211,19 @@ class ModuleView:
         return None
 
 
-def _rebased(symbol: Symbol, ref: ModuleRef, modules: ModuleMap) -> Symbol:
-    """``symbol`` with the classes its type tags name (``instance:<class>``, written as its
-    module wrote them: a local ``~Name`` or an import) made absolute, so the importer can look
-    their methods up; a class that cannot be named is dropped (unknown)."""
+def _rebased(symbol: Symbol, ref: ModuleRef) -> Symbol:
+    """``symbol`` with the classes its type tags name made absolute for the importer: a
+    summary names a class of its own module ``instance:~Name`` (it cannot know whether a name
+    it imports is a class: such tags never occur); a module that cannot be named drops them
+    (unknown)."""
+    local = INSTANCE_PREFIX + LOCAL_CLASS
     if not any(tag.startswith(INSTANCE_PREFIX) for tag in symbol.tags):
         return symbol
     tags = []
     for tag in symbol.tags:
         if tag.startswith(INSTANCE_PREFIX):
-            written = tag[len(INSTANCE_PREFIX) :]
-            if written.startswith(LOCAL_CLASS):
-                name = written[len(LOCAL_CLASS) :]
-                absolute = f"{ref.name}.{name}" if ref.name else None
-            else:
-                absolute = modules.absolute(written, ref)
-            if absolute is None:
+            if not tag.startswith(local) or not ref.name:
                 continue
-            tag = INSTANCE_PREFIX + absolute
+            tag = f"{INSTANCE_PREFIX}{ref.name}.{tag[len(local) :]}"
         tags.append(tag)
     return replace(symbol, tags=tuple(tags))

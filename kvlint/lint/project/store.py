@@ -40,6 +40,7 @@ MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
 SCHEMA = 2
 NONE = "none"  # the digest of "no such name"
+SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 
 # (slice source, name, path for messages) -> what the name is, or None when unknown
 Summariser = Callable[[str, str, str], "Symbol | None"]
@@ -199,15 +200,22 @@ class SummaryStore:
         slice) and each of its methods kept as the entry ``Class.method``."""
         cls, _, method = name.partition(".")
         statement = found.binding(cls)
-        if statement is None or statement.kind != "class" or "." in method:
-            return None
+        done = f"{cls}.{SUMMARISED}"
+        if (
+            statement is None
+            or statement.kind != "class"
+            or "." in method
+            or done in module.symbols
+        ):
+            return None  # no such class, or summarised already: it has no such method
         source, own = found.slice_for(cls)
-        if self.worth is not None and not self.worth(own):
-            return None  # nothing in it a summary could say
-        if self.computed >= MAX_COMPUTED:
-            return _UNBOUNDED
-        self.computed += 1
-        summary = self.summarise(source, cls, str(module.path or ""))
+        summary = None
+        if self.worth is None or self.worth(own):  # else nothing in it a summary could say
+            if self.computed >= MAX_COMPUTED:
+                return _UNBOUNDED
+            self.computed += 1
+            summary = self.summarise(source, cls, str(module.path or ""))
+        module.symbols[done] = Symbol("class")
         if summary is None or summary.kind != "class":
             return None
         for other, symbol in summary.methods or ():

@@ -7,7 +7,7 @@ KV401 here, where a route returns what a method read.
 from fastapi import Depends, FastAPI
 
 from .lookalike import SettingsStore
-from .vault import VaultWrapper, get_vault
+from .vault import VaultWrapper, get_vault, resolve
 
 app = FastAPI()
 vault = VaultWrapper()  # once, at startup: its __init__ reads happen once
@@ -28,6 +28,12 @@ def names():
 async def health(kv: VaultWrapper | None = None):
     wrapper = kv or get_vault()
     return {"ok": bool(wrapper.read("health-check"))}  # KV305 at the read, in vault.py
+
+
+@app.get("/config/{key}")
+def config(key: str):
+    value = resolve(f"vault://{key}")  # KV305 at the read, in vault.py
+    return {"key": key, "value": value}  # expect: KV401
 
 
 # ---- negatives -------------------------------------------------------------------------------

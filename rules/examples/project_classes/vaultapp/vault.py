@@ -46,3 +46,10 @@ def get_vault():
 
 def show(name):
     print(VaultWrapper().read(name))  # expect: KV404
+
+
+def resolve(reference):
+    """A ``vault://name`` reference, resolved through a wrapper this function builds."""
+    if reference.startswith("vault://"):
+        return VaultWrapper().read(reference.removeprefix("vault://"))
+    return reference
