@@ -404,28 +404,30 @@ def test_wrapper_class_methods_cross(tmp_path):
     summarise = Counting()
     view = project(tmp_path, summarise=summarise).view(tmp_path / "main.py")
     assert view.symbol("pkg.kv.Wrapper") == Symbol("class")
+    assert view.symbol("pkg.kv.Wrapper.read") is None  # an attribute of the class: unknown
     assert summarise.slices == []  # a class alone: never parsed
-    read = view.symbol("pkg.kv.Wrapper.read")
+    read = view.symbol("pkg.kv.Wrapper().read")
     assert read is not None and read.kind == "function"
     assert read.reads == ("get_secret",) and read.tags == ("secret-value:value",)
     assert read.params == ("name", "version")  # ``self`` is bound at the call
-    assert view.origin("pkg.kv.Wrapper.read") == (
+    assert view.origin("pkg.kv.Wrapper().read") == (
         (tmp_path / "pkg/kv.py").resolve(),
         "Wrapper.read",
     )
-    cached = view.symbol("pkg.Wrapper.read_cached")  # through the package's re-export
+    cached = view.symbol("pkg.Wrapper().read_cached")  # through the package's re-export
     assert cached is not None and cached.cached and not cached.reads
-    assert view.symbol("pkg.kv.Wrapper.names").reads == ("list_properties_of_secrets",)
-    assert view.symbol("pkg.kv.Wrapper.missing") is None
-    assert view.symbol("pkg.kv.Wrapper.read.deeper") is None
+    assert view.symbol("pkg.kv.Wrapper().names").reads == ("list_properties_of_secrets",)
+    assert view.symbol("pkg.kv.Wrapper().missing") is None
+    assert view.symbol("pkg.kv.Wrapper().read.deeper") is None
     assert len(summarise.slices) == 1  # every method from one summary of the class
     assert "class Wrapper" in summarise.slices[0] and "def make" not in summarise.slices[0]
     assert view.symbol("pkg.kv.make").tags == ("instance:pkg.kv.Wrapper",)
     # a summary cannot tell an imported class from a function: unknown
     assert view.symbol("pkg.kv.plain_client").tags == ()
     # a class with nothing a summary could say: its methods are unknown, and never parsed
-    assert view.symbol("pkg.plain.Plain.read") is None
+    assert view.symbol("pkg.plain.Plain().read") is None
     assert len(summarise.slices) == 3  # make, plain_client: the Plain class was not parsed
+    assert view.symbol("pkg.kv.URL().read") is None  # not a class
 
 
 def test_header_stars_all_and_aliases_come_from_the_outline(tmp_path):

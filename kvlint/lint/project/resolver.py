@@ -2,7 +2,8 @@
 
 ``Project`` lives for a run (one per process): the module map and the summary store.
 ``ModuleView`` is one linted module's window on it: ``symbol("..settings.VAULT_URL")`` follows
-the import to ``pkg/settings.py`` and returns what its summary says about ``VAULT_URL``,
+the import to ``pkg/settings.py`` and returns what its summary says about ``VAULT_URL``
+(``symbol("..kv.Wrapper().read")``: the method ``read`` of an instance of the class ``Wrapper``),
 following re-exports (aliases, ``from .x import *`` honouring ``__all__``) for at most
 ``MAX_HOPS`` steps, and never around a cycle. Every module and name consulted is recorded in
 ``used`` (``module`` -> its header's digest or ``MISSING``, ``module:name`` -> the symbol's
@@ -20,6 +21,7 @@ from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 
 MAX_HOPS = 12
+INSTANCE = "()"  # ``pkg.kv.Wrapper().read``: the method ``read`` of an instance of the class
 MISSING = "-"
 _Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
 
@@ -142,7 +144,8 @@ class ModuleView:
     ) -> Symbol | None:
         """Longest first-party module prefix, then the rest as attributes of it."""
         parts = absolute.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
+        modules = next((i for i, p in enumerate(parts) if p.endswith(INSTANCE)), len(parts) - 1)
+        for cut in range(min(modules, len(parts) - 1), 0, -1):
             ref = self._find(".".join(parts[:cut]), context)
             if ref is not None:
                 return self._member(ref, parts[cut:], hops, seen)
@@ -155,16 +158,20 @@ class ModuleView:
     def _member(
         self, ref: ModuleRef, rest: list[str], hops: int, seen: set[tuple[str, str]]
     ) -> Symbol | None:
-        symbol = self._name(ref, rest[0], hops, seen)
+        instance = rest[0].endswith(INSTANCE)  # ``Class()``: an instance of the class
+        name = rest[0].removesuffix(INSTANCE) if instance else rest[0]
+        symbol = self._name(ref, name, hops, seen)
+        if instance and (symbol is None or symbol.kind != "class"):
+            return None
         if len(rest) == 1 or symbol is None:
             return symbol
         if symbol.kind == "module" and symbol.target:
             sub = self._find(symbol.target, ref)
             if sub is not None:
                 return self._member(sub, rest[1:], hops + 1, seen)
-        if symbol.kind == "class" and len(rest) == 2 and self._origin_ref is not None:
+        if instance and len(rest) == 2 and self._origin_ref is not None:
             return self._method(rest[1])
-        return None  # an attribute of a value: not followed
+        return None  # an attribute of a value or a class: not followed
 
     def _method(self, method: str) -> Symbol | None:
         """The method of the class just resolved (where it is defined)."""

@@ -363,7 +363,7 @@ class Analysis:
         for tag in self.types_of(func.value):
             if not tag.startswith(INSTANCE_PREFIX) or tag.startswith(INSTANCE_PREFIX + LOCAL_CLASS):
                 continue
-            qual = f"{tag[len(INSTANCE_PREFIX) :]}.{func.attr.value}"
+            qual = f"{tag[len(INSTANCE_PREFIX) :]}().{func.attr.value}"  # an instance's
             symbol = self.imports.symbol(qual)
             origin = self.imports.origin(qual)
             if symbol is not None and symbol.kind == "function" and origin is not None:
