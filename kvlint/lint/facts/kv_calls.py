@@ -32,6 +32,8 @@ class KvCall:
     http: HttpCall | None = None  # set for raw HTTP calls
     # a raw request whose URL is a parameter of its function: the call site passing a vault URL
     via: str | None = None
+    # a call of a helper that makes the read (kvlint.lint.facts.helper_reads): its name
+    helper: str | None = None
 
     @property
     def name_args(self) -> list[cst.BaseExpression]:

@@ -254,7 +254,8 @@ def _literal_item(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> b
 
 
 def iterates_kv_list(analysis: Analysis, loop: Loop) -> str | None:
-    """The ``list_properties_of_*`` method whose items the loop iterates, if any."""
+    """The ``list_properties_of_*`` method whose items the loop iterates, if any (also
+    through a same-module helper that returns them, or their names: ``self.list_names()``)."""
     for it in loop.iters:
         found: list[str] = []
 
@@ -267,7 +268,16 @@ def iterates_kv_list(analysis: Analysis, loop: Loop) -> str | None:
                     return True
             return False
 
-        if derives_from(analysis, it, listed, depth=2):
+        def helper_lists(node: cst.CSTNode) -> bool:
+            if listed(node):
+                return True
+            helper = analysis.local_function(node.func) if isinstance(node, cst.Call) else None
+            return helper is not None and any(
+                derives_from(analysis, value, listed, depth=1)
+                for value in analysis.returns_of(helper)
+            )
+
+        if derives_from(analysis, it, helper_lists, depth=2):
             return found[0]
     return None
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.helper_reads import helper_reads
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import (
     Loop,
@@ -25,12 +26,14 @@ class ReadInLoop(Rule):
     code = "KV304"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for kv in kv_calls(analysis):
+        for kv in [*kv_calls(analysis), *helper_reads(analysis)]:
             if not kv.read:
                 continue
             why = self._why(analysis, kv)
             if why is None or is_cached(analysis, kv.call):
                 continue
+            if kv.helper is not None:
+                why = f"({kv.method}() in the helper {kv.helper}()) {why}"
             yield Report(
                 "KV304",
                 kv.call,

@@ -1,0 +1,66 @@
+"""Key Vault reads through a helper: a call, inside a loop, of a function or method that reads
+Key Vault on every call (``self.get_secret(name)`` on a wrapper, ``fetch_secret(name)``, an
+accessor imported from another module of the project).
+
+The read itself is in the helper, where no loop runs it; the loop is around the call. So the
+loop rules (KV304, KV308) ask about these calls as they ask about Key Vault calls, and report
+at the call. A helper is followed one level, and only when its read is not cached, not behind a
+cache in the helper, and not in a loop of its own (reported there already).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from kvlint.lint.facts.caching import is_cache_decorated, is_cached
+from kvlint.lint.facts.kv_calls import KvCall, kv_calls
+from kvlint.lint.facts.loops import loops_of
+from kvlint.lint.semantic.memo import module_fact
+from kvlint.lint.semantic.model import Analysis
+
+
+@module_fact
+def helper_reads(analysis: Analysis) -> list[KvCall]:
+    """Calls in a loop of a helper that reads Key Vault each time, as Key Vault reads (the
+    method is the helper's read; ``helper`` names the helper)."""
+    local = _local_readers(analysis)
+    out = []
+    for call in analysis.index.calls:
+        if not loops_of(analysis, call) or is_cached(analysis, call):
+            continue  # cheap first: only calls a loop repeats
+        target = analysis.local_function(call.func)
+        if target is not None:
+            read = local.get(target)
+            name = target.name.value
+        else:
+            read, name = _imported_read(analysis, call.func)
+        if read is not None and name is not None:
+            out.append(KvCall(call, read, True, helper=name))
+    return out
+
+
+def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
+    """Same-module functions whose body reads Key Vault outside any loop, uncached: the read."""
+    out: dict[cst.FunctionDef, str] = {}
+    for kv in kv_calls(analysis):
+        function = analysis.enclosing_function(kv.call)
+        if not kv.read or function is None or function in out:
+            continue
+        if is_cache_decorated(analysis, function) or is_cached(analysis, kv.call):
+            continue
+        if not loops_of(analysis, kv.call):
+            out[function] = kv.method
+    return out
+
+
+def _imported_read(analysis: Analysis, func: cst.BaseExpression) -> tuple[str | None, str | None]:
+    """The read of an accessor (or an instance's method) another module defines."""
+    symbol = analysis.imported(func, "function")
+    name = analysis.origin(func)[1] if symbol is not None and analysis.origin(func) else None
+    if symbol is None:
+        found = analysis.imported_method(func)
+        if found is not None:
+            symbol, name = found[0], found[1][1]
+    if symbol is None or symbol.cached or not symbol.reads:
+        return None, None
+    return symbol.reads[0], name
