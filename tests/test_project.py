@@ -283,6 +283,39 @@ def test_summaries_are_cached_on_disk_by_content(tmp_path):
     assert not project(root, cache).unchanged(root / "main.py", used)  # importers re-checked
 
 
+def test_methods_are_cached_on_disk_and_an_edit_rechecks_importers(tmp_path):
+    wrapper = """
+        from azure.identity import DefaultAzureCredential
+        from azure.keyvault.secrets import SecretClient
+
+        class Wrapper:
+            def __init__(self):
+                self.client = SecretClient("URL", DefaultAzureCredential())
+
+            DECORATOR
+            def read(self, name):
+                return self.client.get_secret(name).value
+        """
+    root = tree(
+        tmp_path / "repo",
+        {"pyproject.toml": "", "kv.py": wrapper.replace("DECORATOR", ""), "main.py": ""},
+    )
+    cache = tmp_path / "cache"
+    view = project(root, cache).view(root / "main.py")
+    assert view.symbol("kv.Wrapper().read").reads == ("get_secret",)
+    used = dict(view.used)
+    assert used["kv:Wrapper.read"] != MISSING
+    second = Counting()  # a new run: the method from disk, nothing parsed
+    again = project(root, cache, second)
+    assert again.view(root / "main.py").symbol("kv.Wrapper().read").reads == ("get_secret",)
+    assert again.view(root / "main.py").symbol("kv.Wrapper().other") is None
+    assert second.slices == []  # the class is known summarised: it has no such method
+    assert again.unchanged(root / "main.py", used)
+    cached = textwrap.dedent(wrapper).replace("DECORATOR", "@functools.lru_cache")
+    (root / "kv.py").write_text("import functools\n" + cached)
+    assert not project(root, cache).unchanged(root / "main.py", used)  # importers re-checked
+
+
 def test_a_new_first_party_module_invalidates_a_cached_miss(tmp_path):
     root = tree(tmp_path, {"pyproject.toml": "", "main.py": ""})
     view = project(root).view(root / "main.py")

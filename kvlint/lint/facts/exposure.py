@@ -19,6 +19,7 @@ from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import http_calls, token_endpoint_calls
 from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.facts.web import imports_web_framework, request_contexts
+from kvlint.lint.project.summary import INSTANCE_PREFIX
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 
@@ -70,6 +71,15 @@ STR_METHODS = (
 MAX_DEPTH = 8
 
 
+def library_types(analysis: Analysis, expr: cst.BaseExpression) -> frozenset[str]:
+    """``expr``'s type tags from the libraries kvlint knows (an instance of the project's own
+    class says nothing of what it holds: ``log = AppLogger()`` is still a logger by its name)."""
+    tags = analysis.types_of(expr)
+    if any(t.startswith(INSTANCE_PREFIX) for t in tags):
+        return frozenset(t for t in tags if not t.startswith(INSTANCE_PREFIX))
+    return tags
+
+
 class Taint:
     """What secret / token material an expression may carry. Memoised per file."""
 
@@ -93,7 +103,7 @@ class Taint:
 
     def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
         analysis = self.analysis
-        tags = analysis.types_of(expr)
+        tags = library_types(analysis, expr)
         kinds = {
             TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
         }
@@ -151,7 +161,7 @@ class Taint:
     def _subscript(self, expr: cst.Subscript, depth: int) -> set[str]:
         if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
             return set()  # a slice shows part of the value
-        if self.analysis.types_of(expr.value):
+        if library_types(self.analysis, expr.value):
             return set()  # typed container (MSAL result): the types table knows its keys
         key = self.analysis.fold_str(expr.slice[0].slice.value)
         if key == "value" and self._raw_secret_body(expr.value):
@@ -353,7 +363,7 @@ def sink(analysis: Analysis, call: cst.Call) -> str | None:
         receiver = func.value
         if analysis.is_a(receiver, "logger"):
             return "log"
-        if not analysis.types_of(receiver) and _logger_name(receiver):
+        if not library_types(analysis, receiver) and _logger_name(receiver):
             return "log"
     return None
 
