@@ -37,8 +37,10 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
         return []
     out = list(_accessors_called_per_request(analysis))
     for call in analysis.index.calls:
+        if not call.args or analysis.qualname(call.func) is None:
+            continue  # not an imported name: a local function, a method, a builtin
         if not any(_vault_url(analysis, a.value) for a in call.args if not a.star):
-            continue  # cheap first: only calls passing a vault URL need their callee resolved
+            continue  # then only calls passing a vault URL need their callee resolved
         symbol = analysis.imported(call.func, "function")
         if symbol is None or not symbol.http:
             continue

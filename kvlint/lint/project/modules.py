@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+MARKER_SET = frozenset(MARKERS)
 MAX_NAME_PARTS = 32
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
@@ -44,7 +45,8 @@ class ModuleMap:
     def __init__(self, fallback_root: Path | None = None) -> None:
         self.fallback_root = fallback_root.resolve() if fallback_root is not None else None
         self._roots: dict[Path, Path] = {}  # a file's folder -> its root
-        self._marked: dict[Path, Path] = {}  # a folder -> the marked root above it
+        self._marked: dict[str, Path] = {}  # a folder -> the marked root above it
+        self._listed: dict[str, frozenset[str]] = {}
         self._found: dict[tuple[Path, str], Path | None] = {}
         self._refs: dict[Path, ModuleRef] = {}
         self._searched: dict[Path, tuple[Path, ...]] = {}
@@ -60,26 +62,42 @@ class ModuleMap:
         known = self._roots.get(folder)
         if known is not None:
             return known
-        chain = []
-        root = None
-        for candidate in (folder, *folder.parents):
-            known = self._marked.get(candidate)
-            if known is not None:
-                root = known
+        chain: list[str] = []
+        root: Path | None = None
+        current = str(folder)
+        while True:
+            marked = self._marked.get(current)
+            if marked is not None:
+                root = marked
                 break
-            chain.append(candidate)
-            if any(os.path.exists(candidate / marker) for marker in MARKERS):
-                root = candidate
+            chain.append(current)
+            if not MARKER_SET.isdisjoint(self._entries(current)):
+                root = Path(current)
                 break
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
         if root is not None:
             for candidate in chain:  # below a marker: they all share it
                 self._marked[candidate] = root
         else:  # no marker up to the file system's root: nothing is shared
             fallback = self.fallback_root
             inside = fallback is not None and fallback in (folder, *folder.parents)
-            root = fallback if inside else folder  # type: ignore[assignment]
+            root = fallback if inside and fallback is not None else folder
         self._roots[folder] = root
         return root
+
+    def _entries(self, folder: str) -> frozenset[str]:
+        """A folder's entry names (one listing per folder and run)."""
+        known = self._listed.get(folder)
+        if known is None:
+            try:
+                known = frozenset(os.listdir(folder))
+            except OSError:
+                known = frozenset()
+            self._listed[folder] = known
+        return known
 
     def search_roots(self, root: Path) -> tuple[Path, ...]:
         known = self._searched.get(root)
@@ -95,10 +113,7 @@ class ModuleMap:
         stdlib, known without looking further."""
         known = self._tops.get(folder)
         if known is None:
-            try:
-                entries = os.listdir(folder)
-            except OSError:
-                entries = []
+            entries = self._entries(str(folder))
             known = frozenset(e[:-3] if e.endswith(".py") else e for e in entries)
             self._tops[folder] = known
         return known

@@ -191,10 +191,7 @@ class ModuleView:
         if hops > MAX_HOPS or key in seen:
             return None
         seen = seen | {key}
-        header = self._header(ref)
-        if header.error is not None:
-            return None
-        symbol = self._symbol(ref, name)
+        symbol = self._symbol(ref, name)  # a plain class is answered without an outline
         if symbol is not None:
             if symbol.kind != "alias" or symbol.target is None:
                 self._origin, self._origin_ref = (ref.path, name), ref
@@ -203,7 +200,11 @@ class ModuleView:
             if target is None:
                 return None
             return self._absolute(target, hops + 1, seen, ref)
-        for star in header.stars:
+        stars = self.project.store.may_star(ref.path)
+        header = self._header(ref) if stars else None
+        if header is not None and header.error is not None:
+            return None
+        for star in header.stars if header is not None else ():
             target = self.project.modules.absolute(star, ref)
             sub = self._find(target, ref) if target is not None else None
             if sub is None or not self._header(sub).exported(name):

@@ -91,10 +91,11 @@ UNREADABLE = Header(error="unreadable")
 @dataclass(slots=True)
 class _Module:
     key: str
-    header: Header
+    header: Header | None  # None until the module is outlined (or read from disk)
     symbols: dict[str, Symbol | None] = field(default_factory=dict)
     outline: Outline | None = None
     path: Path | None = None  # where it was read (a module read from disk is outlined late)
+    data: bytes | None = None  # its bytes, until it is outlined
 
 
 class SummaryStore:
@@ -119,22 +120,40 @@ class SummaryStore:
     # -- questions -----------------------------------------------------------------------------
     def header(self, path: Path) -> Header:
         module = self._module(path)
-        return module.header if module is not None else UNREADABLE
+        if module is None:
+            return UNREADABLE
+        if module.header is None:
+            self._outline(module)
+        assert module.header is not None
+        return module.header
 
     def symbol(self, path: Path, name: str) -> Symbol | None:
         """What the module in ``path`` binds ``name`` to; None when it does not bind it (or it
         cannot be known)."""
         module = self._module(path)
-        if module is None or module.header.error is not None:
+        if module is None:
             return None
         if name in module.symbols:
             return module.symbols[name]
+        if module.data is not None and name.partition(".")[0].encode() not in module.data:
+            return None  # never outlined for a name its text does not even contain
+        if self.header(path).error is not None:
+            return None
         symbol = self._compute(module, name)
         if symbol is not _UNBOUNDED:
             module.symbols[name] = symbol
             self._write(module)
             return symbol
         return None
+
+    def may_star(self, path: Path) -> bool:
+        """Whether the module may have a star import (``False`` is certain; no outline)."""
+        module = self._module(path)
+        if module is None:
+            return False
+        if module.data is not None:
+            return b"*" in module.data
+        return bool(self.header(path).stars)
 
     def symbol_digest(self, path: Path, name: str) -> str:
         symbol = self.symbol(path, name)
@@ -151,31 +170,39 @@ class SummaryStore:
             data = None
         if data is not None:
             key = hashlib.sha256(self.salt + b"\0" + data).hexdigest()
-            module = self._by_key.get(key) or self._read(key) or self._outline(key, data)
+            module = self._by_key.get(key) or self._read(key) or _Module(key, None, data=data)
             if module.path is None:
                 module.path = path
             self._by_key[key] = module
         self._by_path[path] = module
         return module
 
-    def _outline(self, key: str, data: bytes) -> _Module:
+    def _outline(self, module: _Module) -> None:
+        """Outline a module first asked about a name it may define (its header with it)."""
+        data, module.data = module.data, None
+        if data is None and module.path is not None:
+            with contextlib.suppress(OSError):
+                data = module.path.read_bytes()
         try:
-            text = self.decode(data)
+            text = self.decode(data) if data is not None else None
         except ValueError:
-            return _Module(key, Header(error="undecodable"))
-        found = outline(text)
-        header = Header(found.stars, found.all, found.error)
-        module = _Module(key, header, outline=found)
-        self._write(module)
-        return module
+            text = None
+        if text is None:
+            module.header = Header(error="undecodable" if data is not None else "unreadable")
+            return
+        module.outline = outline(text)
+        found = module.outline
+        fresh = module.header is None
+        module.header = Header(found.stars, found.all, found.error)
+        if fresh:
+            self._write(module)
 
     def _compute(self, module: _Module, name: str) -> Symbol | None:
         if module.outline is None:  # read from disk: outline it now
-            fresh = self._outline_of(module)
-            if fresh is None:
-                return _UNBOUNDED
+            self._outline(module)
         found = module.outline
-        assert found is not None
+        if found is None:
+            return _UNBOUNDED
         if "." in name:  # ``Class.method``: asked only when an instance's method is called
             return self._method(module, found, name)
         statement = found.binding(name)
@@ -222,15 +249,6 @@ class SummaryStore:
             module.symbols.setdefault(f"{cls}.{other}", symbol)
         return summary.method(method)
 
-    def _outline_of(self, module: _Module) -> Outline | None:
-        if module.path is None:
-            return None
-        try:
-            module.outline = outline(self.decode(module.path.read_bytes()))
-        except (OSError, ValueError):
-            return None
-        return module.outline
-
     # -- disk ----------------------------------------------------------------------------------
     def _path(self, key: str) -> Path | None:
         return self.root / key[:2] / f"{key}.json" if self.root is not None else None
@@ -259,7 +277,7 @@ class SummaryStore:
             return
         entry = {
             "schema": SCHEMA,
-            "header": module.header.as_dict(),
+            "header": module.header.as_dict() if module.header is not None else {},
             "symbols": {
                 name: symbol.as_dict() if symbol is not None else None
                 for name, symbol in sorted(module.symbols.items())
