@@ -151,11 +151,14 @@ def importers(
     }
     reach = Reach(modules, wanted, relevant)
     folders: dict[str, re.Pattern[bytes] | None] = {}  # a folder -> its project's pattern
+    prefixes = tuple(str(root) for root in names)  # a folder outside them has no pattern
     for file in skipped:
         folder = os.path.dirname(file.path)
         if folder not in folders:
-            root = modules.root_of_folder(Path(os.path.abspath(folder or ".")))
-            folders[folder] = names.get(root)
+            absolute = os.path.realpath(folder or ".")  # roots are real paths
+            inside = few or absolute.startswith(prefixes)
+            root = modules.root_of_folder(Path(absolute)) if inside else None
+            folders[folder] = names.get(root) if root is not None else None
         named = folders[folder]
         if named is None and not few:
             continue

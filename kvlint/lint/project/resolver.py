@@ -51,13 +51,21 @@ class Project:
         # resolutions shared by the modules of a folder: (absolute name, root, folder) ->
         # (symbol, where it is defined, what was used)
         self.resolved: dict[tuple[str, Path, Path], _Resolved] = {}
+        self._digests: dict[tuple[str, Path, Path], str] = {}
 
     def view(self, path: str | Path) -> ModuleView:
         return ModuleView(self, self.modules.module_of(Path(path)))
 
     def digest(self, key: str, importer: ModuleRef) -> str:
         """What ``used`` would record for ``key`` (``module`` or ``module:name``) seen from
-        ``importer`` now."""
+        ``importer`` now (the same for every module of a folder: memoised for the run)."""
+        memo = (key, importer.root, importer.path.parent)
+        known = self._digests.get(memo)
+        if known is None:
+            known = self._digests[memo] = self._digest(key, importer)
+        return known
+
+    def _digest(self, key: str, importer: ModuleRef) -> str:
         module, _, name = key.partition(":")
         ref = self.modules.find(module, importer)
         if ref is None:
