@@ -76,7 +76,7 @@ class Outline:
         return self.statements[found[-1]] if found else None
 
     def slice_for(self, name: str) -> tuple[str, str]:
-        """The source of the statements that define ``name``, with the module's imports and
+        """The source of the statements that define ``name``, with the imports they use and
         ``__all__`` (in source order), and the text of just the defining statements (for a
         cheap relevance test)."""
         chosen: set[int] = set(self.binds.get(name, ()))
@@ -95,7 +95,15 @@ class Outline:
             chosen |= mentioned
             frontier = mentioned
         own = "".join(self._text(self.statements[i]) for i in sorted(chosen))
-        header = {i for i, s in enumerate(self.statements) if s.imports or "__all__" in s.binds}
+        refs: set[str] = {name}
+        for index in chosen:
+            refs |= self.statements[index].refs
+        # only the imports the chosen statements use (a module's other imports cost a parse)
+        header = {
+            i
+            for i, s in enumerate(self.statements)
+            if (s.imports and not refs.isdisjoint(s.binds)) or "__all__" in s.binds
+        }
         text = "".join(self._text(self.statements[i]) for i in sorted(chosen | header))
         return text, own
 
