@@ -26,7 +26,7 @@ import pytest
 
 from kvlint.config import Settings
 from kvlint.lint.discovery import Target
-from kvlint.lint.project.resolver import ProjectOptions
+from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import Runner
 from kvlint.lint.sources.config import kind_of
 

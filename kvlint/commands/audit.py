@@ -14,6 +14,7 @@ from kvlint.audit import config, engine
 from kvlint.audit.arm import Azure
 from kvlint.audit.model import AuditResult
 from kvlint.audit.request import CLOUDS, AuditRequest
+from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import audit_json, audit_markdown, audit_sarif, audit_table
@@ -132,14 +133,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="the secret, key or certificate the caller reads, for item-scoped role assignments",
     )
     out = parser.add_argument_group("output")
-    out.add_argument(
-        "--output-format",
-        "--format",
-        dest="format",
-        choices=FORMATS,
-        default="table",
-        help="report format (default: %(default)s); --format is an alias",
-    )
+    add_format(out, FORMATS, "table")
     out.add_argument(
         "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
     )

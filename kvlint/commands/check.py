@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kvlint import config
+from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
 from kvlint.report import text as human
 
 if TYPE_CHECKING:
-    from kvlint.lint.project.resolver import ProjectOptions
+    from kvlint.lint.project import ProjectOptions
 
 FORMATS = (*human.HUMAN_FORMATS, *(f for f in report.FORMATS if f != "text"))
 
@@ -52,14 +53,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="store_true",
         help="list the fixes applied (with --fix) or available, per file and code",
     )
-    parser.add_argument(
-        "--output-format",
-        "--format",
-        dest="format",
-        choices=FORMATS,
-        default="text",
-        help="report format (default: %(default)s, the same as full: each finding with its "
-        "source line and help; concise: one line per finding); --format is an alias",
+    add_format(
+        parser,
+        FORMATS,
+        "text",
+        "report format (default: %(default)s, the same as full: each finding with its "
+        "source line and help; concise: one line per finding)",
     )
     parser.add_argument(
         "--color",
@@ -204,7 +203,7 @@ def _project(request: CheckRequest, cache_dir: Path | None) -> ProjectOptions:
     """How files see their project: imports resolve below each file's project root (the
     nearest pyproject.toml, setup.cfg, setup.py or .git); for files under no marker, below the
     common folder of the paths named (a package is named from the folder that holds it)."""
-    from kvlint.lint.project.resolver import ProjectOptions
+    from kvlint.lint.project import ProjectOptions
 
     if request.no_project:
         return ProjectOptions(enabled=False)

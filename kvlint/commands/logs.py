@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.logs.analyze import Settings
 from kvlint.logs.service import LogsReport, LogsRequest
@@ -81,14 +82,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="one caller reading one secret more often than this in an hour is KVL403 (default 60)",
     )
     out = parser.add_argument_group("output")
-    out.add_argument(
-        "--output-format",
-        "--format",
-        dest="format",
-        choices=output.FORMATS,
-        default="table",
-        help="report format (default: %(default)s); --format is an alias",
-    )
+    add_format(out, output.FORMATS, "table")
     out.add_argument(
         "--output-file", "-o", metavar="PATH", help="write the report here, not stdout"
     )

@@ -6,18 +6,17 @@ import argparse
 import json
 
 from kvlint import catalog
+from kvlint.commands.options import add_format
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "rule":
         parser.add_argument("code", help="a rule or check code, e.g. KV101, KVA212, KVT103")
-        parser.add_argument(
-            "--output-format",
-            "--format",
-            dest="format",
-            choices=("markdown", "json"),
-            default="markdown",
-            help="the page as Markdown or JSON (default: %(default)s); --format is an alias",
+        add_format(
+            parser,
+            ("markdown", "json"),
+            "markdown",
+            "the page as Markdown or JSON (default: %(default)s)",
         )
     else:
         parser.add_argument(
@@ -25,13 +24,11 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
             choices=("check", "audit", "token", "logs"),
             help="only the rules of one command",
         )
-        parser.add_argument(
-            "--output-format",
-            "--format",
-            dest="format",
-            choices=("text", "json", "markdown"),
-            default="text",
-            help="a table, JSON or a Markdown table (default: %(default)s); --format is an alias",
+        add_format(
+            parser,
+            ("text", "json", "markdown"),
+            "text",
+            "a table, JSON or a Markdown table (default: %(default)s)",
         )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
+from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK
 from kvlint.report import token as report
 from kvlint.token.diagnose import DEFAULT_SKEW
@@ -34,14 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         default=DEFAULT_SKEW.total_seconds() / 60,
         help="clock skew allowed for exp and nbf (default: %(default)g)",
     )
-    parser.add_argument(
-        "--output-format",
-        "--format",
-        dest="format",
-        choices=("text", "json"),
-        default="text",
-        help="report format (default: %(default)s); --format is an alias",
-    )
+    add_format(parser, ("text", "json"), "text")
     parser.add_argument(
         "--acquire",
         action="store_true",

@@ -99,11 +99,14 @@ class ResultCache:
             import tempfile  # imported by the first write, not at start-up
 
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+            # the plain list when nothing else was recorded (most files; older entries too)
             entry: object = items
             if used or passed or exports:
-                entry = {"findings": items, "used": used or {}, "passed": passed or []}
+                record: dict[str, object] = {"findings": items, "used": used or {}}
+                record["passed"] = passed or []
                 if exports:
-                    entry["exports"] = True
+                    record["exports"] = True
+                entry = record
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 json.dump(entry, handle, separators=(",", ":"))
             os.replace(tmp, path)

@@ -33,7 +33,8 @@ from kvlint.lint.sources import python as python_source
 from kvlint.lint.suppress import LINE_BREAK
 
 if TYPE_CHECKING:
-    from kvlint.lint.project.resolver import ModuleView, Project, ProjectOptions
+    from kvlint.lint.project import ProjectOptions
+    from kvlint.lint.project.resolver import ModuleView, Project
     from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = python_source.MAX_BYTES

@@ -22,7 +22,7 @@ from kvlint.lint.cache import ResultCache
 from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
 from kvlint.lint.generated import is_generated
-from kvlint.lint.project.resolver import ProjectOptions
+from kvlint.lint.project import ProjectOptions
 
 if TYPE_CHECKING:
     from concurrent.futures import Future

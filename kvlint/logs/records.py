@@ -320,11 +320,7 @@ def _archive(doc: dict) -> dict:
         "description": _text(doc.get("resultDescription")),
         "status": props.get("httpStatusCode"),
         "ip": _text(doc.get("callerIpAddress")),
-        "oid": claims.get("oid") or claims.get(OID_CLAIM),
-        "appid": claims.get("appid") or claims.get("azp"),
-        "upn": claims.get("upn") or claims.get(UPN_CLAIM) or claims.get("unique_name"),
-        "tid": claims.get("tid") or claims.get(TID_CLAIM),
-        "iss": claims.get("iss"),
+        **_caller(claims),
         "uri": _text(props.get("requestUri")),
         "id": _text(props.get("id")),
         "client": _text(props.get("clientInfo")),
@@ -333,6 +329,17 @@ def _archive(doc: dict) -> dict:
         "address_authorized": props.get("isAddressAuthorized"),
         "trusted_service": props.get("trustedService"),
         "key_type": _text(key_props.get("type")),
+    }
+
+
+def _caller(claims: dict) -> dict:
+    """The caller's identity fields from a record's token claims (short or URI claim names)."""
+    return {
+        "oid": claims.get("oid") or claims.get(OID_CLAIM),
+        "appid": claims.get("appid") or claims.get("azp"),
+        "upn": claims.get("upn") or claims.get(UPN_CLAIM) or claims.get("unique_name"),
+        "tid": claims.get("tid") or claims.get(TID_CLAIM),
+        "iss": claims.get("iss"),
     }
 
 
@@ -383,11 +390,7 @@ def _azkv(doc: dict) -> dict:
         "description": _text(doc.get("ResultDescription")),
         "status": doc.get("HttpStatusCode"),
         "ip": _text(doc.get("CallerIpAddress")),
-        "oid": claims.get("oid") or claims.get(OID_CLAIM),
-        "appid": claims.get("appid") or claims.get("azp"),
-        "upn": claims.get("upn") or claims.get(UPN_CLAIM) or claims.get("unique_name"),
-        "tid": claims.get("tid") or claims.get(TID_CLAIM),
-        "iss": claims.get("iss"),
+        **_caller(claims),
         "uri": _text(doc.get("RequestUri")),
         "id": _text(doc.get("Id")),
         "client": _text(doc.get("ClientInfo")),

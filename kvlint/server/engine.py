@@ -10,7 +10,7 @@ from pathlib import Path
 
 from kvlint.config import Settings
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
-from kvlint.lint.project.resolver import ProjectOptions
+from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import gc_paused
 from kvlint.lint.sources.config import kind_of
 

@@ -13,12 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from kvlint.lint.facts.audiences import token_requests
 from kvlint.lint.facts.caching import is_cached
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
-from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.facts.passing import holds_vault_url
 from kvlint.lint.facts.web import request_contexts
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
@@ -39,7 +37,7 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
     for call in analysis.index.calls:
         if not call.args or analysis.qualname(call.func) is None:
             continue  # not an imported name: a local function, a method, a builtin
-        if not any(_vault_url(analysis, a.value) for a in call.args if not a.star):
+        if not any(holds_vault_url(analysis, a.value) for a in call.args if not a.star):
             continue  # then only calls passing a vault URL need their callee resolved
         symbol = analysis.imported(call.func, "function")
         if symbol is None or not symbol.http:
@@ -49,7 +47,7 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
             continue
         for use in symbol.http:
             found = arg(call, use.url_param if use.by_keyword else None, use.url_index)
-            if found is None or found.star or not _vault_url(analysis, found.value):
+            if found is None or found.star or not holds_vault_url(analysis, found.value):
                 continue
             where = f"{analysis.path}:{analysis.line_of(call)}"
             via = f"{origin[1]}() is called with a Key Vault URL at {where}"
@@ -78,11 +76,6 @@ def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
             yield PassedUrl(str(origin[0]), f"request:{origin[1]}", where)
 
 
-def _vault_url(analysis: Analysis, expr: cst.BaseExpression) -> bool:
-    folded = analysis.fold(expr)
-    return folded is not None and bool(is_keyvault_url(analysis, folded.text))
-
-
 def exports_keyvault(analysis: Analysis) -> bool:
     """Whether the module holds something another module may import and use against Key
     Vault: a client or credential it builds, a Key Vault call, a token scope, or a vault URL
@@ -91,7 +84,7 @@ def exports_keyvault(analysis: Analysis) -> bool:
         return True
     scope = analysis.index.scopes[analysis.module]
     return any(
-        b.value is not None and _vault_url(analysis, b.value)
+        b.value is not None and holds_vault_url(analysis, b.value)
         for bindings in scope.bindings.values()
         for b in bindings
         if b.kind == "assign"

@@ -79,6 +79,12 @@ def _call_parameter(analysis: Analysis, expr: cst.Call, below: int) -> cst.Param
     return None
 
 
+def holds_vault_url(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """Whether ``expr`` folds to a Key Vault URL (unknown parts allowed: ``f"{v}.vault…"``)."""
+    folded = analysis.fold(expr)
+    return folded is not None and bool(is_keyvault_url(analysis, folded.text))
+
+
 def parameter_argument(
     function: cst.FunctionDef, param: cst.Param, call: cst.Call, method: bool
 ) -> cst.BaseExpression | None:
@@ -108,8 +114,7 @@ def vault_url_passed(analysis: Analysis, http: HttpCall) -> str | None:
     for site in callers(analysis, function):
         method = isinstance(site.func, cst.Attribute)
         value = parameter_argument(function, param, site, method)
-        folded = analysis.fold(value) if value is not None else None
-        if folded is not None and is_keyvault_url(analysis, folded.text):
+        if value is not None and holds_vault_url(analysis, value):
             line = analysis.line_of(site)
             return f"{function.name.value}() is called with a Key Vault URL on line {line}"
     incoming = analysis.incoming

@@ -13,7 +13,7 @@ digest): the result cache stores that and re-checks the file when any of them ch
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
@@ -24,16 +24,6 @@ MAX_HOPS = 12
 INSTANCE = "()"  # ``pkg.kv.Wrapper().read``: the method ``read`` of an instance of the class
 MISSING = "-"
 _Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
-
-
-@dataclass(frozen=True)
-class ProjectOptions:
-    """How a linter sees the rest of the project: ``enabled`` False (``--no-project``) keeps
-    every imported name unknown; ``cache_dir`` keeps summaries between runs."""
-
-    enabled: bool = True
-    cache_dir: Path | None = None
-    fallback_root: Path | None = None
 
 
 class Project:

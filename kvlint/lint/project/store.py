@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -283,6 +282,8 @@ class SummaryStore:
                 for name, symbol in sorted(module.symbols.items())
             },
         }
+        import tempfile  # imported by the first write, not at start-up
+
         tmp = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
