@@ -64,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything written to stdout and stderr meanwhile is masked: no output
     ever contains a whole JWT (:mod:`kvlint.redact`)."""
     streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
-    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)
     try:
         return _main(argv)
     finally:

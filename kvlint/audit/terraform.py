@@ -174,7 +174,7 @@ def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
 def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
     """Planned role assignments scoped to a planned vault, by the vault's address."""
     refs = _references(plan.get("configuration"))
-    vaults = {
+    vaults: dict[str, dict[str, Any]] = {
         str(c.get("address")): {}
         for c in plan.get("resource_changes") or []
         if isinstance(c, dict) and c.get("type") == "azurerm_key_vault"

@@ -11,7 +11,7 @@ reading one secret more than once a minute in some hour is KVL403 ("cache these"
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
@@ -122,7 +122,7 @@ def _load_finding(analysis: Analysis, load: Load, hsm: bool) -> LogFinding | Non
     caller_text = ", ".join(
         f"{analysis.label(c)} ({n:,} requests, {t:,} throttled{reads_of(c)})" for c, n, t in callers
     )
-    details = {
+    details: dict[str, Any] = {
         "key": load.cls,
         "class": load.cls,
         "limit": limit,

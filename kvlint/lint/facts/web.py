@@ -135,9 +135,9 @@ def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContex
         kind = _handler_kind(analysis, function, web, django or views_module)
         if kind is not None and not is_cache_decorated(analysis, function):
             handlers[function] = RequestContext(function, kind)
-    for function in analysis.index.calls:
-        if analysis.callee(function) in ("fastapi.Depends", "fastapi.Security") and function.args:
-            dependency = analysis.local_function(function.args[0].value)
+    for call in analysis.index.calls:
+        if analysis.callee(call) in ("fastapi.Depends", "fastapi.Security") and call.args:
+            dependency = analysis.local_function(call.args[0].value)
             if dependency is not None and not is_cache_decorated(analysis, dependency):
                 handlers.setdefault(dependency, RequestContext(dependency, "FastAPI dependency"))
     if analysis.incoming:  # functions and methods a handler in another module calls
