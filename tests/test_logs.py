@@ -255,15 +255,16 @@ def test_a_throttling_day(kvlint, day):
     assert (details["limit"], details["peak"], details["throttled"]) == (4000, 4500, 900)
     assert details["peak_window"] == "2026-03-02T12:00:10Z"
     assert details["top_callers"][0]["object_id"] == HOT_OID
-    assert details["top_callers"][0]["most_read"] == [{"name": "db-password", "reads": 12900}]
-    assert "throttled; reads 'db-password' 12,900x)" in hot["message"]
+    # only successful reads count: the 900 answered 429 fetched nothing
+    assert details["top_callers"][0]["most_read"] == [{"name": "db-password", "reads": 12000}]
+    assert "throttled; reads 'db-password' 12,000x)" in hot["message"]
     assert len(details["series"]) == 61
     (warm,) = by_code(doc, "KVL402")
     assert warm["details"]["peak"] == 3401 and "(85%)" in warm["message"]
     hot_reads, warm_reads = by_code(doc, "KVL403")
     assert hot_reads["details"]["caller"]["object_id"] == HOT_OID
     assert (
-        "'db-password' 12,900 times (up to 12,900 in one hour, one every 0.28 s)"
+        "'db-password' 12,000 times (up to 12,000 in one hour, one every 0.3 s)"
         in hot_reads["message"]
     )
     assert [s["name"] for s in warm_reads["details"]["secrets"]] == ["s0", "s1", "s2", "s3", "s4"]

@@ -242,3 +242,26 @@ def test_the_trailing_slash_fix_names_the_clouds_own_audience():
     assert finding.code == "KVL102"
     assert "request the scope https://vault.azure.cn/.default (v2)" in finding.message
     assert "vault.azure.net" not in finding.message
+
+
+def test_refused_reads_are_not_reads():
+    """Issue 23 item 12: 120 x 401 TokenExpired are no reads, and "cache it" is not advised."""
+    analysis = Analysis()
+    base = 1772445600.0
+    for i in range(120):
+        doc = record(base + i * 20, "kv-a", status=401)
+        doc["identity"] = {}
+        doc["resultDescription"] = "[TokenExpired] Error validating token: 'S2S12086'."
+        analysis.add(records.normalize(doc))
+    for status in (403, 429, 404):
+        for i in range(100):
+            analysis.add(records.normalize(record(base + 3000 + i, "kv-b", status=status)))
+    found = service.findings(analysis)
+    assert "KVL403" not in [f.code for f in found]
+    expired = [f for f in found if f.vault == "kv-a"]
+    assert [f.code for f in expired] == ["KVL104"]
+    assert not any("instead of cached" in f.message for f in found)
+    # and 61 successful reads in one hour still are
+    for i in range(61):
+        analysis.add(records.normalize(record(base + i, "kv-c")))
+    assert [f.vault for f in service.findings(analysis) if f.code == "KVL403"] == ["kv-c"]

@@ -3,7 +3,7 @@
 A day of a busy vault is millions of records; nothing here keeps a record. What is kept:
 
 - per (vault, throttling class, 10-second window): requests and 429s;
-- per (vault, caller): requests and 429s; per (vault, caller, secret, hour): reads;
+- per (vault, caller): requests and 429s; per (vault, caller, secret, hour): successful reads;
 - per refusal group (cause, vault, caller, detail): count, first/last time, refused addresses;
 - per (vault, caller, operation): first and last success (a 403 that later succeeded);
 - per (vault, address, user agent): unauthenticated 401s, and whether that client ever
@@ -136,7 +136,8 @@ class Analysis:
             else:
                 per_caller[0] += 1
                 per_caller[1] += throttled
-            if record.operation == "SecretGet" and record.item:
+            if record.operation == "SecretGet" and record.item and 200 <= status < 300:
+                # only a successful read is a read: a refused one (401, 403, 429) fetched nothing
                 hours = self.hourly_reads.setdefault((vault, caller, record.item), Counter())
                 hours[int(when // 3600)] += 1
         if status in (401, 403):

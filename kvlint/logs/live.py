@@ -81,7 +81,7 @@ QUERIES = {
 | extend Rank = row_number(1, prev(Vault) != Vault)
 | where Rank <= 20""",
     "reads": """kv
-| where OperationName == "SecretGet"
+| where OperationName == "SecretGet" and Status between (200 .. 299)
 | extend Secret = extract(@"/secrets/([^/?]+)", 1, RequestUri)
 | where isnotempty(Secret)
 | summarize Reads = count() by Vault, Oid, Appid, Secret, Hour = bin(TimeGenerated, 1h)
