@@ -407,3 +407,40 @@ def test_cloud_picks_the_log_analytics_and_sign_in_endpoints(monkeypatch):
     assert seen["host"] == "login.chinacloudapi.cn"
     assert query._endpoint == "https://api.loganalytics.azure.cn"
     assert live.client("https://example.test", "usgov")._endpoint == "https://example.test"
+
+
+def test_no_sign_in_is_the_clear_sign_in_line_not_a_failed_query(
+    stub, tmp_path, monkeypatch, capsys
+):
+    """Issue 23 item 17: like the other live commands, one line telling how to sign in."""
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import CredentialUnavailableError
+    from azure.monitor.query import LogsQueryClient
+
+    from kvlint import cli
+    from kvlint.audit import arm
+
+    failing = FakeCredential(fail=CredentialUnavailableError("no az login"))
+    monkeypatch.setattr(arm, "default_credential", lambda host, tenant: failing)
+    assert cli.main(["logs", "--workspace", WORKSPACE]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kvlint: error: no Azure credential available: sign in with `az login`")
+    assert "query failed" not in err and "--tenant" not in err and err.count("\n") == 1
+    # a credential that fails once the client exists (azure-monitor-query passes it on as a
+    # response error without a response) is the same line, and no query is sent
+    stub.add("POST", PATH, answer)
+    for fail in (
+        CredentialUnavailableError("no az login"),
+        ClientAuthenticationError("AADSTS7000222: The provided client secret keys are expired."),
+    ):
+        query = LogsQueryClient(
+            FakeCredential(fail=fail), endpoint=stub.url, connection_verify=str(stub.ca_path)
+        )
+        parser = argparse.ArgumentParser()
+        command.add_arguments(parser, "logs")
+        args = parser.parse_args(["--workspace", WORKSPACE, "--format", "json"])
+        with pytest.raises(KvlintError, match=r"^no Azure credential available") as caught:
+            command.run(args, client=query)
+        assert "query failed" not in str(caught.value)
+    assert "AADSTS7000222" in str(caught.value)
+    assert not stub.seen("POST", PATH)

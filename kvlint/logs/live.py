@@ -165,6 +165,8 @@ def client(endpoint: str | None, cloud_name: str = "public") -> Any:
         credential = arm.default_credential(cloud.authority_host, None)
     except ValueError as exc:
         raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
+    # one token up front, like `kvlint audit`: no sign-in is one clear line, not a failed query
+    arm.sign_in(credential, endpoint.rstrip("/") + "/.default", arm.SIGN_IN_ANY_TENANT)
     return LogsQueryClient(credential, endpoint=endpoint)
 
 
@@ -187,8 +189,12 @@ def _rows(client: Any, workspace: str, kql: str, span: timedelta) -> list[dict[s
     try:
         result = client.query_workspace(workspace, kql, timespan=span, server_timeout=600)
     except AzureError as exc:
-        from kvlint.audit.arm import describe
+        from kvlint.audit.arm import SIGN_IN_ANY_TENANT, describe, sign_in_required
 
+        if getattr(exc, "response", None) is None and _credential_failure(exc):
+            # azure-monitor-query hands a credential failure on as a response error without a
+            # response: it is a sign-in problem, not a failed query
+            raise sign_in_required(exc, SIGN_IN_ANY_TENANT) from None
         status, reason = describe(exc)
         raise KvlintError(
             f"the workspace query failed ({status or 'no response'}): {reason}"
@@ -202,6 +208,21 @@ def _rows(client: Any, workspace: str, kql: str, span: timedelta) -> list[dict[s
     for table in result.tables:
         rows += [dict(zip(table.columns, row, strict=False)) for row in table.rows]
     return rows
+
+
+def _credential_failure(exc: BaseException) -> bool:
+    """Whether a query error is the credential's: azure-monitor-query re-raises the
+    ClientAuthenticationError of the token request as a response error (chained to it)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ClientAuthenticationError) and getattr(seen, "response", None) is None:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _record(row: dict[str, Any], when: float) -> Record:
