@@ -467,3 +467,32 @@ def test_caller_validation(ip, permission, message):
 def test_principal_from_another_source_keeps_its_tenant():
     who = reach.principal(APP.upper(), OTHER_TENANT.upper())
     assert (who.object_id, who.tenant_id) == (APP, OTHER_TENANT)
+
+
+def test_a_rule_saved_without_its_service_endpoint_is_not_a_verdict_either_way():
+    """Issue 23 item 14: KVA218 and the reach verdict agree: whether the subnet has the service
+    endpoint is not known, so the caller in that subnet is neither allowed nor refused."""
+    from kvlint.audit import checks
+    from kvlint.audit.config import Thresholds
+
+    acls = {
+        "defaultAction": "Deny",
+        "virtualNetworkRules": [{"id": SUBNET, "ignoreMissingVnetServiceEndpoint": True}],
+    }
+    doc = vault(networkAcls=acls)
+    found = judge(doc, "10.1.2.3", subnet=SUBNET)
+    assert found is not None and found.code == "KVA507"
+    assert "whether the subnet has the Microsoft.KeyVault service endpoint" in found.message
+    (kva218,) = [f for f in checks.run(normalize(doc), Thresholds()) if f.code == "KVA218"]
+    assert "if it was enabled since, the rule works" in kva218.message
+    assert "admits nobody (" in kva218.message and "if the endpoint is still missing" in (
+        kva218.message
+    )
+    # the same rule saved normally admits the caller; another subnet is refused outright
+    acls["virtualNetworkRules"][0]["ignoreMissingVnetServiceEndpoint"] = False
+    assert judge(vault(networkAcls=acls), "10.1.2.3", subnet=SUBNET) is None
+    acls["virtualNetworkRules"][0]["ignoreMissingVnetServiceEndpoint"] = True
+    assert code(vault(networkAcls=acls), "10.1.2.3", subnet=SUBNET + "2") == "KVA501"
+    # an IP rule that admits the caller anyway leaves nothing open
+    acls["ipRules"] = [{"value": "203.0.113.0/28"}]
+    assert judge(vault(networkAcls=acls), PUBLIC_IP, subnet=SUBNET) is None

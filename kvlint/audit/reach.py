@@ -26,7 +26,7 @@ holding the permission (or ``all``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import perimeter, rbac
@@ -151,7 +151,31 @@ def _network(
             return None, why
         refusal = network_refusal(vault, who)  # Learning / Audit: the vault's own firewall
         return None, f"{refusal} ({why})" if refusal else None
-    return unsure, None if unsure else network_refusal(vault, who)
+    if unsure:
+        return unsure, None
+    refusal = network_refusal(vault, who)
+    if refusal is None and who.subnet:
+        flagged = _unchecked_subnet_rule(vault, who)
+        if flagged:
+            return flagged, None
+    return None, refusal
+
+
+def _unchecked_subnet_rule(vault: Vault, who: Caller) -> str | None:
+    """Why the verdict is open when only a virtual-network rule saved with
+    ``ignoreMissingVnetServiceEndpoint`` admits the caller: the subnet may lack the endpoint."""
+    matching = [r for r in vault.vnet_rules if r.id.lower() == (who.subnet or "").lower()]
+    if not matching or not all(r.ignore_missing_service_endpoint for r in matching):
+        return None
+    if network_refusal(vault, replace(who, subnet=None)) is None:
+        return None  # admitted anyway (an IP rule, a private endpoint, the bypass)
+    return (
+        f"network gates: only the virtual-network rule for subnet {matching[0].id} admits the "
+        "caller, and it was saved with ignoreMissingVnetServiceEndpoint true, so whether the "
+        "subnet has the Microsoft.KeyVault service endpoint was not checked by Azure nor by "
+        "kvlint: with it the caller gets in, without it Key Vault sees its public address and "
+        "answers 403 ForbiddenByFirewall (see KVA218)"
+    )
 
 
 def network_unverified(vault: Vault, who: Caller) -> str | None:
