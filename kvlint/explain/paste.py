@@ -81,7 +81,9 @@ _DECISION = re.compile(r"DecisionReason:\s*'?([A-Za-z]+)'?", re.I)
 _DENY = re.compile(r"DenyAssignmentId:\s*([^\s\\]+)", re.I)
 _RETRY_AFTER = re.compile(r"\bRetry-After['\"]?\s*[:=]\s*['\"]?(\d+)", re.I)
 _SERVICE_VERSION = re.compile(r"x-ms-keyvault-service-version['\"]?\s*[:=]\s*['\"]?([\w.]+)", re.I)
-_NETWORK_INFO = re.compile(r"x-ms-keyvault-network-info['\"]?\s*[:=][^\n]*?addr=([0-9a-fA-F.:]+)", re.I)
+_NETWORK_INFO = re.compile(
+    r"x-ms-keyvault-network-info['\"]?\s*[:=][^\n]*?addr=([0-9a-fA-F.:]+)", re.I
+)
 _WWW_AUTH = re.compile(
     r"www-authenticate['\"]?\s*[:=]\s*['\"]?Bearer\s+authorization=\\?\"?([^\"\\,\s]+)\\?\"?"
     r"(?:,\s*resource=\\?\"?([^\"\\,\s]+))?",
@@ -94,7 +96,9 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 
 # Entra ID fields: the app, tenant, resource and scope the error names
 _APP_IN = re.compile(r"(?:for app|Application with identifier|to app)\s*'([^']+)'", re.I)
-_DIRECTORY = re.compile(r"(?:in the directory|in the tenant named|Tenant)\s*'?([^'\s.]+[^'\s]*?)'?[\s.]", re.I)
+_DIRECTORY = re.compile(
+    r"(?:in the directory|in the tenant named|Tenant)\s*'?([^'\s.]+[^'\s]*?)'?[\s.]", re.I
+)
 _RESOURCE_PRINCIPAL = re.compile(r"resource principal named (\S+?) was not found", re.I)
 _SCOPE = re.compile(r"The scope (.+?) is not valid", re.I)
 _ASSERTION = re.compile(
@@ -191,7 +195,7 @@ def _status_of(text: str) -> int | None:
                 return value
     match = _NAMED_STATUS.search(text)
     if match:
-        return _STATUS_NAMES.get(match.group(1).lower().replace(" ", ""), None) or (
+        return _STATUS_NAMES.get(match.group(1).lower().replace(" ", "")) or (
             _STATUS_NAMES.get(match.group(1).lower())
         )
     return None
@@ -200,13 +204,40 @@ def _status_of(text: str) -> int | None:
 def _shapes(text: str, facts: Facts) -> list[str]:
     found = []
     checks = (
-        ("Python SDK exception", ("azure.core.exceptions", "HttpResponseError", "ClientAuthenticationError", "ResourceNotFoundError")),
-        (".NET SDK exception", ("Azure.RequestFailedException", "RequestFailedException", "Azure.Identity.AuthenticationFailedException", "KeyVaultErrorException")),
+        (
+            "Python SDK exception",
+            (
+                "azure.core.exceptions",
+                "HttpResponseError",
+                "ClientAuthenticationError",
+                "ResourceNotFoundError",
+            ),
+        ),
+        (
+            ".NET SDK exception",
+            (
+                "Azure.RequestFailedException",
+                "RequestFailedException",
+                "Azure.Identity.AuthenticationFailedException",
+                "KeyVaultErrorException",
+            ),
+        ),
         ("Java SDK exception", ("com.azure.core.exception", "com.microsoft.aad.msal4j")),
         ("JavaScript SDK error", ("RestError",)),
         ("Go SDK (autorest) error", ("autorest/azure", "autorest.DetailedError")),
-        ("Terraform error block", ("│ Error:", "Error: checking for presence", "azurerm_", "terraform-provider")),
-        ("Pulumi error", ("pulumi:", "error: cannot check existence of resource", "azure-native:", "azure-nextgen:")),
+        (
+            "Terraform error block",
+            ("│ Error:", "Error: checking for presence", "azurerm_", "terraform-provider"),
+        ),
+        (
+            "Pulumi error",
+            (
+                "pulumi:",
+                "error: cannot check existence of resource",
+                "azure-native:",
+                "azure-nextgen:",
+            ),
+        ),
         ("az CLI output", ("ERROR: (", "az keyvault", "az login")),
         ("raw HTTP response", ("HTTP/1.1", "www-authenticate", "WWW-Authenticate")),
     )
@@ -241,7 +272,8 @@ def _records(raw: str, facts: Facts) -> None:
                 continue
     for doc in docs[:10_000]:
         if not isinstance(doc, dict) or not any(
-            k in doc for k in ("operationName", "OperationName", "resultSignature", "ResultSignature")
+            k in doc
+            for k in ("operationName", "OperationName", "resultSignature", "ResultSignature")
         ):
             continue
         try:
@@ -411,7 +443,11 @@ def read(raw: str) -> Facts:
     _message(text, facts)
     if facts.records and not (facts.oid or facts.appid):
         first = facts.records[0]
-        facts.oid, facts.appid, facts.tenant = first.oid or "", first.appid or "", first.tenant or ""
+        facts.oid, facts.appid, facts.tenant = (
+            first.oid or "",
+            first.appid or "",
+            first.tenant or "",
+        )
         facts.address = facts.address or first.ip or ""
         facts.vault = facts.vault or first.vault or ""
         facts.resource = facts.resource or first.vault_id or ""
