@@ -658,20 +658,16 @@ def explain(facts: Facts) -> list[Explanation]:
             found.append(_key_vault(cause, facts))
         elif "requires the caller" in lower and "on-behalf-of" in lower:
             found.append(_obo(facts))
-        elif (
-            (facts.arm_action
-            and "authorizationfailed" in lower.replace('"', ""))
-            or (facts.arm_action and "does not have authorization" in lower)
+        elif (facts.arm_action and "authorizationfailed" in lower.replace('"', "")) or (
+            facts.arm_action and "does not have authorization" in lower
         ):
             found.append(_arm(facts))
         elif facts.status == 429 or facts.code == "Throttled" or "too many requests were" in lower:
             found.append(_throttled(facts))
         elif "deleted but recoverable" in lower or "objectisdeletedbutrecoverable" in lower:
             found.append(_item(facts, deleted=True))
-        elif (
-            (facts.code.endswith("NotFound")
-            and facts.code != "ResourceNotFound")
-            or ("was not found in this key vault" in lower)
+        elif (facts.code.endswith("NotFound") and facts.code != "ResourceNotFound") or (
+            "was not found in this key vault" in lower
         ):
             found.append(_item(facts, deleted=False))
     found += entra.explain(facts)

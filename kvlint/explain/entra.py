@@ -33,7 +33,7 @@ def _audience_for(resource: str) -> tuple[str, str]:
     """(the Key Vault audience that was probably meant, why the named one is wrong)."""
     lower = resource.lower().rstrip("/")
     host = lower.split("://", 1)[-1].split("/", 1)[0]
-    found = keyvault.audience_for_host(host)
+    found = keyvault.audience_for_host(host) or keyvault.audience_for_host("vault." + host)
     if found:
         _cloud, audience = found
         if "privatelink" in host:

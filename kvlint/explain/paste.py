@@ -97,8 +97,9 @@ _IPV4 = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")
 # Entra ID fields: the app, tenant, resource and scope the error names
 _APP_IN = re.compile(r"(?:for app|Application with identifier|to app)\s*'([^']+)'", re.I)
 _DIRECTORY = re.compile(
-    r"(?:in the directory|in the tenant named|Tenant)\s*'?([^'\s.]+[^'\s]*?)'?[\s.]", re.I
+    r"(?:in the directory|in the tenant named)\s*'?([^'\s]+?)'?(?:[\s.]|$)", re.I
 )
+_TENANT_NOT_FOUND = re.compile(r"\bTenant '?([^'\s]+?)'? not found")
 _RESOURCE_PRINCIPAL = re.compile(r"resource principal named (\S+?) was not found", re.I)
 _SCOPE = re.compile(r"The scope (.+?) is not valid", re.I)
 _ASSERTION = re.compile(
@@ -340,7 +341,7 @@ def _entra(text: str, facts: Facts) -> None:
     app = _APP_IN.search(text)
     if app:
         facts.aad_app = app.group(1)
-    directory = _DIRECTORY.search(text)
+    directory = _TENANT_NOT_FOUND.search(text) or _DIRECTORY.search(text)
     if directory:
         facts.aad_directory = directory.group(1).rstrip(".")
     resource = _RESOURCE_PRINCIPAL.search(text)
