@@ -32,7 +32,9 @@ def _address(text: str) -> IPv4Address | None:
 
 
 def _permission(item: Explanation) -> tuple[str, str] | None:
-    perm = item.missing.get("access_policy_permission", "")
+    perm = item.missing.get("access_policy_permission") or item.missing.get(
+        "access_policy_equivalent", ""
+    )
     kind, _, name = perm.partition("/")
     return (kind, name.lower()) if kind and name else None
 
@@ -58,12 +60,14 @@ def _check(item: Explanation, vault: Vault, roles: object) -> None:
         who = reach.Caller(reach.Principal(oid, tenant), address or _ANY_PUBLIC, (perm,))
         found = reach.gates(vault, who, roles)  # type: ignore[arg-type]
         identity = [f for f in found if f.code not in ("KVA501", "KVA507")]
-        network = [f for f in found if f.code in ("KVA501", "KVA507")]
+        # the network verdict only counts for an address the paste names
+        network = [f for f in found if f.code in ("KVA501", "KVA507")] if address else []
         if not identity:
             item.config = ADMITTED if not network else STILL
             item.config_note = (
                 f"the vault's configuration today grants {perm[0]}/{perm[1]} to object {oid}"
                 + (f"; but {network[0].code}: {network[0].message}" if network else "")
+                + ("" if address else " (the network gates were not checked: no client address)")
             )
         elif identity[0].code == "KVA505":
             item.config, item.config_note = UNKNOWN, f"KVA505: {identity[0].message}"
