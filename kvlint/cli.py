@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
+    "explain": (
+        "kvlint.commands.explain",
+        "paste a Key Vault or Entra ID error: the cause, the identity and the fix",
+    ),
     "rules": ("kvlint.commands.rules", "list every rule and check"),
     "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
