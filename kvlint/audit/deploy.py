@@ -365,6 +365,19 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
             )
         elif kind == "azurerm_key_vault" and address in found.vaults:
             blocks = after.get("access_policy")
+            if blocks is UNKNOWN:  # a dynamic block, a variable: whom it grants is not known
+                found.grants.append(
+                    Grant(
+                        f"{address}.access_policy",
+                        "policy",
+                        address,
+                        "(unknown)",
+                        False,
+                        None,
+                        file,
+                        line,
+                    )
+                )
             refs = _attribute_refs(resource, "access_policy.object_id")
             for block in blocks if isinstance(blocks, list) else []:
                 if not isinstance(block, dict):

@@ -238,8 +238,8 @@ def _needed(write: Write) -> str:
 
 
 def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
-    if vault.unknown & IDENTITY:
-        return
+    if "enableRbacAuthorization" in vault.unknown:
+        return  # the grants themselves are the deployment's (an unknown one keeps it silent)
     if vault.rbac:
         yield from _no_role(deployment, write, vault, context)
         return

@@ -33,6 +33,7 @@ SIMPLE = re.compile(r"^\$\{\s*((?:var|local)\.[A-Za-z_][\w-]*)\s*\}$")
 INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
 HEADER = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.MULTILINE)
 NOT_RESOURCES = ("var", "local", "each", "count", "path", "self", "module", "terraform")
+SKIPPED = ("depends_on", "lifecycle", "provisioner", "dynamic", "connection")
 DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.tenant_id$")
 MISSING = (
     "reading .tf files needs python-hcl2, a dependency of kvlint-azure: reinstall it "
@@ -197,8 +198,7 @@ class Module:
                     return None
                 conditional = conditional or count is UNKNOWN
         after, unknown = self._attributes(spec)
-        expressions: dict[str, Any] = {}
-        self._references(spec, "", expressions)
+        expressions = self._expressions(spec)
         depends = [
             ref
             for item in spec.get("depends_on") or []
@@ -265,22 +265,32 @@ class Module:
                 unknown[key] = True
         return after, unknown
 
-    def _references(self, node: Any, path: str, out: dict[str, Any]) -> None:
+    def _expressions(self, node: Any) -> Any:
+        """The references of every attribute, nested as a plan's configuration nests them
+        (a block's attributes under its name, in a list)."""
         if isinstance(node, dict):
+            out = {}
             for key, value in node.items():
-                if key.startswith("__") or key in ("depends_on", "lifecycle", "provisioner"):
+                if key.startswith("__") or key in SKIPPED:
                     continue
-                if key == "dynamic":
-                    continue
-                self._references(value, f"{path}.{key}" if path else key, out)
-        elif isinstance(node, list):
+                found = self._expressions(value)
+                if found:
+                    out[key] = found
+            return out
+        if isinstance(node, list):
+            if node and all(isinstance(item, dict) for item in node):
+                return [self._expressions(item) for item in node]
+            refs: list[str] = []
             for item in node:
-                self._references(item, path, out)
-        elif isinstance(node, str) and "${" in node:
+                found = self._expressions(item)
+                for ref in found.get("references", []) if isinstance(found, dict) else []:
+                    if ref not in refs:
+                        refs.append(ref)
+            return {"references": refs} if refs else {}
+        if isinstance(node, str) and "${" in node:
             refs = references(node)
-            if refs:
-                slot = out.setdefault(path, {"references": []})
-                slot["references"] += [r for r in refs if r not in slot["references"]]
+            return {"references": refs} if refs else {}
+        return {}
 
 
 def _has_unknown(value: Any) -> bool:
