@@ -112,8 +112,9 @@ def _unsupported(data: dict, path: str) -> str | None:
                 )
     if "terraform_version" in data or "planned_values" in data:
         return (
-            f"{path}: found a Terraform plan without resource_changes: pass the JSON of a "
-            "saved plan (terraform show -json plan.out)"
+            f"{path}: found Terraform JSON that is not a plan (no resource_changes or "
+            "planned_values: the state?): pass the JSON of a saved plan (terraform show -json "
+            "plan.out) or the .tf files"
         )
     return None
 

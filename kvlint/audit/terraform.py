@@ -346,12 +346,13 @@ def _perimeter(
     """``azurerm_network_security_perimeter_association`` (a planned vault, a profile, the
     access mode) and ``_access_rule`` (direction, address prefixes; subscriptions and FQDNs are
     what kvlint cannot see), keyed by Terraform addresses."""
+    attribute = "network_security_perimeter_profile_id"
     profile = next(
-        (r.removesuffix(".id") for r in refs.get("profile_id", []) if r.endswith(".id")),
+        (r.removesuffix(".id") for r in refs.get(attribute, []) if r.endswith(".id")),
         None,
     )
     if profile is None:
-        value = after.get("profile_id")
+        value = after.get(attribute)
         profile = value.lower() if isinstance(value, str) else f"(profile of {address})"
     if kind == NSP_ASSOCIATION:
         target = _target(refs, "resource_id", vaults)
@@ -362,7 +363,11 @@ def _perimeter(
     prefixes = after.get("address_prefixes")
     others = [
         f"{what} {', '.join(map(str, after.get(key) or []))}"
-        for key, what in (("subscription_ids", "subscriptions"), ("fqdns", "FQDNs"))
+        for key, what in (
+            ("subscription_ids", "subscriptions"),
+            ("service_tags", "service tags"),
+            ("fqdns", "FQDNs"),
+        )
         if after.get(key)
     ]
     if prefixes is UNKNOWN:
