@@ -25,8 +25,7 @@ def codes(report: dict) -> dict[str, list[str]]:
     return {name: sorted(c) for name, c in found.items()}
 
 
-OPEN_VAULT = (
-    """\
+OPEN_VAULT = """\
 variable "env" {
   default = "dev"
 }
@@ -39,7 +38,7 @@ resource "azurerm_key_vault" "main" {
   name                = local.name
   location            = "westeurope"
   resource_group_name = "rg-app"
-  tenant_id           = "%s"
+  tenant_id           = "TENANT"
   sku_name            = "standard"
 
   network_acls {
@@ -47,9 +46,7 @@ resource "azurerm_key_vault" "main" {
     bypass         = "AzureServices"
   }
 }
-"""
-    % TENANT
-)
+""".replace("TENANT", TENANT)
 
 
 # -- Terraform source ------------------------------------------------------------------------
@@ -68,7 +65,7 @@ def test_tf_source_resolves_variables_and_locals(capsys, tmp_path):
 
 def test_what_is_not_known_before_plan_stays_silent(capsys, tmp_path):
     text = OPEN_VAULT.replace('default_action = "Allow"', "default_action = var.network_default")
-    text = text.replace('tenant_id           = "%s"' % TENANT, "tenant_id = var.tenant_id")
+    text = text.replace(f'tenant_id           = "{TENANT}"', "tenant_id = var.tenant_id")
     (tmp_path / "main.tf").write_text(text + 'variable "network_default" {}\n')
     _, report, _ = audit(capsys, "--input", str(tmp_path / "main.tf"))
     assert codes(report) == {"kv-dev-app": ["KVA201", "KVA402"]}  # no firewall verdict
