@@ -4,9 +4,9 @@
     python benchmarks/hook_install.py --ref main      # another commit (before / after)
 
 A fresh ``PRE_COMMIT_HOME`` and no pip cache (``PIP_NO_CACHE_DIR``), so everything is
-downloaded from the package index as on a new developer machine; ``pre-commit try-repo`` runs the
-``kvlint`` hook of this repository at ``--ref`` on a temporary git repository with one Python
-file. Reported: wall time of that first run (install + one check), the size of the hook's
+downloaded from the package index as on a new developer machine; ``pre-commit run`` installs and runs the
+``kvlint`` hook of this repository (``repo:`` this checkout, ``rev:`` the commit of ``--ref``)
+on a temporary git repository with one Python file. Reported: wall time of that first run (install + one check), the size of the hook's
 environment on disk and the number of distributions in it (pip, setuptools and wheel, which
 every pre-commit environment has, not counted).
 """
@@ -47,12 +47,18 @@ def measure(ref: str, pre_commit: str) -> dict[str, object]:
             "PIP_NO_CACHE_DIR": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
+        sha = subprocess.run(
+            ["git", "rev-parse", ref], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        (repo / ".pre-commit-config.yaml").write_text(
+            f"repos:\n  - repo: {ROOT}\n    rev: {sha}\n    hooks:\n      - id: kvlint\n"
+        )
         git = ["git", "-c", "user.name=k", "-c", "user.email=k@example.com"]
         subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
         subprocess.run([*git, "add", "-A"], cwd=repo, check=True)
         started = time.perf_counter()
         run = subprocess.run(
-            [pre_commit, "try-repo", str(ROOT), "kvlint", "--ref", ref, "--all-files"],
+            [pre_commit, "run", "kvlint", "--all-files"],
             cwd=repo,
             env=env,
             capture_output=True,
@@ -84,7 +90,7 @@ def main() -> int:
     parser.add_argument("--names", action="store_true", help="list the distributions")
     parser.add_argument("--pre-commit", default=shutil.which("pre-commit") or "pre-commit")
     args = parser.parse_args()
-    result = measure(args.ref, args.pre_commit)
+    result = measure(args.ref, str(Path(args.pre_commit).absolute()))
     print(
         f"{result['ref']}: first run {result['seconds']} s, {result['megabytes']} MB, "
         f"{result['distributions']} distributions"
