@@ -241,11 +241,65 @@ def _read_toml(path: Path) -> dict:
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+        where = _TOML_POSITION.search(str(exc))
+        if where is None:
+            raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+        line, column = int(where.group(1)), int(where.group(2))
+        reason = str(exc)[: where.start()].rstrip()
+        raise KvlintError(
+            f"{path}:{line}:{column}: invalid TOML: {reason}" + snippet(path, line, column)
+        ) from None
     except RecursionError:
         raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
     except ValueError as exc:  # CPython's int digit limit
         raise KvlintError(f"{path}: invalid TOML: {str(exc).split(':')[0]}") from None
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+_TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*kvlint\s*\]\s*(#.*)?$")
+_ANY_HEADER = re.compile(r"^\s*\[")
+
+
+def snippet(path: Path, line: int, column: int = 0) -> str:
+    """The offending line of a configuration file under the error, as ruff shows it::
+
+      |
+    3 | select = "KV101"
+      |          ^
+    """
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return ""
+    if not 1 <= line <= len(lines):
+        return ""
+    text = "".join(c if c.isprintable() or c == "\t" else "?" for c in lines[line - 1])[:200]
+    pad = " " * len(str(line))
+    out = f"\n{pad} |\n{line} | {text}"
+    if column >= 1:
+        out += f"\n{pad} | {' ' * (column - 1)}^"
+    return out
+
+
+def key_line(path: Path, key: str) -> tuple[int, int]:
+    """Where ``key`` is set under ``[tool.kvlint]`` (line and column; 0, 0 if not found)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 0, 0
+    inside = False
+    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=\s*")
+    for number, text in enumerate(lines, 1):
+        if _TABLE_HEADER.match(text):
+            inside = True
+            continue
+        if inside and _ANY_HEADER.match(text):
+            inside = False
+        if inside:
+            match = pattern.match(text)
+            if match:
+                return number, match.end() + 1  # the value
+    return 0, 0
 
 
 def load(config: str | None = None, start: Path | None = None) -> Settings:
@@ -270,21 +324,34 @@ def from_table(table: dict, path: Path) -> Settings:
         raise KvlintError(f"{where} must be a table")
     settings = Settings(root=path.resolve().parent, config_path=path.resolve())
     for key, value in table.items():
-        if key in SUBTABLES:
-            if not isinstance(value, dict):
-                raise KvlintError(f"{where}: '{key}' must be a table")
-            settings.raw_audit = value
-            continue
-        if key not in KEYS:
-            raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
-        kind, element = KEYS[key]
-        if not isinstance(value, kind) or (
-            kind is list and element is not None and not all(isinstance(v, element) for v in value)
-        ):
-            expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"
-            raise KvlintError(f"{where}: '{key}' must be {expected}")
-        _apply(settings, key, value, where)
+        try:
+            _set(settings, key, value, where)
+        except KvlintError as exc:
+            line, column = key_line(path, key) if path.is_file() else (0, 0)
+            if not line:
+                raise
+            message = str(exc).removeprefix(f"{where}: ")
+            raise KvlintError(
+                f"{path.name}:{line}: [tool.kvlint] {message}" + snippet(path, line, column)
+            ) from None
     return settings
+
+
+def _set(settings: Settings, key: str, value: object, where: str) -> None:
+    if key in SUBTABLES:
+        if not isinstance(value, dict):
+            raise KvlintError(f"{where}: '{key}' must be a table")
+        settings.raw_audit = value
+        return
+    if key not in KEYS:
+        raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
+    kind, element = KEYS[key]
+    if not isinstance(value, kind) or (
+        kind is list and element is not None and not all(isinstance(v, element) for v in value)  # type: ignore[attr-defined]
+    ):
+        expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"  # type: ignore[union-attr]
+        raise KvlintError(f"{where}: '{key}' must be {expected}")
+    _apply(settings, key, value, where)
 
 
 def _apply(settings: Settings, key: str, value, where: str) -> None:
