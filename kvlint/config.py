@@ -61,6 +61,7 @@ KEYS: dict[str, tuple[type, type | None]] = {
     "baseline": (str, None),
     "cache-dir": (str, None),
     "include-generated": (bool, None),
+    "extend": (str, None),
 }
 SUBTABLES = ("audit",)  # [tool.kvlint.audit] is validated by the auditor
 
@@ -221,6 +222,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def has_kvlint_table(path: Path) -> bool:
+    """Whether a ``pyproject.toml`` holds ``[tool.kvlint]`` (read only when it mentions it)."""
+    try:
+        if b"kvlint" not in path.read_bytes():
+            return False
+    except OSError:
+        return False
+    return "kvlint" in _read_toml(path).get("tool", {})
+
+
 def project_root(settings: Settings, start: Path) -> Path:
     """Where the project's result cache goes: next to the ``pyproject.toml`` holding the
     settings, else the nearest ``pyproject.toml`` from ``start`` up, else the settings' root
@@ -318,12 +329,17 @@ def load(config: str | None = None, start: Path | None = None) -> Settings:
     return from_table(table, path)
 
 
-def from_table(table: dict, path: Path) -> Settings:
+def from_table(table: dict, path: Path, _chain: tuple[Path, ...] = ()) -> Settings:
     where = f"{path.name} [tool.kvlint]"
     if not isinstance(table, dict):
         raise KvlintError(f"{where} must be a table")
     settings = Settings(root=path.resolve().parent, config_path=path.resolve())
+    if "extend" in table:
+        base = _extended(table["extend"], path, where, _chain)
+        _inherit(settings, base)
     for key, value in table.items():
+        if key == "extend":
+            continue
         try:
             _set(settings, key, value, where)
         except KvlintError as exc:
@@ -335,6 +351,70 @@ def from_table(table: dict, path: Path) -> Settings:
                 f"{path.name}:{line}: [tool.kvlint] {message}" + snippet(path, line, column)
             ) from None
     return settings
+
+
+def _extended(value: object, path: Path, where: str, chain: tuple[Path, ...]) -> Settings:
+    """The settings of the file ``extend`` names (relative to ``path``'s folder): a
+    ``pyproject.toml`` with ``[tool.kvlint]`` or a TOML file holding the keys at the top."""
+    if not isinstance(value, str) or not value.strip():
+        raise KvlintError(f"{where}: 'extend' must be the path of a TOML file")
+    base = (path.resolve().parent / value).resolve()
+    if base in (*chain, path.resolve()):
+        cycle = " -> ".join(p.name for p in (*chain, path.resolve(), base))
+        raise KvlintError(f"{where}: 'extend' makes a cycle ({cycle})")
+    if not base.is_file():
+        raise KvlintError(f"{where}: 'extend' names {value!r}, which is not a file")
+    data = _read_toml(base)
+    table = data.get("tool", {}).get("kvlint", data if "tool" not in data else None)
+    if table is None:
+        raise KvlintError(f"{where}: 'extend' names {value!r}, which has no [tool.kvlint] table")
+    return from_table(table, base, (*chain, path.resolve()))
+
+
+def _rebase(pattern: str, base: Path, root: Path) -> str | None:
+    """A path pattern of the configuration in ``base`` as seen from ``root`` (None: it can match
+    nothing below ``root``). Patterns without ``/`` match a name anywhere and stay as they are."""
+    bare, directories_only = _pattern(pattern)
+    if "/" not in bare or bare.startswith("*") or base == root:
+        return pattern
+    suffix = "/" if directories_only else ""
+    try:
+        inner = root.relative_to(base).as_posix()  # root below base: strip its folder
+    except ValueError:
+        try:
+            outer = base.relative_to(root).as_posix()  # base below root: prefix its folder
+        except ValueError:
+            return None  # side by side: nothing below root is under base
+        return f"{outer}/{bare}{suffix}"
+    if bare.startswith(inner + "/"):
+        return bare[len(inner) + 1 :] + suffix
+    return None
+
+
+def _inherit(settings: Settings, base: Settings) -> None:
+    """What ``extend`` brings: every setting of the base; path patterns made relative to this
+    configuration's folder (as ruff resolves an extended file's paths from that file)."""
+    for name in ("select", "extend_select", "ignore", "severity", "extra_vault_hosts"):
+        setattr(settings, name, getattr(base, name))
+    settings.include_generated = base.include_generated
+    settings.raw_audit = base.raw_audit
+    if base.cache_dir:
+        settings.cache_dir = str(base.root / base.cache_dir)
+    if base.baseline:
+        settings.baseline = str(base.root / base.baseline)
+
+    def rebased(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        moved = (_rebase(p, base.root, settings.root) for p in patterns)
+        return tuple(p for p in moved if p is not None)
+
+    settings.exclude = rebased(base.exclude) if base.exclude != DEFAULT_EXCLUDE else DEFAULT_EXCLUDE
+    settings.extend_exclude = rebased(base.extend_exclude)
+    settings.include = rebased(base.include)
+    settings.per_file_ignores = {
+        moved: codes
+        for pattern, codes in base.per_file_ignores.items()
+        if (moved := _rebase(pattern, base.root, settings.root)) is not None
+    }
 
 
 def _set(settings: Settings, key: str, value: object, where: str) -> None:

@@ -325,3 +325,89 @@ def test_a_wrong_value_shows_its_line(project, capsys):
         '5 | extend-exclude = "tests"',
         "  |                  ^",
     ]
+
+
+# -- extend, and the closest configuration per file (a monorepo) ---------------------------------
+
+
+@pytest.fixture
+def monorepo(tmp_path, monkeypatch):
+    for path in ("services/api/app.py", "services/api/tests/test_app.py", "services/web/app.py"):
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(BAD)
+    (tmp_path / "lib.py").write_text(BAD)
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.kvlint]\n"
+        'ignore = ["KV104"]\n'
+        'per-file-ignores = { "services/api/tests/*" = ["KV1"], "lib.py" = ["KV3"] }\n'
+        'extend-exclude = ["services/api/generated", "migrations"]\n'
+    )
+    (tmp_path / "services/api/pyproject.toml").write_text(
+        '[tool.kvlint]\nextend = "../../pyproject.toml"\nseverity = { KV302 = "info" }\n'
+    )
+    (tmp_path / "services/web/pyproject.toml").write_text(
+        '[project]\nname = "web"\n\n[tool.kvlint]\nselect = ["KV3"]\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def findings(capsys, *argv: str) -> list[tuple[str, str, str]]:
+    _, out, err = check(capsys, "--output-format", "json", *argv)
+    assert out, err
+    return [(f["path"], f["code"], f["severity"]) for f in json.loads(out)]
+
+
+def test_each_file_gets_its_closest_configuration(monorepo, capsys):
+    assert findings(capsys, ".") == [
+        ("lib.py", "KV101", "error"),  # the root's: KV104 ignored, KV3 ignored for lib.py
+        ("services/api/app.py", "KV101", "error"),  # extends the root: KV104 ignored
+        ("services/api/app.py", "KV302", "info"),  # ... and its own severity
+        ("services/api/tests/test_app.py", "KV302", "info"),  # the root's per-file-ignores
+        ("services/web/app.py", "KV302", "warning"),  # its own: only KV3
+    ]
+    # the same answer whichever path is named
+    assert findings(capsys, "services/web/app.py") == [("services/web/app.py", "KV302", "warning")]
+
+
+def test_the_command_line_applies_to_every_configuration(monorepo, capsys):
+    assert findings(capsys, "--select", "KV101", ".") == [
+        ("lib.py", "KV101", "error"),
+        ("services/api/app.py", "KV101", "error"),
+        ("services/web/app.py", "KV101", "error"),  # web's own select is overridden too
+    ]
+
+
+def test_config_and_isolated_use_one_configuration_for_all(monorepo, capsys):
+    everything = findings(capsys, "--isolated", ".")
+    assert len(everything) == 12
+    only_root = findings(capsys, "--config", "pyproject.toml", ".")
+    assert ("services/web/app.py", "KV101", "error") in only_root
+
+
+def test_a_closer_configuration_excludes_its_own_files(monorepo, capsys):
+    (monorepo / "services/web/pyproject.toml").write_text(
+        '[tool.kvlint]\nselect = ["KV3"]\nextend-exclude = ["app.py"]\n'
+    )
+    assert [f for f in findings(capsys, ".") if f[0].startswith("services/web")] == []
+
+
+def test_extend_rebases_anchored_patterns_and_rejects_cycles(monorepo, capsys):
+    status, out, _ = check(capsys, "--show-settings", "services/api")
+    values = {
+        key.strip(): json.loads(value)
+        for key, value in (line.split(" = ", 1) for line in out.splitlines()[1:])
+    }
+    assert status == 0
+    # anchored patterns move to the extending folder; a bare name matches anywhere, as before
+    assert values["per-file-ignores"] == {"tests/*": ["KV1"], "lib.py": ["KV3"]}
+    assert values["extend-exclude"] == ["generated", "migrations"]
+    assert values["ignore"] == ["KV104"] and values["severity"] == {"KV302": "info"}
+    (monorepo / "pyproject.toml").write_text(
+        '[tool.kvlint]\nextend = "services/api/pyproject.toml"\n'
+    )
+    status, _, err = check(capsys, "services/api")
+    assert status == 2 and "'extend' makes a cycle" in err
+    (monorepo / "services/api/pyproject.toml").write_text('[tool.kvlint]\nextend = "nope.toml"\n')
+    status, _, err = check(capsys, "services/api")
+    assert status == 2 and "'extend' names 'nope.toml', which is not a file" in err

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from kvlint.report import text as human
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
+    from kvlint.lint.runner import Outcome
 
 FORMATS = (*human.HUMAN_FORMATS, *(f for f in report.FORMATS if f != "text"))
 
@@ -342,6 +344,17 @@ def settings_from(request: CheckRequest) -> config.Settings:
     settings = (
         config.Settings() if request.isolated else config.load(request.config, _start(request))
     )
+    _override(settings, request)
+    if request.jobs is not None and request.jobs < 1:
+        raise KvlintError("--jobs must be at least 1")
+    if request.statistics and request.format not in STATISTICS_FORMATS:
+        raise KvlintError(f"--statistics prints text or json, not --output-format {request.format}")
+    return settings
+
+
+def _override(settings: config.Settings, request: CheckRequest) -> None:
+    """The command line's options over a configuration's settings (every configuration's, in
+    a monorepo)."""
     if request.exclude is not None:
         settings.exclude = _patterns(request.exclude, "--exclude")
     if request.extend_exclude is not None:
@@ -371,11 +384,78 @@ def settings_from(request: CheckRequest) -> config.Settings:
         settings.include_generated = True
     if request.cache_dir:
         settings.cache_dir = str(Path(request.cache_dir).absolute())
-    if request.jobs is not None and request.jobs < 1:
-        raise KvlintError("--jobs must be at least 1")
-    if request.statistics and request.format not in STATISTICS_FORMATS:
-        raise KvlintError(f"--statistics prints text or json, not --output-format {request.format}")
-    return settings
+
+
+class _Nearest:
+    """The closest configuration per file (a monorepo): discovery's files pass through
+    :meth:`split`; a file whose nearest ``pyproject.toml`` with ``[tool.kvlint]`` is not the one
+    the run started with is set aside with its own settings (the command line's options on top),
+    its path made relative to that configuration's folder, and dropped if that configuration
+    excludes it. Looking a configuration up costs one stat per folder (memoised)."""
+
+    def __init__(self, settings: config.Settings, request: CheckRequest, skipped: list[str]):
+        self.settings = settings
+        self.request = request
+        self.skipped = skipped
+        self.memo: dict[Path, Path | None] = {}
+        self.groups: dict[Path, tuple[config.Settings, list]] = {}
+
+    def nearest(self, directory: Path) -> Path | None:
+        chain: list[Path] = []
+        found: Path | None = None
+        folder = directory
+        while True:
+            if folder in self.memo:
+                found = self.memo[folder]
+                break
+            chain.append(folder)
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file() and config.has_kvlint_table(candidate):
+                found = candidate.resolve()
+                break
+            if folder.parent == folder:
+                break
+            folder = folder.parent
+        for seen in chain:
+            self.memo[seen] = found
+        return found
+
+    def split(self, targets: Iterable) -> Iterator:
+        from kvlint.lint.discovery import Target
+
+        for target in targets:
+            path = self.nearest(target.path.absolute().parent)
+            if path is None or path == self.settings.config_path:
+                yield target
+                continue
+            if path not in self.groups:
+                group = config.load(str(path))
+                _override(group, self.request)
+                self.groups[path] = (group, [])
+            group, members = self.groups[path]
+            relpath = target.path.absolute().relative_to(group.root).as_posix()
+            pattern = group.excluded_by(relpath)
+            if pattern is not None:
+                self.skipped.append(f"{target.display} (excluded by {pattern!r} in {path})")
+                continue
+            members.append(Target(target.path, target.display, relpath))
+
+
+def _merge(into: Outcome, more: Outcome) -> None:
+    for name in (
+        "files_seen",
+        "files_matched",
+        "files_generated",
+        "files_cached",
+        "files_parsed",
+        "fixed",
+        "noqa_added",
+    ):
+        setattr(into, name, getattr(into, name) + getattr(more, name))
+    into.findings += more.findings
+    into.fixed_codes.update(more.fixed_codes)
+    into.diffs += more.diffs
+    into.notes += more.notes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -414,25 +494,29 @@ def _execute(request: CheckRequest) -> int:
         sys.stdout.write("".join(f"{mask(line)}\n" for line in shown))
         return EXIT_OK
     started = time.perf_counter()
-    cache = None
-    if not request.no_cache:
-        from kvlint.lint.cache import ResultCache
 
-        directory = config.project_root(settings, _start(request)) / (
-            settings.cache_dir or ".kvlint_cache"
+    def runner_for(settings: config.Settings, start: Path) -> Runner:
+        cache = None
+        if not request.no_cache:
+            from kvlint.lint.cache import ResultCache
+
+            directory = config.project_root(settings, start) / (
+                settings.cache_dir or ".kvlint_cache"
+            )
+            mode = ":file-by-file" if request.no_project else ""
+            cache = ResultCache(directory, settings.fingerprint() + mode)
+        return Runner(
+            settings,
+            fix=request.fix,
+            diff=request.diff,
+            unsafe_fixes=request.unsafe_fixes,
+            cache=cache,
+            jobs=request.jobs,
+            add_noqa=request.add_noqa,
+            project=_project(request, cache.directory if cache is not None else None),
         )
-        mode = ":file-by-file" if request.no_project else ""
-        cache = ResultCache(directory, settings.fingerprint() + mode)
-    runner = Runner(
-        settings,
-        fix=request.fix,
-        diff=request.diff,
-        unsafe_fixes=request.unsafe_fixes,
-        cache=cache,
-        jobs=request.jobs,
-        add_noqa=request.add_noqa,
-        project=_project(request, cache.directory if cache is not None else None),
-    )
+
+    runner = runner_for(settings, _start(request))
     fixed_stdin: bytes | None = None
     stdin_data: bytes | None = None
     if paths == ["-"]:
@@ -445,7 +529,15 @@ def _execute(request: CheckRequest) -> int:
         skipped: list[str] = []
         # Discovery feeds the runner as it goes: workers start on the first files found.
         targets = discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
-        outcome = runner.run(targets)
+        nearest = (
+            None if request.isolated or request.config else _Nearest(settings, request, skipped)
+        )
+        outcome = runner.run(nearest.split(targets) if nearest else targets)
+        for group, members in nearest.groups.values() if nearest else ():
+            if members:  # files under a closer configuration: a run with its settings
+                _merge(outcome, runner_for(group, group.root).run(members))
+        if nearest and nearest.groups:
+            outcome.findings.sort(key=lambda f: f.sort_key)
         if request.verbose:
             for line in skipped:
                 print(f"kvlint: skipped {line}", file=sys.stderr)
