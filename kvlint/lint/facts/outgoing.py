@@ -2,9 +2,10 @@
 
 * ``function:param``: it calls their helper with a Key Vault URL for a parameter the helper
   requests (:mod:`kvlint.lint.facts.passing`): the request there is a Key Vault call.
-* ``request:function``: a request handler here calls their accessor, which reads Key Vault
-  on every call: the read there happens per request (KV305 reports it at the read, as for a
-  same-module helper; KV306 the construction). ``request:Class.method`` is the same for a
+* ``request:function`` (``task:``, ``row:``, ``scheduled:``): code here that runs per request
+  (task, row, schedule: :mod:`kvlint.lint.facts.frequency`) calls their function, which reads
+  Key Vault or builds a client on every call: it runs that often there too (KV305 reports the
+  read, KV306 the construction, naming the chain). ``request:Class.method`` is the same for a
   method called on an instance of their class (``kv: Wrapper``, ``Wrapper().read()``).
 """
 
@@ -15,9 +16,9 @@ from dataclasses import dataclass
 
 from kvlint.lint.facts.audiences import token_requests
 from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
 from kvlint.lint.facts.passing import holds_vault_url
-from kvlint.lint.facts.web import request_contexts
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
 
@@ -56,24 +57,26 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
 
 
 def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
-    contexts = request_contexts(analysis)
-    if not contexts:
+    """Calls, in code that runs per request / task / row / schedule, of another module's
+    function or method that reads Key Vault or builds a client on every call."""
+    found = frequencies(analysis)
+    if not found:
         return
     for call in analysis.index.calls:
-        function = analysis.enclosing_function(call)
-        context = contexts.get(function) if function is not None else None
-        if context is None or is_cached(analysis, call):
+        often = how_often(analysis, call)
+        if often is None or often.kind not in REMOTE_KINDS or is_cached(analysis, call):
             continue
         symbol = analysis.imported(call.func, "function")
         origin = analysis.origin(call.func) if symbol is not None else None
         if symbol is None:  # a method of an instance of an imported class: ``Class.method``
-            found = analysis.imported_method(call.func)
-            symbol, origin = found if found is not None else (None, None)
-        if symbol is None or symbol.cached or not symbol.reads:
-            continue  # only Key Vault readers: a helper building some other credential is not
+            method = analysis.imported_method(call.func)
+            symbol, origin = method if method is not None else (None, None)
+        if symbol is None or symbol.cached or not (symbol.reads or symbol.builds):
+            continue  # only Key Vault work: a helper building some other object is not
         if origin is not None:
-            where = f"{context.describe()} at {analysis.path}:{analysis.line_of(call)}"
-            yield PassedUrl(str(origin[0]), f"request:{origin[1]}", where)
+            chain = often.describe(analysis).split(": ", 1)[1]
+            where = f"{chain} (at {analysis.path}:{analysis.line_of(call)})"
+            yield PassedUrl(str(origin[0]), f"{often.kind}:{origin[1]}", where)
 
 
 def exports_keyvault(analysis: Analysis) -> bool:

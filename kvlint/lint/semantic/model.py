@@ -319,6 +319,10 @@ class Analysis:
             return f"{INSTANCE_PREFIX}{self.qualname(expr)}"
         return None
 
+    def top_class(self, name: str) -> cst.ClassDef | None:
+        """The class this module defines at its top level as ``name``."""
+        return self._top_class(name)
+
     def _top_class(self, name: str) -> cst.ClassDef | None:
         found = self.index.scopes[self.module].bindings.get(name)
         node = found[-1].node if found else None
