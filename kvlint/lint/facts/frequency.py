@@ -49,6 +49,7 @@ LABELS = {
     AUTH: "per authentication callback",
     ACCESSOR: "per accessor call",
 }
+KINDS = (REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR)  # the first that reaches code wins
 MAX_DEPTH = 4  # root -> helper -> helper -> helper -> helper
 # run once per object or process, whatever calls them: never an accessor of their own
 ONCE_NAMES = frozenset({"__init__", "main", "__aenter__", "__enter__", "setUp", "setup"})
@@ -132,14 +133,14 @@ REGISTRATIONS: tuple[tuple[tuple[str, ...], frozenset[str], str, str], ...] = (
         ("multiprocessing.Pool", "multiprocessing.pool.", "concurrent.futures."),
         frozenset({"map", "imap", "imap_unordered", "starmap", "map_async", "starmap_async"}),
         ROW,
-        "worker mapped over items",
+        "pool worker",
     ),
     (("dask.distributed.Client", "distributed.Client"), frozenset({"map"}), ROW, "Dask map"),
     (
         ("pandas.", "modin.pandas.", "dask.dataframe."),
         frozenset({"apply", "map", "applymap", "transform", "agg", "aggregate"}),
         ROW,
-        "function applied to every row",
+        "pandas row function",
     ),
     (
         ("pyspark.",),
@@ -147,7 +148,7 @@ REGISTRATIONS: tuple[tuple[tuple[str, ...], frozenset[str], str, str], ...] = (
             {"map", "flatMap", "foreach", "foreachPartition", "mapPartitions", "mapInPandas"}
         ),
         ROW,
-        "Spark function run for every row",
+        "Spark row function",
     ),
     (
         ("azure.eventhub.EventHubConsumerClient", "azure.eventhub.aio.EventHubConsumerClient"),
@@ -215,10 +216,20 @@ def frequencies(analysis: Analysis) -> dict[cst.CSTNode, Frequency]:
     """Every function (and root lambda) of the module that runs per request, task, row, ...:
     the roots first, then what they call, breadth first (the shortest chain wins)."""
     found: dict[cst.CSTNode, Frequency] = {}
-    for node, frequency in _roots(analysis):
-        if node not in found and not _cached_function(analysis, node):
-            found[node] = frequency
-    frontier = list(found)
+    roots = _roots(analysis)
+    for kind in KINDS:  # a request's chain wins over an accessor's, whatever the order
+        frontier = []
+        for node, frequency in roots:
+            fresh = frequency.kind == kind and node not in found
+            if fresh and not _cached_function(analysis, node):
+                found[node] = frequency
+                frontier.append(node)
+        _follow(analysis, found, frontier)
+    return found
+
+
+def _follow(analysis: Analysis, found: dict[cst.CSTNode, Frequency], frontier: list) -> None:
+    """What the functions of ``frontier`` call, breadth first, up to MAX_DEPTH steps."""
     for _ in range(MAX_DEPTH):
         following = []
         for caller in frontier:
@@ -244,7 +255,6 @@ def frequencies(analysis: Analysis) -> dict[cst.CSTNode, Frequency]:
         if not following:
             break
         frontier = following
-    return found
 
 
 def _cached_function(analysis: Analysis, node: cst.CSTNode) -> bool:
@@ -291,8 +301,7 @@ def _roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
     for function in analysis.index.functions:
         if function.name.value not in ONCE_NAMES and accessor_reads(analysis, function):
             out.append((function, Frequency(ACCESSOR, "accessor", function)))
-    kinds = (REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR)
-    return sorted(out, key=lambda item: kinds.index(item[1].kind))  # stable: a request first
+    return out
 
 
 def _remote_roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
