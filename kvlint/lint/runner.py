@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future
 
 MAX_FIX_ROUNDS = 5
+IMPORTER_ROUNDS = 3  # modules between a skipped route and the Key Vault module it reaches
 FEW_TARGETS = 64  # up to this many files, any skipped one may import a Key Vault module
 
 
@@ -206,12 +207,22 @@ class Runner:
         if seen.skipped and (seen.exporting or few):
             from kvlint.lint.project.reach import importers
 
-            found = importers(project.modules, self.linter.wants, seen.exporting, seen.skipped, few)
-            for target in found:
-                checked = check_file(
-                    self.linter, self.cache, target, self.settings.include_generated, True
+            seeds, also = seen.exporting, False
+            linted: set[Path] = set()
+            for _ in range(IMPORTER_ROUNDS):  # a route -> a service -> the accessor
+                remaining = [t for t in seen.skipped if t.path not in linted]
+                found = list(
+                    importers(project.modules, self.linter.wants, seeds, remaining, few, also=also)
                 )
-                self._count(outcome, target, checked, seen)
+                for target in found:
+                    checked = check_file(
+                        self.linter, self.cache, target, self.settings.include_generated, True
+                    )
+                    self._count(outcome, target, checked, seen)
+                    linted.add(target.path)
+                if not found:
+                    break
+                seeds, also = found, True
         if seen.passed:
             self._second_pass(outcome, seen)
 

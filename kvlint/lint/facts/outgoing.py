@@ -13,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
 
 from kvlint.lint.facts.audiences import token_requests
 from kvlint.lint.facts.caching import is_cached
 from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
 from kvlint.lint.facts.passing import holds_vault_url
+from kvlint.lint.project.summary import Symbol
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
 
@@ -66,17 +70,36 @@ def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
         often = how_often(analysis, call)
         if often is None or often.kind not in REMOTE_KINDS or is_cached(analysis, call):
             continue
-        symbol = analysis.imported(call.func, "function")
-        origin = analysis.origin(call.func) if symbol is not None else None
-        if symbol is None:  # a method of an instance of an imported class: ``Class.method``
-            method = analysis.imported_method(call.func)
-            symbol, origin = method if method is not None else (None, None)
-        if symbol is None or symbol.cached or not (symbol.reads or symbol.builds):
-            continue  # only Key Vault work: a helper building some other object is not
-        if origin is not None:
-            chain = often.describe(analysis).split(": ", 1)[1]
-            where = f"{chain} (at {analysis.path}:{analysis.line_of(call)})"
+        for origin, chain in _keyvault_work_called(analysis, call):
+            steps = often.describe(analysis).split(": ", 1)[1]
+            through = "".join(f" -> `{name}()`" for name in chain)
+            where = f"{steps}{through}"
             yield PassedUrl(str(origin[0]), f"{often.kind}:{origin[1]}", where)
+
+
+def _keyvault_work(symbol: Symbol) -> bool:
+    return not symbol.cached and bool(symbol.reads or symbol.builds)
+
+
+def _keyvault_work_called(
+    analysis: Analysis, call: cst.Call
+) -> list[tuple[tuple[Path, str], tuple[str, ...]]]:
+    """The functions of other modules that ``call`` runs which read Key Vault or build a
+    client on every call: the function called, or those it calls in turn (other modules,
+    bounded), each with the names of the functions on the way."""
+    symbol = analysis.imported(call.func, "function")
+    origin = analysis.origin(call.func) if symbol is not None else None
+    if symbol is None:  # a method of an instance of an imported class: ``Class.method``
+        method = analysis.imported_method(call.func)
+        symbol, origin = method if method is not None else (None, None)
+    if symbol is None or origin is None or symbol.cached:
+        return []
+    if _keyvault_work(symbol):
+        return [(origin, ())]
+    qual = analysis.qualname(call.func)
+    if not symbol.calls or qual is None or analysis.imports is None:
+        return []
+    return [(where, chain) for _, where, chain in analysis.imports.reached(qual, _keyvault_work)]
 
 
 def exports_keyvault(analysis: Analysis) -> bool:
