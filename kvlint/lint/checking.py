@@ -9,6 +9,7 @@ import gc
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kvlint.config import Settings
@@ -66,13 +67,14 @@ def check_file(
                 cached.findings,
                 matched=True,
                 cached=True,
-                passed=cached.passed,
+                passed=_located(linter, target, cached.passed),
                 exports=cached.exports,
             )
     result = safe_lint(linter, data, target.display, target.relpath, imports_kv)
     if key is not None:
         assert cache is not None
-        cache.put(key, result.findings, result.used, result.passed, result.exports)
+        portable = _portable(target, result.passed)
+        cache.put(key, result.findings, result.used, portable, result.exports)
     return Checked(
         result.findings,
         matched=True,
@@ -81,6 +83,35 @@ def check_file(
         passed=result.passed,
         exports=result.exports,
     )
+
+
+SELF = "\0file\0"  # the linted file's own display path, in a cached message
+
+
+def _portable(target: Target, passed: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """What a file told other modules, as the cache keeps it: their paths relative to the
+    file's folder and its own display path a placeholder, so a copied or moved tree (``cp -r
+    app app2``, a second worktree, a CI cache restored elsewhere) finds the same entry valid."""
+    folder = os.path.dirname(os.path.abspath(target.path))
+    return [
+        (os.path.relpath(path, folder), key, via.replace(target.display, SELF))
+        for path, key, via in passed
+    ]
+
+
+def _located(
+    linter: Linter, target: Target, passed: list[tuple[str, str, str]]
+) -> list[tuple[str, str, str]]:
+    """The inverse of :func:`_portable`, for this run's tree."""
+    folder = os.path.dirname(os.path.abspath(target.path))
+    project = linter.project
+    out = []
+    for path, key, via in passed:
+        where = os.path.normpath(os.path.join(folder, path))
+        if project is not None:
+            where = str(project.modules.module_of(Path(where)).path)
+        out.append((where, key, via.replace(SELF, target.display)))
+    return out
 
 
 def _unchanged(linter: Linter, target: Target, used: dict[str, str]) -> bool:
