@@ -39,6 +39,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rules": ("kvlint.commands.rules", "list every rule and check"),
     "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
+    "clean": ("kvlint.commands.clean", "remove the result cache and project summaries"),
 }
 
 
