@@ -29,6 +29,7 @@ from kvlint.lint import suppress
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.sources import IGNORE_FILE, SourceFile, Triggers
 from kvlint.lint.sources import config as config_source
+from kvlint.lint.sources import notebook as notebook_source
 from kvlint.lint.sources import python as python_source
 from kvlint.lint.suppress import LINE_BREAK
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = python_source.MAX_BYTES
+NOTEBOOK_MAX_BYTES = 8 * MAX_BYTES  # outputs (images, tables) make most of a notebook's bytes
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
 
 
@@ -133,6 +135,8 @@ class Linter:
     ) -> LintResult:
         """``imports_kv``: the file imports a first-party module that passes the prefilter
         (:mod:`kvlint.lint.project.reach`), so it is linted without passing it itself."""
+        if notebook_source.is_notebook(path):
+            return self._notebook_bytes(data, path, relpath)
         if config_source.kind_of(path):
             return self._config_bytes(data, path, relpath)
         if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
@@ -152,6 +156,23 @@ class Linter:
             source = python_source.decode(data)
         except ValueError as exc:
             return LintResult([error_finding(path, f"cannot read source: {exc}")])
+        return self.lint_text(source, path, enabled)
+
+    def _notebook_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
+        """A Jupyter notebook: its code cells as one module (:mod:`kvlint.notebook`)."""
+        if not self.wants(data) or IGNORE_FILE.search(data):
+            return LintResult()
+        enabled = self.settings.codes_for(relpath or path, self.enabled)
+        if len(data) > NOTEBOOK_MAX_BYTES:
+            size = len(data) // 1024 // 1024
+            message = f"notebook too large to lint ({size} MiB > {NOTEBOOK_MAX_BYTES >> 20} MiB)"
+            return LintResult([error_finding(path, message + "; skipped")])
+        try:
+            source = notebook_source.read(data)
+        except notebook_source.NotebookError as exc:
+            return LintResult([error_finding(path, str(exc), exc.line, exc.column)])
+        if len(source.text) > MAX_BYTES:
+            return LintResult([error_finding(path, "notebook code too large to lint; skipped")])
         return self.lint_text(source, path, enabled)
 
     def _config_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
@@ -176,11 +197,17 @@ class Linter:
 
     # -- text ----------------------------------------------------------------------------------
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        if isinstance(source, notebook_source.NotebookSource):
+            result = self._lint_python(source, path, enabled, notebook=True)
+            result.findings = [source.to_cells(f) for f in result.findings]
+            return result
         if config_source.kind_of(path):
             return self._lint_config(source, path, enabled)
         return self._lint_python(source, path, enabled)
 
-    def _lint_python(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+    def _lint_python(
+        self, source: SourceFile, path: str, enabled: frozenset[str], notebook: bool = False
+    ) -> LintResult:
         from kvlint.lint.facts import types as kvtypes
         from kvlint.lint.semantic.model import Analysis
 
@@ -189,7 +216,7 @@ class Linter:
             module = python_source.parse(text)
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
-        view = self._view(path)
+        view = None if notebook else self._view(path)
         passed: list[tuple[str, str, str]] = []
         try:
             hosts = self.settings.extra_vault_hosts
