@@ -223,6 +223,8 @@ class Linter:
             analysis = Analysis(module, text, hosts, path, kvtypes, view)
             if view is not None and self.incoming:
                 analysis.incoming = self.incoming.get(str(view.module.path), {})
+            if self.settings.databricks_scopes:
+                analysis.options["databricks-scopes"] = self.settings.databricks_scopes
             parsed = python_source.PythonFile(module, text, analysis)
             reports = self._run(analysis, "python", enabled)
             exports = False
@@ -232,7 +234,8 @@ class Linter:
                 passed = [(p.path, p.key, p.via) for p in vault_urls_passed_out(analysis)]
                 exports = exports_keyvault(analysis)
             found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
-            findings = self._findings(parsed, path, reports, found) if reports else []
+            notes = assumptions(analysis) if reports else {}
+            findings = self._findings(parsed, path, reports, found, notes) if reports else []
         except RecursionError:  # the rules, or positions (a deeper walk) for what they found
             return LintResult(
                 [error_finding(path, "code too deeply nested to analyse")],
@@ -316,9 +319,13 @@ class Linter:
         path: str,
         reports: list[Report],
         directives: dict[int, list[suppress.Directive]],
+        notes: dict[object, str] | None = None,
     ) -> list[Finding]:
         findings = []
         for report in reports:
+            message = report.message
+            if notes and report.node in notes:  # what the finding assumes (facts/platforms.py)
+                message = f"{message} {notes[report.node]}"
             line, column, end_line, end_column = parsed.locate(report.node)
             if suppress.suppressing(directives, report.code, line, end_line):
                 continue
@@ -329,7 +336,7 @@ class Linter:
             findings.append(
                 self.finding(
                     report.code,
-                    report.message,
+                    message,
                     Location(path, line, column, end_line, end_column),
                     edits,
                     report.fix_applicability,
@@ -338,6 +345,13 @@ class Linter:
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def assumptions(analysis: object) -> dict[object, str]:
+    """What findings reported on a node must add about what kvlint assumed there."""
+    from kvlint.lint.facts.platforms import notes
+
+    return dict(notes(analysis))  # type: ignore[arg-type]
 
 
 def summarise_slice(
