@@ -123,9 +123,46 @@ def _has_star_import(analysis: Analysis) -> bool:
 
 
 def _scope_kinds(analysis: Analysis) -> dict[str, str]:
+    """Scope -> kind: what the module itself shows (a scope it creates or writes to with the
+    Databricks SDK), then the ``databricks-scopes`` setting, which wins."""
+    kinds = _declared_scopes(analysis)
     options = getattr(analysis, "options", None) or {}
     scopes = options.get("databricks-scopes") if isinstance(options, dict) else None
-    return dict(scopes) if isinstance(scopes, dict) else {}
+    if isinstance(scopes, dict):
+        kinds.update(scopes)
+    return kinds
+
+
+def _declared_scopes(analysis: Analysis) -> dict[str, str]:
+    """Scopes the module creates or writes to through the Databricks SDK's
+    ``WorkspaceClient().secrets``: ``create_scope(scope=...)`` is Databricks-backed unless it
+    names an Azure Key Vault backend; ``put_secret(scope=...)`` works only on a Databricks-backed
+    scope (a Key Vault-backed one is read-only from Databricks)."""
+    out: dict[str, str] = {}
+    if "create_scope" not in analysis.source and "put_secret" not in analysis.source:
+        return out
+    for call in analysis.index.calls:
+        func = call.func
+        if not (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in ("create_scope", "put_secret")
+            and isinstance(func.value, cst.Attribute)
+            and func.value.attr.value == "secrets"
+            and _is_workspace_client(analysis, func.value.value, 0)
+        ):
+            continue
+        scope_arg = arg(call, "scope", 0)
+        scope = analysis.fold_str(scope_arg.value) if scope_arg is not None else None
+        if scope is None:
+            continue
+        kind = "databricks"
+        if func.attr.value == "create_scope":
+            backend = arg(call, "scope_backend_type")
+            named = backend is not None and _names_keyvault_backend(backend.value)
+            if arg(call, "backend_azure_keyvault") is not None or named:
+                kind = "keyvault"
+        out.setdefault(scope, kind)
+    return out
 
 
 def _classify(
@@ -170,6 +207,13 @@ def _databricks(
         f"it in [tool.kvlint] databricks-scopes and this read is not reported.)"
     )
     return PlatformCall(call, "databricks", api, True, note)
+
+
+def _names_keyvault_backend(expr: cst.BaseExpression) -> bool:
+    """``ScopeBackendType.AZURE_KEYVAULT`` (or the string ``"AZURE_KEYVAULT"``)."""
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value == "AZURE_KEYVAULT"
+    return isinstance(expr, cst.SimpleString) and "AZURE_KEYVAULT" in expr.value
 
 
 def _platform_name(analysis: Analysis, expr: cst.BaseExpression, star: bool) -> str | None:
