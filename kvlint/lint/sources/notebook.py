@@ -38,7 +38,7 @@ class NotebookSource(SourceFile):
         if new is None:
             return []
         return [
-            (f"{display}:cell {after.number}", before.source, after.source)
+            (f"{display}:cell {after.number}", _ended(before.source), _ended(after.source))
             for before, after in zip(self.notebook.cells, new.cells, strict=True)
             if before.source != after.source
         ]
@@ -93,6 +93,11 @@ class NotebookSource(SourceFile):
             where.end_column,
         )
         return replace(finding, location=location)
+
+
+def _ended(text: str) -> str:
+    """A cell's text as a diff shows it: its last line ends like the others."""
+    return text if not text or text.endswith(("\n", "\r")) else text + "\n"
 
 
 def read(data: bytes) -> NotebookSource:
