@@ -110,19 +110,19 @@ NOTEBOOK = """{
 """
 
 
-def test_hooks_lint_and_fix_notebooks(tmp_path, pre_commit_home):
+def test_hooks_lint_and_fix_notebooks(tmp_path, pre_commit_source):
     """``types_or`` has ``jupyter``: staged notebooks are linted (cell and line reported) and
     fixed in their cell; the infrastructure-code hook leaves them alone."""
-    env = _git_env(pre_commit_home)
-    repo = _repo(tmp_path, CLEAN, env)
+    env = git_env(pre_commit_source.home)
+    repo = _repo(tmp_path, CLEAN, pre_commit_source)
     (repo / "explore.ipynb").write_text(NOTEBOOK)
     subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
-    result = _try_repo(repo, "kvlint", env)
+    result = run_pre_commit(pre_commit_source, repo, "kvlint")
     assert result.returncode == 1, result.stdout + result.stderr
     assert "explore.ipynb:cell 1:3:44: KV101" in result.stdout
-    iac = _try_repo(repo, "kvlint-iac", env)
+    iac = run_pre_commit(pre_commit_source, repo, "kvlint-iac")
     assert iac.returncode == 0, iac.stdout + iac.stderr
-    fixed = _try_repo(repo, "kvlint-fix", env)
+    fixed = run_pre_commit(pre_commit_source, repo, "kvlint-fix")
     assert fixed.returncode == 1  # pre-commit fails a hook that modified files
     expected = NOTEBOOK.replace('vault.azure.net/\\"', 'vault.azure.net/.default\\"')
     assert expected != NOTEBOOK
