@@ -23,19 +23,36 @@ TOP_LAYERS: list[tuple[str, ...]] = [
     ("__main__", "cli", "action"),  # entry points
     ("commands",),  # argument parsing, printing, exit codes
     ("report",),  # renders every face's findings
-    ("lint", "audit", "token", "logs", "server"),  # the faces
+    ("lint", "audit", "token", "logs", "explain", "server", "causes"),  # the faces
     ("config",),
-    ("findings", "catalog", "keyvault", "redact", "errors", ""),  # "": kvlint/__init__.py
+    (
+        "findings",
+        "catalog",
+        "keyvault",
+        "redact",
+        "errors",
+        "extras",
+        "notebook",
+        "",
+    ),  # "": kvlint/__init__.py
 ]
 FACES = TOP_LAYERS[3]
 # Which face may use which: the server lints; the logs cross-check against the audit's model of
-# a vault; the audit explains token problems with the token doctor.
-FACE_USES: dict[str, set[str]] = {"server": {"lint"}, "logs": {"audit"}, "audit": {"token"}}
+# a vault; the audit explains token problems with the token doctor; ``causes`` is the one
+# refusal classifier that logs and explain share, checked against the audit's gates.
+FACE_USES: dict[str, set[str]] = {
+    "server": {"lint"},
+    "logs": {"audit", "causes"},
+    "audit": {"token"},
+    "causes": {"audit"},
+    "explain": {"audit", "causes", "logs"},
+}
 
 # Inside kvlint/lint/, from the outside in (README: engine -> sources -> rules -> facts ->
 # semantic, with the modules around them placed where they are used).
 LINT_LAYERS: list[tuple[str, ...]] = [
     ("__init__", "runner"),  # processes, passes across modules, --fix
+    ("checking",),  # one file's check: read, prefilter, cache, lint (in a worker)
     ("discovery",),  # which files; a file that cannot be read is a finding built by the engine
     ("engine",),  # one file's pipeline, the one place findings are built
     ("registry", "cache"),  # the rule classes; the result cache
@@ -44,16 +61,13 @@ LINT_LAYERS: list[tuple[str, ...]] = [
     ("facts",),  # Key Vault knowledge
     ("semantic",),  # generic Python
     ("project",),  # generic: the module map, outlines, symbols
-    ("rule", "suppress", "baseline", "generated"),  # contracts and text utilities
+    ("rule", "suppress", "baseline", "generated", "cachefs"),  # contracts and utilities
 ]
 LINT_ORDER = "engine -> sources -> rules -> facts -> semantic"
 
 MAX_LINES = 500
 # Known exceptions to MAX_LINES, each with the work that removes it.
-TOO_LONG_FOR_NOW: dict[str, str] = {
-    # The flow refactor of kvlint/lint/ (room "flow") splits the runner; remove this entry then.
-    "kvlint/lint/runner.py": "split by the kvlint/lint/ flow refactor",
-}
+TOO_LONG_FOR_NOW: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
