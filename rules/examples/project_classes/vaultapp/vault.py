@@ -20,11 +20,11 @@ class VaultWrapper:
         self.signing_key = self.client.get_secret("signing-key").value  # at startup
 
     def read(self, name):
-        secret = self.client.get_secret(name)  # expect-tree: KV305
+        secret = self.client.get_secret(name)  # expect-tree: KV305@18 "Key Vault read on every request"
         return secret.value
 
     def names(self):
-        return [p.name for p in self.client.list_properties_of_secrets()]  # expect-tree: KV305
+        return [p.name for p in self.client.list_properties_of_secrets()]  # expect-tree: KV305@33 "Key Vault read on every request"
 
     @functools.lru_cache(maxsize=32)
     def read_cached(self, name):
@@ -45,7 +45,7 @@ def get_vault():
 
 
 def show(name):
-    print(VaultWrapper().read(name))  # expect: KV404
+    print(VaultWrapper().read(name))  # expect: KV404@5 "Key Vault secret value printed"
 
 
 def resolve(reference):
