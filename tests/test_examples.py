@@ -13,10 +13,14 @@ Multi-module examples are small projects: a folder of ``rules/examples/`` holdin
 (as pre-commit passes changed files), and both must give exactly the ``# expect:`` lines;
 ``# expect-tree:`` lines only in the whole-tree run (their call site is in another file).
 
+Notebook examples (``.ipynb``) carry the same ``# expect:`` comments at the end of a code
+cell's line; the finding must be in that cell, on that line of the cell.
+
 Configuration-file examples live in ``rules/examples/config/``: YAML, TOML and dotenv files use
 the same ``# expect:`` comments; JSON has no comments, so ``x.json`` has a sidecar
 ``x.json.expect`` listing ``LINE:KV101@12 "fragment"`` (``#`` starts a comment there).
 """
+
 from __future__ import annotations
 
 import json
@@ -31,7 +35,7 @@ from kvlint.lint.discovery import Target
 from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import Runner
 from kvlint.lint.sources.config import kind_of
-from tools.pin_examples import EXPECT, EXPECT_TREE, Pin, expectations
+from tools.pin_examples import EXPECT, EXPECT_TREE, expectations, notebook_expectations
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
 PROJECTS = sorted(p.parent for p in EXAMPLES.glob("*/pyproject.toml"))
@@ -47,12 +51,12 @@ def expected(path: Path, pattern: re.Pattern[str] = EXPECT) -> set[tuple[int, st
     return {(line, pin.code) for line, pins in expectations(path, pattern).items() for pin in pins}
 
 
-def check(findings, want: dict[int, list[Pin]]) -> str | None:
+def check(findings, want: dict, key=lambda f: f.line) -> str | None:
     """What differs between the findings and the annotations, in words (None: nothing).
 
     The lines and codes first (a missed or a false positive), then the pins: every annotated
     line reports exactly the pinned (code, column)s, each message containing its fragment."""
-    found = {(f.line, f.code) for f in findings}
+    found = {(key(f), f.code) for f in findings}
     wanted = {(line, pin.code) for line, pins in want.items() for pin in pins}
     missing, extra = sorted(wanted - found), sorted(found - wanted)
     if missing or extra:
@@ -65,7 +69,7 @@ def check(findings, want: dict[int, list[Pin]]) -> str | None:
         )
     for line, pins in sorted(want.items()):
         reported = sorted(
-            ((f.code, f.column, f.message) for f in findings if f.line == line),
+            ((f.code, f.column, f.message) for f in findings if key(f) == line),
             key=lambda r: (r[0], r[1]),
         )
         left = list(reported)
@@ -92,6 +96,19 @@ def check(findings, want: dict[int, list[Pin]]) -> str | None:
 def lint(path: Path, display: str | None = None):
     runner = Runner(Settings())
     return runner.run([Target(path, display or str(path), path.name)]).findings
+
+
+NOTEBOOKS = sorted(EXAMPLES.rglob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_notebook_example(path):
+    findings = lint(path)
+    want = notebook_expectations(path)
+    assert want or path.stem.endswith("_ok"), f"{path.name}: no '# expect:' (negatives: *_ok)"
+    assert all(f.cell for f in findings), "a notebook finding without its cell"
+    problem = check(findings, want, key=lambda f: (f.cell, f.line))
+    assert problem is None, problem
 
 
 def test_every_lint_rule_has_an_example():

@@ -22,6 +22,7 @@ expectations in a ``.json.expect`` sidecar: ``LINE:KV101@12 "fragment"``.
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 from collections.abc import Iterable, Sequence
@@ -100,6 +101,63 @@ def expectations(path: Path, pattern: re.Pattern[str] = EXPECT) -> dict[int, lis
 
 CLAUSE_END = re.compile(r":\s|;\s|\s\(|\.\s|,\s|\s-\s")
 FRAGMENT_MIN = 16
+
+
+def notebook_expectations(path: Path) -> dict[tuple[int, int], list[Pin]]:
+    """A notebook's annotations: (cell, line in the cell) -> pins; cells numbered from 1, every
+    cell counted (as kvlint reports them), only code cells read."""
+    out: dict[tuple[int, int], list[Pin]] = {}
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for number, cell in enumerate(cells, 1):
+        if cell["cell_type"] != "code":
+            continue
+        source = cell["source"]
+        text = "".join(source) if isinstance(source, list) else source
+        for line_number, line in enumerate(text.splitlines(), 1):
+            match = EXPECT.search(line)
+            if match:
+                out[(number, line_number)] = parse_items(match.group("items"))
+    return out
+
+
+def _pin_notebook(path: Path, repin: bool, write: bool) -> list[str]:
+    """Notebooks are JSON: the annotations are edited in the file's text where they are
+    written (JSON-escaped), in document order, so nothing else of the file changes."""
+    written = notebook_expectations(path)
+    reported: dict[tuple[int, int], list] = {}
+    for f in lint_alone(path):
+        reported.setdefault((f.cell, f.line), []).append(f)
+    new = {
+        key: pins_for(reported.get(key, []), pins, repin)
+        for key, pins in written.items()
+        if repin or not all(p.pinned for p in pins)
+    }
+    new = {key: pins for key, pins in new.items() if pins != written[key]}
+    if not new or not write:
+        return [f"{_shown(path)}:cell {c}:{n}: unpinned" for c, n in sorted(new)]
+    edits = [
+        (
+            "# expect: " + render_items(written[key]),
+            "# expect: " + render_items(new.get(key, written[key])),
+        )
+        for key in sorted(written)
+    ]
+    files = [path] + [t for t in [path.with_name(path.name + ".fixed")] if t.exists()]
+    for target in files:
+        text = target.read_text(encoding="utf-8")
+        cursor = 0
+        for old, replacement in edits:
+            escaped = json.dumps(old)[1:-1]
+            match = re.compile(
+                re.escape("#") + r"[ \t]*expect:[ \t]*" + re.escape(escaped[len("# expect: ") :])
+            ).search(text, cursor)
+            if match is None:
+                raise SystemExit(f"{target}: no annotation {old!r} to pin: edit it by hand")
+            new_text = json.dumps(replacement)[1:-1]
+            text = text[: match.start()] + new_text + text[match.end() :]
+            cursor = match.start() + len(new_text)
+        target.write_bytes(text.encode("utf-8"))
+    return [f"{_shown(path)}:cell {c}:{n}: {render_items(new[(c, n)])}" for c, n in sorted(new)]
 
 
 def fragment_of(message: str) -> str:
@@ -286,6 +344,9 @@ def run(paths: Sequence[Path], repin: bool, write: bool) -> list[str]:
     for path in single_examples():
         if chosen(path):
             changed += _pin(path, EXPECT, by_line(lint_alone(path)), repin, write)
+    for path in sorted(EXAMPLES.rglob("*.ipynb")):
+        if chosen(path):
+            changed += _pin_notebook(path, repin, write)
     for project in projects():
         files = [p for p in sorted(project.rglob("*.py")) if chosen(p)]
         if not files:

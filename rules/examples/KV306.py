@@ -68,7 +68,7 @@ def _credential():
 
 
 def _keys():
-    return KeyClient(VAULT_URL, _credential())  # expect: KV306@12 "new KeyClient (Key Vault client) built in"
+    return KeyClient(VAULT_URL, _credential())  # expect: KV306@12 "new KeyClient (Key Vault client) built per"
 
 
 def public_key(item):

@@ -38,17 +38,17 @@ def show_through_helper():
 
 @app.route("/config")
 def config():
-    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read on every request"
+    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read per request"
     return jsonify(key=secret.value)  # expect: KV401@12 "Key Vault secret value put in an HTTP response"
 
 
 @app.route("/raw")
 def raw():
-    return {"key": client.get_secret("api-key").value}  # expect: KV401@12 "Key Vault secret value returned as an HTTP", KV305@20 "Key Vault read on every request"
+    return {"key": client.get_secret("api-key").value}  # expect: KV401@12 "Key Vault secret value returned as an HTTP", KV305@20 "Key Vault read per request"
 
 
 def main(req: func.HttpRequest) -> func.HttpResponse:
-    secret = client.get_secret(req.params.get("name"))  # expect: KV305@14 "Key Vault read on every request"
+    secret = client.get_secret(req.params.get("name"))  # expect: KV305@14 "Key Vault read per request"
     return func.HttpResponse(f"Secret: {secret.value}")  # expect: KV401@12 "Key Vault secret value put in an HTTP response"
 
 
@@ -87,7 +87,7 @@ def connect(password):
 
 @app.route("/health")
 def health():
-    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read on every request"
+    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read per request"
     return jsonify(name=secret.name, enabled=secret.properties.enabled)
 
 
