@@ -22,7 +22,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from kvlint import config
     from kvlint.commands.check import CheckRequest, _start
-    from kvlint.lint.cache import CACHEDIR_TAG
+    from kvlint.lint.cachefs import CACHEDIR_TAG
 
     request = CheckRequest(paths=tuple(args.paths), config=args.config)
     settings = config.load(request.config, _start(request))
