@@ -81,3 +81,16 @@ def test_what_is_backed_by_an_example_pair_and_an_annotated_file(code):
         f"{code}: no '# expect: {code}' in rules/examples/ (add {code}.py with the cases the "
         "what: describes, positives and tricky negatives)"
     )
+
+
+@pytest.mark.parametrize("code", PAGES)
+def test_the_page_fix_is_what_its_example_gets(code):
+    """``fix:`` (default ``none``) is what ``kvlint rule`` and SARIF announce: a page that
+    promises a safe fix shows one in its example, and a page without one has no fix at all."""
+    page = catalog.get(code)
+    found = [f for f in lint(page.example, "example.py").findings if f.code == code]
+    kinds = {f.fix.applicability if f.fix else "none" for f in found}
+    if page.fix == "none":
+        assert kinds == {"none"}, f"{code}: fix: none, but the example gets a fix"
+    else:
+        assert page.fix in kinds, f"{code}: fix: {page.fix}, but the example gets {kinds}"
