@@ -118,8 +118,8 @@ def test_every_option_has_help(name):
         ["rule"],
     ],
 )
-def test_usage_errors_are_one_line_on_stderr(kvlint_process, args):
-    result = kvlint_process(*args)
+def test_usage_errors_are_one_line_on_stderr(kvlint, args):
+    result = kvlint(*args)
     assert result.returncode == 2
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "usage:" not in result.stderr, result.stderr

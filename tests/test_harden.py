@@ -68,12 +68,22 @@ def test_mask_replaces_every_jwt_with_its_prefix_and_length():
     ],
     ids=lambda args: " ".join(a if a != JWT else "JWT" for a in args)[:60],
 )
-def test_no_message_echoes_a_whole_jwt(kvlint_process, tmp_path, args):
+def test_no_message_echoes_a_whole_jwt(kvlint, tmp_path, args):
     (tmp_path / "v.json").write_text("[]", encoding="utf-8")
-    result = kvlint_process(*args, cwd=tmp_path, input="")
+    result = kvlint(*args, cwd=tmp_path, input="")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert JWT not in result.stdout + result.stderr
     assert JWT[:8].lower() in result.stderr.lower()  # the message still names the argument
+
+
+@pytest.mark.parametrize("args", [["token", JWT, JWT], ["check", "--select", JWT], [JWT]])
+def test_the_entry_point_masks_its_streams(kvlint_process, tmp_path, args):
+    """The masking stream is installed by main() around every command: through the real entry
+    point too (a few cases; the in-process test above covers every option)."""
+    result = kvlint_process(*args, cwd=tmp_path, input="")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert JWT not in result.stdout + result.stderr
+    assert JWT[:8].lower() in result.stderr.lower()
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
