@@ -284,11 +284,11 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
     config = _config(plan)
     known = {_strip_index(a) for a in config} | set(config)
     for address, resource in config.items():
-        refs: set[str] = set()
-        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), refs)
+        referenced: set[str] = set()
+        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), referenced)
         deps = {resource.get("_prefix", "") + str(d) for d in resource.get("depends_on") or []}
         found.edges[address] = {
-            r for r in (_resource_of(ref, known) for ref in refs | deps) if r and r != address
+            r for r in (_resource_of(ref, known) for ref in referenced | deps) if r and r != address
         }
     for change in plan.get("resource_changes") or []:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
@@ -343,7 +343,7 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                     wrong,
                     file,
                     line,
-                    assignment=_role(after, vault, who if isinstance(who, str) else principal),
+                    assignment=_role(after, vault, who),
                 )
             )
         elif kind == "azurerm_key_vault_access_policy":
@@ -379,7 +379,8 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                     )
                 )
             refs = _attribute_refs(resource, "access_policy.object_id")
-            for block in blocks if isinstance(blocks, list) else []:
+            blocks = blocks if isinstance(blocks, list) else []
+            for block in blocks:
                 if not isinstance(block, dict):
                     continue
                 principal, deployer, wrong = _principal(refs, block.get("object_id"))
@@ -480,16 +481,18 @@ def arm_grants(template: dict, path: str) -> list[Grant]:
         kind = str(node.get("type") or "").lower()
         if kind and not kind.startswith("microsoft.") and parent:
             kind = f"{parent}/{kind}"
-        props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        props = node.get("properties")
+        if not isinstance(props, dict):
+            props = {}
         if kind in ("microsoft.keyvault/vaults", "microsoft.keyvault/vaults/accesspolicies"):
-            for policy in props.get("accessPolicies") or [] if isinstance(props, dict) else []:
+            for policy in props.get("accessPolicies") or []:
                 if isinstance(policy, dict):
                     check(policy.get("objectId"), "objectId", node, "policy")
         elif kind == "microsoft.authorization/roleassignments":
             check(props.get("principalId"), "principalId", node, "role")
         for key in ("resources",):
             walk(node.get(key), kind)
-        template = props.get("template") if isinstance(props, dict) else None
+        template = props.get("template")
         if isinstance(template, dict):
             walk(template.get("resources"), "")
         if isinstance(node.get("resources"), dict):  # languageVersion 2.0

@@ -193,8 +193,8 @@ def read(
                 if role_kind == "assignment":
                     into.assignments.append(roles.assignment(doc))
                 else:
-                    found = roles.definition(doc)
-                    into.definitions[found.id] = found
+                    definition = roles.definition(doc)
+                    into.definitions[definition.id] = definition
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
             continue

@@ -67,7 +67,9 @@ def changes(plan: dict) -> list[dict]:
         address = str(resource.get("address"))
         if address in seen or resource.get("mode", "managed") != "managed":
             continue
-        values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        values = resource.get("values")
+        if not isinstance(values, dict):
+            values = {}
         unknown = {
             key: True
             for key in VAULT_ATTRIBUTES
@@ -82,8 +84,8 @@ def changes(plan: dict) -> list[dict]:
                 "change": {"actions": ["create"], "after": values, "after_unknown": unknown},
             }
         )
-        if hasattr(resource, "line"):
-            entry.line = resource.line
+        if hasattr(resource, "line"):  # an iac.Located dict: where it is written
+            entry.line = resource.line  # type: ignore[attr-defined]
         found.append(entry)
     return found
 

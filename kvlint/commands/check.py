@@ -377,9 +377,9 @@ def _override(settings: config.Settings, request: CheckRequest) -> None:
         ("extend_select", "--extend-select"),
         ("ignore", "--ignore"),
     ):
-        codes = _codes(getattr(request, attr), flag)
-        if codes is not None:
-            setattr(settings, attr, codes)
+        given = _codes(getattr(request, attr), flag)
+        if given is not None:
+            setattr(settings, attr, given)
     if request.include_generated:
         settings.include_generated = True
     if request.cache_dir:

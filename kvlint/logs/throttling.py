@@ -17,6 +17,7 @@ real peak rate.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -86,8 +87,8 @@ def loads(analysis: Analysis) -> dict[tuple[str, str], Load]:
                 load.subscription_peak, by_subscription[(sub, cls, window)]
             )
             load.subscription_vaults = vaults_of[(sub, cls)]
-    for key, load in found.items():
-        load.requests = analysis.totals.get(key, load.requests)
+    for pair, load in found.items():
+        load.requests = analysis.totals.get(pair, load.requests)
     return found
 
 
@@ -147,7 +148,7 @@ def windows_text(count: int) -> str:
 
 
 def _kinds(analysis: Analysis, load: Load) -> list[tuple[classify.KeyKind, int]]:
-    counts = analysis.kinds.get((load.vault, load.cls)) or {}
+    counts: Counter[str] = analysis.kinds.get((load.vault, load.cls)) or Counter()
     return sorted(
         ((classify.kind_of(code), n) for code, n in counts.items()),
         key=lambda r: (-r[1], r[0].code),

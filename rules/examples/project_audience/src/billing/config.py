@@ -3,7 +3,7 @@
 KV_BASE = "https://vault.azure.net/"
 KV_V1 = "https://vault.azure.net"
 KV_GOOD = "https://vault.azure.net/.default"
-VAULT_SCOPE = "https://vault.azure.net//.default"  # expect: KV101
+VAULT_SCOPE = "https://vault.azure.net//.default"  # expect: KV101@15 "Key Vault token scope"
 
 
 def kv_scope():
