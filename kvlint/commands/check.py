@@ -21,6 +21,7 @@ from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
 from kvlint.report import text as human
+from kvlint.report.escape import one_line
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
@@ -288,7 +289,7 @@ def execute(request: CheckRequest) -> int:
         outcome = runner.run(targets)
         if request.verbose:
             for line in skipped:
-                print(f"kvlint: skipped {line}", file=sys.stderr)
+                print(f"kvlint: skipped {one_line(line)}", file=sys.stderr)
         if not outcome.files_seen:
             nothing = "no Python or configuration file found"
             if skipped:
@@ -299,7 +300,7 @@ def execute(request: CheckRequest) -> int:
             print(f"kvlint: {nothing}", file=sys.stderr)
 
     for note in outcome.notes:
-        print(f"kvlint: {note}", file=sys.stderr)
+        print(f"kvlint: {one_line(note)}", file=sys.stderr)
     if cache is not None and cache.refused:
         print(
             f"kvlint: cache: left alone {cache.refused} symbolic link(s) in {cache.directory}",
@@ -343,7 +344,8 @@ def execute(request: CheckRequest) -> int:
         unreadable = [f for f in outcome.findings if f.code == "KV000"]
         for finding in unreadable:  # a file kvlint could not check must not look clean
             print(
-                f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
+                f"{one_line(finding.path)}:{finding.line}:{finding.column}: KV000 "
+                f"{one_line(finding.message)}",
                 file=sys.stderr,
             )
         if request.human:

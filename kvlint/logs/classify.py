@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from kvlint import keyvault
 from kvlint.audit.reach import DATA_ACTION_PREFIX, DATA_ACTIONS
 from kvlint.logs.records import Record
+from kvlint.redact import mask
 
 _FOUND = re.compile(r"found:?\s*'?([^\s',]+)", re.I)
 _EXPECTED_ISSUER = re.compile(r"expected one of\s+(.+?),?\s+found", re.I)
@@ -146,12 +147,9 @@ class Cause:
     detail: str = ""  # the audience found, the permission or data action, the client address
 
 
-_JWT = re.compile(r"eyJ[\w-]{4,}(?:\.[\w-]*){0,2}")
-
-
 def redact(text: str) -> str:
-    """Key Vault's text with anything token-like (a JWT or its parts) cut out."""
-    return _JWT.sub("<redacted>", text)
+    """Key Vault's text with anything token-like (a JWT or its parts) masked."""
+    return mask(text, fragments=True, instead="<redacted>")
 
 
 def _first_line(text: str, limit_: int = 160) -> str:
