@@ -405,10 +405,18 @@ def _human(request: CheckRequest, findings: list, stdin: bytes | None, color: bo
 
 def _read_lines(path: str, data: bytes | None) -> list[str] | None:
     """A reported file's lines (decoded as the linter decodes it), or None if unreadable."""
+    from kvlint.fileio import read_regular
+    from kvlint.lint.engine import MAX_BYTES
     from kvlint.lint.sources.python import decode
 
+    if data is None:  # never a pipe or a device (a FIFO would hang, /dev/zero never end)
+        try:
+            data = read_regular(path, MAX_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_BYTES:
+            return None
     try:
-        data = Path(path).read_bytes() if data is None else data
         return human.source_lines(decode(data).text)
-    except (OSError, ValueError):
+    except ValueError:
         return None
