@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+from pathlib import Path
 
 from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 
 EXPECTED = (
     'expected vaults (an object, a list, an ARM page {"value": [...]}, Resource Graph rows or '
@@ -83,7 +84,7 @@ def load_text(path: str, stdin: Any = None) -> tuple[str, Any]:
             stream = stdin or sys.stdin
             raw = getattr(stream, "buffer", stream).read()
         else:
-            raw = Path(path).read_bytes()
+            raw = read_regular(path)  # never a pipe or a device
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
     text = decode_input(raw, path)

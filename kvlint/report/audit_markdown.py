@@ -7,6 +7,7 @@ from kvlint.audit.model import AuditResult
 from kvlint.findings import Finding
 from kvlint.report import markdown
 from kvlint.report.audit_summary import RANK, ordered, reach_line, resource, summary
+from kvlint.report.escape import markdown_code, markdown_text
 
 
 def render(result: AuditResult) -> str:
@@ -24,11 +25,11 @@ def render(result: AuditResult) -> str:
     for findings in worst:
         first = findings[0]
         where = resource(first)
-        parts += [f"## {where.name}", "", f"`{where.id}`", ""]
+        parts += [f"## {markdown_text(where.name)}", "", markdown_code(where.id), ""]
         rows = []
         for f in sorted(findings, key=lambda f: (-RANK[f.severity], f.code)):
             rule = catalog.get(f.code)
-            code = f"[{f.code}]({rule.help_uri})" if rule.help_uri else f.code
+            code = markdown.Raw(f"[{f.code}]({rule.help_uri})") if rule.help_uri else f.code
             rows.append((code, rule.name, f.severity, f.message))
         parts.append(markdown.table(("code", "check", "severity", "message"), rows))
     if result.outcomes:
@@ -55,7 +56,10 @@ def render(result: AuditResult) -> str:
         parts.append(
             markdown.table(
                 ("scope", "status", "reason"),
-                [(f"`{e.scope}`", e.status or "", e.message) for e in result.errors],
+                [
+                    (markdown.Raw(markdown_code(e.scope)), e.status or "", e.message)
+                    for e in result.errors
+                ],
             )
         )
     return "\n".join(parts).rstrip("\n") + "\n"

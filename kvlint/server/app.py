@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from kvlint import __version__
@@ -63,10 +65,49 @@ class Linted:
         self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
 
 
+_ANSWERED = object()  # a request already answered with an error while it was read
+
+
+class Protocol(LanguageServerProtocol):
+    """pygls' protocol, where every request gets a response.
+
+    pygls reads a message and hands it to a handler; a request whose params do not fit the
+    protocol's types (a negative or huge position, a hover without params) failed while being
+    read and was only logged, so the editor waited for ever. Such a request is answered with
+    the JSON-RPC error (Invalid Params), as is a request after ``shutdown`` (Invalid Request).
+    """
+
+    def structure_message(self, data: dict):  # type: ignore[override]
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            request_id = data.get("id") if isinstance(data, dict) else None
+            if "method" in data and isinstance(request_id, int | str):
+                method = str(data.get("method"))[:80]
+                logger.error("request %r (%s) answered with an error: %s", request_id, method, exc)
+                self._send_response(request_id, None, exc.to_response_error())
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message) -> None:  # type: ignore[override]
+        if message is _ANSWERED:
+            return
+        request_id = getattr(message, "id", None)
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
+            error = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(request_id, None, error.to_response_error())
+            return
+        super().handle_message(message)
+
+
 class KvlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "kvlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+            "kvlint",
+            __version__,
+            protocol_cls=Protocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
         )
         self.projects = Projects()
         self.linted: dict[str, Linted] = {}
