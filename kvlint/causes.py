@@ -172,8 +172,6 @@ class Evidence:
     ip: str = ""
 
 
-
-
 def redact(text: str) -> str:
     """Key Vault's text with anything token-like (a JWT or its parts) masked."""
     return mask(text, fragments=True, instead="<redacted>")

@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
