@@ -159,7 +159,9 @@ class Reachability:
 
 @dataclass(frozen=True)
 class VaultOutcome:
-    """The pass / fail count of one vault (or managed HSM) over the configuration checks."""
+    """The pass / fail count of one vault (or managed HSM): the configuration checks and, when a
+    caller was asked about, its verdict (allowed: one more passed; refused or undecided: its
+    findings are failed codes), so a vault with a finding never shows ``failed: 0``."""
 
     name: str
     id: str
@@ -168,6 +170,9 @@ class VaultOutcome:
     failed: tuple[str, ...]  # the codes it failed
     waived: tuple[str, ...] = ()  # failed, but waived in [tool.kvlint.audit]
     unknown: tuple[str, ...] = ()  # properties infrastructure code leaves unresolved
+    # the caller's verdict (--principal/--token and --ip): "allowed", "refused", "undecided";
+    # None when no caller was asked about. Its findings count as failed like any check's.
+    verdict: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +184,7 @@ class VaultOutcome:
             "failed_codes": list(self.failed),
             "waived_codes": list(self.waived),
             "unresolved": list(self.unknown),
+            "verdict": self.verdict,
         }
 
 
