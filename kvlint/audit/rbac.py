@@ -235,11 +235,21 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
             else "; no single built-in role grants all of it"
         )
         count = sum(1 for _, r in mine if r == "vault")
+        assigners = sorted(
+            {name(a) for a, r in mine if r == "vault" and (d := role(a)) and d.can_assign_roles}
+        )
+        control = (
+            f"; {_list(assigners)} may create role assignments "
+            "(Microsoft.Authorization/roleAssignments/write), so the caller could grant itself "
+            "such a role, but a control-plane role grants no data access by itself"
+            if assigners
+            else ""
+        )
         return "KVA506", (
             f"{head}; none of its {count} role assignment(s) at this vault or above in "
             f"{evidence.source} (roles: {seen}) grants {'; '.join(missing)}: Key Vault answers "
             '403 ForbiddenByRbac ("Caller is not authorized to perform action on resource")'
-            f"{fix}; deny assignments were not evaluated"
+            f"{fix}{control}; deny assignments were not evaluated"
         )
     return None
 
