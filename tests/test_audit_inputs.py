@@ -444,3 +444,108 @@ def test_owner_at_the_subscription_is_a_definite_refusal(capsys, tmp_path, shape
     assert list(found) == ["KVA506"], found
     assert "(roles: Owner)" in found["KVA506"]
     assert "Owner may create role assignments" in found["KVA506"]
+
+
+# Issue 23 item 10: deny assignments are read and applied; deny wins
+
+
+def deny_rest(
+    scope: str,
+    data_actions: list[str],
+    principals: list[dict] | None = None,
+    *,
+    exclude: list[dict] | None = None,
+    not_data_actions: list[str] | None = None,
+    children: bool = True,
+    name: str = "Deny secret reads",
+) -> dict:
+    """One item of the ARM REST page of deny assignments (api-version 2022-04-01)."""
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/denyAssignments/9f1e2d3c-0000-4000-8000-00000000d0e1",
+        "name": "9f1e2d3c-0000-4000-8000-00000000d0e1",
+        "type": "Microsoft.Authorization/denyAssignments",
+        "properties": {
+            "denyAssignmentName": name,
+            "description": "created by a managed application",
+            "permissions": [
+                {
+                    "actions": [],
+                    "notActions": [],
+                    "dataActions": data_actions,
+                    "notDataActions": not_data_actions or [],
+                }
+            ],
+            "scope": scope,
+            "doNotApplyToChildScopes": not children,
+            "principals": principals
+            if principals is not None
+            else [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+            "excludePrincipals": exclude or [],
+            "isSystemProtected": True,
+        },
+    }
+
+
+GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+GRANT = [role_assignment_az(RBAC_VAULT["id"], SECRETS_USER_ID, "Key Vault Secrets User")]
+
+
+@pytest.mark.parametrize(
+    ("deny", "extra", "expected"),
+    [
+        (deny_rest(RG, [GET_SECRET]), (), "KVA506"),  # Everyone, at the resource group
+        (deny_rest(RG, ["Microsoft.KeyVault/vaults/*"]), (), "KVA506"),  # a wildcard
+        (deny_rest(RG, [GET_SECRET], exclude=[{"id": APP, "type": "ServicePrincipal"}]), (), None),
+        (
+            deny_rest(RG, ["Microsoft.KeyVault/vaults/*"], not_data_actions=[GET_SECRET]),
+            (),
+            None,
+        ),
+        (deny_rest(RG, [GET_SECRET], children=False), (), None),  # the RG only, not the vault
+        (deny_rest(RG, ["Microsoft.KeyVault/vaults/keys/*"]), (), None),  # another action
+        (deny_rest(RG, [GET_SECRET], [{"id": APP, "type": "ServicePrincipal"}]), (), "KVA506"),
+        (deny_rest(RG, [GET_SECRET], [{"id": CUSTOM_ID, "type": "User"}]), (), None),
+        (deny_rest(RG, [GET_SECRET], [{"id": GROUP, "type": "Group"}]), (), "KVA505"),
+        (
+            deny_rest(RG, [GET_SECRET], [{"id": GROUP, "type": "Group"}]),
+            ("--group", GROUP),
+            "KVA506",
+        ),
+        (deny_rest(RG, [GET_SECRET], exclude=[{"id": GROUP, "type": "Group"}]), (), "KVA505"),
+        (
+            deny_rest(RG, [GET_SECRET], exclude=[{"id": GROUP, "type": "Group"}]),
+            ("--group", GROUP),
+            None,
+        ),
+    ],
+)
+def test_deny_assignments_win(capsys, tmp_path, deny, extra, expected):
+    found = verdicts(capsys, tmp_path, [RBAC_VAULT], GRANT, {"value": [deny]}, extra=extra)
+    assert list(found) == ([expected] if expected else []), found
+    if expected == "KVA506":
+        assert "deny assignment 'Deny secret reads' at " in found["KVA506"]
+        assert "wins over every role assignment" in found["KVA506"]
+
+
+def test_deny_assignments_from_resource_graph_rows(capsys, tmp_path):
+    row = deny_rest(RG, [GET_SECRET])
+    row = {**row, "type": "microsoft.authorization/denyassignments", "tenantId": SUB_A}
+    found = verdicts(capsys, tmp_path, [RBAC_VAULT], GRANT, {"data": [row], "count": 1})
+    assert list(found) == ["KVA506"]
+
+
+def test_an_allowed_verdict_says_when_deny_assignments_were_not_read(capsys, tmp_path):
+    argv = ["--input", write(tmp_path, "v.json", [RBAC_VAULT])]
+    argv += ["--input", write(tmp_path, "a.json", GRANT)]
+    code, out, _ = run(capsys, *argv, *CALLER, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["findings"] == [] and report["reachability"]["allowed"] == ["kv-rbac"]
+    caveat = report["reachability"]["caveats"]["kv-rbac"]
+    assert "deny assignments were not given" in caveat
+    _, out, _ = run(capsys, *argv, *CALLER)
+    assert "as far as role assignments go: deny assignments were not given" in out
+    other = deny_rest(RG, ["Microsoft.KeyVault/vaults/keys/*"])  # read; none refuses this
+    argv += ["--input", write(tmp_path, "d.json", {"value": [other]})]
+    _, out, _ = run(capsys, *argv, *CALLER, "--format", "json")
+    assert json.loads(out)["reachability"]["caveats"] == {}

@@ -75,16 +75,22 @@ def _planned(found: files.Inputs, vault: Vault) -> rbac.Evidence | None:
         source=f"{vault.file}",
         complete=False,
         reason="",
+        denies=_denies(found),
     )
+
+
+def _denies(found: files.Inputs) -> tuple[roles.DenyAssignment, ...] | None:
+    return tuple(found.denies) if found.saw_denies else None
 
 
 def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
     if not found.saw_assignments:
-        return rbac.Evidence(None)
+        return rbac.Evidence(None, denies=_denies(found))
     return rbac.Evidence(
         tuple(found.assignments),
         {**roles.BUILTIN, **found.definitions},
         source="the role assignments given with --input",
+        denies=_denies(found),
     )
 
 
@@ -179,6 +185,9 @@ def audit(
             gate_codes[vault.id] = {f.code for f in rejected + refused}
             if not refused and not rejected:
                 result.reachability.allowed.append(vault.name)
+                caveat = rbac.unread_denies(vault, roles_known)
+                if caveat:
+                    result.reachability.unverified[vault.name] = caveat
     for item in found:
         if item.code in settings.ignore:
             continue

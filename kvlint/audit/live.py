@@ -331,7 +331,8 @@ def role_checks(
     azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
 ) -> dict[str, Evidence]:
     """The caller's role assignments (direct and through groups: ``assignedTo()`` resolves
-    membership) for each RBAC-mode vault, with the definitions of their roles."""
+    membership) for each RBAC-mode vault, with the definitions of their roles and the deny
+    assignments at or above the vault (``denyAssignments`` with ``atScope()``)."""
     rbac = [vault for vault in vaults if vault.rbac]
     clients = _PerSubscription(azure.authorization)
     definitions: dict[str, RoleDefinition] = {}
@@ -350,9 +351,18 @@ def role_checks(
         with lock:
             definitions[guid] = roles.from_sdk_definition(model)
 
+    def denies(client: Any, vault: Vault) -> tuple[tuple[roles.DenyAssignment, ...] | None, str]:
+        """The deny assignments at or above the vault (``atScope()``), or why not."""
+        try:
+            pager = client.deny_assignments.list_for_scope(vault.id, filter="atScope()")
+            return tuple(roles.from_sdk_deny(d) for d in pages_of(pager)), ""
+        except errors_to_catch() as exc:
+            return None, f"deny assignments could not be read ({describe(exc)[1]})"
+
     def fetch(vault: Vault) -> Evidence:
         try:
             client = clients(vault.subscription)
+            found_denies, deny_reason = denies(client, vault)
             pager = client.role_assignments.list_for_scope(
                 vault.id, filter=f"assignedTo('{who.object_id}')"
             )
@@ -366,6 +376,8 @@ def role_checks(
                 known,
                 membership_resolved=True,
                 source="the role assignments read from ARM",
+                denies=found_denies,
+                deny_reason=deny_reason or Evidence.deny_reason,
             )
         except errors_to_catch() as exc:
             result = Evidence(

@@ -155,6 +155,15 @@ class Reachability:
 
     question: str
     allowed: list[str] = field(default_factory=list)
+    # allowed vaults whose verdict rests on what was read: vault name -> what was not
+    unverified: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "allowed": sorted(self.allowed, key=str.lower),
+            "caveats": dict(sorted(self.unverified.items())),
+        }
 
 
 @dataclass(frozen=True)

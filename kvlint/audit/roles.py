@@ -8,7 +8,9 @@ Shapes read (one normalizer each way, so live and offline evidence are the same 
   ``properties``;
 - Resource Graph ``authorizationresources`` rows (lower-case ``type``, ``properties``);
 - ``az role definition list -o json`` (flat ``roleName`` / ``roleType`` / ``permissions``) and
-  the REST shape (``properties.roleName`` / ``properties.type`` / ``properties.permissions``).
+  the REST shape (``properties.roleName`` / ``properties.type`` / ``properties.permissions``);
+- deny assignments: the ARM REST page (``az rest --url …/denyAssignments``) and Resource Graph
+  ``authorizationresources`` rows (``type`` ``microsoft.authorization/denyassignments``).
 
 The built-in roles that matter to Key Vault are known without a definitions file, with their
 role-definition GUIDs, control-plane actions (and notActions) and data actions as Microsoft
@@ -30,6 +32,8 @@ from typing import Any
 
 ASSIGNMENT_TYPE = "microsoft.authorization/roleassignments"
 DEFINITION_TYPE = "microsoft.authorization/roledefinitions"
+DENY_TYPE = "microsoft.authorization/denyassignments"
+EVERYONE = "00000000-0000-0000-0000-000000000000"  # a deny assignment's "all principals"
 KV = "Microsoft.KeyVault/vaults/"
 
 
@@ -291,6 +295,94 @@ HSM_LOCAL_ROLES: dict[str, str] = {
 BUILTIN: dict[str, RoleDefinition] = {role.id: role for role in BUILTIN_ROLES}
 
 
+@dataclass(frozen=True)
+class DenyAssignment:
+    """A deny assignment: its principals may not perform its actions at its scope (and below,
+    unless ``child_scopes`` is False), whatever role assignments grant; ``excluded`` principals
+    are exempt. ARM creates them (managed applications, deployment stacks, blueprints)."""
+
+    id: str
+    name: str
+    scope: str
+    principals: tuple[tuple[str, str], ...]  # (object id lower case, type) — EVERYONE: all
+    excluded: tuple[tuple[str, str], ...]
+    # one (dataActions, notDataActions) pair per permission block
+    permissions: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    child_scopes: bool = True
+    condition: str | None = None
+
+    def denies(self, action: str) -> bool:
+        return RoleDefinition(self.id, self.name, self.permissions).allows(action)
+
+    @property
+    def label(self) -> str:
+        return f"'{self.name}'" if self.name else self.id
+
+
+def _principals(value: Any, what: str) -> tuple[tuple[str, str], ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise MalformedRole(f"{what} must be a list")
+    found = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise MalformedRole(f"{what}: a principal must be an object with an id")
+        found.append((item["id"].strip().lower(), str(item.get("type") or "")))
+    return tuple(found)
+
+
+def deny_assignment(doc: dict) -> DenyAssignment:
+    """A deny assignment as ARM REST, Resource Graph ``authorizationresources`` or ``az rest``
+    (``az role assignment list`` does not list them) returns it."""
+    fields = _fields(doc)
+    name = str(fields.get("denyAssignmentName") or doc.get("name") or "")
+    where = f"deny assignment {name or doc.get('id') or ''}".strip()
+    blocks = fields.get("permissions") or []
+    if not isinstance(blocks, list):
+        raise MalformedRole(f"{where}: permissions must be a list")
+    permissions = []
+    for block in blocks:
+        if not isinstance(block, dict):
+            raise MalformedRole(f"{where}: a permission must be an object")
+        allowed = block.get("dataActions") or []
+        denied = block.get("notDataActions") or []
+        if not all(isinstance(a, str) for a in [*allowed, *denied]):
+            raise MalformedRole(f"{where}: data actions must be strings")
+        permissions.append((tuple(allowed), tuple(denied)))
+    return DenyAssignment(
+        id=str(doc.get("id") or name),
+        name=name,
+        scope=_text(fields.get("scope"), f"{where}: scope") or "",
+        principals=_principals(fields.get("principals"), f"{where}: principals"),
+        excluded=_principals(fields.get("excludePrincipals"), f"{where}: excludePrincipals"),
+        permissions=tuple(permissions),
+        child_scopes=fields.get("doNotApplyToChildScopes") is not True,
+        condition=_text(fields.get("condition"), "condition", False) or None,
+    )
+
+
+def from_sdk_deny(model: Any) -> DenyAssignment:
+    """A live ``DenyAssignment`` model (azure-mgmt-authorization)."""
+
+    def people(items: Any) -> tuple[tuple[str, str], ...]:
+        return tuple(((p.id or "").lower(), p.type or "") for p in items or ())
+
+    return DenyAssignment(
+        id=model.id or "",
+        name=model.deny_assignment_name or model.name or "",
+        scope=model.scope or "",
+        principals=people(model.principals),
+        excluded=people(model.exclude_principals),
+        permissions=tuple(
+            (tuple(p.data_actions or ()), tuple(p.not_data_actions or ()))
+            for p in model.permissions or ()
+        ),
+        child_scopes=not model.do_not_apply_to_child_scopes,
+        condition=getattr(model, "condition", None) or None,
+    )
+
+
 class MalformedRole(ValueError):
     """A role assignment or definition document without the fields it needs."""
 
@@ -309,6 +401,8 @@ def kind(doc: Any) -> str | None:
         return "assignment"
     if value == DEFINITION_TYPE:
         return "definition"
+    if value == DENY_TYPE:
+        return "deny"
     return None
 
 
