@@ -123,7 +123,7 @@ def test_role_assignments_in_every_export_shape_decide(capsys, tmp_path, shape):
     refusing = [role_assignment_az(f"/subscriptions/{SUB_A}", OWNER_ID, "Owner")]
     found = verdicts(capsys, tmp_path, [RBAC_VAULT], refusing)
     assert list(found) == ["KVA506"]
-    assert "(roles: Owner)" in found["KVA506"]
+    assert "(1 role assignment, roles: Owner)" in found["KVA506"]
     assert '"Key Vault Secrets User" at the vault would grant it' in found["KVA506"]
 
 
@@ -442,7 +442,7 @@ def test_owner_at_the_subscription_is_a_definite_refusal(capsys, tmp_path, shape
         files.append([owner])
     found = verdicts(capsys, tmp_path, *files)
     assert list(found) == ["KVA506"], found
-    assert "(roles: Owner)" in found["KVA506"]
+    assert "(1 role assignment, roles: Owner)" in found["KVA506"]
     assert "Owner may create role assignments" in found["KVA506"]
 
 

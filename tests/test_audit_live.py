@@ -438,10 +438,10 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
         "kv-firewalled": ["KVA501"],
     }
     messages = {f["vault"]: f["message"] for f in report["findings"]}
-    assert "none of its 2 role assignment(s)" not in messages["kv-rbac-reader"]
+    assert "2 role assignments" not in messages["kv-rbac-reader"]
     assert (
-        "none of its 1 role assignment(s) at this vault or above in the role assignments read "
-        "from ARM (roles: Reader)" in messages["kv-rbac-reader"]
+        "none of its role assignments at this vault or above in the role assignments read "
+        "from ARM (1 role assignment, roles: Reader)" in messages["kv-rbac-reader"]
     )
     assert '"Key Vault Secrets User" at the vault would grant it' in messages["kv-rbac-reader"]
     assert "could not be read (403 AuthorizationFailed: no read)" in messages["kv-rbac-403"]

@@ -209,6 +209,11 @@ class AuditResult:
     hidden: int = 0  # findings below --severity, left out of this report
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 IP rule", "3 IP rules": a count with its noun, never "rule(s)"."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 # -- normalization ---------------------------------------------------------------------------
 
 

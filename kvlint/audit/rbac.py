@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kvlint.audit.model import Vault
+from kvlint.audit.model import Vault, counted
 from kvlint.audit.roles import (
     BUILTIN,
     EVERYONE,
@@ -185,7 +185,7 @@ def _denied(
                 f"{at} denies {what} to "
                 + ("everyone" if EVERYONE in named else f"object {who.object_id}")
                 + (
-                    f" (excluding {len(deny.excluded)} principal(s), not this caller)"
+                    f" (excluding {counted(len(deny.excluded), 'principal')}, not this caller)"
                     if deny.excluded
                     else ""
                 )
@@ -259,7 +259,7 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
         if action is None:
             return "KVA505", (
                 f"{head}; kvlint does not know the data action for {kind}/{name}, so the "
-                f"{len(evidence.assignments)} role assignment(s) found were not verified"
+                f"{counted(len(evidence.assignments), 'role assignment')} found were not verified"
             )
         actions[f"{kind}/{name}"] = DATA_ACTION_PREFIX + action
     kinds = {kind for kind, _ in who.permissions}
@@ -286,7 +286,8 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
         and not _any_in_reach(vault, evidence.assignments)
     ):
         return "KVA505", (
-            f"{head}; none of the {len(evidence.assignments)} role assignment(s) given is at "
+            f"{head}; none of the role assignments given "
+            f"({counted(len(evidence.assignments), 'role assignment')}) is at "
             "this vault, its resource group, subscription or a management group: export them "
             "with `az role assignment list --all --include-inherited`"
         )
@@ -343,7 +344,8 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
         return "KVA505", f"{head}; not verified: " + " / ".join(unsure)
     if missing and not evidence.complete:
         return "KVA505", (
-            f"{head}; none of the {len(mine)} role assignment(s) of this caller in "
+            f"{head}; none of this caller's role assignments "
+            f"({counted(len(mine), 'role assignment')}) in "
             f"{evidence.source} grants {'; '.join(missing)}, and assignments made outside it "
             "(inherited ones included) are not known before deployment"
         )
@@ -367,8 +369,8 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
             else ""
         )
         return "KVA506", (
-            f"{head}; none of its {count} role assignment(s) at this vault or above in "
-            f"{evidence.source} (roles: {seen}) grants {'; '.join(missing)}: Key Vault answers "
+            f"{head}; none of its role assignments at this vault or above in "
+            f"{evidence.source} ({counted(count, 'role assignment')}, roles: {seen}) grants {'; '.join(missing)}: Key Vault answers "
             '403 ForbiddenByRbac ("Caller is not authorized to perform action on resource")'
             f"{fix}{control}"
         )
