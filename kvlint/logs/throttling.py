@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kvlint.audit.model import id_parts
+from kvlint.audit.model import counted, id_parts
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
 from kvlint.logs.records import iso
@@ -199,7 +199,9 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
         return "; reads " + ", ".join(f"'{s}' {n:,}x" for s, n in rows) if rows else ""
 
     caller_text = ", ".join(
-        f"{analysis.label(c)} ({n:,} requests, {t:,} throttled{reads_of(c)})" for c, n, t in callers
+        f"{analysis.label(c)} ({counted(n, 'request')}"
+        f"{f', {t:,} throttled' if load.throttled else ''}{reads_of(c)})"
+        for c, n, t in callers
     )
     sub_limit = base * classify.SUBSCRIPTION_FACTOR
     details: dict[str, Any] = {
@@ -250,8 +252,8 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
             others = len(load.subscription_vaults)
             if load.subscription_peak >= sub_limit:
                 message += (
-                    f" (below this vault's limit: the subscription's {others} vault(s) in this "
-                    f"log together made {load.subscription_peak:,} in a throttled window, at or "
+                    f" (below this vault's limit: the subscription's "
+                    f"{counted(others, 'vault')} in this log together made {load.subscription_peak:,} in a throttled window, at or "
                     f"above the subscription-wide limit of {sub_limit:,}, 5x the vault limit)"
                 )
             else:
@@ -264,13 +266,17 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
         code = "KVL401"
     else:
         first, last = load.peak_window * 10, load.peak_window * 10 + 10
-        message = f"{load.requests:,} {what} and no 429 yet, but the {peak_text}"
+        message = (
+            f"{load.requests:,} {what} and no 429 yet, but the busiest 10 s (from "
+            f"{iso(load.peak_window * 10)}) carried {peak:,}{weighed}, {share:.0%} of the "
+            f"documented limit of {limit:,} per 10 s per vault"
+        )
         code = "KVL402"
     assumed = [(kind, n) for kind, n in kinds if kind.assumed]
     if assumed:
         message += (
             "; "
-            + "; ".join(f"{kind.assumed} for {n:,} request(s)" for kind, n in assumed)
+            + "; ".join(f"{kind.assumed} for {counted(n, 'request')}" for kind, n in assumed)
             + ", so the load may be heavier than shown"
         )
     if caller_text:
