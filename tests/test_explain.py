@@ -305,3 +305,47 @@ def test_a_raw_401_with_www_authenticate_and_network_info(tmp_path, capsys):
     (item,) = doc["explanations"]
     assert item["code"] == "KVL106" and item["missing"]["tenant"] == TENANT
     assert any(f["command"] == f"az login --tenant {TENANT}" for f in item["fixes"])
+
+
+# -- the README's examples, run as written ----------------------------------------------------------
+
+
+def _readme_section() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## `kvlint explain`") :]
+    return section[: section.index("\n## ", 1)]
+
+
+def test_readme_examples_work_as_written(monkeypatch, capsys):
+    import io
+    import re
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    (block,) = re.findall(r"```sh\n(.*?)```", _readme_section(), re.DOTALL)
+    lines = [line for line in block.splitlines() if line.startswith("kvlint explain")]
+    assert len(lines) == 4
+    for line in lines:
+        words = shlex.split(line)
+        if "<" in words:
+            at = words.index("<")
+            stdin = (ROOT / words[at + 1]).read_text(encoding="utf-8")
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+            words = words[:at]
+        code = main(words[1:])
+        out = capsys.readouterr()
+        assert code == 1, (line, out.err)
+        assert out.out and not out.err
+        if "--format json" in line:
+            assert json.loads(out.out)["explanations"][0]["code"] == "KVE104"
+        if "--format markdown" in line:
+            assert out.out.startswith("# kvlint explain")
+
+
+def test_readme_output_is_what_kvlint_prints(monkeypatch, capsys):
+    import re
+
+    monkeypatch.chdir(ROOT)
+    (shown,) = re.findall(r"```text\n(.*?)```", _readme_section(), re.DOTALL)
+    assert main(["explain", "@tests/data/explain/az-rbac.txt"]) == 1
+    assert capsys.readouterr().out == shown

@@ -140,9 +140,7 @@ def identity_of(facts: Facts) -> dict[str, str]:
 
 def _who(identity: dict[str, str]) -> str:
     if "object_id" in identity:
-        kind = identity.get("kind")
-        text = f"object id {identity['object_id']}"
-        return f"{text} ({kind})" if kind else text
+        return f"object id {identity['object_id']}"
     if "app_id" in identity:
         return f"app id {identity['app_id']}"
     return "an identity the paste does not name"
