@@ -349,3 +349,28 @@ def test_readme_output_is_what_kvlint_prints(monkeypatch, capsys):
     (shown,) = re.findall(r"```text\n(.*?)```", _readme_section(), re.DOTALL)
     assert main(["explain", "@tests/data/explain/az-rbac.txt"]) == 1
     assert capsys.readouterr().out == shown
+
+
+def test_hostile_pastes_never_crash(tmp_path, capsys):
+    import random
+
+    rng = random.Random(26)
+    samples = [
+        "",
+        "\x00\x01\x02" * 100,
+        "[" * 100_000,
+        '{"error": ' * 5000,
+        "Status=403 " * 20_000,
+        "AADSTS" * 50_000,
+        "Caller: appid=" + "a" * 100_000,
+        json.dumps({"records": [{"operationName": "SecretGet", "time": "x"}] * 50}),
+        "".join(chr(rng.randrange(0, 0x2FFF)) for _ in range(20_000)),
+        bytes(rng.randrange(256) for _ in range(20_000)).decode("latin-1"),
+    ]
+    for text in samples:
+        path = tmp_path / "paste.txt"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        for fmt in ("text", "json", "markdown"):
+            code = main(["explain", f"@{path}", "--format", fmt])
+            out = capsys.readouterr()
+            assert code in (1, 2) and "Traceback" not in out.err and "internal error" not in out.err

@@ -265,12 +265,16 @@ def _records(raw: str, facts: Facts) -> None:
     try:
         data = json.loads(stripped)
         docs = data if isinstance(data, list) else data.get("records", [data])
+    except RecursionError:
+        return  # nested too deeply to be a record (or anything Key Vault writes)
     except (ValueError, AttributeError):
         for line in stripped.splitlines():
             try:
                 docs.append(json.loads(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
+    if not isinstance(docs, list):
+        return
     for doc in docs[:10_000]:
         if not isinstance(doc, dict) or not any(
             k in doc
