@@ -511,6 +511,8 @@ def _obo(facts: Facts) -> Explanation:
         "(OBO). A caller with its own token never matches it"
     )
     out = Explanation(_finding("KVE301", message, facts), "identity", identity_of(facts))
+    if not facts.vault:
+        out.unknown.append("the vault's name (the vault URL or 'Vault: …' line)")
     out.fixes.append(
         Command(
             f"az keyvault delete-policy --name {vault} --object-id {oid} --application-id {app}",
@@ -520,7 +522,8 @@ def _obo(facts: Facts) -> Explanation:
     out.fixes.append(
         Command(
             f"az keyvault set-policy --name {vault} --object-id {oid} --secret-permissions get",
-            "then grant the object id itself, without --application-id",
+            "then grant the object id itself, without --application-id (give it the "
+            "permissions the compound entry held; get is shown)",
         )
     )
     out.quote = facts.message
