@@ -7,6 +7,7 @@ import argparse
 import json
 from datetime import timedelta
 
+from kvlint import extras
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK
 from kvlint.report import token as report
@@ -83,6 +84,8 @@ def request_from(args: argparse.Namespace) -> TokenRequest:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.acquire:
+        extras.require("azure", "kvlint token --acquire")
     try:
         result = examine(request_from(args))
     except ChainFailed as failed:
