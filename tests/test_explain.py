@@ -191,7 +191,9 @@ def _policy(oid: str) -> str:
     [
         (_firewall("198.51.100.7"), "still refused today", 1),
         (_firewall("203.0.113.9"), "admitted today", 0),
-        (_policy("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"), "still refused today", 1),
+        # its own entry grants only list; another object's grants get, and that object may be
+        # a group it belongs to: the audit leaves it undecided (KVA505), and so does explain
+        (_policy("9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"), "not verified", 1),
         (_policy("2f1c7d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"), "admitted today", 0),
     ],
 )
@@ -374,3 +376,18 @@ def test_hostile_pastes_never_crash(tmp_path, capsys):
             code = main(["explain", f"@{path}", "--format", fmt])
             out = capsys.readouterr()
             assert code in (1, 2) and "Traceback" not in out.err and "internal error" not in out.err
+
+
+def test_explain_needs_no_azure_sdk(monkeypatch, tmp_path, capsys):
+    """The lean core explains and checks against --input: no Azure SDK module is imported."""
+    import sys
+
+    from kvlint import extras
+
+    for name in extras.EXTRAS["azure"][1]:
+        monkeypatch.setitem(sys.modules, name, None)
+    code, doc = explain(tmp_path, capsys, _firewall("198.51.100.7"), "--input", VAULTS)
+    assert code == 1 and doc["explanations"][0]["configuration"] == "still refused today"
+    case = next(c for c in CASES if c["id"] == "workload-identity-aadsts70021")
+    code, doc = explain(tmp_path, capsys, case["text"])
+    assert code == 1 and doc["explanations"][0]["code"] == "KVE108"
