@@ -391,3 +391,102 @@ def test_explain_needs_no_azure_sdk(monkeypatch, tmp_path, capsys):
     case = next(c for c in CASES if c["id"] == "workload-identity-aadsts70021")
     code, doc = explain(tmp_path, capsys, case["text"])
     assert code == 1 and doc["explanations"][0]["code"] == "KVE108"
+
+
+# -- checked live (--check-config), read-only, against the local ARM stub -------------------------
+
+
+def _serve_vault(stub, name: str) -> dict:
+    from tests.arm_stub import Reply
+
+    docs = json.loads((ROOT / "tests" / "data" / "explain" / "vaults.json").read_text())
+    doc = next(d for d in docs if d.get("name") == name)
+    group = doc["id"].rsplit("/providers/", 1)[0]
+    stub.add("GET", doc["id"], Reply(200, doc))
+    stub.add("GET", f"{group}/providers/Microsoft.KeyVault/managedHSMs", Reply(200, {"value": []}))
+    return doc
+
+
+def _run_live(stub, text: str, tmp_path, capsys) -> tuple[int, dict]:
+    import argparse
+
+    from kvlint.commands import explain as command
+    from tests.arm_stub import connect
+
+    path = tmp_path / "paste.txt"
+    path.write_text(text, encoding="utf-8")
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser, "explain")
+    args = parser.parse_args([f"@{path}", "--check-config", "--format", "json"])
+    code = command.run(args, azure=connect(stub))
+    return code, json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.parametrize(
+    ("assigned", "state", "exit_code"),
+    [(True, "admitted today", 0), (False, "still refused today", 1)],
+)
+def test_check_config_reads_the_vault_and_the_callers_roles(
+    stub, tmp_path, capsys, assigned, state, exit_code
+):
+    from tests.arm_stub import Reply, assert_read_only
+
+    doc = _serve_vault(stub, "kv-rbac")
+    sub = doc["id"].split("/")[2]
+    oid = "207e277f-a838-4c61-940a-950b06cd1cc8"
+    value = [
+        {
+            "id": f"{doc['id']}/providers/Microsoft.Authorization/roleAssignments/a1",
+            "name": "a1",
+            "type": "Microsoft.Authorization/roleAssignments",
+            "properties": {
+                "roleDefinitionId": f"/subscriptions/{sub}/providers/Microsoft.Authorization/"
+                "roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+                "principalId": oid,
+                "principalType": "User",
+                "scope": doc["id"],
+            },
+        }
+    ]
+    stub.add(
+        "GET",
+        doc["id"] + "/providers/Microsoft.Authorization/roleAssignments",
+        Reply(200, {"value": value if assigned else []}),
+    )
+    case = next(c for c in CASES if c["id"] == "az-cli-user-rbac-getsecret")
+    text = (
+        case["text"]
+        .replace("aoaisimaoaisimdevsl2", "kv-rbac")
+        .replace("f95180d7-b5fc-49c8-a9a7-5b3ee0d8ffc6", sub)
+        .replace("resourcegroups/aoaisim/", "resourcegroups/rg-prod/")
+        .replace("43dc75e3-499a-40cd-891a-ba9f8e445365", TENANT)
+    )
+    code, out = _run_live(stub, text, tmp_path, capsys)
+    (item,) = out["explanations"]
+    assert item["configuration"] == state, item["configuration_note"]
+    assert code == exit_code and out["vaults_checked"] == 1
+    (listing,) = [r for r in stub.seen("GET") if r.path.endswith("roleAssignments")]
+    assert listing.query["$filter"] == [f"assignedTo('{oid}')"]
+    assert_read_only(stub)
+
+
+def test_check_config_without_a_resource_id_reads_nothing(stub, tmp_path, capsys):
+    case = next(c for c in CASES if c["id"] == "steampipe-access-policy-secrets-list")
+    code, out = _run_live(stub, case["text"], tmp_path, capsys)
+    assert code == 1 and out["explanations"][0]["configuration"] == "not verified"
+    assert "no vault resource id" in out["explanations"][0]["configuration_note"]
+    assert stub.seen("GET") == []
+
+
+def test_check_config_without_the_azure_extra_is_one_line(monkeypatch, capsys):
+    import sys
+
+    from kvlint import extras
+
+    for name in extras.EXTRAS["azure"][1]:
+        monkeypatch.setitem(sys.modules, name, None)
+    assert main(["explain", "AADSTS90002: Tenant 'x' not found.", "--check-config"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "kvlint: error: kvlint explain --check-config needs the Azure SDK, which is not "
+        "installed: pip install 'kvlint-azure[azure]'"
+    ]
