@@ -93,7 +93,7 @@ def _azure(cloud_name: str) -> Any:
 
 def run(args: argparse.Namespace, azure: Any = None) -> int:
     """``azure``: ARM access for --check-config (tests point it at a stub)."""
-    from kvlint.explain import config, explain_text
+    from kvlint.explain import explain_text
 
     if args.input and args.check_config:
         raise KvlintError("give --input VAULTS_JSON or --check-config, not both")
@@ -105,6 +105,9 @@ def run(args: argparse.Namespace, azure: Any = None) -> int:
             f"no Key Vault or Entra ID error found in the {what} given ({source}): paste the "
             "exception or response body as printed (status, code, message)"
         )
+    checked = args.input or args.check_config
+    if checked:
+        from kvlint.explain import config  # the audit's gates: loaded only to check
     if args.input:
         config.annotate(report, args.input)
     elif args.check_config:
@@ -113,7 +116,6 @@ def run(args: argparse.Namespace, azure: Any = None) -> int:
             azure = _azure(args.cloud)
         config.annotate_live(report, azure)
     sys.stdout.write(output.render(report, args.format))
-    checked = args.input or args.check_config
     if checked and all(item.config == config.ADMITTED for item in report.explanations):
         return EXIT_OK
     return EXIT_FINDINGS
