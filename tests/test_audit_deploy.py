@@ -423,3 +423,80 @@ def test_narrowing_to_another_vault_drops_deployment_findings(capsys, tmp_path):
     main = write_module(tmp_path, closed())
     _, report = audit(capsys, "--input", str(main), "--vault", "kv-other")
     assert report["findings"] == [] and report["vaults_audited"] == 0
+
+
+def test_azapi_secrets_go_through_resource_manager(capsys, tmp_path):
+    azapi = """
+resource "azapi_resource" "db" {
+  type      = "Microsoft.KeyVault/vaults/secrets@2023-07-01"
+  name      = "db-password"
+  parent_id = azurerm_key_vault.kv.id
+  body = {
+    properties = { value = var.db_password }
+  }
+}
+"""
+    files = closed(extra=azapi)
+    files.pop("secrets.tf")
+    main = write_module(tmp_path, files)
+    _, report = audit(capsys, "--input", str(main), "--ip", "198.51.100.7")
+    assert deploy_codes(report) == []
+
+
+def script_template(**container: object) -> dict:
+    """A template that closes its vault and fills it from an Azure CLI deployment script (the
+    shape of Microsoft's deploymentScripts quickstart)."""
+    return {
+        "$schema": ARM_TEMPLATE["$schema"],
+        "contentVersion": "1.0.0.0",
+        "parameters": {"vaultName": {"type": "string", "defaultValue": "kv-scripted"}},
+        "resources": [
+            {
+                "type": "Microsoft.KeyVault/vaults",
+                "apiVersion": "2023-07-01",
+                "name": "[parameters('vaultName')]",
+                "location": "westeurope",
+                "properties": {
+                    "tenantId": TENANT,
+                    "sku": {"family": "A", "name": "standard"},
+                    "enableRbacAuthorization": True,
+                    "enablePurgeProtection": True,
+                    "networkAcls": {"defaultAction": "Deny", "bypass": "AzureServices"},
+                },
+            },
+            {
+                "type": "Microsoft.Resources/deploymentScripts",
+                "apiVersion": "2023-08-01",
+                "name": "seed-secrets",
+                "location": "westeurope",
+                "kind": "AzureCLI",
+                "identity": {"type": "UserAssigned", "userAssignedIdentities": {"id-seed": {}}},
+                "properties": {
+                    "azCliVersion": "2.59.0",
+                    "retentionInterval": "PT1H",
+                    "environmentVariables": [
+                        {"name": "VAULT", "value": "[parameters('vaultName')]"}
+                    ],
+                    "scriptContent": 'az keyvault secret set --vault-name "$VAULT" '
+                    '--name db-password --value "$(openssl rand -hex 16)"',
+                    **container,
+                },
+            },
+        ],
+    }
+
+
+def test_a_deployment_script_writing_into_the_vault_its_template_closes(capsys, tmp_path):
+    path = tmp_path / "azuredeploy.json"
+    path.write_text(template_text(script_template()))
+    _, report = audit(capsys, "--input", str(path))
+    (item,) = found(report, "KVA701")
+    assert "seed-secrets" in item["message"] and "subnetIds" in item["message"]
+    assert item["location"]["line"] == line_of(
+        path.read_text(), '"type": "Microsoft.Resources/deploymentScripts"'
+    )
+    assert deploy_codes(report) == ["KVA701"]  # its own identity writes: no KVA702/KVA703
+    in_vnet = script_template(containerSettings={"subnetIds": [{"id": "[parameters('x')]"}]})
+    path.write_text(template_text(in_vnet))
+    _, report = audit(capsys, "--input", str(path))
+    assert deploy_codes(report) == []

@@ -86,6 +86,9 @@ class Write:
     file: str
     line: int
     conditional: bool = False  # count / for_each not known: it may not be created
+    # "runner": the machine running terraform; "script": an ARM deploymentScripts container
+    origin: str = "runner"
+    private_network: bool = False  # a deployment script run in the customer's subnet(s)
 
 
 @dataclass(frozen=True)
@@ -439,6 +442,95 @@ def _is_deployer_value(value: Any, found: Deployment) -> bool:
 
 
 # -- ARM templates and compiled Bicep ---------------------------------------------------------
+
+SCRIPT_TYPE = "microsoft.resources/deploymentscripts"
+# Key Vault data-plane writes in an Azure CLI or Azure PowerShell deployment script
+SCRIPT_WRITES: tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
+    (
+        re.compile(r"\baz\s+keyvault\s+secret\s+(set|restore)\b|\bSet-AzKeyVaultSecret\b", re.I),
+        (("secrets", "set"),),
+    ),
+    (
+        re.compile(r"\baz\s+keyvault\s+key\s+(create|import)\b|\bAdd-AzKeyVaultKey\b", re.I),
+        (("keys", "create"),),
+    ),
+    (
+        re.compile(
+            r"\baz\s+keyvault\s+certificate\s+(create|import)\b"
+            r"|\b(Add|Import)-AzKeyVaultCertificate\b",
+            re.I,
+        ),
+        (("certificates", "create"),),
+    ),
+)
+
+
+def arm_writes(template: dict, path: str, vaults: dict[str, Vault], parameters: Any) -> list[Write]:
+    """Deployment scripts (``Microsoft.Resources/deploymentScripts``) that write into a vault
+    of the template: a Key Vault data-plane command in the script, and the vault's name in the
+    script, its arguments or its environment variables. The script runs in a container instance
+    Azure creates, from an Azure address nobody can list in advance, unless
+    ``containerSettings.subnetIds`` runs it in the customer's virtual network."""
+    from kvlint.audit.arm_expr import Evaluator
+    from kvlint.audit.arm_template import resources_of, with_defaults
+
+    params = dict(template.get("parameters") or {})
+    if parameters:
+        for name, given in with_defaults(template, parameters).items():
+            value = given.get("value", UNKNOWN) if isinstance(given, dict) else UNKNOWN
+            params[name] = {"defaultValue": value}
+    context = Evaluator(params, dict(template.get("variables") or {}))
+    names = {v.name.lower(): v.id for v in vaults.values() if v.name}
+    found: list[Write] = []
+    for raw in resources_of(template):
+        if str(context.value(raw.get("type")) or "").lower() != SCRIPT_TYPE:
+            continue
+        props = context.value(raw.get("properties") or {})
+        if not isinstance(props, dict):
+            continue
+        script = props.get("scriptContent")
+        if not isinstance(script, str):
+            continue  # primaryScriptUri or an unresolved script: what it runs is not known
+        permissions = tuple(
+            p for pattern, perms in SCRIPT_WRITES if pattern.search(script) for p in perms
+        )
+        if not permissions:
+            continue
+        text = " ".join(
+            str(v)
+            for v in [
+                script,
+                props.get("arguments"),
+                *[
+                    e.get("value") or e.get("secureValue")
+                    for e in props.get("environmentVariables") or []
+                    if isinstance(e, dict)
+                ],
+            ]
+            if isinstance(v, str)
+        ).lower()
+        targets = [
+            vault
+            for name, vault in names.items()
+            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+        ]
+        settings = props.get("containerSettings")
+        subnets = settings.get("subnetIds") if isinstance(settings, dict) else None
+        name = context.value(raw.get("name"))
+        for vault in targets:
+            found.append(
+                Write(
+                    str(name) if isinstance(name, str) else "(deployment script)",
+                    "Microsoft.Resources/deploymentScripts",
+                    vault,
+                    permissions,
+                    path,
+                    getattr(raw, "line", 0) or 1,
+                    origin="script",
+                    private_network=bool(subnets),
+                )
+            )
+    return found
 
 
 def arm_grants(template: dict, path: str) -> list[Grant]:

@@ -55,11 +55,16 @@ def run(deployment: Deployment, context: Context) -> list[Finding]:
         vault = deployment.vaults.get(write.vault)
         if vault is None or write.conditional:
             continue
-        for code, check in (
-            ("KVA701", locked_out),
-            ("KVA702", grant_not_propagated),
-            ("KVA703", no_grant),
-        ):
+        checks = (
+            (("KVA701", locked_out),)
+            if write.origin == "script"  # the script's own identity writes, not the deployer
+            else (
+                ("KVA701", locked_out),
+                ("KVA702", grant_not_propagated),
+                ("KVA703", no_grant),
+            )
+        )
+        for code, check in checks:
             for message in check(deployment, write, vault, context):
                 found.append(_finding(code, message, vault, write.file, write.line, write.vault))
     for grant in deployment.grants:
@@ -97,6 +102,9 @@ def locked_out(
     public = vault.public_enabled
     deny = vault.default_action.lower() == "deny"
     if public and not deny:
+        return
+    if write.origin == "script":
+        yield from _script_locked_out(write, vault, public)
         return
     endpoints = _usable_endpoints(vault)
     closed = (
@@ -155,6 +163,26 @@ def locked_out(
     yield (
         f"{head}; the runner's address {runner} matches none of its IP rules ({rules}): add "
         f"it to ip_rules, or run the deployment on the private endpoint's network{tail}"
+    )
+
+
+def _script_locked_out(write: Write, vault: Vault, public: bool) -> Iterator[str]:
+    """A deployment script runs in a container instance Azure creates: without
+    ``containerSettings.subnetIds`` it calls from an Azure public address that is not known in
+    advance (so in no IP rule), and a deployment script is not a trusted service."""
+    if write.private_network:
+        return  # in the customer's subnet: a private endpoint or a subnet rule may admit it
+    closed = "publicNetworkAccess Disabled" if not public else 'networkAcls.defaultAction "Deny"'
+    yield (
+        f"deployment script {write.address} writes into {vault.name} from the container "
+        f"instance Azure runs it in, and the same template sets {closed}: the container calls "
+        "from an Azure public address no IP rule can name in advance, and deployment scripts "
+        "are not trusted services, so the write gets 403 "
+        + ("ForbiddenByConnection" if not public else "ForbiddenByFirewall")
+        + "; run the script in the virtual network (properties.containerSettings.subnetIds) "
+        "with a private endpoint or a virtual-network rule, or create the secret as a "
+        "Microsoft.KeyVault/vaults/secrets resource (Resource Manager writes it through the "
+        "control plane, which the firewall does not govern)"
     )
 
 

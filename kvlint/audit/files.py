@@ -167,10 +167,12 @@ def read(
         located = iac.load_with_lines(text)
         found = arm_template.template_vaults(located, path, errors, into.parameters)
         into.vaults += found
+        vaults = {v.id: v for v in found}
         into.deployments.append(
             deploy.Deployment(
                 source=path,
-                vaults={v.id: v for v in found},
+                vaults=vaults,
+                writes=deploy.arm_writes(located, path, vaults, into.parameters),
                 grants=deploy.arm_grants(located, path),
             )
         )
