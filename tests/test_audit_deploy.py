@@ -330,7 +330,7 @@ resource "azurerm_key_vault_access_policy" "deployer" {
 """
     main = write_module(tmp_path / "separate", module(rbac=False, body=other, extra=separate))
     _, report = audit(capsys, "--input", str(main))
-    assert deploy_codes(report) == []
+    assert deploy_codes(report) == ["KVA702"]  # granted, but the write does not wait for it
 
 
 def test_a_literal_object_id_may_be_the_deployer(capsys, tmp_path):
@@ -499,4 +499,28 @@ def test_a_deployment_script_writing_into_the_vault_its_template_closes(capsys, 
     in_vnet = script_template(containerSettings={"subnetIds": [{"id": "[parameters('x')]"}]})
     path.write_text(template_text(in_vnet))
     _, report = audit(capsys, "--input", str(path))
+    assert deploy_codes(report) == []
+
+
+def test_a_separate_access_policy_the_write_does_not_wait_for(capsys, tmp_path):
+    policy = """
+resource "azurerm_key_vault_access_policy" "deployer" {
+  key_vault_id       = azurerm_key_vault.kv.id
+  tenant_id          = data.azurerm_client_config.current.tenant_id
+  object_id          = data.azurerm_client_config.current.object_id
+  secret_permissions = ["Get", "Set"]
+}
+"""
+    main = write_module(tmp_path / "racing", module(rbac=False, extra=policy))
+    _, report = audit(capsys, "--input", str(main))
+    (item,) = found(report, "KVA702")
+    assert "depends_on = [azurerm_key_vault_access_policy.deployer]" in item["message"]
+    assert deploy_codes(report) == ["KVA702"]
+    waiting = module(
+        rbac=False,
+        extra=policy,
+        secret="\n  depends_on   = [azurerm_key_vault_access_policy.deployer]",
+    )
+    main = write_module(tmp_path / "waiting", waiting)
+    _, report = audit(capsys, "--input", str(main))
     assert deploy_codes(report) == []

@@ -219,7 +219,10 @@ def _deployer_roles(deployment: Deployment, write: Write, context: Context) -> l
 def grant_not_propagated(
     deployment: Deployment, write: Write, vault: Vault, context: Context
 ) -> Iterator[str]:
-    if "enableRbacAuthorization" in vault.unknown or not vault.rbac:
+    if "enableRbacAuthorization" in vault.unknown:
+        return
+    if not vault.rbac:
+        yield from _policy_not_awaited(deployment, write)
         return
     grants = _deployer_roles(deployment, write, context)
     if not grants:
@@ -249,6 +252,38 @@ def grant_not_propagated(
             "(create_duration of a few minutes) between them"
         )
         return
+
+
+def _policy_grants(grant: Grant, write: Write) -> bool:
+    return all(
+        f"{k}/{n}" in grant.permissions or f"{k}/all" in grant.permissions
+        for k, n in write.permissions
+    )
+
+
+def _policy_not_awaited(deployment: Deployment, write: Write) -> Iterator[str]:
+    """Access-policy mode: the deployer's grant is a separate ``azurerm_key_vault_access_policy``
+    the write does not depend on, so Terraform may run the write first (policies inline in the
+    vault are created with it, and the write depends on the vault)."""
+    mine = [
+        g
+        for g in deployment.grants
+        if g.kind == "policy" and g.vault == write.vault and g.deployer and _policy_grants(g, write)
+    ]
+    inline = [g for g in mine if g.address.endswith(".access_policy")]
+    separate = [g for g in mine if not g.address.endswith(".access_policy")]
+    if inline or not separate:
+        return
+    upstream = deployment.upstream(write.address)
+    if any(g.address in upstream for g in separate):
+        return
+    grant = separate[0]
+    yield (
+        f"{write.address} needs {grant.address} (the access policy for {DEPLOYER}), created in "
+        "the same apply, yet does not depend on it: Terraform may run the write before the "
+        "policy exists, and Key Vault answers 403 Forbidden on the first apply (the second "
+        f"succeeds); add depends_on = [{grant.address}] to the write"
+    )
 
 
 def _role(grant: Grant) -> str:
@@ -299,11 +334,11 @@ def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Contex
             "403 Forbidden in the middle of apply"
         )
         return
+    which = f"none of the vault's {len(mine)} access policies is" if mine else "no access policy is"
     yield (
-        f"{write.address} writes into {vault.name} (access-policy mode) as {DEPLOYER}, and none "
-        f"of the vault's {len(mine)} access policies is for it (object_id = "
-        "data.azurerm_client_config.current.object_id): 403 Forbidden in the middle of apply; "
-        f"add a policy granting {_needed(write)}"
+        f"{write.address} writes into {vault.name} (access-policy mode) as {DEPLOYER}, and "
+        f"{which} for it (object_id = data.azurerm_client_config.current.object_id): 403 "
+        f"Forbidden in the middle of apply; add a policy granting {_needed(write)}"
     )
 
 
