@@ -524,3 +524,30 @@ resource "azurerm_key_vault_access_policy" "deployer" {
     main = write_module(tmp_path / "waiting", waiting)
     _, report = audit(capsys, "--input", str(main))
     assert deploy_codes(report) == []
+
+
+def test_a_role_for_a_principal_given_as_a_variable_may_be_the_deployer(capsys, tmp_path):
+    ci = """
+variable "ci_object_id" {
+  type = string
+}
+
+resource "azurerm_role_assignment" "ci" {
+  scope                = azurerm_key_vault.kv.id
+  role_definition_name = "Key Vault Secrets Officer"
+  principal_id         = var.ci_object_id
+}
+"""
+    main = write_module(tmp_path / "variable", module(extra=ci))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == []
+    app = ci.replace("var.ci_object_id", "azuread_service_principal.app.object_id")
+    main = write_module(tmp_path / "someone-else", module(extra=app))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == ["KVA703"]
+
+
+def test_ip_alone_needs_infrastructure_code(capsys):
+    code = cli.main(["audit", "--subscription", SUBSCRIPTION, "--ip", "203.0.113.7"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--ip alone" in err

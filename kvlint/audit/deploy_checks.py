@@ -16,6 +16,7 @@ write whose ``count`` / ``for_each`` is not known.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
@@ -307,18 +308,11 @@ def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Contex
         yield from _no_role(deployment, write, vault, context)
         return
     mine = [g for g in deployment.grants if g.kind == "policy" and g.vault == write.vault]
-    if any(g.principal == "(unknown)" or "(unknown)" in " ".join(g.permissions) for g in mine):
-        return  # an entry whose principal or permissions are not known may be the deployer's
+    if any("(unknown)" in " ".join(g.permissions) for g in mine):
+        return  # an entry whose permissions are not known may grant it
+    if any(not g.deployer and _may_be_deployer(g, deployment) for g in mine):
+        return  # an entry for an object id that may be the deployer's: whose is not known
     deployer = [g for g in mine if g.deployer]
-    if (
-        not deployer
-        and not deployment.deployer_id
-        and any(
-            not g.wrong_id and not g.principal.startswith(("data.", "azuread_", "azurerm_"))
-            for g in mine
-        )
-    ):
-        return  # a literal object id may be the deployer's: the plan does not say whose it is
     missing = [
         f"{k}/{n}"
         for k, n in write.permissions
@@ -342,18 +336,35 @@ def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Contex
     )
 
 
+GUID = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.I)
+
+
+def _may_be_deployer(grant: Grant, deployment: Deployment) -> bool:
+    """Whether a grant's principal may be the deploying identity: it names it, or it is not
+    known whose it is (a variable, an unresolved value, a literal object id when the plan does
+    not say the deployer's). A principal another resource of the code creates is someone else."""
+    if grant.deployer:
+        return True
+    principal = grant.principal
+    if principal == "(unknown)" or principal.startswith(("var.", "local.", "module.")):
+        return True
+    if GUID.match(principal):
+        return deployment.deployer_id is None or principal.lower() == deployment.deployer_id
+    return False
+
+
 def _no_role(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
     planned = [g for g in deployment.grants if g.kind == "role" and g.vault == write.vault]
     if any(g.deployer and _grants_write(g, write, context) for g in planned):
         return
     definitions = {**roles.BUILTIN, **(context.definitions or {})}
     if any(
-        g.assignment is not None
-        and (g.deployer or not g.principal.startswith(("data.", "azuread_", "azurerm_")))
-        and g.assignment.role_id not in definitions
+        _may_be_deployer(g, deployment)
+        and g.assignment is not None
+        and (g.assignment.role_id not in definitions or _grants_write(g, write, context))
         for g in planned
     ):
-        return  # a custom role whose definition was not given may grant it
+        return  # for someone who may be the deployer, with a role that grants it or may
     if context.assignments is not None:
         if not deployment.deployer_id:
             return  # whose assignments to look for is known only from a plan
