@@ -551,3 +551,32 @@ def test_ip_alone_needs_infrastructure_code(capsys):
     code = cli.main(["audit", "--subscription", SUBSCRIPTION, "--ip", "203.0.113.7"])
     err = capsys.readouterr().err
     assert code == 2 and "--ip alone" in err
+
+
+def test_a_vault_handed_to_a_module_may_be_granted_there(capsys, tmp_path):
+    """A role assignment made by a local module (not followed) may be the deployer's: KVA703
+    stays silent; so does KVA701 when a module may connect a private endpoint."""
+    call = """
+module "secret_officer" {
+  source       = "../role_assignment"
+  principal_id = data.azurerm_client_config.current.object_id
+  role_name    = "Key Vault Secrets Officer"
+  scope_id     = azurerm_key_vault.kv.id
+}
+"""
+    main = write_module(tmp_path / "rbac", module(extra=call))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == []
+    endpoint = """
+module "private_endpoint" {
+  source      = "../private_endpoint"
+  resource_id = azurerm_key_vault.kv.id
+}
+"""
+    main = write_module(tmp_path / "closed", closed(extra=endpoint))
+    _, report = audit(capsys, "--input", str(main), "--ip", "10.1.2.3")
+    assert deploy_codes(report) == []
+    unrelated = 'module "naming" {\n  source = "Azure/naming/azurerm"\n}\n'
+    main = write_module(tmp_path / "unrelated", module(extra=unrelated))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == ["KVA703"]

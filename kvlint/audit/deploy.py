@@ -116,6 +116,9 @@ class Deployment:
     waits: dict[str, str] = field(default_factory=dict)  # address -> what it is
     edges: dict[str, set[str]] = field(default_factory=dict)  # address -> what it depends on
     deployer_id: str | None = None  # the deploying identity's object id, when the plan has it
+    # vaults handed to what kvlint does not read (a module call, an AzAPI resource): it may
+    # grant access on them or connect private endpoints to them
+    opaque: set[str] = field(default_factory=set)
 
     def upstream(self, address: str) -> set[str]:
         """Every address ``address`` waits for, directly or through others."""
@@ -403,7 +406,34 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                     )
                 )
     _wrong_in_blocks(found, config)
+    found.opaque = _opaque(plan, config, found.vaults)
     return found
+
+
+OPAQUE_TYPES = ("azapi_resource", "azapi_update_resource")
+
+
+def _opaque(plan: dict, config: dict[str, dict], vaults: dict[str, Vault]) -> set[str]:
+    """The vaults a module call or an AzAPI resource is given (by reference)."""
+    known = set(vaults)
+    given: set[str] = set()
+
+    def calls(module: Any, prefix: str) -> None:
+        if not isinstance(module, dict):
+            return
+        for name, call in (module.get("module_calls") or {}).items():
+            refs: set[str] = set()
+            _all_refs((call or {}).get("expressions") or {}, prefix, refs)
+            given.update(v for v in (_resource_of(r, known) for r in refs) if v)
+            calls((call or {}).get("module"), f"{prefix}module.{name}.")
+
+    calls((plan.get("configuration") or {}).get("root_module"), "")
+    for resource in config.values():
+        if resource.get("type") in OPAQUE_TYPES:
+            refs: set[str] = set()
+            _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), refs)
+            given.update(v for v in (_resource_of(r, known) for r in refs) if v)
+    return given
 
 
 def _wrong_in_blocks(found: Deployment, config: dict[str, dict]) -> None:

@@ -107,6 +107,8 @@ def locked_out(
     if write.origin == "script":
         yield from _script_locked_out(write, vault, public)
         return
+    if write.vault in deployment.opaque:
+        return  # a module (or an AzAPI resource) given the vault may connect an endpoint to it
     endpoints = _usable_endpoints(vault)
     closed = (
         "public_network_access_enabled = false"
@@ -304,6 +306,8 @@ def _needed(write: Write) -> str:
 def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
     if "enableRbacAuthorization" in vault.unknown:
         return  # the grants themselves are the deployment's (an unknown one keeps it silent)
+    if write.vault in deployment.opaque:
+        return  # a module (or an AzAPI resource) given the vault may grant access on it
     if vault.rbac:
         yield from _no_role(deployment, write, vault, context)
         return

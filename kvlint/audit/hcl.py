@@ -13,8 +13,9 @@ Known before plan: literals, ``var.NAME`` with a literal default (or a value in
 of them; ``data.azurerm_client_config.*.tenant_id`` is the deploying tenant. Everything else
 (resource attributes, data sources, functions, conditionals, ``for``) is unknown, and so is a
 ``dynamic`` block's attribute. A resource whose ``count`` / ``for_each`` is not known is kept
-and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Local modules are
-not followed.
+and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Modules are not
+followed: a module call is kept with the references of its arguments (what it may do to a vault
+it is given stays unknown).
 """
 
 from __future__ import annotations
@@ -181,11 +182,20 @@ class Module:
                         change.file = str(path)  # type: ignore[attr-defined]
                         changes.append(change)
                         resources.append(config)
+        calls = {
+            _label(name): {
+                "source": self.value(spec.get("source")),
+                "expressions": self._expressions(spec),
+            }
+            for _, _, body in self.files
+            for block in _blocks(body.get("module"))
+            for name, spec in block.items()
+            if isinstance(spec, dict) and not name.startswith("__")
+        }
         return {
             "format_version": "1.2",
-            "kvlint_source": "terraform-source",
             "resource_changes": changes,
-            "configuration": {"root_module": {"resources": resources}},
+            "configuration": {"root_module": {"resources": resources, "module_calls": calls}},
         }
 
     def _resource(self, kind: str, name: str, spec: dict) -> tuple[Located, dict] | None:
