@@ -152,7 +152,7 @@ def read(
 ) -> None:
     """Add the vaults, role assignments and definitions of one exported file to ``into``;
     ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
-    if hcl.is_terraform(path):
+    if hcl.is_terraform(path) or (path != "-" and Path(path).is_dir()):
         _read_terraform(path, into, errors)
         return
     try:
@@ -232,15 +232,20 @@ def _read_plan(plan: dict, path: str, into: Inputs, errors: list[ReadError]) -> 
 
 
 def _read_terraform(path: str, into: Inputs, errors: list[ReadError]) -> None:
-    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, once."""
-    folder = str(Path(path).parent.resolve())
+    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, or the
+    folder ``path`` itself, once."""
+    given = Path(path)
+    where = given if given.is_dir() else given.parent
+    folder = str(where.resolve())
     if folder in into.modules:
         return
     into.modules.add(folder)
-    if not Path(path).is_file():
+    if given.is_dir() and not any(p.is_file() for p in given.glob("*.tf")):
+        raise KvlintError(f"{path}: a folder without .tf files (give exported JSON as files)")
+    if not given.is_dir() and not given.is_file():
         raise KvlintError(f"cannot read {path}: no such file")
     problems: list[tuple[str, str]] = []
-    plan = hcl.module_plan(path, problems)
+    plan = hcl.module_plan(str(where / "main.tf"), problems)
     errors += [ReadError(where, message) for where, message in problems]
     _read_plan(plan, path, into, errors)
 
