@@ -580,3 +580,36 @@ module "private_endpoint" {
     main = write_module(tmp_path / "unrelated", module(extra=unrelated))
     _, report = audit(capsys, "--input", str(main))
     assert deploy_codes(report) == ["KVA703"]
+
+
+@pytest.mark.parametrize(
+    "grant",
+    [
+        # a group the deployer may be a member of (azuread_group_member is not followed)
+        """
+resource "azuread_group" "kv_admins" {
+  display_name     = "kv-admins"
+  security_enabled = true
+}
+
+resource "azurerm_role_assignment" "admins" {
+  scope                = azurerm_key_vault.kv.id
+  role_definition_name = "Key Vault Secrets Officer"
+  principal_id         = azuread_group.kv_admins.object_id
+}
+""",
+        # a role at the resource group that holds the vault
+        """
+resource "azurerm_role_assignment" "deployer_rg" {
+  scope                = azurerm_resource_group.main.id
+  role_definition_name = "Key Vault Administrator"
+  principal_id         = data.azurerm_client_config.current.object_id
+}
+""",
+    ],
+    ids=["group", "resource-group"],
+)
+def test_a_grant_that_may_reach_the_deployer_keeps_kva703_silent(capsys, tmp_path, grant):
+    main = write_module(tmp_path, module(extra=grant))
+    _, report = audit(capsys, "--input", str(main))
+    assert "KVA703" not in deploy_codes(report)

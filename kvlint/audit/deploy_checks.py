@@ -352,13 +352,21 @@ def _may_be_deployer(grant: Grant, deployment: Deployment) -> bool:
     principal = grant.principal
     if principal == "(unknown)" or principal.startswith(("var.", "local.", "module.")):
         return True
+    if re.match(r"^(data\.)?azuread_group\.", principal):
+        return True  # a group: whether the deployer is a member is not known
     if GUID.match(principal):
         return deployment.deployer_id is None or principal.lower() == deployment.deployer_id
     return False
 
 
 def _no_role(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
-    planned = [g for g in deployment.grants if g.kind == "role" and g.vault == write.vault]
+    # the vault's own assignments, and those at a scope that may hold it (a resource group, a
+    # subscription: not another vault of the code)
+    planned = [
+        g
+        for g in deployment.grants
+        if g.kind == "role" and (g.vault == write.vault or g.vault is None)
+    ]
     if any(g.deployer and _grants_write(g, write, context) for g in planned):
         return
     definitions = {**roles.BUILTIN, **(context.definitions or {})}
