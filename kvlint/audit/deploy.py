@@ -1,8 +1,8 @@
 """What a deployment does to its own vaults: the facts the KVA7xx checks ask.
 
-Infrastructure code is not only a description of vaults: running it writes into them. Read from a
-Terraform plan or ``.tf`` source (both in the plan's shape, :mod:`kvlint.audit.hcl`) and from ARM
-templates / compiled Bicep:
+Infrastructure code is not only a description of vaults: running it writes into them. Read here
+from a Terraform plan or ``.tf`` source (both in the plan's shape, :mod:`kvlint.audit.hcl`);
+ARM templates and compiled Bicep in :mod:`kvlint.audit.deploy_arm`:
 
 - :class:`Write`: a data-plane write the runner makes (``azurerm_key_vault_secret``, ``_key``,
   ``_certificate``, ``_certificate_contacts``, ``_certificate_issuer``,
@@ -70,10 +70,6 @@ WRONG_ID = (
         re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.client_id$"),
         "the deploying identity's client id (appId)",
     ),
-)
-ARM_WRONG_ID = re.compile(
-    r"\b(reference|listkeys)\s*\((?P<what>[^\]]*?)\)(\.properties)?\.(?P<attr>appId|clientId)\b",
-    re.IGNORECASE,
 )
 
 
@@ -469,154 +465,3 @@ def _is_deployer_value(value: Any, found: Deployment) -> bool:
         and found.deployer_id is not None
         and (value.lower() == found.deployer_id)
     )
-
-
-# -- ARM templates and compiled Bicep ---------------------------------------------------------
-
-SCRIPT_TYPE = "microsoft.resources/deploymentscripts"
-# Key Vault data-plane writes in an Azure CLI or Azure PowerShell deployment script
-SCRIPT_WRITES: tuple[tuple[re.Pattern[str], tuple[tuple[str, str], ...]], ...] = (
-    (
-        re.compile(r"\baz\s+keyvault\s+secret\s+(set|restore)\b|\bSet-AzKeyVaultSecret\b", re.I),
-        (("secrets", "set"),),
-    ),
-    (
-        re.compile(r"\baz\s+keyvault\s+key\s+(create|import)\b|\bAdd-AzKeyVaultKey\b", re.I),
-        (("keys", "create"),),
-    ),
-    (
-        re.compile(
-            r"\baz\s+keyvault\s+certificate\s+(create|import)\b"
-            r"|\b(Add|Import)-AzKeyVaultCertificate\b",
-            re.I,
-        ),
-        (("certificates", "create"),),
-    ),
-)
-
-
-def arm_writes(template: dict, path: str, vaults: dict[str, Vault], parameters: Any) -> list[Write]:
-    """Deployment scripts (``Microsoft.Resources/deploymentScripts``) that write into a vault
-    of the template: a Key Vault data-plane command in the script, and the vault's name in the
-    script, its arguments or its environment variables. The script runs in a container instance
-    Azure creates, from an Azure address nobody can list in advance, unless
-    ``containerSettings.subnetIds`` runs it in the customer's virtual network."""
-    from kvlint.audit.arm_expr import Evaluator
-    from kvlint.audit.arm_template import resources_of, with_defaults
-
-    params = dict(template.get("parameters") or {})
-    if parameters:
-        for name, given in with_defaults(template, parameters).items():
-            value = given.get("value", UNKNOWN) if isinstance(given, dict) else UNKNOWN
-            params[name] = {"defaultValue": value}
-    context = Evaluator(params, dict(template.get("variables") or {}))
-    names = {v.name.lower(): v.id for v in vaults.values() if v.name}
-    found: list[Write] = []
-    for raw in resources_of(template):
-        if str(context.value(raw.get("type")) or "").lower() != SCRIPT_TYPE:
-            continue
-        props = context.value(raw.get("properties") or {})
-        if not isinstance(props, dict):
-            continue
-        script = props.get("scriptContent")
-        if not isinstance(script, str):
-            continue  # primaryScriptUri or an unresolved script: what it runs is not known
-        permissions = tuple(
-            p for pattern, perms in SCRIPT_WRITES if pattern.search(script) for p in perms
-        )
-        if not permissions:
-            continue
-        text = " ".join(
-            str(v)
-            for v in [
-                script,
-                props.get("arguments"),
-                *[
-                    e.get("value") or e.get("secureValue")
-                    for e in props.get("environmentVariables") or []
-                    if isinstance(e, dict)
-                ],
-            ]
-            if isinstance(v, str)
-        ).lower()
-        targets = [
-            vault
-            for name, vault in names.items()
-            if re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
-        ]
-        settings = props.get("containerSettings")
-        subnets = settings.get("subnetIds") if isinstance(settings, dict) else None
-        name = context.value(raw.get("name"))
-        for vault in targets:
-            found.append(
-                Write(
-                    str(name) if isinstance(name, str) else "(deployment script)",
-                    "Microsoft.Resources/deploymentScripts",
-                    vault,
-                    permissions,
-                    path,
-                    getattr(raw, "line", 0) or 1,
-                    origin="script",
-                    private_network=bool(subnets),
-                )
-            )
-    return found
-
-
-def arm_grants(template: dict, path: str) -> list[Grant]:
-    """Access policies and role assignments of a template whose principal is an application's
-    client id (``reference(...).appId`` / ``.clientId``): a grant for nobody."""
-    found: list[Grant] = []
-
-    def check(value: Any, what: str, owner: dict, kind: str) -> None:
-        if not isinstance(value, str):
-            return
-        match = ARM_WRONG_ID.search(value)
-        if match:
-            attr = match.group("attr")
-            wrong = (
-                "an application's client id (appId)"
-                if attr.lower() == "appid"
-                else "a managed identity's or application's client id"
-            )
-            found.append(
-                Grant(
-                    str(owner.get("name") or "(resource)"),
-                    kind,
-                    None,
-                    f"{what} {value}",
-                    False,
-                    wrong,
-                    path,
-                    getattr(owner, "line", 0) or 1,
-                )
-            )
-
-    def walk(node: Any, parent: str) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item, parent)
-            return
-        if not isinstance(node, dict):
-            return
-        kind = str(node.get("type") or "").lower()
-        if kind and not kind.startswith("microsoft.") and parent:
-            kind = f"{parent}/{kind}"
-        props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
-        if kind in ("microsoft.keyvault/vaults", "microsoft.keyvault/vaults/accesspolicies"):
-            for policy in props.get("accessPolicies") or [] if isinstance(props, dict) else []:
-                if isinstance(policy, dict):
-                    check(policy.get("objectId"), "objectId", node, "policy")
-        elif kind == "microsoft.authorization/roleassignments":
-            check(props.get("principalId"), "principalId", node, "role")
-        for key in ("resources",):
-            walk(node.get(key), kind)
-        template = props.get("template") if isinstance(props, dict) else None
-        if isinstance(template, dict):
-            walk(template.get("resources"), "")
-        if isinstance(node.get("resources"), dict):  # languageVersion 2.0
-            walk(list(node["resources"].values()), kind)
-
-    resources = template.get("resources")
-    walk(list(resources.values()) if isinstance(resources, dict) else resources, "")
-    return found

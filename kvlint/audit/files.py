@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
+from kvlint.audit import (
+    arm_template,
+    deploy,
+    deploy_arm,
+    hcl,
+    iac,
+    perimeter,
+    powershell,
+    roles,
+    terraform,
+)
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 
@@ -172,8 +182,8 @@ def read(
             deploy.Deployment(
                 source=path,
                 vaults=vaults,
-                writes=deploy.arm_writes(located, path, vaults, into.parameters),
-                grants=deploy.arm_grants(located, path),
+                writes=deploy_arm.arm_writes(located, path, vaults, into.parameters),
+                grants=deploy_arm.arm_grants(located, path),
             )
         )
         return
