@@ -613,3 +613,21 @@ def test_a_grant_that_may_reach_the_deployer_keeps_kva703_silent(capsys, tmp_pat
     main = write_module(tmp_path, module(extra=grant))
     _, report = audit(capsys, "--input", str(main))
     assert "KVA703" not in deploy_codes(report)
+
+
+def test_each_inline_policy_is_judged_by_its_own_object_id(capsys, tmp_path):
+    """Two access_policy blocks: the deployer's grants Set, the application's names its client
+    id (KVA704 on that one only); the write is granted."""
+    blocks = (
+        DEPLOYER_POLICY
+        + """
+  access_policy {
+    tenant_id          = data.azurerm_client_config.current.tenant_id
+    object_id          = azuread_application.app.client_id
+    secret_permissions = ["Get"]
+  }"""
+    )
+    main = write_module(tmp_path, module(rbac=False, body=blocks))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == ["KVA704"]
+    assert "azuread_application.app.client_id" in found(report, "KVA704")[0]["message"]

@@ -28,6 +28,7 @@ from typing import Any
 from kvlint.audit.iac import UNKNOWN
 from kvlint.audit.model import Vault
 from kvlint.audit.roles import BUILTIN_ROLES, RoleAssignment, guid_of
+from kvlint.audit.terraform import merged_after
 
 # resource type -> (what it writes, the access-policy permissions its create and read need)
 WRITES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -279,18 +280,16 @@ def _deployer_id(plan: dict) -> str | None:
 
 def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
     """The deployment facts of a plan (or of ``.tf`` source in the plan's shape)."""
-    from kvlint.audit.terraform import merged_after
-
     found = Deployment(source=path, vaults={v.id: v for v in vaults})
     found.deployer_id = _deployer_id(plan)
     config = _config(plan)
     known = {_strip_index(a) for a in config} | set(config)
     for address, resource in config.items():
-        refs: set[str] = set()
-        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), refs)
+        named: set[str] = set()
+        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), named)
         deps = {resource.get("_prefix", "") + str(d) for d in resource.get("depends_on") or []}
         found.edges[address] = {
-            r for r in (_resource_of(ref, known) for ref in refs | deps) if r and r != address
+            r for r in (_resource_of(ref, known) for ref in named | deps) if r and r != address
         }
     for change in plan.get("resource_changes") or []:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
@@ -380,14 +379,13 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                         line,
                     )
                 )
-            refs = _attribute_refs(resource, "access_policy.object_id")
-            for block in blocks if isinstance(blocks, list) else []:
+            policies = blocks if isinstance(blocks, list) else []
+            per_block = _block_refs(resource, "access_policy", "object_id", len(policies))
+            for index, block in enumerate(policies):
                 if not isinstance(block, dict):
                     continue
+                refs = per_block[index] if per_block is not None else []
                 principal, deployer, wrong = _principal(refs, block.get("object_id"))
-                if len(blocks) > 1 and refs and not wrong:
-                    # the references of several blocks are merged: whose is whose is not known
-                    principal, deployer = str(block.get("object_id") or "(unknown)"), False
                 found.grants.append(
                     Grant(
                         f"{address}.access_policy",
@@ -395,13 +393,12 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                         address,
                         principal,
                         deployer or _is_deployer_value(block.get("object_id"), found),
-                        wrong if len(blocks) == 1 else None,
+                        wrong,
                         file,
                         line,
                         permissions=_policy_permissions(block),
                     )
                 )
-    _wrong_in_blocks(found, config)
     found.opaque = _opaque(plan, config, found.vaults)
     return found
 
@@ -432,31 +429,14 @@ def _opaque(plan: dict, config: dict[str, dict], vaults: dict[str, Vault]) -> se
     return given
 
 
-def _wrong_in_blocks(found: Deployment, config: dict[str, dict]) -> None:
-    """A vault with several access_policy blocks: a wrong id among their references is still
-    wrong, whichever block holds it (the finding names the reference)."""
-    for address in found.vaults:
-        resource = config.get(address) or {}
-        refs = _attribute_refs(resource, "access_policy.object_id")
-        blocks = [g for g in found.grants if g.address == f"{address}.access_policy"]
-        if len(blocks) <= 1:
-            continue
-        for ref in refs:
-            principal, _, wrong = _principal([ref], None)
-            if wrong:
-                first = blocks[0]
-                found.grants.append(
-                    Grant(
-                        first.address,
-                        "policy",
-                        address,
-                        principal,
-                        False,
-                        wrong,
-                        first.file,
-                        first.line,
-                    )
-                )
+def _block_refs(resource: dict, block: str, attribute: str, count: int) -> list[list[str]] | None:
+    """The references of ``attribute`` in each of ``count`` blocks, when the configuration lists
+    them block by block (a ``dynamic`` block does not: None)."""
+    listed = (resource.get("expressions") or {}).get(block)
+    if not isinstance(listed, list) or len(listed) != count:
+        return None
+    prefix = resource.get("_prefix", "")
+    return [_refs(item.get(attribute), prefix) if isinstance(item, dict) else [] for item in listed]
 
 
 def _is_deployer_value(value: Any, found: Deployment) -> bool:

@@ -154,7 +154,8 @@ def arm_grants(template: dict, path: str) -> list[Grant]:
         kind = str(node.get("type") or "").lower()
         if kind and not kind.startswith("microsoft.") and parent:
             kind = f"{parent}/{kind}"
-        props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+        raw = node.get("properties")
+        props: dict = raw if isinstance(raw, dict) else {}
         if kind in ("microsoft.keyvault/vaults", "microsoft.keyvault/vaults/accesspolicies"):
             for policy in props.get("accessPolicies") or [] if isinstance(props, dict) else []:
                 if isinstance(policy, dict):

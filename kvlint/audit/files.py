@@ -175,9 +175,9 @@ def read(
         return
     if arm_template.is_template(data):
         located = iac.load_with_lines(text)
-        found = arm_template.template_vaults(located, path, errors, into.parameters)
-        into.vaults += found
-        vaults = {v.id: v for v in found}
+        declared = arm_template.template_vaults(located, path, errors, into.parameters)
+        into.vaults += declared
+        vaults = {v.id: v for v in declared}
         into.deployments.append(
             deploy.Deployment(
                 source=path,

@@ -67,13 +67,14 @@ def changes(plan: dict) -> list[dict]:
         address = str(resource.get("address"))
         if address in seen or resource.get("mode", "managed") != "managed":
             continue
-        values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        raw = resource.get("values")
+        values: dict = raw if isinstance(raw, dict) else {}
         unknown = {
             key: True
             for key in VAULT_ATTRIBUTES
             if resource.get("type") == "azurerm_key_vault" and key not in values
         }
-        entry = type(resource)(
+        entry: Any = type(resource)(
             {
                 "address": address,
                 "mode": "managed",
@@ -241,7 +242,7 @@ def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
 def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
     """Planned role assignments scoped to a planned vault, by the vault's address."""
     refs = _references(plan.get("configuration"))
-    vaults = {
+    vaults: dict[str, dict] = {
         str(c.get("address")): {} for c in changes(plan) if c.get("type") == "azurerm_key_vault"
     }
     found: dict[str, list[RoleAssignment]] = {}
