@@ -631,3 +631,20 @@ def test_each_inline_policy_is_judged_by_its_own_object_id(capsys, tmp_path):
     _, report = audit(capsys, "--input", str(main))
     assert deploy_codes(report) == ["KVA704"]
     assert "azuread_application.app.client_id" in found(report, "KVA704")[0]["message"]
+
+
+def test_a_private_runner_behind_nat_may_be_in_the_ip_rules(capsys, tmp_path):
+    acls = """
+  network_acls {
+    default_action = "Deny"
+    bypass         = "AzureServices"
+    ip_rules       = ["20.42.7.0/24"]
+  }"""
+    main = write_module(tmp_path / "rules", module(rbac=False, body=DEPLOYER_POLICY + acls))
+    _, report = audit(capsys, "--input", str(main), "--ip", "10.0.0.4")
+    assert deploy_codes(report) == []
+    bare = acls.replace('["20.42.7.0/24"]', "[]")
+    main = write_module(tmp_path / "bare", module(rbac=False, body=DEPLOYER_POLICY + bare))
+    _, report = audit(capsys, "--input", str(main), "--ip", "10.0.0.4")
+    (item,) = found(report, "KVA701")
+    assert "virtual-network rule" in item["message"]

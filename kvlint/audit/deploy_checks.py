@@ -140,11 +140,17 @@ def locked_out(
         return
     private = non_public_kind(IPv4Network(runner))
     if private:
-        if endpoints or (public and vault.vnet_rules):
-            return  # a runner on the network of the private endpoint (or a listed subnet)
+        if endpoints or (public and (vault.vnet_rules or vault.ip_rules)):
+            return  # on the private endpoint's network, in a listed subnet, or its egress
+            # address (what Key Vault sees from the internet) may be in the IP rules
+        way = (
+            "only through a private endpoint"
+            if not public
+            else "only through a private endpoint or a virtual-network rule"
+        )
         yield (
-            f"{head}; the runner calls from {runner} ({private} space), which reaches a vault "
-            f"only through a private endpoint, and the code makes none{tail}"
+            f"{head}; the runner calls from {runner} ({private} space), which reaches this vault "
+            f"{way}, and the code makes none{tail}"
         )
         return
     if not public:
