@@ -648,3 +648,46 @@ def test_a_private_runner_behind_nat_may_be_in_the_ip_rules(capsys, tmp_path):
     _, report = audit(capsys, "--input", str(main), "--ip", "10.0.0.4")
     (item,) = found(report, "KVA701")
     assert "virtual-network rule" in item["message"]
+
+
+def test_a_plan_names_the_wrong_id_in_its_configuration(capsys, tmp_path):
+    plan = plan_for_write(with_sleep=True)
+    config = plan["configuration"]["root_module"]["resources"][1]
+    config["expressions"]["principal_id"] = {
+        "references": ["azuread_application.app.client_id", "azuread_application.app"]
+    }
+    plan["resource_changes"][1]["change"]["after"]["principal_id"] = TENANT  # some GUID
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, indent=2))
+    _, report = audit(capsys, "--input", str(path))
+    (item,) = found(report, "KVA704")
+    assert item["location"]["line"] == line_of(
+        path.read_text(), '"address": "azurerm_role_assignment.deployer"'
+    )
+
+
+def test_a_role_already_held_makes_the_wait_unnecessary(capsys, tmp_path):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan_for_write(with_sleep=False)))
+    held = tmp_path / "assignments.json"
+    scope = f"/subscriptions/{SUBSCRIPTION}"
+    held.write_text(
+        json.dumps(
+            [
+                {
+                    "id": f"{scope}/providers/Microsoft.Authorization/roleAssignments/2",
+                    "type": "Microsoft.Authorization/roleAssignments",
+                    "scope": scope,
+                    "principalId": DEPLOYER,
+                    "principalType": "ServicePrincipal",
+                    "roleDefinitionName": "Key Vault Administrator",
+                    "roleDefinitionId": f"{scope}/providers/Microsoft.Authorization/"
+                    "roleDefinitions/00482a5a-887f-4fb3-b363-3b7fe8e74483",
+                }
+            ]
+        )
+    )
+    _, report = audit(capsys, "--input", str(path))
+    assert deploy_codes(report) == ["KVA702"]
+    _, report = audit(capsys, "--input", str(path), "--input", str(held))
+    assert deploy_codes(report) == []
