@@ -48,7 +48,7 @@ class _Reader:
         self.errors = errors
         self.docs: dict[str, dict] = {}  # vault key -> REST-shaped document
         self.lines: dict[str, int] = {}
-        self.pending: list[tuple[str, Any, int, str]] = []  # (kind, target, line, payload)
+        self.pending: list[tuple[str, Any, int, Any]] = []  # (kind, target, line, payload)
 
     def walk(self, template: dict, outer: Evaluator | None = None, values: Any = None) -> None:
         parameters = dict(template.get("parameters") or {})

@@ -344,7 +344,7 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                     wrong,
                     file,
                     line,
-                    assignment=_role(after, vault, who if isinstance(who, str) else principal),
+                    assignment=_role(after, vault, who),
                 )
             )
         elif kind == "azurerm_key_vault_access_policy":

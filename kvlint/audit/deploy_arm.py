@@ -157,14 +157,14 @@ def arm_grants(template: dict, path: str) -> list[Grant]:
         raw = node.get("properties")
         props: dict = raw if isinstance(raw, dict) else {}
         if kind in ("microsoft.keyvault/vaults", "microsoft.keyvault/vaults/accesspolicies"):
-            for policy in props.get("accessPolicies") or [] if isinstance(props, dict) else []:
+            for policy in props.get("accessPolicies") or []:
                 if isinstance(policy, dict):
                     check(policy.get("objectId"), "objectId", node, "policy")
         elif kind == "microsoft.authorization/roleassignments":
             check(props.get("principalId"), "principalId", node, "role")
         for key in ("resources",):
             walk(node.get(key), kind)
-        template = props.get("template") if isinstance(props, dict) else None
+        template = props.get("template")
         if isinstance(template, dict):
             walk(template.get("resources"), "")
         if isinstance(node.get("resources"), dict):  # languageVersion 2.0

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 from kvlint.audit.iac import DEPLOYING_TENANT, UNKNOWN, Located
-from kvlint.errors import KvlintError
 
 REFERENCE = re.compile(
     r"(?<![\w.\"])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)((?:\[[^\]]*\])?)((?:\.[A-Za-z_]\w*)?)"
@@ -36,18 +35,16 @@ HEADER = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.MULTILI
 NOT_RESOURCES = ("var", "local", "each", "count", "path", "self", "module", "terraform")
 SKIPPED = ("depends_on", "lifecycle", "provisioner", "dynamic", "connection")
 DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.tenant_id$")
-MISSING = (
-    "reading .tf files needs python-hcl2, a dependency of kvlint-azure: reinstall it "
-    "(pip install --force-reinstall kvlint-azure) or pip install 'python-hcl2>=8.1,<9'"
-)
 
 
 def _parser() -> Any:
-    try:
-        import hcl2
-        from hcl2.utils import SerializationOptions
-    except ImportError:
-        raise KvlintError(MISSING) from None
+    """python-hcl2's loader (the ``terraform`` extra: one line naming it when missing)."""
+    from kvlint import extras
+
+    extras.require("terraform", "reading Terraform source (.tf)")
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
     options = SerializationOptions(with_comments=False, preserve_heredocs=False)
     return lambda text: hcl2.loads(text, serialization_options=options)
 

@@ -242,7 +242,7 @@ def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
 def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
     """Planned role assignments scoped to a planned vault, by the vault's address."""
     refs = _references(plan.get("configuration"))
-    vaults: dict[str, dict] = {
+    vaults: dict[str, dict[str, Any]] = {
         str(c.get("address")): {} for c in changes(plan) if c.get("type") == "azurerm_key_vault"
     }
     found: dict[str, list[RoleAssignment]] = {}
