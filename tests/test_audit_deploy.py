@@ -691,3 +691,53 @@ def test_a_role_already_held_makes_the_wait_unnecessary(capsys, tmp_path):
     assert deploy_codes(report) == ["KVA702"]
     _, report = audit(capsys, "--input", str(path), "--input", str(held))
     assert deploy_codes(report) == []
+
+
+def scripted_with_role(script: str) -> dict:
+    """The script's user-assigned identity gets "Key Vault Secrets Officer" on the vault in the
+    same template (the shape Bicep compiles `scope: kv` and `identity.properties.principalId`
+    to), the vault's firewall open."""
+    template = script_template()
+    vault, deployment_script = template["resources"]
+    vault["properties"]["networkAcls"] = {"defaultAction": "Allow", "bypass": "AzureServices"}
+    identity = "[resourceId('Microsoft.ManagedIdentity/userAssignedIdentities', 'id-seed')]"
+    deployment_script["identity"]["userAssignedIdentities"] = {identity: {}}
+    deployment_script["properties"]["scriptContent"] = script
+    template["resources"] += [
+        {
+            "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "apiVersion": "2023-01-31",
+            "name": "id-seed",
+            "location": "westeurope",
+        },
+        {
+            "type": "Microsoft.Authorization/roleAssignments",
+            "apiVersion": "2022-04-01",
+            "scope": "[format('Microsoft.KeyVault/vaults/{0}', parameters('vaultName'))]",
+            "name": "[guid(parameters('vaultName'), 'id-seed', 'officer')]",
+            "properties": {
+                "roleDefinitionId": "[subscriptionResourceId('Microsoft.Authorization/"
+                "roleDefinitions', 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7')]",
+                "principalId": "[reference(resourceId('Microsoft.ManagedIdentity/"
+                "userAssignedIdentities', 'id-seed'), '2023-01-31').principalId]",
+                "principalType": "ServicePrincipal",
+            },
+        },
+    ]
+    return template
+
+
+def test_a_deployment_script_right_after_its_identity_is_granted(capsys, tmp_path):
+    path = tmp_path / "azuredeploy.json"
+    write = (
+        'az keyvault secret set --vault-name "$VAULT" --name db --value "$(openssl rand -hex 16)"'
+    )
+    path.write_text(template_text(scripted_with_role(write)))
+    _, report = audit(capsys, "--input", str(path))
+    (item,) = found(report, "KVA702")
+    assert "id-seed" in item["message"] and "Key Vault Secrets Officer" in item["message"]
+    assert deploy_codes(report) == ["KVA702"]
+    retrying = f"for i in 1 2 3 4 5 6 7 8 9 10; do\n  {write} && break\n  sleep 30\ndone"
+    path.write_text(template_text(scripted_with_role(retrying)))
+    _, report = audit(capsys, "--input", str(path))
+    assert deploy_codes(report) == []

@@ -74,6 +74,17 @@ WRONG_ID = (
 )
 
 
+def wrong_kind_of_id(grant: Grant) -> str:
+    what = "role assignment's principal_id" if grant.kind == "role" else "access policy's object_id"
+    return (
+        f"the {what} in {grant.address} is {grant.principal}: {grant.wrong_id}, not the object "
+        "id of a service principal, managed identity, user or group; Entra ID puts the "
+        "principal's object id (oid) in its tokens, so the grant matches nobody and the "
+        "application gets 403; use the service principal's object_id (azuread_service_principal"
+        ".X.object_id) or the identity's principal_id"
+    )
+
+
 @dataclass(frozen=True)
 class Write:
     address: str
@@ -86,6 +97,8 @@ class Write:
     # "runner": the machine running terraform; "script": an ARM deploymentScripts container
     origin: str = "runner"
     private_network: bool = False  # a deployment script run in the customer's subnet(s)
+    identity: str | None = None  # a deployment script's user-assigned identity (its key)
+    retries: bool = False  # a deployment script that loops or sleeps (it may wait for a grant)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import rbac, roles
-from kvlint.audit.deploy import Deployment, Grant, Write
+from kvlint.audit.deploy import Deployment, Grant, Write, wrong_kind_of_id
 from kvlint.audit.model import Vault
 from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
@@ -57,7 +57,7 @@ def run(deployment: Deployment, context: Context) -> list[Finding]:
         if vault is None or write.conditional:
             continue
         checks = (
-            (("KVA701", locked_out),)
+            (("KVA701", locked_out), ("KVA702", script_grant_not_propagated))
             if write.origin == "script"  # the script's own identity writes, not the deployer
             else (
                 ("KVA701", locked_out),
@@ -267,6 +267,37 @@ def grant_not_propagated(
         return
 
 
+def script_grant_not_propagated(
+    deployment: Deployment, write: Write, vault: Vault, context: Context
+) -> Iterator[str]:
+    """A deployment script writing as a user-assigned identity whose role on the (RBAC) vault
+    the same template assigns, and that neither loops nor sleeps: ARM runs the script as soon
+    as the assignment exists, before it reaches Key Vault."""
+    if write.identity is None or write.retries or "enableRbacAuthorization" in vault.unknown:
+        return
+    if not vault.rbac:
+        return
+    granting = [
+        g
+        for g in deployment.grants
+        if g.kind == "role"
+        and g.vault == write.vault
+        and g.principal == write.identity
+        and _grants_write(g, write, context)
+    ]
+    if not granting:
+        return
+    grant = granting[0]
+    identity = write.identity.rsplit("/", 1)[-1]
+    yield (
+        f"deployment script {write.address} writes into {vault.name} as identity {identity}, "
+        f"whose role ({_role(grant)}, {grant.address}) the same template assigns: a new role "
+        "assignment takes minutes to reach Key Vault, and the script runs as soon as it exists, "
+        "so its write gets 403 ForbiddenByRbac on the first deployment; retry the write in the "
+        "script (a loop with a sleep) until it succeeds"
+    )
+
+
 def _policy_grants(grant: Grant, write: Write) -> bool:
     return all(
         f"{k}/{n}" in grant.permissions or f"{k}/all" in grant.permissions
@@ -455,18 +486,4 @@ def _suggest(write: Write) -> str:
     return (
         f'assign "{role.name}" on the vault to data.azurerm_client_config.current.object_id '
         "(and wait for it: KVA702)"
-    )
-
-
-# -- KVA704 ----------------------------------------------------------------------------------
-
-
-def wrong_kind_of_id(grant: Grant) -> str:
-    what = "role assignment's principal_id" if grant.kind == "role" else "access policy's object_id"
-    return (
-        f"the {what} in {grant.address} is {grant.principal}: {grant.wrong_id}, not the object "
-        "id of a service principal, managed identity, user or group; Entra ID puts the "
-        "principal's object id (oid) in its tokens, so the grant matches nobody and the "
-        "application gets 403; use the service principal's object_id (azuread_service_principal"
-        ".X.object_id) or the identity's principal_id"
     )

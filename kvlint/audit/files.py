@@ -183,7 +183,8 @@ def read(
                 source=path,
                 vaults=vaults,
                 writes=deploy_arm.arm_writes(located, path, vaults, into.parameters),
-                grants=deploy_arm.arm_grants(located, path),
+                grants=deploy_arm.arm_grants(located, path)
+                + deploy_arm.arm_role_grants(located, path, vaults, into.parameters),
             )
         )
         return
