@@ -3,9 +3,10 @@
 Each asks the facts of :mod:`kvlint.audit.deploy` about one :class:`~kvlint.audit.deploy.Deployment`
 and reports at the line of the resource to fix (the write, or the grant), about its vault:
 
-- KVA701 the runner writes into a vault the same plan closes to it;
+- KVA701 the runner (or a template's deployment script) writes into a vault the same code
+  closes to it;
 - KVA702 a write that needs a role assignment the same apply creates, with nothing waiting for
-  it to propagate;
+  it to propagate (or a separate access policy it does not wait for);
 - KVA703 the deploying identity holds no grant for what it writes;
 - KVA704 a grant that names an application's client id or application object id, not the
   principal's object id.
@@ -28,7 +29,6 @@ from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
 
 NETWORK = frozenset({"publicNetworkAccess", "networkAcls", "privateEndpointConnections"})
-IDENTITY = frozenset({"enableRbacAuthorization", "accessPolicies"})
 DEPLOYER = "the deploying identity"
 
 
@@ -41,7 +41,9 @@ class Context:
     definitions: dict[str, roles.RoleDefinition] | None = None
 
 
-def _finding(code: str, message: str, vault: Vault | None, file: str, line: int, name: str):
+def _finding(
+    code: str, message: str, vault: Vault | None, file: str, line: int, name: str
+) -> Finding:
     resource = (
         Resource(vault.name, vault.id, vault.subscription, "vault")
         if vault
