@@ -21,7 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
+from kvlint.audit import (
+    arm_template,
+    deploy,
+    deploy_arm,
+    hcl,
+    iac,
+    perimeter,
+    powershell,
+    roles,
+    terraform,
+)
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 from kvlint.fileio import read_regular
@@ -155,7 +165,7 @@ def read(
 ) -> None:
     """Add the vaults, role assignments and definitions of one exported file to ``into``;
     ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
-    if hcl.is_terraform(path):
+    if hcl.is_terraform(path) or (path != "-" and Path(path).is_dir()):
         _read_terraform(path, into, errors)
         return
     try:
@@ -168,13 +178,16 @@ def read(
         return
     if arm_template.is_template(data):
         located = iac.load_with_lines(text)
-        found = arm_template.template_vaults(located, path, errors, into.parameters)
-        into.vaults += found
+        declared = arm_template.template_vaults(located, path, errors, into.parameters)
+        into.vaults += declared
+        vaults = {v.id: v for v in declared}
         into.deployments.append(
             deploy.Deployment(
                 source=path,
-                vaults={v.id: v for v in found},
-                grants=deploy.arm_grants(located, path),
+                vaults=vaults,
+                writes=deploy_arm.arm_writes(located, path, vaults, into.parameters),
+                grants=deploy_arm.arm_grants(located, path)
+                + deploy_arm.arm_role_grants(located, path, vaults, into.parameters),
             )
         )
         return
@@ -236,15 +249,20 @@ def _read_plan(plan: dict, path: str, into: Inputs, errors: list[ReadError]) -> 
 
 
 def _read_terraform(path: str, into: Inputs, errors: list[ReadError]) -> None:
-    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, once."""
-    folder = str(Path(path).parent.resolve())
+    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, or the
+    folder ``path`` itself, once."""
+    given = Path(path)
+    where = given if given.is_dir() else given.parent
+    folder = str(where.resolve())
     if folder in into.modules:
         return
     into.modules.add(folder)
-    if not Path(path).is_file():
+    if given.is_dir() and not any(p.is_file() for p in given.glob("*.tf")):
+        raise KvlintError(f"{path}: a folder without .tf files (give exported JSON as files)")
+    if not given.is_dir() and not given.is_file():
         raise KvlintError(f"cannot read {path}: no such file")
     problems: list[tuple[str, str]] = []
-    plan = hcl.module_plan(path, problems)
+    plan = hcl.module_plan(str(where / "main.tf"), problems)
     errors += [ReadError(where, message) for where, message in problems]
     _read_plan(plan, path, into, errors)
 

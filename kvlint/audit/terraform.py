@@ -67,15 +67,14 @@ def changes(plan: dict) -> list[dict]:
         address = str(resource.get("address"))
         if address in seen or resource.get("mode", "managed") != "managed":
             continue
-        values = resource.get("values")
-        if not isinstance(values, dict):
-            values = {}
+        raw = resource.get("values")
+        values: dict = raw if isinstance(raw, dict) else {}
         unknown = {
             key: True
             for key in VAULT_ATTRIBUTES
             if resource.get("type") == "azurerm_key_vault" and key not in values
         }
-        entry = type(resource)(
+        entry: Any = type(resource)(
             {
                 "address": address,
                 "mode": "managed",
@@ -84,8 +83,8 @@ def changes(plan: dict) -> list[dict]:
                 "change": {"actions": ["create"], "after": values, "after_unknown": unknown},
             }
         )
-        if hasattr(resource, "line"):  # an iac.Located dict: where it is written
-            entry.line = resource.line  # type: ignore[attr-defined]
+        if hasattr(resource, "line"):
+            entry.line = resource.line
         found.append(entry)
     return found
 
