@@ -322,9 +322,10 @@ def load(config: str | None = None, start: Path | None = None) -> Settings:
         data = _read_toml(path)
         table = data.get("tool", {}).get("kvlint", data if "tool" not in data else {})
     else:
-        path = find_config(start or Path.cwd())
-        if path is None:
+        found = find_config(start or Path.cwd())
+        if found is None:
             return Settings()
+        path = found
         table = _read_toml(path)["tool"]["kvlint"]
     return from_table(table, path)
 
@@ -447,15 +448,15 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
             table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
         settings.per_file_ignores = table
     elif key == "severity":
-        table = {}
+        severities: dict[str, str] = {}
         for code, severity in value.items():
             validate_codes([code], f"{where}: severity", exact=True)
             if severity not in catalog.SEVERITIES:
                 raise KvlintError(
                     f"{where}: severity of {code} must be one of {', '.join(catalog.SEVERITIES)}"
                 )
-            table[code] = severity
-        settings.severity = table
+            severities[code] = severity
+        settings.severity = severities
     elif key == "extra-vault-hosts":
         for host in value:
             if not _HOST.fullmatch(host):

@@ -369,8 +369,8 @@ def _override(settings: config.Settings, request: CheckRequest) -> None:
             request.extend_per_file_ignores, "--extend-per-file-ignores"
         )
         merged = dict(settings.per_file_ignores)
-        for pattern, codes in extra_ignores.items():
-            merged[pattern] = (*merged.get(pattern, ()), *codes)
+        for pattern, added in extra_ignores.items():
+            merged[pattern] = (*merged.get(pattern, ()), *added)
         settings.per_file_ignores = merged
     for attr, flag in (
         ("select", "--select"),
