@@ -57,6 +57,7 @@ KEYS: dict[str, tuple[type, type | None]] = {
     "extend-exclude": (list, str),
     "severity": (dict, str),
     "extra-vault-hosts": (list, str),
+    "databricks-scopes": (dict, str),
     "include": (list, str),
     "baseline": (str, None),
     "cache-dir": (str, None),
@@ -80,6 +81,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     extra_vault_hosts: tuple[str, ...] = ()
+    # Databricks secret scope -> "keyvault" (Azure Key Vault-backed) or "databricks"
+    databricks_scopes: dict[str, str] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     baseline: str | None = None
     cache_dir: str | None = None
@@ -132,6 +135,8 @@ class Settings:
             "severity": self.severity,
             "hosts": self.extra_vault_hosts,
         }
+        if self.databricks_scopes:
+            data["databricks_scopes"] = self.databricks_scopes
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -428,9 +433,15 @@ def _set(settings: Settings, key: str, value: object, where: str) -> None:
         raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
     kind, element = KEYS[key]
     if not isinstance(value, kind) or (
-        kind is list and element is not None and not all(isinstance(v, element) for v in value)  # type: ignore[attr-defined]
+        isinstance(value, list)
+        and element is not None
+        and not all(isinstance(v, element) for v in value)
     ):
-        expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"  # type: ignore[union-attr]
+        expected = (
+            f"a list of {element.__name__}s"
+            if kind is list and element is not None
+            else f"a {kind.__name__}"
+        )
         raise KvlintError(f"{where}: '{key}' must be {expected}")
     _apply(settings, key, value, where)
 
@@ -440,7 +451,7 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
     if key in ("select", "extend-select", "ignore"):
         setattr(settings, attr, tuple(validate_codes(value, f"{where}: '{key}'")))
     elif key == "per-file-ignores":
-        table = {}
+        table: dict[str, tuple[str, ...]] = {}
         for pattern, codes in value.items():
             validate_pattern(pattern, f"{where}: 'per-file-ignores'")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
@@ -465,6 +476,14 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
                     "(e.g. 'vault.contoso.example')"
                 )
         settings.extra_vault_hosts = tuple(value)
+    elif key == "databricks-scopes":
+        for scope, kind in value.items():
+            if kind not in ("keyvault", "databricks"):
+                raise KvlintError(
+                    f"{where}: databricks-scopes['{scope}'] must be 'keyvault' (Azure Key "
+                    f"Vault-backed) or 'databricks' (Databricks-backed), not {kind!r}"
+                )
+        settings.databricks_scopes = dict(value)
     elif key in ("exclude", "extend-exclude", "include"):
         for pattern in value:
             validate_pattern(pattern, f"{where}: '{key}'")

@@ -500,11 +500,14 @@ def _execute(request: CheckRequest) -> int:
         if not request.no_cache:
             from kvlint.lint.cache import ResultCache
 
-            directory = config.project_root(settings, start) / (
-                settings.cache_dir or ".kvlint_cache"
-            )
+            project = config.project_root(settings, start)
+            directory = project / (settings.cache_dir or ".kvlint_cache")
             mode = ":file-by-file" if request.no_project else ""
-            cache = ResultCache(directory, settings.fingerprint() + mode)
+            cache, refused = ResultCache.open(
+                directory, settings.fingerprint() + mode, bool(request.cache_dir), project
+            )
+            if refused:  # a hostile or odd cache directory: left untouched, the run goes on
+                print(f"kvlint: cache not used: {refused}", file=sys.stderr)
         return Runner(
             settings,
             fix=request.fix,
@@ -552,6 +555,12 @@ def _execute(request: CheckRequest) -> int:
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
+    cache = runner.cache
+    if cache is not None and cache.refused:
+        print(
+            f"kvlint: cache: left alone {cache.refused} symbolic link(s) in {cache.directory}",
+            file=sys.stderr,
+        )
     hidden = 0
     if request.write_baseline:
         from kvlint.lint import baseline
@@ -591,7 +600,7 @@ def _execute(request: CheckRequest) -> int:
         unreadable = [f for f in outcome.findings if f.code == "KV000"]
         for finding in unreadable:  # a file kvlint could not check must not look clean
             print(
-                f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
+                f"{finding.label}: KV000 {finding.message}",
                 file=sys.stderr,
             )
         print(_would_fix(outcome.findings, request.unsafe_fixes), file=sys.stderr)
@@ -664,24 +673,30 @@ def _human(
     style = human.Style(color)
     if fmt == "concise":
         return human.concise(findings, style)
-    cache: dict[str, list[str] | None] = {}
+    cache: dict[tuple[str, int], list[str] | None] = {}
 
-    def lines_of(path: str) -> list[str] | None:
-        if path not in cache:
-            cache[path] = _read_lines(
-                path, stdin if path == (request.stdin_filename or "-") else None
+    def lines_of(path: str, cell: int = 0) -> list[str] | None:
+        if (path, cell) not in cache:
+            cache[path, cell] = _read_lines(
+                path, stdin if path == (request.stdin_filename or "-") else None, cell
             )
-        return cache[path]
+        return cache[path, cell]
 
     return human.full(findings, lines_of, style)
 
 
-def _read_lines(path: str, data: bytes | None) -> list[str] | None:
-    """A reported file's lines (decoded as the linter decodes it), or None if unreadable."""
+def _read_lines(path: str, data: bytes | None, cell: int = 0) -> list[str] | None:
+    """A reported file's lines (decoded as the linter decodes it; a notebook's cell's), or
+    None if unreadable."""
     from kvlint.lint.sources.python import decode
 
     try:
         data = Path(path).read_bytes() if data is None else data
+        if cell:
+            from kvlint.notebook import load
+
+            found = load(data).cell(cell)
+            return found.lines if found is not None else None
         return human.source_lines(decode(data).text)
     except (OSError, ValueError):
         return None
