@@ -25,7 +25,16 @@ TOP_LAYERS: list[tuple[str, ...]] = [
     ("report",),  # renders every face's findings
     ("lint", "audit", "token", "logs", "server"),  # the faces
     ("config",),
-    ("findings", "catalog", "keyvault", "redact", "errors", ""),  # "": kvlint/__init__.py
+    (
+        "findings",
+        "catalog",
+        "keyvault",
+        "redact",
+        "errors",
+        "extras",
+        "snippet",
+        "",
+    ),  # "": __init__
 ]
 FACES = TOP_LAYERS[3]
 # Which face may use which: the server lints; the logs cross-check against the audit's model of

@@ -19,12 +19,9 @@ import json
 import os
 import re
 from pathlib import Path, PurePath
-from typing import TYPE_CHECKING
 
 from kvlint.findings import Finding, fingerprints
-
-if TYPE_CHECKING:
-    from kvlint.report.findings import _InFile
+from kvlint.report.positions import InFile
 
 CI_FORMATS = ("azure", "gitlab", "json-lines", "pylint", "grouped")
 
@@ -51,11 +48,8 @@ def _azp(text: str, table: tuple[tuple[str, str], ...]) -> str:
 AZURE_TYPES = {"error": "error", "warning": "warning", "info": "warning"}
 
 
-def _in_file() -> _InFile:
-    """The notebook position mapper of kvlint.report.findings (which imports this module)."""
-    from kvlint.report.findings import _InFile
-
-    return _InFile()
+def _in_file() -> InFile:
+    return InFile()
 
 
 def _message(f: Finding) -> str:
@@ -63,7 +57,7 @@ def _message(f: Finding) -> str:
     return f"{f.code}{where} {f.message}"
 
 
-def azure_line(f: Finding, in_file: _InFile | None = None) -> str:
+def azure_line(f: Finding, in_file: InFile | None = None) -> str:
     line, column, _, _ = (in_file or _in_file()).span(f)
     props = ";".join(
         [
