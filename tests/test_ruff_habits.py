@@ -392,6 +392,22 @@ def test_a_closer_configuration_excludes_its_own_files(monorepo, capsys):
     assert [f for f in findings(capsys, ".") if f[0].startswith("services/web")] == []
 
 
+def test_show_files_follows_each_files_configuration(monorepo, capsys):
+    (monorepo / "services/web/pyproject.toml").write_text(
+        '[tool.kvlint]\nextend-exclude = ["app.py"]\n'
+    )
+    status, out, _ = check(capsys, "--show-files")
+    assert status == 0
+    assert out.splitlines() == [  # configuration files are linted too (audiences in TOML)
+        "lib.py",
+        "pyproject.toml",
+        "services/api/app.py",
+        "services/api/pyproject.toml",
+        "services/api/tests/test_app.py",
+        "services/web/pyproject.toml",
+    ]
+
+
 def test_extend_rebases_anchored_patterns_and_rejects_cycles(monorepo, capsys):
     status, out, _ = check(capsys, "--show-settings", "services/api")
     values = {

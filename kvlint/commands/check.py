@@ -157,9 +157,12 @@ def _execute(request: CheckRequest) -> int:
     if request.show_files:
         if "-" in paths:
             raise KvlintError("--show-files lists files on disk, not stdin")
-        shown = sorted(
-            t.display for t in discover(paths, settings, force_exclude=request.force_exclude)
-        )
+        found = discover(paths, settings, force_exclude=request.force_exclude)
+        nearest = None if request.isolated or request.config else _Nearest(settings, request, [])
+        listed = list(nearest.split(found)) if nearest else list(found)
+        if nearest:  # files under a closer configuration that it does not exclude
+            listed += [t for _, members in nearest.groups.values() for t in members]
+        shown = sorted(t.display for t in listed)
         sys.stdout.write("".join(f"{mask(line)}\n" for line in shown))
         return EXIT_OK
     started = time.perf_counter()
