@@ -26,7 +26,7 @@ TOP_LAYERS: list[tuple[str, ...]] = [
     ("lint", "audit", "token", "logs", "explain", "server", "causes"),  # the faces
     ("config",),
     # "": kvlint/__init__.py; notebook: cells as text; extras: optional dependencies
-    ("findings", "catalog", "keyvault", "redact", "errors", "notebook", "extras", ""),
+    ("findings", "catalog", "keyvault", "redact", "errors", "notebook", "extras", "snippet", ""),
 ]
 FACES = TOP_LAYERS[3]
 # Which face may use which: the server lints; the audit explains token problems with the token

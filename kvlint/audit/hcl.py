@@ -13,9 +13,8 @@ Known before plan: literals, ``var.NAME`` with a literal default (or a value in
 of them; ``data.azurerm_client_config.*.tenant_id`` is the deploying tenant. Everything else
 (resource attributes, data sources, functions, conditionals, ``for``) is unknown, and so is a
 ``dynamic`` block's attribute. A resource whose ``count`` / ``for_each`` is not known is kept
-and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Modules are not
-followed: a module call is kept with the references of its arguments (what it may do to a vault
-it is given stays unknown).
+and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Local modules are
+not followed.
 """
 
 from __future__ import annotations
@@ -24,7 +23,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kvlint import extras
 from kvlint.audit.iac import DEPLOYING_TENANT, UNKNOWN, Located
+from kvlint.errors import KvlintError
 
 REFERENCE = re.compile(
     r"(?<![\w.\"])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)((?:\[[^\]]*\])?)((?:\.[A-Za-z_]\w*)?)"
@@ -35,16 +36,15 @@ HEADER = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.MULTILI
 NOT_RESOURCES = ("var", "local", "each", "count", "path", "self", "module", "terraform")
 SKIPPED = ("depends_on", "lifecycle", "provisioner", "dynamic", "connection")
 DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.tenant_id$")
+MISSING = extras.message("iac", "reading Terraform source (.tf)")
 
 
 def _parser() -> Any:
-    """python-hcl2's loader (the ``terraform`` extra: one line naming it when missing)."""
-    from kvlint import extras
-
-    extras.require("terraform", "reading Terraform source (.tf)")
-    import hcl2
-    from hcl2.utils import SerializationOptions
-
+    try:
+        import hcl2
+        from hcl2.utils import SerializationOptions
+    except ImportError:
+        raise KvlintError(MISSING) from None
     options = SerializationOptions(with_comments=False, preserve_heredocs=False)
     return lambda text: hcl2.loads(text, serialization_options=options)
 
@@ -179,20 +179,11 @@ class Module:
                         change.file = str(path)  # type: ignore[attr-defined]
                         changes.append(change)
                         resources.append(config)
-        calls = {
-            _label(name): {
-                "source": self.value(spec.get("source")),
-                "expressions": self._expressions(spec),
-            }
-            for _, _, body in self.files
-            for block in _blocks(body.get("module"))
-            for name, spec in block.items()
-            if isinstance(spec, dict) and not name.startswith("__")
-        }
         return {
             "format_version": "1.2",
+            "kvlint_source": "terraform-source",
             "resource_changes": changes,
-            "configuration": {"root_module": {"resources": resources, "module_calls": calls}},
+            "configuration": {"root_module": {"resources": resources}},
         }
 
     def _resource(self, kind: str, name: str, spec: dict) -> tuple[Located, dict] | None:
