@@ -51,7 +51,7 @@ class Rule:
     use_instead: str
     references: tuple[Reference, ...] = field(default_factory=tuple)
     fix: str = "none"  # "safe", "unsafe" or "none"
-    face: str = "check"  # "check", "audit", "token" or "logs"
+    face: str = "check"  # "check", "audit", "token", "logs" or "explain"
     benchmarks: tuple[Benchmark, ...] = field(default_factory=tuple)
 
     @property
@@ -175,6 +175,8 @@ def index() -> dict[str, Entry]:
 def _face(code: str) -> str:
     if code.startswith("KVL"):
         return "logs"
+    if code.startswith("KVE"):
+        return "explain"
     return "audit" if code.startswith("KVA") else "token" if code.startswith("KVT") else "check"
 
 

@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
+    "explain": (
+        "kvlint.commands.explain",
+        "paste a Key Vault or Entra ID error: the cause, the identity and the fix",
+    ),
     "rules": ("kvlint.commands.rules", "list every rule and check"),
     "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
@@ -65,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything written to stdout and stderr meanwhile is masked: no output
     ever contains a whole JWT (:mod:`kvlint.redact`)."""
     streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
-    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)
     try:
         return _main(argv)
     finally:

@@ -257,9 +257,10 @@ def load(config: str | None = None, start: Path | None = None) -> Settings:
         data = _read_toml(path)
         table = data.get("tool", {}).get("kvlint", data if "tool" not in data else {})
     else:
-        path = find_config(start or Path.cwd())
-        if path is None:
+        found = find_config(start or Path.cwd())
+        if found is None:
             return Settings()
+        path = found
         table = _read_toml(path)["tool"]["kvlint"]
     return from_table(table, path)
 
@@ -279,9 +280,15 @@ def from_table(table: dict, path: Path) -> Settings:
             raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
         kind, element = KEYS[key]
         if not isinstance(value, kind) or (
-            kind is list and element is not None and not all(isinstance(v, element) for v in value)
+            isinstance(value, list)
+            and element is not None
+            and not all(isinstance(v, element) for v in value)
         ):
-            expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"
+            expected = (
+                f"a list of {element.__name__}s"
+                if kind is list and element is not None
+                else f"a {kind.__name__}"
+            )
             raise KvlintError(f"{where}: '{key}' must be {expected}")
         _apply(settings, key, value, where)
     return settings
@@ -292,7 +299,7 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
     if key in ("select", "extend-select", "ignore"):
         setattr(settings, attr, tuple(validate_codes(value, f"{where}: '{key}'")))
     elif key == "per-file-ignores":
-        table = {}
+        table: dict[str, tuple[str, ...]] = {}
         for pattern, codes in value.items():
             validate_pattern(pattern, f"{where}: 'per-file-ignores'")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
@@ -300,15 +307,15 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
             table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
         settings.per_file_ignores = table
     elif key == "severity":
-        table = {}
+        severities: dict[str, str] = {}
         for code, severity in value.items():
             validate_codes([code], f"{where}: severity", exact=True)
             if severity not in catalog.SEVERITIES:
                 raise KvlintError(
                     f"{where}: severity of {code} must be one of {', '.join(catalog.SEVERITIES)}"
                 )
-            table[code] = severity
-        settings.severity = table
+            severities[code] = severity
+        settings.severity = severities
     elif key == "extra-vault-hosts":
         for host in value:
             if not _HOST.fullmatch(host):

@@ -19,7 +19,7 @@ def test_catalogue_is_not_empty():
 @pytest.mark.parametrize("code", CODES)
 def test_rule_metadata(code):
     rule = catalog.get(code)
-    assert re.fullmatch(r"KV[ALT]?\d{3}", rule.code)
+    assert re.fullmatch(r"KV[AELT]?\d{3}", rule.code)
     assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
     assert rule.fix in ("safe", "unsafe", "none")
     assert rule.references, f"{code} needs at least one reference"

@@ -255,11 +255,14 @@ def execute(request: CheckRequest) -> int:
     if not request.no_cache:
         from kvlint.lint.cache import ResultCache
 
-        directory = config.project_root(settings, _start(request)) / (
-            settings.cache_dir or ".kvlint_cache"
-        )
+        project = config.project_root(settings, _start(request))
+        directory = project / (settings.cache_dir or ".kvlint_cache")
         mode = ":file-by-file" if request.no_project else ""
-        cache = ResultCache(directory, settings.fingerprint() + mode)
+        cache, refused = ResultCache.open(
+            directory, settings.fingerprint() + mode, bool(request.cache_dir), project
+        )
+        if refused:  # a hostile or odd cache directory: left untouched, the run goes on
+            print(f"kvlint: cache not used: {refused}", file=sys.stderr)
     runner = Runner(
         settings,
         fix=request.fix,
@@ -297,6 +300,11 @@ def execute(request: CheckRequest) -> int:
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
+    if cache is not None and cache.refused:
+        print(
+            f"kvlint: cache: left alone {cache.refused} symbolic link(s) in {cache.directory}",
+            file=sys.stderr,
+        )
     hidden = 0
     if request.write_baseline:
         from kvlint.lint import baseline

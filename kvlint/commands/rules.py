@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     else:
         parser.add_argument(
             "--face",
-            choices=("check", "audit", "token", "logs"),
+            choices=("check", "audit", "token", "logs", "explain"),
             help="only the rules of one command",
         )
         add_format(

@@ -128,12 +128,12 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
             protocol = "v1" if low == "resource" else "v2" if "scope" in low else "any"
             yield from _values(analysis, argument.value, "keyword", protocol, call, strong)
     for target, value, _stmt in analysis.index.assignments:
-        name = (
+        assigned = (
             target.value
             if isinstance(target, cst.Name)
             else (target.attr.value if isinstance(target, cst.Attribute) else None)
         )
-        if name and is_resource_word(name):
+        if assigned and is_resource_word(assigned):
             yield from _values(analysis, value, "name", "any", None, False)
     for node in analysis.index.dicts:
         for element in node.elements:

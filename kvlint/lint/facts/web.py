@@ -115,9 +115,9 @@ def _request_handlers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
         kind = _handler_kind(analysis, function, web, django or views_module)
         if kind is not None and not is_cache_decorated(analysis, function):
             handlers[function] = kind
-    for function in analysis.index.calls:
-        if analysis.callee(function) in ("fastapi.Depends", "fastapi.Security") and function.args:
-            dependency = analysis.local_function(function.args[0].value)
+    for call in analysis.index.calls:
+        if analysis.callee(call) in ("fastapi.Depends", "fastapi.Security") and call.args:
+            dependency = analysis.local_function(call.args[0].value)
             if dependency is not None and not is_cache_decorated(analysis, dependency):
                 handlers.setdefault(dependency, DEPENDENCY)
     return handlers

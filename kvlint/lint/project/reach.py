@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.probe import may_bind
@@ -123,15 +123,18 @@ class File(Protocol):
     def path(self) -> Path: ...
 
 
+SkippedFile = TypeVar("SkippedFile", bound=File)
+
+
 def importers(
     modules: ModuleMap,
     wanted: Callable[[bytes], bool],
     matched: Sequence[File],
-    skipped: Sequence[File],
+    skipped: Sequence[SkippedFile],
     few: bool = False,
     relevant: Callable[[str], bool] = lambda text: True,
     also: bool = False,
-) -> Iterator[File]:
+) -> Iterator[SkippedFile]:
     """The ``skipped`` files (the prefilter left them out) that import a module it kept.
 
     Only in projects where something was ``matched`` (or when the run has ``few`` files), and

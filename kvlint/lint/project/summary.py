@@ -73,10 +73,7 @@ class Symbol:
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
-            out["http"] = [
-                {k: getattr(h, k) for k in HttpUse.__slots__}  # type: ignore[attr-defined]
-                for h in self.http
-            ]
+            out["http"] = [{k: getattr(h, k) for k in HttpUse.__slots__} for h in self.http]
         for name in ("cached", "checked"):
             if getattr(self, name):
                 out[name] = True

@@ -76,11 +76,11 @@ def _paginates(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     return any(
         derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
         for a in kv.name_args
-    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop, tested))
+    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop.node, tested))
 
 
-def _reassigned_in(analysis: Analysis, loop: Loop, names: set[str]) -> bool:
-    for node in subtree(analysis, loop.node.body):
+def _reassigned_in(analysis: Analysis, loop: cst.While, names: set[str]) -> bool:
+    for node in subtree(analysis, loop.body):
         if isinstance(node, cst.Assign) and any(
             isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
         ):

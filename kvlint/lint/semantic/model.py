@@ -245,7 +245,8 @@ class Analysis:
                 if binding.kind in ("assign", "with") and binding.value is not None:
                     out |= self.types_of(binding.value)
                 elif binding.kind == "for" and binding.value is not None:
-                    out |= {self.types.element_of(t) for t in self.types_of(binding.value)} - {None}
+                    elements = (self.types.element_of(t) for t in self.types_of(binding.value))
+                    out |= {e for e in elements if e is not None}
                 elif binding.kind == "param" and isinstance(binding.node, cst.Param):
                     out |= self._annotation_types(binding.node)
                 elif binding.kind == "import" and self.imports is not None:
