@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from kvlint import DISTRIBUTION, __version__
+from kvlint import DISTRIBUTION, __version__, extras
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
 
@@ -106,6 +106,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug in kvlint: one line and exit 2, the traceback on request
+        missing = isinstance(exc, ImportError) and extras.from_import_error(exc, f"kvlint {name}")
+        if missing:  # an optional dependency that a path needs and require() did not ask for
+            print(f"kvlint: error: {missing}", file=sys.stderr)
+            return EXIT_ERROR
         if os.environ.get("KVLINT_DEBUG"):
             raise
         print(

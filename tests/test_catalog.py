@@ -44,7 +44,9 @@ def test_rule_command(kvlint):
 def test_rule_command_unknown_code(kvlint):
     result = kvlint("rule", "KV999")
     assert result.returncode == 2
-    assert result.stderr.strip() == "kvlint: error: unknown rule code 'KV999' (see `kvlint rules`)"
+    assert result.stderr.startswith(
+        "kvlint: error: unknown rule 'KV999': neither a code nor a name"
+    )
 
 
 def test_rules_command_json(kvlint):

@@ -87,3 +87,43 @@ def test_hooks_run_serially_with_force_exclude():
         assert hook["require_serial"] is True
         if hook["entry"].startswith("kvlint check"):
             assert "--force-exclude" in hook["entry"].split()
+
+
+NOTEBOOK = """{
+ "cells": [
+  {
+   "cell_type": "code",
+   "execution_count": 1,
+   "metadata": {},
+   "outputs": [{"name": "stdout", "output_type": "stream", "text": ["ok\\n"]}],
+   "source": [
+    "%pip install azure-identity\\n",
+    "from azure.identity import DefaultAzureCredential\\n",
+    "token = DefaultAzureCredential().get_token(\\"https://vault.azure.net/\\")"
+   ]
+  }
+ ],
+ "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+ "nbformat": 4,
+ "nbformat_minor": 5
+}
+"""
+
+
+def test_hooks_lint_and_fix_notebooks(tmp_path, pre_commit_source):
+    """``types_or`` has ``jupyter``: staged notebooks are linted (cell and line reported) and
+    fixed in their cell; the infrastructure-code hook leaves them alone."""
+    env = git_env(pre_commit_source.home)
+    repo = _repo(tmp_path, CLEAN, pre_commit_source)
+    (repo / "explore.ipynb").write_text(NOTEBOOK)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True, env=env)
+    result = run_pre_commit(pre_commit_source, repo, "kvlint")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "explore.ipynb:cell 1:3:44: KV101" in result.stdout
+    iac = run_pre_commit(pre_commit_source, repo, "kvlint-iac")
+    assert iac.returncode == 0, iac.stdout + iac.stderr
+    fixed = run_pre_commit(pre_commit_source, repo, "kvlint-fix")
+    assert fixed.returncode == 1  # pre-commit fails a hook that modified files
+    expected = NOTEBOOK.replace('vault.azure.net/\\"', 'vault.azure.net/.default\\"')
+    assert expected != NOTEBOOK
+    assert (repo / "explore.ipynb").read_text() == expected

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from kvlint import extras
 from kvlint.audit import config, engine
 from kvlint.audit.arm import Azure
 from kvlint.audit.model import AuditResult
@@ -227,7 +228,10 @@ def run(
     settings: config.AuditConfig | None = None,
 ) -> int:
     settings = settings or config.load()
-    result = engine.audit(request_from(args), azure, settings)
+    request = request_from(args)
+    if azure is None and not request.inputs and not request.iac_only:
+        extras.require("azure", "kvlint audit of live vaults (without --input)")
+    result = engine.audit(request, azure, settings)
     everything = result.findings
     if args.severity:
         floor = RANK[args.severity]

@@ -37,6 +37,7 @@ from kvlint.lint.engine import Linter, LintResult, apply_edits
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
 from kvlint.lint.sources import SourceFile
+from kvlint.lint.sources import notebook as notebook_source
 from kvlint.lint.sources.config import kind_of
 from kvlint.lint.sources.python import decode
 
@@ -292,6 +293,7 @@ class Runner:
         from kvlint.lint.suppress import add_noqa
 
         kind = kind_of(target.display)
+        findings = [source.module_finding(f) for f in findings]
         new_text, count, skipped = add_noqa(source.text, findings, kind)
         if skipped:
             why = {
@@ -303,7 +305,7 @@ class Runner:
             return
         try:
             write_atomically(target.path, data, source.encode(new_text))
-        except (OSError, KvlintError) as exc:
+        except (OSError, KvlintError, ValueError) as exc:
             outcome.notes.append(f"{target.display}: no noqa added: {exc}")
             return
         outcome.noqa_added += count
@@ -321,7 +323,7 @@ class Runner:
             source = result.source
             text, fixed_result, codes = self._fix_text(result, display)
             if self.diff:
-                outcome.diffs.append(_unified(source.text, text, display))
+                outcome.diffs.append(_diff(source, text, display))
             elif codes:
                 outcome.fixed += len(codes)
                 outcome.fixed_codes.update((display, code) for code in codes)
@@ -348,13 +350,18 @@ class Runner:
             fixable = self._fixable(result.findings)
             if not fixable:
                 break
-            new_text = apply_edits(text, [e for f in fixable for e in f.edits])
+            current = result.source or source
+            edits = [current.to_module(e) for f in fixable for e in f.edits]
+            new_text = apply_edits(text, edits)
             if new_text == text:
+                break
+            rewritten = current.with_text(new_text)
+            if rewritten is None:  # not writable back (a notebook's magic line): stop here
                 break
             codes += [f.code for f in fixable]
             text = new_text
             enabled = self.settings.codes_for(display, self.linter.enabled)
-            result = self.linter.lint_text(type(source)(text, source.encoding), display, enabled)
+            result = self.linter.lint_text(rewritten, display, enabled)
             if not result.parsed:  # a fix must never break the file: give up on all of them
                 return source.text, first, []
         return text, result, codes
@@ -367,7 +374,7 @@ class Runner:
         if not codes or text == original:
             return result
         if self.diff:
-            outcome.diffs.append(_unified(original, text, target.display))
+            outcome.diffs.append(_diff(result.source, text, target.display))
             return result
         assert result.source is not None
         try:
@@ -375,7 +382,7 @@ class Runner:
         except OSError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc.strerror or exc}")
             return result
-        except KvlintError as exc:
+        except (KvlintError, ValueError) as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc}")
             return result
         outcome.fixed += len(codes)
@@ -385,6 +392,11 @@ class Runner:
 
 def _decoded(display: str, data: bytes) -> SourceFile | None:
     """A file's text as the linter decoded it (None when it cannot be: it had a KV000)."""
+    if notebook_source.is_notebook(display):
+        try:
+            return notebook_source.read(data)
+        except notebook_source.NotebookError:
+            return None
     if kind_of(display):
         encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
         try:
@@ -406,6 +418,13 @@ class _Seen:
     skipped: list[Target] = field(default_factory=list)  # Python files the prefilter skipped
     passed: list[tuple[str, str, str]] = field(default_factory=list)
     written: int = 0
+
+
+def _diff(source: SourceFile | None, text: str, display: str) -> str:
+    """The unified diff of a fix; a notebook's per changed cell (``path:cell N``, as ruff)."""
+    if source is None:
+        return ""
+    return "".join(_unified(old, new, name) for name, old, new in source.changes(text, display))
 
 
 def _unified(before: str, after: str, display: str) -> str:

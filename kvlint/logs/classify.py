@@ -8,6 +8,8 @@ classes (which limit an operation counts against) live here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from kvlint.causes import (
     Cause,
     Evidence,

@@ -106,6 +106,8 @@ class Analysis:
         # passed for a parameter, "function:param"; a call on every request, "request:function"):
         # key -> the call site, described
         self.incoming: dict[str, str] = {}
+        # settings facts read, by their configuration key (set by the engine)
+        self.options: dict[str, object] = {}
 
     # -- tree navigation -----------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:

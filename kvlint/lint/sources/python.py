@@ -40,6 +40,11 @@ TRIGGERS = (
     rb"msi_endpoint",
     rb"networkacls",
     rb"accesspolicies",
+    # data platforms' secret utilities (kvlint.lint.facts.platforms)
+    rb"dbutils",
+    rb"mssparkutils",
+    rb"notebookutils",
+    rb"azureml\.core",
 )
 
 
