@@ -136,3 +136,16 @@ def test_package_dir_in_pyproject_is_a_search_root(tmp_path, capsys):
     )
     main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
     assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_a_run_over_only_the_changed_accessor_finds_the_route_that_calls_it(tmp_path, capsys):
+    """pre-commit passes the changed files only: the unchanged route that calls the accessor
+    is looked up (its own findings are not reported: it is not in the run)."""
+    app = copy_example("project_accessor", tmp_path)
+    vault = app / "shop" / "vault.py"
+    main(["check", str(vault), "--no-cache", "--force-exclude", "--output-format", "json"])
+    found = _codes(capsys)
+    assert ("vault.py", 20, "KV305") in found and ("vault.py", 24, "KV306") in found
+    assert {name for name, _, _ in found} == {"vault.py"}
+    main(["check", str(vault), "--no-cache", "--no-project", "--output-format", "json"])
+    assert not any(code == "KV305" for _, _, code in _codes(capsys))
