@@ -265,22 +265,30 @@ SLASH_KINDS = ("trailing-slash", "double-slash")
 
 
 @module_fact
-def token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
-    """The token values whose text is a recognisable audience, with their classification."""
+def all_token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
+    """Every token value whose text is a recognisable audience, imported ones included (what
+    a token is asked for: KV106 asks whether adal serves only other services)."""
     out = []
     for value in token_requests(analysis):
         audience = classify_audience(value.folded.text, analysis.extra_vault_hosts)
+        if audience is not None:
+            out.append((value, audience))
+    return out
+
+
+@module_fact
+def token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
+    """The token values whose text is a recognisable audience, with their classification, as
+    this module reports them."""
+    out = []
+    for value, audience in all_token_audiences(analysis):
         if value.folded.elsewhere and (
-            audience is None
-            or audience.kind != "ok"
-            or audience.v2
-            or not needs_scope(analysis, value)
+            audience.kind != "ok" or audience.v2 or not needs_scope(analysis, value)
         ):
             # a value imported from a module whose own rules report it where it is; but only
             # this module knows when it is used where a v2 scope is required (KV103)
             continue
-        if audience is not None:
-            out.append((value, audience))
+        out.append((value, audience))
     return out
 
 

@@ -11,3 +11,5 @@ TOKEN_SCOPE = "https://vault.azure.net"
 
 def kv_scope():
     return KV_BASE
+
+GRAPH_RESOURCE = "https://graph.microsoft.com"  # the directory, for billing/directory.py
