@@ -11,7 +11,8 @@ Every other line is a negative and must be reported with nothing. Annotations ar
 Multi-module examples are small projects: a folder of ``rules/examples/`` holding a
 ``pyproject.toml`` (``project_*``). Each is linted as a whole tree, and each of its files alone
 (as pre-commit passes changed files), and both must give exactly the ``# expect:`` lines;
-``# expect-tree:`` lines only in the whole-tree run (their call site is in another file).
+``# expect-tree:`` lines are required in the whole-tree run (their call site is in another
+file) and allowed alone (a run of few files looks up the modules that import it).
 
 Notebook examples (``.ipynb``) carry the same ``# expect:`` comments at the end of a code
 cell's line; the finding must be in that cell, on that line of the cell.
@@ -147,9 +148,13 @@ def test_project_example_as_a_whole_tree(project):
 
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
 def test_project_example_file_alone(path):
-    """One file of a project, as pre-commit passes it, still resolves its imports (what
-    ``# expect-tree:`` marks needs its callers, in other files: not reported)."""
-    problem = check(lint(path), expectations(path))
+    """One file of a project, as pre-commit passes it, still resolves its imports. What
+    ``# expect-tree:`` marks needs its callers, in other files: a run of few files looks up
+    the modules that import it directly (a route calling the accessor), not longer chains nor
+    call sites passing a vault URL, so those lines may or may not be reported here."""
+    optional = expected(path, EXPECT_TREE) - expected(path)
+    findings = [f for f in lint(path) if (f.line, f.code) not in optional]
+    problem = check(findings, expectations(path))
     assert problem is None, problem
 
 

@@ -11,6 +11,8 @@ from azure.keyvault.secrets import SecretClient
 credential = DefaultAzureCredential()
 sp = ClientSecretCredential("tenant", "client", "secret")
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
+# A constant named a scope (used as one in another module): fixed to the v2 scope.
+KEY_VAULT_SCOPE = "https://vault.azure.net/"  # expect: KV101
 
 # The classic: the resource with a trailing slash, in a get_token call.
 token = credential.get_token("https://vault.azure.net/")  # expect: KV101@30 "Key Vault token resource"

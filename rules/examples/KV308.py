@@ -41,6 +41,23 @@ for listed_name in listed_names:
     client.get_secret(listed_name)  # expect: KV308@5 "get_secret() for every item of"
 
 
+
+def export_all(vault: SecretClient):
+    # the names collected with append in a loop over the listing (the client a parameter)
+    names = []
+    for prop in vault.list_properties_of_secrets():
+        names.append(prop.name)
+    return {name: vault.get_secret(name).value for name in names}  # expect: KV308
+
+
+def export_requested(vault: SecretClient, requested):
+    # names collected from the caller's data, not from a listing: a read per item (KV304)
+    wanted = []
+    for entry in requested:
+        wanted.append(entry["name"])
+    return [vault.get_secret(name).value for name in wanted]  # expect: KV304
+
+
 # ---- negatives -------------------------------------------------------------------------------
 # The listed properties carry what is needed: no per-item read.
 ENABLED = [p.name for p in client.list_properties_of_secrets() if p.enabled]

@@ -4,7 +4,7 @@ from azure.identity import DefaultAzureCredential
 from thirdparty.settings import SCOPE
 
 from billing import config
-from billing.config import KV_GOOD, KV_V1, VAULT_SCOPE, kv_scope
+from billing.config import KV_GOOD, KV_V1, TOKEN_SCOPE, VAULT_SCOPE, kv_scope
 
 credential = DefaultAzureCredential()
 
@@ -13,6 +13,7 @@ def tokens():
     credential.get_token(config.KV_BASE)  # expect: KV101@26 "Key Vault token resource"
     credential.get_token(KV_V1)  # expect: KV103@26 "'https://vault.azure.net' is a v1 resource"
     credential.get_token(kv_scope())  # expect: KV101@26 "Key Vault token resource"
+    credential.get_token(TOKEN_SCOPE)  # expect: KV103
 
 
 # ---- negatives -------------------------------------------------------------------------------
