@@ -20,6 +20,7 @@ This module knows JSON and IPython, not Key Vault, and imports nothing from the 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass, field
@@ -369,8 +370,9 @@ class SourceSpan:
         return None
 
 
+@functools.lru_cache(maxsize=8)  # every finding of a notebook asks the same text
 def source_spans(raw: str) -> dict[int, SourceSpan]:
-    """Cell index (0-based, all cells) -> where its ``source`` is in ``raw``."""
+    """Cell index (0-based, all cells) -> where its ``source`` is in ``raw`` (do not mutate)."""
     spans: dict[int, SourceSpan] = {}
     _Scanner(raw, spans).top()
     return spans
@@ -488,7 +490,7 @@ def raw_position(raw: str, cell: int, line: int, column: int) -> tuple[int, int]
     """The (line, column) in the notebook file (1-based) of a cell's line and column, or None."""
     try:
         span = source_spans(raw).get(cell - 1)
-    except (IndexError, ValueError, AttributeError):
+    except (IndexError, ValueError, AttributeError, RecursionError):
         return None
     if span is None:
         return None

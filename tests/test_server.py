@@ -412,3 +412,41 @@ async def test_crlf_document(editor: Editor, workspace: Path) -> None:
     assert await editor.applied(path, fix) == GOOD.replace("\n", "\r\n")
     noqa = next(a for a in actions if "noqa" in a.title)
     assert await editor.applied(path, noqa) == text.replace('")\r\n', '")  # noqa: KV101\r\n')
+
+
+NOTEBOOK_CELLS = [
+    "%pip install azure-identity\n",
+    "from azure.identity import DefaultAzureCredential\n",
+    f'token = DefaultAzureCredential().get_token("{SLASH}")',
+]
+
+
+def _notebook_text() -> str:
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": NOTEBOOK_CELLS}
+    document = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(document, indent=1) + "\n"
+
+
+async def test_a_notebook_opened_as_text_gets_diagnostics_in_its_json(
+    editor: Editor, workspace: Path
+) -> None:
+    """A .ipynb opened as a JSON text document: the findings of its cells are placed on the
+    JSON string that holds the line, and the fix edits that string (still valid JSON)."""
+    import json
+
+    path = workspace / "plain" / "explore.ipynb"
+    text = _notebook_text()
+    found = await editor.open(path, text, language="json")
+    diagnostic = _only(found, "KV101")
+    row = next(i for i, line in enumerate(text.splitlines()) if SLASH in line)
+    column = text.splitlines()[row].index(SLASH) - 2  # the opening quote, escaped: \"
+    assert diagnostic.range.start == types.Position(row, column)
+    actions = await editor.actions(path, diagnostic.range)
+    assert not any("noqa" in a.title for a in actions)  # JSON has no comments
+    fix = next(a for a in actions if a.is_preferred)
+    fixed = json.loads(await editor.applied(path, fix))
+    assert fixed["cells"][0]["source"][2].endswith('get_token("https://vault.azure.net/.default")')
+    broken = await editor.change(path, text[: len(text) // 2])
+    assert [d.code for d in broken] == ["KV000"]
