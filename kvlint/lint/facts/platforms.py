@@ -118,8 +118,26 @@ def _mentions_platform(source: str) -> bool:
     return any(word in source for word in _WORDS)
 
 
+_RUNTIME_MODULES = ("databricks.sdk.runtime",)  # ``from databricks.sdk.runtime import *``
+
+
 def _has_star_import(analysis: Analysis) -> bool:
-    return any(isinstance(node.names, cst.ImportStar) for node in analysis.index.imports)
+    """A ``from ... import *`` that may bind the globals (one from the Databricks runtime
+    module binds ``dbutils`` to the real thing: that one counts as traced)."""
+    for node in analysis.index.imports:
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            module = _dotted(node.module) if node.module is not None else ""
+            if node.relative or module not in _RUNTIME_MODULES:
+                return True
+    return False
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
 
 
 def _scope_kinds(analysis: Analysis) -> dict[str, str]:
@@ -169,6 +187,16 @@ def _classify(
     analysis: Analysis, call: cst.Call, star: bool, scopes: dict[str, str]
 ) -> PlatformCall | None:
     func = call.func
+    if isinstance(func, cst.Name):  # from notebookutils.mssparkutils.credentials import getSecret
+        qual = analysis.qualname(func) or ""
+        for prefix in _SYNAPSE_PREFIXES:
+            rest = qual[len(prefix) :] if qual.startswith(prefix) else ""
+            if rest in {f"credentials.{m}" for m in (*SYNAPSE_READS, *SYNAPSE_TOKENS)}:
+                root = "mssparkutils" if "mssparkutils" in prefix else "notebookutils"
+                return PlatformCall(
+                    call, "synapse", f"{root}.{rest}", not rest.endswith("getToken")
+                )
+        return None
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value
