@@ -232,6 +232,43 @@ def python_of(source: str) -> str:
     return "".join(out)
 
 
+# Notebooks exported as Python source: a header line, then cells between separator lines.
+_SOURCE_HEADERS = (
+    "# Databricks notebook source",
+    "# Fabric notebook source",
+    "# Synapse Analytics notebook source",
+)
+_CELL_SEPARATOR = re.compile(r"[ \t]*# (?:COMMAND -{3,}|CELL \*{3,}|MARKDOWN \*{3,})[ \t]*$")
+
+
+def is_source_notebook(text: str) -> bool:
+    """A notebook exported as a ``.py`` file (Databricks, Fabric, Synapse)."""
+    return text.lstrip("\ufeff").startswith(_SOURCE_HEADERS)
+
+
+def python_of_source_notebook(text: str) -> str:
+    """The Python of a notebook exported as source: each cell (between ``# COMMAND ----------``
+    or ``# CELL ****`` lines) as :func:`python_of` reads a cell; the same lines and columns."""
+    lines = _LINE_BREAK.split(text)
+    breaks = [*_LINE_BREAK.findall(text), ""]
+    out: list[str] = []
+    cell: list[str] = []
+
+    def flush() -> None:
+        if cell:
+            out.append(python_of("".join(cell)))
+            cell.clear()
+
+    for line, brk in zip(lines, breaks, strict=True):
+        if _CELL_SEPARATOR.match(line):
+            flush()
+            out.append(line + brk)
+        else:
+            cell.append(line + brk)
+    flush()
+    return "".join(out)
+
+
 def load(data: bytes) -> Notebook:
     """Parse a notebook's bytes; raises :class:`NotebookError` for what is not one."""
     bom = data.startswith(b"\xef\xbb\xbf")

@@ -267,3 +267,21 @@ def test_platform_reads_in_a_notebook(here, capsys):
     (here / "synapse.ipynb").write_text(notebook(*cells))
     _, out, _ = check(capsys, "--output-format", "concise", "synapse.ipynb")
     assert "synapse.ipynb:cell 2:2:5: KV304" in out
+
+
+def test_notebooks_exported_as_source_keep_their_ipython_lines(here, capsys):
+    """A Databricks / Fabric notebook saved as .py: `!pip` and `%sql` cells are not syntax
+    errors, and a fix leaves them as they are."""
+    text = (
+        "# Databricks notebook source\n"
+        "!pip install azure-identity\n"
+        "# COMMAND ----------\n"
+        "%sql\nSELECT 1\n"
+        "# COMMAND ----------\n"
+        f"from azure.identity import DefaultAzureCredential\n{SLASH}\n"
+    )
+    (here / "job.py").write_text(text)
+    _, out, _ = check(capsys, "--output-format", "concise", "job.py")
+    assert out.startswith("job.py:8:44: KV101")
+    check(capsys, "--fix", "job.py")
+    assert (here / "job.py").read_text() == text.replace("net/", "net/.default")

@@ -5,6 +5,11 @@
 
 # COMMAND ----------
 
+!pip install databricks-sdk
+dbutils.library.restartPython()
+
+# COMMAND ----------
+
 import time
 
 from databricks.sdk import WorkspaceClient
