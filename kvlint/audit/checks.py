@@ -285,9 +285,13 @@ def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
     for rule in vault.vnet_rules:
         if rule.ignore_missing_service_endpoint:
             yield (
-                f"virtual-network rule {rule.id} has ignoreMissingVnetServiceEndpoint true: "
-                "without the Microsoft.KeyVault service endpoint on that subnet the rule "
-                "admits nobody"
+                f"virtual-network rule {rule.id} was saved with ignoreMissingVnetServiceEndpoint "
+                "true, so Azure did not check that the subnet has the Microsoft.KeyVault service "
+                "endpoint, and kvlint does not read subnets either: if the endpoint is still "
+                "missing, the rule admits nobody (callers in that subnet reach the vault from "
+                "their public address and get 403 ForbiddenByFirewall); if it was enabled since, "
+                "the rule works (az network vnet subnet show --ids SUBNET_ID --query "
+                "serviceEndpoints tells)"
             )
 
 

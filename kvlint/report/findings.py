@@ -1,4 +1,5 @@
-"""``kvlint check`` output formats: text, json, sarif, github, junit."""
+"""``kvlint check`` output formats: text, json, sarif, github, junit (and those of
+:mod:`kvlint.report.ci`: azure, gitlab, json-lines, pylint, grouped)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from collections import Counter
 from pathlib import PurePath
 
 from kvlint.findings import Edit, Finding, fingerprints
-from kvlint.report import sarif
+from kvlint.report import ci, sarif
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", *ci.CI_FORMATS)
 
 
 def render(
@@ -24,6 +25,8 @@ def render(
         return "".join(github_line(f, in_file) + "\n" for f in findings)
     if fmt == "junit":
         return junit(findings)
+    if fmt in ci.CI_FORMATS:
+        return ci.render(fmt, findings)
     return "".join(f"{f.label}: {f.code} {f.message}\n" for f in findings)
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from kvlint.config import Settings
 from kvlint.findings import Edit, Finding, Location
+from kvlint.lint.checking import gc_paused
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
 from kvlint.lint.project import ProjectOptions
-from kvlint.lint.runner import gc_paused
 from kvlint.lint.sources.config import kind_of
 from kvlint.notebook import is_notebook, raw_position
 

@@ -131,12 +131,12 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
     for call, audience in platform_token_audiences(analysis):  # mssparkutils getToken(...)
         yield from _values(analysis, audience, "platform", "any", call, True)
     for target, value, _stmt in analysis.index.assignments:
-        name = (
+        assigned = (
             target.value
             if isinstance(target, cst.Name)
             else (target.attr.value if isinstance(target, cst.Attribute) else None)
         )
-        if name and is_resource_word(name):
+        if assigned and is_resource_word(assigned):
             yield from _values(analysis, value, "name", "any", None, False)
     for node in analysis.index.dicts:
         for element in node.elements:
