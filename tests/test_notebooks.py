@@ -285,3 +285,17 @@ def test_notebooks_exported_as_source_keep_their_ipython_lines(here, capsys):
     assert out.startswith("job.py:8:44: KV101")
     check(capsys, "--fix", "job.py")
     assert (here / "job.py").read_text() == text.replace("net/", "net/.default")
+
+
+def test_per_row_chains_name_the_cell(here, capsys):
+    """A function registered in one cell and run per row from another: the finding and the
+    chain in its message are placed in cells, not in the joined module's lines."""
+    cells = [
+        "import pandas as pd\n" + CLIENT,
+        "x = 1\ndef mask(row):\n    return client.get_secret(row['name']).value",
+        "frame = pd.read_csv('x.csv')\nframe.apply(mask, axis=1)",
+    ]
+    (here / "rows.ipynb").write_text(notebook(*cells))
+    _, out, _ = check(capsys, "--output-format", "concise", "rows.ipynb")
+    assert out.startswith("rows.ipynb:cell 2:3:12: KV304 Key Vault read per row: pandas row ")
+    assert "`mask()` at rows.ipynb:cell 2:2:" in out
