@@ -299,3 +299,12 @@ def test_per_row_chains_name_the_cell(here, capsys):
     _, out, _ = check(capsys, "--output-format", "concise", "rows.ipynb")
     assert out.startswith("rows.ipynb:cell 2:3:12: KV304 Key Vault read per row: pandas row ")
     assert "`mask()` at rows.ipynb:cell 2:2:" in out
+
+
+def test_an_indented_cell_is_run_dedented_as_ipython_does(here, capsys):
+    (here / "nb.ipynb").write_text(notebook(CLIENT, "  x = 1\n  " + SLASH + "\n  y = 2"))
+    _, out, _ = check(capsys, "--output-format", "concise", "nb.ipynb")
+    assert out.startswith("nb.ipynb:cell 2:2:46: KV101"), out
+    check(capsys, "--fix", "nb.ipynb")
+    cells = json.loads((here / "nb.ipynb").read_text())["cells"]
+    assert cells[1]["source"][1] == "  " + SLASH.replace("net/", "net/.default") + "\n"

@@ -102,6 +102,14 @@ class Cell:
         """The cell's lines as shown (the source's, split at any line break)."""
         return _LINE_BREAK.split(self.source)
 
+    @cached_property
+    def indented(self) -> bool:
+        """Its first line of code is indented: IPython runs such a cell dedented (its
+        ``leading_indent`` cleanup); the module puts it under an ``if True:`` line instead, so
+        that every line and column stays where it is."""
+        first = next((line for line in _LINE_BREAK.split(self.code) if line.strip()), "")
+        return first[:1] in (" ", "\t")
+
 
 @dataclass
 class Notebook:
@@ -119,6 +127,9 @@ class Notebook:
         self.starts.clear()
         line = 1
         for cell in self.cells:
+            if cell.indented:
+                parts.append("if True:\n")
+                line += 1
             self.starts.append(line)
             code = cell.code
             if code and not code.endswith(("\n", "\r")):
