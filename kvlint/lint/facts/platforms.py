@@ -119,15 +119,21 @@ def _mentions_platform(source: str) -> bool:
 
 
 _RUNTIME_MODULES = ("databricks.sdk.runtime",)  # ``from databricks.sdk.runtime import *``
+# Star imports notebooks use all the time from libraries that define none of the runtime's
+# globals (``from pyspark.sql.functions import *``): they leave the globals traced.
+_STAR_WITHOUT_GLOBALS = ("pyspark", "mmlspark", "synapse.ml", "delta", "pandas", "numpy")
 
 
 def _has_star_import(analysis: Analysis) -> bool:
-    """A ``from ... import *`` that may bind the globals (one from the Databricks runtime
-    module binds ``dbutils`` to the real thing: that one counts as traced)."""
+    """A ``from ... import *`` that may bind the globals: any but the Databricks runtime
+    module's (which binds ``dbutils`` to the real thing) and the data libraries' above."""
     for node in analysis.index.imports:
         if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
             module = _dotted(node.module) if node.module is not None else ""
-            if node.relative or module not in _RUNTIME_MODULES:
+            known = module in _RUNTIME_MODULES or any(
+                module == p or module.startswith(p + ".") for p in _STAR_WITHOUT_GLOBALS
+            )
+            if node.relative or not known:
                 return True
     return False
 
