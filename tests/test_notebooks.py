@@ -308,3 +308,9 @@ def test_an_indented_cell_is_run_dedented_as_ipython_does(here, capsys):
     check(capsys, "--fix", "nb.ipynb")
     cells = json.loads((here / "nb.ipynb").read_text())["cells"]
     assert cells[1]["source"][1] == "  " + SLASH.replace("net/", "net/.default") + "\n"
+
+
+def test_an_indented_comment_first_is_no_indented_cell(here, capsys):
+    (here / "nb.ipynb").write_text(notebook(CLIENT, " # a note\nx = 1\n" + LOOP))
+    _, out, _ = check(capsys, "--output-format", "concise", "nb.ipynb")
+    assert out.startswith("nb.ipynb:cell 2:4:5: KV304"), out

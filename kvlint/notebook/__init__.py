@@ -107,7 +107,8 @@ class Cell:
         """Its first line of code is indented: IPython runs such a cell dedented (its
         ``leading_indent`` cleanup); the module puts it under an ``if True:`` line instead, so
         that every line and column stays where it is."""
-        first = next((line for line in _LINE_BREAK.split(self.code) if line.strip()), "")
+        lines = _LINE_BREAK.split(self.code)
+        first = next((line for line in lines if line.strip()[:1] not in ("", "#")), "")
         return first[:1] in (" ", "\t")
 
 
