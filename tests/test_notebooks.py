@@ -8,6 +8,8 @@ import json
 import xml.etree.ElementTree as ET
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kvlint.cli import main
 from kvlint.notebook import NotebookError, load, python_of, raw_position
@@ -314,3 +316,55 @@ def test_an_indented_comment_first_is_no_indented_cell(here, capsys):
     (here / "nb.ipynb").write_text(notebook(CLIENT, " # a note\nx = 1\n" + LOOP))
     _, out, _ = check(capsys, "--output-format", "concise", "nb.ipynb")
     assert out.startswith("nb.ipynb:cell 2:4:5: KV304"), out
+
+
+_LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["%time x = 1", "!ls -la", "files = !ls", "  %pip install a", "obj?", ""]),
+        st.text(
+            st.characters(
+                blacklist_categories=("Cs",),
+                blacklist_characters="\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029",
+            ),
+            max_size=12,
+        ),
+    ),
+    max_size=5,
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=st.lists(_LINES, min_size=1, max_size=4), indent=st.sampled_from([1, 2, None]))
+def test_writing_cells_back_changes_only_their_strings(cells, indent):
+    """Any notebook round-trips byte for byte; an edit of one code line changes that cell's
+    source and nothing else of the document."""
+    sources = ["\n".join(lines) for lines in cells]
+    document = {
+        "cells": [
+            {"cell_type": "code", "metadata": {}, "outputs": [], "source": s.splitlines(True)}
+            for s in sources
+        ],
+        "metadata": {"kernelspec": {"language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    raw = json.dumps(document, indent=indent, ensure_ascii=indent is None)
+    nb = load(raw.encode())
+    assert nb.dump(nb.with_text(nb.text)) == raw
+    lines = nb.text.split("\n")
+    editable = [i for i, line in enumerate(lines) if line and line != "if True:"]
+    for i in editable[:1]:
+        cell, line = nb.where(i + 1)
+        original = nb.cell(cell).lines[line - 1]
+        if original != lines[i]:  # a placeholder: not writable
+            assert nb.with_text("\n".join([*lines[:i], lines[i] + "x", *lines[i + 1 :]])) is None
+            continue
+        edited = nb.with_text("\n".join([*lines[:i], lines[i] + "é", *lines[i + 1 :]]))
+        assert edited is not None
+        after = json.loads(nb.dump(edited))
+        source = after["cells"][cell - 1]["source"]
+        expected = nb.cell(cell).lines
+        expected[line - 1] += "é"
+        assert "".join(source) == "\n".join(expected)
+        after["cells"][cell - 1]["source"] = document["cells"][cell - 1]["source"]
+        assert after == document

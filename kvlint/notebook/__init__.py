@@ -74,6 +74,7 @@ _MAGIC = re.compile(r"[ \t]*(?:%|!|\?)")  # line magic, shell escape, help (?obj
 _HELP = re.compile(r"[ \t]*[A-Za-z_][\w.]*(?:\(\))?\?\??[ \t]*$")  # obj? / obj.attr??
 _ASSIGNED = re.compile(r"([ \t]*[A-Za-z_][\w.]*(?:[ \t]*,[ \t]*[A-Za-z_]\w*)*[ \t]*=)[ \t]*[%!]")
 _INDENT = re.compile(r"[ \t]*")
+_INDENTED_HEADER = "if True:\n"  # before a cell whose code starts indented (Cell.indented)
 
 
 class NotebookError(ValueError):
@@ -129,7 +130,7 @@ class Notebook:
         line = 1
         for cell in self.cells:
             if cell.indented:
-                parts.append("if True:\n")
+                parts.append(_INDENTED_HEADER)
                 line += 1
             self.starts.append(line)
             code = cell.code
@@ -173,6 +174,8 @@ class Notebook:
         cells = []
         for i, cell in enumerate(self.cells):
             start = self.starts[i] - 1
+            if cell.indented and lines[start - 1] != _INDENTED_HEADER.rstrip("\n"):
+                return None  # the line kvlint added before an indented cell
             code_lines = _LINE_BREAK.split(cell.code)
             source_lines = cell.lines
             source_breaks = _LINE_BREAK.findall(cell.source)
