@@ -368,3 +368,16 @@ def test_writing_cells_back_changes_only_their_strings(cells, indent):
         assert "".join(source) == "\n".join(expected)
         after["cells"][cell - 1]["source"] = document["cells"][cell - 1]["source"]
         assert after == document
+
+
+def test_a_notebook_sees_its_projects_modules(here, capsys):
+    """A notebook next to the project's code imports it as a script does: a helper that reads
+    the vault, called in a loop in a cell, is a read in a loop."""
+    (here / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (here / "helpers.py").write_text(
+        CLIENT + "\n\n\ndef secret(name):\n    return client.get_secret(name)\n"
+    )
+    cells = ["# the keyvault helpers\nfrom helpers import secret", "for n in names:\n    secret(n)"]
+    (here / "nb.ipynb").write_text(notebook(*cells))
+    _, out, _ = check(capsys, "--output-format", "concise", "nb.ipynb")
+    assert out.startswith("nb.ipynb:cell 2:2:5: KV304 Key Vault read (get_secret() in the helper")

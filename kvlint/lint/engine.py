@@ -222,7 +222,7 @@ class Linter:
             module = python_source.parse(text)
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
-        view = None if notebook else self._view(path)
+        view = self._view(path)  # a notebook imports its project's modules as a script does
         passed: list[tuple[str, str, str]] = []
         try:
             hosts = self.settings.extra_vault_hosts
