@@ -16,6 +16,7 @@ from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint import suppress
 from kvlint.lint.sources.config import kind_of
+from kvlint.notebook import is_notebook
 from kvlint.redact import mask
 from kvlint.server.positions import Positions
 
@@ -138,7 +139,9 @@ def noqa_action(
     go: JSON has no comments; a line that ends inside a string). ``lazy``: the edit is made
     by :func:`resolve` when the user picks the action (``codeAction/resolve``)."""
     finding = findings[index]
-    if finding.code in NO_NOQA or kind_of(doc.path) == "json":
+    if finding.code in NO_NOQA or kind_of(doc.path) == "json" or is_notebook(doc.path):
+        # JSON has no comments; a notebook opened as text is JSON (a cell's noqa is written
+        # in the notebook editor, or by `kvlint check --add-noqa`)
         return None
     action = types.CodeAction(
         title=f"kvlint: add `# noqa: {finding.code}`",

@@ -5,10 +5,15 @@
 
 # COMMAND ----------
 
+!pip install databricks-sdk
+dbutils.library.restartPython()
+
+# COMMAND ----------
+
 import time
 
 from databricks.sdk import WorkspaceClient
-from pyspark.sql.functions import col
+from pyspark.sql.functions import *  # defines no dbutils: the runtime's global stays traced
 
 # Once, on the driver: one read per run of the notebook.
 jdbc_password = dbutils.secrets.get(scope="kv-warehouse", key="jdbc-password")

@@ -36,3 +36,9 @@ class Vault:
 credentials = Vault()
 for name in ["a", "b", "c"] + extra_names:
     credentials.getSecret("contoso-kv", name)
+
+
+def rotate_all(names):
+    from notebookutils.mssparkutils.credentials import getSecret
+
+    return {name: getSecret("contoso-kv", name) for name in names}  # expect: KV304
