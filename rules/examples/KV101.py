@@ -12,7 +12,7 @@ credential = DefaultAzureCredential()
 sp = ClientSecretCredential("tenant", "client", "secret")
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
 # A constant named a scope (used as one in another module): fixed to the v2 scope.
-KEY_VAULT_SCOPE = "https://vault.azure.net/"  # expect: KV101
+KEY_VAULT_SCOPE = "https://vault.azure.net/"  # expect: KV101@19 "Key Vault token resource"
 
 # The classic: the resource with a trailing slash, in a get_token call.
 token = credential.get_token("https://vault.azure.net/")  # expect: KV101@30 "Key Vault token resource"

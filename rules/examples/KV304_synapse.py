@@ -41,4 +41,4 @@ for name in ["a", "b", "c"] + extra_names:
 def rotate_all(names):
     from notebookutils.mssparkutils.credentials import getSecret
 
-    return {name: getSecret("contoso-kv", name) for name in names}  # expect: KV304
+    return {name: getSecret("contoso-kv", name) for name in names}  # expect: KV304@19 "Key Vault read inside a comprehension over data"

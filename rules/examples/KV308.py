@@ -47,7 +47,7 @@ def export_all(vault: SecretClient):
     names = []
     for prop in vault.list_properties_of_secrets():
         names.append(prop.name)
-    return {name: vault.get_secret(name).value for name in names}  # expect: KV308
+    return {name: vault.get_secret(name).value for name in names}  # expect: KV308@19 "get_secret() for every item of"
 
 
 def export_requested(vault: SecretClient, requested):
@@ -55,7 +55,7 @@ def export_requested(vault: SecretClient, requested):
     wanted = []
     for entry in requested:
         wanted.append(entry["name"])
-    return [vault.get_secret(name).value for name in wanted]  # expect: KV304
+    return [vault.get_secret(name).value for name in wanted]  # expect: KV304@13 "Key Vault read inside a comprehension over data"
 
 
 # ---- negatives -------------------------------------------------------------------------------
