@@ -16,7 +16,7 @@ import logging
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -27,9 +27,9 @@ from pygls.uris import to_fs_path
 
 from kvlint import __version__
 from kvlint.errors import KvlintError
-from kvlint.findings import Finding
 from kvlint.redact import mask
 from kvlint.server import engine, features, notebooks
+from kvlint.server.features import Linted
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config
 
@@ -52,19 +52,6 @@ class Snapshot:
     encoding: str
 
 
-@dataclass
-class Linted:
-    """A document's findings for one version of its text."""
-
-    doc: features.Doc
-    findings: list[Finding] = field(default_factory=list)
-    problem: str | None = None  # a configuration error: no diagnostics, shown once
-    diagnostics: list[types.Diagnostic] = field(init=False)
-
-    def __post_init__(self) -> None:  # on the worker thread, with the lint
-        self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
-
-
 _ANSWERED = object()  # a request already answered with an error while it was read
 
 
@@ -77,19 +64,19 @@ class Protocol(LanguageServerProtocol):
     the JSON-RPC error (Invalid Params), as is a request after ``shutdown`` (Invalid Request).
     """
 
-    def structure_message(self, data: dict):  # type: ignore[override]
+    def structure_message(self, data: dict):
         try:
             return super().structure_message(data)
         except JsonRpcException as exc:
-            request_id = data.get("id") if isinstance(data, dict) else None
-            if "method" in data and isinstance(request_id, int | str):
+            request_id = data.get("id")
+            if isinstance(request_id, int | str) and "method" in data:
                 method = str(data.get("method"))[:80]
                 logger.error("request %r (%s) answered with an error: %s", request_id, method, exc)
                 self._send_response(request_id, None, exc.to_response_error())
                 return _ANSWERED
             raise
 
-    def handle_message(self, message) -> None:  # type: ignore[override]
+    def handle_message(self, message) -> None:
         if message is _ANSWERED:
             return
         request_id = getattr(message, "id", None)
