@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from kvlint import catalog
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 from kvlint.snippet import TOML_POSITION, key_line, snippet
 
 if sys.version_info >= (3, 11):
@@ -231,7 +232,7 @@ def find_config(start: Path) -> Path | None:
 def has_kvlint_table(path: Path) -> bool:
     """Whether a ``pyproject.toml`` holds ``[tool.kvlint]`` (read only when it mentions it)."""
     try:
-        if b"kvlint" not in path.read_bytes():
+        if b"kvlint" not in read_regular(path):
             return False
     except OSError:
         return False

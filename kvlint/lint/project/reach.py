@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from kvlint.fileio import read_regular
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.probe import may_bind
 
@@ -101,7 +102,8 @@ class Reach:
     @staticmethod
     def _data(path: Path) -> bytes:
         try:
-            return path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
+            data = read_regular(path, MAX_BYTES + 1)  # never a pipe or a device
+            return data if len(data) <= MAX_BYTES else b""
         except OSError:
             return b""
 
