@@ -5,9 +5,10 @@ and the ``run:`` / ``script:`` / ``entry:`` lines of its YAML recipes. Each is
 
 - parsed by kvlint's own argument parser (a misspelt option fails here), placeholders such as
   ``SUB`` or ``[--vault NAME]`` given sample values, and
-- run in-process (``kvlint.cli.main``) in a folder holding the files the README names, unless it
-  needs Azure (a live audit, ``logs --workspace``, ``token --acquire``, the server) or the output
-  of another program (``az ... | kvlint token -``): it must end with 0 or 1, never 2.
+- run in-process (``kvlint.cli.main``) in a folder holding the files the README names: it must
+  end with 0 or 1, never 2. Live audits run against the local HTTPS stand-in for ARM
+  (tests/arm_stub.py); ``logs --workspace``, ``token --acquire``, the server and commands fed by
+  another program (``az ... | kvlint token -``) are only parsed.
 
 The install, pre-commit and CI steps themselves run in ``test_docs_start.py``.
 """
@@ -226,3 +227,36 @@ def test_every_offline_readme_command_runs(line, argv, stdin, readme_folder, mon
     assert "Traceback" not in err
     if argv[0] in ("rule", "rules"):
         assert status == 0 and out
+
+
+LIVE_AUDITS = [
+    (line, argv)
+    for line, argv, _, piped in COMMANDS_FOUND
+    if argv[:1] == ["audit"]
+    and len(argv) > 1
+    and _live(_concrete(argv), piped and "-" in argv) == "a live audit needs Azure"
+]
+
+
+@pytest.mark.parametrize(("line", "argv"), LIVE_AUDITS, ids=lambda v: str(v))
+def test_every_live_audit_command_runs_against_a_local_arm(
+    line, argv, stub, readme_folder, monkeypatch, capsys
+):
+    """The live audits, as written, through kvlint.cli.main and the real SDK clients against the
+    local HTTPS stand-in for Azure Resource Manager (the credential is the only double). The
+    stand-in has no routes (every read is a 404), so each run lists what it could not read and
+    ends with 1: the command parses, signs in, sends only reads, and reports; never exit 2."""
+    from kvlint.audit import engine
+    from tests.arm_stub import connect
+
+    monkeypatch.setattr(engine, "connect", lambda request: connect(stub))
+    monkeypatch.chdir(readme_folder)
+    status = main(_concrete(argv))
+    _, err = capsys.readouterr()
+    assert status == 1, f"{line!r} -> {status}\n{err}"
+    assert stub.requests, "nothing reached the stub"
+    assert all(r.method in ("GET", "POST") for r in stub.requests)
+
+
+def test_the_live_audits_are_all_run():
+    assert len(LIVE_AUDITS) >= 5
