@@ -29,6 +29,7 @@ from kvlint.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.redact import mask
 from kvlint.report import findings as report
 from kvlint.report import text as human
+from kvlint.report.escape import one_line
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
@@ -215,7 +216,7 @@ def _execute(request: CheckRequest) -> int:
             outcome.findings.sort(key=lambda f: f.sort_key)
         if request.verbose:
             for line in skipped:
-                print(f"kvlint: skipped {line}", file=sys.stderr)
+                print(f"kvlint: skipped {one_line(line)}", file=sys.stderr)
         if not outcome.files_seen:
             nothing = "no Python or configuration file found"
             if skipped:
@@ -226,7 +227,7 @@ def _execute(request: CheckRequest) -> int:
             print(f"kvlint: {nothing}", file=sys.stderr)
 
     for note in outcome.notes:
-        print(f"kvlint: {note}", file=sys.stderr)
+        print(f"kvlint: {one_line(note)}", file=sys.stderr)
     cache = runner.cache
     if cache is not None and cache.refused:
         print(
@@ -272,7 +273,7 @@ def _execute(request: CheckRequest) -> int:
         unreadable = [f for f in outcome.findings if f.code == "KV000"]
         for finding in unreadable:  # a file kvlint could not check must not look clean
             print(
-                f"{finding.label}: KV000 {finding.message}",
+                f"{one_line(finding.label)}: KV000 {one_line(finding.message)}",
                 file=sys.stderr,
             )
         print(_would_fix(outcome.findings, request.unsafe_fixes), file=sys.stderr)
@@ -360,15 +361,23 @@ def _human(
 def _read_lines(path: str, data: bytes | None, cell: int = 0) -> list[str] | None:
     """A reported file's lines (decoded as the linter decodes it; a notebook's cell's), or
     None if unreadable."""
+    from kvlint.fileio import read_regular
+    from kvlint.lint.engine import MAX_BYTES
     from kvlint.lint.sources.python import decode
 
+    if data is None:  # never a pipe or a device (a FIFO would hang, /dev/zero never end)
+        try:
+            data = read_regular(path, MAX_BYTES + 1)
+        except OSError:
+            return None
+        if len(data) > MAX_BYTES:
+            return None
     try:
-        data = Path(path).read_bytes() if data is None else data
         if cell:
             from kvlint.notebook import load
 
             found = load(data).cell(cell)
             return found.lines if found is not None else None
         return human.source_lines(decode(data).text)
-    except (OSError, ValueError):
+    except ValueError:
         return None
