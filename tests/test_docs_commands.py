@@ -144,7 +144,7 @@ def _live(argv: list[str], stdin_from_program: bool) -> str | None:
         return "needs Entra ID"
     if name == "server" and "--help" not in argv:
         return "an LSP server waits for a client"
-    if name in ("logs", "token") and len(argv) == 1:
+    if name in ("logs", "token", "explain") and len(argv) == 1:
         return "the command's name, not a command"
     return None
 
@@ -181,7 +181,8 @@ def test_every_readme_command_parses(line, argv):
 def readme_folder(tmp_path_factory) -> Path:
     """The files the README's commands name."""
     folder = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "tests" / "data" / "logs", folder / "tests" / "data" / "logs")
+    shutil.copytree(ROOT / "tests" / "data", folder / "tests" / "data")
+    shutil.copytree(ROOT / "rules" / "examples" / "notebooks", folder / "rules/examples/notebooks")
     (folder / "app").mkdir()
     (folder / "app" / "keyvault.py").write_text(
         "from azure.identity import DefaultAzureCredential\n"
@@ -195,6 +196,22 @@ def readme_folder(tmp_path_factory) -> Path:
     (folder / "vault.json").write_text(json.dumps(open_vault))
     (folder / "assignments.json").write_text("[]")
     (folder / "azuredeploy.json").write_text(json.dumps(ARM_TEMPLATE))
+    parameters = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"keyVaultName": {"value": "kv-app"}},
+    }
+    (folder / "azuredeploy.parameters.json").write_text(json.dumps(parameters))
+    (folder / "infra").mkdir()
+    (folder / "infra" / "main.tf").write_text(
+        'resource "azurerm_key_vault" "app" {\n'
+        '  name                = "kv-app"\n'
+        '  location            = "westeurope"\n'
+        '  resource_group_name = "rg-app"\n'
+        '  tenant_id           = "11111111-1111-1111-1111-111111111111"\n'
+        '  sku_name            = "standard"\n'
+        "}\n"
+    )
     (folder / "plan.json").write_text(json.dumps(PLAN))
     (folder / "token.txt").write_text(make_jwt(v1_app()))
     return folder
