@@ -1,6 +1,7 @@
 """Every kvlint command the README shows runs as written.
 
-Commands come from the README's ``sh`` / ``console`` blocks, its inline code (`` `kvlint ...` ``)
+Commands come from the README's ``sh`` / ``console`` blocks (and lines starting ``kvlint `` in
+``text`` blocks), its inline code (`` `kvlint ...` ``)
 and the ``run:`` / ``script:`` / ``entry:`` lines of its YAML recipes. Each is
 
 - parsed by kvlint's own argument parser (a misspelt option fails here), placeholders such as
@@ -101,6 +102,10 @@ def readme_commands() -> list[tuple[str, list[str], str | None, bool]]:
         for line in block.splitlines():
             line = line.removeprefix("$ ") if line.startswith("$ ") else line
             if "kvlint" in line and not line.startswith(("app/", " ")):
+                found += [(line, *c) for c in _commands(line)]
+    for block in _blocks("text"):  # command listings; outputs there start "kvlint:", not "kvlint "
+        for line in block.splitlines():
+            if line.startswith("kvlint "):
                 found += [(line, *c) for c in _commands(line)]
     text = re.sub(r"``.*?``", "", README, flags=re.DOTALL)  # double-backtick spans quote output
     for span in re.findall(r"`(kvlint [^`]*)`", text):
@@ -277,3 +282,39 @@ def test_every_live_audit_command_runs_against_a_local_arm(
 
 def test_the_live_audits_are_all_run():
     assert len(LIVE_AUDITS) >= 5
+
+
+WORKSPACE_RUNS = [
+    (line, argv)
+    for line, argv, _, _ in COMMANDS_FOUND
+    if argv[:1] == ["logs"]
+    and "--workspace" in argv
+    and argv[argv.index("--workspace") + 1 :][:1]
+    and argv[argv.index("--workspace") + 1] != "ID"
+]
+
+
+@pytest.mark.parametrize(("line", "argv"), WORKSPACE_RUNS, ids=lambda v: str(v))
+def test_every_workspace_command_runs_against_a_local_log_analytics(
+    line, argv, stub, readme_folder, monkeypatch, capsys
+):
+    """``kvlint logs --workspace`` lines, as written, through kvlint.cli.main and the real
+    LogsQueryClient against the local stand-in for Log Analytics (and ARM for --check-config)
+    that tests/test_logs_live.py uses."""
+    from kvlint.commands import logs
+    from tests.arm_stub import connect
+    from tests.test_logs_live import answer, client
+
+    workspace = argv[argv.index("--workspace") + 1]
+    stub.add("POST", f"/v1/workspaces/{workspace}/query", answer)
+    monkeypatch.setattr(logs, "_client", lambda args: client(stub))
+    monkeypatch.setattr(logs, "_azure", lambda cloud: connect(stub))
+    monkeypatch.chdir(readme_folder)
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status in (0, 1), f"{line!r} -> {status}\n{err}"
+    assert "kv-hot" in out or "kv-pay" in out, out[:500]
+
+
+def test_the_readme_shows_workspace_commands():
+    assert len(WORKSPACE_RUNS) >= 2
