@@ -265,7 +265,7 @@ def _read_toml(path: Path) -> dict:
         line, column = int(where.group(1)), int(where.group(2))
         reason = str(exc)[: where.start()].rstrip()
         raise KvlintError(
-            f"{path}:{line}:{column}: invalid TOML: {reason}" + snippet(path, line, column)
+            f"{path}:{line}:{column}: invalid TOML: {reason}", snippet(path, line, column)
         ) from None
     except RecursionError:
         raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
@@ -309,7 +309,7 @@ def from_table(table: dict, path: Path, _chain: tuple[Path, ...] = ()) -> Settin
                 raise
             message = str(exc).removeprefix(f"{where}: ")
             raise KvlintError(
-                f"{path.name}:{line}: [tool.kvlint] {message}" + snippet(path, line, column)
+                f"{path.name}:{line}: [tool.kvlint] {message}", snippet(path, line, column)
             ) from None
     return settings
 
