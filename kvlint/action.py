@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 
 FORMATS = ("github", "text", "json", "junit", "sarif")
-RESERVED = ("--format", "--output-file", "-o")
+RESERVED = ("--output-format", "--format", "--output-file", "-o")
 
 
 def _kvlint(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -28,6 +28,13 @@ def _kvlint(args: list[str]) -> subprocess.CompletedProcess[str]:
         text=True,
         check=False,
     )
+
+
+def _reserved(arg: str) -> bool:
+    """An option the action sets itself: ``--format json``, ``--format=json``, ``-oFILE``."""
+    if arg.startswith("-o") and not arg.startswith("--"):
+        return True
+    return any(arg == r or arg.startswith(r + "=") for r in RESERVED)
 
 
 def _append(variable: str, text: str) -> None:
@@ -54,8 +61,11 @@ def main() -> int:
         print(f"::error title=kvlint::unknown format {fmt!r} (choose {', '.join(FORMATS)})")
         _append("GITHUB_OUTPUT", "exit-code=2\nfindings=0\nsarif-file=\n")
         return 0
-    if any(a == r or a.startswith(r + "=") for a in args for r in RESERVED):
-        print("::error title=kvlint::set the format with the 'format' input, not in 'args'")
+    if any(_reserved(a) for a in args):
+        print(
+            "::error title=kvlint::set the format with the 'format' input, not in 'args' "
+            "(--output-format, --format, --output-file and -o are the action's)"
+        )
         _append("GITHUB_OUTPUT", "exit-code=2\nfindings=0\nsarif-file=\n")
         return 0
     workspace = Path(os.environ.get("RUNNER_TEMP") or ".")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from kvlint import DISTRIBUTION, __version__
+from kvlint import DISTRIBUTION, __version__, extras
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
 
@@ -32,9 +32,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
+    "explain": (
+        "kvlint.commands.explain",
+        "paste a Key Vault or Entra ID error: the cause, the identity and the fix",
+    ),
     "rules": ("kvlint.commands.rules", "list every rule and check"),
     "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
+    "clean": ("kvlint.commands.clean", "remove the result cache and project summaries"),
 }
 
 
@@ -64,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything written to stdout and stderr meanwhile is masked: no output
     ever contains a whole JWT (:mod:`kvlint.redact`)."""
     streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
-    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)
     try:
         return _main(argv)
     finally:
@@ -101,6 +106,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug in kvlint: one line and exit 2, the traceback on request
+        missing = isinstance(exc, ImportError) and extras.from_import_error(exc, f"kvlint {name}")
+        if missing:  # an optional dependency that a path needs and require() did not ask for
+            print(f"kvlint: error: {missing}", file=sys.stderr)
+            return EXIT_ERROR
         if os.environ.get("KVLINT_DEBUG"):
             raise
         print(

@@ -295,8 +295,8 @@ def test_search_azgraph_data(capsys, tmp_path):
             "found responses.200.body: this is a REST API example",
         ),
         (
-            {"format_version": "1.2", "terraform_version": "1.9.0", "planned_values": {}},
-            "found a Terraform plan",
+            {"format_version": "1.0", "terraform_version": "1.9.0", "values": {}},
+            "found Terraform JSON that is not a plan",
         ),
         ({"foo": 1, "bar": [2]}, "found an object with keys bar, foo; expected vaults"),
         ("just text", "found a JSON str; expected vaults"),

@@ -10,6 +10,9 @@ Multi-module examples are small projects: a folder of ``rules/examples/`` holdin
 (as pre-commit passes changed files), and both must give exactly the ``# expect:`` lines;
 ``# expect-tree:`` lines only in the whole-tree run (their call site is in another file).
 
+Notebook examples (``.ipynb``) carry the same ``# expect:`` comments at the end of a code
+cell's line; the finding must be in that cell, on that line of the cell.
+
 Configuration-file examples live in ``rules/examples/config/``: YAML, TOML and dotenv files use
 the same ``# expect:`` comments; JSON has no comments, so ``x.json`` has a sidecar
 ``x.json.expect`` listing ``line:code`` (``#`` starts a comment there).
@@ -55,6 +58,38 @@ def expected(path: Path, pattern: re.Pattern[str] = EXPECT) -> set[tuple[int, st
 def lint(path: Path, display: str | None = None):
     runner = Runner(Settings())
     return runner.run([Target(path, display or str(path), path.name)]).findings
+
+
+NOTEBOOKS = sorted(EXAMPLES.rglob("*.ipynb"))
+
+
+def notebook_expected(path: Path) -> set[tuple[int, int, str]]:
+    """(cell, line in the cell, code) of every ``# expect:`` in the notebook's code cells
+    (cells numbered from 1, every cell counted)."""
+    out = set()
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    for number, cell in enumerate(cells, 1):
+        source = cell["source"]
+        text = "".join(source) if isinstance(source, list) else source
+        if cell["cell_type"] != "code":
+            continue
+        for line_number, line in enumerate(text.splitlines(), 1):
+            match = EXPECT.search(line)
+            if match:
+                codes = match.group("codes").split(",")
+                out |= {(number, line_number, code.strip()) for code in codes}
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
+def test_notebook_example(path):
+    found = {(f.cell, f.line, f.code) for f in lint(path)}
+    want = notebook_expected(path)
+    assert want or path.stem.endswith("_ok"), f"{path.name}: no '# expect:' (negatives: *_ok)"
+    assert all(cell for cell, _, _ in found), "a notebook finding without its cell"
+    missing = sorted(want - found)
+    extra = sorted(found - want)
+    assert not missing and not extra, f"missed {missing}; false positives {extra}"
 
 
 def test_every_lint_rule_has_an_example():

@@ -627,7 +627,7 @@ def test_summary_cache_is_bounded_like_the_result_cache(tmp_path):
     cache = ResultCache(tmp_path, "s")
     folder = tmp_path / FOLDER
     for i in range(30):
-        entry = folder / f"{i % 3:02x}" / f"{i:064x}.json"
+        entry = folder / f"{i % 3:02x}" / f"{i % 3:02x}{i:062x}.json"  # as kvlint names them
         entry.parent.mkdir(parents=True, exist_ok=True)
         entry.write_text("{}")
     cache.written = 1

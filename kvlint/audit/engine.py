@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from kvlint import keyvault
 from kvlint import token as kvtoken
-from kvlint.audit import checks, config, files, live, rbac, reach, roles
+from kvlint.audit import checks, config, deploy_checks, files, live, rbac, reach, roles
 from kvlint.audit.arm import Azure, default_credential
 from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault, VaultOutcome
 from kvlint.audit.request import AuditRequest
@@ -37,6 +37,8 @@ def _read(
 ) -> tuple[files.Inputs, Azure | None]:
     tenant = request.tenant.lower() if request.tenant else None
     found = files.Inputs()
+    if request.parameters:
+        found.parameters = files.load_parameters(request.parameters)
     if request.inputs or request.iac_only:
         for path in request.inputs:
             files.read(path, found, tenant=tenant, errors=errors, iac_only=request.iac_only)
@@ -135,7 +137,7 @@ def audit(
     progress = progress or live.Progress()
     caller = None
     token = kvtoken.load(request.token) if request.token else None
-    if request.ip:
+    if request.ip and (request.principal or token):
         caller = reach.caller(
             _token_principal(token) if token else reach.principal(request.principal or ""),
             request.ip,
@@ -149,8 +151,11 @@ def audit(
     gate_codes: dict[str, set[str]] = {}  # vault id -> the caller's verdict codes
     try:
         inputs, arm = _read(request, azure, result.errors, progress)
-        # pages and files may repeat a vault: keep one
-        vaults = _narrow(list({v.id.lower(): v for v in inputs.vaults}.values()), request)
+        # pages and files may repeat a vault: keep one (two Terraform folders may each
+        # declare azurerm_key_vault.main: a declared vault is known by its file too)
+        vaults = _narrow(
+            list({(v.file or "", v.id.lower()): v for v in inputs.vaults}.values()), request
+        )
         if arm and request.diagnostics:
             vaults = live.with_diagnostics(arm, vaults, result.errors, progress)
         evidence: dict[str, rbac.Evidence] = {}
@@ -188,6 +193,7 @@ def audit(
                 caveat = rbac.unread_denies(vault, roles_known)
                 if caveat:
                     result.reachability.unverified[vault.name] = caveat
+    found += _deployment_findings(inputs, vaults, request)
     for item in found:
         if item.code in settings.ignore:
             continue
@@ -203,6 +209,33 @@ def audit(
     result.vaults_audited = len(vaults)
     result.subscriptions = {v.subscription.lower() for v in vaults if v.subscription}
     return result
+
+
+def _deployment_findings(inputs: files.Inputs, vaults: list[Vault], request: AuditRequest) -> list:
+    """The KVA7xx checks over what running the infrastructure code does to its vaults."""
+    if not inputs.deployments:
+        return []
+    runner = None
+    if request.ip:
+        try:
+            runner = reach.parse_address(request.ip)
+        except ValueError as exc:
+            raise KvlintError(f"--ip {request.ip!r} is not an IPv4 address ({exc})") from None
+    context = deploy_checks.Context(
+        runner=runner,
+        assignments=tuple(inputs.assignments) if inputs.saw_assignments else None,
+        definitions=dict(inputs.definitions),
+    )
+    kept = {id(v) for v in vaults}
+    narrowed = bool(request.vault or request.resource_group)
+    found = []
+    for deployment in inputs.deployments:
+        ids = {v.id for v in deployment.vaults.values() if id(v) in kept}
+        for item in deploy_checks.run(deployment, context):
+            resource_id = item.resource.id if item.resource else ""
+            if resource_id in ids or (resource_id not in deployment.vaults and not narrowed):
+                found.append(item)
+    return found
 
 
 UNDECIDED = frozenset({"KVA505", "KVA507"})  # verdicts that neither admit nor refuse

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, iac, perimeter, powershell, roles, terraform
+from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
 
@@ -42,6 +42,10 @@ class Inputs:
     perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
     # infrastructure code: role assignments it would create, by vault id (not a full picture)
     planned_assignments: dict[str, list[roles.RoleAssignment]] = field(default_factory=dict)
+    # infrastructure code: what running it does to its own vaults (the KVA7xx checks)
+    deployments: list[deploy.Deployment] = field(default_factory=list)
+    modules: set[str] = field(default_factory=set)  # Terraform source folders already read
+    parameters: dict[str, Any] | None = None  # --parameters: values for the ARM templates
 
 
 def decode_input(raw: bytes | str, path: str) -> str:
@@ -110,8 +114,9 @@ def _unsupported(data: dict, path: str) -> str | None:
                 )
     if "terraform_version" in data or "planned_values" in data:
         return (
-            f"{path}: found a Terraform plan without resource_changes: pass the JSON of a "
-            "saved plan (terraform show -json plan.out)"
+            f"{path}: found Terraform JSON that is not a plan (no resource_changes or "
+            "planned_values: the state?): pass the JSON of a saved plan (terraform show -json "
+            "plan.out) or the .tf files"
         )
     return None
 
@@ -149,6 +154,9 @@ def read(
 ) -> None:
     """Add the vaults, role assignments and definitions of one exported file to ``into``;
     ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
+    if hcl.is_terraform(path):
+        _read_terraform(path, into, errors)
+        return
     try:
         text, data = load_text(path, stdin)
     except KvlintError:
@@ -157,20 +165,26 @@ def read(
         raise
     if iac_only and not (arm_template.is_template(data) or terraform.is_plan(data)):
         return
-    if arm_template.is_template(data) or terraform.is_plan(data):
+    if arm_template.is_template(data):
         located = iac.load_with_lines(text)
-        reader = (
-            arm_template.template_vaults
-            if arm_template.is_template(data)
-            else (terraform.plan_vaults)
+        found = arm_template.template_vaults(located, path, errors, into.parameters)
+        into.vaults += found
+        into.deployments.append(
+            deploy.Deployment(
+                source=path,
+                vaults={v.id: v for v in found},
+                grants=deploy.arm_grants(located, path),
+            )
         )
-        into.vaults += reader(located, path, errors)
-        if terraform.is_plan(data):
-            for vault_id, planned in terraform.plan_role_assignments(data).items():
-                into.planned_assignments.setdefault(vault_id, []).extend(planned)
         return
-    if isinstance(data, dict) and "deploymentTemplate" in str(data.get("$schema", "")):
-        raise KvlintError(f"{path}: found ARM template parameters, not a template")
+    if terraform.is_plan(data):
+        _read_plan(iac.load_with_lines(text), path, into, errors)
+        return
+    if isinstance(data, dict) and "deploymentparameters" in str(data.get("$schema", "")).lower():
+        raise KvlintError(
+            f"{path}: found ARM template parameters, not a template: give them with "
+            "--parameters FILE beside the template"
+        )
     docs = documents(data, path)
     for index, doc in enumerate(docs):
         where = f"{path}[{index}]" if len(docs) > 1 else path
@@ -208,6 +222,48 @@ def read(
             vault = read_vault(doc, errors, tenant)
         if vault:
             into.vaults.append(vault)
+
+
+def _read_plan(plan: dict, path: str, into: Inputs, errors: list[ReadError]) -> None:
+    """A plan (or ``.tf`` source in a plan's shape): its vaults, perimeters, role assignments
+    and deployment facts."""
+    found = terraform.plan_vaults(plan, path, errors, into.perimeters)
+    into.vaults += found
+    for vault_id, planned in terraform.plan_role_assignments(plan).items():
+        into.planned_assignments.setdefault(vault_id, []).extend(planned)
+    into.deployments.append(deploy.from_plan(plan, path, found))
+
+
+def _read_terraform(path: str, into: Inputs, errors: list[ReadError]) -> None:
+    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, once."""
+    folder = str(Path(path).parent.resolve())
+    if folder in into.modules:
+        return
+    into.modules.add(folder)
+    if not Path(path).is_file():
+        raise KvlintError(f"cannot read {path}: no such file")
+    problems: list[tuple[str, str]] = []
+    plan = hcl.module_plan(path, problems)
+    errors += [ReadError(where, message) for where, message in problems]
+    _read_plan(plan, path, into, errors)
+
+
+def load_parameters(path: str) -> dict[str, Any]:
+    """An ARM parameters file (``azuredeploy.parameters.json``): ``{name: {"value": ...}}``;
+    a Key Vault reference stays unknown. A ``.bicepparam`` file is compiled first."""
+    if path.endswith(".bicepparam"):
+        raise KvlintError(
+            f"{path}: compile it first: az bicep build-params --file {path} --outfile "
+            "params.json (then --parameters params.json)"
+        )
+    data = load_json(path)
+    values = data.get("parameters") if isinstance(data, dict) else None
+    if not isinstance(values, dict) or "resources" in data:
+        raise KvlintError(
+            f'{path}: not an ARM parameters file (expected {{"parameters": {{NAME: '
+            '{"value": ...}}}})'
+        )
+    return values
 
 
 def file_vaults(

@@ -107,7 +107,10 @@ def _listing(
     vaults = client.vaults
     if resource_group and vault_name:
         one = f"{scope}/resourceGroups/{resource_group}/providers/Microsoft.KeyVault/vaults/"
-        first = (one + vault_name, lambda: [vaults.get(resource_group, vault_name)])
+        first: tuple[str, Callable[[], Iterable[Any]]] = (
+            one + vault_name,
+            lambda: [vaults.get(resource_group, vault_name)],
+        )
     elif resource_group:
         first = (
             f"{scope}/resourceGroups/{resource_group}",

@@ -254,14 +254,14 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
     if evidence.assignments is None:
         return "KVA505", f"{head}; {evidence.reason}; access policies do not count in this mode"
     actions: dict[str, str] = {}
-    for kind, name in who.permissions:
-        action = DATA_ACTIONS.get(f"{kind}/{name}")
+    for kind, permission in who.permissions:
+        action = DATA_ACTIONS.get(f"{kind}/{permission}")
         if action is None:
             return "KVA505", (
-                f"{head}; kvlint does not know the data action for {kind}/{name}, so the "
+                f"{head}; kvlint does not know the data action for {kind}/{permission}, so the "
                 f"{counted(len(evidence.assignments), 'role assignment')} found were not verified"
             )
-        actions[f"{kind}/{name}"] = DATA_ACTION_PREFIX + action
+        actions[f"{kind}/{permission}"] = DATA_ACTION_PREFIX + action
     kinds = {kind for kind, _ in who.permissions}
     item_scope = (
         f"{vault.id}/{KINDS_TO_COLLECTION[next(iter(kinds))]}/{who.item}"
@@ -328,7 +328,7 @@ def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[
             {
                 a.principal_id
                 for a, r in groups
-                if r == "vault" and (role(a) is None or role(a).allows(action))  # type: ignore[union-attr]
+                if r == "vault" and ((d := role(a)) is None or d.allows(action))
             }
         )
         if via_group:

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from kvlint import extras
 from kvlint.audit import config, engine
 from kvlint.audit.arm import Azure
 from kvlint.audit.model import AuditResult
@@ -66,6 +67,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "skip any other JSON silently (the kvlint-iac pre-commit hook)",
     )
     source.add_argument(
+        "--parameters",
+        metavar="FILE",
+        help="an ARM parameters file (azuredeploy.parameters.json): its values replace the "
+        "parameter defaults of the templates given",
+    )
+    source.add_argument(
         "--force-exclude",
         action="store_true",
         help="skip named files that [tool.kvlint] exclude / extend-exclude match (pre-commit "
@@ -104,7 +111,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "the principal, its tenant, audience and lifetime are checked against each vault "
         "(decoded offline, never printed)",
     )
-    who.add_argument("--ip", metavar="ADDRESS", help="the caller's public IPv4 address")
+    who.add_argument(
+        "--ip",
+        metavar="ADDRESS",
+        help="the caller's public IPv4 address; alone, with infrastructure code, the address "
+        "its runner deploys from (KVA701)",
+    )
     who.add_argument(
         "--permission",
         action="append",
@@ -180,6 +192,7 @@ def request_from(args: argparse.Namespace) -> AuditRequest:
         all_subscriptions=args.all_subscriptions,
         management_groups=tuple(args.management_group),
         inputs=tuple(inputs),
+        parameters=args.parameters,
         iac_only=args.iac_only,
         resource_group=args.resource_group,
         vault=args.vault,
@@ -215,7 +228,10 @@ def run(
     settings: config.AuditConfig | None = None,
 ) -> int:
     settings = settings or config.load()
-    result = engine.audit(request_from(args), azure, settings)
+    request = request_from(args)
+    if azure is None and not request.inputs and not request.iac_only:
+        extras.require("azure", "kvlint audit of live vaults (without --input)")
+    result = engine.audit(request, azure, settings)
     everything = result.findings
     if args.severity:
         floor = RANK[args.severity]

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,6 +25,7 @@ from kvlint.report import text as human
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
+    from kvlint.lint.runner import Outcome
 
 FORMATS = (*human.HUMAN_FORMATS, *(f for f in report.FORMATS if f != "text"))
 
@@ -67,7 +69,16 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="colour the text report: auto (on a terminal, unless NO_COLOR; FORCE_COLOR forces "
         "it), always or never",
     )
-    parser.add_argument("--output-file", "-o", metavar="FILE", help="write the report here")
+    parser.add_argument(
+        "--output-file",
+        "-o",
+        metavar="[FORMAT:]FILE",
+        action="append",
+        default=[],
+        help="write the report to FILE instead of stdout; FORMAT:FILE (e.g. sarif:kvlint.sarif) "
+        "writes one more report in that format, besides stdout. Repeatable: several formats in "
+        "one run",
+    )
     parser.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     parser.add_argument(
         "--exit-non-zero-on-fix",
@@ -91,6 +102,52 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "--ignore", metavar="CODES", help="comma-separated codes or prefixes to leave out"
     )
     parser.add_argument("--config", metavar="FILE", help="pyproject.toml or TOML file to use")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="ignore every configuration file (defaults and command-line options only)",
+    )
+    parser.add_argument(
+        "--exclude",
+        metavar="PATTERNS",
+        help="comma-separated path patterns to exclude, replacing the configuration's and the "
+        "default excludes",
+    )
+    parser.add_argument(
+        "--extend-exclude",
+        metavar="PATTERNS",
+        help="comma-separated path patterns to exclude in addition to the configuration's",
+    )
+    parser.add_argument(
+        "--per-file-ignores",
+        metavar="PATTERN:CODES",
+        action="append",
+        help="codes to ignore in files matching PATTERN, replacing the configuration's "
+        "per-file-ignores (e.g. 'tests/*:KV1,KV3'; repeatable)",
+    )
+    parser.add_argument(
+        "--extend-per-file-ignores",
+        metavar="PATTERN:CODES",
+        action="append",
+        help="like --per-file-ignores, in addition to the configuration's",
+    )
+    parser.add_argument(
+        "--show-settings",
+        action="store_true",
+        help="print the settings in effect for the first path (after configuration files and "
+        "options) and exit",
+    )
+    parser.add_argument(
+        "--show-files",
+        action="store_true",
+        help="print the files that would be linted, one a line, and exit",
+    )
+    parser.add_argument(
+        "--watch",
+        "-w",
+        action="store_true",
+        help="lint again whenever a file changes (polls every half second; Ctrl-C stops)",
+    )
     parser.add_argument(
         "--stdin-filename",
         metavar="PATH",
@@ -153,12 +210,22 @@ class CheckRequest:
     diff: bool = False
     format: str = "text"
     output_file: str | None = None
+    # -o FORMAT:FILE: more reports, besides stdout (or output_file)
+    outputs: tuple[tuple[str, str], ...] = ()
     exit_zero: bool = False
     statistics: bool = False
     select: str | None = None
     extend_select: str | None = None
     ignore: str | None = None
     config: str | None = None
+    isolated: bool = False
+    exclude: str | None = None
+    extend_exclude: str | None = None
+    per_file_ignores: tuple[str, ...] | None = None
+    extend_per_file_ignores: tuple[str, ...] | None = None
+    show_settings: bool = False
+    show_files: bool = False
+    watch: bool = False
     stdin_filename: str | None = None
     no_cache: bool = False
     cache_dir: str | None = None
@@ -181,8 +248,34 @@ class CheckRequest:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> CheckRequest:
-        values = {f.name: getattr(args, f.name) for f in fields(cls)}
-        return cls(**{**values, "paths": tuple(args.paths)})
+        values = {f.name: getattr(args, f.name) for f in fields(cls) if hasattr(args, f.name)}
+        plain, outputs = _outputs(args.output_file or [])
+        for key in ("per_file_ignores", "extend_per_file_ignores"):
+            if values.get(key) is not None:
+                values[key] = tuple(values[key])
+        return cls(
+            **{**values, "paths": tuple(args.paths), "output_file": plain, "outputs": outputs}
+        )
+
+
+def _outputs(values: list[str]) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``-o FILE`` (the report, instead of stdout) and ``-o FORMAT:FILE`` (one more report)."""
+    plain: str | None = None
+    more: list[tuple[str, str]] = []
+    for value in values:
+        fmt, sep, file = value.partition(":")
+        if sep and fmt in FORMATS:
+            if not file:
+                raise KvlintError(f"-o {value}: no file after '{fmt}:'")
+            more.append((fmt, file))
+        elif plain is not None:
+            raise KvlintError(
+                f"-o {plain} and -o {value}: one report replaces stdout; name the format of the "
+                f"others (-o FORMAT:FILE, FORMAT one of {', '.join(FORMATS)})"
+            )
+        else:
+            plain = value
+    return plain, tuple(more)
 
 
 def _codes(option: str | None, flag: str) -> tuple[str, ...] | None:
@@ -219,8 +312,66 @@ def _project(request: CheckRequest, cache_dir: Path | None) -> ProjectOptions:
     return ProjectOptions(cache_dir=cache_dir, fallback_root=common)
 
 
+def _per_file_ignores(values: tuple[str, ...], flag: str) -> dict[str, tuple[str, ...]]:
+    """``PATTERN:CODE[,CODE...]`` items (``a:KV1,b:KV2`` or ``tests/*:KV1,KV3``)."""
+    table: dict[str, list[str]] = {}
+    pattern: str | None = None
+    for value in values:
+        for item in (part.strip() for part in value.split(",")):
+            if not item:
+                continue
+            if ":" in item:
+                pattern, _, code = item.rpartition(":")
+                config.validate_pattern(pattern, flag)
+            elif pattern is None:
+                raise KvlintError(f"{flag} {value!r}: expected PATTERN:CODES (e.g. 'tests/*:KV1')")
+            else:
+                code = item
+            table.setdefault(pattern, []).extend(config.validate_codes([code], flag))
+    return {p: tuple(codes) for p, codes in table.items()}
+
+
+def _patterns(option: str, flag: str) -> tuple[str, ...]:
+    patterns = tuple(p.strip() for p in option.split(",") if p.strip())
+    for pattern in patterns:
+        config.validate_pattern(pattern, flag)
+    return patterns
+
+
 def settings_from(request: CheckRequest) -> config.Settings:
-    settings = config.load(request.config, _start(request))
+    if request.isolated and request.config:
+        raise KvlintError("--isolated ignores configuration files: drop --config or --isolated")
+    settings = (
+        config.Settings() if request.isolated else config.load(request.config, _start(request))
+    )
+    _override(settings, request)
+    if request.jobs is not None and request.jobs < 1:
+        raise KvlintError("--jobs must be at least 1")
+    if request.statistics and request.format not in STATISTICS_FORMATS:
+        raise KvlintError(f"--statistics prints text or json, not --output-format {request.format}")
+    return settings
+
+
+def _override(settings: config.Settings, request: CheckRequest) -> None:
+    """The command line's options over a configuration's settings (every configuration's, in
+    a monorepo)."""
+    if request.exclude is not None:
+        settings.exclude = _patterns(request.exclude, "--exclude")
+    if request.extend_exclude is not None:
+        extra = _patterns(request.extend_exclude, "--extend-exclude")
+        settings.extend_exclude = (*settings.extend_exclude, *extra)
+    if request.per_file_ignores is not None:
+        settings.per_file_ignores = _per_file_ignores(
+            request.per_file_ignores, "--per-file-ignores"
+        )
+    if request.extend_per_file_ignores is not None:
+        extra_ignores = _per_file_ignores(
+            request.extend_per_file_ignores, "--extend-per-file-ignores"
+        )
+        merged = dict(settings.per_file_ignores)
+        for pattern, codes in extra_ignores.items():
+            merged[pattern] = (*merged.get(pattern, ()), *codes)
+        settings.per_file_ignores = merged
     for attr, flag in (
         ("select", "--select"),
         ("extend_select", "--extend-select"),
@@ -233,11 +384,78 @@ def settings_from(request: CheckRequest) -> config.Settings:
         settings.include_generated = True
     if request.cache_dir:
         settings.cache_dir = str(Path(request.cache_dir).absolute())
-    if request.jobs is not None and request.jobs < 1:
-        raise KvlintError("--jobs must be at least 1")
-    if request.statistics and request.format not in STATISTICS_FORMATS:
-        raise KvlintError(f"--statistics prints text or json, not --output-format {request.format}")
-    return settings
+
+
+class _Nearest:
+    """The closest configuration per file (a monorepo): discovery's files pass through
+    :meth:`split`; a file whose nearest ``pyproject.toml`` with ``[tool.kvlint]`` is not the one
+    the run started with is set aside with its own settings (the command line's options on top),
+    its path made relative to that configuration's folder, and dropped if that configuration
+    excludes it. Looking a configuration up costs one stat per folder (memoised)."""
+
+    def __init__(self, settings: config.Settings, request: CheckRequest, skipped: list[str]):
+        self.settings = settings
+        self.request = request
+        self.skipped = skipped
+        self.memo: dict[Path, Path | None] = {}
+        self.groups: dict[Path, tuple[config.Settings, list]] = {}
+
+    def nearest(self, directory: Path) -> Path | None:
+        chain: list[Path] = []
+        found: Path | None = None
+        folder = directory
+        while True:
+            if folder in self.memo:
+                found = self.memo[folder]
+                break
+            chain.append(folder)
+            candidate = folder / "pyproject.toml"
+            if candidate.is_file() and config.has_kvlint_table(candidate):
+                found = candidate.resolve()
+                break
+            if folder.parent == folder:
+                break
+            folder = folder.parent
+        for seen in chain:
+            self.memo[seen] = found
+        return found
+
+    def split(self, targets: Iterable) -> Iterator:
+        from kvlint.lint.discovery import Target
+
+        for target in targets:
+            path = self.nearest(target.path.absolute().parent)
+            if path is None or path == self.settings.config_path:
+                yield target
+                continue
+            if path not in self.groups:
+                group = config.load(str(path))
+                _override(group, self.request)
+                self.groups[path] = (group, [])
+            group, members = self.groups[path]
+            relpath = target.path.absolute().relative_to(group.root).as_posix()
+            pattern = group.excluded_by(relpath)
+            if pattern is not None:
+                self.skipped.append(f"{target.display} (excluded by {pattern!r} in {path})")
+                continue
+            members.append(Target(target.path, target.display, relpath))
+
+
+def _merge(into: Outcome, more: Outcome) -> None:
+    for name in (
+        "files_seen",
+        "files_matched",
+        "files_generated",
+        "files_cached",
+        "files_parsed",
+        "fixed",
+        "noqa_added",
+    ):
+        setattr(into, name, getattr(into, name) + getattr(more, name))
+    into.findings += more.findings
+    into.fixed_codes.update(more.fixed_codes)
+    into.diffs += more.diffs
+    into.notes += more.notes
 
 
 def run(args: argparse.Namespace) -> int:
@@ -245,31 +463,63 @@ def run(args: argparse.Namespace) -> int:
 
 
 def execute(request: CheckRequest) -> int:
+    if request.watch:
+        if request.fix or request.add_noqa or request.write_baseline or "-" in request.paths:
+            raise KvlintError(
+                "--watch reports only: not with --fix, --add-noqa, --write-baseline or stdin"
+            )
+        from kvlint.commands import watch
+
+        return watch.loop(lambda: _execute(request), request.paths or (".",))
+    return _execute(request)
+
+
+def _execute(request: CheckRequest) -> int:
     from kvlint.lint.discovery import discover
     from kvlint.lint.runner import Runner
 
     settings = settings_from(request)
     paths = list(request.paths) or ["."]
-    started = time.perf_counter()
-    cache = None
-    if not request.no_cache:
-        from kvlint.lint.cache import ResultCache
+    if request.show_settings:
+        from kvlint.report.settings import render_settings
 
-        directory = config.project_root(settings, _start(request)) / (
-            settings.cache_dir or ".kvlint_cache"
+        sys.stdout.write(render_settings(settings, _start(request)))
+        return EXIT_OK
+    if request.show_files:
+        if "-" in paths:
+            raise KvlintError("--show-files lists files on disk, not stdin")
+        shown = sorted(
+            t.display for t in discover(paths, settings, force_exclude=request.force_exclude)
         )
-        mode = ":file-by-file" if request.no_project else ""
-        cache = ResultCache(directory, settings.fingerprint() + mode)
-    runner = Runner(
-        settings,
-        fix=request.fix,
-        diff=request.diff,
-        unsafe_fixes=request.unsafe_fixes,
-        cache=cache,
-        jobs=request.jobs,
-        add_noqa=request.add_noqa,
-        project=_project(request, cache.directory if cache is not None else None),
-    )
+        sys.stdout.write("".join(f"{mask(line)}\n" for line in shown))
+        return EXIT_OK
+    started = time.perf_counter()
+
+    def runner_for(settings: config.Settings, start: Path) -> Runner:
+        cache = None
+        if not request.no_cache:
+            from kvlint.lint.cache import ResultCache
+
+            project = config.project_root(settings, start)
+            directory = project / (settings.cache_dir or ".kvlint_cache")
+            mode = ":file-by-file" if request.no_project else ""
+            cache, refused = ResultCache.open(
+                directory, settings.fingerprint() + mode, bool(request.cache_dir), project
+            )
+            if refused:  # a hostile or odd cache directory: left untouched, the run goes on
+                print(f"kvlint: cache not used: {refused}", file=sys.stderr)
+        return Runner(
+            settings,
+            fix=request.fix,
+            diff=request.diff,
+            unsafe_fixes=request.unsafe_fixes,
+            cache=cache,
+            jobs=request.jobs,
+            add_noqa=request.add_noqa,
+            project=_project(request, cache.directory if cache is not None else None),
+        )
+
+    runner = runner_for(settings, _start(request))
     fixed_stdin: bytes | None = None
     stdin_data: bytes | None = None
     if paths == ["-"]:
@@ -282,7 +532,15 @@ def execute(request: CheckRequest) -> int:
         skipped: list[str] = []
         # Discovery feeds the runner as it goes: workers start on the first files found.
         targets = discover(paths, settings, force_exclude=request.force_exclude, skipped=skipped)
-        outcome = runner.run(targets)
+        nearest = (
+            None if request.isolated or request.config else _Nearest(settings, request, skipped)
+        )
+        outcome = runner.run(nearest.split(targets) if nearest else targets)
+        for group, members in nearest.groups.values() if nearest else ():
+            if members:  # files under a closer configuration: a run with its settings
+                _merge(outcome, runner_for(group, group.root).run(members))
+        if nearest and nearest.groups:
+            outcome.findings.sort(key=lambda f: f.sort_key)
         if request.verbose:
             for line in skipped:
                 print(f"kvlint: skipped {line}", file=sys.stderr)
@@ -297,6 +555,12 @@ def execute(request: CheckRequest) -> int:
 
     for note in outcome.notes:
         print(f"kvlint: {note}", file=sys.stderr)
+    cache = runner.cache
+    if cache is not None and cache.refused:
+        print(
+            f"kvlint: cache: left alone {cache.refused} symbolic link(s) in {cache.directory}",
+            file=sys.stderr,
+        )
     hidden = 0
     if request.write_baseline:
         from kvlint.lint import baseline
@@ -332,22 +596,32 @@ def execute(request: CheckRequest) -> int:
         out = sys.stdout
     if request.diff:
         out.write("".join(outcome.diffs))
+        out.flush()
         unreadable = [f for f in outcome.findings if f.code == "KV000"]
         for finding in unreadable:  # a file kvlint could not check must not look clean
             print(
-                f"{finding.path}:{finding.line}:{finding.column}: KV000 {finding.message}",
+                f"{finding.label}: KV000 {finding.message}",
                 file=sys.stderr,
             )
+        print(_would_fix(outcome.findings, request.unsafe_fixes), file=sys.stderr)
         if request.human:
             changed = outcome.diffs or unreadable
             return EXIT_FINDINGS if changed and not request.exit_zero else EXIT_OK
 
     severities = {code: settings.severity_of(code) for code in runner.linter.enabled}
+
+    def rendered(fmt: str, color: bool) -> str:
+        if fmt in human.HUMAN_FORMATS:
+            return _human(fmt, request, outcome.findings, fixed_stdin or stdin_data, color)
+        return report.render(fmt, outcome.findings, runner.linter.enabled, severities)
+
+    for fmt, file in request.outputs:  # -o FORMAT:FILE: more reports of the same run
+        _write(file, rendered(fmt, False))
     if request.human:
         color = not request.output_file and human.use_color(request.color, out)
-        text = _human(request, outcome.findings, fixed_stdin or stdin_data, color)
+        text = rendered(request.format, color)
     else:
-        text = report.render(request.format, outcome.findings, runner.linter.enabled, severities)
+        text = rendered(request.format, False)
     if request.statistics:
         text = report.statistics(outcome.findings, request.format)
         if outcome.files_generated and request.format == "text":
@@ -356,10 +630,7 @@ def execute(request: CheckRequest) -> int:
                 f"lints them)\n"
             )
     if request.output_file:
-        try:
-            Path(request.output_file).write_text(mask(text), encoding="utf-8")
-        except OSError as exc:
-            raise KvlintError(f"cannot write {request.output_file}: {exc.strerror}") from None
+        _write(request.output_file, text)
     elif not request.diff:
         out.write(text)
     if request.show_fixes and request.human and not request.diff:
@@ -376,29 +647,56 @@ def execute(request: CheckRequest) -> int:
     return EXIT_OK
 
 
-def _human(request: CheckRequest, findings: list, stdin: bytes | None, color: bool) -> str:
+def _write(file: str, text: str) -> None:
+    """A report to a file, masked like stdout (its folder must exist)."""
+    try:
+        Path(file).write_text(mask(text), encoding="utf-8")
+    except OSError as exc:
+        raise KvlintError(f"cannot write {file}: {exc.strerror}") from None
+
+
+def _would_fix(findings: list, unsafe_fixes: bool) -> str:
+    """``--diff``'s last line, as ruff's: how many findings the diff fixes."""
+    safe = sum(1 for f in findings if f.edits and f.fix_applicability == "safe")
+    unsafe = sum(1 for f in findings if f.edits and f.fix_applicability != "safe")
+    count = safe + unsafe if unsafe_fixes else safe
+    line = f"Would fix {count} finding{'s' if count != 1 else ''}."
+    if unsafe and not unsafe_fixes:
+        line += f" ({unsafe} more with --unsafe-fixes)"
+    return line
+
+
+def _human(
+    fmt: str, request: CheckRequest, findings: list, stdin: bytes | None, color: bool
+) -> str:
     """The text report: ``concise`` (one line each) or ``full`` (with source lines)."""
     style = human.Style(color)
-    if request.format == "concise":
+    if fmt == "concise":
         return human.concise(findings, style)
-    cache: dict[str, list[str] | None] = {}
+    cache: dict[tuple[str, int], list[str] | None] = {}
 
-    def lines_of(path: str) -> list[str] | None:
-        if path not in cache:
-            cache[path] = _read_lines(
-                path, stdin if path == (request.stdin_filename or "-") else None
+    def lines_of(path: str, cell: int = 0) -> list[str] | None:
+        if (path, cell) not in cache:
+            cache[path, cell] = _read_lines(
+                path, stdin if path == (request.stdin_filename or "-") else None, cell
             )
-        return cache[path]
+        return cache[path, cell]
 
     return human.full(findings, lines_of, style)
 
 
-def _read_lines(path: str, data: bytes | None) -> list[str] | None:
-    """A reported file's lines (decoded as the linter decodes it), or None if unreadable."""
+def _read_lines(path: str, data: bytes | None, cell: int = 0) -> list[str] | None:
+    """A reported file's lines (decoded as the linter decodes it; a notebook's cell's), or
+    None if unreadable."""
     from kvlint.lint.sources.python import decode
 
     try:
         data = Path(path).read_bytes() if data is None else data
+        if cell:
+            from kvlint.notebook import load
+
+            found = load(data).cell(cell)
+            return found.lines if found is not None else None
         return human.source_lines(decode(data).text)
     except (OSError, ValueError):
         return None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from datetime import timedelta
 
+from kvlint import extras
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK
 from kvlint.report import token as report
@@ -61,6 +62,8 @@ def request_from(args: argparse.Namespace) -> TokenRequest:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.acquire:
+        extras.require("azure", "kvlint token --acquire")
     result = examine(request_from(args))
     if args.format == "json":
         print(report.document(result.token, result.findings))

@@ -1,7 +1,9 @@
 """Result cache: findings per (file content, kvlint code, effective settings, file path).
 
 One small JSON file per entry under ``<cache-dir>/v1/``, written atomically (temporary file +
-``os.replace``), so concurrent runs never see a partial entry and never block each other. The key
+``os.replace``), so concurrent runs never see a partial entry and never block each other. The
+directory is hostile input (a repository can commit links there): :mod:`kvlint.lint.cachefs`
+checks it before a run and never follows a link in it. The key
 includes a fingerprint of kvlint's own code and rule files (sizes and modification times), so a
 changed rule never serves a stale result, even in a development checkout whose version number
 did not change. The cache is bounded: once it holds more than ``MAX_ENTRIES`` entries, the least
@@ -10,7 +12,6 @@ recently written are removed.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -21,9 +22,10 @@ from pathlib import Path
 
 from kvlint import __version__
 from kvlint.findings import Finding
+from kvlint.lint.cachefs import Root, open_root
 
 MAX_ENTRIES = 20_000
-CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# kvlint result cache\n"
+FOLDER = "v1"
 
 
 @functools.cache
@@ -45,10 +47,26 @@ def code_fingerprint() -> str:
 
 class ResultCache:
     def __init__(self, directory: Path, settings_fingerprint: str) -> None:
-        self.directory = directory  # project summaries live beside the results
-        self.root = directory / "v1"
+        """A cache in ``directory``, trusted as it is: :meth:`open` checks it first."""
+        self.disk = Root(Path(os.path.abspath(directory)))
+        self.directory = self.disk.path  # project summaries live beside the results
+        self.root = self.directory / FOLDER
         self.salt = f"{code_fingerprint()}:{settings_fingerprint}".encode()
         self.written = 0
+        self.refused = 0  # links met in the cache while pruning (left alone)
+
+    @classmethod
+    def open(
+        cls, directory: Path, settings_fingerprint: str, explicit: bool, project: Path
+    ) -> tuple[ResultCache | None, str | None]:
+        """The cache in ``directory`` if it may be used, else (None, one line saying why):
+        see :func:`kvlint.lint.cachefs.open_root`."""
+        from kvlint.lint.project.store import FOLDER as SUMMARIES
+
+        root, refused = open_root(directory, explicit, project, kept=(FOLDER, SUMMARIES))
+        if root is None:
+            return None, refused
+        return cls(root.path, settings_fingerprint), None
 
     def key(self, data: bytes, relpath: str) -> str:
         digest = hashlib.sha256(self.salt)
@@ -57,16 +75,16 @@ class ResultCache:
         digest.update(data)
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
-
     def get(
         self, key: str, display: str, still_valid: Callable[[dict[str, str]], bool] | None = None
     ) -> Entry | None:
         """The cached result, unless something of another module it used has changed
         (``still_valid`` is asked with the recorded key -> digest map)."""
         try:
-            raw = json.loads(self._path(key).read_bytes())
+            data = self.disk.read(FOLDER, key)
+            if data is None:
+                return None
+            raw = json.loads(data)
             if isinstance(raw, list):
                 raw = {"findings": raw}
             used = raw.get("used") or {}
@@ -92,46 +110,33 @@ class ResultCache:
             del item["path"]
             item["snippet"] = finding.subject
             items.append(item)
-        path = self._path(key)
-        try:
-            self._ensure_root()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            import tempfile  # imported by the first write, not at start-up
-
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            # the plain list when nothing else was recorded (most files; older entries too)
-            entry: object = items
-            if used or passed or exports:
-                record: dict[str, object] = {"findings": items, "used": used or {}}
-                record["passed"] = passed or []
-                if exports:
-                    record["exports"] = True
-                entry = record
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, separators=(",", ":"))
-            os.replace(tmp, path)
+        # the plain list when nothing else was recorded (most files; older entries too)
+        entry: object = items
+        if used or passed or exports:
+            record: dict[str, object] = {"findings": items, "used": used or {}}
+            record["passed"] = passed or []
+            if exports:
+                record["exports"] = True
+            entry = record
+        data = json.dumps(entry, separators=(",", ":")).encode("utf-8")
+        if not self.written:
+            self.disk.ensure_markers()
+        if self.disk.write(FOLDER, key, data):
             self.written += 1
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
-
-    def _ensure_root(self) -> None:
-        if self.root.is_dir():
-            return
-        self.root.mkdir(parents=True, exist_ok=True)
-        top = self.root.parent
-        with contextlib.suppress(OSError):
-            (top / "CACHEDIR.TAG").write_text(CACHEDIR_TAG)
-            (top / ".gitignore").write_text("# created by kvlint\n*\n")
 
     def prune(self, limit: int = MAX_ENTRIES) -> int:
         """Remove the oldest entries beyond ``limit`` (results, and project summaries, each
         bounded alike); returns how many were removed."""
         if not self.written:
             return 0
-        from kvlint.lint.project.store import FOLDER
+        from kvlint.lint.project.store import FOLDER as SUMMARIES
 
-        return prune_folder(self.root, limit) + prune_folder(self.directory / FOLDER, limit)
+        removed = 0
+        for folder in (FOLDER, SUMMARIES):
+            count, refused = self.disk.prune(folder, limit)
+            removed += count
+            self.refused += refused
+        return removed
 
 
 @dataclass(frozen=True)
@@ -139,28 +144,3 @@ class Entry:
     findings: list[Finding]
     passed: list[tuple[str, str, str]]  # what the file told other modules (LintResult.passed)
     exports: bool = False  # LintResult.exports
-
-
-def prune_folder(root: Path, limit: int) -> int:
-    """Remove the oldest ``root/xx/*.json`` entries beyond ``limit``."""
-    if not root.is_dir():
-        return 0
-    # Estimate from one bucket (keys are uniform over 256 buckets) before listing them all.
-    buckets = [p for p in root.iterdir() if p.is_dir()]
-    if buckets and len(os.listdir(buckets[0])) * 256 < limit * 0.9:
-        return 0
-    entries = []
-    for sub in root.iterdir():
-        if sub.is_dir():
-            for entry in sub.iterdir():
-                with contextlib.suppress(OSError):
-                    entries.append((entry.stat().st_mtime_ns, entry))
-    if len(entries) <= limit:
-        return 0
-    entries.sort()
-    removed = 0
-    for _, entry in entries[: len(entries) - limit]:
-        with contextlib.suppress(OSError):
-            entry.unlink()
-            removed += 1
-    return removed

@@ -191,10 +191,10 @@ class Analysis:
             record.tenant = record.tenant or named.get("tenant", "")
         caller = (record.oid or "", record.appid or "")
         detail = "" if cause.code in ("KVL201", "KVL202") else cause.detail
-        key = (cause.code, record.vault, caller, detail)
-        group = self.groups.get(key)
+        group_key = (cause.code, record.vault, caller, detail)
+        group = self.groups.get(group_key)
         if group is None:
-            group = self.groups[key] = Group(
+            group = self.groups[group_key] = Group(
                 cause.code, record.vault, record.vault_id, caller, detail
             )
         if cause.code in ("KVL201", "KVL202") and cause.detail and cause.detail != record.ip:

@@ -317,7 +317,9 @@ def _archive(doc: dict) -> dict:
         raise BadRecord(f"category {category!r}, not AuditEvent")
     props = _dynamic(doc.get("properties"))
     claims = _claims(doc.get("identity"))
-    key_props = props.get("keyProperties") if isinstance(props.get("keyProperties"), dict) else {}
+    key_props = props.get("keyProperties")
+    if not isinstance(key_props, dict):
+        key_props = {}
     return {
         "time": doc.get("time"),
         "resource": _text(doc.get("resourceId")),
@@ -389,7 +391,9 @@ def _diagnostics(doc: dict) -> dict:
 def _azkv(doc: dict) -> dict:
     claims = _claims(doc.get("Identity"))
     props = _dynamic(doc.get("Properties"))
-    key_props = props.get("keyProperties") if isinstance(props.get("keyProperties"), dict) else {}
+    key_props = props.get("keyProperties")
+    if not isinstance(key_props, dict):
+        key_props = {}
     return {
         "time": doc.get("TimeGenerated"),
         "resource": _text(doc.get("_ResourceId") or doc.get("ResourceId")),

@@ -18,7 +18,7 @@ real peak rate.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kvlint.audit.model import counted, id_parts
 from kvlint.logs import classify
@@ -203,7 +203,7 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
         for c, n, t in callers
     )
     sub_limit = base * classify.SUBSCRIPTION_FACTOR
-    details = {
+    details: dict[str, Any] = {
         "key": load.cls,
         "class": load.cls,
         "limit": limit,

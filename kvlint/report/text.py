@@ -90,21 +90,20 @@ def _fixable(finding: Finding) -> bool:
 
 def concise(findings: list[Finding], style: Style) -> str:
     return "".join(
-        f"{style.bold(f'{f.path}:{f.line}:{f.column}:')} {style.code(f.code)} {f.message}\n"
-        for f in findings
+        f"{style.bold(f'{f.label}:')} {style.code(f.code)} {f.message}\n" for f in findings
     )
 
 
-def full(findings: list[Finding], lines_of: Callable[[str], list[str] | None], style: Style) -> str:
-    """Each finding with its source line, the span marked, and help / note lines."""
+def full(
+    findings: list[Finding], lines_of: Callable[[str, int], list[str] | None], style: Style
+) -> str:
+    """Each finding with its source line, the span marked, and help / note lines.
+    ``lines_of(path, cell)``: the file's lines (a notebook's: the cell's)."""
     out: list[str] = []
     for finding in findings:
         short, rest = split_message(finding.message)
-        out.append(
-            f"{style.bold(f'{finding.path}:{finding.line}:{finding.column}:')} "
-            f"{style.code(finding.code)} {short}"
-        )
-        lines = lines_of(finding.path) if finding.line >= 1 else None
+        out.append(f"{style.bold(f'{finding.label}:')} {style.code(finding.code)} {short}")
+        lines = lines_of(finding.path, finding.cell) if finding.line >= 1 else None
         source = lines[finding.line - 1] if lines and finding.line <= len(lines) else None
         help_text = _fix_help(finding, lines)
         width = len(str(finding.line))

@@ -82,7 +82,7 @@ class KvlintServer(LanguageServer):
         with contextlib.suppress(Exception):  # no client to tell (closed pipe): logged above
             self.window_log_message(types.LogMessageParams(kind, f"kvlint: {message}"))
 
-    def report_server_error(self, error: Exception, source) -> None:  # type: ignore[override]
+    def report_server_error(self, error: Exception, source) -> None:
         """pygls' own errors go to the output log, never to a pop-up per keystroke."""
         self.log(types.MessageType.Error, f"internal error: {type(error).__name__}: {error}")
 

@@ -9,9 +9,9 @@ import tokenize
 from pathlib import Path
 
 from kvlint.config import Settings
+from kvlint.lint.checking import gc_paused
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
 from kvlint.lint.project import ProjectOptions
-from kvlint.lint.runner import gc_paused
 from kvlint.lint.sources.config import kind_of
 
 __all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "warm_up"]

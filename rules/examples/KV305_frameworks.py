@@ -26,12 +26,12 @@ def hello(req):
 
 @function_app.timer_trigger(schedule="0 */5 * * * *", arg_name="timer")
 def refresh(timer: func.TimerRequest) -> None:
-    client.get_secret("rotated")  # a timer trigger is not a request
+    client.get_secret("rotated")  # a timer runs on its schedule: not per request or message
 
 
 @function_app.queue_trigger(arg_name="msg", queue_name="jobs", connection="Storage")
 def job(msg: func.QueueMessage) -> None:
-    client.get_secret("job-key")  # a queue trigger is not a request
+    client.get_secret("job-key")  # expect: KV305 (per message: the same 429 as a route)
 
 
 class OrdersView(View):

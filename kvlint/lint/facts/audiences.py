@@ -18,6 +18,7 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
+from kvlint.lint.facts.platforms import platform_token_audiences
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, Audience, classify_audience, token_endpoint
 from kvlint.lint.rule import Replacement, Report, TextSpan
 from kvlint.lint.semantic.dataflow import derives_from
@@ -127,13 +128,15 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
             strong = low in ("resource", "scopes", "credential_scopes", "scope", "audience")
             protocol = "v1" if low == "resource" else "v2" if "scope" in low else "any"
             yield from _values(analysis, argument.value, "keyword", protocol, call, strong)
+    for call, audience in platform_token_audiences(analysis):  # mssparkutils getToken(...)
+        yield from _values(analysis, audience, "platform", "any", call, True)
     for target, value, _stmt in analysis.index.assignments:
-        name = (
+        assigned = (
             target.value
             if isinstance(target, cst.Name)
             else (target.attr.value if isinstance(target, cst.Attribute) else None)
         )
-        if name and is_resource_word(name):
+        if assigned and is_resource_word(assigned):
             yield from _values(analysis, value, "name", "any", None, False)
     for node in analysis.index.dicts:
         for element in node.elements:

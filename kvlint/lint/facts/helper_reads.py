@@ -31,7 +31,7 @@ def helper_reads(analysis: Analysis) -> list[KvCall]:
         target = analysis.local_function(call.func)
         if target is not None:
             read = local.get(target)
-            name = target.name.value
+            name: str | None = target.name.value
         else:
             read, name = _imported_read(analysis, call.func)
         if read is not None and name is not None:
@@ -56,7 +56,7 @@ def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
 def _imported_read(analysis: Analysis, func: cst.BaseExpression) -> tuple[str | None, str | None]:
     """The read of an accessor (or an instance's method) another module defines."""
     symbol = analysis.imported(func, "function")
-    name = analysis.origin(func)[1] if symbol is not None and analysis.origin(func) else None
+    name = origin[1] if symbol is not None and (origin := analysis.origin(func)) else None
     if symbol is None:
         found = analysis.imported_method(func)
         if found is not None:

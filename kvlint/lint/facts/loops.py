@@ -4,6 +4,7 @@ list, over a Key Vault listing). One model for every rule that asks about loops.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import libcst as cst
 
@@ -72,6 +73,7 @@ def _loop_info(analysis: Analysis, node: cst.CSTNode) -> Loop:
     compare_names: set[str] = set()
     time_compare = False
     retry_after = False
+    sub: Any  # narrowed by the exact-type tests below, which mypy cannot follow through kind_of
     for sub in subtree(analysis, node):
         kind_of = type(sub)  # exact types: isinstance on libcst's ABCs is slow in this hot loop
         if kind_of is cst.Call:

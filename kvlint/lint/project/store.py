@@ -27,17 +27,18 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kvlint.lint.cachefs import Root
 from kvlint.lint.project.outline import Outline, outline
 from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 2
+SCHEMA = 3
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 
@@ -109,7 +110,9 @@ class SummaryStore:
         self.summarise = summarise
         self.worth = worth  # a definition failing it is not parsed: nothing to say about it
         self.decode = decode or (lambda data: data.decode("utf-8"))
-        self.root = directory / FOLDER if directory is not None else None
+        # the cache directory, checked by the command first (kvlint.lint.cachefs): entries are
+        # read and written without following any link in it
+        self.disk = Root(Path(os.path.abspath(directory))) if directory is not None else None
         self.salt = salt.encode()
         self._by_path: dict[Path, _Module | None] = {}
         self._by_key: dict[str, _Module] = {}
@@ -214,12 +217,16 @@ class SummaryStore:
             return Symbol("alias", target=target) if target else None
         source, own = found.slice_for(name)
         kind = "function" if statement.kind == "def" else "value"
+        calls = found.calls_of(name) if kind == "function" else ()
         if self.worth is not None and not self.worth(own):
-            return Symbol(kind)  # nothing in it a summary could say
+            return Symbol(kind, calls=calls)  # nothing else in it a summary could say
         if self.computed >= MAX_COMPUTED:
             return _UNBOUNDED  # bounded: unknown, and not remembered
         self.computed += 1
-        return self.summarise(source, name, str(module.path or ""))
+        symbol = self.summarise(source, name, str(module.path or ""))
+        if symbol is not None and symbol.kind == "function" and calls and not symbol.cached:
+            symbol = replace(symbol, calls=calls)
+        return symbol
 
     def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
         """A method of a class the module defines: the class is summarised (once, from its
@@ -249,15 +256,14 @@ class SummaryStore:
         return summary.method(method)
 
     # -- disk ----------------------------------------------------------------------------------
-    def _path(self, key: str) -> Path | None:
-        return self.root / key[:2] / f"{key}.json" if self.root is not None else None
-
     def _read(self, key: str) -> _Module | None:
-        path = self._path(key)
-        if path is None:
+        if self.disk is None:
             return None
         try:
-            raw = json.loads(path.read_bytes())
+            data = self.disk.read(FOLDER, key)
+            if data is None:
+                return None
+            raw = json.loads(data)
             if raw.get("schema") != SCHEMA:
                 return None
             header = Header.from_dict(raw["header"])
@@ -271,8 +277,7 @@ class SummaryStore:
         return _Module(key, header, symbols)
 
     def _write(self, module: _Module) -> None:
-        path = self._path(module.key)
-        if path is None:
+        if self.disk is None:
             return
         entry = {
             "schema": SCHEMA,
@@ -282,19 +287,7 @@ class SummaryStore:
                 for name, symbol in sorted(module.symbols.items())
             },
         }
-        import tempfile  # imported by the first write, not at start-up
-
-        tmp = None
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(entry, handle, separators=(",", ":"))
-            os.replace(tmp, path)
-        except OSError:
-            if tmp is not None:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+        self.disk.write(FOLDER, module.key, json.dumps(entry, separators=(",", ":")).encode())
 
 
 _UNBOUNDED = Symbol("value", line=-1)  # "cannot be known now": never stored

@@ -29,9 +29,9 @@ class CompoundIdentityPolicy(Rule):
         for node in analysis.index.dicts:
             if not is_access_policy_dict(analysis, node):
                 continue
-            application = entries(analysis, node).get("applicationid")
-            if application is not None and self._set(application):
-                yield Report("KV202", application, self.MESSAGE)
+            application_id = entries(analysis, node).get("applicationid")
+            if application_id is not None and self._set(application_id):
+                yield Report("KV202", application_id, self.MESSAGE)
 
     @staticmethod
     def _set(value: cst.BaseExpression) -> bool:

@@ -40,6 +40,11 @@ TRIGGERS = (
     rb"msi_endpoint",
     rb"networkacls",
     rb"accesspolicies",
+    # data platforms' secret utilities (kvlint.lint.facts.platforms)
+    rb"dbutils",
+    rb"mssparkutils",
+    rb"notebookutils",
+    rb"azureml\.core",
 )
 
 
@@ -139,6 +144,7 @@ def parse(text: str) -> Module:
         error = _cpython_syntax_error(text)
         if error is not None:
             raise _problem(error)
+    check_bounds(text)
     try:
         return parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -156,6 +162,68 @@ def parse(text: str) -> Module:
         raise (_problem(error) if error else SyntaxProblem(str(exc))) from None
     except RecursionError:
         raise SyntaxProblem("code too deeply nested to parse") from None
+
+
+# libcst needs about 2 KB of memory per token, and its time grows faster than the depth of a
+# chain of operators (1,000 terms of ``1+1+…``: 1 s; 3,000: 17 s; 10,000: a crash in native
+# code). What it may see is decided first, cheaply: tokens counted by a regular expression (about
+# 1 ms per 20 KB); then, for files with enough tokens to nest deeply, CPython's own parser (which
+# refuses what is too deep for it) and the depth of its tree (together about a sixth of what
+# libcst takes, so only above DEPTH_CHECK_TOKENS: fewer tokens make a chain of at most 2,000
+# operators, which libcst parses in seconds).
+MAX_TOKENS = 150_000  # about 300 MB for libcst; ordinary code: about 1 MB of source
+MAX_DEPTH = 1_000  # nodes from the module down (ordinary code: under 40)
+DEPTH_CHECK_TOKENS = 4_000
+_TOKENS = re.compile(
+    r"""[rRbBuUfF]{0,2}(?:\"\"\"[\s\S]*?\"\"\"|'''[\s\S]*?'''|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')"""
+    r"|#[^\n]*|\w+|\S"
+)
+TOO_LARGE = "too large to analyse"
+TOO_DEEP = "too deeply nested to analyse"
+
+
+def check_bounds(text: str) -> None:
+    """Raise :class:`SyntaxProblem` when libcst could not parse ``text`` within bounded memory
+    and depth ("too large / too deeply nested to analyse"), before libcst sees it."""
+    tokens = _TOKENS.subn("", text)[1]
+    if tokens > MAX_TOKENS:
+        raise SyntaxProblem(f"file {TOO_LARGE} ({tokens:,} tokens > {MAX_TOKENS:,}); skipped")
+    if tokens <= DEPTH_CHECK_TOKENS:
+        return
+    tree: ast.AST | None = None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # invalid escape sequences and the like
+        try:
+            tree = ast.parse(text)
+        except (RecursionError, MemoryError):
+            pass
+        except SyntaxError as exc:
+            if "too many nested" not in str(exc.msg) and "too complex" not in str(exc.msg):
+                return  # libcst reports it (or parses syntax newer than this Python's)
+        except ValueError:
+            return
+    if tree is None or _depth(tree) > MAX_DEPTH:
+        raise SyntaxProblem(f"code {TOO_DEEP} (more than {MAX_DEPTH:,} levels); skipped")
+
+
+def _depth(tree: ast.AST) -> int:
+    """The depth of an ``ast`` tree (iterative: no recursion limit), stopping past MAX_DEPTH."""
+    deepest = 0
+    stack: list[tuple[ast.AST, int]] = [(tree, 1)]
+    node_type = ast.AST
+    while stack:
+        node, depth = stack.pop()
+        if depth > deepest:
+            deepest = depth
+            if deepest > MAX_DEPTH:
+                break
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, node_type):
+                stack.append((value, depth + 1))
+            elif isinstance(value, list):
+                stack.extend((item, depth + 1) for item in value if isinstance(item, node_type))
+    return deepest
 
 
 def _problem(error: SyntaxError) -> SyntaxProblem:
