@@ -198,8 +198,8 @@ def read(
                 elif role_kind == "deny":
                     into.denies.append(roles.deny_assignment(doc))
                 else:
-                    found = roles.definition(doc)
-                    into.definitions[found.id] = found
+                    role = roles.definition(doc)
+                    into.definitions[role.id] = role
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
             continue

@@ -86,8 +86,8 @@ def loads(analysis: Analysis) -> dict[tuple[str, str], Load]:
                 load.subscription_peak, by_subscription[(sub, cls, window)]
             )
             load.subscription_vaults = vaults_of[(sub, cls)]
-    for key, load in found.items():
-        load.requests = analysis.totals.get(key, load.requests)
+    for pair, load in found.items():
+        load.requests = analysis.totals.get(pair, load.requests)
     return found
 
 
@@ -147,7 +147,7 @@ def windows_text(count: int) -> str:
 
 
 def _kinds(analysis: Analysis, load: Load) -> list[tuple[classify.KeyKind, int]]:
-    counts = analysis.kinds.get((load.vault, load.cls)) or {}
+    counts: dict[str, int] = analysis.kinds.get((load.vault, load.cls)) or {}
     return sorted(
         ((classify.kind_of(code), n) for code, n in counts.items()),
         key=lambda r: (-r[1], r[0].code),
