@@ -20,6 +20,7 @@ it is given stays unknown).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,11 @@ def _parser() -> Any:
     from hcl2.utils import SerializationOptions
 
     options = SerializationOptions(with_comments=False, preserve_heredocs=False)
-    return lambda text: hcl2.loads(text, serialization_options=options)
+    # a module called several times (or by several callers) is parsed once; nothing mutates
+    # what the parser returns
+    return functools.lru_cache(maxsize=512)(
+        lambda text: hcl2.loads(text, serialization_options=options)
+    )
 
 
 def _label(key: str) -> str:
