@@ -1,11 +1,11 @@
 """Everything ``--input`` reads: the encodings and the export shapes users really hand kvlint.
 
-One file may hold vaults, role assignments and role definitions, in any mix of:
+One file may hold vaults, role assignments, role definitions and deny assignments, in any mix of:
 
 - ``az keyvault show`` / ``list`` output, an ARM REST vault or page ``{"value": [...]}``;
 - Resource Graph rows, its REST response ``{"data": [...]}`` and Search-AzGraph's ``{"Data": [...]}``;
 - ``Get-AzKeyVault | ConvertTo-Json -Depth 5`` (:mod:`kvlint.audit.powershell`);
-- role assignments and definitions (:mod:`kvlint.audit.roles`);
+- role assignments, role definitions and deny assignments (:mod:`kvlint.audit.roles`);
 - ARM templates and compiled Bicep (:mod:`kvlint.audit.arm_template`) and Terraform plans
   (:mod:`kvlint.audit.terraform`): their findings point at the file and line.
 
@@ -34,10 +34,11 @@ from kvlint.audit import (
 )
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 
 EXPECTED = (
     'expected vaults (an object, a list, an ARM page {"value": [...]}, Resource Graph rows or '
-    "Search-AzGraph output), role assignments or role definitions"
+    "Search-AzGraph output), role assignments, role definitions or deny assignments"
 )
 
 
@@ -47,6 +48,8 @@ class Inputs:
     assignments: list[roles.RoleAssignment] = field(default_factory=list)
     definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
     saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
+    denies: list[roles.DenyAssignment] = field(default_factory=list)
+    saw_denies: bool = False  # an export of deny assignments was given (maybe empty)
     perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
     # infrastructure code: role assignments it would create, by vault id (not a full picture)
     planned_assignments: dict[str, list[roles.RoleAssignment]] = field(default_factory=dict)
@@ -93,7 +96,7 @@ def load_text(path: str, stdin: Any = None) -> tuple[str, Any]:
             stream = stdin or sys.stdin
             raw = getattr(stream, "buffer", stream).read()
         else:
-            raw = Path(path).read_bytes()
+            raw = read_regular(path)  # never a pipe or a device
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
     text = decode_input(raw, path)
@@ -202,12 +205,15 @@ def read(
         role_kind = roles.kind(doc)
         if role_kind:
             into.saw_assignments |= role_kind == "assignment"
+            into.saw_denies |= role_kind == "deny"
             try:
                 if role_kind == "assignment":
                     into.assignments.append(roles.assignment(doc))
+                elif role_kind == "deny":
+                    into.denies.append(roles.deny_assignment(doc))
                 else:
-                    found = roles.definition(doc)
-                    into.definitions[found.id] = found
+                    definition = roles.definition(doc)
+                    into.definitions[definition.id] = definition
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
             continue

@@ -42,10 +42,10 @@ DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.t
 
 
 def _parser() -> Any:
-    """python-hcl2's loader (the ``terraform`` extra: one line naming it when missing)."""
+    """python-hcl2's loader (the ``iac`` extra: one line naming it when missing)."""
     from kvlint import extras
 
-    extras.require("terraform", "reading Terraform source (.tf)")
+    extras.require("iac", "reading Terraform source (.tf)")
     import hcl2
     from hcl2.utils import SerializationOptions
 

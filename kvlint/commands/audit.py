@@ -137,8 +137,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="append",
         default=[],
         metavar="OBJECT_ID",
-        help="a group the caller is a member of (repeatable): its role assignments count "
-        "offline (live, ARM resolves membership itself)",
+        help="a group the caller is a member of (repeatable): its role assignments, access "
+        "policies and deny assignments count (live, ARM resolves role assignment membership)",
     )
     who.add_argument(
         "--item",
