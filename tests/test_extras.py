@@ -173,3 +173,18 @@ def test_the_lean_commands_work_with_no_azure_sdk_at_all(tmp_path):
     assert codes.strip("[").split(", ") == ["1", "1", "1", "1"], run.stderr
     assert loaded == "[]"
     assert "app.py:2:" in run.stdout and "KV101" in run.stdout
+
+
+def test_terraform_source_without_its_extra(monkeypatch, capsys, tmp_path):
+    """A .tf file needs python-hcl2 (the iac extra); plans and templates do not."""
+    for name in extras.EXTRAS["iac"][1]:
+        monkeypatch.setitem(sys.modules, name, None)
+    (tmp_path / "main.tf").write_text('resource "azurerm_key_vault" "kv" {}\n')
+    assert main(["audit", "--input", str(tmp_path / "main.tf")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "kvlint: error: reading Terraform source (.tf) needs python-hcl2, which is not "
+        "installed: pip install 'kvlint-azure[iac]'"
+    ]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"format_version": "1.2", "resource_changes": []}))
+    assert main(["audit", "--input", str(plan)]) == 0
