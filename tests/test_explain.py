@@ -490,3 +490,15 @@ def test_check_config_without_the_azure_extra_is_one_line(monkeypatch, capsys):
         "kvlint: error: kvlint explain --check-config needs the Azure SDK, which is not "
         "installed: pip install 'kvlint-azure[azure]'"
     ]
+
+
+def test_markdown_fences_outlast_backticks_in_pasted_names(tmp_path, capsys):
+    text = (
+        'Status=409 Code="Conflict" Message="Secret a is currently in a deleted but recoverable '
+        'state." https://kv-a.vault.azure.net/secrets/a```b'
+    )
+    path = tmp_path / "paste.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["explain", f"@{path}", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert "````sh\naz keyvault secret recover --vault-name kv-a --name 'a```b'\n````" in out

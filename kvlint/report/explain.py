@@ -150,7 +150,9 @@ def render_markdown(report: Report) -> str:
         if item.config:
             lines.append(f"- Configuration: {item.config}: {md(item.config_note)}")
         for fix in item.fixes:
-            lines += ["", "```sh", clean(fix.text), "```"]
+            command = clean(fix.text)
+            fence = "`" * max(3, max(map(len, re.findall(r"`+", command)), default=0) + 1)
+            lines += ["", f"{fence}sh", command, fence]
             if fix.note:
                 lines.append(md(fix.note))
             if fix.widens:
