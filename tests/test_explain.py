@@ -502,3 +502,20 @@ def test_markdown_fences_outlast_backticks_in_pasted_names(tmp_path, capsys):
     assert main(["explain", f"@{path}", "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     assert "````sh\naz keyvault secret recover --vault-name kv-a --name 'a```b'\n````" in out
+
+
+def test_the_challenge_names_the_vaults_tenant(tmp_path, capsys):
+    text = (
+        "HTTP/1.1 401 Unauthorized\r\n"
+        'WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/'
+        f'{TENANT}", resource="https://vault.azure.net"\r\n\r\n'
+        '{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}'
+    )
+    _, doc = explain(tmp_path, capsys, text)
+    (item,) = doc["explanations"]
+    assert item["code"] == "KVL106" and item["missing"]["tenant"] == TENANT
+    assert any("the vault's tenant" in n for n in item["notes"])
+    assert doc["challenge"] == {
+        "authorization": f"https://login.microsoftonline.com/{TENANT}",
+        "resource": "https://vault.azure.net",
+    }

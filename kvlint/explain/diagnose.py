@@ -174,8 +174,22 @@ def key_vault_cause(facts: Facts) -> Cause | None:
     return None
 
 
+def _challenge_tenant(facts: Facts) -> str:
+    """The vault's tenant, as Key Vault's 401 challenge names it (authorization="…/<tenant>")."""
+    match = GUID.search(facts.challenge_authority)
+    return match.group(0).lower() if match else ""
+
+
 def _unauthorized(cause: Cause, facts: Facts, out: Explanation) -> str:
     unknown = out.unknown
+    if facts.challenge_authority:
+        tenant = _challenge_tenant(facts)
+        out.notes.append(
+            f"Key Vault's challenge (WWW-Authenticate) names the sign-in authority "
+            f"{facts.challenge_authority}"
+            + (f" (the vault's tenant {tenant})" if tenant else "")
+            + (f" and the resource {facts.challenge_resource}" if facts.challenge_resource else "")
+        )
     vault_host = facts.vault_host or (f"{facts.vault}.vault.azure.net" if facts.vault else "")
     found = keyvault.audience_for_host(vault_host) if vault_host else None
     audience = found[1] if found else "https://vault.azure.net"
@@ -234,6 +248,16 @@ def _unauthorized(cause: Cause, facts: Facts, out: Explanation) -> str:
             text += f" ({tenants[0]})"
         elif tenants:
             text += f" (Key Vault accepts {len(tenants)} tenants: {', '.join(tenants[:5])})"
+        elif _challenge_tenant(facts):
+            tenant = _challenge_tenant(facts)
+            out.missing["tenant"] = tenant
+            out.fixes.append(
+                Command(
+                    f"az login --tenant {q(tenant)}",
+                    "the tenant Key Vault's WWW-Authenticate challenge names",
+                )
+            )
+            text += f" ({tenant}, from the WWW-Authenticate challenge)"
         else:
             unknown.append("the tenants Key Vault expects ('Expected one of …')")
         return text + "; sign in to the vault's tenant"

@@ -117,6 +117,12 @@ def render_json(report: Report) -> str:
         "vault": facts.vault or None,
         "retry_after_seconds": int(facts.retry_after) if facts.retry_after else None,
         "service_version": facts.service_version or None,
+        "challenge": {
+            "authorization": facts.challenge_authority,
+            "resource": facts.challenge_resource,
+        }
+        if facts.challenge_authority
+        else None,
         "client_address": facts.address or None,
         "explanations": [item.as_dict() for item in report.explanations],
         "missing": report.missing,
