@@ -519,3 +519,18 @@ def test_the_challenge_names_the_vaults_tenant(tmp_path, capsys):
         "authorization": f"https://login.microsoftonline.com/{TENANT}",
         "resource": "https://vault.azure.net",
     }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an S3 refusal and an Azure Storage one: generic words, no Key Vault in sight
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+        "Status: 403 (This request is not authorized to perform this operation using this "
+        "permission.) ErrorCode: AuthorizationPermissionMismatch",
+        "401 Unauthorized: TokenExpired (graph.microsoft.com)",
+    ],
+)
+def test_other_services_refusals_are_not_key_vault_refusals(text, capsys):
+    assert main(["explain", text]) == 2
+    assert "no Key Vault or Entra ID error" in capsys.readouterr().err

@@ -160,9 +160,27 @@ def _finding(code: str, message: str, facts: Facts) -> Finding:
 # -- Key Vault refusals --------------------------------------------------------------------------
 
 
+# Phrases only Key Vault writes; a generic word ("AccessDenied", "TokenExpired") counts only in a
+# paste that is otherwise about Key Vault (an S3 or Storage 403 is not a Key Vault refusal).
+_KEY_VAULT_WORDS = (
+    "akv1",
+    "forbiddenby",
+    "caller is not authorized to perform action on resource",
+    "public network access is disabled and request is not from a trusted service",
+    "client address is not authorized",
+    "permission on key vault",
+    "not found on any access policy",
+    "s2s12086",
+    "not allowed by rbac",
+)
+
+
 def key_vault_cause(facts: Facts) -> Cause | None:
     """The shared classifier's reading of the paste; the status is inferred from Key Vault's text
     when the paste lacks it (or reports a proxy's 400, as Pulumi's ARM calls do)."""
+    lower = facts.text.lower()
+    if not (_is_key_vault(facts) or any(word in lower for word in _KEY_VAULT_WORDS)):
+        return None
     statuses = [facts.status] if facts.status in (401, 403) else [403, 401]
     for status in statuses:
         cause = causes.refusal(Evidence(status, facts.text, ip=facts.address))
@@ -706,7 +724,14 @@ def explain(facts: Facts) -> list[Explanation]:
 
 def _is_key_vault(facts: Facts) -> bool:
     lower = facts.text.lower()
-    return bool(facts.vault or "keyvault" in lower or "key vault" in lower or facts.service_version)
+    return bool(
+        facts.vault
+        or facts.vault_host
+        or "keyvault" in lower
+        or "key vault" in lower
+        or facts.service_version
+        or 'resource="https://vault.' in lower
+    )
 
 
 def _from_records(facts: Facts) -> list[Explanation]:
