@@ -93,8 +93,8 @@ class Offline:
 
 
 @pytest.fixture
-def offline(tmp_path, kvlint) -> Offline:
-    return Offline(tmp_path, kvlint)
+def offline(tmp_path, kvlint_process) -> Offline:
+    return Offline(tmp_path, kvlint_process)
 
 
 def test_the_guard_catches_a_connection(offline):

@@ -10,6 +10,7 @@ from typing import Any
 
 from kvlint import catalog
 from kvlint.findings import Finding
+from kvlint.report.escape import one_line
 from kvlint.token.decode import Token
 from kvlint.token.diagnose import (
     _audiences,
@@ -83,11 +84,11 @@ def render_text(
 ) -> str:
     rows = summary(token, now)
     width = max(len(label) for label, _ in rows)
-    lines = [f"{label:<{width}}  {value}" for label, value in rows]
+    lines = [f"{label:<{width}}  {one_line(value)}" for label, value in rows]
     lines.append("")
     for finding in findings:
         rule = catalog.get(finding.code)
-        lines.append(f"{finding.code} {rule.severity} {rule.name}: {finding.message}")
+        lines.append(f"{finding.code} {rule.severity} {rule.name}: {one_line(finding.message)}")
     if findings:
         lines.append(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}")
     else:
@@ -96,7 +97,7 @@ def render_text(
         principal = token.claims.get("oid", "?")
         lines.append(
             f"no problems: Key Vault accepts this token's {checked} ({unchecked} not checked). "
-            f"A 403 would be about authorisation: object id {principal} needs an access policy "
+            f"A 403 would be about authorisation: object id {one_line(principal)} needs an access policy "
             "or role on the vault, and the caller must pass the vault firewall "
             "(see `kvlint audit --token`)."
         )
