@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kvlint.explain.diagnose import Explanation
+from kvlint.explain.model import Explanation
 from kvlint.explain.paste import Facts
 
 MAX_INPUT = 4 * 1024 * 1024  # a paste, not a log archive (kvlint logs reads those)

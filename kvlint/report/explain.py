@@ -11,7 +11,7 @@ import re
 
 from kvlint import __version__
 from kvlint.explain import Report
-from kvlint.explain.diagnose import Explanation
+from kvlint.explain.model import Explanation
 
 FORMATS = ("text", "json", "markdown")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
