@@ -143,7 +143,9 @@ def _live(argv: list[str], stdin_from_program: bool) -> str | None:
         return "needs Entra ID"
     if name == "server" and "--help" not in argv:
         return "an LSP server waits for a client"
-    if name in ("logs", "token") and len(argv) == 1:
+    if name == "explain" and "--check-config" in argv:
+        return "reads the vault through Resource Manager"
+    if name in ("logs", "token", "explain") and len(argv) == 1:
         return "the command's name, not a command"
     return None
 
@@ -181,6 +183,7 @@ def readme_folder(tmp_path_factory) -> Path:
     """The files the README's commands name."""
     folder = tmp_path_factory.mktemp("readme")
     shutil.copytree(ROOT / "tests" / "data" / "logs", folder / "tests" / "data" / "logs")
+    shutil.copytree(ROOT / "tests" / "data" / "explain", folder / "tests" / "data" / "explain")
     (folder / "app").mkdir()
     (folder / "app" / "keyvault.py").write_text(
         "from azure.identity import DefaultAzureCredential\n"
