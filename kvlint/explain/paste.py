@@ -191,8 +191,12 @@ def unescape(text: str) -> str:
 
 
 def mask_secrets(text: str) -> str:
-    """Secret-shaped values (``client_secret=…``, ``AccountKey=…``, ``sig=…``) cut short."""
-    return _SECRETISH.sub(lambda m: m.group(1) + m.group(2)[:3] + "…(masked)", text)
+    """The project's masking (:func:`kvlint.redact.mask`: JWTs, ``AccountKey=``, ``sig=``, client
+    secret shapes, quoted ``client_secret``), plus what pastes add: an unquoted
+    ``client_secret=…`` / ``password=…`` (a form body, a log line)."""
+    from kvlint.redact import HIDDEN, mask
+
+    return mask(_SECRETISH.sub(lambda m: m.group(1) + HIDDEN, text))
 
 
 def _status_of(text: str) -> int | None:
