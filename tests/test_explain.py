@@ -534,3 +534,21 @@ def test_the_challenge_names_the_vaults_tenant(tmp_path, capsys):
 def test_other_services_refusals_are_not_key_vault_refusals(text, capsys):
     assert main(["explain", text]) == 2
     assert "no Key Vault or Entra ID error" in capsys.readouterr().err
+
+
+def test_the_credential_a_log_names_tells_who_called(tmp_path, capsys):
+    """An Azure.Identity log line before the refusal says which credential gave the token."""
+    text = (
+        "info: Azure.Identity[1] DefaultAzureCredential.GetToken succeeded. Scopes: "
+        "[ https://vault.azure.net/.default ]\n"
+        "info: Azure.Identity[1] ManagedIdentityCredential.GetToken succeeded.\n"
+        "Azure.RequestFailedException: Caller is not authorized to perform action on resource.\n"
+        "Caller: appid=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d;oid=1b2c3d4e-5f6a-4b7c-8d9e-"
+        f"0f1a2b3c4d5e;iss=https://sts.windows.net/{TENANT}/\n"
+        "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\n"
+        "Vault: kv-app;location=westeurope\nStatus: 403 (Forbidden)\nErrorCode: Forbidden"
+    )
+    _, doc = explain(tmp_path, capsys, text)
+    (item,) = doc["explanations"]
+    assert item["identity"]["kind"].startswith("a managed identity (ManagedIdentityCredential")
+    assert "--assignee-principal-type ServicePrincipal" in item["fixes"][0]["command"]

@@ -101,6 +101,30 @@ def scope_arg(facts: Facts, unknown: list[str]) -> str:
     return "<vault-resource-id>"
 
 
+# The credential that gave the token, when the paste's log names it -> (who that is, type)
+CREDENTIAL_KINDS = {
+    "ManagedIdentityCredential": ("a managed identity", "ServicePrincipal"),
+    "WorkloadIdentityCredential": (
+        "an app or managed identity through workload identity",
+        "ServicePrincipal",
+    ),
+    "ClientSecretCredential": (
+        "an app registration's service principal (client secret)",
+        "ServicePrincipal",
+    ),
+    "ClientCertificateCredential": (
+        "an app registration's service principal (certificate)",
+        "ServicePrincipal",
+    ),
+    "AzureCliCredential": ("the user (or service principal) signed in to the Azure CLI", ""),
+    "AzureDeveloperCliCredential": ("the identity signed in to the Azure Developer CLI", ""),
+    "AzurePowerShellCredential": ("the identity signed in to Azure PowerShell", ""),
+    "VisualStudioCredential": ("the user signed in to Visual Studio", "User"),
+    "VisualStudioCodeCredential": ("the user signed in to VS Code", "User"),
+    "InteractiveBrowserCredential": ("a user signing in interactively", "User"),
+}
+
+
 def identity_of(facts: Facts) -> dict[str, str]:
     """Who really called, as far as the paste says."""
     who: dict[str, str] = {}
@@ -123,11 +147,18 @@ def identity_of(facts: Facts) -> dict[str, str]:
     elif client:
         who["kind"] = f"a user signed in through {client} (app id {facts.appid})"
         who["principal_type"] = "User"
+    elif facts.credential in CREDENTIAL_KINDS:
+        kind, principal_type = CREDENTIAL_KINDS[facts.credential]
+        who["kind"] = f"{kind} ({facts.credential} gave the token, as the paste's log says)"
+        if principal_type:
+            who["principal_type"] = principal_type
     elif facts.oid and facts.appid:
         who["kind"] = (
             "an application or managed identity (service principal), or a user through a "
             "third-party app: the object id is the one to grant"
         )
+    if facts.credential and "credential" not in who:
+        who["credential"] = facts.credential
     return who
 
 

@@ -113,6 +113,10 @@ _SECRETISH = re.compile(
 )
 
 
+_ANSWERED = re.compile(
+    r"\b(?:acquired a token from|token acquired from)\s+(\w{1,60}Credential)"
+    r"|\b(\w{1,60}Credential)\.(?:GetToken|get_token|getToken)(?:Async)? succeeded"
+)
 _CHAIN_FAILED = re.compile(
     r"\b(\w{1,60}Credential) failed to retrieve a token from the included credentials"
 )
@@ -165,6 +169,7 @@ class Facts:
     aad_scope: str = ""
     assertion: tuple[str, str, str] | None = None
     chain: str = ""  # "DefaultAzureCredential" when its "failed to retrieve a token" is pasted
+    credential: str = ""  # the credential the paste's log says gave the token
     attempts: list[tuple[str, str]] = field(default_factory=list)  # (credential, why)
     records: list[Any] = field(default_factory=list)  # AuditEvent Records
     record_problems: int = 0
@@ -457,6 +462,10 @@ def read(raw: str) -> Facts:
             facts.resource = rid.group(1)
             facts.vault = rid.group(1).rsplit("/", 1)[1].lower()
     _entra(text, facts)
+    answered = [m.group(1) or m.group(2) for m in _ANSWERED.finditer(text)]
+    outer = ("DefaultAzureCredential", "ChainedTokenCredential", "EnvironmentCredential")
+    inner = [name for name in answered if name not in outer]
+    facts.credential = (inner or answered or [""])[-1]
     chain = _CHAIN_FAILED.search(text)
     if chain:
         facts.chain = chain.group(1)
