@@ -464,8 +464,8 @@ def read(raw: str) -> Facts:
     _entra(text, facts)
     answered = [m.group(1) or m.group(2) for m in _ANSWERED.finditer(text)]
     outer = ("DefaultAzureCredential", "ChainedTokenCredential", "EnvironmentCredential")
-    inner = [name for name in answered if name not in outer]
-    facts.credential = (inner or answered or [""])[-1]
+    named = [name for name in answered if name not in outer]
+    facts.credential = (named or answered or [""])[-1]
     chain = _CHAIN_FAILED.search(text)
     if chain:
         facts.chain = chain.group(1)
