@@ -155,7 +155,7 @@ def identity_of(facts: Facts) -> dict[str, str]:
     elif facts.oid and facts.appid:
         who["kind"] = (
             "an application or managed identity (service principal), or a user through a "
-            "third-party app: the object id is the one to grant"
+            "third-party app"
         )
     if facts.credential and "credential" not in who:
         who["credential"] = facts.credential
