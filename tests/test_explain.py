@@ -552,3 +552,12 @@ def test_the_credential_a_log_names_tells_who_called(tmp_path, capsys):
     (item,) = doc["explanations"]
     assert item["identity"]["kind"].startswith("a managed identity (ManagedIdentityCredential")
     assert "--assignee-principal-type ServicePrincipal" in item["fixes"][0]["command"]
+
+
+def test_several_terraform_errors_are_each_explained(tmp_path, capsys):
+    firewall = next(c for c in CASES if c["id"] == "terraform-firewall-address-redacted")
+    rbac = next(c for c in CASES if c["id"] == "terraform-rbac-getsecret-redacted")
+    text = firewall["text"] + "╵\n╷\n" + rbac["text"] + "╵\n╷\n" + rbac["text"]
+    _, doc = explain(tmp_path, capsys, text)
+    assert [e["code"] for e in doc["explanations"]] == ["KVL201", "KVL302"]
+    assert [e["vault"] for e in doc["explanations"]] == ["xxx-keyvault-prod", "test-piyush-kv-1011"]
