@@ -92,7 +92,7 @@ def examine(request: TokenRequest, now: datetime | None = None) -> Examination:
         token.claims, tenant=request.tenant, vault_url=request.vault, now=now, skew=request.skew
     )
     prediction = None
-    if request.vaults_file:
+    if request.vaults_file and request.vault:  # validated above: --input needs --vault
         from kvlint.token.predict import predict
 
         prediction = predict(token.claims, request.vault, request.vaults_file, request.ip)
