@@ -85,6 +85,9 @@ class Root:
     @contextlib.contextmanager
     def _directory(self, parts: tuple[str, ...], create: bool) -> Iterator[_Where]:
         """The directory ``root/parts...``, each step a real directory owned by us."""
+        if create and not os.path.lexists(self.path):
+            with contextlib.suppress(FileExistsError):
+                os.makedirs(self.path)
         if not _AT:
             path = self.path
             for part in ("", *parts):
@@ -105,7 +108,7 @@ class Root:
     def ensure_markers(self) -> None:
         """``CACHEDIR.TAG`` and ``.gitignore`` in the root, created only where absent."""
         for name, text in ((TAG, CACHEDIR_TAG), (GITIGNORE, "# created by kvlint\n*\n")):
-            with contextlib.suppress(OSError), self._directory((), create=False) as where:
+            with contextlib.suppress(OSError), self._directory((), create=True) as where:
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
                 fd = _open_file(where, name, flags)
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -199,12 +202,8 @@ def open_root(
         info = None
     except OSError as exc:
         return None, f"{shown}: {exc.strerror}"
-    if info is None:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return None, f"cannot create {shown}: {exc.strerror}"
-        info = os.lstat(path)
+    if info is None:  # created by the first write (a run that writes nothing leaves no trace)
+        return Root(path), None
     if stat.S_ISLNK(info.st_mode):
         return None, f"{shown} is a symbolic link (name it with --cache-dir to use it)"
     why = _not_ours(info, directory=True)
@@ -220,9 +219,7 @@ def open_root(
         why = _not_ours(inner, directory=name in kept)
         if why:
             return None, f"{_shown(directory / name)} {why}"
-    root = Root(path)
-    root.ensure_markers()
-    return root, None
+    return Root(path), None
 
 
 def _not_ours(info: os.stat_result, directory: bool) -> str | None:

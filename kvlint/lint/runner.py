@@ -465,6 +465,16 @@ class Runner:
         assert result.source is not None
         try:
             write_atomically(target.path, data, result.source.encode(text))
+        except FileChanged as exc:
+            # Nothing is written over a change made meanwhile (another --fix run, an editor);
+            # what is reported is the file as it is now, not the findings that run just fixed.
+            fresh = read(target)
+            if isinstance(fresh, Finding):
+                return LintResult([fresh])
+            now = safe_lint(self.linter, fresh, target.display, target.relpath)
+            if self._fixable(now.findings):
+                outcome.notes.append(f"{target.display}: not fixed: {exc}")
+            return now
         except OSError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc.strerror or exc}")
             return result
@@ -500,6 +510,10 @@ def _unified(before: str, after: str, display: str) -> str:
     )
 
 
+class FileChanged(KvlintError):
+    """The file is no longer what was read (another run, an editor): nothing was written."""
+
+
 def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory.
 
@@ -512,7 +526,7 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     except OSError:
         raise KvlintError("file disappeared before it could be fixed") from None
     if current != expected:
-        raise KvlintError("file changed while kvlint was running; run again")
+        raise FileChanged("file changed while kvlint was running; run again")
     import tempfile  # only a rewrite needs it (start-up)
 
     real = path.resolve()
