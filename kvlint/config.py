@@ -281,10 +281,15 @@ def from_table(table: dict, path: Path) -> Settings:
         if not isinstance(value, kind) or (
             kind is list and element is not None and not all(isinstance(v, element) for v in value)
         ):
-            expected = f"a list of {element.__name__}s" if kind is list else f"a {kind.__name__}"
+            expected = (
+                f"a list of {_TYPE_WORDS[element]}s" if kind is list else f"a {_TYPE_WORDS[kind]}"
+            )
             raise KvlintError(f"{where}: '{key}' must be {expected}")
         _apply(settings, key, value, where)
     return settings
+
+
+_TYPE_WORDS = {str: "string", list: "list", dict: "table", bool: "boolean", int: "integer"}
 
 
 def _apply(settings: Settings, key: str, value, where: str) -> None:
