@@ -51,7 +51,7 @@ class Rule:
     use_instead: str
     references: tuple[Reference, ...] = field(default_factory=tuple)
     fix: str = "none"  # "safe", "unsafe" or "none"
-    face: str = "check"  # "check", "audit", "token" or "logs"
+    face: str = "check"  # "check", "audit", "token", "logs" or "explain"
     benchmarks: tuple[Benchmark, ...] = field(default_factory=tuple)
 
     @property
@@ -175,6 +175,8 @@ def index() -> dict[str, Entry]:
 def _face(code: str) -> str:
     if code.startswith("KVL"):
         return "logs"
+    if code.startswith("KVE"):
+        return "explain"
     return "audit" if code.startswith("KVA") else "token" if code.startswith("KVT") else "check"
 
 
@@ -195,6 +197,27 @@ def get(code: str) -> Rule:
         return catalog()[code]
     except KeyError:
         raise KvlintError(f"unknown rule code {code!r} (see `kvlint rules`)") from None
+
+
+def lookup(text: str) -> Rule:
+    """A rule by its code (``KV305``) or its name (``keyvault-read-per-request``), either case;
+    an unknown one is an error that suggests the closest codes or names."""
+    wanted = text.strip()
+    rules = catalog()
+    if wanted.upper() in rules:
+        return rules[wanted.upper()]
+    by_name = {rule.name.lower(): rule for rule in rules.values()}
+    name = wanted.lower().replace("_", "-")
+    if name in by_name:
+        return by_name[name]
+    import difflib
+
+    close = difflib.get_close_matches(name, list(by_name), n=3, cutoff=0.6)
+    close += difflib.get_close_matches(wanted.upper(), list(rules), n=2, cutoff=0.8)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise KvlintError(
+        f"unknown rule {text!r}: neither a code nor a name{hint}; `kvlint rules` lists them"
+    )
 
 
 def entry(code: str) -> Entry:

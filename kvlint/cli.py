@@ -14,10 +14,10 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn, TextIO
 
-from kvlint import DISTRIBUTION, __version__
+from kvlint import DISTRIBUTION, __version__, extras
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
-from kvlint.report.escape import one_line
+from kvlint.report.escape import one_line, printable
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": (
@@ -33,9 +33,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kvlint.commands.logs",
         "read Key Vault audit logs; why did requests get 401/403/429?",
     ),
+    "explain": (
+        "kvlint.commands.explain",
+        "paste a Key Vault or Entra ID error: the cause, the identity and the fix",
+    ),
     "rules": ("kvlint.commands.rules", "list every rule and check"),
     "rule": ("kvlint.commands.rules", "show one rule's documentation"),
     "server": ("kvlint.commands.server", "Language Server (LSP over stdio) for editors"),
+    "clean": ("kvlint.commands.clean", "remove the result cache and project summaries"),
 }
 
 
@@ -66,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything written to stdout and stderr meanwhile is masked: no output
     ever contains a whole JWT (:mod:`kvlint.redact`)."""
     streams: tuple[TextIO, TextIO] = (sys.stdout, sys.stderr)
-    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = MaskingStream(sys.stdout), MaskingStream(sys.stderr)
     try:
         return _main(argv)
     finally:
@@ -95,7 +100,8 @@ def _main(argv: Sequence[str] | None) -> int:
         options = parser.parse_args(args[1:])
         return int(module.run(options))
     except KvlintError as exc:
-        print(f"kvlint: error: {mask(one_line(exc))}", file=sys.stderr)
+        # printable, but line breaks kept: a configuration error shows its line, as ruff does
+        print(f"kvlint: error: {mask(printable(str(exc)))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kvlint: interrupted", file=sys.stderr)
@@ -103,6 +109,10 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return EXIT_ERROR
     except Exception as exc:  # a bug in kvlint: one line and exit 2, the traceback on request
+        missing = isinstance(exc, ImportError) and extras.from_import_error(exc, f"kvlint {name}")
+        if missing:  # an optional dependency that a path needs and require() did not ask for
+            print(f"kvlint: error: {missing}", file=sys.stderr)
+            return EXIT_ERROR
         if os.environ.get("KVLINT_DEBUG"):
             raise
         print(

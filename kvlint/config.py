@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from kvlint import catalog
 from kvlint.errors import KvlintError
+from kvlint.snippet import TOML_POSITION, key_line, snippet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -57,10 +58,12 @@ KEYS: dict[str, tuple[type, type | None]] = {
     "extend-exclude": (list, str),
     "severity": (dict, str),
     "extra-vault-hosts": (list, str),
+    "databricks-scopes": (dict, str),
     "include": (list, str),
     "baseline": (str, None),
     "cache-dir": (str, None),
     "include-generated": (bool, None),
+    "extend": (str, None),
 }
 SUBTABLES = ("audit",)  # [tool.kvlint.audit] is validated by the auditor
 
@@ -79,6 +82,8 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     severity: dict[str, str] = field(default_factory=dict)
     extra_vault_hosts: tuple[str, ...] = ()
+    # Databricks secret scope -> "keyvault" (Azure Key Vault-backed) or "databricks"
+    databricks_scopes: dict[str, str] = field(default_factory=dict)
     include: tuple[str, ...] = ()
     baseline: str | None = None
     cache_dir: str | None = None
@@ -131,6 +136,8 @@ class Settings:
             "severity": self.severity,
             "hosts": self.extra_vault_hosts,
         }
+        if self.databricks_scopes:
+            data["databricks_scopes"] = self.databricks_scopes
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -221,6 +228,16 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def has_kvlint_table(path: Path) -> bool:
+    """Whether a ``pyproject.toml`` holds ``[tool.kvlint]`` (read only when it mentions it)."""
+    try:
+        if b"kvlint" not in path.read_bytes():
+            return False
+    except OSError:
+        return False
+    return "kvlint" in _read_toml(path).get("tool", {})
+
+
 def project_root(settings: Settings, start: Path) -> Path:
     """Where the project's result cache goes: next to the ``pyproject.toml`` holding the
     settings, else the nearest ``pyproject.toml`` from ``start`` up, else the settings' root
@@ -241,7 +258,14 @@ def _read_toml(path: Path) -> dict:
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
-        raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+        where = TOML_POSITION.search(str(exc))
+        if where is None:
+            raise KvlintError(f"{path}: invalid TOML: {exc}") from None
+        line, column = int(where.group(1)), int(where.group(2))
+        reason = str(exc)[: where.start()].rstrip()
+        raise KvlintError(
+            f"{path}:{line}:{column}: invalid TOML: {reason}" + snippet(path, line, column)
+        ) from None
     except RecursionError:
         raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
     except ValueError as exc:  # CPython's int digit limit
@@ -257,39 +281,126 @@ def load(config: str | None = None, start: Path | None = None) -> Settings:
         data = _read_toml(path)
         table = data.get("tool", {}).get("kvlint", data if "tool" not in data else {})
     else:
-        path = find_config(start or Path.cwd())
-        if path is None:
+        found = find_config(start or Path.cwd())
+        if found is None:
             return Settings()
+        path = found
         table = _read_toml(path)["tool"]["kvlint"]
     return from_table(table, path)
 
 
-def from_table(table: dict, path: Path) -> Settings:
+def from_table(table: dict, path: Path, _chain: tuple[Path, ...] = ()) -> Settings:
     where = f"{path.name} [tool.kvlint]"
     if not isinstance(table, dict):
         raise KvlintError(f"{where} must be a table")
     settings = Settings(root=path.resolve().parent, config_path=path.resolve())
+    if "extend" in table:
+        base = _extended(table["extend"], path, where, _chain)
+        _inherit(settings, base)
     for key, value in table.items():
-        if key in SUBTABLES:
-            if not isinstance(value, dict):
-                raise KvlintError(f"{where}: '{key}' must be a table")
-            settings.raw_audit = value
+        if key == "extend":
             continue
-        if key not in KEYS:
-            raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
-        kind, element = KEYS[key]
-        if not isinstance(value, kind) or (
-            kind is list and element is not None and not all(isinstance(v, element) for v in value)
-        ):
-            expected = (
-                f"a list of {_TYPE_WORDS[element]}s" if kind is list else f"a {_TYPE_WORDS[kind]}"
-            )
-            raise KvlintError(f"{where}: '{key}' must be {expected}")
-        _apply(settings, key, value, where)
+        try:
+            _set(settings, key, value, where)
+        except KvlintError as exc:
+            line, column = key_line(path, key) if path.is_file() else (0, 0)
+            if not line:
+                raise
+            message = str(exc).removeprefix(f"{where}: ")
+            raise KvlintError(
+                f"{path.name}:{line}: [tool.kvlint] {message}" + snippet(path, line, column)
+            ) from None
     return settings
 
 
+def _extended(value: object, path: Path, where: str, chain: tuple[Path, ...]) -> Settings:
+    """The settings of the file ``extend`` names (relative to ``path``'s folder): a
+    ``pyproject.toml`` with ``[tool.kvlint]`` or a TOML file holding the keys at the top."""
+    if not isinstance(value, str) or not value.strip():
+        raise KvlintError(f"{where}: 'extend' must be the path of a TOML file")
+    base = (path.resolve().parent / value).resolve()
+    if base in (*chain, path.resolve()):
+        cycle = " -> ".join(p.name for p in (*chain, path.resolve(), base))
+        raise KvlintError(f"{where}: 'extend' makes a cycle ({cycle})")
+    if not base.is_file():
+        raise KvlintError(f"{where}: 'extend' names {value!r}, which is not a file")
+    data = _read_toml(base)
+    table = data.get("tool", {}).get("kvlint", data if "tool" not in data else None)
+    if table is None:
+        raise KvlintError(f"{where}: 'extend' names {value!r}, which has no [tool.kvlint] table")
+    return from_table(table, base, (*chain, path.resolve()))
+
+
+def _rebase(pattern: str, base: Path, root: Path) -> str | None:
+    """A path pattern of the configuration in ``base`` as seen from ``root`` (None: it can match
+    nothing below ``root``). Patterns without ``/`` match a name anywhere and stay as they are."""
+    bare, directories_only = _pattern(pattern)
+    if "/" not in bare or bare.startswith("*") or base == root:
+        return pattern
+    suffix = "/" if directories_only else ""
+    try:
+        inner = root.relative_to(base).as_posix()  # root below base: strip its folder
+    except ValueError:
+        try:
+            outer = base.relative_to(root).as_posix()  # base below root: prefix its folder
+        except ValueError:
+            return None  # side by side: nothing below root is under base
+        return f"{outer}/{bare}{suffix}"
+    if bare.startswith(inner + "/"):
+        return bare[len(inner) + 1 :] + suffix
+    return None
+
+
+def _inherit(settings: Settings, base: Settings) -> None:
+    """What ``extend`` brings: every setting of the base; path patterns made relative to this
+    configuration's folder (as ruff resolves an extended file's paths from that file)."""
+    for name in ("select", "extend_select", "ignore", "severity", "extra_vault_hosts"):
+        setattr(settings, name, getattr(base, name))
+    settings.include_generated = base.include_generated
+    settings.raw_audit = base.raw_audit
+    if base.cache_dir:
+        settings.cache_dir = str(base.root / base.cache_dir)
+    if base.baseline:
+        settings.baseline = str(base.root / base.baseline)
+
+    def rebased(patterns: tuple[str, ...]) -> tuple[str, ...]:
+        moved = (_rebase(p, base.root, settings.root) for p in patterns)
+        return tuple(p for p in moved if p is not None)
+
+    settings.exclude = rebased(base.exclude) if base.exclude != DEFAULT_EXCLUDE else DEFAULT_EXCLUDE
+    settings.extend_exclude = rebased(base.extend_exclude)
+    settings.include = rebased(base.include)
+    settings.per_file_ignores = {
+        moved: codes
+        for pattern, codes in base.per_file_ignores.items()
+        if (moved := _rebase(pattern, base.root, settings.root)) is not None
+    }
+
+
 _TYPE_WORDS = {str: "string", list: "list", dict: "table", bool: "boolean", int: "integer"}
+
+
+def _set(settings: Settings, key: str, value: object, where: str) -> None:
+    if key in SUBTABLES:
+        if not isinstance(value, dict):
+            raise KvlintError(f"{where}: '{key}' must be a table")
+        settings.raw_audit = value
+        return
+    if key not in KEYS:
+        raise KvlintError(f"{where}: unknown key '{key}' (known: {', '.join(sorted(KEYS))})")
+    kind, element = KEYS[key]
+    if not isinstance(value, kind) or (
+        isinstance(value, list)
+        and element is not None
+        and not all(isinstance(v, element) for v in value)
+    ):
+        expected = (
+            f"a list of {_TYPE_WORDS.get(element, element.__name__)}s"
+            if kind is list and element is not None
+            else f"a {_TYPE_WORDS.get(kind, kind.__name__)}"
+        )
+        raise KvlintError(f"{where}: '{key}' must be {expected}")
+    _apply(settings, key, value, where)
 
 
 def _apply(settings: Settings, key: str, value, where: str) -> None:
@@ -297,7 +408,7 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
     if key in ("select", "extend-select", "ignore"):
         setattr(settings, attr, tuple(validate_codes(value, f"{where}: '{key}'")))
     elif key == "per-file-ignores":
-        table = {}
+        table: dict[str, tuple[str, ...]] = {}
         for pattern, codes in value.items():
             validate_pattern(pattern, f"{where}: 'per-file-ignores'")
             if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
@@ -305,15 +416,15 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
             table[pattern] = tuple(validate_codes(codes, f"{where}: per-file-ignores['{pattern}']"))
         settings.per_file_ignores = table
     elif key == "severity":
-        table = {}
+        severities: dict[str, str] = {}
         for code, severity in value.items():
             validate_codes([code], f"{where}: severity", exact=True)
             if severity not in catalog.SEVERITIES:
                 raise KvlintError(
                     f"{where}: severity of {code} must be one of {', '.join(catalog.SEVERITIES)}"
                 )
-            table[code] = severity
-        settings.severity = table
+            severities[code] = severity
+        settings.severity = severities
     elif key == "extra-vault-hosts":
         for host in value:
             if not _HOST.fullmatch(host):
@@ -322,6 +433,14 @@ def _apply(settings: Settings, key: str, value, where: str) -> None:
                     "(e.g. 'vault.contoso.example')"
                 )
         settings.extra_vault_hosts = tuple(value)
+    elif key == "databricks-scopes":
+        for scope, kind in value.items():
+            if kind not in ("keyvault", "databricks"):
+                raise KvlintError(
+                    f"{where}: databricks-scopes['{scope}'] must be 'keyvault' (Azure Key "
+                    f"Vault-backed) or 'databricks' (Databricks-backed), not {kind!r}"
+                )
+        settings.databricks_scopes = dict(value)
     elif key in ("exclude", "extend-exclude", "include"):
         for pattern in value:
             validate_pattern(pattern, f"{where}: '{key}'")

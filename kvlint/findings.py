@@ -31,13 +31,23 @@ FIX_APPLICABILITIES = ("safe", "unsafe")
 
 @dataclass(frozen=True)
 class Location:
-    """A span in a file; lines and columns are 1-based, ``end_column`` is exclusive."""
+    """A span in a file; lines and columns are 1-based, ``end_column`` is exclusive.
+
+    In a Jupyter notebook, ``cell`` is the cell's number (1-based, every cell counted) and the
+    lines are the cell's; 0 in any other file."""
 
     path: str
     line: int
     column: int
     end_line: int
     end_column: int
+    cell: int = 0
+
+    @property
+    def label(self) -> str:
+        """``path:line:column``, or ``path:cell N:line:column`` in a notebook (as ruff)."""
+        cell = f"cell {self.cell}:" if self.cell else ""
+        return f"{self.path}:{cell}{self.line}:{self.column}"
 
     @classmethod
     def point(cls, path: str, line: int = 1, column: int = 1) -> Location:
@@ -56,20 +66,25 @@ class Resource:
 
 @dataclass(frozen=True)
 class Edit:
-    """A text edit; lines and columns are 1-based, ``end`` is exclusive."""
+    """A text edit; lines and columns are 1-based, ``end`` is exclusive (in a notebook: the
+    lines of cell ``cell``)."""
 
     line: int
     column: int
     end_line: int
     end_column: int
     content: str
+    cell: int = 0
 
     def as_dict(self) -> dict:
-        return {
+        out: dict[str, Any] = {
             "content": self.content,
             "location": {"line": self.line, "column": self.column},
             "end_location": {"line": self.end_line, "column": self.end_column},
         }
+        if self.cell:
+            out["cell"] = self.cell
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Edit:
@@ -79,6 +94,7 @@ class Edit:
             data["end_location"]["line"],
             data["end_location"]["column"],
             data["content"],
+            data.get("cell", 0),
         )
 
 
@@ -169,6 +185,16 @@ class Finding:
         return self.location.end_column if self.location else 0
 
     @property
+    def cell(self) -> int:
+        """The notebook cell (1-based), 0 outside notebooks."""
+        return self.location.cell if self.location else 0
+
+    @property
+    def label(self) -> str:
+        """Where it is, for people: ``path:line:column`` (``path:cell N:line:column``)."""
+        return self.location.label if self.location else ""
+
+    @property
     def edits(self) -> tuple[Edit, ...]:
         return self.fix.edits if self.fix else ()
 
@@ -179,7 +205,7 @@ class Finding:
     @property
     def sort_key(self) -> tuple:
         where = self.path or (self.resource.id.lower() if self.resource else "")
-        return (where, self.line, self.column, self.code)
+        return (where, self.cell, self.line, self.column, self.code)
 
     # --- JSON -----------------------------------------------------------------------------------
 
@@ -204,7 +230,7 @@ class Finding:
                 "severity": self.severity,
                 "message": self.message,
             }
-        return {
+        out = {
             "path": self.path,
             "line": self.line,
             "column": self.column,
@@ -216,6 +242,9 @@ class Finding:
             "message": self.message,
             "fix": self.fix.as_dict() if self.fix else None,
         }
+        if self.cell:  # a notebook: lines are the cell's (ruff's "cell" field)
+            out["cell"] = self.cell
+        return out
 
     @classmethod
     def from_dict(cls, data: dict) -> Finding:
@@ -226,7 +255,12 @@ class Finding:
             severity=data["severity"],
             message=data["message"],
             location=Location(
-                data["path"], data["line"], data["column"], data["end_line"], data["end_column"]
+                data["path"],
+                data["line"],
+                data["column"],
+                data["end_line"],
+                data["end_column"],
+                data.get("cell", 0),
             ),
             fix=Fix.from_dict(data.get("fix")),
             subject=data.get("snippet", ""),

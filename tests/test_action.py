@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 BAD = (
@@ -89,3 +91,82 @@ def test_bad_inputs_are_reported_not_crashed(tmp_path):
     result, outputs = run_action(tmp_path, tmp_path, args="missing-dir", format="github")
     assert outputs["exit-code"] == "2"
     assert "path not found" in result.stdout
+
+
+def test_format_options_in_args_are_refused_like_format(tmp_path):
+    for args in (". --output-format json", ". --output-format=json", ". -osarif:x.sarif", ". -o x"):
+        result, outputs = run_action(tmp_path, tmp_path, args=args, format="github")
+        assert result.returncode == 0 and outputs["exit-code"] == "2", args
+        assert "set the format with the 'format' input" in result.stdout
+
+
+def _steps() -> list[dict]:
+    import yaml
+
+    return yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"]
+
+
+def test_the_action_leaves_the_jobs_python_alone():
+    """setup-python with update-environment false; kvlint is installed in its own venv and
+    called by path, never as a bare `python` or `pip` of the job's PATH."""
+    import re
+
+    steps = _steps()
+    (setup,) = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup["with"]["update-environment"] is False
+    assert setup["id"] == "python"
+    scripts = [s["run"] for s in steps if "run" in s]
+    for script in scripts:
+        for line in script.splitlines():
+            assert not re.match(r"\s*(python3?|pip3?)\b", line), line
+    install = next(s for s in steps if s.get("id") == "install")
+    assert install["env"]["BASE_PYTHON"] == "${{ steps.python.outputs.python-path }}"
+    run = next(s for s in steps if s.get("id") == "kvlint")
+    assert run["env"]["KVLINT_PYTHON"] == "${{ steps.install.outputs.python }}"
+
+
+@pytest.mark.slow
+def test_the_actions_install_and_run_steps_work_as_written(tmp_path):
+    """The composite's bash steps, run as the runner runs them (expressions substituted): a venv
+    under RUNNER_TEMP with the lean core only, then kvlint.action through that venv's Python."""
+    import shutil
+
+    if shutil.which("bash") is None:
+        pytest.skip("bash is required")
+    steps = {s.get("id"): s for s in _steps()}
+    runner_temp, project = tmp_path / "runner", tmp_path / "repo"
+    runner_temp.mkdir()
+    project.mkdir()
+    (project / "app.py").write_text(BAD)
+    outputs = tmp_path / "install_output"
+    base = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    env = {**base, "RUNNER_TEMP": str(runner_temp), "GITHUB_OUTPUT": str(outputs)}
+    env.update(BASE_PYTHON=sys.executable, ACTION_PATH=str(ROOT))
+    installed = subprocess.run(
+        ["bash", "-e", "-c", steps["install"]["run"]],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    python = dict(line.split("=", 1) for line in outputs.read_text().splitlines())["python"]
+    assert python.startswith(str(runner_temp))
+    dists = {p.name.split("-")[0].lower() for p in Path(python).parent.parent.rglob("*.dist-info")}
+    assert "libcst" in dists and "kvlint_azure" in dists
+    assert not any(d.startswith("azure") for d in dists), sorted(dists)  # the lean core
+    run_env = {**env, "KVLINT_PYTHON": python, "INPUT_ARGS": ".", "INPUT_FORMAT": "github"}
+    run_env.update(GITHUB_OUTPUT=str(tmp_path / "run_output"), INPUT_UPLOAD_SARIF="false")
+    ran = subprocess.run(
+        ["bash", "-e", "-c", steps["kvlint"]["run"]],
+        cwd=project,
+        env=run_env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("::error file=app.py,line=2,col=36")
+    assert "exit-code=1" in (tmp_path / "run_output").read_text()

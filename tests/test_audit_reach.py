@@ -191,7 +191,15 @@ def test_firewall_refusal_explains_itself_in_key_vault_words():
         '403 ForbiddenByFirewall: "Client address is not authorized and '
         'caller is not a trusted service"'
     )
-    assert f"{OUTSIDE_IP} matches none of the 2 IP rule(s) (203.0.113.0/28, 192.0.2.1)" in message
+    assert f"{OUTSIDE_IP} matches none of the vault's 2 IP rules (203.0.113.0/28, 192.0.2.1)" in (
+        message
+    )
+    one = judge(
+        vault(networkAcls={"defaultAction": "Deny", "ipRules": [{"value": "192.0.2.1"}]}),
+        OUTSIDE_IP,
+    )
+    assert f"{OUTSIDE_IP} does not match the vault's one IP rule (192.0.2.1)" in one.message
+    assert "(s)" not in one.message
     assert "did not say (--subnet)" in message
     private = judge(doc, "192.168.1.10").message
     assert "private (RFC 1918) space" in private and "pass that to --ip" in private
@@ -206,13 +214,39 @@ def test_network_is_judged_before_identity():
 
 # -- access policies -------------------------------------------------------------------------
 
+POLICY_GROUP = "5b4a3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"
+
 IDENTITY = [
     ("get granted", [policy()], {}, None),
     ("case-insensitive names", [policy(secrets=("GET",))], {}, None),
     ("all covers everything", [policy(secrets=("all",))], {"permissions": ["secrets/purge"]}, None),
     ("object id compared case-insensitively", [policy(APP.upper())], {}, None),
-    ("no entry", [policy(OTHER)], {}, "KVA502"),
+    # another object's entry holding the permission may be a group the caller is in
+    ("no entry, another object's grants it", [policy(OTHER)], {}, "KVA505"),
+    ("no entry, no other grants it", [policy(OTHER, secrets=("list",))], {}, "KVA502"),
+    ("no policies at all", [], {}, "KVA502"),
     ("entry only in another tenant", [policy(tenant=OTHER_TENANT)], {}, "KVA502"),
+    # issue 23 item 9: --group counts for access policies as it does for role assignments
+    ("a group's entry, --group given", [policy(POLICY_GROUP)], {"groups": [POLICY_GROUP]}, None),
+    ("a group's entry, no --group", [policy(POLICY_GROUP)], {}, "KVA505"),
+    (
+        "a group's entry lacking, --group given",
+        [policy(POLICY_GROUP, secrets=("list",))],
+        {"groups": [POLICY_GROUP]},
+        "KVA503",
+    ),
+    (
+        "own entry lacking, the group's entry holding",
+        [policy(secrets=("list",)), policy(POLICY_GROUP, secrets=("get",))],
+        {"groups": [POLICY_GROUP]},
+        None,
+    ),
+    (
+        "own entry lacking, another object's entry holding",
+        [policy(secrets=("list",)), policy(OTHER, secrets=("get",))],
+        {},
+        "KVA505",
+    ),
     ("lacks get", [policy(secrets=("list",))], {}, "KVA503"),
     ("get on secrets is not get on keys", [policy()], {"permissions": ["keys/get"]}, "KVA503"),
     (
@@ -248,9 +282,15 @@ def test_access_policy_identity(policies, extra, expected):
 
 
 def test_identity_messages():
-    missing = judge(vault(accessPolicies=[policy(OTHER), policy(tenant=OTHER_TENANT)])).message
+    others = [policy(OTHER, secrets=("list",)), policy(tenant=OTHER_TENANT)]
+    missing = judge(vault(accessPolicies=others)).message
     assert f"no access policy for object {APP} in the vault's tenant {TENANT}" in missing
-    assert OTHER_TENANT in missing and "group membership is not checked" in missing
+    assert OTHER_TENANT in missing and "so no group membership would admit it" in missing
+    undecided = judge(vault(accessPolicies=[policy(OTHER)])).message
+    assert f"the access policy for another object ({OTHER}) grants it" in undecided
+    assert "pass --group OID" in undecided
+    beyond = judge(vault(accessPolicies=[policy(OTHER)]), groups=[POLICY_GROUP]).message
+    assert "membership beyond the --group given is not known" in beyond
     lacking = judge(vault(accessPolicies=[policy(secrets=("list",))])).message
     assert "grants secrets/list but not secrets/get" in lacking
     assert "does not have secrets get permission on key vault 'kv-app'" in lacking
@@ -435,3 +475,32 @@ def test_caller_validation(ip, permission, message):
 def test_principal_from_another_source_keeps_its_tenant():
     who = reach.principal(APP.upper(), OTHER_TENANT.upper())
     assert (who.object_id, who.tenant_id) == (APP, OTHER_TENANT)
+
+
+def test_a_rule_saved_without_its_service_endpoint_is_not_a_verdict_either_way():
+    """Issue 23 item 14: KVA218 and the reach verdict agree: whether the subnet has the service
+    endpoint is not known, so the caller in that subnet is neither allowed nor refused."""
+    from kvlint.audit import checks
+    from kvlint.audit.config import Thresholds
+
+    acls = {
+        "defaultAction": "Deny",
+        "virtualNetworkRules": [{"id": SUBNET, "ignoreMissingVnetServiceEndpoint": True}],
+    }
+    doc = vault(networkAcls=acls)
+    found = judge(doc, "10.1.2.3", subnet=SUBNET)
+    assert found is not None and found.code == "KVA507"
+    assert "whether the subnet has the Microsoft.KeyVault service endpoint" in found.message
+    (kva218,) = [f for f in checks.run(normalize(doc), Thresholds()) if f.code == "KVA218"]
+    assert "if it was enabled since, the rule works" in kva218.message
+    assert "admits nobody (" in kva218.message and "if the endpoint is still missing" in (
+        kva218.message
+    )
+    # the same rule saved normally admits the caller; another subnet is refused outright
+    acls["virtualNetworkRules"][0]["ignoreMissingVnetServiceEndpoint"] = False
+    assert judge(vault(networkAcls=acls), "10.1.2.3", subnet=SUBNET) is None
+    acls["virtualNetworkRules"][0]["ignoreMissingVnetServiceEndpoint"] = True
+    assert code(vault(networkAcls=acls), "10.1.2.3", subnet=SUBNET + "2") == "KVA501"
+    # an IP rule that admits the caller anyway leaves nothing open
+    acls["ipRules"] = [{"value": "203.0.113.0/28"}]
+    assert judge(vault(networkAcls=acls), PUBLIC_IP, subnet=SUBNET) is None

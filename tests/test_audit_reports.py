@@ -51,7 +51,8 @@ def test_pass_fail_count_per_vault(capsys, tmp_path, monkeypatch):
     _, out, _ = run(capsys, tmp_path, "--format", "json", docs=DOCS, pyproject=WAIVER)
     vaults = {v["name"]: v for v in json.loads(out)["vaults"]}
     checked = vaults["kv-open"]["passed"] + vaults["kv-open"]["failed"]
-    assert checked == len(catalog.codes("audit")) - 7 - 5 - 1  # no KVA5xx / KVA6xx; no KVA404
+    # no KVA5xx / KVA6xx / KVA7xx (deployment checks); no KVA404
+    assert checked == len(catalog.codes("audit")) - 7 - 5 - 4 - 1
     assert (vaults["kv-open"]["failed"], vaults["kv-open"]["failed_codes"]) == (1, ["KVA211"])
     assert vaults["kv-legacy"]["failed_codes"] == ["KVA402"]
     assert vaults["kv-legacy"]["waived_codes"] == ["KVA211"]
@@ -59,6 +60,33 @@ def test_pass_fail_count_per_vault(capsys, tmp_path, monkeypatch):
     _, out, _ = run(capsys, tmp_path, "--format", "markdown", docs=DOCS, pyproject=WAIVER)
     assert "## Checks per vault" in out
     assert f"| kv-legacy | vault | {checked - 2} | KVA402 | KVA211 |" in out
+
+
+def test_a_caller_refusal_counts_as_failed(capsys, tmp_path, monkeypatch):
+    """Issue 23 item 15: a vault whose only finding is the caller's refusal (KVA501) does not
+    show "failed": 0; an allowed caller is one more check passed; JSON and markdown agree."""
+    from tests.audit_data import APP
+
+    monkeypatch.chdir(tmp_path)
+    docs = [vault("kv-fw"), vault("kv-ok", networkAcls=None, publicNetworkAccess="Enabled")]
+    ask = ("--principal", APP, "--ip", "198.51.100.7")
+    _, out, _ = run(capsys, tmp_path, *ask, "--format", "json", docs=docs)
+    report = json.loads(out)
+    assert [(f["vault"], f["code"]) for f in report["findings"] if f["code"] != "KVA211"] == [
+        ("kv-fw", "KVA501")
+    ]
+    vaults = {v["name"]: v for v in report["vaults"]}
+    fw, ok = vaults["kv-fw"], vaults["kv-ok"]
+    assert (fw["failed"], fw["failed_codes"], fw["verdict"]) == (1, ["KVA501"], "refused")
+    assert (ok["failed_codes"], ok["verdict"]) == (["KVA211"], "allowed")
+    assert fw["passed"] == ok["passed"]  # kv-ok: one check failed (KVA211), the verdict passed
+    _, plain, _ = run(capsys, tmp_path, "--format", "json", docs=docs)
+    alone = {v["name"]: v for v in json.loads(plain)["vaults"]}["kv-fw"]
+    assert (alone["failed"], alone["verdict"]) == (0, None)
+    assert fw["passed"] == alone["passed"]
+    _, out, _ = run(capsys, tmp_path, *ask, "--format", "markdown", docs=docs)
+    assert "| vault | kind | passed | failed | waived | caller |" in out
+    assert f"| kv-fw | vault | {fw['passed']} | KVA501 |  | refused |" in out
 
 
 def test_severity_filters_the_report_not_the_exit_code(capsys, tmp_path):

@@ -42,7 +42,7 @@ def test_token_explains_each_vault(kvlint, tmp_path):
         vault("kv-ok"),
         vault("kv-foreign", tenantId=OTHER_TENANT, accessPolicies=[policy(tenant=OTHER_TENANT)]),
         vault("kv-china", vaultUri="https://kv-china.vault.azure.cn/"),
-        vault("kv-no-policy", accessPolicies=[policy(OTHER)]),
+        vault("kv-no-policy", accessPolicies=[policy(OTHER, secrets=("list",))]),
     ]
     result = run_audit(kvlint, tmp_path, vaults, caller_token(), "--format", "json")
     assert result.returncode == 1, result.stderr

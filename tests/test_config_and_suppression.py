@@ -135,7 +135,9 @@ def test_bad_config(kvlint, tmp_path, table, message):
     write(tmp_path, "m.py", BAD.format(comment=""))
     result = kvlint("check", ".", cwd=tmp_path)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+    first, *shown = result.stderr.splitlines()
+    assert first.startswith("kvlint: error: pyproject.toml:2: [tool.kvlint] ") and message in first
+    assert shown == ["  |", f"2 | {table}", shown[-1]], result.stderr  # the line, as ruff shows it
     assert "Traceback" not in result.stderr
 
 

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from kvlint import config
+from kvlint.lint.checking import gc_paused
 from kvlint.lint.discovery import discover
 from kvlint.lint.engine import Linter
-from kvlint.lint.runner import gc_paused
 from kvlint.lint.semantic.syntax import node_positions
 from kvlint.lint.semantic.walk import SKIPPED, walk
 from kvlint.lint.sources import Triggers

@@ -51,19 +51,21 @@ ANSWERS = {
         ["kv-pay", PAY, "", 401, 3, "2026-03-02T10:02:00Z", "2026-03-02T10:03:10Z"],
     ),
     "windows": table(
-        "Vault:string ResourceId:string Class:string Window:datetime Requests:long Throttled:long Hsm:long",
-        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:00Z", 4301, 300, 0],
-        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:10Z", 4500, 500, 0],
-        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:20Z", 4101, 100, 0],
+        "Vault:string ResourceId:string Class:string Window:datetime Requests:long Throttled:long Units:long",
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:00Z", 4301, 300, 4001],
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:10Z", 4500, 500, 4000],
+        ["kv-hot", HOT, "secrets", "2026-03-02T12:00:20Z", 4101, 100, 4001],
     ),
+    "kinds": table("Vault:string Class:string KeyKind:string Requests:long"),
     "callers": table(
-        "Vault:string Oid:string Appid:string Requests:long Throttled:long Upn:string Rank:long",
-        ["kv-hot", HOT_OID, "", 12900, 900, "", 1],
-        ["kv-hot", CALM_OID, "", 1440, 0, "", 2],
+        "Vault:string Class:string Oid:string Appid:string Requests:long Throttled:long Upn:string Rank:long",
+        ["kv-hot", "secrets", HOT_OID, "", 12900, 900, "", 1],
+        ["kv-hot", "secrets", CALM_OID, "", 1440, 0, "", 2],
     ),
     "reads": table(
-        "Vault:string Oid:string Appid:string Secret:string Total:long MaxHourly:long",
-        ["kv-hot", HOT_OID, "", "db-password", 12900, 12900],
+        "Vault:string Oid:string Appid:string Secret:string Total:long MaxHourly:long "
+        "Max10s:long PeakWindow:datetime",
+        ["kv-hot", HOT_OID, "", "db-password", 12000, 12000, 4000, "2026-03-02T12:00:00Z"],
     ),
     "unauthenticated": table(
         "Vault:string ResourceId:string CallerIp:string ClientInfo:string Count:long First:datetime Last:datetime Seen:bool",
@@ -189,9 +191,18 @@ def test_live_findings_come_from_summaries(stub, tmp_path):
         ("KVL403", "kv-hot"),
     ]
     throttled = next(f for f in doc["findings"] if f["code"] == "KVL401")
-    assert throttled["details"]["peak"] == 4500 and throttled["details"]["limit"] == 4000
+    # a 429 does not count toward the limit: the peak is what Key Vault did not refuse
+    assert throttled["details"]["peak"] == 4001 and throttled["details"]["limit"] == 4000
+    assert throttled["details"]["peak_window"] == "2026-03-02T12:00:00Z"
     assert "900 of 14,340 secret and certificate transactions throttled" in throttled["message"]
-    assert throttled["details"]["top_callers"][0]["object_id"] == HOT_OID
+    # only the callers that were throttled (CALM_OID made no request Key Vault refused)
+    assert [c["object_id"] for c in throttled["details"]["top_callers"]] == [HOT_OID]
+    assert "throttled (429) in 3 windows of 10 seconds" in throttled["message"]
+    reads = next(f for f in doc["findings"] if f["code"] == "KVL403")
+    assert (
+        "at the peak 4,000 in the 10 s from 2026-03-02T12:00:00Z, 400 a second"
+        in (reads["message"])
+    )
     assert len(throttled["details"]["series"]) == 61
     firewall = next(f for f in doc["findings"] if f["code"] == "KVL201")
     assert firewall["requests"] == 5 and firewall["details"]["caller"]["object_id"] == WEB_OID
@@ -209,6 +220,7 @@ def test_live_queries_are_summaries_over_both_tables(stub, tmp_path):
     assert names == [
         "// kvlint:totals",
         "// kvlint:windows",
+        "// kvlint:kinds",
         "// kvlint:callers",
         "// kvlint:reads",
         "// kvlint:unauthenticated",
@@ -223,6 +235,9 @@ def test_live_queries_are_summaries_over_both_tables(stub, tmp_path):
         assert request.body["timespan"] == "PT604800.0S"
         assert request.headers["Authorization"] == "Bearer stub-arm-token"
     assert "bin(TimeGenerated, 10s)" in sent[1].body["query"]
+    assert "Units = sumif(Weight, Status != 429)" in sent[1].body["query"]
+    reads = sent[4].body["query"]
+    assert 'OperationName == "SecretGet" and Status between (200 .. 299)' in reads
     assert 'Vault == "kv-hot" and Class == "secrets"' in sent[-1].body["query"]
 
 
@@ -392,3 +407,40 @@ def test_cloud_picks_the_log_analytics_and_sign_in_endpoints(monkeypatch):
     assert seen["host"] == "login.chinacloudapi.cn"
     assert query._endpoint == "https://api.loganalytics.azure.cn"
     assert live.client("https://example.test", "usgov")._endpoint == "https://example.test"
+
+
+def test_no_sign_in_is_the_clear_sign_in_line_not_a_failed_query(
+    stub, tmp_path, monkeypatch, capsys
+):
+    """Issue 23 item 17: like the other live commands, one line telling how to sign in."""
+    from azure.core.exceptions import ClientAuthenticationError
+    from azure.identity import CredentialUnavailableError
+    from azure.monitor.query import LogsQueryClient
+
+    from kvlint import cli
+    from kvlint.audit import arm
+
+    failing = FakeCredential(fail=CredentialUnavailableError("no az login"))
+    monkeypatch.setattr(arm, "default_credential", lambda host, tenant: failing)
+    assert cli.main(["logs", "--workspace", WORKSPACE]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("kvlint: error: no Azure credential available: sign in with `az login`")
+    assert "query failed" not in err and "--tenant" not in err and err.count("\n") == 1
+    # a credential that fails once the client exists (azure-monitor-query passes it on as a
+    # response error without a response) is the same line, and no query is sent
+    stub.add("POST", PATH, answer)
+    for fail in (
+        CredentialUnavailableError("no az login"),
+        ClientAuthenticationError("AADSTS7000222: The provided client secret keys are expired."),
+    ):
+        query = LogsQueryClient(
+            FakeCredential(fail=fail), endpoint=stub.url, connection_verify=str(stub.ca_path)
+        )
+        parser = argparse.ArgumentParser()
+        command.add_arguments(parser, "logs")
+        args = parser.parse_args(["--workspace", WORKSPACE, "--format", "json"])
+        with pytest.raises(KvlintError, match=r"^no Azure credential available") as caught:
+            command.run(args, client=query)
+        assert "query failed" not in str(caught.value)
+    assert "AADSTS7000222" in str(caught.value)
+    assert not stub.seen("POST", PATH)

@@ -116,7 +116,8 @@ def test_without_pygls_one_line_and_exit_2() -> None:
     assert run.returncode == 2
     assert run.stdout == ""
     assert run.stderr.splitlines() == [
-        "kvlint: error: kvlint server needs pygls: pip install 'kvlint-azure[server]'"
+        "kvlint: error: kvlint server needs pygls, which is not installed: "
+        "pip install 'kvlint-azure[server]'"
     ]
 
 

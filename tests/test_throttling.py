@@ -47,10 +47,10 @@ def test_rule_command_shows_the_guidance(kvlint):
 
 
 def test_facts_are_computed_once_for_all_rules(monkeypatch):
-    calls = {"kv_calls": 0, "request_contexts": 0, "loop_info": 0}
+    calls = {"kv_calls": 0, "request_handlers": 0, "loop_info": 0}
     for module, name, key in (
         (kv_calls, "_kv_calls", "kv_calls"),
-        (web, "_request_contexts", "request_contexts"),
+        (web, "_request_handlers", "request_handlers"),
         (loops, "_loop_info", "loop_info"),
     ):
         original = getattr(module, name)
@@ -65,4 +65,4 @@ def test_facts_are_computed_once_for_all_rules(monkeypatch):
     kv3 = [rule for rule in all_rules() if rule.code.startswith("KV3")]
     codes = [r.code for rule in kv3 for r in rule().run(analysis)]
     assert sorted(codes) == ["KV304", "KV305"]
-    assert calls == {"kv_calls": 1, "request_contexts": 1, "loop_info": 1}
+    assert calls == {"kv_calls": 1, "request_handlers": 1, "loop_info": 1}

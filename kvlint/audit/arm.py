@@ -33,6 +33,9 @@ SIGN_IN = (
     "or run where a managed identity is available"
 )
 
+# for commands without --tenant (kvlint logs)
+SIGN_IN_ANY_TENANT = SIGN_IN.replace(" (add --tenant TENANT for another directory)", "")
+
 
 STATUS_TRIES_UNBOUNDED = 1_000_000  # throttling and 5xx are retried until --timeout is spent
 BROKEN_RESPONSE_TRIES = 3  # a body cut short or garbled: retried a few times, not for minutes
@@ -51,7 +54,22 @@ class ForeignHost(KvlintError):
 
 
 class PagingLoop(ValueError):
-    """ARM sent a continuation (nextLink / $skipToken) it had sent before: paging would not end."""
+    """ARM sent a continuation (nextLink / $skipToken) it had sent before, or more pages than
+    any real listing has (:data:`MAX_PAGES`): paging would not end."""
+
+
+# Pages followed for one scope (a subscription's vault listing, a Resource Graph batch, one
+# vault's diagnostic settings or role assignments). A real listing ends long before: 2,000
+# pages are 50,000 vaults at ARM's 25 a page. A service that keeps sending new links is stopped
+# there, and that scope is one error (what it read is kept).
+MAX_PAGES = 2000
+
+
+def too_many_pages(pages: int) -> PagingLoop:
+    return PagingLoop(
+        f"stopped after {pages:,} pages: the service kept sending new next-page links, more than "
+        "any real listing has (what was read before is kept)"
+    )
 
 
 def bounded_retry(
@@ -214,13 +232,23 @@ class Azure:
 
     def sign_in(self) -> None:
         """Get one ARM token up front, so a missing login is one clear line, not N errors."""
-        from azure.core.exceptions import ClientAuthenticationError
+        sign_in(self.credential, self.scope)
 
-        try:
-            self.credential.get_token(self.scope)
-        except ClientAuthenticationError as exc:
-            reason = entra_reason(exc)
-            raise SignInRequired(f"{SIGN_IN} ({reason})" if reason else SIGN_IN) from None
+
+def sign_in(credential: Any, scope: str, advice: str = SIGN_IN) -> None:
+    """Get one token for ``scope`` up front (ARM, Log Analytics): no credential at all is
+    :class:`SignInRequired`, one clear line, never a failed request."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    try:
+        credential.get_token(scope)
+    except ClientAuthenticationError as exc:
+        raise sign_in_required(exc, advice) from None
+
+
+def sign_in_required(exc: BaseException, advice: str = SIGN_IN) -> SignInRequired:
+    reason = entra_reason(exc)
+    return SignInRequired(f"{advice} ({reason})" if reason else advice)
 
 
 class TenantCredential:

@@ -35,7 +35,7 @@ def is_template(data: Any) -> bool:
     )
 
 
-def _resources(template: dict) -> list[dict]:
+def resources_of(template: dict) -> list[dict]:
     found = template.get("resources") or []
     if isinstance(found, dict):  # languageVersion 2.0: symbolic names
         found = list(found.values())
@@ -48,7 +48,7 @@ class _Reader:
         self.errors = errors
         self.docs: dict[str, dict] = {}  # vault key -> REST-shaped document
         self.lines: dict[str, int] = {}
-        self.pending: list[tuple[str, Any, int, str]] = []  # (kind, target, line, payload)
+        self.pending: list[tuple[str, Any, int, Any]] = []  # (kind, target, line, payload)
 
     def walk(self, template: dict, outer: Evaluator | None = None, values: Any = None) -> None:
         parameters = dict(template.get("parameters") or {})
@@ -59,7 +59,7 @@ class _Reader:
         context = outer or Evaluator(parameters, dict(template.get("variables") or {}))
         if outer is None and values is not None:
             context = Evaluator(parameters, dict(template.get("variables") or {}))
-        for resource in _resources(template):
+        for resource in resources_of(template):
             self.resource(resource, context, parent=None)
 
     def resource(self, raw: dict, context: Evaluator, parent: tuple[str, str] | None) -> None:
@@ -178,9 +178,16 @@ class _Reader:
         props["privateEndpointConnections"] = [*current, connection]
 
 
-def template_vaults(template: dict, path: str, errors: list[ReadError]) -> list[Vault]:
+def template_vaults(
+    template: dict, path: str, errors: list[ReadError], parameters: dict | None = None
+) -> list[Vault]:
+    """The template's vaults; ``parameters`` (a parameters file's ``{name: {"value": ...}}``)
+    replace the defaults of the parameters they name."""
     reader = _Reader(path, errors)
-    reader.walk(template)
+    if parameters:
+        reader.walk(template, None, with_defaults(template, parameters))
+    else:
+        reader.walk(template)
     reader.attach()
     vaults = []
     for key, doc in reader.docs.items():
@@ -188,3 +195,16 @@ def template_vaults(template: dict, path: str, errors: list[ReadError]) -> list[
         if vault:
             vaults.append(vault)
     return vaults
+
+
+def with_defaults(template: dict, given: dict) -> dict:
+    """The given values, plus the template's defaults for the parameters not given."""
+    values: dict[str, Any] = {}
+    for name, spec in (template.get("parameters") or {}).items():
+        if isinstance(spec, dict) and "defaultValue" in spec:
+            values[name] = {"value": spec["defaultValue"]}
+    lowered = {k.lower(): k for k in values}
+    for name, value in given.items():
+        values.pop(lowered.get(name.lower(), name), None)
+        values[name] = value
+    return values

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from kvlint.audit.model import AccessPolicy, Vault
+from kvlint.audit.model import AccessPolicy, Vault, counted
 from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
 
@@ -275,7 +275,7 @@ def public_despite_private_endpoint(vault: Vault, _: Thresholds) -> Iterator[str
     approved = vault.approved_private_endpoints
     if approved and vault.open_to_all:
         yield (
-            f"{len(approved)} Approved private endpoint(s), but public network access is still "
+            f"{counted(len(approved), 'Approved private endpoint')}, but public network access is still "
             "open to every address: disable public access or set defaultAction Deny"
         )
 
@@ -285,9 +285,13 @@ def vnet_rule_without_endpoint(vault: Vault, _: Thresholds) -> Iterator[str]:
     for rule in vault.vnet_rules:
         if rule.ignore_missing_service_endpoint:
             yield (
-                f"virtual-network rule {rule.id} has ignoreMissingVnetServiceEndpoint true: "
-                "without the Microsoft.KeyVault service endpoint on that subnet the rule "
-                "admits nobody"
+                f"virtual-network rule {rule.id} was saved with ignoreMissingVnetServiceEndpoint "
+                "true, so Azure did not check that the subnet has the Microsoft.KeyVault service "
+                "endpoint, and kvlint does not read subnets either: if the endpoint is still "
+                "missing, the rule admits nobody (callers in that subnet reach the vault from "
+                "their public address and get 403 ForbiddenByFirewall); if it was enabled since, "
+                "the rule works (az network vnet subnet show --ids SUBNET_ID --query "
+                "serviceEndpoints tells)"
             )
 
 
@@ -355,7 +359,7 @@ def audit_logging_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
                 return
     count = len(vault.diagnostics)
     yield (
-        f"none of its {count} diagnostic setting(s) sends AuditEvent (or the audit / allLogs "
+        f"none of its diagnostic settings ({counted(count, 'setting')}) sends AuditEvent (or the audit / allLogs "
         "group): nobody can tell who read which secret, or why callers got 401/403/429"
     )
 

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from kvlint import keyvault
 from kvlint import token as kvtoken
-from kvlint.audit import checks, config, files, live, rbac, reach, roles
+from kvlint.audit import checks, config, deploy_checks, files, live, rbac, reach, roles
 from kvlint.audit.arm import Azure, default_credential
 from kvlint.audit.model import AuditResult, Reachability, ReadError, Vault, VaultOutcome
 from kvlint.audit.request import AuditRequest
@@ -37,6 +37,8 @@ def _read(
 ) -> tuple[files.Inputs, Azure | None]:
     tenant = request.tenant.lower() if request.tenant else None
     found = files.Inputs()
+    if request.parameters:
+        found.parameters = files.load_parameters(request.parameters)
     if request.inputs or request.iac_only:
         for path in request.inputs:
             files.read(path, found, tenant=tenant, errors=errors, iac_only=request.iac_only)
@@ -75,16 +77,22 @@ def _planned(found: files.Inputs, vault: Vault) -> rbac.Evidence | None:
         source=f"{vault.file}",
         complete=False,
         reason="",
+        denies=_denies(found),
     )
+
+
+def _denies(found: files.Inputs) -> tuple[roles.DenyAssignment, ...] | None:
+    return tuple(found.denies) if found.saw_denies else None
 
 
 def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
     if not found.saw_assignments:
-        return rbac.Evidence(None)
+        return rbac.Evidence(None, denies=_denies(found))
     return rbac.Evidence(
         tuple(found.assignments),
         {**roles.BUILTIN, **found.definitions},
         source="the role assignments given with --input",
+        denies=_denies(found),
     )
 
 
@@ -129,7 +137,7 @@ def audit(
     progress = progress or live.Progress()
     caller = None
     token = kvtoken.load(request.token) if request.token else None
-    if request.ip:
+    if request.ip and (request.principal or token):
         caller = reach.caller(
             _token_principal(token) if token else reach.principal(request.principal or ""),
             request.ip,
@@ -140,10 +148,14 @@ def audit(
             request.item,
         )
     result = AuditResult()
+    gate_codes: dict[str, set[str]] = {}  # vault id -> the caller's verdict codes
     try:
         inputs, arm = _read(request, azure, result.errors, progress)
-        # pages and files may repeat a vault: keep one
-        vaults = _narrow(list({v.id.lower(): v for v in inputs.vaults}.values()), request)
+        # pages and files may repeat a vault: keep one (two Terraform folders may each
+        # declare azurerm_key_vault.main: a declared vault is known by its file too)
+        vaults = _narrow(
+            list({(v.file or "", v.id.lower()): v for v in inputs.vaults}.values()), request
+        )
         if arm and request.diagnostics:
             vaults = live.with_diagnostics(arm, vaults, result.errors, progress)
         evidence: dict[str, rbac.Evidence] = {}
@@ -175,8 +187,13 @@ def audit(
                 if item.code not in {f.code for f in refused}
             ]
             found += rejected + refused
+            gate_codes[vault.id] = {f.code for f in rejected + refused}
             if not refused and not rejected:
                 result.reachability.allowed.append(vault.name)
+                caveat = rbac.unread_denies(vault, roles_known)
+                if caveat:
+                    result.reachability.unverified[vault.name] = caveat
+    found += _deployment_findings(inputs, vaults, request)
     for item in found:
         if item.code in settings.ignore:
             continue
@@ -185,32 +202,80 @@ def audit(
             result.waived.append((item, waiver.reason))
         else:
             result.findings.append(item)
-    result.outcomes = [_outcome(vault, result, settings) for vault in vaults]
+    result.outcomes = [
+        _outcome(vault, result, settings, gate_codes.get(vault.id) if caller else None)
+        for vault in vaults
+    ]
     result.vaults_audited = len(vaults)
     result.subscriptions = {v.subscription.lower() for v in vaults if v.subscription}
     return result
 
 
-def _outcome(vault: Vault, result: AuditResult, settings: config.AuditConfig) -> VaultOutcome:
-    """Which configuration checks judged the vault, and which of them it failed or had waived
-    (reachability verdicts are answers about a caller, not checks, and are not counted)."""
+def _deployment_findings(inputs: files.Inputs, vaults: list[Vault], request: AuditRequest) -> list:
+    """The KVA7xx checks over what running the infrastructure code does to its vaults."""
+    if not inputs.deployments:
+        return []
+    runner = None
+    if request.ip:
+        try:
+            runner = reach.parse_address(request.ip)
+        except ValueError as exc:
+            raise KvlintError(f"--ip {request.ip!r} is not an IPv4 address ({exc})") from None
+    context = deploy_checks.Context(
+        runner=runner,
+        assignments=tuple(inputs.assignments) if inputs.saw_assignments else None,
+        definitions=dict(inputs.definitions),
+    )
+    kept = {id(v) for v in vaults}
+    narrowed = bool(request.vault or request.resource_group)
+    found = []
+    for deployment in inputs.deployments:
+        ids = {v.id for v in deployment.vaults.values() if id(v) in kept}
+        for item in deploy_checks.run(deployment, context):
+            resource_id = item.resource.id if item.resource else ""
+            if resource_id in ids or (resource_id not in deployment.vaults and not narrowed):
+                found.append(item)
+    return found
+
+
+UNDECIDED = frozenset({"KVA505", "KVA507"})  # verdicts that neither admit nor refuse
+
+
+def _outcome(
+    vault: Vault,
+    result: AuditResult,
+    settings: config.AuditConfig,
+    gates: set[str] | None = None,
+) -> VaultOutcome:
+    """Which configuration checks judged the vault, and which of them it failed or had waived;
+    with a caller (``gates``: the codes of its verdict, None when no caller was asked about),
+    the verdict too: allowed is one more check passed, a refusal's or an undecided verdict's
+    codes are failed (or waived) like a check's, so a vault with a finding never shows 0."""
     checked = sorted(set(checks.applicable(vault)) - settings.ignore)
+    counted = set(checked) | (gates or set())
 
     def codes(found: list) -> set[str]:
         return {
             f.code
             for f in found
-            if f.resource is not None and f.resource.id == vault.id and f.code in checked
+            if f.resource is not None and f.resource.id == vault.id and f.code in counted
         }
 
     failed = codes(result.findings)
     waived = codes([f for f, _ in result.waived]) - failed
+    verdict = None
+    if gates is not None:
+        shown = (gates - settings.ignore) - waived
+        verdict = "allowed" if not shown else "undecided" if shown <= UNDECIDED else "refused"
+    config_failed = failed & set(checked)
+    config_waived = waived & set(checked)
     return VaultOutcome(
         vault.name,
         vault.id,
         "managedHSM" if vault.hsm else "vault",
-        passed=len(checked) - len(failed) - len(waived),
+        passed=len(checked) - len(config_failed) - len(config_waived) + (verdict == "allowed"),
         failed=tuple(sorted(failed)),
         waived=tuple(sorted(waived)),
         unknown=tuple(sorted(vault.unknown)),
+        verdict=verdict,
     )

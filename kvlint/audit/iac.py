@@ -64,7 +64,7 @@ def load_with_lines(text: str) -> Any:
         located.line = bisect.bisect_right(starts, s_and_end[1] - 1)
         return located, end
 
-    decoder.parse_object = parse_object  # type: ignore[assignment]
+    decoder.parse_object = parse_object  # type: ignore[attr-defined]
     decoder.scan_once = scanner.py_make_scanner(decoder)  # type: ignore[attr-defined]
     return decoder.decode(text)
 

@@ -26,12 +26,12 @@ holding the permission (or ``all``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import perimeter, rbac
 from kvlint.audit.checks import finding
-from kvlint.audit.model import Finding, Vault
+from kvlint.audit.model import Finding, Vault, counted
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
 from kvlint.audit.rbac import DATA_ACTION_PREFIX, DATA_ACTIONS, Evidence
 from kvlint.errors import KvlintError
@@ -151,7 +151,31 @@ def _network(
             return None, why
         refusal = network_refusal(vault, who)  # Learning / Audit: the vault's own firewall
         return None, f"{refusal} ({why})" if refusal else None
-    return unsure, None if unsure else network_refusal(vault, who)
+    if unsure:
+        return unsure, None
+    refusal = network_refusal(vault, who)
+    if refusal is None and who.subnet:
+        flagged = _unchecked_subnet_rule(vault, who)
+        if flagged:
+            return flagged, None
+    return None, refusal
+
+
+def _unchecked_subnet_rule(vault: Vault, who: Caller) -> str | None:
+    """Why the verdict is open when only a virtual-network rule saved with
+    ``ignoreMissingVnetServiceEndpoint`` admits the caller: the subnet may lack the endpoint."""
+    matching = [r for r in vault.vnet_rules if r.id.lower() == (who.subnet or "").lower()]
+    if not matching or not all(r.ignore_missing_service_endpoint for r in matching):
+        return None
+    if network_refusal(vault, replace(who, subnet=None)) is None:
+        return None  # admitted anyway (an IP rule, a private endpoint, the bypass)
+    return (
+        f"network gates: only the virtual-network rule for subnet {matching[0].id} admits the "
+        "caller, and it was saved with ignoreMissingVnetServiceEndpoint true, so whether the "
+        "subnet has the Microsoft.KeyVault service endpoint was not checked by Azure nor by "
+        "kvlint: with it the caller gets in, without it Key Vault sees its public address and "
+        "answers 403 ForbiddenByFirewall (see KVA218)"
+    )
 
 
 def network_unverified(vault: Vault, who: Caller) -> str | None:
@@ -165,14 +189,14 @@ def network_unverified(vault: Vault, who: Caller) -> str | None:
             "rules replace the vault firewall and the trusted-service bypass, and kvlint was "
             "not given them (pass the perimeter's resource associations and access rules with "
             "--input), so whether this caller gets through was not verified (the vault's "
-            f"own {len(vault.ip_rules)} IP rule(s) do not decide)"
+            f"own {counted(len(vault.ip_rules), 'IP rule')} do not decide)"
         )
     private = non_public_kind(IPv4Network(who.address))
     unknown = vault.unknown_private_endpoints
     if private and unknown and not vault.approved_private_endpoints:
         return (
             f"{who.address} is {private} space, so it can only come through a private "
-            f"endpoint, and the status of {len(unknown)} private endpoint connection(s) "
+            f"endpoint, and the status of {counted(len(unknown), 'private endpoint connection')} "
             f"({_list([pe.id or '(unnamed)' for pe in unknown])}) is not in the input: "
             "whether one is Approved was not verified"
         )
@@ -216,15 +240,22 @@ def network_refusal(vault: Vault, who: Caller) -> str | None:
         )
     elif rules:
         reasons.append(
-            f"{address} matches none of the {len(rules)} IP rule(s) "
-            f"({_list([value for value, _ in rules])})"
+            (
+                f"{address} does not match the vault's one IP rule "
+                if len(rules) == 1
+                else f"{address} matches none of the vault's {len(rules)} IP rules "
+            )
+            + f"({_list([value for value, _ in rules])})"
         )
     else:
         reasons.append("defaultAction is Deny and there are no IP rules")
     if vault.vnet_rules:
         hint = "is not in" if who.subnet else "did not say (--subnet) whether it is in"
         reasons.append(
-            f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule subnet(s)"
+            f"the caller {hint} the subnet of the vault's one virtual-network rule"
+            if len(vault.vnet_rules) == 1
+            else f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule "
+            "subnets"
         )
     if vault.bypass_azure_services and not who.trusted_service:
         reasons.append("only trusted Microsoft services bypass the firewall")
@@ -242,8 +273,14 @@ def _perm_words(kind: str, name: str) -> str:
 
 
 def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
+    """Key Vault grants the union of the entries for the caller's object id and for the groups
+    it is in. Access policies do not say whether an object id is a group, so an entry for
+    another object that holds what is asked may be a group the caller belongs to: the verdict
+    is then undecided (KVA505), unless the caller's own entries (``--group`` ones included)
+    already grant it."""
     oid = who.principal.object_id
-    mine = [p for p in vault.access_policies if p.object_id == oid]
+    members = {oid} | set(who.groups)
+    mine = [p for p in vault.access_policies if p.object_id in members]
     in_tenant = [p for p in mine if p.tenant_id == vault.tenant_id]
     plain = [p for p in in_tenant if not p.application_id]
     wanted = ", ".join(_perm_words(k, n) for k, n in who.permissions)
@@ -251,6 +288,43 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
         f"403 Forbidden: \"The user, group or application 'oid={oid}' does not have "
         f"{wanted} permission on key vault '{vault.name}'\""
     )
+    via = f" or its group(s) {_list(sorted(who.groups))} (--group)" if who.groups else ""
+    missing = [(k, n) for k, n in who.permissions if not any(p.grants(k, n) for p in plain)]
+    if not missing:
+        return None
+    # entries for other objects in the vault's tenant holding a missing permission: groups?
+    others = sorted(
+        {
+            p.object_id
+            for p in vault.access_policies
+            if p.object_id not in members
+            and p.tenant_id == vault.tenant_id
+            and not p.application_id
+            and any(p.grants(k, n) for k, n in missing)
+        }
+    )
+    if others:
+        known = (
+            "the caller's membership beyond the --group given is not known"
+            if who.groups
+            else "the caller's group membership is not known (pass --group OID for each "
+            "group it is in)"
+        )
+        have = (
+            f"its own entries grant only {_list(sorted(set().union(*(p.granted() for p in plain))), 8)}; "
+            if plain
+            else ""
+        )
+        return "KVA505", (
+            f"access-policy mode: whether object {oid} gets "
+            f"{', '.join(f'{k}/{n}' for k, n in missing)} was not decided — {have}"
+            + (
+                f"the access policy for another object ({others[0]}) grants it"
+                if len(others) == 1
+                else f"access policies for {len(others)} other objects ({_list(others)}) grant it"
+            )
+            + f", and an access policy may name a group: {known}"
+        )
     if not in_tenant:
         elsewhere = ""
         if mine:
@@ -258,32 +332,26 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
                 f"; its only entries name tenant(s) "
                 f"{', '.join(sorted({p.tenant_id for p in mine}))}, not the vault's"
             )
-        groups = ""
-        if vault.access_policies:
-            groups = (
-                f" (unless it is a member of a group named by one of the "
-                f"{len(vault.access_policies)} policies: group membership is not checked)"
-            )
         return "KVA502", (
-            f"{refusal} — no access policy for object {oid} in the vault's tenant "
-            f"{vault.tenant_id}{elsewhere}{groups}"
+            f"{refusal} — no access policy for object {oid}{via} in the vault's tenant "
+            f"{vault.tenant_id}{elsewhere}, and none of the vault's "
+            f"{len(vault.access_policies)} access policies grants "
+            f"{', '.join(f'{k}/{n}' for k, n in missing)} to anyone else (so no group "
+            "membership would admit it either)"
         )
     if not plain:
         apps = ", ".join(sorted({p.application_id or "" for p in in_tenant}))
         return "KVA504", (
-            f"{refusal} — the only access policies for object {oid} are compound "
+            f"{refusal} — the only access policies for object {oid}{via} are compound "
             f"identities (applicationId {apps}): they apply only when that "
             "application calls on the principal's behalf"
         )
-    missing = [(k, n) for k, n in who.permissions if not any(p.grants(k, n) for p in plain)]
-    if missing:
-        held = sorted(set().union(*(p.granted() for p in plain))) or ["nothing"]
-        return "KVA503", (
-            f"{refusal} — the access policy for object {oid} grants "
-            f"{_list(held, 8)} but not "
-            f"{', '.join(f'{k}/{n}' for k, n in missing)}"
-        )
-    return None
+    held = sorted(set().union(*(p.granted() for p in plain))) or ["nothing"]
+    return "KVA503", (
+        f"{refusal} — the access policy for object {oid}{via} grants "
+        f"{_list(held, 8)} but not "
+        f"{', '.join(f'{k}/{n}' for k, n in missing)}"
+    )
 
 
 def verdict(vault: Vault, who: Caller, roles: Evidence | None = None) -> Finding | None:

@@ -23,6 +23,7 @@ class AuditRequest:
     all_subscriptions: bool = False
     management_groups: tuple[str, ...] = ()
     inputs: tuple[str, ...] = ()  # exported JSON files, '-' for stdin
+    parameters: str | None = None  # an ARM parameters file for the templates among the inputs
     iac_only: bool = False  # read only infrastructure code among the inputs, skip the rest
     # narrowing and signing in
     resource_group: str | None = None
@@ -80,8 +81,15 @@ class AuditRequest:
         if self.token == "-" and "-" in self.inputs:
             raise KvlintError("--token - and --input - cannot both read stdin; use @FILE for one")
         who = "--token" if self.token else "--principal"
-        if bool(self.principal or self.token) != bool(self.ip):
+        if (self.principal or self.token) and not self.ip:
             raise KvlintError(f"{who} and --ip go together: who calls, and from where")
+        if self.ip and not (self.principal or self.token) and not self.inputs:
+            raise KvlintError(
+                "--principal and --ip go together: who calls, and from where (--ip alone is "
+                "the address infrastructure code given with --input is deployed from)"
+            )
+        if self.parameters and not self.inputs:
+            raise KvlintError("--parameters applies to ARM templates given with --input")
         extras = self.permissions or self.subnet or self.trusted_service or self.groups
         if (extras or self.item) and not self.ip:
             raise KvlintError(

@@ -17,13 +17,81 @@ from typing import Any
 
 from kvlint.audit.iac import UNKNOWN, to_vault
 from kvlint.audit.model import ReadError, Vault
+from kvlint.audit.perimeter import AccessRule, Association, Perimeters
 from kvlint.audit.roles import BUILTIN_ROLES, RoleAssignment, guid_of
 
 PERMISSION_KINDS = ("keys", "secrets", "certificates", "storage")
+NSP_ASSOCIATION = "azurerm_network_security_perimeter_association"
+NSP_RULE = "azurerm_network_security_perimeter_access_rule"
+NSP = (NSP_ASSOCIATION, NSP_RULE)
 
 
 def is_plan(data: Any) -> bool:
-    return isinstance(data, dict) and isinstance(data.get("resource_changes"), list)
+    """A ``terraform show -json`` plan: with ``resource_changes``, or only ``planned_values``."""
+    if not isinstance(data, dict):
+        return False
+    if isinstance(data.get("resource_changes"), list):
+        return True
+    return isinstance(data.get("planned_values"), dict) and (
+        "terraform_version" in data or "format_version" in data
+    )
+
+
+# what a vault's checks read: absent from planned_values means "known after apply"
+VAULT_ATTRIBUTES = (
+    "tenant_id",
+    "access_policy",
+    "network_acls",
+    "public_network_access_enabled",
+    "purge_protection_enabled",
+    "soft_delete_retention_days",
+)
+
+
+def _planned_resources(module: Any, out: list[dict]) -> None:
+    if not isinstance(module, dict):
+        return
+    out.extend(r for r in module.get("resources") or [] if isinstance(r, dict))
+    for child in module.get("child_modules") or []:
+        _planned_resources(child, out)
+
+
+def changes(plan: dict) -> list[dict]:
+    """``resource_changes``, plus a resource of ``planned_values`` that has no entry there
+    (its values; an attribute a vault's checks read that is absent is known after apply)."""
+    found = [c for c in plan.get("resource_changes") or [] if isinstance(c, dict)]
+    seen = {str(c.get("address")) for c in found}
+    planned: list[dict] = []
+    _planned_resources((plan.get("planned_values") or {}).get("root_module"), planned)
+    for resource in planned:
+        address = str(resource.get("address"))
+        if address in seen or resource.get("mode", "managed") != "managed":
+            continue
+        raw = resource.get("values")
+        values: dict = raw if isinstance(raw, dict) else {}
+        unknown = {
+            key: True
+            for key in VAULT_ATTRIBUTES
+            if resource.get("type") == "azurerm_key_vault" and key not in values
+        }
+        entry: Any = type(resource)(
+            {
+                "address": address,
+                "mode": "managed",
+                "type": resource.get("type"),
+                "name": resource.get("name"),
+                "change": {"actions": ["create"], "after": values, "after_unknown": unknown},
+            }
+        )
+        if hasattr(resource, "line"):
+            entry.line = resource.line
+        found.append(entry)
+    return found
+
+
+def merged_after(body: dict) -> Any:
+    """A change's ``after`` with its "known after apply" values UNKNOWN."""
+    return _merge_unknown(body.get("after"), body.get("after_unknown"))
 
 
 def _merge_unknown(after: Any, unknown: Any) -> Any:
@@ -174,14 +242,12 @@ def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
 def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
     """Planned role assignments scoped to a planned vault, by the vault's address."""
     refs = _references(plan.get("configuration"))
-    vaults = {
-        str(c.get("address")): {}
-        for c in plan.get("resource_changes") or []
-        if isinstance(c, dict) and c.get("type") == "azurerm_key_vault"
+    vaults: dict[str, dict[str, Any]] = {
+        str(c.get("address")): {} for c in changes(plan) if c.get("type") == "azurerm_key_vault"
     }
     found: dict[str, list[RoleAssignment]] = {}
-    for change in plan.get("resource_changes") or []:
-        if not isinstance(change, dict) or change.get("type") != "azurerm_role_assignment":
+    for change in changes(plan):
+        if change.get("type") != "azurerm_role_assignment":
             continue
         body = change.get("change") or {}
         if body.get("actions") == ["delete"]:
@@ -196,13 +262,19 @@ def plan_role_assignments(plan: dict) -> dict[str, list[RoleAssignment]]:
     return found
 
 
-def plan_vaults(plan: dict, path: str, errors: list[ReadError]) -> list[Vault]:
+def plan_vaults(
+    plan: dict, path: str, errors: list[ReadError], perimeters: Perimeters | None = None
+) -> list[Vault]:
+    """The vaults a plan would create or change; its network security perimeter resources go
+    into ``perimeters`` (an Enforced association makes the vault SecuredByPerimeter)."""
+    perimeters = perimeters if perimeters is not None else Perimeters()
     refs = _references(plan.get("configuration"))
     vaults: dict[str, dict] = {}
     lines: dict[str, int] = {}
+    files: dict[str, str] = {}
     others: list[tuple[str, str, dict, int]] = []
-    for change in plan.get("resource_changes") or []:
-        if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
+    for change in changes(plan):
+        if change.get("mode", "managed") != "managed":
             continue
         body = change.get("change") or {}
         if body.get("actions") == ["delete"]:
@@ -215,10 +287,14 @@ def plan_vaults(plan: dict, path: str, errors: list[ReadError]) -> list[Vault]:
         if kind == "azurerm_key_vault":
             vaults[address] = _vault_doc(address, after)
             lines[address] = getattr(change, "line", 0)
-        elif kind in ("azurerm_key_vault_access_policy", "azurerm_private_endpoint"):
+            files[address] = getattr(change, "file", path)
+        elif kind in ("azurerm_key_vault_access_policy", "azurerm_private_endpoint", *NSP):
             others.append((str(kind), address, after, getattr(change, "line", 0)))
     for kind, address, after, _line in others:
         resource_refs = refs.get(address.split("[", 1)[0], {})
+        if kind in NSP:
+            _perimeter(kind, address, after, resource_refs, vaults, refs, perimeters)
+            continue
         if kind == "azurerm_key_vault_access_policy":
             target = _target(resource_refs, "key_vault_id", vaults)
             if target:
@@ -243,9 +319,68 @@ def plan_vaults(plan: dict, path: str, errors: list[ReadError]) -> list[Vault]:
                 *props.get("privateEndpointConnections", []),
                 {"id": address, "properties": {"privateLinkServiceConnectionState": state}},
             ]
+    for association in perimeters.associations:
+        doc = vaults.get(association.resource_id)
+        if doc is not None and association.mode.lower() == "enforced":
+            props = doc["properties"]
+            if props.get("publicNetworkAccess") is not UNKNOWN:
+                props["publicNetworkAccess"] = "SecuredByPerimeter"
     found = []
     for address, doc in vaults.items():
-        vault = to_vault(doc, file=path, line=lines[address], errors=errors, scope=address)
+        vault = to_vault(
+            doc, file=files[address], line=lines[address], errors=errors, scope=address
+        )
         if vault:
             found.append(vault)
     return found
+
+
+def _perimeter(
+    kind: str,
+    address: str,
+    after: dict,
+    refs: dict[str, list[str]],
+    vaults: dict[str, dict],
+    all_refs: dict[str, dict[str, list[str]]],
+    into: Perimeters,
+) -> None:
+    """``azurerm_network_security_perimeter_association`` (a planned vault, a profile, the
+    access mode) and ``_access_rule`` (direction, address prefixes; subscriptions and FQDNs are
+    what kvlint cannot see), keyed by Terraform addresses."""
+    attribute = "network_security_perimeter_profile_id"
+    profile = next(
+        (r.removesuffix(".id") for r in refs.get(attribute, []) if r.endswith(".id")),
+        None,
+    )
+    if profile is None:
+        value = after.get(attribute)
+        profile = value.lower() if isinstance(value, str) else f"(profile of {address})"
+    if kind == NSP_ASSOCIATION:
+        target = _target(refs, "resource_id", vaults)
+        mode = after.get("access_mode")
+        if target and isinstance(mode, str):  # an unwritten mode is the provider's: unknown
+            into.associations.append(Association(target.lower(), profile.lower(), mode, address))
+        return
+    prefixes = after.get("address_prefixes")
+    others = [
+        f"{what} {', '.join(map(str, after.get(key) or []))}"
+        for key, what in (
+            ("subscription_ids", "subscriptions"),
+            ("service_tags", "service tags"),
+            ("fqdns", "FQDNs"),
+        )
+        if after.get(key)
+    ]
+    if prefixes is UNKNOWN:
+        others.append("address prefixes known after apply")
+    into.rules.append(
+        AccessRule(
+            profile.lower(),
+            str(after.get("name") or address),
+            str(after.get("direction") or "").lower() == "inbound",
+            tuple(str(p) for p in prefixes or [] if isinstance(p, str))
+            if prefixes is not UNKNOWN
+            else (),
+            tuple(others),
+        )
+    )

@@ -10,6 +10,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from kvlint import extras
 from kvlint.audit import config, engine
 from kvlint.audit.arm import Azure
 from kvlint.audit.model import AuditResult
@@ -50,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         default=[],
         metavar="FILE",
         help='exported JSON (a vault, a list, {"value": [...]}, Resource Graph '
-        "rows); repeatable; '-' reads stdin; no Azure access",
+        "rows), ARM templates, Terraform plans, .tf files or a Terraform folder; repeatable; "
+        "'-' reads stdin; no Azure access",
     )
     source.add_argument(
         "files",
@@ -62,8 +64,14 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     source.add_argument(
         "--iac-only",
         action="store_true",
-        help="read only ARM templates, compiled Bicep and Terraform plans among the inputs; "
-        "skip any other JSON silently (the kvlint-iac pre-commit hook)",
+        help="read only ARM templates, compiled Bicep, Terraform plans and .tf files among the "
+        "inputs; skip any other JSON silently (the kvlint-iac pre-commit hook)",
+    )
+    source.add_argument(
+        "--parameters",
+        metavar="FILE",
+        help="an ARM parameters file (azuredeploy.parameters.json): its values replace the "
+        "parameter defaults of the templates given",
     )
     source.add_argument(
         "--force-exclude",
@@ -104,7 +112,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "the principal, its tenant, audience and lifetime are checked against each vault "
         "(decoded offline, never printed)",
     )
-    who.add_argument("--ip", metavar="ADDRESS", help="the caller's public IPv4 address")
+    who.add_argument(
+        "--ip",
+        metavar="ADDRESS",
+        help="the caller's public IPv4 address; alone, with infrastructure code, the address "
+        "its runner deploys from (KVA701)",
+    )
     who.add_argument(
         "--permission",
         action="append",
@@ -124,8 +137,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="append",
         default=[],
         metavar="OBJECT_ID",
-        help="a group the caller is a member of (repeatable): its role assignments count "
-        "offline (live, ARM resolves membership itself)",
+        help="a group the caller is a member of (repeatable): its role assignments, access "
+        "policies and deny assignments count (live, ARM resolves role assignment membership)",
     )
     who.add_argument(
         "--item",
@@ -180,6 +193,7 @@ def request_from(args: argparse.Namespace) -> AuditRequest:
         all_subscriptions=args.all_subscriptions,
         management_groups=tuple(args.management_group),
         inputs=tuple(inputs),
+        parameters=args.parameters,
         iac_only=args.iac_only,
         resource_group=args.resource_group,
         vault=args.vault,
@@ -215,7 +229,10 @@ def run(
     settings: config.AuditConfig | None = None,
 ) -> int:
     settings = settings or config.load()
-    result = engine.audit(request_from(args), azure, settings)
+    request = request_from(args)
+    if azure is None and not request.inputs and not request.iac_only:
+        extras.require("azure", "kvlint audit of live vaults (without --input)")
+    result = engine.audit(request, azure, settings)
     everything = result.findings
     if args.severity:
         floor = RANK[args.severity]

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kvlint import extras
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.logs.analyze import Settings
@@ -192,7 +193,10 @@ def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
     from kvlint.logs import service
 
     request = request_of(args)
+    if request.workspace and client is None:
+        extras.require("azure", "kvlint logs --workspace")
     if request.check_config and azure is None:
+        extras.require("azure", "kvlint logs --check-config")
         azure = _azure(args.cloud)
     bar, show = _progress()
     try:

@@ -11,7 +11,11 @@ from kvlint.commands.options import add_format
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     if name == "rule":
-        parser.add_argument("code", help="a rule or check code, e.g. KV101, KVA212, KVT103")
+        parser.add_argument(
+            "code",
+            metavar="CODE|NAME",
+            help="a rule or check code (KV101, KVA212, KVT103) or name (keyvault-read-per-request)",
+        )
         add_format(
             parser,
             ("markdown", "json"),
@@ -21,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     else:
         parser.add_argument(
             "--face",
-            choices=("check", "audit", "token", "logs"),
+            choices=("check", "audit", "token", "logs", "explain"),
             help="only the rules of one command",
         )
         add_format(
@@ -46,7 +50,7 @@ def _as_dict(rule: catalog.Rule) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     if hasattr(args, "code"):
-        rule = catalog.get(args.code.upper())
+        rule = catalog.lookup(args.code)
         if args.format == "json":
             print(json.dumps({**_as_dict(rule), "documentation": rule.markdown()}, indent=2))
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from kvlint.errors import KvlintError
+from kvlint import extras
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -27,11 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        import lsprotocol  # noqa: F401
-        import pygls  # noqa: F401
-    except ImportError:
-        raise KvlintError("kvlint server needs pygls: pip install 'kvlint-azure[server]'") from None
+    extras.require("server", "kvlint server")
     from kvlint.server.app import serve
 
     return serve(log_file=args.log_file)

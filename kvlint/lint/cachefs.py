@@ -46,11 +46,29 @@ class Refused(OSError):
     """A path in the cache that kvlint will not use (a link, not a directory, not ours)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Root:
-    """A cache root checked by :func:`open_root`: ``path`` has no link of its own."""
+    """A cache root checked by :func:`open_root`: ``path`` has no link of its own.
+
+    A root that does not exist yet is made at the first write, so a run that writes nothing
+    (stdin, ``--diff``) leaves no cache behind."""
 
     path: Path
+    _ready: bool = False
+
+    def _materialize(self) -> None:
+        """Before the first write: create a missing root and its markers; refuse a link."""
+        if self._ready:
+            return
+        try:
+            os.lstat(self.path)
+        except FileNotFoundError:
+            self.path.mkdir(parents=True, exist_ok=True)
+            info = os.lstat(self.path)
+            if stat.S_ISLNK(info.st_mode) or _not_ours(info, directory=True):
+                raise Refused(f"{self.path} is not a directory of ours") from None
+            self.ensure_markers()
+        self._ready = True
 
     def read(self, folder: str, key: str) -> bytes | None:
         """The entry ``folder/ab/<key>.json``, or None (missing, or not a plain file)."""
@@ -66,6 +84,7 @@ class Root:
         """Write the entry ``folder/ab/<key>.json`` atomically; False when refused or failed."""
         name = f"{key}.json"
         try:
+            self._materialize()
             with self._directory((folder, key[:2]), create=True) as where:
                 tmp = f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -85,9 +104,6 @@ class Root:
     @contextlib.contextmanager
     def _directory(self, parts: tuple[str, ...], create: bool) -> Iterator[_Where]:
         """The directory ``root/parts...``, each step a real directory owned by us."""
-        if create and not os.path.lexists(self.path):
-            with contextlib.suppress(FileExistsError):
-                os.makedirs(self.path)
         if not _AT:
             path = self.path
             for part in ("", *parts):
@@ -108,7 +124,7 @@ class Root:
     def ensure_markers(self) -> None:
         """``CACHEDIR.TAG`` and ``.gitignore`` in the root, created only where absent."""
         for name, text in ((TAG, CACHEDIR_TAG), (GITIGNORE, "# created by kvlint\n*\n")):
-            with contextlib.suppress(OSError), self._directory((), create=True) as where:
+            with contextlib.suppress(OSError), self._directory((), create=False) as where:
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
                 fd = _open_file(where, name, flags)
                 with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -202,7 +218,7 @@ def open_root(
         info = None
     except OSError as exc:
         return None, f"{shown}: {exc.strerror}"
-    if info is None:  # created by the first write (a run that writes nothing leaves no trace)
+    if info is None:  # made at the first write (Root._materialize)
         return Root(path), None
     if stat.S_ISLNK(info.st_mode):
         return None, f"{shown} is a symbolic link (name it with --cache-dir to use it)"
@@ -219,7 +235,9 @@ def open_root(
         why = _not_ours(inner, directory=name in kept)
         if why:
             return None, f"{_shown(directory / name)} {why}"
-    return Root(path), None
+    root = Root(path)
+    root.ensure_markers()
+    return root, None
 
 
 def _not_ours(info: os.stat_result, directory: bool) -> str | None:

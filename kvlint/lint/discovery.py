@@ -18,6 +18,8 @@ from kvlint.lint.engine import parse_error_finding
 from kvlint.lint.sources.config import discoverable
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+NOTEBOOK_SUFFIXES = (".ipynb",)  # Jupyter notebooks: their code cells (kvlint.notebook)
+LINTED_SUFFIXES = PYTHON_SUFFIXES + NOTEBOOK_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def _walk(
                 elif not entry.is_symlink():  # os.walk(followlinks=False) lists, never enters
                     subdirs.append((entry.path, _entry_relpath(entry, base, root), shown_below))
                 continue
-            if not (name.endswith(PYTHON_SUFFIXES) or discoverable(name) or settings.include):
+            if not (name.endswith(LINTED_SUFFIXES) or discoverable(name) or settings.include):
                 continue
             relpath = _entry_relpath(entry, base, root)
             if not _wanted(name, relpath, settings):
@@ -150,7 +152,7 @@ def _display(raw: str, below: str) -> str:
 
 # -- file kinds: Python sources, configuration files (kvlint.lint.sources.config), `include` --
 def _wanted(name: str, relpath: str, settings: Settings) -> bool:
-    if name.endswith(PYTHON_SUFFIXES) or discoverable(name):
+    if name.endswith(LINTED_SUFFIXES) or discoverable(name):
         return True
     return any(path_matches(pattern, relpath) for pattern in settings.include)
 

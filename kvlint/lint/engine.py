@@ -29,8 +29,10 @@ from kvlint.lint import suppress
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.sources import IGNORE_FILE, SourceFile, Triggers
 from kvlint.lint.sources import config as config_source
+from kvlint.lint.sources import notebook as notebook_source
 from kvlint.lint.sources import python as python_source
 from kvlint.lint.suppress import LINE_BREAK
+from kvlint.notebook import is_source_notebook, python_of_source_notebook
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = python_source.MAX_BYTES
+NOTEBOOK_MAX_BYTES = 8 * MAX_BYTES  # outputs (images, tables) make most of a notebook's bytes
 _DIRECTIVE = re.compile(r"#\s*(?:noqa|kvlint:\s*ignore)", re.IGNORECASE)
 
 
@@ -133,6 +136,8 @@ class Linter:
     ) -> LintResult:
         """``imports_kv``: the file imports a first-party module that passes the prefilter
         (:mod:`kvlint.lint.project.reach`), so it is linted without passing it itself."""
+        if notebook_source.is_notebook(path):
+            return self._notebook_bytes(data, path, relpath)
         if config_source.kind_of(path):
             return self._config_bytes(data, path, relpath)
         if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
@@ -152,6 +157,23 @@ class Linter:
             source = python_source.decode(data)
         except ValueError as exc:
             return LintResult([error_finding(path, f"cannot read source: {exc}")])
+        return self.lint_text(source, path, enabled)
+
+    def _notebook_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
+        """A Jupyter notebook: its code cells as one module (:mod:`kvlint.notebook`)."""
+        if not self.wants(data) or IGNORE_FILE.search(data):
+            return LintResult()
+        enabled = self.settings.codes_for(relpath or path, self.enabled)
+        if len(data) > NOTEBOOK_MAX_BYTES:
+            size = len(data) // 1024 // 1024
+            message = f"notebook too large to lint ({size} MiB > {NOTEBOOK_MAX_BYTES >> 20} MiB)"
+            return LintResult([error_finding(path, message + "; skipped")])
+        try:
+            source = notebook_source.read(data)
+        except notebook_source.NotebookError as exc:
+            return LintResult([error_finding(path, str(exc), exc.line, exc.column)])
+        if len(source.text) > MAX_BYTES:
+            return LintResult([error_finding(path, "notebook code too large to lint; skipped")])
         return self.lint_text(source, path, enabled)
 
     def _config_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
@@ -176,26 +198,39 @@ class Linter:
 
     # -- text ----------------------------------------------------------------------------------
     def lint_text(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+        if isinstance(source, notebook_source.NotebookSource):
+            result = self._lint_python(source, path, enabled, notebook=True)
+            result.findings = [source.to_cells(f) for f in result.findings]
+            return result
         if config_source.kind_of(path):
             return self._lint_config(source, path, enabled)
         return self._lint_python(source, path, enabled)
 
-    def _lint_python(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
+    def _lint_python(
+        self, source: SourceFile, path: str, enabled: frozenset[str], notebook: bool = False
+    ) -> LintResult:
         from kvlint.lint.facts import types as kvtypes
         from kvlint.lint.semantic.model import Analysis
 
         text = source.text
+        if not notebook and is_source_notebook(text):
+            # a Databricks / Fabric notebook exported as .py: its cells may hold IPython lines
+            # (`!pip install`, `%sql`), replaced in place (same lines and columns); fixes and
+            # suppression comments still apply to the file's own text
+            text = python_of_source_notebook(text)
         try:
             module = python_source.parse(text)
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
-        view = self._view(path)
+        view = self._view(path)  # a notebook imports its project's modules as a script does
         passed: list[tuple[str, str, str]] = []
         try:
             hosts = self.settings.extra_vault_hosts
             analysis = Analysis(module, text, hosts, path, kvtypes, view)
             if view is not None and self.incoming:
                 analysis.incoming = self.incoming.get(str(view.module.path), {})
+            if self.settings.databricks_scopes:
+                analysis.options["databricks-scopes"] = self.settings.databricks_scopes
             parsed = python_source.PythonFile(module, text, analysis)
             reports = self._run(analysis, "python", enabled)
             exports = False
@@ -205,7 +240,8 @@ class Linter:
                 passed = [(p.path, p.key, p.via) for p in vault_urls_passed_out(analysis)]
                 exports = exports_keyvault(analysis)
             found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
-            findings = self._findings(parsed, path, reports, found) if reports else []
+            notes = assumptions(analysis) if reports else {}
+            findings = self._findings(parsed, path, reports, found, notes) if reports else []
         except RecursionError:  # the rules, or positions (a deeper walk) for what they found
             return LintResult(
                 [error_finding(path, "code too deeply nested to analyse")],
@@ -289,9 +325,13 @@ class Linter:
         path: str,
         reports: list[Report],
         directives: dict[int, list[suppress.Directive]],
+        notes: dict[object, str] | None = None,
     ) -> list[Finding]:
         findings = []
         for report in reports:
+            message = report.message
+            if notes and report.node in notes:  # what the finding assumes (facts/platforms.py)
+                message = f"{message} {notes[report.node]}"
             line, column, end_line, end_column = parsed.locate(report.node)
             if suppress.suppressing(directives, report.code, line, end_line):
                 continue
@@ -302,7 +342,7 @@ class Linter:
             findings.append(
                 self.finding(
                     report.code,
-                    report.message,
+                    message,
                     Location(path, line, column, end_line, end_column),
                     edits,
                     report.fix_applicability,
@@ -311,6 +351,13 @@ class Linter:
             )
         findings.sort(key=lambda f: f.sort_key)
         return findings
+
+
+def assumptions(analysis: object) -> dict[object, str]:
+    """What findings reported on a node must add about what kvlint assumed there."""
+    from kvlint.lint.facts.platforms import notes
+
+    return dict(notes(analysis))  # type: ignore[arg-type]
 
 
 def summarise_slice(

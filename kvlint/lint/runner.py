@@ -1,14 +1,11 @@
-"""Lint discovered files (in worker processes when there are many), across modules, and apply fixes. No argument parsing, no output formatting."""
+"""Lint a run's files (each one by :mod:`kvlint.lint.checking`, in worker processes when there
+are many), then the passes across modules, and apply fixes. No argument parsing, no output
+formatting."""
 
 from __future__ import annotations
 
 import collections
-import contextlib
-import functools
-import gc
 import itertools
-import os
-import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,16 +16,34 @@ from kvlint.config import Settings
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
+from kvlint.lint.checking import (
+    CHUNK,
+    CPUS,
+    PARALLEL_MIN_TARGETS,
+    Checked,
+    check_chunk,
+    check_file,
+    chunks,
+    init_worker,
+    paired,
+    safe_lint,
+    worker_count,
+)
 from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
-from kvlint.lint.engine import Linter, LintResult, apply_edits, parse_error_finding
+from kvlint.lint.engine import Linter, LintResult, apply_edits
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
+from kvlint.lint.rewrite import FileChanged, decoded, unified, write_atomically
+from kvlint.lint.sources import SourceFile
+from kvlint.lint.sources.config import kind_of
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
 MAX_FIX_ROUNDS = 5
-FEW_TARGETS = 64  # up to this many files, any skipped one may import a Key Vault module
+IMPORTER_ROUNDS = 3  # modules between a skipped route and the Key Vault module it reaches
+FEW_TARGETS = 64
+MAX_OUTSIDE = 5_000  # files of the project looked at for callers of a run of few files  # up to this many files, any skipped one may import a Key Vault module
 
 
 @dataclass
@@ -44,145 +59,6 @@ class Outcome:
     noqa_added: int = 0
     diffs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # one-line messages for stderr
-
-
-@dataclass
-class Checked:
-    """What one file contributed to a run (built in a worker process, so it stays small)."""
-
-    findings: list[Finding] = field(default_factory=list)
-    matched: bool = False  # passed the byte prefilter
-    generated: bool = False  # skipped: generated code
-    cached: bool = False
-    parsed: bool = False
-    written: bool = False  # a cache entry was written
-    skipped_python: bool = False  # a Python file the prefilter skipped (it may import one)
-    exports: bool = False  # LintResult.exports
-    passed: list[tuple[str, str, str]] = field(default_factory=list)  # LintResult.passed
-
-
-def check_file(
-    linter: Linter,
-    cache: ResultCache | None,
-    target: Target,
-    include_generated: bool,
-    imports_kv: bool = False,
-    extra: bytes = b"",
-) -> Checked:
-    """Read → prefilter → generated? → cache → lint → cache, for one file (no fixes).
-
-    ``imports_kv``: linted although the prefilter skips it (it imports a Key Vault module of
-    its project); ``extra``: what else the result depends on (the second pass's call sites)."""
-    data = read(target)
-    if isinstance(data, Finding):
-        return Checked([data])
-    if not imports_kv and not linter.wants(data):
-        return Checked(skipped_python=target.path.suffix in PYTHON_SUFFIXES)
-    if not include_generated and is_generated(data):
-        return Checked(matched=True, generated=True)
-    key = cache.key(data + extra, target.relpath) if cache is not None else None
-    if key is not None:
-        assert cache is not None
-        cached = cache.get(key, target.display, functools.partial(_unchanged, linter, target))
-        if cached is not None:
-            return Checked(
-                cached.findings,
-                matched=True,
-                cached=True,
-                passed=cached.passed,
-                exports=cached.exports,
-            )
-    result = safe_lint(linter, data, target.display, target.relpath, imports_kv)
-    if key is not None:
-        assert cache is not None
-        cache.put(key, result.findings, result.used, result.passed, result.exports)
-    return Checked(
-        result.findings,
-        matched=True,
-        parsed=result.parsed,
-        written=key is not None,
-        passed=result.passed,
-        exports=result.exports,
-    )
-
-
-def _unchanged(linter: Linter, target: Target, used: dict[str, str]) -> bool:
-    """Whether what a cached result used of other modules still says the same."""
-    project = linter.project
-    return project is not None and project.unchanged(target.path, used)
-
-
-_WORKER: tuple[Linter, ResultCache | None, bool] | None = None
-PARALLEL_MIN_FILES = 12  # files to parse per worker that make a worker worth starting
-PARALLEL_MIN_TARGETS = 48  # files to read: the parse count is unknown until they are read
-CHUNK = 16  # files per task handed to a worker
-
-
-def _init_worker(
-    settings: Settings, cache: ResultCache | None, project: ProjectOptions | None
-) -> None:
-    global _WORKER
-    _WORKER = (Linter(settings, project), cache, settings.include_generated)
-
-
-def _check_chunk(chunk: list[Target]) -> list[Checked]:
-    assert _WORKER is not None
-    linter, cache, include_generated = _WORKER
-    return [check_file(linter, cache, target, include_generated) for target in chunk]
-
-
-def safe_lint(
-    linter: Linter, data: bytes, display: str, relpath: str, imports_kv: bool = False
-) -> LintResult:
-    """Lint one file; a bug in kvlint becomes a KV000 finding for that file, not a crash."""
-    try:
-        with gc_paused():
-            return linter.lint_bytes(data, display, relpath, imports_kv)
-    except Exception as exc:
-        message = f"internal error: {type(exc).__name__}: {exc} (please report this file shape)"
-        return LintResult([parse_error_finding(display, message)])
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """No automatic garbage collection while one file is linted; its cycles are freed after.
-
-    A parsed file is a few hundred thousand objects, all alive until the checks are done, so
-    the collector's passes during the lint find nothing and cost a third of the time. The
-    file's tree and index end up as cyclic garbage, all in the youngest generation: one
-    generation-0 collection afterwards frees them without scanning the rest of the heap.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-        gc.collect(0)
-
-
-CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def worker_count(jobs: int, per_worker: int = PARALLEL_MIN_FILES) -> int:
-    return max(1, min(CPUS, jobs // per_worker))
-
-
-def _chunks(targets: Iterable[Target], size: int) -> Iterator[list[Target]]:
-    chunk: list[Target] = []
-    for target in targets:
-        chunk.append(target)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _paired(chunk: list[Target], future: Future[list[Checked]]) -> Iterator[tuple[Target, Checked]]:
-    yield from zip(chunk, future.result(), strict=True)
 
 
 class Runner:
@@ -251,17 +127,17 @@ class Runner:
         with ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context(method),
-            initializer=_init_worker,
+            initializer=init_worker,
             initargs=(self.settings, self.cache, self.project),
         ) as pool:
             # Small chunks in discovery order: cheap to hand out, and small enough that a
             # chunk of heavy files does not leave the other workers idle at the end.
-            for chunk in _chunks(itertools.chain(head, pending), CHUNK):
-                submitted.append((chunk, pool.submit(_check_chunk, chunk)))
+            for chunk in chunks(itertools.chain(head, pending), CHUNK):
+                submitted.append((chunk, pool.submit(check_chunk, chunk)))
                 while submitted and submitted[0][1].done():  # keep memory flat meanwhile
-                    yield from _paired(*submitted.popleft())
+                    yield from paired(*submitted.popleft())
             while submitted:
-                yield from _paired(*submitted.popleft())
+                yield from paired(*submitted.popleft())
 
     def _run_rewriting(self, targets: Iterable[Target]) -> Outcome:
         """--fix, --diff and --add-noqa: one process, the file's bytes kept for the rewrite."""
@@ -292,10 +168,10 @@ class Runner:
                 self.cache.put(key, result.findings, result.used, result.passed, result.exports)
             if (self.fix or self.diff) and self._fixable(result.findings):
                 result = self._fix_file(target, data, result, outcome)
-            elif self.add_noqa and result.findings and result.source is not None:
-                self._add_noqa(target, data, result, outcome)
             self._collect(outcome, target, result.findings)
         self._project_passes(outcome, seen)
+        if self.add_noqa:  # after the passes across modules: their findings are marked too
+            self._add_noqa_all(outcome, seen)
         if self.cache is not None:
             self.cache.prune()
         outcome.findings.sort(key=lambda f: f.sort_key)
@@ -329,14 +205,49 @@ class Runner:
         if seen.skipped and (seen.exporting or few):
             from kvlint.lint.project.reach import importers
 
-            found = importers(project.modules, self.linter.wants, seen.exporting, seen.skipped, few)
-            for target in found:
-                checked = check_file(
-                    self.linter, self.cache, target, self.settings.include_generated, True
+            seeds, also = seen.exporting, False
+            linted: set[Path] = set()
+            for _ in range(IMPORTER_ROUNDS):  # a route -> a service -> the accessor
+                remaining = [t for t in seen.skipped if t.path not in linted]
+                found = list(
+                    importers(project.modules, self.linter.wants, seeds, remaining, few, also=also)
                 )
-                self._count(outcome, target, checked, seen)
+                for target in found:
+                    checked = check_file(
+                        self.linter, self.cache, target, self.settings.include_generated, True
+                    )
+                    self._count(outcome, target, checked, seen)
+                    linted.add(target.path)
+                if not found:
+                    break
+                seeds, also = found, True
+        if few and seen.exporting:
+            self._outside_callers(seen)
         if seen.passed:
             self._second_pass(outcome, seen)
+
+    def _outside_callers(self, seen: _Seen) -> None:
+        """A run of a few files (pre-commit names the changed ones): the project's modules
+        outside the run that import a Key Vault module of the run are read for what they tell
+        it (a route calling the changed accessor makes its read per request). Their own
+        findings are not reported: they are not in the run."""
+        from kvlint.lint.discovery import discover
+        from kvlint.lint.project.reach import importers
+
+        project = self.linter.project
+        assert project is not None
+        in_run = {t.path.absolute() for t in [*seen.matched, *seen.skipped]}
+        roots = sorted({project.modules.module_of(t.path).root for t in seen.exporting})
+        outside = []
+        for root in roots:
+            found = discover([str(root)], self.settings)
+            for target in itertools.islice(found, MAX_OUTSIDE):
+                if target.path.suffix == ".py" and target.path.absolute() not in in_run:
+                    outside.append(target)
+        wants = self.linter.wants
+        for target in importers(project.modules, wants, seen.exporting, outside):
+            checked = check_file(self.linter, self.cache, target, True, True)
+            seen.passed += checked.passed
 
     def _second_pass(self, outcome: Outcome, seen: _Seen) -> None:
         """Call-site propagation across modules: each helper module of this run that others
@@ -379,13 +290,33 @@ class Runner:
             finding.relpath = target.relpath
         outcome.findings.extend(findings)
 
-    def _add_noqa(self, target: Target, data: bytes, result: LintResult, outcome: Outcome) -> None:
-        from kvlint.lint.sources.config import kind_of
+    def _add_noqa_all(self, outcome: Outcome, seen: _Seen) -> None:
+        """Mark every finding of the run, the project passes' included, in its file."""
+        by_file: dict[str, list[Finding]] = {}
+        for finding in outcome.findings:
+            by_file.setdefault(finding.path, []).append(finding)
+        done: set[str] = set()
+        for target in [*seen.matched, *seen.skipped]:
+            findings = by_file.get(target.display)
+            if not findings or target.display in done:
+                continue
+            done.add(target.display)
+            data = read(target)
+            if isinstance(data, Finding):
+                continue
+            source = decoded(target.display, data)
+            if source is not None:
+                self._add_noqa(target, data, source, findings, outcome)
+
+    @staticmethod
+    def _add_noqa(
+        target: Target, data: bytes, source: SourceFile, findings: list[Finding], outcome: Outcome
+    ) -> None:
         from kvlint.lint.suppress import add_noqa
 
-        assert result.source is not None
         kind = kind_of(target.display)
-        new_text, count, skipped = add_noqa(result.source.text, result.findings, kind)
+        findings = [source.module_finding(f) for f in findings]
+        new_text, count, skipped = add_noqa(source.text, findings, kind)
         if skipped:
             why = {
                 "json": "JSON has no comments (use per-file-ignores or a baseline)",
@@ -395,8 +326,8 @@ class Runner:
         if not count:
             return
         try:
-            write_atomically(target.path, data, result.source.encode(new_text))
-        except (OSError, KvlintError) as exc:
+            write_atomically(target.path, data, source.encode(new_text))
+        except (OSError, KvlintError, ValueError) as exc:
             outcome.notes.append(f"{target.display}: no noqa added: {exc}")
             return
         outcome.noqa_added += count
@@ -414,7 +345,7 @@ class Runner:
             source = result.source
             text, fixed_result, codes = self._fix_text(result, display)
             if self.diff:
-                outcome.diffs.append(_unified(source.text, text, display))
+                outcome.diffs.append(_diff(source, text, display))
             elif codes:
                 outcome.fixed += len(codes)
                 outcome.fixed_codes.update((display, code) for code in codes)
@@ -441,13 +372,18 @@ class Runner:
             fixable = self._fixable(result.findings)
             if not fixable:
                 break
-            new_text = apply_edits(text, [e for f in fixable for e in f.edits])
+            current = result.source or source
+            edits = [current.to_module(e) for f in fixable for e in f.edits]
+            new_text = apply_edits(text, edits)
             if new_text == text:
+                break
+            rewritten = current.with_text(new_text)
+            if rewritten is None:  # not writable back (a notebook's magic line): stop here
                 break
             codes += [f.code for f in fixable]
             text = new_text
             enabled = self.settings.codes_for(display, self.linter.enabled)
-            result = self.linter.lint_text(type(source)(text, source.encoding), display, enabled)
+            result = self.linter.lint_text(rewritten, display, enabled)
             if not result.parsed:  # a fix must never break the file: give up on all of them
                 return source.text, first, []
         return text, result, codes
@@ -460,7 +396,7 @@ class Runner:
         if not codes or text == original:
             return result
         if self.diff:
-            outcome.diffs.append(_unified(original, text, target.display))
+            outcome.diffs.append(_diff(result.source, text, target.display))
             return result
         assert result.source is not None
         try:
@@ -478,7 +414,7 @@ class Runner:
         except OSError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc.strerror or exc}")
             return result
-        except KvlintError as exc:
+        except (KvlintError, ValueError) as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc}")
             return result
         outcome.fixed += len(codes)
@@ -497,55 +433,8 @@ class _Seen:
     written: int = 0
 
 
-def _unified(before: str, after: str, display: str) -> str:
-    import difflib  # only --diff needs it (start-up)
-
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=display if os.path.isabs(display) else f"a/{display}",
-            tofile=display if os.path.isabs(display) else f"b/{display}",
-        )
-    )
-
-
-class FileChanged(KvlintError):
-    """The file is no longer what was read (another run, an editor): nothing was written."""
-
-
-def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
-    """Replace ``path`` with ``data`` via a temporary file in the same directory.
-
-    Refuses when the file changed since it was read (``expected``) or is read-only; keeps the
-    file mode (and, where allowed, its owner); on any error the original stays untouched and the
-    temporary file is removed.
-    """
-    try:
-        current = path.read_bytes()
-    except OSError:
-        raise KvlintError("file disappeared before it could be fixed") from None
-    if current != expected:
-        raise FileChanged("file changed while kvlint was running; run again")
-    import tempfile  # only a rewrite needs it (start-up)
-
-    real = path.resolve()
-    info = real.stat()
-    mode = stat.S_IMODE(info.st_mode)
-    if not mode & 0o222 or not os.access(real, os.W_OK):  # os.replace would not care
-        raise KvlintError("file is read-only")
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".kvlint-tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if hasattr(os, "chown"):
-            with contextlib.suppress(OSError):  # only root may give a file to someone else
-                os.chown(tmp, info.st_uid, info.st_gid)
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def _diff(source: SourceFile | None, text: str, display: str) -> str:
+    """The unified diff of a fix; a notebook's per changed cell (``path:cell N``, as ruff)."""
+    if source is None:
+        return ""
+    return "".join(unified(old, new, name) for name, old, new in source.changes(text, display))

@@ -114,7 +114,7 @@ def unused(found: dict[int, list[Directive]], text: str, enabled: frozenset[str]
     out = []
     for directive, stale in candidates:
         if comments is not None and (directive.line, directive.start) not in comments:
-            continue  # a "# noqa" inside a string is not a directive
+            continue  # a noqa comment inside a string is not a directive
         line = lines[directive.line - 1]
         kept = [c for c in directive.codes or () if c not in stale]
         replacement = _render(directive.kind, kept)
@@ -209,14 +209,14 @@ def add_noqa(text: str, findings: list[Finding], kind: str | None = None) -> tup
     breaks = LINE_BREAK.findall(text)
     found = directives(pieces)
     for number, codes in wanted.items():
-        line = pieces[number - 1]
+        piece = pieces[number - 1]
         existing = next((d for d in found.get(number, ()) if d.kind == "noqa"), None)
         if existing is not None and existing.codes is not None:
             merged = list(existing.codes) + sorted(c for c in codes if c not in existing.codes)
             pieces[number - 1] = (
-                line[: existing.start] + _render("noqa", merged) + line[existing.end :]
+                piece[: existing.start] + _render("noqa", merged) + piece[existing.end :]
             )
         elif existing is None:
-            pieces[number - 1] = f"{line.rstrip()}  {_render('noqa', sorted(codes))}"
+            pieces[number - 1] = f"{piece.rstrip()}  {_render('noqa', sorted(codes))}"
     out = "".join(piece + brk for piece, brk in zip(pieces, [*breaks, ""], strict=True))
     return out, len(wanted), skipped

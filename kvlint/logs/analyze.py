@@ -2,8 +2,11 @@
 
 A day of a busy vault is millions of records; nothing here keeps a record. What is kept:
 
-- per (vault, throttling class, 10-second window): requests and 429s;
-- per (vault, caller): requests and 429s; per (vault, caller, secret, hour): reads;
+- per (vault, throttling class, 10-second window): requests, 429s and what counted toward the
+  limit (requests not answered 429, each key transaction weighed by its key's type and size);
+- per (vault, throttling class): the key kinds seen (what was assumed where the log is silent);
+- per (vault, class, caller): requests and 429s; per (vault, caller, secret, 10-second window):
+  successful reads (hourly counts and the peak rate come from them);
 - per refusal group (cause, vault, caller, detail): count, first/last time, refused addresses;
 - per (vault, caller, operation): first and last success (a 403 that later succeeded);
 - per (vault, address, user agent): unauthenticated 401s, and whether that client ever
@@ -86,12 +89,14 @@ class Analysis:
         self.statuses: Counter = Counter()
         self.vault_ids: dict[str, str] = {}
         # throttling
+        # (vault, class, window) -> [requests, 429s, units counted toward the limit]
         self.windows: dict[tuple[str, str, int], list[int]] = {}
-        self.hsm: set[tuple[str, str]] = set()
-        self.callers: dict[tuple[str, Caller], list[int]] = {}
+        self.kinds: dict[tuple[str, str], Counter] = {}  # key kind code -> requests
+        self.callers: dict[tuple[str, str, Caller], list[int]] = {}  # (vault, class, caller)
         self.labels: dict[Caller, str] = {}
-        self.hourly_reads: dict[tuple[str, Caller, str], Counter] = {}
-        self.reads: dict[tuple[str, Caller, str], list[int]] = {}  # [total, max per hour]
+        self.window_reads: dict[tuple[str, Caller, str], Counter] = {}  # 10-second windows
+        # [total, max in one hour, max in one 10-second window, that window]
+        self.reads: dict[tuple[str, Caller, str], list[int]] = {}
         # refusals
         self.groups: dict[tuple[str, str, Caller, str], Group] = {}
         self.unclassified: Counter = Counter()  # (vault, status) -> count
@@ -121,24 +126,31 @@ class Analysis:
         cls = classify.operation_class(record.operation)
         throttled = status == 429
         if cls is not None:
+            kind = None
+            if cls in (classify.KEY_CREATE, classify.KEY_OTHER):
+                kind = classify.key_kind(record.key_type, record.key_size)
+                kinds = self.kinds.setdefault((vault, cls), Counter())
+                kinds[kind.code] += 1
+            # a request answered 429 does not count toward the limit (throttling guide)
+            units = 0 if throttled else classify.weight(cls, kind)
             key = (vault, cls, int(when // 10))
             counts = self.windows.get(key)
             if counts is None:
-                self.windows[key] = [1, int(throttled)]
+                self.windows[key] = [1, int(throttled), units]
             else:
                 counts[0] += 1
                 counts[1] += throttled
-            if record.hsm_key:
-                self.hsm.add((vault, cls))
-            per_caller = self.callers.get((vault, caller))
+                counts[2] += units
+            per_caller = self.callers.get((vault, cls, caller))
             if per_caller is None:
-                self.callers[(vault, caller)] = [1, int(throttled)]
+                self.callers[(vault, cls, caller)] = [1, int(throttled)]
             else:
                 per_caller[0] += 1
                 per_caller[1] += throttled
-            if record.operation == "SecretGet" and record.item:
-                hours = self.hourly_reads.setdefault((vault, caller, record.item), Counter())
-                hours[int(when // 3600)] += 1
+            if record.operation == "SecretGet" and record.item and 200 <= status < 300:
+                # only a successful read is a read: a refused one (401, 403, 429) fetched nothing
+                windows = self.window_reads.setdefault((vault, caller, record.item), Counter())
+                windows[int(when // 10)] += 1
         if status in (401, 403):
             self.add_failure(record)
         elif status < 400 and record.authenticated:
@@ -179,10 +191,10 @@ class Analysis:
             record.tenant = record.tenant or named.get("tenant", "")
         caller = (record.oid or "", record.appid or "")
         detail = "" if cause.code in ("KVL201", "KVL202") else cause.detail
-        key = (cause.code, record.vault, caller, detail)
-        group = self.groups.get(key)
+        group_key = (cause.code, record.vault, caller, detail)
+        group = self.groups.get(group_key)
         if group is None:
-            group = self.groups[key] = Group(
+            group = self.groups[group_key] = Group(
                 cause.code, record.vault, record.vault_id, caller, detail
             )
         if cause.code in ("KVL201", "KVL202") and cause.detail and cause.detail != record.ip:
@@ -194,26 +206,52 @@ class Analysis:
     # -- the live path: pre-aggregated rows ------------------------------------------------------
 
     def add_window(
-        self, vault: str, vault_id: str, cls: str, window: int, requests: int, throttled: int
+        self,
+        vault: str,
+        vault_id: str,
+        cls: str,
+        window: int,
+        requests: int,
+        throttled: int,
+        units: int | None = None,
     ) -> None:
+        """One 10-second window of the live path; ``units`` is what counted toward the limit
+        (None: every request not answered 429, at weight 1)."""
         self.vault_ids.setdefault(vault, vault_id)
-        counts = self.windows.setdefault((vault, cls, window), [0, 0])
+        counts = self.windows.setdefault((vault, cls, window), [0, 0, 0])
         counts[0] += requests
         counts[1] += throttled
+        counts[2] += requests - throttled if units is None else units
+
+    def add_kind(self, vault: str, cls: str, code: str, requests: int) -> None:
+        self.kinds.setdefault((vault, cls), Counter())[code] += requests
 
     def add_caller(
-        self, vault: str, caller: Caller, upn: str, requests: int, throttled: int
+        self, vault: str, cls: str, caller: Caller, upn: str, requests: int, throttled: int
     ) -> None:
-        counts = self.callers.setdefault((vault, caller), [0, 0])
+        counts = self.callers.setdefault((vault, cls, caller), [0, 0])
         counts[0] += requests
         counts[1] += throttled
         if upn and caller not in self.labels:
             self.labels[caller] = upn
 
-    def add_reads(self, vault: str, caller: Caller, secret: str, total: int, hourly: int) -> None:
-        counts = self.reads.setdefault((vault, caller, secret), [0, 0])
+    def add_reads(
+        self,
+        vault: str,
+        caller: Caller,
+        secret: str,
+        total: int,
+        hourly: int,
+        peak: int = 0,
+        peak_window: int = 0,
+    ) -> None:
+        """A secret's successful reads: in all, at most in one hour and in one 10-second
+        window (``peak``, from ``peak_window``; 0 when the source does not say)."""
+        counts = self.reads.setdefault((vault, caller, secret), [0, 0, 0, 0])
         counts[0] += total
         counts[1] = max(counts[1], hourly)
+        if peak > counts[2]:
+            counts[2], counts[3] = peak, peak_window
 
     def add_unauthenticated(
         self,
@@ -249,6 +287,10 @@ class Analysis:
         return f"{upn} ({who})" if upn else who
 
     def finish_reads(self) -> None:
-        for key, hours in self.hourly_reads.items():
-            self.add_reads(*key, sum(hours.values()), max(hours.values()))
-        self.hourly_reads.clear()
+        for key, windows in self.window_reads.items():
+            hours: Counter = Counter()
+            for window, count in windows.items():
+                hours[window // 360] += count
+            peak_window, peak = min(windows.items(), key=lambda item: (-item[1], item[0]))
+            self.add_reads(*key, sum(windows.values()), max(hours.values()), peak, peak_window)
+        self.window_reads.clear()

@@ -1,113 +1,64 @@
-"""Why Key Vault refused one request: its status, result text and flags -> a cause (a KVL code).
+"""The logs face's view of the shared refusal model (:mod:`kvlint.causes`) and of throttling.
 
-The texts are Key Vault's own (its REST error-code guide and the messages it returns):
-
-- 401 ``AKV10000: Request is missing a Bearer or PoP token.`` (also the SDKs' normal challenge:
-  the first request of a client carries no token, see :mod:`kvlint.logs.analyze`);
-- 401 ``AKV10022: Invalid audience. Expected https://vault.azure.net, found: …``;
-- 401 ``AKV10032: Invalid issuer. Expected one of https://sts.windows.net/{tenant}/, found …``;
-- 401 ``[TokenExpired] Error validating token: 'S2S12086'`` / ``Token not yet valid``;
-- 403 ``Client address is not authorized and caller is not a trusted service`` (ForbiddenByFirewall);
-- 403 ``Public network access is disabled and request is not from a trusted service nor via an
-  approved private link`` (ForbiddenByConnection);
-- 403 ``Caller is not authorized to perform action on resource … Action: '…'`` (ForbiddenByRbac);
-- 403 ``The user, group or application '…' does not have secrets get permission on key vault``
-  / ``Caller was not found on any access policy`` (access policies).
-
-A 403 whose text and flags say none of these stays unclassified (counted, never guessed).
+:func:`classify` turns an AuditEvent :class:`~kvlint.logs.records.Record` into the
+:class:`~kvlint.causes.Evidence` the shared classifier reads, so ``kvlint logs`` and
+``kvlint explain`` give one text one meaning. The operation tables and Key Vault's throttling
+classes (which limit an operation counts against) live here.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from kvlint import keyvault
-from kvlint.audit.reach import DATA_ACTION_PREFIX, DATA_ACTIONS
+from kvlint.causes import (
+    Cause,
+    Evidence,
+    assignment,
+    caller_from_text,
+    data_action,
+    expected_issuers,
+    permission,
+    redact,
+    refusal,
+)
 from kvlint.logs.records import Record
-from kvlint.redact import mask
 
-_FOUND = re.compile(r"found:?\s*'?([^\s',]+)", re.I)
-_EXPECTED_ISSUER = re.compile(r"expected one of\s+(.+?),?\s+found", re.I)
-_CLIENT_ADDRESS = re.compile(r"client address:?\s*\(?([0-9a-fA-F.:]+)", re.I)
-_ACTION = re.compile(r"action:\s*'?([A-Za-z0-9./_-]+)'?", re.I)
-_ASSIGNMENT = re.compile(r"assignment:\s*([^\r\n]+?)(?:\s+denyassignmentid|\r|\n|$)", re.I)
-_PERMISSION = re.compile(r"does not have (\w+) (\w+) permission", re.I)
-_CALLER_PARTS = re.compile(r"\b(appid|oid|iss|tid)=([^;'\s\\]+)", re.I)
-_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I)
-
-# operationName -> the access-policy permission it needs (kind, name), from the logging docs'
-# operation table and the REST reference. Unknown operations map to nothing (never guessed).
-_VERBS = {
-    "Get": "get",
-    "List": "list",
-    "ListVersions": "list",
-    "Set": "set",
-    "Create": "create",
-    "Import": "import",
-    "Update": "update",
-    "Delete": "delete",
-    "Backup": "backup",
-    "Restore": "restore",
-    "Recover": "recover",
-    "Purge": "purge",
-    "Sign": "sign",
-    "Verify": "verify",
-    "Wrap": "wrapKey",
-    "Unwrap": "unwrapKey",
-    "Encrypt": "encrypt",
-    "Decrypt": "decrypt",
-    "Rotate": "rotate",
-    "Release": "release",
-    "RotationPolicyGet": "getrotationpolicy",
-    "RotationPolicySet": "setrotationpolicy",
-    "ContactsGet": "managecontacts",
-    "ContactsSet": "managecontacts",
-    "ContactsDelete": "managecontacts",
-    "IssuerGet": "getissuers",
-    "IssuersList": "listissuers",
-    "IssuerSet": "setissuers",
-    "IssuerUpdate": "setissuers",
-    "IssuerDelete": "deleteissuers",
-    "PolicyGet": "get",
-    "PolicyUpdate": "update",
-}
-_KINDS = (("Secret", "secrets"), ("Key", "keys"), ("Certificate", "certificates"))
-
-
-def permission(operation: str) -> tuple[str, str] | None:
-    """``SecretGet`` -> ("secrets", "get"); None for operations without a known permission."""
-    for prefix, kind in _KINDS:
-        if operation.startswith(prefix):
-            verb = _VERBS.get(operation[len(prefix) :])
-            if verb is None or (kind != "keys" and verb in ("sign", "wrapKey", "unwrapKey")):
-                return None
-            return kind, verb
-    return None
-
-
-def data_action(operation: str) -> str | None:
-    """The RBAC data action an operation needs (``Microsoft.KeyVault/vaults/secrets/getSecret/action``)."""
-    perm = permission(operation)
-    if perm is None:
-        return None
-    action = DATA_ACTIONS.get(f"{perm[0]}/{perm[1].lower()}")
-    return DATA_ACTION_PREFIX + action if action else None
-
+__all__ = [
+    "Cause",
+    "assignment",
+    "caller_from_text",
+    "classify",
+    "data_action",
+    "expected_issuers",
+    "permission",
+    "redact",
+]
 
 # -- throttling classes --------------------------------------------------------------------------
+#
+# Key Vault service limits (https://learn.microsoft.com/azure/key-vault/general/service-limits),
+# transactions per 10 seconds per vault per region: secrets, managed storage account keys and
+# vault transactions 4,000, of which CREATE secret 300; key transactions by key type, size and
+# protection (the table below), whose thresholds "are weighted, and enforcement is on their
+# sum". A subscription-wide limit for all transaction types is five times the per-vault limit.
+# The throttling guide (overview-throttling) adds that requests answered 429 do not count.
 
 SECRET_CREATE = "secret-create"
 SECRETS = "secrets"
 KEY_CREATE = "key-create"
 KEY_OTHER = "key-other"
+SUBSCRIPTION_FACTOR = 5  # the subscription-wide limit: five times the per-vault limit
+
+# operations that count against CREATE secret (300 per 10 s): importing a certificate or a key
+# stores a secret too, so the three share the limit
+SECRET_CREATIONS = frozenset({"SecretSet", "CertificateImport", "KeyImport"})
 
 
 def operation_class(operation: str) -> str | None:
     """Which documented throttling limit a data-plane operation counts against (None: none)."""
     if operation.endswith("EventGridNotification"):
         return None
-    if operation == "SecretSet":
+    if operation in SECRET_CREATIONS:
         return SECRET_CREATE
     if operation.startswith(("Secret", "Certificate")):
         return SECRETS
@@ -118,7 +69,7 @@ def operation_class(operation: str) -> str | None:
     return None  # VaultGet/VaultPut (ARM), Authentication, unknown
 
 
-# Transactions per 10 seconds per vault per region (Key Vault service limits): (software, HSM).
+# The limits of the lightest key (software RSA 2,048-bit / EC) and of secrets: (software, HSM).
 LIMITS: dict[str, tuple[int, int]] = {
     SECRET_CREATE: (300, 300),
     SECRETS: (4000, 4000),
@@ -126,123 +77,101 @@ LIMITS: dict[str, tuple[int, int]] = {
     KEY_OTHER: (4000, 2000),
 }
 CLASS_TEXT = {
-    SECRET_CREATE: "secret creations (SecretSet)",
+    SECRET_CREATE: "secret creations (SecretSet, CertificateImport, KeyImport)",
     SECRETS: "secret and certificate transactions",
     KEY_CREATE: "key creations",
-    KEY_OTHER: "key transactions (RSA 2,048-bit / EC)",
+    KEY_OTHER: "key transactions",
 }
 
 
 def limit(cls: str, hsm: bool) -> int:
+    """The per-vault limit of a class for the lightest key of that protection."""
     software, hardware = LIMITS[cls]
     return hardware if hsm else software
 
 
-# -- causes --------------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True, slots=True)
-class Cause:
-    code: str
-    detail: str = ""  # the audience found, the permission or data action, the client address
+class KeyKind:
+    """A key's throttling class: its "all other transactions" limit is ``4,000 / weight``."""
+
+    code: str  # "rsa-2048", "rsa-4096-hsm", "ec", "ec-hsm"
+    text: str  # "RSA 4,096-bit HSM keys"
+    weight: int  # in software RSA 2,048-bit transactions (the table's 4,000 / this limit)
+    hsm: bool
+    assumed: str = ""  # what the log did not say and was assumed
 
 
-def redact(text: str) -> str:
-    """Key Vault's text with anything token-like (a JWT or its parts) masked."""
-    return mask(text, fragments=True, instead="<redacted>")
+# "All other transactions" per 10 s (service limits table): software / HSM.
+_RSA = {2048: (4000, 2000), 3072: (1000, 500), 4096: (500, 250)}
 
 
-def _first_line(text: str, limit_: int = 160) -> str:
-    text = redact(text)
-    line = text.strip().splitlines()[0] if text.strip() else ""
-    return line if len(line) <= limit_ else line[: limit_ - 1] + "…"
+def key_kind(key_type: str | None, size: int | None) -> KeyKind:
+    """The class a key transaction is weighed in, from the log's keyProperties (type, size)."""
+    kind = (key_type or "").strip().upper()
+    hsm = kind.endswith("HSM")
+    family = kind.removesuffix("-HSM").removesuffix("HSM").rstrip("-")
+    protection = "HSM" if hsm else "software"
+    suffix = "-hsm" if hsm else ""
+    if family == "EC":
+        weight = 2 if hsm else 1
+        return KeyKind(f"ec{suffix}", f"EC {protection} keys", weight, hsm)
+    assumed = ""
+    if family != "RSA":
+        assumed = "key type and size not in the log: counted as RSA 2,048-bit (the lightest)"
+        bits = 2048
+    elif size is None:
+        assumed = "key size not in the log: counted as RSA 2,048-bit (the lightest)"
+        bits = 2048
+    else:
+        bits = 4096 if size >= 4096 else 3072 if size >= 3072 else 2048
+    software, hardware = _RSA[bits]
+    weight = 4000 // (hardware if hsm else software)
+    code = f"rsa-{bits}{suffix}" if family == "RSA" else f"key{suffix}"
+    code += "-assumed" if assumed else ""
+    return KeyKind(code, f"RSA {bits:,}-bit {protection} keys", weight, hsm, assumed)
 
 
-def _unauthorized(record: Record, text: str, lower: str) -> Cause:
-    if "akv10022" in lower or "invalid audience" in lower:
-        match = _FOUND.search(text)
-        found = match.group(1).rstrip(".") if match else ""
-        if found.endswith("/") and keyvault.audience_cloud(found.rstrip("/")):
-            return Cause("KVL102", found)
-        return Cause("KVL103", found)
-    if "akv10032" in lower or "invalid issuer" in lower:
-        match = _FOUND.search(text)
-        return Cause("KVL106", match.group(1).rstrip(".") if match else "")
-    if any(s in lower for s in ("tokenexpired", "token is expired", "token expired", "idx10223")):
-        return Cause("KVL104")
-    if "not yet valid" in lower or "idx10222" in lower:
-        return Cause("KVL105")
-    if (
-        "akv10000" in lower
-        or "missing a bearer" in lower
-        or (not text and not record.authenticated)
-    ):
-        return Cause("KVL101")
-    return Cause("KVL109", _first_line(text) or record.signature or "401")
+def weight(cls: str, kind: KeyKind | None) -> int:
+    """What one transaction of ``cls`` costs against the class's software RSA 2,048 limit."""
+    if kind is None:
+        return 1
+    if cls == KEY_OTHER:
+        return kind.weight
+    if cls == KEY_CREATE:
+        return 2 if kind.hsm else 1  # CREATE key: 20 software, 10 HSM, whatever the size
+    return 1
 
 
-def _forbidden(record: Record, text: str, lower: str) -> Cause | None:
-    if (
-        "caller is not a trusted service" in lower
-        or ("client address" in lower and "is not authorized" in lower)
-        or "forbiddenbyfirewall" in lower
-        or record.address_authorized is False
-    ):
-        match = _CLIENT_ADDRESS.search(text)
-        return Cause("KVL201", match.group(1).rstrip(".") if match else record.ip or "")
-    if "public network access is disabled" in lower or "forbiddenbyconnection" in lower:
-        return Cause("KVL202", record.ip or "")
-    if (
-        "caller is not authorized to perform action" in lower
-        or "forbiddenbyrbac" in lower
-        or record.rbac_authorized is False
-    ):
-        match = _ACTION.search(text)
-        return Cause("KVL302", match.group(1) if match else data_action(record.operation) or "")
-    if (
-        "permission on key vault" in lower
-        or "not found on any access policy" in lower
-        or "accessdenied" in lower
-        or record.access_policy_match is False
-    ):
-        match = _PERMISSION.search(text)
-        if match:
-            return Cause("KVL301", f"{match.group(1).lower()}/{match.group(2).lower()}")
-        perm = permission(record.operation)
-        return Cause("KVL301", f"{perm[0]}/{perm[1]}" if perm else "")
-    return None
+def kind_of(code: str) -> KeyKind:
+    """A :class:`KeyKind` back from its code (the live path carries codes)."""
+    hsm = "-hsm" in code
+    key_type = "EC" if code.startswith("ec") else "RSA" if code.startswith("rsa") else ""
+    key_type += "-HSM" if hsm and key_type else ""
+    if code.endswith("-assumed"):
+        return key_kind(key_type or ("-HSM" if hsm else ""), None)
+    bits = int(code.split("-")[1]) if code.startswith("rsa") else None
+    return key_kind(key_type, bits)
+
+
+# -- causes --------------------------------------------------------------------------------------
 
 
 def classify(record: Record) -> Cause | None:
     """The cause of a 401 or 403; None for other statuses and for 403s no text explains."""
     if record.status not in (401, 403):
         return None
-    text = record.description or ""
-    lower = text.lower()
-    if record.status == 401:
-        return _unauthorized(record, text, lower)
-    return _forbidden(record, text, lower)
-
-
-def caller_from_text(text: str) -> dict[str, str]:
-    """``Caller: appid=…;oid=…;iss=…`` (in 403 texts) -> {"appid": …, "oid": …, "tenant": …}."""
-    found: dict[str, str] = {}
-    for key, value in _CALLER_PARTS.findall(text):
-        key = key.lower()
-        if key == "iss":
-            guid = _GUID.search(value)
-            if guid:
-                found["tenant"] = guid.group(0).lower()
-        elif _GUID.fullmatch(value):
-            found.setdefault(key, value.lower())
-    return found
-
-
-def expected_issuers(text: str) -> str:
-    match = _EXPECTED_ISSUER.search(text)
-    return match.group(1).strip() if match else ""
-
-
-def assignment(text: str) -> str:
-    match = _ASSIGNMENT.search(text)
-    return match.group(1).strip() if match else ""
+    cause = refusal(
+        Evidence(
+            status=record.status,
+            text=record.description or "",
+            address_authorized=record.address_authorized,
+            rbac_authorized=record.rbac_authorized,
+            access_policy_match=record.access_policy_match,
+            authenticated=record.authenticated,
+            operation=record.operation or "",
+            ip=record.ip or "",
+        )
+    )
+    if cause is not None and cause.code == "KVL109" and cause.detail == "401" and record.signature:
+        return Cause("KVL109", record.signature)
+    return cause

@@ -30,7 +30,8 @@ def _address(text: str) -> IPv4Address | None:
 
 
 def _firewall(finding: LogFinding, vault: Vault) -> None:
-    refused, admitted = [], []
+    refused: list[str] = []
+    admitted: list[str] = []
     caller = finding.details.get("caller") or {}
     who = reach.Principal(caller.get("object_id") or "unknown")
     for text in finding.details.get("addresses") or {}:

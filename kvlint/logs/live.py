@@ -41,6 +41,7 @@ BASE = """let kv = union isfuzzy=true
         RequestUri = tostring(column_ifexists("requestUri_s", "")),
         ClientInfo = tostring(column_ifexists("clientInfo_s", "")),
         KeyType = tostring(column_ifexists("properties_keyProperties_type_s", "")),
+        KeySize = toint(column_ifexists("properties_keyProperties_size_d", real(null))),
         AccessPolicyMatch = tobool(column_ifexists("isAccessPolicyMatch_b", bool(null))),
         RbacAuthorized = tobool(column_ifexists("isRbacAuthorized_b", bool(null))),
         AddressAuthorized = tobool(column_ifexists("isAddressAuthorized_b", bool(null)))),
@@ -50,14 +51,25 @@ BASE = """let kv = union isfuzzy=true
         CallerIp = CallerIpAddress, Oid = tolower(tostring(Identity.claim.oid)),
         Appid = tolower(tostring(Identity.claim.appid)), Upn = tostring(Identity.claim.upn),
         RequestUri, ClientInfo, KeyType = tostring(Properties.keyProperties.type),
+        KeySize = toint(Properties.keyProperties.size),
         AccessPolicyMatch = IsAccessPolicyMatch, RbacAuthorized = IsRbacAuthorized,
         AddressAuthorized = IsAddressAuthorized)
 | extend Vault = tostring(split(ResourceId, "/")[-1])
 {vault}| extend Class = case(OperationName endswith "EventGridNotification", "",
-    OperationName == "SecretSet", "secret-create",
+    OperationName in ("SecretSet", "CertificateImport", "KeyImport"), "secret-create",
     OperationName startswith "Secret" or OperationName startswith "Certificate", "secrets",
     OperationName in ("KeyCreate", "KeyRotate"), "key-create",
     OperationName startswith "Key", "key-other", "")
+| extend KeyHsm = KeyType endswith "HSM"
+| extend KeyKind = case(Class !in ("key-create", "key-other"), "",
+    KeyType startswith "EC", strcat("ec", iff(KeyHsm, "-hsm", "")),
+    KeyType startswith "RSA" and isnotnull(KeySize), strcat("rsa-",
+        case(KeySize >= 4096, "4096", KeySize >= 3072, "3072", "2048"), iff(KeyHsm, "-hsm", "")),
+    KeyType startswith "RSA", strcat("rsa-2048", iff(KeyHsm, "-hsm", ""), "-assumed"),
+    strcat("key", iff(KeyHsm, "-hsm", ""), "-assumed"))
+| extend Weight = case(Class == "key-create", iff(KeyHsm, 2, 1),
+    Class == "key-other", iff(KeyHsm, 2, 1) * case(KeyKind startswith "rsa-4096", 8,
+        KeyKind startswith "rsa-3072", 4, 1), 1)
 | extend Authenticated = isnotempty(Oid) or isnotempty(Appid) or isnotempty(Upn);
 """
 
@@ -65,27 +77,35 @@ QUERIES = {
     "totals": """kv
 | summarize Requests = count(), First = min(TimeGenerated), Last = max(TimeGenerated)
     by Vault, ResourceId, Class, Status""",
-    # windows at 10 % or more of the smallest limit of their class, and every throttled one
+    # windows at 2 % or more of their class's limit (the subscription-wide sum needs the busy
+    # windows of every vault), and every throttled one; a 429 does not count toward the limit
     "windows": """kv
 | where Class != ""
 | summarize Requests = count(), Throttled = countif(Status == 429),
-    Hsm = countif(KeyType endswith "-HSM") by Vault, ResourceId, Class,
+    Units = sumif(Weight, Status != 429) by Vault, ResourceId, Class,
     Window = bin(TimeGenerated, 10s)
-| where Throttled > 0 or Requests * 10 >= case(Class == "key-create", 10,
-    Class == "secret-create", 300, Class == "key-other", 2000, 4000)""",
+| where Throttled > 0 or Units * 50 >= case(Class == "key-create", 20,
+    Class == "secret-create", 300, 4000)""",
+    "kinds": """kv
+| where KeyKind != ""
+| summarize Requests = count() by Vault, Class, KeyKind""",
     "callers": """kv
 | where Class != ""
 | summarize Requests = count(), Throttled = countif(Status == 429), Upn = take_any(Upn)
-    by Vault, Oid, Appid
-| order by Vault asc, Throttled desc, Requests desc
-| extend Rank = row_number(1, prev(Vault) != Vault)
+    by Vault, Class, Oid, Appid
+| order by Vault asc, Class asc, Throttled desc, Requests desc
+| extend Rank = row_number(1, prev(Vault) != Vault or prev(Class) != Class)
 | where Rank <= 20""",
     "reads": """kv
-| where OperationName == "SecretGet"
+| where OperationName == "SecretGet" and Status between (200 .. 299)
 | extend Secret = extract(@"/secrets/([^/?]+)", 1, RequestUri)
 | where isnotempty(Secret)
-| summarize Reads = count() by Vault, Oid, Appid, Secret, Hour = bin(TimeGenerated, 1h)
-| summarize Total = sum(Reads), MaxHourly = max(Reads) by Vault, Oid, Appid, Secret
+| summarize Reads = count() by Vault, Oid, Appid, Secret, Window = bin(TimeGenerated, 10s)
+| extend Hour = bin(Window, 1h)
+| summarize HourReads = sum(Reads), arg_max(Reads, Window) by Vault, Oid, Appid, Secret, Hour
+| summarize Total = sum(HourReads), MaxHourly = max(HourReads), arg_max(Reads, Window)
+    by Vault, Oid, Appid, Secret
+| project Vault, Oid, Appid, Secret, Total, MaxHourly, Max10s = Reads, PeakWindow = Window
 | order by Vault asc, Oid asc, Appid asc, Total desc
 | extend Rank = row_number(1, prev(Vault) != Vault or prev(Oid) != Oid or prev(Appid) != Appid)
 | where MaxHourly > {rereads} or Rank <= 3""",
@@ -145,6 +165,8 @@ def client(endpoint: str | None, cloud_name: str = "public") -> Any:
         credential = arm.default_credential(cloud.authority_host, None)
     except ValueError as exc:
         raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
+    # one token up front, like `kvlint audit`: no sign-in is one clear line, not a failed query
+    arm.sign_in(credential, endpoint.rstrip("/") + "/.default", arm.SIGN_IN_ANY_TENANT)
     return LogsQueryClient(credential, endpoint=endpoint)
 
 
@@ -167,8 +189,12 @@ def _rows(client: Any, workspace: str, kql: str, span: timedelta) -> list[dict[s
     try:
         result = client.query_workspace(workspace, kql, timespan=span, server_timeout=600)
     except AzureError as exc:
-        from kvlint.audit.arm import describe
+        from kvlint.audit.arm import SIGN_IN_ANY_TENANT, describe, sign_in_required
 
+        if getattr(exc, "response", None) is None and _credential_failure(exc):
+            # azure-monitor-query hands a credential failure on as a response error without a
+            # response: it is a sign-in problem, not a failed query
+            raise sign_in_required(exc, SIGN_IN_ANY_TENANT) from None
         status, reason = describe(exc)
         raise KvlintError(
             f"the workspace query failed ({status or 'no response'}): {reason}"
@@ -182,6 +208,21 @@ def _rows(client: Any, workspace: str, kql: str, span: timedelta) -> list[dict[s
     for table in result.tables:
         rows += [dict(zip(table.columns, row, strict=False)) for row in table.rows]
     return rows
+
+
+def _credential_failure(exc: BaseException) -> bool:
+    """Whether a query error is the credential's: azure-monitor-query re-raises the
+    ClientAuthenticationError of the token request as a response error (chained to it)."""
+    from azure.core.exceptions import ClientAuthenticationError
+
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            return False
+        if isinstance(seen, ClientAuthenticationError) and getattr(seen, "response", None) is None:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _record(row: dict[str, Any], when: float) -> Record:
@@ -257,13 +298,17 @@ def read(
             window,
             int(row["Requests"]),
             int(row["Throttled"]),
+            int(row["Units"]) if row.get("Units") is not None else None,
         )
-        if int(row.get("Hsm") or 0):
-            analysis.hsm.add((name, cls))
+    for row in run("kinds"):
+        analysis.add_kind(
+            _s(row["Vault"]), _s(row["Class"]), _s(row["KeyKind"]), int(row["Requests"])
+        )
     for row in run("callers"):
         caller = (_s(row.get("Oid")), _s(row.get("Appid")))
         analysis.add_caller(
             _s(row["Vault"]),
+            _s(row.get("Class")),
             caller,
             _s(row.get("Upn")),
             int(row["Requests"]),
@@ -271,8 +316,15 @@ def read(
         )
     for row in run("reads", rereads=int(analysis.settings.rereads_per_hour)):
         caller = (_s(row.get("Oid")), _s(row.get("Appid")))
+        peak = int(row.get("Max10s") or 0)
         analysis.add_reads(
-            _s(row["Vault"]), caller, _s(row["Secret"]), int(row["Total"]), int(row["MaxHourly"])
+            _s(row["Vault"]),
+            caller,
+            _s(row["Secret"]),
+            int(row["Total"]),
+            int(row["MaxHourly"]),
+            peak,
+            int(_epoch(row["PeakWindow"]) // 10) if peak and row.get("PeakWindow") else 0,
         )
     for row in run("unauthenticated"):
         analysis.add_unauthenticated(
@@ -298,7 +350,7 @@ def read(
             _epoch(row["Last"]),
         )
     for (name, cls), load in sorted(throttling.loads(analysis).items()):
-        limit = throttling.classify.limit(cls, (name, cls) in analysis.hsm)
+        limit = throttling.classify.limit(cls, hsm=False)  # peaks are in its units
         if not load.throttled and load.peak < analysis.settings.near_limit * limit:
             continue
         if not _VAULT_NAME.match(name):

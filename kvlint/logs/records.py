@@ -68,6 +68,8 @@ class Record:
         "ip",
         "item",
         "item_kind",
+        "key_size",
+        "key_type",
         "oid",
         "operation",
         "rbac_authorized",
@@ -93,6 +95,8 @@ class Record:
         ip: Any = None,
         item: Any = None,
         item_kind: Any = None,
+        key_size: Any = None,
+        key_type: Any = None,
         oid: Any = None,
         operation: Any = None,
         rbac_authorized: Any = None,
@@ -114,6 +118,8 @@ class Record:
         self.ip = ip
         self.item = item
         self.item_kind = item_kind
+        self.key_size = key_size  # bits (RSA), None when the log does not say
+        self.key_type = key_type  # "RSA", "RSA-HSM", "EC", "EC-HSM", "oct-HSM" or ""
         self.oid = oid
         self.operation = operation
         self.rbac_authorized = rbac_authorized
@@ -311,7 +317,9 @@ def _archive(doc: dict) -> dict:
         raise BadRecord(f"category {category!r}, not AuditEvent")
     props = _dynamic(doc.get("properties"))
     claims = _claims(doc.get("identity"))
-    key_props = props.get("keyProperties") if isinstance(props.get("keyProperties"), dict) else {}
+    key_props = props.get("keyProperties")
+    if not isinstance(key_props, dict):
+        key_props = {}
     return {
         "time": doc.get("time"),
         "resource": _text(doc.get("resourceId")),
@@ -329,6 +337,7 @@ def _archive(doc: dict) -> dict:
         "address_authorized": props.get("isAddressAuthorized"),
         "trusted_service": props.get("trustedService"),
         "key_type": _text(key_props.get("type")),
+        "key_size": key_props.get("size"),
     }
 
 
@@ -375,13 +384,16 @@ def _diagnostics(doc: dict) -> dict:
         "address_authorized": doc.get("isAddressAuthorized_b"),
         "trusted_service": doc.get("trustedService_s"),
         "key_type": _text(doc.get("properties_keyProperties_type_s")),
+        "key_size": doc.get("properties_keyProperties_size_d"),
     }
 
 
 def _azkv(doc: dict) -> dict:
     claims = _claims(doc.get("Identity"))
     props = _dynamic(doc.get("Properties"))
-    key_props = props.get("keyProperties") if isinstance(props.get("keyProperties"), dict) else {}
+    key_props = props.get("keyProperties")
+    if not isinstance(key_props, dict):
+        key_props = {}
     return {
         "time": doc.get("TimeGenerated"),
         "resource": _text(doc.get("_ResourceId") or doc.get("ResourceId")),
@@ -399,6 +411,7 @@ def _azkv(doc: dict) -> dict:
         "address_authorized": doc.get("IsAddressAuthorized"),
         "trusted_service": doc.get("TrustedService"),
         "key_type": _text(key_props.get("type") or doc.get("KeyType")),
+        "key_size": key_props.get("size") or doc.get("KeySize"),
     }
 
 
@@ -461,4 +474,20 @@ def normalize(doc: Any) -> Record:
         address_authorized=_flag(raw["address_authorized"]),
         trusted_service=bool(_text(trusted).strip()) and _text(trusted).lower() != "false",
         hsm_key=raw["key_type"].upper().endswith("-HSM"),
+        key_type=raw["key_type"].strip(),
+        key_size=_size(raw["key_size"]),
     )
+
+
+def _size(value: Any) -> int | None:
+    """A key size in bits (a number, or its text in CSV exports); None when absent or odd."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and 0 < value < 1_000_000:
+        return int(value)
+    return None

@@ -3,34 +3,15 @@
 from __future__ import annotations
 
 import shlex
-from ipaddress import IPv4Network, ip_address
 from typing import TYPE_CHECKING
 
-from kvlint.audit.network import non_public_kind
+from kvlint import causes
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
 from kvlint.logs.records import iso
 
 if TYPE_CHECKING:
     from kvlint.logs.analyze import Analysis, Group
-
-# The built-in role that grants a data action (Key Vault's RBAC guide), for the suggestion.
-ROLES = {
-    "secrets/getsecret/action": "Key Vault Secrets User",
-    "secrets/readmetadata/action": "Key Vault Reader",
-    "secrets/setsecret/action": "Key Vault Secrets Officer",
-    "secrets/delete": "Key Vault Secrets Officer",
-    "keys/read": "Key Vault Crypto User",
-    "keys/sign/action": "Key Vault Crypto User",
-    "keys/verify/action": "Key Vault Crypto User",
-    "keys/wrap/action": "Key Vault Crypto Service Encryption User",
-    "keys/unwrap/action": "Key Vault Crypto Service Encryption User",
-    "keys/encrypt/action": "Key Vault Crypto User",
-    "keys/decrypt/action": "Key Vault Crypto User",
-    "keys/create/action": "Key Vault Crypto Officer",
-    "certificates/read": "Key Vault Certificate User",
-    "certificates/create/action": "Key Vault Certificates Officer",
-}
 
 
 def _iso(epoch: float) -> str:
@@ -58,31 +39,22 @@ def _who(analysis: Analysis, group: Group) -> str:
     return analysis.label(group.caller) + tenant
 
 
-def _rule_for(address: str) -> str:
-    try:
-        ip = ip_address(address)
-    except ValueError:
-        return f"{address} (not an address Key Vault's IP rules can name)"
-    if ip.version != 4:
-        return f"{address} (IPv6: Key Vault IP rules are IPv4 only; use a private endpoint)"
-    kind = non_public_kind(IPv4Network(address))
-    if kind:
-        return (
-            f"{address} is {kind} space: no IP rule matches it (Key Vault sees private addresses "
-            "only through a private endpoint or a virtual-network rule for the caller's subnet)"
-        )
-    return f"{address}/32"
-
-
 def _firewall(analysis: Analysis, group: Group) -> LogFinding:
     addresses = sorted(group.addresses, key=lambda a: (-group.addresses[a], a))
-    rules = [_rule_for(a) for a in addresses]
+    rules = [causes.ip_rule_for(a) for a in addresses]
     public = [r for r in rules if r.endswith("/32")]
     if group.code == "KVL201":
+        # Key Vault's words are quoted only when the records carry them (not for a flag alone)
+        said = "client address" in group.text.lower() and "not authorized" in group.text.lower()
+        quoted = (
+            ', "Client address is not authorized and caller is not a trusted service"'
+            if said
+            else ", isAddressAuthorized false"
+        )
         head = (
             f"{_n(group.count)} by {_who(analysis, group)} refused by the firewall (403 "
-            f'ForbiddenByFirewall, "Client address is not authorized and caller is not a trusted '
-            f'service") {_span(group.first, group.last)} from {_top(group.addresses)}'
+            f"ForbiddenByFirewall{quoted}) {_span(group.first, group.last)} from "
+            f"{_top(group.addresses)}"
         )
         fix = (
             f"; IP rule(s) that would admit them: {', '.join(public[:8])}"
@@ -165,7 +137,7 @@ def _grant(analysis: Analysis, group: Group) -> LogFinding:
         )
     else:
         action = group.detail or "the data action for this operation"
-        role = ROLES.get(action.lower().removeprefix("microsoft.keyvault/vaults/"))
+        role = causes.role_for(action) if group.detail else None
         head = (
             f"{_n(group.count)} ({ops}) by {who} refused by Azure RBAC (403 ForbiddenByRbac) "
             f"{_span(group.first, group.last)}: no role assignment grants {action}"

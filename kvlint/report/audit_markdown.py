@@ -34,11 +34,14 @@ def render(result: AuditResult) -> str:
         parts.append(markdown.table(("code", "check", "severity", "message"), rows))
     if result.outcomes:
         parts += ["## Checks per vault", ""]
+        asked = result.reachability is not None
+        head = ("vault", "kind", "passed", "failed", "waived") + (("caller",) if asked else ())
         parts.append(
             markdown.table(
-                ("vault", "kind", "passed", "failed", "waived"),
+                head,
                 [
                     (o.name, o.kind, o.passed, ", ".join(o.failed) or "0", ", ".join(o.waived))
+                    + ((o.verdict or "",) if asked else ())
                     for o in sorted(result.outcomes, key=lambda o: (-len(o.failed), o.name))
                 ],
             )

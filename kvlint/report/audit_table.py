@@ -9,6 +9,7 @@ from kvlint.report.audit_summary import ordered, reach_line, resource, summary
 
 def render(result: AuditResult, width: int) -> str:
     found = ordered(result.findings)
+    rows: list[tuple[str, ...]]
     if any(f.location for f in found):  # infrastructure code: where to fix it
         rows = [
             (

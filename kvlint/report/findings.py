@@ -1,4 +1,5 @@
-"""``kvlint check`` output formats: text, json, sarif, github, junit."""
+"""``kvlint check`` output formats: text, json, sarif, github, junit (and those of
+:mod:`kvlint.report.ci`: azure, gitlab, json-lines, pylint, grouped)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ from collections import Counter
 from pathlib import PurePath
 
 from kvlint.findings import Finding, fingerprints
-from kvlint.report import sarif
+from kvlint.report import ci, sarif
 from kvlint.report.escape import one_line, printable
+from kvlint.report.positions import InFile as _InFile
 
-FORMATS = ("text", "json", "sarif", "github", "junit")
+FORMATS = ("text", "json", "sarif", "github", "junit", *ci.CI_FORMATS)
 
 
 def render(
@@ -21,13 +23,13 @@ def render(
     if fmt == "sarif":
         return json.dumps(sarif_log(findings, enabled_codes, severities), indent=2) + "\n"
     if fmt == "github":
-        return "".join(github_line(f) + "\n" for f in findings)
+        in_file = _InFile()
+        return "".join(github_line(f, in_file) + "\n" for f in findings)
     if fmt == "junit":
         return junit(findings)
-    return "".join(
-        f"{one_line(f.path)}:{f.line}:{f.column}: {f.code} {one_line(f.message)}\n"
-        for f in findings
-    )
+    if fmt in ci.CI_FORMATS:
+        return ci.render(fmt, findings)
+    return "".join(f"{one_line(f.label)}: {f.code} {one_line(f.message)}\n" for f in findings)
 
 
 def statistics(findings: list[Finding], fmt: str = "text") -> str:
@@ -85,13 +87,17 @@ def sarif_log(
     findings: list[Finding], enabled_codes: frozenset[str], severities: dict[str, str]
 ) -> dict:
     results = []
+    in_file = _InFile()
     for f, fingerprint in zip(findings, fingerprints(findings), strict=True):
-        location = {
+        location: dict = {
             "physicalLocation": {
                 "artifactLocation": {"uri": _uri(f.path)},
-                "region": _region(f.line, f.column, f.end_line, f.end_column),
+                "region": _region(*in_file.span(f)),
             }
         }
+        if f.cell:  # a notebook: the region is in the .ipynb file; the cell's place said too
+            location["message"] = {"text": f"cell {f.cell}, line {f.line}"}
+            location["properties"] = {"cell": f.cell, "cellLine": f.line, "cellColumn": f.column}
         result: dict = {
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
@@ -108,9 +114,7 @@ def sarif_log(
                             "artifactLocation": {"uri": _uri(f.path)},
                             "replacements": [
                                 {
-                                    "deletedRegion": _region(
-                                        e.line, e.column, e.end_line, e.end_column
-                                    ),
+                                    "deletedRegion": _region(*in_file.edit_span(f, e)),
                                     "insertedContent": {"text": e.content},
                                 }
                                 for e in f.edits
@@ -136,23 +140,30 @@ def _escape_property(text: str) -> str:
 GITHUB_LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def github_line(f: Finding) -> str:
+def github_line(f: Finding, in_file: _InFile | None = None) -> str:
+    """A workflow command; a notebook's finding points into the ``.ipynb`` file (the lines
+    GitHub annotates) and its message says the cell and line."""
+    line, column, end_line, end_column = (in_file or _InFile()).span(f)
+    message = f"{f.code} {f.message}"
+    if f.cell:
+        message = f"{f.code} (cell {f.cell}, line {f.line}) {f.message}"
     props = ",".join(
         [
             f"file={_escape_property(f.path)}",
-            f"line={f.line}",
-            f"col={f.column}",
-            f"endLine={f.end_line}",
-            f"endColumn={f.end_column}",
+            f"line={line}",
+            f"col={column}",
+            f"endLine={end_line}",
+            f"endColumn={end_column}",
             f"title={_escape_property(f'{f.code} {f.name}')}",
         ]
     )
-    return f"::{GITHUB_LEVELS[f.severity]} {props}::{_escape_data(f'{f.code} {f.message}')}"
+    return f"::{GITHUB_LEVELS[f.severity]} {props}::{_escape_data(message)}"
 
 
 def junit(findings: list[Finding]) -> str:
     import xml.etree.ElementTree as ET
 
+    in_file = _InFile()
     root = ET.Element(
         "testsuites", name="kvlint", tests=str(max(len(findings), 1)), failures=str(len(findings))
     )
@@ -174,11 +185,11 @@ def junit(findings: list[Finding]) -> str:
                 name=f"{f.code} {f.name}",
                 classname=path,
                 file=path,
-                line=str(f.line),
+                line=str(in_file.line(f)),
             )
             # XML 1.0 cannot hold most control characters: shown as pictures
             message = one_line(f.message)
             failure = ET.SubElement(case, "failure", message=message, type=f.severity)
-            failure.text = f"{one_line(f.path)}:{f.line}:{f.column}: {f.code} {message}"
+            failure.text = f"{one_line(f.label)}: {f.code} {message}"
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

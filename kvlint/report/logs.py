@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kvlint import catalog
 from kvlint.findings import fingerprints
@@ -166,7 +166,7 @@ def render_markdown(report: LogsReport) -> str:
 def render_sarif(report: LogsReport) -> str:
     results = []
     for f, fingerprint in _fingerprinted(report):
-        result = {
+        result: dict[str, Any] = {
             "ruleId": f.code,
             "level": sarif.LEVELS[f.severity],
             "message": {"text": _message(f)},

@@ -96,22 +96,23 @@ def _fixable(finding: Finding) -> bool:
 
 def concise(findings: list[Finding], style: Style) -> str:
     return "".join(
-        f"{style.bold(f'{one_line(f.path)}:{f.line}:{f.column}:')} {style.code(f.code)} "
-        f"{one_line(f.message)}\n"
+        f"{style.bold(f'{one_line(f.label)}:')} {style.code(f.code)} {one_line(f.message)}\n"
         for f in findings
     )
 
 
-def full(findings: list[Finding], lines_of: Callable[[str], list[str] | None], style: Style) -> str:
-    """Each finding with its source line, the span marked, and help / note lines."""
+def full(
+    findings: list[Finding], lines_of: Callable[[str, int], list[str] | None], style: Style
+) -> str:
+    """Each finding with its source line, the span marked, and help / note lines.
+    ``lines_of(path, cell)``: the file's lines (a notebook's: the cell's)."""
     out: list[str] = []
     for finding in findings:
         short, rest = split_message(one_line(finding.message))
         out.append(
-            f"{style.bold(f'{one_line(finding.path)}:{finding.line}:{finding.column}:')} "
-            f"{style.code(finding.code)} {short}"
+            f"{style.bold(f'{one_line(finding.label)}:')} {style.code(finding.code)} {short}"
         )
-        lines = lines_of(finding.path) if finding.line >= 1 else None
+        lines = lines_of(finding.path, finding.cell) if finding.line >= 1 else None
         source = lines[finding.line - 1] if lines and finding.line <= len(lines) else None
         help_text = one_line(_fix_help(finding, lines))
         width = len(str(finding.line))

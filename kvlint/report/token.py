@@ -104,7 +104,42 @@ def render_text(
     return "\n".join(lines) + "\n"
 
 
-def document(token: Token, findings: list[Finding]) -> str:
+def document(
+    token: Token, findings: list[Finding], walk: Any = None, prediction: Any = None
+) -> str:
     """The ``--format json`` report."""
-    body = {"claims": json_safe(token.claims), "findings": [f.as_dict() for f in findings]}
+    body: dict[str, Any] = {
+        "claims": json_safe(token.claims),
+        "findings": [f.as_dict() for f in findings],
+    }
+    if walk is not None:
+        body["credential_chain"] = walk.as_dict()
+    if prediction is not None:
+        body["vault_gates"] = prediction.as_dict()
     return json.dumps(body, indent=2, allow_nan=False)
+
+
+def render_walk(walk: Any) -> str:
+    """--explain: DefaultAzureCredential's chain as azure-identity logged it."""
+    lines = ["credential chain (from azure-identity's own log records):"]
+    if walk.environment:
+        lines.append(f"  environment variables: {walk.environment}")
+    for step in walk.steps:
+        reason = f": {step.reason}" if step.reason else ""
+        lines.append(f"  {step.credential:<30} {step.outcome}{reason}")
+    if walk.answered_by:
+        lines.append(f"  -> the token came from {walk.answered_by}")
+    elif not walk.steps:
+        lines.append("  (azure-identity logged no attempt)")
+    return "\n".join(lines) + "\n"
+
+
+def render_prediction(prediction: Any) -> str:
+    lines = ["", f"vault {prediction.vault}, gates checked: {', '.join(prediction.checked)}"]
+    if prediction.verdicts:
+        lines += [f"  {code}: {message}" for code, message in prediction.verdicts]
+    else:
+        lines.append("  this identity would get in (secrets/get)")
+    if prediction.note:
+        lines.append(f"  note: {prediction.note}")
+    return "\n".join(lines) + "\n"

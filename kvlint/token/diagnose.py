@@ -140,7 +140,7 @@ def _audience_findings(claim: Any, vault: VaultTarget | None) -> list[Finding]:
             Finding.of(
                 "KVT102",
                 f"aud is '{audience}' ({describe_audience(audience)}) but {vault_text}; "
-                f"{_request(expected)}",
+                f"{_request(vault.audience)}",
             )
         ]
     return [

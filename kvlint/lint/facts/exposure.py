@@ -18,7 +18,7 @@ import libcst as cst
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import http_calls, token_endpoint_calls
 from kvlint.lint.facts.urls import is_keyvault_url
-from kvlint.lint.facts.web import imports_web_framework, request_contexts
+from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
 from kvlint.lint.project.summary import INSTANCE_PREFIX
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -379,13 +379,8 @@ def _logger_name(expr: cst.BaseExpression) -> bool:
 
 def is_handler(analysis: Analysis, function: cst.FunctionDef) -> bool:
     """A request handler itself (not a helper it calls): its return value is the response."""
-    context = request_contexts(analysis).get(function)
-    return (
-        context is not None
-        and context.helper is None
-        and context.remote is None  # called by a handler in another module: not the response
-        and context.kind != "FastAPI dependency"
-    )
+    kind = request_handlers(analysis).get(function)
+    return kind is not None and kind != DEPENDENCY
 
 
 SINK_WORDS = {

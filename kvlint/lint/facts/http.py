@@ -83,7 +83,7 @@ def _http_call(analysis: Analysis, call: cst.Call) -> HttpCall | None:
         auth=kw["auth"].value if "auth" in kw else None,
         session=session,
         params=kw["params"].value if "params" in kw else None,
-        body=(kw.get("data") or kw.get("json")).value if ("data" in kw or "json" in kw) else None,
+        body=body.value if (body := kw.get("data") or kw.get("json")) is not None else None,
     )
 
 
@@ -120,7 +120,7 @@ def header_keys(analysis: Analysis, headers: cst.BaseExpression | None) -> set[s
         return None
     keys = set()
     for element in expr.elements:
-        if isinstance(element, cst.StarredDictElement):
+        if not isinstance(element, cst.DictElement):  # **other
             return None
         key = analysis.fold_str(element.key)
         if key is None:

@@ -1,5 +1,6 @@
-"""Calls that reach Key Vault (SDK client methods, raw HTTP to a vault URL), constructors of
-clients and credentials, authentication callbacks and accessor functions.
+"""Calls that reach Key Vault (SDK client methods, raw HTTP to a vault URL, the data platforms'
+secret utilities of :mod:`kvlint.lint.facts.platforms`), constructors of clients and
+credentials, authentication callbacks and accessor functions.
 
 Nothing here matches a bare method name: a call is a Key Vault call only when its receiver is
 traced to a Key Vault client, or its URL folds to a Key Vault host.
@@ -15,6 +16,7 @@ import libcst as cst
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
 from kvlint.lint.facts.passing import vault_url_passed
+from kvlint.lint.facts.platforms import platform_calls
 from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
@@ -57,7 +59,13 @@ def _kv_calls(analysis: Analysis) -> Iterator[KvCall]:
             http_by_call[http.call] = (http, None)
         elif (via := vault_url_passed(analysis, http)) is not None:
             http_by_call[http.call] = (http, via)
+    platform = platform_calls(analysis)  # dbutils / mssparkutils / Azure ML reads
     for call in analysis.index.calls:
+        on_platform = platform.get(call)
+        if on_platform is not None:
+            if on_platform.read:
+                yield KvCall(call, on_platform.api, True)
+            continue
         found = http_by_call.get(call)
         if found is not None:
             http, via = found

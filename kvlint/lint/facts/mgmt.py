@@ -135,9 +135,7 @@ def is_vault_dict(analysis: Analysis, node: cst.Dict) -> bool:
         # params = {...}; client.vaults.begin_create_or_update(rg, name, params)
         result = any(
             is_vaults_call(call, VAULT_WRITE_METHODS)
-            and any(
-                derives_from(analysis, a.value, lambda n, o=outermost: n is o) for a in call.args
-            )
+            and any(derives_from(analysis, a.value, lambda n: n is outermost) for a in call.args)
             for call in analysis.index.calls
         )
     return result

@@ -2,9 +2,10 @@
 
 * ``function:param``: it calls their helper with a Key Vault URL for a parameter the helper
   requests (:mod:`kvlint.lint.facts.passing`): the request there is a Key Vault call.
-* ``request:function``: a request handler here calls their accessor, which reads Key Vault
-  on every call: the read there happens per request (KV305 reports it at the read, as for a
-  same-module helper; KV306 the construction). ``request:Class.method`` is the same for a
+* ``request:function`` (``task:``, ``row:``, ``scheduled:``): code here that runs per request
+  (task, row, schedule: :mod:`kvlint.lint.facts.frequency`) calls their function, which reads
+  Key Vault or builds a client on every call: it runs that often there too (KV305 reports the
+  read, KV306 the construction, naming the chain). ``request:Class.method`` is the same for a
   method called on an instance of their class (``kv: Wrapper``, ``Wrapper().read()``).
 """
 
@@ -12,12 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
 
 from kvlint.lint.facts.audiences import token_requests
 from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
 from kvlint.lint.facts.passing import holds_vault_url
-from kvlint.lint.facts.web import request_contexts
+from kvlint.lint.project.summary import Symbol
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
 
@@ -56,24 +61,45 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
 
 
 def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
-    contexts = request_contexts(analysis)
-    if not contexts:
+    """Calls, in code that runs per request / task / row / schedule, of another module's
+    function or method that reads Key Vault or builds a client on every call."""
+    found = frequencies(analysis)
+    if not found:
         return
     for call in analysis.index.calls:
-        function = analysis.enclosing_function(call)
-        context = contexts.get(function) if function is not None else None
-        if context is None or is_cached(analysis, call):
+        often = how_often(analysis, call)
+        if often is None or often.kind not in REMOTE_KINDS or is_cached(analysis, call):
             continue
-        symbol = analysis.imported(call.func, "function")
-        origin = analysis.origin(call.func) if symbol is not None else None
-        if symbol is None:  # a method of an instance of an imported class: ``Class.method``
-            found = analysis.imported_method(call.func)
-            symbol, origin = found if found is not None else (None, None)
-        if symbol is None or symbol.cached or not symbol.reads:
-            continue  # only Key Vault readers: a helper building some other credential is not
-        if origin is not None:
-            where = f"{context.describe()} at {analysis.path}:{analysis.line_of(call)}"
-            yield PassedUrl(str(origin[0]), f"request:{origin[1]}", where)
+        for origin, chain in _keyvault_work_called(analysis, call):
+            steps = often.describe(analysis).split(": ", 1)[1]
+            through = "".join(f" -> `{name}()`" for name in chain)
+            where = f"{steps}{through}"
+            yield PassedUrl(str(origin[0]), f"{often.kind}:{origin[1]}", where)
+
+
+def _keyvault_work(symbol: Symbol) -> bool:
+    return not symbol.cached and bool(symbol.reads or symbol.builds)
+
+
+def _keyvault_work_called(
+    analysis: Analysis, call: cst.Call
+) -> list[tuple[tuple[Path, str], tuple[str, ...]]]:
+    """The functions of other modules that ``call`` runs which read Key Vault or build a
+    client on every call: the function called, or those it calls in turn (other modules,
+    bounded), each with the names of the functions on the way."""
+    symbol = analysis.imported(call.func, "function")
+    origin = analysis.origin(call.func) if symbol is not None else None
+    if symbol is None:  # a method of an instance of an imported class: ``Class.method``
+        method = analysis.imported_method(call.func)
+        symbol, origin = method if method is not None else (None, None)
+    if symbol is None or origin is None or symbol.cached:
+        return []
+    if _keyvault_work(symbol):
+        return [(origin, ())]
+    qual = analysis.qualname(call.func)
+    if not symbol.calls or qual is None or analysis.imports is None:
+        return []
+    return [(where, chain) for _, where, chain in analysis.imports.reached(qual, _keyvault_work)]
 
 
 def exports_keyvault(analysis: Analysis) -> bool:

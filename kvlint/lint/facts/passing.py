@@ -50,8 +50,8 @@ def url_parameter(
             template = analysis.fold(expr.left)
             if template is not None and template.text.startswith("%s"):
                 right = expr.right
-                first = right.elements[0].value if isinstance(right, cst.Tuple) else right
-                return url_parameter(analysis, first, below)
+                leading = right.elements[0].value if isinstance(right, cst.Tuple) else right
+                return url_parameter(analysis, leading, below)
             return None
         return url_parameter(analysis, expr.left, below)
     if isinstance(expr, cst.Call):

@@ -43,7 +43,11 @@ def is_retry_decorated(analysis: Analysis, function: cst.FunctionDef) -> bool:
 
 
 def backs_off(analysis: Analysis, loop: Loop) -> bool:
-    return loop.library_retry or loop.retry_after or (loop.sleeps and delay_grows(analysis, loop))
+    return (
+        loop.library_retry
+        or loop.retry_after
+        or (bool(loop.sleeps) and delay_grows(analysis, loop))
+    )
 
 
 def is_retry_loop(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:

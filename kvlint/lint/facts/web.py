@@ -1,15 +1,16 @@
-"""Web request handlers: routes, views, Azure Functions triggers, FastAPI dependencies, and the
-same-module helpers they call (one level). One request-handler model for every rule."""
+"""Web request handlers: routes, views, Azure Functions HTTP triggers, FastAPI dependencies.
+
+Which code runs on every request (the helpers, classes and modules a handler calls) is the
+frequency model's answer (:mod:`kvlint.lint.facts.frequency`); this module only finds the
+handlers."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cache_decorated
 from kvlint.lint.facts.types import HTTP_VERBS
-from kvlint.lint.semantic.dataflow import calls_by_function, dotted_text, imports_any
+from kvlint.lint.semantic.dataflow import dotted_text, imports_any
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 
@@ -91,33 +92,12 @@ VIEW_METHODS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class RequestContext:
-    handler: cst.FunctionDef
-    kind: str  # e.g. "Flask/FastAPI route", "Azure Functions HTTP trigger"
-    helper: cst.FunctionDef | None = None  # the same-module helper the handler calls
-    remote: str | None = None  # a handler in another module calls this function: that call
-    name: str = ""  # how ``remote``'s module names the handler (``Wrapper.read``)
-
-    def describe(self) -> str:
-        name = self.name or self.handler.name.value
-        via = f" through {self.helper.name.value}()" if self.helper is not None else ""
-        if self.remote is not None:
-            return f"{name}(){via}, called by {self.remote}"
-        return f"{self.kind} {name}(){via}"
-
-
 @module_fact
-def request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContext]:
-    """Request handlers, and the uncached same-module functions they call (one level)."""
-    return _request_contexts(analysis)
-
-
-def request_context(analysis: Analysis, node: cst.CSTNode) -> RequestContext | None:
-    function = analysis.enclosing_function(node)
-    if function is None:
-        return None
-    return request_contexts(analysis).get(function)
+def request_handlers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
+    """The module's request handlers (routes, views, HTTP triggers, FastAPI dependencies) and
+    what kind each is; cached ones are left out. The frequency model
+    (:mod:`kvlint.lint.facts.frequency`) follows the calls they make."""
+    return _request_handlers(analysis)
 
 
 def imports_web_framework(analysis: Analysis) -> bool:
@@ -125,55 +105,25 @@ def imports_web_framework(analysis: Analysis) -> bool:
     return imports_any(analysis, WEB_FRAMEWORKS)
 
 
-def _request_contexts(analysis: Analysis) -> dict[cst.FunctionDef, RequestContext]:
+def _request_handlers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
     web = imports_web_framework(analysis)
     django = imports_any(analysis, ("django", "rest_framework"))
     path = getattr(analysis, "path", "").replace("\\", "/")
     views_module = path.rsplit("/", 1)[-1] in ("views.py", "views.pyi") or "/views/" in path
-    handlers: dict[cst.FunctionDef, RequestContext] = {}
+    handlers: dict[cst.FunctionDef, str] = {}
     for function in analysis.index.functions:
         kind = _handler_kind(analysis, function, web, django or views_module)
         if kind is not None and not is_cache_decorated(analysis, function):
-            handlers[function] = RequestContext(function, kind)
-    for function in analysis.index.calls:
-        if analysis.callee(function) in ("fastapi.Depends", "fastapi.Security") and function.args:
-            dependency = analysis.local_function(function.args[0].value)
+            handlers[function] = kind
+    for call in analysis.index.calls:
+        if analysis.callee(call) in ("fastapi.Depends", "fastapi.Security") and call.args:
+            dependency = analysis.local_function(call.args[0].value)
             if dependency is not None and not is_cache_decorated(analysis, dependency):
-                handlers.setdefault(dependency, RequestContext(dependency, "FastAPI dependency"))
-    if analysis.incoming:  # functions and methods a handler in another module calls
-        for function in analysis.index.functions:
-            name = _exported_name(analysis, function)
-            remote = analysis.incoming.get(f"request:{name}") if name else None
-            if remote and not is_cache_decorated(analysis, function):
-                context = RequestContext(function, "", remote=remote, name=name or "")
-                handlers.setdefault(function, context)
-    contexts = dict(handlers)
-    by_function = calls_by_function(analysis)
-    for handler, context in handlers.items():
-        for call in by_function.get(handler, ()):
-            helper = analysis.local_function(call.func)
-            if (
-                helper is not None
-                and helper not in contexts
-                and not is_cache_decorated(analysis, helper)
-            ):
-                contexts[helper] = RequestContext(
-                    handler, context.kind, helper, context.remote, context.name
-                )
-    return contexts
+                handlers.setdefault(dependency, DEPENDENCY)
+    return handlers
 
 
-def _exported_name(analysis: Analysis, function: cst.FunctionDef) -> str | None:
-    """How another module names ``function``: ``f`` at the top level, ``Class.f`` for a
-    method of a top-level class; None for a nested function."""
-    if analysis.enclosing_function(function) is not None:
-        return None
-    cls = analysis.enclosing_class(function)
-    if cls is None:
-        return function.name.value
-    if analysis.enclosing_class(cls) is None and analysis.enclosing_function(cls) is None:
-        return f"{cls.name.value}.{function.name.value}"
-    return None
+DEPENDENCY = "FastAPI dependency"
 
 
 def _handler_kind(

@@ -17,6 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 
 MAX_STATEMENTS = 48  # statements pulled into one slice, besides the imports
+MAX_CALLS = 16  # imported names one function's summary lists as its calls
 MAX_ROUNDS = 3  # mentions followed: the name's statement, its helpers, their helpers
 KINDS = ("def", "class", "import", "assign", "block")
 
@@ -107,9 +108,90 @@ class Outline:
         text = "".join(self._text(self.statements[i]) for i in sorted(chosen | header))
         return text, own
 
+    def calls_of(self, name: str) -> tuple[str, ...]:
+        """The imported names the function ``name`` calls each time it runs, as this module
+        writes them (``..vault.get_value``, ``pkg.kv.read``), also through the undecorated
+        functions of this module it calls (one level). A decorated function says nothing (a
+        decorator may cache it); a call under an ``if`` that stores something outliving the
+        call (``if _x is None: _x = ...``, a memo) does not count, nor one in a nested scope."""
+        statement = self.binding(name)
+        node = statement.node if statement is not None else None
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.decorator_list:
+            return ()
+        out: list[str] = []
+        for callee in _calls(node):
+            found = self._imported(callee)
+            if found is None and isinstance(callee, ast.Name):
+                local = self.binding(callee.id)
+                helper = local.node if local is not None and local.kind == "def" else None
+                if (
+                    isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    and helper is not node
+                    and not helper.decorator_list
+                ):
+                    out += [n for c in _calls(helper) if (n := self._imported(c)) is not None]
+            elif found is not None:
+                out.append(found)
+        return tuple(dict.fromkeys(out))[:MAX_CALLS]
+
+    def _imported(self, func: ast.expr) -> str | None:
+        """``func`` (a name or ``name.attr...``) as an imported dotted name, when its root
+        name is bound by an import of this module."""
+        attrs: list[str] = []
+        while isinstance(func, ast.Attribute):
+            attrs.append(func.attr)
+            func = func.value
+        if not isinstance(func, ast.Name):
+            return None
+        statement = self.binding(func.id)
+        if statement is None or statement.kind != "import":
+            return None
+        base = statement.alias(func.id)
+        if base is None:
+            return None
+        return ".".join([base, *reversed(attrs)]) if attrs else base
+
     def _text(self, statement: Statement) -> str:
         text = "".join(self.lines[statement.start - 1 : statement.end])
         return text if text.endswith(("\n", "\r")) else text + "\n"
+
+
+def _calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+    """What the calls in ``function``'s own body call (not in nested scopes, not under a
+    memo ``if``)."""
+    out: list[ast.expr] = []
+    stack: list[ast.AST] = list(function.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.If) and _stores(node, function):
+            stack.append(node.test)
+            stack += node.orelse
+            continue
+        if isinstance(node, ast.Call):
+            out.append(node.func)
+        stack.extend(ast.iter_child_nodes(node))
+    out.reverse()
+    return out
+
+
+def _stores(branch: ast.If, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """The ``if`` body assigns an attribute, an item or a global: it remembers something."""
+    names = {n for s in ast.walk(function) if isinstance(s, ast.Global) for n in s.names}
+    for node in branch.body:
+        for sub in ast.walk(node):
+            targets = []
+            if isinstance(sub, ast.Assign):
+                targets = sub.targets
+            elif isinstance(sub, (ast.AugAssign, ast.AnnAssign)):
+                targets = [sub.target]
+            for target in targets:
+                if isinstance(target, (ast.Attribute, ast.Subscript)):
+                    return True
+                if isinstance(target, ast.Name) and target.id in names:
+                    return True
+    return False
 
 
 def outline(text: str) -> Outline:

@@ -15,7 +15,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.probe import may_bind
@@ -55,10 +55,12 @@ class Reach:
         modules: ModuleMap,
         wanted: Callable[[bytes], bool],
         relevant: Callable[[str], bool] = lambda text: True,
+        also: frozenset[Path] = frozenset(),
     ) -> None:
         self.modules = modules
         self.wanted = wanted
         self.relevant = relevant
+        self.also = also  # modules wanted although their bytes are not (a previous round's)
         self._memo: dict[Path, bool] = {}
 
     def imports_wanted(self, path: Path, data: bytes) -> bool:
@@ -108,7 +110,7 @@ class Reach:
         if known is not None:
             return known
         data = self._data(ref.path)
-        found = self.wanted(data)
+        found = ref.path in self.also or self.wanted(data)
         if not found and depth < MAX_DEPTH and ref.package:  # re-exports live in __init__
             found = self._imports(ref, data, depth + 1, seen)
         if found or depth == 0:  # a shallower visit may find more: remember only sure answers
@@ -121,19 +123,25 @@ class File(Protocol):
     def path(self) -> Path: ...
 
 
+SkippedFile = TypeVar("SkippedFile", bound=File)
+
+
 def importers(
     modules: ModuleMap,
     wanted: Callable[[bytes], bool],
     matched: Sequence[File],
-    skipped: Sequence[File],
+    skipped: Sequence[SkippedFile],
     few: bool = False,
     relevant: Callable[[str], bool] = lambda text: True,
-) -> Iterator[File]:
+    also: bool = False,
+) -> Iterator[SkippedFile]:
     """The ``skipped`` files (the prefilter left them out) that import a module it kept.
 
     Only in projects where something was ``matched`` (or when the run has ``few`` files), and
     only files whose bytes name one of those modules (or its package) on an import line: a
-    project with one Key Vault file out of thousands costs one search per file."""
+    project with one Key Vault file out of thousands costs one search per file. With ``also``,
+    the ``matched`` modules count as kept whatever their bytes (the files a previous round
+    found: a route calling a service that calls an accessor)."""
     words: dict[Path, set[bytes]] = {}  # per project root: the names an import would use
     for file in matched:
         ref = modules.module_of(file.path)
@@ -149,7 +157,8 @@ def importers(
         for root, found in words.items()
         if found
     }
-    reach = Reach(modules, wanted, relevant)
+    seeds = frozenset(modules.module_of(f.path).path for f in matched) if also else frozenset()
+    reach = Reach(modules, wanted, relevant, seeds)
     folders: dict[str, re.Pattern[bytes] | None] = {}  # a folder -> its project's pattern
     prefixes = tuple(str(root) for root in names)  # a folder outside them has no pattern
     for file in skipped:

@@ -21,6 +21,7 @@ from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 
 MAX_HOPS = 12
+MAX_CHAIN = 4  # modules a chain of calls crosses: route -> service -> factory -> accessor
 INSTANCE = "()"  # ``pkg.kv.Wrapper().read``: the method ``read`` of an instance of the class
 MISSING = "-"
 _Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
@@ -113,6 +114,41 @@ class ModuleView:
         if self.symbol(qualname) is None:
             return None
         return self._origins.get(qualname)
+
+    def reached(
+        self, qualname: str, want: Callable[[Symbol], bool], depth: int = MAX_CHAIN
+    ) -> list[tuple[Symbol, tuple[Path, str], tuple[str, ...]]]:
+        """The functions of first-party modules that the function ``qualname`` names calls,
+        directly or through theirs (``Symbol.calls``, breadth first, at most ``depth`` steps,
+        never through a cached one), for which ``want`` holds (not followed further): each
+        with where it is defined and the names of the functions on the way."""
+        start, origin = self.symbol(qualname), self.origin(qualname)
+        if start is None or origin is None or start.kind != "function":
+            return []
+        out: list[tuple[Symbol, tuple[Path, str], tuple[str, ...]]] = []
+        seen = {origin}
+        frontier: list[tuple[Symbol, tuple[Path, str], tuple[str, ...]]] = [(start, origin, ())]
+        for _ in range(depth):
+            following = []
+            for symbol, (path, name), chain in frontier:
+                if symbol.cached or not symbol.calls:
+                    continue
+                view = self.project.view(path)
+                for call in symbol.calls:
+                    found, where = view.symbol(call), view.origin(call)
+                    if found is None or where is None or found.kind != "function":
+                        continue
+                    if where in seen:
+                        continue
+                    seen.add(where)
+                    step = (*chain, name)
+                    if want(found):
+                        out.append((found, where, step))
+                    else:
+                        following.append((found, where, step))
+                self.used.update(view.used)
+            frontier = following
+        return out
 
     # -- resolution ----------------------------------------------------------------------------
     def _find(self, name: str, context: ModuleRef | None = None) -> ModuleRef | None:

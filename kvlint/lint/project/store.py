@@ -27,7 +27,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +38,7 @@ from kvlint.lint.project.summary import Symbol
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 2
+SCHEMA = 3
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 
@@ -217,12 +217,16 @@ class SummaryStore:
             return Symbol("alias", target=target) if target else None
         source, own = found.slice_for(name)
         kind = "function" if statement.kind == "def" else "value"
+        calls = found.calls_of(name) if kind == "function" else ()
         if self.worth is not None and not self.worth(own):
-            return Symbol(kind)  # nothing in it a summary could say
+            return Symbol(kind, calls=calls)  # nothing else in it a summary could say
         if self.computed >= MAX_COMPUTED:
             return _UNBOUNDED  # bounded: unknown, and not remembered
         self.computed += 1
-        return self.summarise(source, name, str(module.path or ""))
+        symbol = self.summarise(source, name, str(module.path or ""))
+        if symbol is not None and symbol.kind == "function" and calls and not symbol.cached:
+            symbol = replace(symbol, calls=calls)
+        return symbol
 
     def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
         """A method of a class the module defines: the class is summarised (once, from its

@@ -49,6 +49,9 @@ class Symbol:
     builds: tuple[str, ...] = ()  # function: clients / credentials it constructs on every call
     http: tuple[HttpUse, ...] = ()  # function: raw HTTP requests to a URL parameter
     cached: bool = False  # function: its result is cached (lru_cache and the like)
+    # function: the imported names it calls on every call, as its module writes them
+    # (``..vault.get_value``): what it does through other modules is theirs to say
+    calls: tuple[str, ...] = ()
     checked: bool = False  # value: the defining module's rules check it where it is defined
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
@@ -66,14 +69,11 @@ class Symbol:
         for name in ("value", "target"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        for name in ("tags", "params", "reads", "builds"):
+        for name in ("tags", "params", "reads", "builds", "calls"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
-            out["http"] = [
-                {k: getattr(h, k) for k in HttpUse.__slots__}  # type: ignore[attr-defined]
-                for h in self.http
-            ]
+            out["http"] = [{k: getattr(h, k) for k in HttpUse.__slots__} for h in self.http]
         for name in ("cached", "checked"):
             if getattr(self, name):
                 out[name] = True
@@ -95,6 +95,7 @@ class Symbol:
             params=_strs(data.get("params", ())),
             reads=_strs(data.get("reads", ())),
             builds=_strs(data.get("builds", ())),
+            calls=_strs(data.get("calls", ())),
             http=tuple(HttpUse(**h) for h in data.get("http", ())),
             cached=bool(data.get("cached", False)),
             checked=bool(data.get("checked", False)),

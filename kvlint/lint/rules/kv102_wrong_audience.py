@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator
+from functools import partial
 
 from kvlint import keyvault
 from kvlint.lint.facts.audiences import AudienceSource, token_audiences, uses, where
@@ -85,10 +87,9 @@ class WrongAudience(Rule):
                 continue
             function = analysis.enclosing_function(value.call)
             for http in sends:
-                if analysis.enclosing_function(http.call) is not function:
+                if http.headers is None or analysis.enclosing_function(http.call) is not function:
                     continue
-                request = value.call
-                if derives_from(analysis, http.headers, lambda n, r=request: n is r):
+                if derives_from(analysis, http.headers, partial(operator.is_, value.call)):
                     yield Report(
                         "KV102",
                         where(value, audience),

@@ -30,7 +30,7 @@ class TokenNeverRefreshed(Rule):
             if scope.kind in ("module", "class"):
                 named = isinstance(target, cst.Name)
                 if _holds_token(analysis, value, pinned if named else set()):
-                    if named:
+                    if isinstance(target, cst.Name):
                         pinned.add(target.value)
                     where = "module" if scope.kind == "module" else "class"
                     yield Report(
@@ -47,14 +47,14 @@ class TokenNeverRefreshed(Rule):
             stored = _instance_target(target)
             if stored is None or not _holds_token(analysis, value, set()):
                 continue
-            where = self._construction_only(analysis, stmt)
-            if where is None or _reassigned_later(analysis, target, stmt):
+            during = self._construction_only(analysis, stmt)
+            if during is None or _reassigned_later(analysis, target, stmt):
                 continue
             yield Report(
                 "KV105",
                 value,
                 (
-                    f"access token stored in {stored} {where} and never refreshed (nothing in the "
+                    f"access token stored in {stored} {during} and never refreshed (nothing in the "
                     f"class reads expires_on / expires_in): after it expires every Key Vault call "
                     f"gets 401. Store the credential and call get_token() per use (azure-identity "
                     f"caches tokens and refreshes them)."
@@ -114,7 +114,7 @@ class TokenNeverRefreshed(Rule):
 
 
 def _runs_once_per_object(
-    analysis: Analysis, function: cst.FunctionDef, cls: cst.ClassDef, depth: int
+    analysis: Analysis, function: cst.FunctionDef, cls: cst.ClassDef | None, depth: int
 ) -> bool:
     """``__init__``, or a method of ``cls`` whose every same-module call is ``self.<method>()``
     in such a method (so nothing calls it again later to refresh)."""

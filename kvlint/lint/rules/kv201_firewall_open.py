@@ -53,9 +53,9 @@ class FirewallOpen(Rule):
                 for element in rules.elements:
                     rule = resolve(analysis, element.value)
                     if isinstance(rule, cst.Dict):
-                        value = entries(analysis, rule).get("value")
-                        if value is not None:
-                            yield from self._ip(analysis, value)
+                        address = entries(analysis, rule).get("value")
+                        if address is not None:
+                            yield from self._ip(analysis, address)
 
     @staticmethod
     def _allow(node: cst.BaseExpression) -> Report:

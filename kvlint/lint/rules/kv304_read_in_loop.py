@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cached
+from kvlint.lint.facts.frequency import ROW, how_often
 from kvlint.lint.facts.helper_reads import helper_reads
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import (
@@ -61,6 +62,9 @@ class ReadInLoop(Rule):
             if iterates_kv_list(analysis, loop) and uses_loop_item(analysis, loop, kv):
                 continue  # N+1 over a listing: KV308
             return f"inside a {loop.described} over data that is not a fixed list of names"
+        often = how_often(analysis, kv.call) if kv.helper is None else None
+        if often is not None and often.kind == ROW:
+            return often.describe(analysis)
         return None
 
 
@@ -72,11 +76,11 @@ def _paginates(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
     return any(
         derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
         for a in kv.name_args
-    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop, tested))
+    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop.node, tested))
 
 
-def _reassigned_in(analysis: Analysis, loop: Loop, names: set[str]) -> bool:
-    for node in subtree(analysis, loop.node.body):
+def _reassigned_in(analysis: Analysis, loop: cst.While, names: set[str]) -> bool:
+    for node in subtree(analysis, loop.body):
         if isinstance(node, cst.Assign) and any(
             isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
         ):

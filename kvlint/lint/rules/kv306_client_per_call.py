@@ -8,14 +8,11 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.caching import is_cached
-from kvlint.lint.facts.kv_calls import accessor_reads, auth_callbacks, kv_constructors
+from kvlint.lint.facts.frequency import ACCESSOR, SCHEDULED, how_often
+from kvlint.lint.facts.kv_calls import kv_constructors
 from kvlint.lint.facts.loops import from_loop_item, loops_of
-from kvlint.lint.facts.web import request_context
 from kvlint.lint.rule import Report, Rule
-from kvlint.lint.semantic.dataflow import callers
 from kvlint.lint.semantic.model import Analysis
-
-NOT_PER_CALL = ("__init__", "main", "__aenter__", "setUp", "setup")
 
 
 class ClientPerCall(Rule):
@@ -46,28 +43,12 @@ class ClientPerCall(Rule):
             per_item = from_loop_item(analysis, loop, [a.value for a in call.args])
             if not per_item:  # one client per vault / tenant is fine, one per item is not
                 return f"inside a {loop.described}"
-        context = request_context(analysis, call)
-        if context is not None:
-            return f"on every request ({context.describe()})"
-        function = analysis.enclosing_function(call)
-        if function is None or function.name.value in NOT_PER_CALL:
-            return None
-        if function in auth_callbacks(analysis):
-            return f"in {function.name.value}(), the authentication callback run for every request"
-        if accessor_reads(analysis, function):
-            return f"in {function.name.value}(), on every call of this accessor"
-        accessor = (
-            _factory_for_accessor(analysis, function, 0) if _current_sdk(analysis, call) else None
-        )
-        if accessor is not None:
-            return (
-                f"in {function.name.value}(), an uncached factory that the accessor "
-                f"{accessor}() calls on every call"
-            )
-        return None
-
-
-MAX_FACTORY_DEPTH = 2  # accessor -> factory -> factory
+        often = how_often(analysis, call)
+        if often is None or often.kind == SCHEDULED:
+            return None  # a schedule's period bounds how often it runs
+        if often.kind == ACCESSOR and often.chain and not _current_sdk(analysis, call):
+            return None  # a factory of a retired credential: KV106's business
+        return often.describe(analysis)
 
 
 def _current_sdk(analysis: Analysis, call: cst.Call) -> bool:
@@ -75,22 +56,3 @@ def _current_sdk(analysis: Analysis, call: cst.Call) -> bool:
     retired msrestazure / azure.common credential: those have their own finding (KV106)."""
     qualname = analysis.callee(call) or ""
     return qualname.startswith(("azure.identity.", "azure.keyvault."))
-
-
-def _factory_for_accessor(analysis: Analysis, function: cst.FunctionDef, depth: int) -> str | None:
-    """The name of an uncached accessor (a function reading the secret / key its parameter
-    names) that calls ``function``, a same-module factory, without a cache or memo guard."""
-    if depth >= MAX_FACTORY_DEPTH:
-        return None
-    for call in callers(analysis, function):
-        caller = analysis.enclosing_function(call)
-        if caller is None or caller is function or caller.name.value in NOT_PER_CALL:
-            continue
-        if is_cached(analysis, call):
-            continue
-        if accessor_reads(analysis, caller):
-            return caller.name.value
-        found = _factory_for_accessor(analysis, caller, depth + 1)
-        if found is not None:
-            return found
-    return None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from kvlint.lint.facts.frequency import ROW, how_often
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import loops_of
 from kvlint.lint.facts.retries import in_retry_only
@@ -31,13 +32,20 @@ class HsmKeyCreateInLoop(Rule):
             if kv.http is not None or not self._creates_hsmkey_of(analysis, kv):
                 continue
             loops = loops_of(analysis, kv.call)
-            if not loops or in_retry_only(analysis, kv):
+            often = how_often(analysis, kv.call) if not loops else None
+            if loops:
+                if in_retry_only(analysis, kv):
+                    continue
+                where = f"in a {loops[0].described}"
+            elif often is not None and often.kind == ROW:
+                where = often.describe(analysis)
+            else:
                 continue
             yield Report(
                 "KV307",
                 kv.call,
                 (
-                    f"HSM-protected key created in a {loops[0].described}: Key Vault allows only "
+                    f"HSM-protected key created {where}: Key Vault allows only "
                     f"about 10 HSM RSA/EC key creations per 10 s per vault, so bulk creation is "
                     f"throttled (429). Pace the creations (a sleep between keys, honouring "
                     f"Retry-After), create keys ahead of time, or use software-protected keys "

@@ -195,3 +195,43 @@ def assigned_name(analysis: Analysis, call: cst.Call) -> str | None:
         target = parent.asname.name
         return target.value if isinstance(target, cst.Name) else None
     return None
+
+
+def made_by(analysis: Analysis, expr: cst.BaseExpression, depth: int = 4) -> set[str]:
+    """The import-resolved names of the calls, classes and annotations an object comes from:
+    ``Celery(...)`` for ``app = Celery(...)``, ``pyspark.sql.SparkSession`` for
+    ``spark.read.csv(p).select(...)``, ``pandas.DataFrame`` for a parameter annotated so,
+    through local assignments, ``with ... as`` and method / attribute / subscript chains."""
+    out: set[str] = set()
+    frontier: list[cst.BaseExpression] = [expr]
+    seen: set[cst.CSTNode] = set()
+    for _ in range(depth * 3):
+        following: list[cst.BaseExpression] = []
+        for node in frontier:
+            if node in seen:
+                continue
+            seen.add(node)
+            qual = analysis.qualname(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+            if qual is not None:
+                out.add(qual)
+            if isinstance(node, cst.Await):
+                following.append(node.expression)
+            elif isinstance(node, cst.Call):
+                callee = analysis.callee(node)
+                if callee is not None:
+                    out.add(callee)
+                following.append(node.func)
+            elif isinstance(node, (cst.Attribute, cst.Subscript)):
+                following.append(node.value)
+            elif isinstance(node, cst.Name):
+                following += analysis.assigned_values(node)
+                for binding in analysis.bindings(node.value, node):
+                    param = binding.node
+                    if binding.kind == "param" and isinstance(param, cst.Param):
+                        annotation = param.annotation
+                        if annotation is not None:
+                            following.append(annotation.annotation)
+        if not following:
+            break
+        frontier = following
+    return out

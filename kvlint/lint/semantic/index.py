@@ -9,11 +9,14 @@ semantic model (:mod:`kvlint.lint.semantic.model`) needs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 import libcst as cst
 
 from kvlint.lint.semantic.syntax import dotted
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 @dataclass(slots=True)
@@ -60,7 +63,7 @@ class Indexer(cst.CSTVisitor):
         self.scopes[module] = self._scope
         self._module_scope = self._scope
         self._counter = 0
-        self._handlers = {
+        self._handlers: dict[type[cst.CSTNode], Callable[[Any], object]] = {
             cst.Call: self._call,
             cst.Dict: self.dicts.append,
             cst.Return: self.returns.append,

@@ -35,6 +35,9 @@ class Imports(Protocol):
 
     def symbol(self, qualname: str) -> Symbol | None: ...
     def origin(self, qualname: str) -> tuple[Path, str] | None: ...
+    def reached(
+        self, qualname: str, want: Callable[[Symbol], bool], depth: int = ...
+    ) -> list[tuple[Symbol, tuple[Path, str], tuple[str, ...]]]: ...
 
 
 class TypeTable(Protocol):
@@ -103,6 +106,8 @@ class Analysis:
         # passed for a parameter, "function:param"; a call on every request, "request:function"):
         # key -> the call site, described
         self.incoming: dict[str, str] = {}
+        # settings facts read, by their configuration key (set by the engine)
+        self.options: dict[str, object] = {}
 
     # -- tree navigation -----------------------------------------------------------------------
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -242,7 +247,8 @@ class Analysis:
                 if binding.kind in ("assign", "with") and binding.value is not None:
                     out |= self.types_of(binding.value)
                 elif binding.kind == "for" and binding.value is not None:
-                    out |= {self.types.element_of(t) for t in self.types_of(binding.value)} - {None}
+                    elements = (self.types.element_of(t) for t in self.types_of(binding.value))
+                    out |= {e for e in elements if e is not None}
                 elif binding.kind == "param" and isinstance(binding.node, cst.Param):
                     out |= self._annotation_types(binding.node)
                 elif binding.kind == "import" and self.imports is not None:
@@ -318,6 +324,10 @@ class Analysis:
         if self.imports is not None and self.imported(expr, "class") is not None:
             return f"{INSTANCE_PREFIX}{self.qualname(expr)}"
         return None
+
+    def top_class(self, name: str) -> cst.ClassDef | None:
+        """The class this module defines at its top level as ``name``."""
+        return self._top_class(name)
 
     def _top_class(self, name: str) -> cst.ClassDef | None:
         found = self.index.scopes[self.module].bindings.get(name)

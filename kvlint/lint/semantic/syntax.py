@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import libcst as cst
 
@@ -47,4 +47,6 @@ def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     """
     from libcst.metadata import MetadataWrapper, PositionProvider
 
-    return PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
+    # _gen's declared values may be lazy; PositionProvider's are computed CodeRanges.
+    positions = PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
+    return cast("Mapping[cst.CSTNode, CodeRange]", positions)

@@ -112,17 +112,19 @@ def fold(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> Folded
         return _fold_fstring(analysis, expr, depth)
     if isinstance(expr, cst.BinaryOperation):
         if isinstance(expr.operator, cst.Add):
-            left = fold(analysis, expr.left, depth + 1)
-            right = fold(analysis, expr.right, depth + 1)
-            if left is None and right is None:
+            augend = fold(analysis, expr.left, depth + 1)
+            addend = fold(analysis, expr.right, depth + 1)
+            if augend is None and addend is None:
                 return None
-            return (left or _UNKNOWN_FOLD) + (right or _UNKNOWN_FOLD)
+            return (augend or _UNKNOWN_FOLD) + (addend or _UNKNOWN_FOLD)
         if isinstance(expr.operator, cst.Modulo):
             template = fold(analysis, expr.left, depth + 1)
             if template is None:
                 return None
-            right = expr.right
-            items = [e.value for e in right.elements] if isinstance(right, cst.Tuple) else [right]
+            operand = expr.right
+            items = (
+                [e.value for e in operand.elements] if isinstance(operand, cst.Tuple) else [operand]
+            )
             return _percent_format(analysis, template, items, depth)
         return None
     if isinstance(expr, cst.Name):
@@ -188,9 +190,9 @@ def _fold_call(analysis: Analysis, call: cst.Call, depth: int) -> Folded | None:
         template = fold(analysis, func.value, depth + 1)
         if template is None:
             return None
-        positional = [a.value for a in call.args if a.keyword is None and not a.star]
+        values = [a.value for a in call.args if a.keyword is None and not a.star]
         named = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
-        return _brace_format(analysis, template, positional, named, depth)
+        return _brace_format(analysis, template, values, named, depth)
     if isinstance(func, cst.Attribute) and func.attr.value in _STR_METHODS:
         base = fold(analysis, func.value, depth + 1)
         chars = None

@@ -3,7 +3,9 @@
 * :mod:`kvlint.lint.sources.python`: a parsed module and its semantic model
   (:class:`~kvlint.lint.semantic.model.Analysis`), on which the Key Vault facts are computed;
 * :mod:`kvlint.lint.sources.config`: YAML / JSON / TOML / dotenv values, as audience facts
-  (:class:`~kvlint.lint.facts.audiences.AudienceUse`), the same the Python facts give.
+  (:class:`~kvlint.lint.facts.audiences.AudienceUse`), the same the Python facts give;
+* :mod:`kvlint.lint.sources.notebook`: a Jupyter notebook's code cells as one Python module,
+  linted as Python, its findings moved into their cells.
 
 Both give the engine ``locate`` (a reported node's position) and ``subject`` (its text).
 """
@@ -13,6 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kvlint.findings import Edit, Finding
 
 IGNORE_FILE = re.compile(rb"#\s*kvlint:\s*ignore-file\b", re.IGNORECASE)
 
@@ -26,6 +32,24 @@ class SourceFile:
 
     def encode(self, text: str) -> bytes:
         return text.encode(self.encoding)
+
+    def with_text(self, text: str) -> SourceFile | None:
+        """The same kind of file holding ``text`` (None: ``text`` cannot be written back)."""
+        return SourceFile(text, self.encoding)
+
+    # Findings are reported where people read them; a notebook's are in its cells
+    # (sources/notebook.py), everything else's already in ``text``.
+    def to_module(self, edit: Edit) -> Edit:
+        """An edit as reported, in the lines of ``text``."""
+        return edit
+
+    def module_finding(self, finding: Finding) -> Finding:
+        """A finding as reported, in the lines of ``text``."""
+        return finding
+
+    def changes(self, text: str, display: str) -> list[tuple[str, str, str]]:
+        """What an edit to ``text`` changes, for ``--diff``: (name shown, before, after)."""
+        return [(display, self.text, text)]
 
 
 class Triggers:

@@ -40,6 +40,11 @@ TRIGGERS = (
     rb"msi_endpoint",
     rb"networkacls",
     rb"accesspolicies",
+    # data platforms' secret utilities (kvlint.lint.facts.platforms)
+    rb"dbutils",
+    rb"mssparkutils",
+    rb"notebookutils",
+    rb"get_secret",  # Azure ML's Run.get_secret(s) (Keyvault reads say "keyvault" already)
 )
 
 

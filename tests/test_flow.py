@@ -1,0 +1,151 @@
+"""How often code runs and where values go, across a project: the consumers of project-wide
+findings (--add-noqa, the cache, --fix) and the frequency model's chains."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from kvlint.cli import main
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
+
+
+def copy_example(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(EXAMPLES / name, target)
+    return target
+
+
+def test_add_noqa_marks_the_findings_of_the_project_passes(tmp_path, capsys):
+    root = copy_example("project_accessor", tmp_path)
+    assert main(["check", str(root), "--no-cache", "--output-format", "json"]) == 1
+    assert "KV305" in capsys.readouterr().out  # a finding the project passes make
+    assert main(["check", str(root), "--no-cache", "--add-noqa"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(root), "--no-cache"]) == 0, capsys.readouterr().out
+    text = (root / "shop" / "vault.py").read_text(encoding="utf-8")
+    assert "# noqa: KV305" in text
+
+
+def _codes(capsys) -> list[tuple[str, int, str]]:
+    import json
+
+    out = json.loads(capsys.readouterr().out)
+    return sorted((Path(f["path"]).name, f["line"], f["code"]) for f in out)
+
+
+def test_a_copied_tree_keeps_its_project_wide_findings_from_the_cache(tmp_path, capsys):
+    app = copy_example("project_accessor", tmp_path / "one")
+    with (app / "pyproject.toml").open("a", encoding="utf-8") as handle:
+        handle.write("\n[tool.kvlint]\n")  # paths relative to this project's root
+    cache = str(tmp_path / "cache")
+    main(["check", str(app), "--no-cache", "--output-format", "json"])
+    want = _codes(capsys)
+    assert any(code == "KV305" for _, _, code in want)
+    main(["check", str(app), "--cache-dir", cache, "--output-format", "json"])
+    assert _codes(capsys) == want
+    copy = tmp_path / "two" / "project_accessor"
+    shutil.copytree(app, copy)
+    shutil.rmtree(app)  # what the cache said of the first tree must not point at it
+    main(["check", str(copy), "--cache-dir", cache, "--output-format", "json"])
+    assert _codes(capsys) == want
+
+
+def test_clean_removes_the_cache_and_only_a_kvlint_cache(tmp_path, capsys):
+    app = copy_example("project_accessor", tmp_path)
+    main(["check", str(app), "--output-format", "json"])
+    capsys.readouterr()
+    cache = app / ".kvlint_cache"
+    assert (cache / "v1").is_dir()
+    assert main(["clean", str(app)]) == 0
+    assert not cache.exists()
+    assert main(["clean", str(app)]) == 0  # nothing to remove: fine
+    other = tmp_path / "not-a-cache"
+    (other / "v1").mkdir(parents=True)
+    assert main(["clean", "--cache-dir", str(other)]) == 2
+    assert (other / "v1").is_dir()
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    import textwrap
+
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+ACCESSOR = """\
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+
+client = SecretClient("https://fn.vault.azure.net", DefaultAzureCredential())
+
+
+def read(name):
+    return client.get_secret(name).value
+"""
+
+
+def test_a_functions_app_in_a_subfolder_of_a_repository_resolves_its_imports(tmp_path, capsys):
+    # .git at the top, the app (host.json) two folders down: Python runs it from its folder
+    _tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "apps/orders/host.json": "{}\n",
+            "apps/orders/shared_code/__init__.py": "",
+            "apps/orders/shared_code/vault.py": ACCESSOR,
+            "apps/orders/HttpOrders/__init__.py": """\
+                import azure.functions as func
+
+                from shared_code.vault import read
+
+
+                def main(req: func.HttpRequest) -> func.HttpResponse:
+                    return func.HttpResponse(str(len(read("orders-key"))))
+            """,
+        },
+    )
+    main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_package_dir_in_pyproject_is_a_search_root(tmp_path, capsys):
+    _tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "lib"\n',
+            "lib/shop/__init__.py": "",
+            "lib/shop/vault.py": ACCESSOR,
+            "web/app.py": """\
+                from flask import Flask
+
+                from shop.vault import read
+
+                app = Flask(__name__)
+
+
+                @app.route("/")
+                def index():
+                    return {"ok": bool(read("k"))}
+            """,
+        },
+    )
+    main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_a_run_over_only_the_changed_accessor_finds_the_route_that_calls_it(tmp_path, capsys):
+    """pre-commit passes the changed files only: the unchanged route that calls the accessor
+    is looked up (its own findings are not reported: it is not in the run)."""
+    app = copy_example("project_accessor", tmp_path)
+    vault = app / "shop" / "vault.py"
+    main(["check", str(vault), "--no-cache", "--force-exclude", "--output-format", "json"])
+    found = _codes(capsys)
+    assert ("vault.py", 20, "KV305") in found and ("vault.py", 24, "KV306") in found
+    assert {name for name, _, _ in found} == {"vault.py"}
+    main(["check", str(vault), "--no-cache", "--no-project", "--output-format", "json"])
+    assert not any(code == "KV305" for _, _, code in _codes(capsys))
