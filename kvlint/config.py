@@ -378,6 +378,9 @@ def _inherit(settings: Settings, base: Settings) -> None:
     }
 
 
+_TYPE_WORDS = {str: "string", list: "list", dict: "table", bool: "boolean", int: "integer"}
+
+
 def _set(settings: Settings, key: str, value: object, where: str) -> None:
     if key in SUBTABLES:
         if not isinstance(value, dict):
@@ -393,9 +396,9 @@ def _set(settings: Settings, key: str, value: object, where: str) -> None:
         and not all(isinstance(v, element) for v in value)
     ):
         expected = (
-            f"a list of {element.__name__}s"
+            f"a list of {_TYPE_WORDS.get(element, element.__name__)}s"
             if kind is list and element is not None
-            else f"a {kind.__name__}"
+            else f"a {_TYPE_WORDS.get(kind, kind.__name__)}"
         )
         raise KvlintError(f"{where}: '{key}' must be {expected}")
     _apply(settings, key, value, where)
