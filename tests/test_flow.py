@@ -65,3 +65,87 @@ def test_clean_removes_the_cache_and_only_a_kvlint_cache(tmp_path, capsys):
     (other / "v1").mkdir(parents=True)
     assert main(["clean", "--cache-dir", str(other)]) == 2
     assert (other / "v1").is_dir()
+
+
+def _tree(root: Path, files: dict[str, str]) -> Path:
+    import textwrap
+
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+ACCESSOR = """\
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+
+client = SecretClient("https://fn.vault.azure.net", DefaultAzureCredential())
+
+
+def read(name):
+    return client.get_secret(name).value
+"""
+
+
+def test_a_functions_app_in_a_subfolder_of_a_repository_resolves_its_imports(tmp_path, capsys):
+    # .git at the top, the app (host.json) two folders down: Python runs it from its folder
+    _tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "apps/orders/host.json": "{}\n",
+            "apps/orders/shared_code/__init__.py": "",
+            "apps/orders/shared_code/vault.py": ACCESSOR,
+            "apps/orders/HttpOrders/__init__.py": """\
+                import azure.functions as func
+
+                from shared_code.vault import read
+
+
+                def main(req: func.HttpRequest) -> func.HttpResponse:
+                    return func.HttpResponse(str(len(read("orders-key"))))
+            """,
+        },
+    )
+    main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_package_dir_in_pyproject_is_a_search_root(tmp_path, capsys):
+    _tree(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.setuptools.package-dir]\n"" = "lib"\n',
+            "lib/shop/__init__.py": "",
+            "lib/shop/vault.py": ACCESSOR,
+            "web/app.py": """\
+                from flask import Flask
+
+                from shop.vault import read
+
+                app = Flask(__name__)
+
+
+                @app.route("/")
+                def index():
+                    return {"ok": bool(read("k"))}
+            """,
+        },
+    )
+    main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_a_run_over_only_the_changed_accessor_finds_the_route_that_calls_it(tmp_path, capsys):
+    """pre-commit passes the changed files only: the unchanged route that calls the accessor
+    is looked up (its own findings are not reported: it is not in the run)."""
+    app = copy_example("project_accessor", tmp_path)
+    vault = app / "shop" / "vault.py"
+    main(["check", str(vault), "--no-cache", "--force-exclude", "--output-format", "json"])
+    found = _codes(capsys)
+    assert ("vault.py", 20, "KV305") in found and ("vault.py", 24, "KV306") in found
+    assert {name for name, _, _ in found} == {"vault.py"}
+    main(["check", str(vault), "--no-cache", "--no-project", "--output-format", "json"])
+    assert not any(code == "KV305" for _, _, code in _codes(capsys))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
-from kvlint.lint import runner as runner_module
+from kvlint.lint import rewrite as runner_module
 from kvlint.lint.discovery import discover
 from kvlint.lint.runner import Runner
 

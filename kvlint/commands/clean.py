@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import shutil
+import os
 import sys
 from pathlib import Path
 
@@ -22,40 +22,48 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
 def run(args: argparse.Namespace) -> int:
     from kvlint import config
     from kvlint.commands.check import CheckRequest, _start
-    from kvlint.lint.cache import CACHEDIR_TAG
+    from kvlint.lint import cachefs
+    from kvlint.lint.cache import FOLDER as RESULTS
+    from kvlint.lint.project.store import FOLDER as SUMMARIES
 
     request = CheckRequest(paths=tuple(args.paths), config=args.config)
     settings = config.load(request.config, _start(request))
-    if args.cache_dir:
-        directory = Path(args.cache_dir).absolute()
-    else:
-        directory = config.project_root(settings, _start(request)) / (
-            settings.cache_dir or ".kvlint_cache"
-        )
-    if directory.is_symlink():
-        raise KvlintError(f"{directory} is a symbolic link: not removed")
-    if not directory.is_dir():
-        print(f"No cache at {directory}", file=sys.stderr)
+    project = config.project_root(settings, _start(request))
+    explicit = bool(args.cache_dir)
+    directory = (
+        Path(args.cache_dir).absolute()
+        if explicit
+        else project / (settings.cache_dir or ".kvlint_cache")
+    )
+    if not os.path.lexists(directory):
+        print(f"No kvlint cache at {directory}", file=sys.stderr)
         return 0
-    tag = directory / "CACHEDIR.TAG"
+    tag = directory / cachefs.TAG
     try:
-        ours = tag.read_text(encoding="utf-8") == CACHEDIR_TAG and not tag.is_symlink()
+        ours = not tag.is_symlink() and tag.read_text(encoding="utf-8") == cachefs.CACHEDIR_TAG
     except OSError:
         ours = False
     if not ours:
         raise KvlintError(
             f"{directory} is not a kvlint cache (no kvlint CACHEDIR.TAG): not removed"
         )
-    removed = 0
-    for entry in directory.iterdir():
-        if entry.is_symlink() or not entry.is_dir():
-            continue
-        if entry.name == "v1" or entry.name.startswith("summaries-"):
-            shutil.rmtree(entry, ignore_errors=True)
-            removed += 1
-    for name in ("CACHEDIR.TAG", ".gitignore"):
-        (directory / name).unlink(missing_ok=True)
+    root, why = cachefs.open_root(directory, explicit, project, (RESULTS, SUMMARIES))
+    if root is None:
+        raise KvlintError(f"cache not removed: {why}")
+    refused = 0
+    for folder in (RESULTS, SUMMARIES):
+        refused += root.prune(folder, 0)[1]  # only the entries kvlint writes, never a link
+        top = root.path / folder
+        with contextlib.suppress(OSError):
+            for bucket in os.listdir(top):
+                with contextlib.suppress(OSError):
+                    os.rmdir(top / bucket)  # empty ones only
+            os.rmdir(top)
+    for name in (cachefs.TAG, cachefs.GITIGNORE):
+        with contextlib.suppress(OSError):
+            os.unlink(root.path / name)  # a link itself, never what it points to
     with contextlib.suppress(OSError):
-        directory.rmdir()  # only when nothing else is in it
-    print(f"Removed the kvlint cache at {directory}", file=sys.stderr)
+        os.rmdir(root.path)  # only when nothing else is in it
+    note = f" ({refused} link(s) left alone)" if refused else ""
+    print(f"Removed the kvlint cache at {directory}{note}", file=sys.stderr)
     return 0

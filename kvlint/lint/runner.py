@@ -5,10 +5,7 @@ formatting."""
 from __future__ import annotations
 
 import collections
-import contextlib
 import itertools
-import os
-import stat
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -36,17 +33,17 @@ from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, apply_edits
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
+from kvlint.lint.rewrite import decoded, unified, write_atomically
 from kvlint.lint.sources import SourceFile
-from kvlint.lint.sources import notebook as notebook_source
 from kvlint.lint.sources.config import kind_of
-from kvlint.lint.sources.python import decode
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
 
 MAX_FIX_ROUNDS = 5
 IMPORTER_ROUNDS = 3  # modules between a skipped route and the Key Vault module it reaches
-FEW_TARGETS = 64  # up to this many files, any skipped one may import a Key Vault module
+FEW_TARGETS = 64
+MAX_OUTSIDE = 5_000  # files of the project looked at for callers of a run of few files  # up to this many files, any skipped one may import a Key Vault module
 
 
 @dataclass
@@ -224,8 +221,33 @@ class Runner:
                 if not found:
                     break
                 seeds, also = found, True
+        if few and seen.exporting:
+            self._outside_callers(seen)
         if seen.passed:
             self._second_pass(outcome, seen)
+
+    def _outside_callers(self, seen: _Seen) -> None:
+        """A run of a few files (pre-commit names the changed ones): the project's modules
+        outside the run that import a Key Vault module of the run are read for what they tell
+        it (a route calling the changed accessor makes its read per request). Their own
+        findings are not reported: they are not in the run."""
+        from kvlint.lint.discovery import discover
+        from kvlint.lint.project.reach import importers
+
+        project = self.linter.project
+        assert project is not None
+        in_run = {t.path.absolute() for t in [*seen.matched, *seen.skipped]}
+        roots = sorted({project.modules.module_of(t.path).root for t in seen.exporting})
+        outside = []
+        for root in roots:
+            found = discover([str(root)], self.settings)
+            for target in itertools.islice(found, MAX_OUTSIDE):
+                if target.path.suffix == ".py" and target.path.absolute() not in in_run:
+                    outside.append(target)
+        wants = self.linter.wants
+        for target in importers(project.modules, wants, seen.exporting, outside):
+            checked = check_file(self.linter, self.cache, target, True, True)
+            seen.passed += checked.passed
 
     def _second_pass(self, outcome: Outcome, seen: _Seen) -> None:
         """Call-site propagation across modules: each helper module of this run that others
@@ -282,7 +304,7 @@ class Runner:
             data = read(target)
             if isinstance(data, Finding):
                 continue
-            source = _decoded(target.display, data)
+            source = decoded(target.display, data)
             if source is not None:
                 self._add_noqa(target, data, source, findings, outcome)
 
@@ -390,25 +412,6 @@ class Runner:
         return fixed_result
 
 
-def _decoded(display: str, data: bytes) -> SourceFile | None:
-    """A file's text as the linter decoded it (None when it cannot be: it had a KV000)."""
-    if notebook_source.is_notebook(display):
-        try:
-            return notebook_source.read(data)
-        except notebook_source.NotebookError:
-            return None
-    if kind_of(display):
-        encoding = "utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"
-        try:
-            return SourceFile(data.decode(encoding), encoding)
-        except UnicodeDecodeError:
-            return None
-    try:
-        return decode(data)
-    except ValueError:
-        return None
-
-
 @dataclass
 class _Seen:
     """What the first pass over a run's files found, for the project passes."""
@@ -424,54 +427,4 @@ def _diff(source: SourceFile | None, text: str, display: str) -> str:
     """The unified diff of a fix; a notebook's per changed cell (``path:cell N``, as ruff)."""
     if source is None:
         return ""
-    return "".join(_unified(old, new, name) for name, old, new in source.changes(text, display))
-
-
-def _unified(before: str, after: str, display: str) -> str:
-    import difflib  # only --diff needs it (start-up)
-
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile=display if os.path.isabs(display) else f"a/{display}",
-            tofile=display if os.path.isabs(display) else f"b/{display}",
-        )
-    )
-
-
-def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
-    """Replace ``path`` with ``data`` via a temporary file in the same directory.
-
-    Refuses when the file changed since it was read (``expected``) or is read-only; keeps the
-    file mode (and, where allowed, its owner); on any error the original stays untouched and the
-    temporary file is removed.
-    """
-    try:
-        current = path.read_bytes()
-    except OSError:
-        raise KvlintError("file disappeared before it could be fixed") from None
-    if current != expected:
-        raise KvlintError("file changed while kvlint was running; run again")
-    import tempfile  # only a rewrite needs it (start-up)
-
-    real = path.resolve()
-    info = real.stat()
-    mode = stat.S_IMODE(info.st_mode)
-    if not mode & 0o222 or not os.access(real, os.W_OK):  # os.replace would not care
-        raise KvlintError("file is read-only")
-    fd, tmp = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".kvlint-tmp", dir=real.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if hasattr(os, "chown"):
-            with contextlib.suppress(OSError):  # only root may give a file to someone else
-                os.chown(tmp, info.st_uid, info.st_gid)
-        os.replace(tmp, real)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    return "".join(unified(old, new, name) for name, old, new in source.changes(text, display))

@@ -16,18 +16,20 @@ import logging
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from kvlint import __version__
 from kvlint.errors import KvlintError
-from kvlint.findings import Finding
 from kvlint.redact import mask
 from kvlint.server import engine, features, notebooks
+from kvlint.server.features import Linted
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config
 
@@ -50,17 +52,40 @@ class Snapshot:
     encoding: str
 
 
-@dataclass
-class Linted:
-    """A document's findings for one version of its text."""
+_ANSWERED = object()  # a request already answered with an error while it was read
 
-    doc: features.Doc
-    findings: list[Finding] = field(default_factory=list)
-    problem: str | None = None  # a configuration error: no diagnostics, shown once
-    diagnostics: list[types.Diagnostic] = field(init=False)
 
-    def __post_init__(self) -> None:  # on the worker thread, with the lint
-        self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
+class Protocol(LanguageServerProtocol):
+    """pygls' protocol, where every request gets a response.
+
+    pygls reads a message and hands it to a handler; a request whose params do not fit the
+    protocol's types (a negative or huge position, a hover without params) failed while being
+    read and was only logged, so the editor waited for ever. Such a request is answered with
+    the JSON-RPC error (Invalid Params), as is a request after ``shutdown`` (Invalid Request).
+    """
+
+    def structure_message(self, data: dict):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            request_id = data.get("id")
+            if isinstance(request_id, int | str) and "method" in data:
+                method = str(data.get("method"))[:80]
+                logger.error("request %r (%s) answered with an error: %s", request_id, method, exc)
+                self._send_response(request_id, None, exc.to_response_error())
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message) -> None:
+        if message is _ANSWERED:
+            return
+        request_id = getattr(message, "id", None)
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
+            error = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(request_id, None, error.to_response_error())
+            return
+        super().handle_message(message)
 
 
 class KvlintServer(LanguageServer):
@@ -68,6 +93,7 @@ class KvlintServer(LanguageServer):
         super().__init__(
             "kvlint",
             __version__,
+            protocol_cls=Protocol,
             text_document_sync_kind=types.TextDocumentSyncKind.Full,
             notebook_document_sync=notebooks.SYNC,
         )

@@ -61,7 +61,7 @@ def in_notebook_text(finding: Finding, raw: str) -> Finding:
     location = Location(where.path, *start, *end)
     fix = finding.fix
     if fix is not None:
-        edits = []
+        edits: list[Edit] = []
         for edit in fix.edits:
             first = raw_position(raw, edit.cell, edit.line, edit.column)
             last = raw_position(raw, edit.cell, edit.end_line, edit.end_column)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -206,3 +206,16 @@ def hover(findings: list[Finding], positions: Positions) -> types.Hover | None:
         contents=types.MarkupContent(types.MarkupKind.Markdown, "\n\n---\n\n".join(parts)),
         range=positions.range(*span),
     )
+
+
+@dataclass
+class Linted:
+    """A document's findings for one version of its text."""
+
+    doc: Doc
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None  # a configuration error: no diagnostics, shown once
+    diagnostics: list[types.Diagnostic] = field(init=False)
+
+    def __post_init__(self) -> None:  # on the worker thread, with the lint
+        self.diagnostics = [diagnostic(f, self.doc.positions) for f in self.findings]

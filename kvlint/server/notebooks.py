@@ -9,7 +9,7 @@ linted too (:func:`kvlint.server.engine.lint_text` places the findings in the JS
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from lsprotocol import types
 from pygls.uris import to_fs_path
@@ -20,10 +20,26 @@ from kvlint.lint.checking import gc_paused
 from kvlint.lint.sources.notebook import NotebookSource
 from kvlint.notebook import PYTHON_LANGUAGES, Cell, Notebook, python_of
 from kvlint.server import features
+from kvlint.server.features import Linted
 from kvlint.server.positions import Positions
 
 if TYPE_CHECKING:
-    from kvlint.server.app import KvlintServer, Linted
+    from pygls.workspace import Workspace
+
+    from kvlint.server.project import Projects
+
+
+class KvlintServer(Protocol):
+    """What notebook syncing needs of the server (kvlint.server.app.KvlintServer)."""
+
+    @property
+    def workspace(self) -> Workspace: ...
+
+    linted: dict[str, Linted]
+    projects: Projects
+
+    def text_document_publish_diagnostics(self, params: types.PublishDiagnosticsParams) -> None: ...
+
 
 # What kvlint asks the client to sync: Jupyter notebooks, their Python cells.
 SYNC = types.NotebookDocumentSyncOptions(
@@ -83,7 +99,6 @@ def lint_job(
     ls: KvlintServer, shot: NotebookSnapshot, versioned: bool
 ) -> tuple[dict[str, Linted], str | None]:
     """On the worker thread: every cell's findings (a configuration problem: none, and why)."""
-    from kvlint.server.app import Linted
 
     try:
         target = ls.projects.target(shot.fs_path, shot.name, "python")

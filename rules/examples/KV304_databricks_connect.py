@@ -16,15 +16,15 @@ def get_dbutils(session):
 
 def load(tables):
     for table in tables:
-        dbutils.secrets.get("kv-jobs", f"{table}-password")  # expect: KV304
+        dbutils.secrets.get("kv-jobs", f"{table}-password")  # expect: KV304@9 "Key Vault read inside a for loop over data that"
 
 
 def rotate(rows):
     utils = get_dbutils(spark)
     for row in rows:
-        utils.secrets.get(scope="kv-jobs", key=row.key)  # expect: KV304
+        utils.secrets.get(scope="kv-jobs", key=row.key)  # expect: KV304@9 "Key Vault read inside a for loop over data that"
 
 
 workspace = WorkspaceClient()
 for name in workspace.dbutils.fs.ls("/mnt/config"):
-    workspace.dbutils.secrets.get("kv-jobs", name.name)  # expect: KV304
+    workspace.dbutils.secrets.get("kv-jobs", name.name)  # expect: KV304@5 "Key Vault read inside a for loop over data that"

@@ -14,7 +14,7 @@ client = SecretClient("https://contoso.vault.azure.net", ManagedIdentityCredenti
 
 
 def decrypt_key(customer_id):
-    return client.get_secret(f"customer-{customer_id}").value  # expect: KV304
+    return client.get_secret(f"customer-{customer_id}").value  # expect: KV304@12 "Key Vault read per row"
 
 
 decrypt = udf(decrypt_key, "string")
@@ -23,7 +23,7 @@ spark.table("customers").withColumn("key", decrypt(col("id"))).write.saveAsTable
 # COMMAND ----------
 
 feeds = pd.read_csv("/dbfs/feeds.csv")
-feeds["token"] = feeds["scope_key"].apply(lambda key: dbutils.secrets.get("kv-feeds", key))  # expect: KV304
+feeds["token"] = feeds["scope_key"].apply(lambda key: dbutils.secrets.get("kv-feeds", key))  # expect: KV304@55 "Key Vault read per row"
 
 # COMMAND ----------
 

@@ -137,13 +137,25 @@ def _token_requests(analysis: Analysis) -> Iterator[TokenValue]:
             else (target.attr.value if isinstance(target, cst.Attribute) else None)
         )
         if assigned and is_resource_word(assigned):
-            yield from _values(analysis, value, "name", "any", None, False)
+            yield from _values(analysis, value, "name", _word_protocol(assigned), None, False)
     for node in analysis.index.dicts:
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = analysis.fold_str(element.key)
                 if key and is_resource_word(key):
-                    yield from _values(analysis, element.value, "key", "any", None, False)
+                    protocol = _word_protocol(key)
+                    yield from _values(analysis, element.value, "key", protocol, None, False)
+
+
+def _word_protocol(name: str) -> str:
+    """What a name promises its value is: ``KV_SCOPE`` a v2 scope, ``RESOURCE`` a v1
+    resource (``AUDIENCE``: either)."""
+    low = name.lower()
+    if "scope" in low and "resource" not in low:
+        return "v2"
+    if "resource" in low and "scope" not in low:
+        return "v1"
+    return "any"
 
 
 def _http_token_values(analysis: Analysis, http: HttpCall) -> Iterator[TokenValue]:
@@ -253,15 +265,30 @@ SLASH_KINDS = ("trailing-slash", "double-slash")
 
 
 @module_fact
-def token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
-    """The token values whose text is a recognisable audience, with their classification."""
+def all_token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
+    """Every token value whose text is a recognisable audience, imported ones included (what
+    a token is asked for: KV106 asks whether adal serves only other services)."""
     out = []
     for value in token_requests(analysis):
-        if value.folded.elsewhere:
-            continue  # a value imported from a module whose own rules report it where it is
         audience = classify_audience(value.folded.text, analysis.extra_vault_hosts)
         if audience is not None:
             out.append((value, audience))
+    return out
+
+
+@module_fact
+def token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
+    """The token values whose text is a recognisable audience, with their classification, as
+    this module reports them."""
+    out = []
+    for value, audience in all_token_audiences(analysis):
+        if value.folded.elsewhere and (
+            audience.kind != "ok" or audience.v2 or not needs_scope(analysis, value)
+        ):
+            # a value imported from a module whose own rules report it where it is; but only
+            # this module knows when it is used where a v2 scope is required (KV103)
+            continue
+        out.append((value, audience))
     return out
 
 
@@ -275,6 +302,8 @@ def python_uses(analysis: Analysis) -> list[AudienceUse]:
             protocols.setdefault(node, set()).add(value.protocol)
     out = []
     for value, audience, node in found:
+        if value.folded.elsewhere:
+            node = value.expr  # defined in another module: reported at its use here
         safe = value.folded.sole_literal() is node
         to_scope = (
             safe

@@ -15,6 +15,7 @@ import libcst as cst
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import loops_of
+from kvlint.lint.facts.passing import holds_vault_url, parameter_argument, url_parameter
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 
@@ -30,8 +31,14 @@ def helper_reads(analysis: Analysis) -> list[KvCall]:
             continue  # cheap first: only calls a loop repeats
         target = analysis.local_function(call.func)
         if target is not None:
-            read = local.get(target)
+            found = local.get(target)
+            read, param = found if found is not None else (None, None)
             name: str | None = target.name.value
+            if param is not None:  # a vault call only when this call site passes a vault URL
+                method = isinstance(call.func, cst.Attribute)
+                passed = parameter_argument(target, param, call, method)
+                if passed is None or not holds_vault_url(analysis, passed):
+                    continue
         else:
             read, name = _imported_read(analysis, call.func)
         if read is not None and name is not None:
@@ -39,9 +46,11 @@ def helper_reads(analysis: Analysis) -> list[KvCall]:
     return out
 
 
-def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
-    """Same-module functions whose body reads Key Vault outside any loop, uncached: the read."""
-    out: dict[cst.FunctionDef, str] = {}
+def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, tuple[str, cst.Param | None]]:
+    """Same-module functions whose body reads Key Vault outside any loop, uncached: the read,
+    and the URL parameter that makes it a Key Vault read when a call site passes a vault URL
+    (a generic helper: call-site sensitive)."""
+    out: dict[cst.FunctionDef, tuple[str, cst.Param | None]] = {}
     for kv in kv_calls(analysis):
         function = analysis.enclosing_function(kv.call)
         if not kv.read or function is None or function in out:
@@ -49,7 +58,10 @@ def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, str]:
         if is_cache_decorated(analysis, function) or is_cached(analysis, kv.call):
             continue
         if not loops_of(analysis, kv.call):
-            out[function] = kv.method
+            param = None
+            if kv.via is not None and kv.http is not None:
+                param = url_parameter(analysis, kv.http.url)
+            out[function] = (kv.method, param)
     return out
 
 

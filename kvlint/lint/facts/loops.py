@@ -10,7 +10,7 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.kv_calls import KvCall
-from kvlint.lint.semantic.dataflow import derives_from, names_in, subtree
+from kvlint.lint.semantic.dataflow import calls_by_function, derives_from, names_in, subtree
 from kvlint.lint.semantic.memo import node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.values import int_value, is_constant
@@ -213,6 +213,8 @@ def _literal_collection(analysis: Analysis, expr: cst.BaseExpression, depth: int
             for e in expr.elements
         )
     if isinstance(expr, cst.Name):
+        if grown_by(analysis, expr):
+            return False  # ``names = []`` then ``names.append(...)``: data, not a literal
         values = analysis.assigned_values(expr)
         return bool(values) and all(_literal_collection(analysis, v, depth + 1) for v in values)
     if isinstance(expr, cst.Call):
@@ -255,9 +257,30 @@ def _literal_item(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> b
     return analysis.fold_str(expr) is not None or isinstance(expr, (cst.Integer, cst.Float))
 
 
-def iterates_kv_list(analysis: Analysis, loop: Loop) -> str | None:
+GROW_METHODS = frozenset({"append", "extend", "add", "insert", "appendleft", "extendleft"})
+
+
+def grown_by(analysis: Analysis, name: cst.Name) -> list[cst.Call]:
+    """Calls that add to the collection ``name`` holds, in its function: ``names.append(x)``."""
+    function = analysis.enclosing_function(name)
+    out = []
+    for call in calls_by_function(analysis).get(function, ()):
+        func = call.func
+        if (
+            type(func) is cst.Attribute
+            and type(func.value) is cst.Name
+            and func.value.value == name.value
+            and func.attr.value in GROW_METHODS
+            and call.args
+        ):
+            out.append(call)
+    return out
+
+
+def iterates_kv_list(analysis: Analysis, loop: Loop, depth: int = 0) -> str | None:
     """The ``list_properties_of_*`` method whose items the loop iterates, if any (also
-    through a same-module helper that returns them, or their names: ``self.list_names()``)."""
+    through a same-module helper that returns them, or their names: ``self.list_names()``;
+    or a list built from them: ``names.append(prop.name)`` in a loop over the listing)."""
     for it in loop.iters:
         found: list[str] = []
 
@@ -268,6 +291,14 @@ def iterates_kv_list(analysis: Analysis, loop: Loop) -> str | None:
                 if kvtypes.category(tag) == "kv-list" and "list_properties_of_" in tag:
                     found.append(tag.split(":", 1)[1])
                     return True
+            if type(node) is cst.Name and depth < 2:
+                for call in grown_by(analysis, node):
+                    added = call.args[-1].value
+                    for outer in loops_of(analysis, call):
+                        listing = iterates_kv_list(analysis, outer, depth + 1)
+                        if listing and from_loop_item(analysis, outer, [added]):
+                            found.append(listing)
+                            return True
             return False
 
         def helper_lists(node: cst.CSTNode) -> bool:

@@ -2,9 +2,11 @@
 
 A file's project root is its nearest folder holding ``pyproject.toml``, ``setup.cfg``,
 ``setup.py`` or ``.git`` (else the common root of the linted paths, else its own folder).
-Absolute imports are looked up below the root and below ``root/src`` (a ``src`` layout), then,
-as Python does for a script, in the importing file's own folder (never for a standard-library
-name there: a package run as a package would get the standard module). A name that is no file
+Absolute imports are looked up below the root, below ``root/src`` (a ``src`` layout) and the
+folders ``pyproject.toml`` maps packages from, then, as Python does for a script or an app run
+from its own folder, in the importing file's folder and each folder above it up to the root (an
+Azure Functions app's ``host.json`` folder in a monorepo; never for a standard-library name: a
+package run as a package would get the standard module). A name that is no file
 of the tree is third-party or stdlib: it is unknown, and nothing is read for it.
 
 Every answer is memoised for the run; nothing here parses Python.
@@ -100,11 +102,18 @@ class ModuleMap:
         return known
 
     def search_roots(self, root: Path) -> tuple[Path, ...]:
+        """The root, ``root/src`` (a ``src`` layout) and the folders ``pyproject.toml`` maps
+        packages from (setuptools ``package-dir``, Poetry ``packages = [{from = ...}]``)."""
         known = self._searched.get(root)
         if known is None:
+            found = [root]
             src = root / "src"
-            layout = src.is_dir() and not (src / "__init__.py").exists()
-            known = self._searched[root] = (root, src) if layout else (root,)
+            if src.is_dir() and not (src / "__init__.py").exists():
+                found.append(src)
+            for folder in _package_dirs(root):
+                if folder not in found and folder.is_dir() and root in folder.parents:
+                    found.append(folder)
+            known = self._searched[root] = tuple(found)
         return known
 
     def names_in(self, folder: Path) -> frozenset[str]:
@@ -179,14 +188,30 @@ class ModuleMap:
             path = self._file(base, name, parts)
             if path is not None:
                 return self.module_of(path)
-        folder = importer.path.parent
-        if parts[0] not in STDLIB and folder not in roots and parts[0] in self.names_in(folder):
+        if parts[0] in STDLIB:
+            return None
+        for folder in self._ancestors(importer):
+            if folder in roots or parts[0] not in self.names_in(folder):
+                continue
             path = self._file(folder, name, parts)
             if path is not None:
                 ref = self.module_of(path)
-                # named from its script folder, not from the root
+                # named from the folder Python would find it in, not from the root
                 return ModuleRef(name, ref.path, ref.package, importer.root)
         return None
+
+    def _ancestors(self, importer: ModuleRef) -> list[Path]:
+        """The folders Python may search for a file's absolute imports besides the root: the
+        file's own folder (a script's), then each folder above it up to the root (an app in a
+        subfolder run from there: an Azure Functions app's ``host.json`` folder, a service
+        of a monorepo)."""
+        folder = importer.path.parent
+        out = [folder]
+        if importer.root in folder.parents:
+            while folder.parent != importer.root and len(out) < MAX_NAME_PARTS:
+                folder = folder.parent
+                out.append(folder)
+        return out
 
     def _file(self, base: Path, name: str, parts: list[str]) -> Path | None:
         key = (base, name)
@@ -203,6 +228,47 @@ class ModuleMap:
                 found = module
         self._found[key] = found
         return found
+
+
+MAX_PYPROJECT = 256 * 1024
+
+
+def _package_dirs(root: Path) -> list[Path]:
+    """The folders ``root/pyproject.toml`` says packages live in (unknown: none)."""
+    path = root / "pyproject.toml"
+    try:
+        if path.is_symlink() or path.stat().st_size > MAX_PYPROJECT:
+            return []
+        data = path.read_bytes()
+    except OSError:
+        return []
+    if b"package-dir" not in data and b"from" not in data:
+        return []
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    try:
+        tool = tomllib.loads(data.decode("utf-8")).get("tool", {})
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return []
+    folders: list[str] = []
+    setuptools = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+    mapping = setuptools.get("package-dir", {}) if isinstance(setuptools, dict) else {}
+    if isinstance(mapping, dict):
+        folders += [v for k, v in mapping.items() if k == "" and isinstance(v, str)]
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    packages = poetry.get("packages", []) if isinstance(poetry, dict) else []
+    if isinstance(packages, list):
+        folders += [
+            p["from"] for p in packages if isinstance(p, dict) and isinstance(p.get("from"), str)
+        ]
+    out = []
+    for folder in folders:
+        candidate = (root / folder).resolve() if ".." not in folder else None
+        if candidate is not None:
+            out.append(candidate)
+    return out
 
 
 def _real(path: Path) -> Path:

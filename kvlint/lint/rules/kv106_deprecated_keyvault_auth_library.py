@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from kvlint.lint.facts.audiences import ADAL_METHODS, token_audiences
+from kvlint.lint.facts.audiences import ADAL_METHODS, all_token_audiences
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import imports_any
 from kvlint.lint.semantic.model import Analysis
@@ -147,7 +147,7 @@ def _adal_only_for_other_services(analysis: Analysis) -> bool:
     ):
         return False  # the track-1 client takes adal tokens through callbacks and wrappers
     audiences: dict[cst.Call, list[str]] = {}
-    for value, audience in token_audiences(analysis):
+    for value, audience in all_token_audiences(analysis):
         if value.context == "adal" and value.call is not None:
             audiences.setdefault(value.call, []).append(audience.kind)
     requests = 0

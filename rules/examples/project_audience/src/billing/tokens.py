@@ -4,15 +4,16 @@ from azure.identity import DefaultAzureCredential
 from thirdparty.settings import SCOPE
 
 from billing import config
-from billing.config import KV_GOOD, KV_V1, VAULT_SCOPE, kv_scope
+from billing.config import KV_GOOD, KV_V1, TOKEN_SCOPE, VAULT_SCOPE, kv_scope
 
 credential = DefaultAzureCredential()
 
 
 def tokens():
-    credential.get_token(config.KV_BASE)  # expect: KV101
-    credential.get_token(KV_V1)  # expect: KV103
-    credential.get_token(kv_scope())  # expect: KV101
+    credential.get_token(config.KV_BASE)  # expect: KV101@26 "Key Vault token resource"
+    credential.get_token(KV_V1)  # expect: KV103@26 "'https://vault.azure.net' is a v1 resource"
+    credential.get_token(kv_scope())  # expect: KV101@26 "Key Vault token resource"
+    credential.get_token(TOKEN_SCOPE)  # expect: KV103@26 "'https://vault.azure.net' is a v1 resource"
 
 
 # ---- negatives -------------------------------------------------------------------------------
