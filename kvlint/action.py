@@ -1,8 +1,8 @@
 """Entry point of the GitHub Action (action.yml): ``python -m kvlint.action``.
 
 Reads the action's inputs from ``INPUT_ARGS``, ``INPUT_FORMAT`` and ``INPUT_UPLOAD_SARIF``, runs
-``kvlint check`` (the second run is served by the result cache), writes the step outputs
-(``findings``, ``exit-code``, ``sarif-file``) to ``$GITHUB_OUTPUT`` and a summary table to
+``kvlint check`` once (the chosen format on stdout, SARIF to a file with ``-o sarif:FILE``),
+writes the step outputs (``findings``, ``exit-code``, ``sarif-file``) to ``$GITHUB_OUTPUT`` and a summary table to
 ``$GITHUB_STEP_SUMMARY``. It always exits 0 itself, so that the SARIF upload step runs even
 when there are findings; the action's last step fails the job with kvlint's exit code.
 """
@@ -70,19 +70,17 @@ def main() -> int:
         return 0
     workspace = Path(os.environ.get("RUNNER_TEMP") or ".")
     sarif_path = (workspace / "kvlint.sarif").resolve()
-    sarif_run = _kvlint(
-        [*args, "--format", "sarif", "--output-file", str(sarif_path), "--exit-zero"]
-    )
-    if sarif_run.returncode != 0:
-        sys.stderr.write(sarif_run.stderr)
-        message = (sarif_run.stderr.strip().splitlines() or ["kvlint failed"])[-1]
+    sarif_path.unlink(missing_ok=True)
+    # one run: the chosen format on stdout, SARIF (for the outputs and code scanning) to a file
+    shown = _kvlint([*args, "--format", fmt, "-o", f"sarif:{sarif_path}"])
+    sys.stdout.write(shown.stdout)
+    sys.stderr.write(shown.stderr)
+    if shown.returncode == 2 or not sarif_path.is_file():
+        message = (shown.stderr.strip().splitlines() or ["kvlint failed"])[-1]
         print(f"::error title=kvlint::{message}")
         _append("GITHUB_OUTPUT", "exit-code=2\nfindings=0\nsarif-file=\n")
         return 0
     results = json.loads(sarif_path.read_text(encoding="utf-8"))["runs"][0]["results"]
-    shown = _kvlint([*args, "--format", fmt])
-    sys.stdout.write(shown.stdout)
-    sys.stderr.write(shown.stderr)
     _append(
         "GITHUB_OUTPUT",
         f"findings={len(results)}\nexit-code={shown.returncode}\n"

@@ -35,6 +35,7 @@ from ipaddress import IPv4Network, ip_address
 from kvlint import keyvault
 from kvlint.audit.network import non_public_kind
 from kvlint.audit.rbac import DATA_ACTION_PREFIX, DATA_ACTIONS
+from kvlint.redact import mask
 
 _FOUND = re.compile(r"found:?\s*'?([^\s',\"]+)", re.I)
 _EXPECTED_ISSUER = re.compile(r"expected one of\s+(.+?),?\s+found", re.I)
@@ -171,12 +172,9 @@ class Evidence:
     ip: str = ""
 
 
-_JWT = re.compile(r"eyJ[\w-]{4,}(?:\.[\w-]*){0,2}")
-
-
 def redact(text: str) -> str:
-    """Key Vault's text with anything token-like (a JWT or its parts) cut out."""
-    return _JWT.sub("<redacted>", text)
+    """Key Vault's text with anything token-like (a JWT or its parts) masked."""
+    return mask(text, fragments=True, instead="<redacted>")
 
 
 def first_line(text: str, limit_: int = 160) -> str:

@@ -17,6 +17,7 @@ from typing import NoReturn, TextIO
 from kvlint import DISTRIBUTION, __version__, extras
 from kvlint.errors import EXIT_ERROR, KvlintError
 from kvlint.redact import MaskingStream, mask
+from kvlint.report.escape import one_line
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": (
@@ -48,7 +49,8 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """One line on stderr, as the README promises (no usage block), and exit 2."""
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {mask(message)} (see `{self.prog} --help`)\n")
+        shown = mask(one_line(message))
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {shown} (see `{self.prog} --help`)\n")
 
 
 def _top_level_help() -> str:
@@ -87,7 +89,7 @@ def _main(argv: Sequence[str] | None) -> int:
     name = args[0]
     if name not in COMMANDS:
         print(
-            f"kvlint: error: unknown command {mask(repr(name))} (choose from {', '.join(COMMANDS)})",
+            f"kvlint: error: unknown command {mask(one_line(repr(name)))} (choose from {', '.join(COMMANDS)})",
             file=sys.stderr,
         )
         return EXIT_ERROR
@@ -98,7 +100,7 @@ def _main(argv: Sequence[str] | None) -> int:
         options = parser.parse_args(args[1:])
         return int(module.run(options))
     except KvlintError as exc:
-        print(f"kvlint: error: {mask(str(exc))}", file=sys.stderr)
+        print(f"kvlint: error: {mask(one_line(exc))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kvlint: interrupted", file=sys.stderr)
@@ -113,7 +115,7 @@ def _main(argv: Sequence[str] | None) -> int:
         if os.environ.get("KVLINT_DEBUG"):
             raise
         print(
-            f"kvlint: internal error: {type(exc).__name__}: {mask(str(exc))} (please report it; "
+            f"kvlint: internal error: {type(exc).__name__}: {mask(one_line(exc))} (please report it; "
             "KVLINT_DEBUG=1 shows the traceback)",
             file=sys.stderr,
         )

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from kvlint import catalog
 from kvlint.errors import KvlintError
+from kvlint.snippet import TOML_POSITION, key_line, snippet
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -257,7 +258,7 @@ def _read_toml(path: Path) -> dict:
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
-        where = _TOML_POSITION.search(str(exc))
+        where = TOML_POSITION.search(str(exc))
         if where is None:
             raise KvlintError(f"{path}: invalid TOML: {exc}") from None
         line, column = int(where.group(1)), int(where.group(2))
@@ -269,53 +270,6 @@ def _read_toml(path: Path) -> dict:
         raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
     except ValueError as exc:  # CPython's int digit limit
         raise KvlintError(f"{path}: invalid TOML: {str(exc).split(':')[0]}") from None
-
-
-_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
-_TABLE_HEADER = re.compile(r"^\s*\[\s*tool\s*\.\s*kvlint\s*\]\s*(#.*)?$")
-_ANY_HEADER = re.compile(r"^\s*\[")
-
-
-def snippet(path: Path, line: int, column: int = 0) -> str:
-    """The offending line of a configuration file under the error, as ruff shows it::
-
-      |
-    3 | select = "KV101"
-      |          ^
-    """
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return ""
-    if not 1 <= line <= len(lines):
-        return ""
-    text = "".join(c if c.isprintable() or c == "\t" else "?" for c in lines[line - 1])[:200]
-    pad = " " * len(str(line))
-    out = f"\n{pad} |\n{line} | {text}"
-    if column >= 1:
-        out += f"\n{pad} | {' ' * (column - 1)}^"
-    return out
-
-
-def key_line(path: Path, key: str) -> tuple[int, int]:
-    """Where ``key`` is set under ``[tool.kvlint]`` (line and column; 0, 0 if not found)."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return 0, 0
-    inside = False
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=\s*")
-    for number, text in enumerate(lines, 1):
-        if _TABLE_HEADER.match(text):
-            inside = True
-            continue
-        if inside and _ANY_HEADER.match(text):
-            inside = False
-        if inside:
-            match = pattern.match(text)
-            if match:
-                return number, match.end() + 1  # the value
-    return 0, 0
 
 
 def load(config: str | None = None, start: Path | None = None) -> Settings:

@@ -2,7 +2,8 @@
 
 ``pip install kvlint-azure`` is the lean core (libcst, pyyaml, tomli): ``kvlint check``,
 ``kvlint token`` offline, ``kvlint audit --input`` and ``kvlint logs FILE``. Live Azure access
-needs the ``azure`` extra, the Language Server the ``server`` extra (``all`` brings both). A
+needs the ``azure`` extra, Terraform source (``.tf``) the ``iac`` extra, the Language Server the
+``server`` extra (``all`` brings them all). A
 command that needs a missing extra calls :func:`require` before doing anything, and the user
 reads one line naming the extra to install (exit 2) instead of a traceback.
 """
@@ -27,11 +28,19 @@ EXTRAS: dict[str, tuple[str, tuple[str, ...]]] = {
             "azure.monitor.query",
         ),
     ),
+    "iac": ("python-hcl2", ("hcl2",)),
     "server": ("pygls", ("pygls", "lsprotocol")),
 }
 
 # Top-level packages that only an extra installs (for an import that slips past require()).
-_PROVIDED_BY = {"azure": "azure", "msal": "azure", "pygls": "server", "lsprotocol": "server"}
+_PROVIDED_BY = {
+    "azure": "azure",
+    "msal": "azure",
+    "hcl2": "iac",
+    "lark": "iac",
+    "pygls": "server",
+    "lsprotocol": "server",
+}
 
 
 class MissingExtra(KvlintError):

@@ -77,7 +77,7 @@ class Edit:
     cell: int = 0
 
     def as_dict(self) -> dict:
-        out = {
+        out: dict[str, Any] = {
             "content": self.content,
             "location": {"line": self.line, "column": self.column},
             "end_location": {"line": self.end_line, "column": self.end_column},

@@ -178,7 +178,8 @@ class ArmStub:
 READS = re.compile(
     r"^/subscriptions/[^/]+/(resourceGroups/[^/]+/)?providers/Microsoft\.KeyVault/"
     r"(vaults|managedHSMs)(/[^/]+)?"
-    r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments))?$"
+    r"(/providers/Microsoft\.(Insights/diagnosticSettings|Authorization/roleAssignments"
+    r"|Authorization/denyAssignments))?$"
     r"|^(/subscriptions/[^/]+)?/providers/Microsoft\.Authorization/roleDefinitions/[^/]+$",
     re.IGNORECASE,
 )

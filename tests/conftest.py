@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
@@ -37,8 +38,79 @@ def run_kvlint(
     )
 
 
+@dataclass
+class CliResult:
+    """What ``kvlint.cli.main(argv)`` did in this process: as a completed subprocess."""
+
+    args: list[str]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(
+    *args: str,
+    input: str | bytes | None = None,
+    cwd: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float | None = None,  # accepted for run_kvlint's signature; nothing to time out
+) -> CliResult:
+    """``kvlint ARGS`` in this process: ``kvlint.cli.main(argv)`` with stdin, stdout, stderr,
+    the working directory and the environment swapped in for the call, and its exit code as the
+    console script would report it (``sys.exit(main())``: a return value, or argparse's
+    ``SystemExit``). About ten times cheaper than a subprocess; use :func:`run_kvlint` when
+    the entry point, the process or its imports are what a test is about."""
+    from kvlint import cli
+
+    data = input.encode() if isinstance(input, str) else (input or b"")
+    stdin = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8")
+    out, err = io.BytesIO(), io.BytesIO()
+    stdout = io.TextIOWrapper(out, encoding="utf-8", write_through=True)
+    stderr = io.TextIOWrapper(err, encoding="utf-8", write_through=True)
+    saved_env = dict(os.environ)
+    saved_cwd = Path.cwd()
+    saved = sys.stdin, sys.stdout, sys.stderr
+    os.environ.pop("KVLINT_CONFIG", None)
+    os.environ.update(env or {})
+    sys.stdin, sys.stdout, sys.stderr = stdin, stdout, stderr
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        try:
+            code = cli.main(list(args))
+        except SystemExit as exc:  # argparse (--help, usage errors)
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, int):
+                print(exc.code, file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return CliResult(
+        ["kvlint", *args],
+        code,
+        _text(out.getvalue()),
+        _text(err.getvalue()),
+    )
+
+
+def _text(data: bytes) -> str:
+    # As subprocess.run(text=True) decodes: universal newlines.
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
 @pytest.fixture
 def kvlint():
+    """``kvlint ARGS`` in process (:func:`run_cli`)."""
+    return run_cli
+
+
+@pytest.fixture
+def kvlint_process():
+    """``python -m kvlint ARGS`` in a subprocess (:func:`run_kvlint`)."""
     return run_kvlint
 
 

@@ -304,3 +304,13 @@ def test_parameters_misuse_is_one_line(capsys, tmp_path, monkeypatch, argv, mess
     (tmp_path / "t.json").write_text(template_text(ARM_TEMPLATE))
     code, _, err = audit(capsys, *argv)
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_folder_is_a_terraform_module(capsys, tmp_path):
+    (tmp_path / "vault.tf").write_text(OPEN_VAULT)
+    _, report, _ = audit(capsys, "--input", str(tmp_path))
+    assert set(codes(report)) == {"kv-dev-app"}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    code, _, err = audit(capsys, "--input", str(empty))
+    assert code == 2 and "a folder without .tf files" in err

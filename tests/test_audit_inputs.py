@@ -123,7 +123,7 @@ def test_role_assignments_in_every_export_shape_decide(capsys, tmp_path, shape):
     refusing = [role_assignment_az(f"/subscriptions/{SUB_A}", OWNER_ID, "Owner")]
     found = verdicts(capsys, tmp_path, [RBAC_VAULT], refusing)
     assert list(found) == ["KVA506"]
-    assert "(roles: Owner)" in found["KVA506"]
+    assert "(1 role assignment, roles: Owner)" in found["KVA506"]
     assert '"Key Vault Secrets User" at the vault would grant it' in found["KVA506"]
 
 
@@ -368,3 +368,184 @@ def test_perimeter_without_its_association_stays_unverified(capsys, tmp_path):
     other = nsp_association(vault("kv-other")["id"])
     ((code, message),) = nsp_verdict(capsys, tmp_path, "198.51.100.7", other)
     assert code == "KVA507" and "--input" in message
+
+
+# Issue 23 item 11: the built-in roles of Microsoft's built-in roles page that matter to Key Vault
+# (role-definition GUIDs from learn.microsoft.com/azure/role-based-access-control/built-in-roles)
+BUILTIN_IDS = {
+    "Owner": "8e3af657-a8ff-4c61-a3a5-6d8ad3b09d4e",
+    "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
+    "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+    "User Access Administrator": "18d7d88d-d35e-4fb5-a5c3-7773c6a72d9d",
+    "Role Based Access Control Administrator": "f58310d9-a9f6-439a-9e8d-f62e7b41a168",
+    "Key Vault Administrator": "00482a5a-887f-4fb3-b363-3b7fe8e74483",
+    "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
+    "Key Vault Secrets Officer": "b86a8fe4-44ce-4948-aee5-eccb2c155cd7",
+    "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
+    "Key Vault Crypto Officer": "14b46e9e-c2b7-41b4-b07b-48a6ebf60603",
+    "Key Vault Crypto User": "12338af0-0e69-4776-bea7-57ae8d297424",
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+    "Key Vault Crypto Service Release User": "08bbd89e-9f13-488c-ac41-acfcb10c90ab",
+    "Key Vault Certificates Officer": "a4417e6f-fecd-4de8-b567-7b0420556985",
+    "Key Vault Certificate User": "db79e9a7-68ee-4b58-9aeb-b90e7c24fcba",
+    "Key Vault Contributor": "f25e0fa2-a7c8-4377-a976-54943a77a395",
+    "Key Vault Data Access Administrator": "8b54135c-b56d-4d72-a534-26097cfdc8d8",
+    "Managed HSM contributor": "18500a29-7fe2-46b2-a342-b16a415e101d",
+}
+
+
+def test_every_key_vault_builtin_role_is_known_with_its_actions():
+    from kvlint.audit import roles
+
+    assert {r.name: r.id for r in roles.BUILTIN_ROLES} == BUILTIN_IDS
+    get = {r.name: r for r in roles.BUILTIN_ROLES}
+    kv = "Microsoft.KeyVault/vaults/"
+    assert get["Key Vault Secrets User"].allows(kv + "secrets/getSecret/action")
+    assert not get["Key Vault Reader"].allows(kv + "secrets/getSecret/action")
+    assert get["Key Vault Reader"].allows(kv + "keys/read")
+    assert get["Key Vault Crypto Officer"].allows(kv + "keyrotationpolicies/write")
+    for control_only in (
+        "Owner",
+        "Contributor",
+        "Key Vault Contributor",
+        "User Access Administrator",
+    ):
+        assert not get[control_only].data_actions
+    assert get["Owner"].allows_control("Microsoft.KeyVault/vaults/write")
+    assert get["Owner"].can_assign_roles and get["User Access Administrator"].can_assign_roles
+    assert get["Key Vault Data Access Administrator"].can_assign_roles
+    assert not get["Contributor"].can_assign_roles  # notActions Microsoft.Authorization/*/Write
+    assert get["Contributor"].allows_control("Microsoft.KeyVault/vaults/write")
+    assert not get["Key Vault Contributor"].allows_control(
+        "Microsoft.KeyVault/locations/deletedVaults/purge/action"
+    )
+    assert not get["Reader"].allows_control("Microsoft.KeyVault/vaults/write")
+    assert "a290e904-7015-4bba-90c8-60543313cdb4" in roles.HSM_LOCAL_ROLES
+
+
+@pytest.mark.parametrize("shape", ["az", "rest", "graph", "with-definitions"])
+def test_owner_at_the_subscription_is_a_definite_refusal(capsys, tmp_path, shape):
+    """Owner is the common "I'm Owner, why 403?": it is known, grants no data action, and may
+    assign one (KVA506 says so), whatever the export's shape."""
+    scope = f"/subscriptions/{SUB_A}"
+    assignment = {
+        "az": role_assignment_az(scope, OWNER_ID, "Owner", kind="User"),
+        "rest": role_assignment_rest(scope, OWNER_ID, kind="User"),
+        "graph": role_assignment_graph(scope, OWNER_ID),
+        "with-definitions": role_assignment_az(scope, OWNER_ID, "Owner", kind="User"),
+    }[shape]
+    files: list = [[RBAC_VAULT], [assignment]]
+    if shape == "with-definitions":
+        owner = role_definition_az(OWNER_ID, "Owner", [])
+        owner["roleType"] = "BuiltInRole"
+        owner["permissions"][0]["actions"] = ["*"]
+        files.append([owner])
+    found = verdicts(capsys, tmp_path, *files)
+    assert list(found) == ["KVA506"], found
+    assert "(1 role assignment, roles: Owner)" in found["KVA506"]
+    assert "Owner may create role assignments" in found["KVA506"]
+
+
+# Issue 23 item 10: deny assignments are read and applied; deny wins
+
+
+def deny_rest(
+    scope: str,
+    data_actions: list[str],
+    principals: list[dict] | None = None,
+    *,
+    exclude: list[dict] | None = None,
+    not_data_actions: list[str] | None = None,
+    children: bool = True,
+    name: str = "Deny secret reads",
+) -> dict:
+    """One item of the ARM REST page of deny assignments (api-version 2022-04-01)."""
+    return {
+        "id": f"{scope}/providers/Microsoft.Authorization/denyAssignments/9f1e2d3c-0000-4000-8000-00000000d0e1",
+        "name": "9f1e2d3c-0000-4000-8000-00000000d0e1",
+        "type": "Microsoft.Authorization/denyAssignments",
+        "properties": {
+            "denyAssignmentName": name,
+            "description": "created by a managed application",
+            "permissions": [
+                {
+                    "actions": [],
+                    "notActions": [],
+                    "dataActions": data_actions,
+                    "notDataActions": not_data_actions or [],
+                }
+            ],
+            "scope": scope,
+            "doNotApplyToChildScopes": not children,
+            "principals": principals
+            if principals is not None
+            else [{"id": "00000000-0000-0000-0000-000000000000", "type": "SystemDefined"}],
+            "excludePrincipals": exclude or [],
+            "isSystemProtected": True,
+        },
+    }
+
+
+GET_SECRET = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
+GRANT = [role_assignment_az(RBAC_VAULT["id"], SECRETS_USER_ID, "Key Vault Secrets User")]
+
+
+@pytest.mark.parametrize(
+    ("deny", "extra", "expected"),
+    [
+        (deny_rest(RG, [GET_SECRET]), (), "KVA506"),  # Everyone, at the resource group
+        (deny_rest(RG, ["Microsoft.KeyVault/vaults/*"]), (), "KVA506"),  # a wildcard
+        (deny_rest(RG, [GET_SECRET], exclude=[{"id": APP, "type": "ServicePrincipal"}]), (), None),
+        (
+            deny_rest(RG, ["Microsoft.KeyVault/vaults/*"], not_data_actions=[GET_SECRET]),
+            (),
+            None,
+        ),
+        (deny_rest(RG, [GET_SECRET], children=False), (), None),  # the RG only, not the vault
+        (deny_rest(RG, ["Microsoft.KeyVault/vaults/keys/*"]), (), None),  # another action
+        (deny_rest(RG, [GET_SECRET], [{"id": APP, "type": "ServicePrincipal"}]), (), "KVA506"),
+        (deny_rest(RG, [GET_SECRET], [{"id": CUSTOM_ID, "type": "User"}]), (), None),
+        (deny_rest(RG, [GET_SECRET], [{"id": GROUP, "type": "Group"}]), (), "KVA505"),
+        (
+            deny_rest(RG, [GET_SECRET], [{"id": GROUP, "type": "Group"}]),
+            ("--group", GROUP),
+            "KVA506",
+        ),
+        (deny_rest(RG, [GET_SECRET], exclude=[{"id": GROUP, "type": "Group"}]), (), "KVA505"),
+        (
+            deny_rest(RG, [GET_SECRET], exclude=[{"id": GROUP, "type": "Group"}]),
+            ("--group", GROUP),
+            None,
+        ),
+    ],
+)
+def test_deny_assignments_win(capsys, tmp_path, deny, extra, expected):
+    found = verdicts(capsys, tmp_path, [RBAC_VAULT], GRANT, {"value": [deny]}, extra=extra)
+    assert list(found) == ([expected] if expected else []), found
+    if expected == "KVA506":
+        assert "deny assignment 'Deny secret reads' at " in found["KVA506"]
+        assert "wins over every role assignment" in found["KVA506"]
+
+
+def test_deny_assignments_from_resource_graph_rows(capsys, tmp_path):
+    row = deny_rest(RG, [GET_SECRET])
+    row = {**row, "type": "microsoft.authorization/denyassignments", "tenantId": SUB_A}
+    found = verdicts(capsys, tmp_path, [RBAC_VAULT], GRANT, {"data": [row], "count": 1})
+    assert list(found) == ["KVA506"]
+
+
+def test_an_allowed_verdict_says_when_deny_assignments_were_not_read(capsys, tmp_path):
+    argv = ["--input", write(tmp_path, "v.json", [RBAC_VAULT])]
+    argv += ["--input", write(tmp_path, "a.json", GRANT)]
+    code, out, _ = run(capsys, *argv, *CALLER, "--format", "json")
+    assert code == 0
+    report = json.loads(out)
+    assert report["findings"] == [] and report["reachability"]["allowed"] == ["kv-rbac"]
+    caveat = report["reachability"]["caveats"]["kv-rbac"]
+    assert "deny assignments were not given" in caveat
+    _, out, _ = run(capsys, *argv, *CALLER)
+    assert "as far as role assignments go: deny assignments were not given" in out
+    other = deny_rest(RG, ["Microsoft.KeyVault/vaults/keys/*"])  # read; none refuses this
+    argv += ["--input", write(tmp_path, "d.json", {"value": [other]})]
+    _, out, _ = run(capsys, *argv, *CALLER, "--format", "json")
+    assert json.loads(out)["reachability"]["caveats"] == {}

@@ -438,10 +438,10 @@ def test_reachability_reads_role_assignments_for_rbac_vaults(stub, tmp_path):
         "kv-firewalled": ["KVA501"],
     }
     messages = {f["vault"]: f["message"] for f in report["findings"]}
-    assert "none of its 2 role assignment(s)" not in messages["kv-rbac-reader"]
+    assert "2 role assignments" not in messages["kv-rbac-reader"]
     assert (
-        "none of its 1 role assignment(s) at this vault or above in the role assignments read "
-        "from ARM (roles: Reader)" in messages["kv-rbac-reader"]
+        "none of its role assignments at this vault or above in the role assignments read "
+        "from ARM (1 role assignment, roles: Reader)" in messages["kv-rbac-reader"]
     )
     assert '"Key Vault Secrets User" at the vault would grant it' in messages["kv-rbac-reader"]
     assert "could not be read (403 AuthorizationFailed: no read)" in messages["kv-rbac-403"]
@@ -538,3 +538,47 @@ def test_an_empty_subscription_sends_two_list_requests(stub, tmp_path):
     vaults, hsms = stub.requests
     assert hsms.path.endswith("/providers/Microsoft.KeyVault/managedHSMs")
     assert set(vaults.query) == set(hsms.query) == {"api-version"}
+
+
+def test_reachability_reads_deny_assignments_live(stub, tmp_path):
+    """Issue 23 item 10: the deny assignments at or above each RBAC vault are read through
+    azure-mgmt-authorization (denyAssignments, atScope()) and win; unreadable ones are said."""
+    from tests.test_audit_inputs import GET_SECRET, deny_rest
+
+    denied = vault("kv-denied", enableRbacAuthorization=True, accessPolicies=[])
+    blind = vault("kv-blind", enableRbacAuthorization=True, accessPolicies=[])
+    stub.add("GET", list_path(SUB_A), Reply(body={"value": [denied, blind]}))
+    rg_scope = f"/subscriptions/{SUB_A}/resourceGroups/app"
+    roles = "/providers/Microsoft.Authorization/roleAssignments"
+    denies = "/providers/Microsoft.Authorization/denyAssignments"
+    for doc in (denied, blind):
+        stub.add(
+            "GET", doc["id"] + roles, Reply(body={"value": [assignment(rg_scope, SECRETS_USER_ID)]})
+        )
+    stub.add(
+        "GET", denied["id"] + denies, Reply(body={"value": [deny_rest(rg_scope, [GET_SECRET])]})
+    )
+    stub.add("GET", blind["id"] + denies, error(403, "AuthorizationFailed", "no deny read"))
+    code, report = audit(
+        stub,
+        tmp_path,
+        "--subscription",
+        SUB_A,
+        "--no-diagnostics",
+        "--principal",
+        APP,
+        "--ip",
+        "203.0.113.9",
+    )
+    assert by_vault(report) == {"kv-denied": ["KVA506"]}
+    (message,) = [f["message"] for f in report["findings"]]
+    assert "deny assignment 'Deny secret reads' at " + rg_scope in message
+    (listed,) = stub.seen("GET", denied["id"] + denies)
+    assert listed.query["$filter"] == ["atScope()"]
+    assert report["reachability"]["allowed"] == ["kv-blind"]
+    assert (
+        "deny assignments could not be read (403 AuthorizationFailed"
+        in (report["reachability"]["caveats"]["kv-blind"])
+    )
+    assert code == 1
+    assert_read_only(stub)

@@ -191,7 +191,15 @@ def test_firewall_refusal_explains_itself_in_key_vault_words():
         '403 ForbiddenByFirewall: "Client address is not authorized and '
         'caller is not a trusted service"'
     )
-    assert f"{OUTSIDE_IP} matches none of the 2 IP rule(s) (203.0.113.0/28, 192.0.2.1)" in message
+    assert f"{OUTSIDE_IP} matches none of the vault's 2 IP rules (203.0.113.0/28, 192.0.2.1)" in (
+        message
+    )
+    one = judge(
+        vault(networkAcls={"defaultAction": "Deny", "ipRules": [{"value": "192.0.2.1"}]}),
+        OUTSIDE_IP,
+    )
+    assert f"{OUTSIDE_IP} does not match the vault's one IP rule (192.0.2.1)" in one.message
+    assert "(s)" not in one.message
     assert "did not say (--subnet)" in message
     private = judge(doc, "192.168.1.10").message
     assert "private (RFC 1918) space" in private and "pass that to --ip" in private
@@ -279,7 +287,7 @@ def test_identity_messages():
     assert f"no access policy for object {APP} in the vault's tenant {TENANT}" in missing
     assert OTHER_TENANT in missing and "so no group membership would admit it" in missing
     undecided = judge(vault(accessPolicies=[policy(OTHER)])).message
-    assert f"access policies for 1 other object(s) ({OTHER}) grant it" in undecided
+    assert f"the access policy for another object ({OTHER}) grants it" in undecided
     assert "pass --group OID" in undecided
     beyond = judge(vault(accessPolicies=[policy(OTHER)]), groups=[POLICY_GROUP]).message
     assert "membership beyond the --group given is not known" in beyond

@@ -62,6 +62,33 @@ def test_pass_fail_count_per_vault(capsys, tmp_path, monkeypatch):
     assert f"| kv-legacy | vault | {checked - 2} | KVA402 | KVA211 |" in out
 
 
+def test_a_caller_refusal_counts_as_failed(capsys, tmp_path, monkeypatch):
+    """Issue 23 item 15: a vault whose only finding is the caller's refusal (KVA501) does not
+    show "failed": 0; an allowed caller is one more check passed; JSON and markdown agree."""
+    from tests.audit_data import APP
+
+    monkeypatch.chdir(tmp_path)
+    docs = [vault("kv-fw"), vault("kv-ok", networkAcls=None, publicNetworkAccess="Enabled")]
+    ask = ("--principal", APP, "--ip", "198.51.100.7")
+    _, out, _ = run(capsys, tmp_path, *ask, "--format", "json", docs=docs)
+    report = json.loads(out)
+    assert [(f["vault"], f["code"]) for f in report["findings"] if f["code"] != "KVA211"] == [
+        ("kv-fw", "KVA501")
+    ]
+    vaults = {v["name"]: v for v in report["vaults"]}
+    fw, ok = vaults["kv-fw"], vaults["kv-ok"]
+    assert (fw["failed"], fw["failed_codes"], fw["verdict"]) == (1, ["KVA501"], "refused")
+    assert (ok["failed_codes"], ok["verdict"]) == (["KVA211"], "allowed")
+    assert fw["passed"] == ok["passed"]  # kv-ok: one check failed (KVA211), the verdict passed
+    _, plain, _ = run(capsys, tmp_path, "--format", "json", docs=docs)
+    alone = {v["name"]: v for v in json.loads(plain)["vaults"]}["kv-fw"]
+    assert (alone["failed"], alone["verdict"]) == (0, None)
+    assert fw["passed"] == alone["passed"]
+    _, out, _ = run(capsys, tmp_path, *ask, "--format", "markdown", docs=docs)
+    assert "| vault | kind | passed | failed | waived | caller |" in out
+    assert f"| kv-fw | vault | {fw['passed']} | KVA501 |  | refused |" in out
+
+
 def test_severity_filters_the_report_not_the_exit_code(capsys, tmp_path):
     code, out, err = run(capsys, tmp_path, "--format", "json", "--severity", "error", docs=DOCS)
     report = json.loads(out)

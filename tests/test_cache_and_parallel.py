@@ -9,7 +9,7 @@ from pathlib import Path
 
 from kvlint.findings import Finding, Location
 from kvlint.lint.cache import ResultCache
-from tests.conftest import ROOT, run_kvlint
+from tests.conftest import ROOT, run_cli
 
 BAD = (
     "from azure.identity import DefaultAzureCredential\n"
@@ -26,8 +26,8 @@ def make_tree(root: Path, count: int = 40) -> None:
 
 def test_warm_run_reads_from_cache_and_answers_the_same(tmp_path):
     make_tree(tmp_path)
-    cold = run_kvlint("check", "--format", "json", "-v", ".", cwd=tmp_path)
-    warm = run_kvlint("check", "--format", "json", "-v", ".", cwd=tmp_path)
+    cold = run_cli("check", "--format", "json", "-v", ".", cwd=tmp_path)
+    warm = run_cli("check", "--format", "json", "-v", ".", cwd=tmp_path)
     assert cold.returncode == warm.returncode == 1
     assert json.loads(cold.stdout) == json.loads(warm.stdout)
     assert "20 parsed, 0 from cache" in cold.stderr
@@ -37,34 +37,34 @@ def test_warm_run_reads_from_cache_and_answers_the_same(tmp_path):
 
 def test_config_change_is_never_served_stale(tmp_path):
     make_tree(tmp_path, 4)
-    assert run_kvlint("check", ".", cwd=tmp_path).returncode == 1
+    assert run_cli("check", ".", cwd=tmp_path).returncode == 1
     (tmp_path / "pyproject.toml").write_text('[tool.kvlint]\nignore = ["KV101"]\n')
-    result = run_kvlint("check", "-v", ".", cwd=tmp_path)
+    result = run_cli("check", "-v", ".", cwd=tmp_path)
     assert result.returncode == 0
     assert "2 parsed" in result.stderr
 
 
 def test_content_change_is_a_miss(tmp_path):
     make_tree(tmp_path, 2)
-    run_kvlint("check", ".", cwd=tmp_path)
+    run_cli("check", ".", cwd=tmp_path)
     (tmp_path / "m001.py").write_text(BAD.format(n=1).replace("net/", "net/.default"))
-    assert run_kvlint("check", ".", cwd=tmp_path).returncode == 0
+    assert run_cli("check", ".", cwd=tmp_path).returncode == 0
 
 
 def test_no_cache_and_cache_dir(tmp_path):
     make_tree(tmp_path, 2)
-    run_kvlint("check", "--no-cache", ".", cwd=tmp_path)
+    run_cli("check", "--no-cache", ".", cwd=tmp_path)
     assert not (tmp_path / ".kvlint_cache").exists()
-    run_kvlint("check", "--cache-dir", str(tmp_path / "elsewhere"), ".", cwd=tmp_path)
+    run_cli("check", "--cache-dir", str(tmp_path / "elsewhere"), ".", cwd=tmp_path)
     assert (tmp_path / "elsewhere" / "v1").is_dir()
 
 
 def test_corrupt_entry_is_a_miss(tmp_path):
     make_tree(tmp_path, 2)
-    run_kvlint("check", ".", cwd=tmp_path)
+    run_cli("check", ".", cwd=tmp_path)
     for entry in (tmp_path / ".kvlint_cache" / "v1").rglob("*.json"):
         entry.write_text("{not json")
-    result = run_kvlint("check", "--format", "json", ".", cwd=tmp_path)
+    result = run_cli("check", "--format", "json", ".", cwd=tmp_path)
     assert [f["code"] for f in json.loads(result.stdout)] == ["KV101"]
 
 
@@ -83,8 +83,8 @@ def test_concurrent_runs_share_the_cache(tmp_path):
 
 def test_parallel_equals_serial(tmp_path):
     make_tree(tmp_path)
-    serial = run_kvlint("check", "--no-cache", "-j", "1", "--format", "json", ".", cwd=tmp_path)
-    parallel = run_kvlint("check", "--no-cache", "-j", "2", "--format", "json", ".", cwd=tmp_path)
+    serial = run_cli("check", "--no-cache", "-j", "1", "--format", "json", ".", cwd=tmp_path)
+    parallel = run_cli("check", "--no-cache", "-j", "2", "--format", "json", ".", cwd=tmp_path)
     assert json.loads(serial.stdout) == json.loads(parallel.stdout)
     assert len(json.loads(serial.stdout)) == 20
 

@@ -132,7 +132,7 @@ def test_links_met_inside_the_cache_are_neither_followed_nor_pruned(tmp_path):
     cache = ResultCache(root.path, "s")
     key = cache.key(b"data", "x.py")
     # the bucket of this key is a link to a folder outside
-    (cache.root).mkdir()
+    (cache.root).mkdir(parents=True)  # the root itself is made at the first write
     (cache.root / key[:2]).symlink_to(outside)
     cache.put(key, [_finding()])
     assert list(outside.iterdir()) == []

@@ -1,4 +1,5 @@
-"""``kvlint check`` end to end through the real entry point: formats, exit codes, stdin, fixes."""
+"""``kvlint check`` through ``kvlint.cli.main`` in process (and a few tests through the real entry
+point, `kvlint_process`): formats, exit codes, stdin, fixes."""
 
 # ruff: noqa: RUF001 - the multiplication sign is what the summary prints
 from __future__ import annotations
@@ -41,8 +42,8 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_text_output_and_exit_code(kvlint, project):
-    result = kvlint("check", "app", cwd=project)
+def test_text_output_and_exit_code(kvlint_process, project):
+    result = kvlint_process("check", "app", cwd=project)
     assert result.returncode == 1
     assert result.stdout == (
         "app/bad.py:3:24: KV101 Key Vault token resource 'https://vault.azure.net/' has a stray "
@@ -59,7 +60,7 @@ def test_text_output_and_exit_code(kvlint, project):
         "Found 1 finding (1 × KV101).\n"
         "1 fixable with `kvlint check --fix`.\n"
     )
-    concise = kvlint("check", "--output-format", "concise", "app", cwd=project)
+    concise = kvlint_process("check", "--output-format", "concise", "app", cwd=project)
     lines = concise.stdout.splitlines()
     assert lines[0].startswith("app/bad.py:3:24: KV101 Key Vault token resource")
     assert lines[0].endswith("(or the v1 resource 'https://vault.azure.net').")
@@ -155,8 +156,10 @@ def test_output_file_exit_zero_and_statistics(kvlint, project):
     ]
 
 
-def test_stdin(kvlint, project):
-    result = kvlint("check", "-", "--stdin-filename", "app/x.py", input=SLASHED, cwd=project)
+def test_stdin(kvlint_process, project):
+    result = kvlint_process(
+        "check", "-", "--stdin-filename", "app/x.py", input=SLASHED, cwd=project
+    )
     assert result.returncode == 1
     assert result.stdout.startswith("app/x.py:3:24: KV101")
 
@@ -224,10 +227,10 @@ def test_select_and_ignore(kvlint, project):
     assert kvlint("check", "--select", "KV1", cwd=project).returncode == 1
 
 
-def test_help_and_version(kvlint):
-    assert kvlint("check", "--help").returncode == 0
-    assert kvlint("--version").stdout.startswith("kvlint-azure ")
-    bad = kvlint("check", "--format", "xml")
+def test_help_and_version(kvlint_process):
+    assert kvlint_process("check", "--help").returncode == 0
+    assert kvlint_process("--version").stdout.startswith("kvlint-azure ")
+    bad = kvlint_process("check", "--format", "xml")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
 
 
@@ -237,3 +240,27 @@ def test_diff_reports_unparsable_files(kvlint, tmp_path):
     assert result.returncode == 1
     assert result.stderr.startswith("broken.py:2:")
     assert "KV000" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "app"),  # findings: 1
+        ("check", "app/good.py"),  # nothing: 0
+        ("check", "--output-format", "json", "app"),
+        ("check", "--no-such-option"),  # argparse: SystemExit(2)
+        ("check", "--help"),  # argparse: SystemExit(0)
+        ("no-such-command",),
+        (),
+        ("--version",),
+    ],
+)
+def test_in_process_main_behaves_as_the_entry_point(kvlint, kvlint_process, project, args):
+    """What the in-process tests see (``kvlint.cli.main(argv)``: its return value, or the
+    ``SystemExit`` argparse raises) is what ``python -m kvlint`` prints and exits with."""
+    inside, outside = kvlint(*args, cwd=project), kvlint_process(*args, cwd=project)
+    assert (inside.returncode, inside.stdout, inside.stderr) == (
+        outside.returncode,
+        outside.stdout,
+        outside.stderr,
+    )

@@ -1,9 +1,12 @@
 """The annotated example files in rules/examples/ are the rules' tests.
 
-A line ending in ``# expect: KV101`` (several codes: ``# expect: KV101, KV103``) must be reported
-with exactly those codes; every other line is a negative and must be reported with none.
-Each example file with safe fixes has a ``.fixed`` twin: ``--fix`` must produce it exactly, and
-a second ``--fix`` must change nothing.
+A line ending in ``# expect: KV306@14 "built on every request"`` must be reported with exactly
+that code, at that column (as the user sees it, 1-based), with a message containing that
+fragment; several findings on a line: ``# expect: KV101@17 "token resource", KV103@5 "v1"``.
+Every other line is a negative and must be reported with nothing. Annotations are written as
+``# expect: KV306`` and pinned from kvlint's actual output with ``python tools/pin_examples.py``
+(the test refuses unpinned ones). Each example file with safe fixes has a ``.fixed`` twin:
+``--fix`` must produce it exactly, and a second ``--fix`` must change nothing.
 
 Multi-module examples are small projects: a folder of ``rules/examples/`` holding a
 ``pyproject.toml`` (``project_*``). Each is linted as a whole tree, and each of its files alone
@@ -16,7 +19,7 @@ cell's line; the finding must be in that cell, on that line of the cell.
 
 Configuration-file examples live in ``rules/examples/config/``: YAML, TOML and dotenv files use
 the same ``# expect:`` comments; JSON has no comments, so ``x.json`` has a sidecar
-``x.json.expect`` listing ``line:code`` (``#`` starts a comment there).
+``x.json.expect`` listing ``LINE:KV101@12 "fragment"`` (``#`` starts a comment there).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from kvlint.lint.discovery import Target
 from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import Runner
 from kvlint.lint.sources.config import kind_of
+from tools.pin_examples import EXPECT, EXPECT_TREE, expectations, notebook_expectations
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "rules" / "examples"
 PROJECTS = sorted(p.parent for p in EXAMPLES.glob("*/pyproject.toml"))
@@ -42,18 +46,52 @@ PY_EXAMPLES = sorted(
     if p.suffix == ".py" and not any(project in p.parents for project in PROJECTS)
 )
 PROJECT_FILES = sorted(p for project in PROJECTS for p in project.rglob("*.py"))
-EXPECT = re.compile(r"#\s*expect:\s*(?P<codes>KV\d{3}(?:\s*,\s*KV\d{3})*)")
-# in example projects: reported only when the whole tree is linted (the call site is elsewhere)
-EXPECT_TREE = re.compile(r"#\s*expect-tree:\s*(?P<codes>KV\d{3}(?:\s*,\s*KV\d{3})*)")
 
 
 def expected(path: Path, pattern: re.Pattern[str] = EXPECT) -> set[tuple[int, str]]:
-    out = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        match = pattern.search(line)
-        if match:
-            out |= {(number, code.strip()) for code in match.group("codes").split(",")}
-    return out
+    return {(line, pin.code) for line, pins in expectations(path, pattern).items() for pin in pins}
+
+
+def check(findings, want: dict, key=lambda f: f.line) -> str | None:
+    """What differs between the findings and the annotations, in words (None: nothing).
+
+    The lines and codes first (a missed or a false positive), then the pins: every annotated
+    line reports exactly the pinned (code, column)s, each message containing its fragment."""
+    found = {(key(f), f.code) for f in findings}
+    wanted = {(line, pin.code) for line, pins in want.items() for pin in pins}
+    missing, extra = sorted(wanted - found), sorted(found - wanted)
+    if missing or extra:
+        return f"missed {missing}; false positives {extra}"
+    problems = []
+    unpinned = [f"{line}: {pin}" for line, pins in want.items() for pin in pins if not pin.pinned]
+    if unpinned:
+        problems.append(
+            f"unpinned annotations {unpinned}: run python tools/pin_examples.py and check the diff"
+        )
+    for line, pins in sorted(want.items()):
+        reported = sorted(
+            ((f.code, f.column, f.message) for f in findings if key(f) == line),
+            key=lambda r: (r[0], r[1]),
+        )
+        left = list(reported)
+        for pin in pins:
+            if not pin.pinned:
+                continue
+            hit = next(
+                (
+                    r
+                    for r in left
+                    if (r[0], r[1]) == (pin.code, pin.column) and pin.fragment in r[2]
+                ),
+                None,
+            )
+            if hit is None:
+                problems.append(f"line {line}: {pin} not reported; reported there: {reported}")
+            else:
+                left.remove(hit)
+        if left and all(p.pinned for p in pins):
+            problems.append(f"line {line}: reported but not pinned: {left}")
+    return "\n".join(problems) or None
 
 
 def lint(path: Path, display: str | None = None):
@@ -64,33 +102,14 @@ def lint(path: Path, display: str | None = None):
 NOTEBOOKS = sorted(EXAMPLES.rglob("*.ipynb"))
 
 
-def notebook_expected(path: Path) -> set[tuple[int, int, str]]:
-    """(cell, line in the cell, code) of every ``# expect:`` in the notebook's code cells
-    (cells numbered from 1, every cell counted)."""
-    out = set()
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    for number, cell in enumerate(cells, 1):
-        source = cell["source"]
-        text = "".join(source) if isinstance(source, list) else source
-        if cell["cell_type"] != "code":
-            continue
-        for line_number, line in enumerate(text.splitlines(), 1):
-            match = EXPECT.search(line)
-            if match:
-                codes = match.group("codes").split(",")
-                out |= {(number, line_number, code.strip()) for code in codes}
-    return out
-
-
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
 def test_notebook_example(path):
-    found = {(f.cell, f.line, f.code) for f in lint(path)}
-    want = notebook_expected(path)
+    findings = lint(path)
+    want = notebook_expectations(path)
     assert want or path.stem.endswith("_ok"), f"{path.name}: no '# expect:' (negatives: *_ok)"
-    assert all(cell for cell, _, _ in found), "a notebook finding without its cell"
-    missing = sorted(want - found)
-    extra = sorted(found - want)
-    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+    assert all(f.cell for f in findings), "a notebook finding without its cell"
+    problem = check(findings, want, key=lambda f: (f.cell, f.line))
+    assert problem is None, problem
 
 
 def test_every_lint_rule_has_an_example():
@@ -103,12 +122,10 @@ def test_every_lint_rule_has_an_example():
 
 @pytest.mark.parametrize("path", PY_EXAMPLES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
 def test_example(path):
-    found = {(f.line, f.code) for f in lint(path)}
-    want = expected(path)
+    want = expectations(path)
     assert want or path.stem.endswith("_ok"), f"{path.name}: no '# expect:' (negatives: *_ok.py)"
-    missing = sorted(want - found)
-    extra = sorted(found - want)
-    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+    problem = check(lint(path), want)
+    assert problem is None, problem
 
 
 @pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
@@ -116,14 +133,17 @@ def test_project_example_as_a_whole_tree(project):
     files = sorted(project.rglob("*.py"))
     runner = Runner(Settings(root=project))
     targets = [Target(p, str(p), p.relative_to(project).as_posix()) for p in files]
-    found = {(f.path, f.line, f.code) for f in runner.run(targets).findings}
-    want = {
-        (str(p), line, code) for p in files for line, code in expected(p) | expected(p, EXPECT_TREE)
-    }
-    assert want, f"{project.name}: no '# expect:' lines"
-    missing = sorted(want - found)
-    extra = sorted(found - want)
-    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+    findings = runner.run(targets).findings
+    problems = []
+    for p in files:
+        want = expectations(p)
+        for line, pins in expectations(p, EXPECT_TREE).items():
+            want.setdefault(line, []).extend(pins)
+        problem = check([f for f in findings if f.path == str(p)], want)
+        if problem:
+            problems.append(f"{p.relative_to(project)}: {problem}")
+    assert any(expectations(p) or expectations(p, EXPECT_TREE) for p in files), project.name
+    assert not problems, "\n".join(problems)
 
 
 @pytest.mark.parametrize("path", PROJECT_FILES, ids=lambda p: p.relative_to(EXAMPLES).as_posix())
@@ -132,11 +152,10 @@ def test_project_example_file_alone(path):
     ``# expect-tree:`` marks needs its callers, in other files: a run of few files looks up
     the modules that import it directly (a route calling the accessor), not longer chains nor
     call sites passing a vault URL, so those lines may or may not be reported here."""
-    found = {(f.line, f.code) for f in lint(path)}
-    want = expected(path)
-    missing = sorted(want - found)
-    extra = sorted(found - want - expected(path, EXPECT_TREE))
-    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+    optional = expected(path, EXPECT_TREE) - expected(path)
+    findings = [f for f in lint(path) if (f.line, f.code) not in optional]
+    problem = check(findings, expectations(path))
+    assert problem is None, problem
 
 
 def test_project_examples_need_the_project():
@@ -158,29 +177,12 @@ def test_project_examples_need_the_project():
 CONFIG_EXAMPLES = sorted(p for p in (EXAMPLES / "config").iterdir() if kind_of(p.name))
 
 
-def config_expected(path: Path) -> set[tuple[int, str]]:
-    if path.suffix != ".json":
-        return expected(path)
-    sidecar = path.with_name(path.name + ".expect")
-    if not sidecar.exists():
-        return set()
-    out = set()
-    for line in sidecar.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            number, code = line.split(":")
-            out.add((int(number), code.strip()))
-    return out
-
-
 @pytest.mark.parametrize("path", CONFIG_EXAMPLES, ids=lambda p: f"config/{p.name}")
 def test_config_example(path):
-    found = {(f.line, f.code) for f in lint(path)}
-    want = config_expected(path)
+    want = expectations(path)  # JSON: the .json.expect sidecar
     assert want or path.stem.endswith("_ok"), f"{path.name}: no expectations (negatives: *_ok.*)"
-    missing = sorted(want - found)
-    extra = sorted(found - want)
-    assert not missing and not extra, f"missed {missing}; false positives {extra}"
+    problem = check(lint(path), want)
+    assert problem is None, problem
 
 
 def test_every_config_format_has_an_example():

@@ -65,6 +65,29 @@ def test_logs_check_config_without_the_azure_extra(no_azure_sdk, capsys, tmp_pat
     ]
 
 
+def test_terraform_source_without_the_iac_extra(monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "hcl2", None)
+    main_tf = tmp_path / "main.tf"
+    main_tf.write_text('resource "azurerm_key_vault" "kv" {\n  name = "kv-x"\n}\n')
+    assert main(["audit", "--input", str(main_tf)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "kvlint: error: reading Terraform source (.tf) needs python-hcl2, which is not installed: "
+        "pip install 'kvlint-azure[iac]'"
+    ]
+
+
+def test_the_iac_hook_brings_the_iac_extra():
+    """The kvlint-iac pre-commit hook installs the core plus python-hcl2, as pinned by the extra."""
+    import tomllib
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert hooks["kvlint-iac"]["additional_dependencies"] == extra["optional-dependencies"]["iac"]
+    assert "additional_dependencies" not in hooks["kvlint"]
+    assert all("hcl2" not in d and "azure" not in d for d in extra["dependencies"])
+
+
 def test_the_server_without_its_extra(no_pygls, capsys):
     assert main(["server"]) == 2
     assert capsys.readouterr().err.splitlines() == [
@@ -150,3 +173,18 @@ def test_the_lean_commands_work_with_no_azure_sdk_at_all(tmp_path):
     assert codes.strip("[").split(", ") == ["1", "1", "1", "1"], run.stderr
     assert loaded == "[]"
     assert "app.py:2:" in run.stdout and "KV101" in run.stdout
+
+
+def test_terraform_source_without_its_extra(monkeypatch, capsys, tmp_path):
+    """A .tf file needs python-hcl2 (the iac extra); plans and templates do not."""
+    for name in extras.EXTRAS["iac"][1]:
+        monkeypatch.setitem(sys.modules, name, None)
+    (tmp_path / "main.tf").write_text('resource "azurerm_key_vault" "kv" {}\n')
+    assert main(["audit", "--input", str(tmp_path / "main.tf")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "kvlint: error: reading Terraform source (.tf) needs python-hcl2, which is not "
+        "installed: pip install 'kvlint-azure[iac]'"
+    ]
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"format_version": "1.2", "resource_changes": []}))
+    assert main(["audit", "--input", str(plan)]) == 0

@@ -76,6 +76,16 @@ def test_no_message_echoes_a_whole_jwt(kvlint, tmp_path, args):
     assert JWT[:8].lower() in result.stderr.lower()  # the message still names the argument
 
 
+@pytest.mark.parametrize("args", [["token", JWT, JWT], ["check", "--select", JWT], [JWT]])
+def test_the_entry_point_masks_its_streams(kvlint_process, tmp_path, args):
+    """The masking stream is installed by main() around every command: through the real entry
+    point too (a few cases; the in-process test above covers every option)."""
+    result = kvlint_process(*args, cwd=tmp_path, input="")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert JWT not in result.stdout + result.stderr
+    assert JWT[:8].lower() in result.stderr.lower()
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
 def test_reports_mask_a_jwt_in_a_file_name_and_the_output_file(kvlint, tmp_path, fmt):
     folder = tmp_path / JWT[:200]

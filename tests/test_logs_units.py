@@ -369,3 +369,36 @@ def test_rereads_name_the_real_peak_rate():
     )
     assert "430 a second" in finding.message and "0.84" not in finding.message
     assert finding.details["secrets"][0]["max_per_10s"] == 4301
+
+
+@pytest.mark.parametrize("shape", ["lines", "csv", "array"])
+def test_a_huge_record_is_skipped_in_bounded_memory(tmp_path, shape):
+    """Issue 23 item 7: one 24 MB line is one unreadable record, read a chunk at a time (never
+    held whole); the records around it are read."""
+    import tracemalloc
+
+    from kvlint.logs import sources
+
+    good = json.dumps(record(1772445600.0, "kv-a"))
+    huge = '{"time": "2026-03-02T10:00:00Z", "pad": "' + "x" * (24 << 20) + '"}'
+    path = tmp_path / f"big.{'csv' if shape == 'csv' else 'json'}"
+    with path.open("w", encoding="utf-8") as out:
+        if shape == "lines":
+            out.write(f"{good}\n{huge}\n{good}\n")
+        elif shape == "csv":
+            out.write("TimeGenerated,OperationName,ResourceId,CallerIPAddress,ResultSignature\n")
+            row = "2026-03-02T10:00:00Z,SecretGet,/subscriptions/s/resourceGroups/r/providers/Microsoft.KeyVault/vaults/kv-a,1.2.3.4,OK\n"
+            out.write(row + "x" * (24 << 20) + "\n" + row)
+        else:
+            out.write(f"[\n{good},\n{huge},\n{good}\n]\n")
+    intake = sources.Intake()
+    tracemalloc.start()
+    try:
+        found = list(sources.read([str(path)], intake))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(found) == 2 and intake.bad == 1
+    assert intake.problems[0].line == (2 if shape == "lines" else 3)
+    assert "larger than 4 MB" in intake.problems[0].reason
+    assert peak < 16 << 20, f"peak {peak >> 20} MB for a 24 MB line"

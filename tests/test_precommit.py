@@ -76,6 +76,24 @@ def test_hooks_leave_default_excluded_files_alone(tmp_path, pre_commit_source):
     assert "KV101" not in result.stdout
 
 
+def test_the_hook_installs_the_lean_core(tmp_path, pre_commit_source):
+    """The kvlint hook's environment holds kvlint-azure, libcst and PyYAML: no Azure SDK, no
+    pygls, no python-hcl2 (the extras)."""
+    repo = _repo(tmp_path, CLEAN, pre_commit_source)
+    assert run_pre_commit(pre_commit_source, repo, "kvlint").returncode == 0
+    names = set()
+    for env in Path(pre_commit_source.home).glob("repo*/py_env-*"):
+        if any(env.glob("lib/python*/site-packages/kvlint_azure-*.dist-info")) and not any(
+            env.glob("lib/python*/site-packages/python_hcl2-*.dist-info")
+        ):
+            names = {
+                d.name.split("-")[0].lower()
+                for d in env.glob("lib/python*/site-packages/*.dist-info")
+            }
+    assert {"kvlint_azure", "libcst", "pyyaml"} <= names
+    assert not {n for n in names if n.startswith(("azure", "msal", "pygls", "python_hcl2"))}
+
+
 def test_hooks_run_serially_with_force_exclude():
     """kvlint forks its own workers (as ruff's hook: require_serial) and pre-commit names every
     staged file (so the hooks must apply excludes to named files)."""

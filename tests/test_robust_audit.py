@@ -401,3 +401,51 @@ def test_a_dropped_connection_is_one_line_and_no_library_noise(stub, tmp_path):
             "the connection closed before the response was complete (retried)",
         )
     ]
+
+
+def test_endless_distinct_next_links_stop_at_the_page_cap(stub, tmp_path, monkeypatch):
+    """Issue 23 item 7: a service that keeps sending new same-host nextLinks is not paged
+    forever: the scope is one error, what it read is kept, the other scopes go on."""
+    from kvlint.audit import arm
+
+    monkeypatch.setattr(arm, "MAX_PAGES", 25)
+    counter = itertools.count()
+
+    def pages(request: Request) -> Reply:
+        n = next(counter)
+        link = f"{stub.url}{list_path(SUB_A)}?api-version=2026-05-15&$skiptoken=p{n}"
+        return Reply(body={"value": [vault(f"kv-p{n}")], "nextLink": link})
+
+    stub.add("GET", list_path(SUB_A), pages)
+    stub.add("GET", list_path(SUB_B), Reply(body={"value": [vault("kv-b", sub=SUB_B)]}))
+    code, report = audit(stub, tmp_path, *subscriptions(SUB_A, SUB_B), "--no-diagnostics")
+    assert code == 1
+    assert len(stub.seen("GET", list_path(SUB_A))) == 25
+    assert report["vaults_audited"] == 26  # the 25 pages read, and the other subscription
+    ((scope, (status, message)),) = errors(report).items()
+    assert scope == f"/subscriptions/{SUB_A}" and status is None
+    assert "stopped after 25 pages" in message
+    assert_read_only(stub)
+
+
+def test_endless_resource_graph_skip_tokens_stop_at_the_page_cap(stub, tmp_path, monkeypatch):
+    from kvlint.audit import arm
+
+    monkeypatch.setattr(arm, "MAX_PAGES", 10)
+    counter = itertools.count()
+
+    def answer(request: Request) -> Reply:
+        body = request.body
+        if body["query"].startswith("resourcecontainers"):
+            data = [{"id": f"/subscriptions/{SUB_A}", "subscriptionId": SUB_A, "name": "a"}]
+            return Reply(body={"totalRecords": 1, "count": 1, "data": data, "facets": []})
+        n = next(counter)
+        rows = [graph_row(vault(f"kv-g{n}"))]
+        return Reply(body={"totalRecords": 10**6, "count": 1, "data": rows, "$skipToken": f"t{n}"})
+
+    stub.add("POST", "/providers/Microsoft.ResourceGraph/resources", answer)
+    code, report = audit(stub, tmp_path, "--all-subscriptions", "--no-diagnostics")
+    assert code == 1 and report["vaults_audited"] == 10
+    (message,) = [m for _, m in errors(report).values()]
+    assert "stopped after 10 pages" in message
+    assert_read_only(stub)

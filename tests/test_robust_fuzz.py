@@ -7,7 +7,8 @@ wrappers go through the real linter in-process (``Linter`` / ``Runner``, without
 subprocess runs of ``python -m kvlint`` for the exit-code and no-traceback guarantees.
 
 Example counts are small by default so the suite stays fast; ``KVLINT_FUZZ_EXAMPLES=2000``
-raises every property test to that many examples for a long run.
+raises every property test to that many examples for a long run. The property tests are marked
+``slow``: ``pytest -m "not slow"`` skips them while working; .ci/run runs them.
 """
 
 from __future__ import annotations
@@ -38,13 +39,19 @@ TRIGGER = "import azure.identity\n"
 
 
 def fuzz(examples: int):
-    """Hypothesis settings: ``examples`` by default, ``KVLINT_FUZZ_EXAMPLES`` when set."""
-    return settings(
+    """Hypothesis settings: ``examples`` by default, ``KVLINT_FUZZ_EXAMPLES`` when set; a
+    fuzzing test is ``slow`` (``pytest -m "not slow"`` skips it; .ci/run runs it)."""
+    chosen = settings(
         max_examples=LONG_RUN or examples,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         database=None,
     )
+
+    def apply(test):
+        return pytest.mark.slow(chosen(test))
+
+    return apply
 
 
 LINTER = Linter(Settings())
@@ -361,6 +368,7 @@ def test_keyvault_programs_lint_and_fix_safely(program, newline):
     assert_fix_is_safe(data)
 
 
+@pytest.mark.slow
 def test_keyvault_generator_reaches_the_rules():
     """The generator is worth its time only if its programs trigger most rules."""
     seen: set[str] = set()
@@ -377,7 +385,21 @@ def test_keyvault_generator_reaches_the_rules():
 
 # -- the rules' own example files, cut up -----------------------------------------------------
 
-EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "rules" / "examples").glob("*.py"))
+def _plain_python(path: Path) -> bool:
+    """Whether CPython parses the file (a Databricks notebook exported as source may hold
+    IPython lines such as ``!pip install``, which only kvlint's notebook reading accepts)."""
+    try:
+        ast.parse(path.read_text(encoding="utf-8"))
+    except SyntaxError:
+        return False
+    return True
+
+
+EXAMPLES = [
+    p
+    for p in sorted((Path(__file__).resolve().parent.parent / "rules" / "examples").glob("*.py"))
+    if _plain_python(p)
+]
 
 
 def statements(path: Path) -> tuple[list[str], list[str]]:

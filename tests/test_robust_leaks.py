@@ -93,8 +93,8 @@ class Offline:
 
 
 @pytest.fixture
-def offline(tmp_path, kvlint) -> Offline:
-    return Offline(tmp_path, kvlint)
+def offline(tmp_path, kvlint_process) -> Offline:
+    return Offline(tmp_path, kvlint_process)
 
 
 def test_the_guard_catches_a_connection(offline):
@@ -147,6 +147,17 @@ def test_token_rules_and_offline_audit_open_no_connection(offline, tmp_path):
         (["rule", "KV101"], 0),
         (["audit", "--input", str(exported)], 0),
         (["audit", "--input", str(exported), "--token", JWT, "--ip", "203.0.113.9"], 0),
+        (["explain", "AADSTS90002: Tenant 'contoso' not found."], 1),
+        (
+            [
+                "explain",
+                "Status=403 Message=Public network access is disabled and request is not from a "
+                "trusted service nor via an approved private link. Vault: kv-a;location=x",
+                "--input",
+                str(exported),
+            ],
+            1,
+        ),
     ):
         result = offline.run(*args, cwd=tmp_path)
         assert result.returncode == expected, (args, result.stdout, result.stderr)

@@ -392,6 +392,22 @@ def test_a_closer_configuration_excludes_its_own_files(monorepo, capsys):
     assert [f for f in findings(capsys, ".") if f[0].startswith("services/web")] == []
 
 
+def test_show_files_follows_each_files_configuration(monorepo, capsys):
+    (monorepo / "services/web/pyproject.toml").write_text(
+        '[tool.kvlint]\nextend-exclude = ["app.py"]\n'
+    )
+    status, out, _ = check(capsys, "--show-files")
+    assert status == 0
+    assert out.splitlines() == [  # configuration files are linted too (audiences in TOML)
+        "lib.py",
+        "pyproject.toml",
+        "services/api/app.py",
+        "services/api/pyproject.toml",
+        "services/api/tests/test_app.py",
+        "services/web/pyproject.toml",
+    ]
+
+
 def test_extend_rebases_anchored_patterns_and_rejects_cycles(monorepo, capsys):
     status, out, _ = check(capsys, "--show-settings", "services/api")
     values = {
@@ -411,3 +427,43 @@ def test_extend_rebases_anchored_patterns_and_rejects_cycles(monorepo, capsys):
     (monorepo / "services/api/pyproject.toml").write_text('[tool.kvlint]\nextend = "nope.toml"\n')
     status, _, err = check(capsys, "services/api")
     assert status == 2 and "'extend' names 'nope.toml', which is not a file" in err
+
+
+NOTEBOOK = {
+    "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Secrets\n"]},
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "from azure.identity import DefaultAzureCredential\n",
+                'token = DefaultAzureCredential().get_token("https://vault.azure.net/")',
+            ],
+        },
+    ],
+    "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def test_notebook_findings_in_the_new_formats(tmp_path, monkeypatch, capsys):
+    """azure and gitlab point into the .ipynb text (where CI shows it) and name the cell; the
+    line formats read cell N:line, as the text report does."""
+    monkeypatch.chdir(tmp_path)
+    text = json.dumps(NOTEBOOK, indent=1)
+    (tmp_path / "explore.ipynb").write_text(text)
+    raw_line = next(i for i, line in enumerate(text.splitlines(), 1) if "get_token" in line)
+    _, out, _ = check(capsys, "--output-format", "azure", "explore.ipynb")
+    assert f"sourcepath=explore.ipynb;linenumber={raw_line};" in out
+    assert "]KV101 (cell 2, line 2) Key Vault token resource" in out
+    _, out, _ = check(capsys, "--output-format", "gitlab", "explore.ipynb")
+    (issue,) = json.loads(out)
+    assert issue["location"]["positions"]["begin"]["line"] == raw_line
+    assert issue["description"].startswith("KV101 (cell 2, line 2) ")
+    _, out, _ = check(capsys, "--output-format", "pylint", "explore.ipynb")
+    assert out.startswith("explore.ipynb:cell 2:2: [KV101] ")
+    _, out, _ = check(capsys, "--output-format", "grouped", "explore.ipynb")
+    assert out.splitlines()[1].startswith("  cell 2:2:44 KV101 ")

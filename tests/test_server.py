@@ -412,3 +412,97 @@ async def test_crlf_document(editor: Editor, workspace: Path) -> None:
     assert await editor.applied(path, fix) == GOOD.replace("\n", "\r\n")
     noqa = next(a for a in actions if "noqa" in a.title)
     assert await editor.applied(path, noqa) == text.replace('")\r\n', '")  # noqa: KV101\r\n')
+
+
+NOTEBOOK_CELLS = [
+    "%pip install azure-identity\n",
+    "from azure.identity import DefaultAzureCredential\n",
+    f'token = DefaultAzureCredential().get_token("{SLASH}")',
+]
+
+
+def _notebook_text() -> str:
+    import json
+
+    cell = {"cell_type": "code", "metadata": {}, "outputs": [], "source": NOTEBOOK_CELLS}
+    document = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    return json.dumps(document, indent=1) + "\n"
+
+
+async def test_a_notebook_opened_as_text_gets_diagnostics_in_its_json(
+    editor: Editor, workspace: Path
+) -> None:
+    """A .ipynb opened as a JSON text document: the findings of its cells are placed on the
+    JSON string that holds the line, and the fix edits that string (still valid JSON)."""
+    import json
+
+    path = workspace / "plain" / "explore.ipynb"
+    text = _notebook_text()
+    found = await editor.open(path, text, language="json")
+    diagnostic = _only(found, "KV101")
+    row = next(i for i, line in enumerate(text.splitlines()) if SLASH in line)
+    column = text.splitlines()[row].index(SLASH) - 2  # the opening quote, escaped: \"
+    assert diagnostic.range.start == types.Position(row, column)
+    actions = await editor.actions(path, diagnostic.range)
+    assert not any("noqa" in a.title for a in actions)  # JSON has no comments
+    fix = next(a for a in actions if a.is_preferred)
+    fixed = json.loads(await editor.applied(path, fix))
+    assert fixed["cells"][0]["source"][2].endswith('get_token("https://vault.azure.net/.default")')
+    broken = await editor.change(path, text[: len(text) // 2])
+    assert [d.code for d in broken] == ["KV000"]
+
+
+async def test_notebook_documents_get_diagnostics_per_cell(editor: Editor, workspace: Path) -> None:
+    """LSP notebook sync: the cells are one module (the client in cell 1, the read in a loop in
+    cell 3); each cell's diagnostics are published on its own URI, in its own lines, and the
+    quick fix edits the cell."""
+    from tests.lsp_client import apply_text_edits, diagnostics
+
+    client = editor.client
+    uri = (workspace / "plain" / "cells.ipynb").as_uri()
+    texts = [
+        "from azure.identity import DefaultAzureCredential\n"
+        "from azure.keyvault.secrets import SecretClient\n"
+        'client = SecretClient("https://c.vault.azure.net", DefaultAzureCredential())',
+        "# Notes",
+        f'%time x = 1\ntoken = DefaultAzureCredential().get_token("{SLASH}")\n'
+        "for name in names:\n    client.get_secret(name)",
+    ]
+    kinds = [
+        types.NotebookCellKind.Code,
+        types.NotebookCellKind.Markup,
+        types.NotebookCellKind.Code,
+    ]
+    cells = [f"vscode-notebook-cell:{uri[len('file:') :]}#c{i}" for i in range(3)]
+    after = editor.mark()
+    client.notebook_document_did_open(
+        types.DidOpenNotebookDocumentParams(
+            types.NotebookDocument(
+                uri,
+                "jupyter-notebook",
+                1,
+                [types.NotebookCell(k, c) for k, c in zip(kinds, cells, strict=True)],
+            ),
+            [
+                types.TextDocumentItem(c, "python" if k == kinds[0] else "markdown", 1, t)
+                for c, k, t in zip(cells, kinds, texts, strict=True)
+            ],
+        )
+    )
+    third = await diagnostics(client, cells[2], 1, after)
+    assert sorted((d.code, d.range.start.line) for d in third) == [("KV101", 1), ("KV304", 3)]
+    assert await diagnostics(client, cells[0], 1, after) == []
+    kv101 = _only(third, "KV101")
+    context = types.CodeActionContext(diagnostics=third)
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(cells[2]), kv101.range, context)
+    )
+    fix = next(a for a in actions or [] if isinstance(a, types.CodeAction) and a.is_preferred)
+    if fix.edit is None:
+        fix = await client.code_action_resolve_async(fix)
+    assert fix.edit is not None and fix.edit.document_changes
+    (change,) = fix.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit)
+    assert change.text_document.uri == cells[2]
+    fixed = apply_text_edits(texts[2], list(change.edits), "utf-16")
+    assert fixed == texts[2].replace(SLASH, "https://vault.azure.net/.default")

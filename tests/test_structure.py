@@ -23,19 +23,42 @@ TOP_LAYERS: list[tuple[str, ...]] = [
     ("__main__", "cli", "action"),  # entry points
     ("commands",),  # argument parsing, printing, exit codes
     ("report",),  # renders every face's findings
-    ("lint", "audit", "token", "logs", "server"),  # the faces
+    ("lint", "audit", "token", "logs", "explain", "server", "causes"),  # the faces
     ("config",),
-    ("findings", "catalog", "keyvault", "redact", "errors", ""),  # "": kvlint/__init__.py
+    # "": kvlint/__init__.py; notebook: cells as text; extras: optional dependencies
+    (
+        "findings",
+        "catalog",
+        "keyvault",
+        "redact",
+        "errors",
+        "notebook",
+        "extras",
+        "snippet",
+        "fileio",
+        "",
+    ),
 ]
 FACES = TOP_LAYERS[3]
-# Which face may use which: the server lints; the logs cross-check against the audit's model of
-# a vault; the audit explains token problems with the token doctor.
-FACE_USES: dict[str, set[str]] = {"server": {"lint"}, "logs": {"audit"}, "audit": {"token"}}
+# Which face may use which: the server lints; the audit explains token problems with the token
+# doctor; causes (why Key Vault refused a request) judges against the audit's model of a vault;
+# the logs and explain read refusals with causes and cross-check them against the audit's model.
+FACE_USES: dict[str, set[str]] = {
+    "server": {"lint"},
+    "audit": {"token"},
+    "causes": {"audit"},
+    "logs": {"audit", "causes"},
+    "explain": {"audit", "causes", "logs"},
+}
 
 # Inside kvlint/lint/, from the outside in (README: engine -> sources -> rules -> facts ->
 # semantic, with the modules around them placed where they are used).
 LINT_LAYERS: list[tuple[str, ...]] = [
     ("__init__", "runner"),  # processes, passes across modules, --fix
+    (
+        "checking",
+        "rewrite",
+    ),  # rewrite: --fix / --add-noqa written back; one file through the cache and the engine (the runner's unit of work)
     ("discovery",),  # which files; a file that cannot be read is a finding built by the engine
     ("engine",),  # one file's pipeline, the one place findings are built
     ("registry", "cache"),  # the rule classes; the result cache
@@ -44,15 +67,23 @@ LINT_LAYERS: list[tuple[str, ...]] = [
     ("facts",),  # Key Vault knowledge
     ("semantic",),  # generic Python
     ("project",),  # generic: the module map, outlines, symbols
-    ("rule", "suppress", "baseline", "generated"),  # contracts and text utilities
+    ("rule", "suppress", "baseline", "generated", "cachefs"),  # contracts, text and file utilities
 ]
 LINT_ORDER = "engine -> sources -> rules -> facts -> semantic"
 
 MAX_LINES = 500
-# Known exceptions to MAX_LINES, each with the work that removes it.
-TOO_LONG_FOR_NOW: dict[str, str] = {
-    # The flow refactor of kvlint/lint/ (room "flow") splits the runner; remove this entry then.
-    "kvlint/lint/runner.py": "split by the kvlint/lint/ flow refactor",
+# Known exceptions to MAX_LINES: the module's size when the limit was first checked, which it may
+# not exceed (a ratchet). Split the module and delete its entry.
+TOO_LONG_FOR_NOW: dict[str, int] = {
+    "kvlint/explain/diagnose.py": 726,  # move Explanation & co. out (also ends the cycle below)
+    "kvlint/lint/semantic/model.py": 506,  # scopes and bindings vs receiver types
+}
+# Known import cycles, by the import that closes them. Remove an entry when its cycle is gone.
+KNOWN_CYCLES: dict[tuple[str, str], str] = {
+    ("kvlint.explain.diagnose", "kvlint.explain.entra"): (
+        "diagnose.explain() imports entra lazily and entra imports diagnose's Explanation, "
+        "Command and helpers: moving those into a module of their own removes it"
+    ),
 }
 
 
@@ -154,11 +185,14 @@ def test_every_module_is_placed() -> None:
             _rank(LINT_LAYERS, part)
 
 
-def _cycle(imports: list[Import]) -> list[Import] | None:
-    """One import cycle (as the imports that make it), or None."""
+def _cycle(
+    imports: list[Import], skip: dict[tuple[str, str], str] = KNOWN_CYCLES
+) -> list[Import] | None:
+    """One import cycle (as the imports that make it), or None; the ``skip`` imports left out."""
     graph: dict[str, list[Import]] = {}
     for imp in imports:
-        graph.setdefault(imp.source, []).append(imp)
+        if (imp.source, imp.target) not in skip:
+            graph.setdefault(imp.source, []).append(imp)
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     path: list[Import] = []
 
@@ -260,9 +294,10 @@ def _long_modules() -> dict[str, int]:
 
 
 def test_no_module_over_500_lines() -> None:
-    too_long = {p: n for p, n in _long_modules().items() if p not in TOO_LONG_FOR_NOW}
+    too_long = {p: n for p, n in _long_modules().items() if n > TOO_LONG_FOR_NOW.get(p, MAX_LINES)}
     assert not too_long, "\n".join(
-        f"{p}: {n} lines (at most {MAX_LINES}: split it by concept)" for p, n in too_long.items()
+        f"{p}: {n} lines (at most {TOO_LONG_FOR_NOW.get(p, MAX_LINES)}: split it by concept)"
+        for p, n in too_long.items()
     )
 
 
@@ -270,6 +305,19 @@ def test_known_exceptions_are_still_needed() -> None:
     # An exception that no longer applies is removed, so the limit applies to that file again.
     stale = sorted(set(TOO_LONG_FOR_NOW) - set(_long_modules()))
     assert not stale, f"no longer over {MAX_LINES} lines, remove from TOO_LONG_FOR_NOW: {stale}"
+    edges = {(i.source, i.target) for i in IMPORTS}
+    gone = sorted(e for e in KNOWN_CYCLES if e not in edges or _cycle_through(e) is None)
+    assert not gone, f"no longer a cycle, remove from KNOWN_CYCLES: {gone}"
+
+
+def _cycle_through(edge: tuple[str, str]) -> list[Import] | None:
+    """The cycle a known-cycle import closes, if it still does (the other imports have none)."""
+    kept = [
+        i
+        for i in IMPORTS
+        if (i.source, i.target) not in KNOWN_CYCLES or (i.source, i.target) == edge
+    ]
+    return _cycle(kept, skip={})
 
 
 # The checks themselves, on made-up imports: each names the offending import.

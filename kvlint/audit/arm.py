@@ -54,7 +54,22 @@ class ForeignHost(KvlintError):
 
 
 class PagingLoop(ValueError):
-    """ARM sent a continuation (nextLink / $skipToken) it had sent before: paging would not end."""
+    """ARM sent a continuation (nextLink / $skipToken) it had sent before, or more pages than
+    any real listing has (:data:`MAX_PAGES`): paging would not end."""
+
+
+# Pages followed for one scope (a subscription's vault listing, a Resource Graph batch, one
+# vault's diagnostic settings or role assignments). A real listing ends long before: 2,000
+# pages are 50,000 vaults at ARM's 25 a page. A service that keeps sending new links is stopped
+# there, and that scope is one error (what it read is kept).
+MAX_PAGES = 2000
+
+
+def too_many_pages(pages: int) -> PagingLoop:
+    return PagingLoop(
+        f"stopped after {pages:,} pages: the service kept sending new next-page links, more than "
+        "any real listing has (what was read before is kept)"
+    )
 
 
 def bounded_retry(

@@ -35,7 +35,7 @@ def is_template(data: Any) -> bool:
     )
 
 
-def _resources(template: dict) -> list[dict]:
+def resources_of(template: dict) -> list[dict]:
     found = template.get("resources") or []
     if isinstance(found, dict):  # languageVersion 2.0: symbolic names
         found = list(found.values())
@@ -59,7 +59,7 @@ class _Reader:
         context = outer or Evaluator(parameters, dict(template.get("variables") or {}))
         if outer is None and values is not None:
             context = Evaluator(parameters, dict(template.get("variables") or {}))
-        for resource in _resources(template):
+        for resource in resources_of(template):
             self.resource(resource, context, parent=None)
 
     def resource(self, raw: dict, context: Evaluator, parent: tuple[str, str] | None) -> None:
@@ -185,7 +185,7 @@ def template_vaults(
     replace the defaults of the parameters they name."""
     reader = _Reader(path, errors)
     if parameters:
-        reader.walk(template, None, _with_defaults(template, parameters))
+        reader.walk(template, None, with_defaults(template, parameters))
     else:
         reader.walk(template)
     reader.attach()
@@ -197,7 +197,7 @@ def template_vaults(
     return vaults
 
 
-def _with_defaults(template: dict, given: dict) -> dict:
+def with_defaults(template: dict, given: dict) -> dict:
     """The given values, plus the template's defaults for the parameters not given."""
     values: dict[str, Any] = {}
     for name, spec in (template.get("parameters") or {}).items():

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 
-from kvlint.audit.model import AccessPolicy, Vault
+from kvlint.audit.model import AccessPolicy, Vault, counted
 from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
 
@@ -275,7 +275,7 @@ def public_despite_private_endpoint(vault: Vault, _: Thresholds) -> Iterator[str
     approved = vault.approved_private_endpoints
     if approved and vault.open_to_all:
         yield (
-            f"{len(approved)} Approved private endpoint(s), but public network access is still "
+            f"{counted(len(approved), 'Approved private endpoint')}, but public network access is still "
             "open to every address: disable public access or set defaultAction Deny"
         )
 
@@ -359,7 +359,7 @@ def audit_logging_disabled(vault: Vault, _: Thresholds) -> Iterator[str]:
                 return
     count = len(vault.diagnostics)
     yield (
-        f"none of its {count} diagnostic setting(s) sends AuditEvent (or the audit / allLogs "
+        f"none of its diagnostic settings ({counted(count, 'setting')}) sends AuditEvent (or the audit / allLogs "
         "group): nobody can tell who read which secret, or why callers got 401/403/429"
     )
 

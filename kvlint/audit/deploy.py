@@ -1,8 +1,8 @@
 """What a deployment does to its own vaults: the facts the KVA7xx checks ask.
 
-Infrastructure code is not only a description of vaults: running it writes into them. Read from a
-Terraform plan or ``.tf`` source (both in the plan's shape, :mod:`kvlint.audit.hcl`) and from ARM
-templates / compiled Bicep:
+Infrastructure code is not only a description of vaults: running it writes into them. Read here
+from a Terraform plan or ``.tf`` source (both in the plan's shape, :mod:`kvlint.audit.hcl`);
+ARM templates and compiled Bicep in :mod:`kvlint.audit.deploy_arm`:
 
 - :class:`Write`: a data-plane write the runner makes (``azurerm_key_vault_secret``, ``_key``,
   ``_certificate``, ``_certificate_contacts``, ``_certificate_issuer``,
@@ -28,6 +28,7 @@ from typing import Any
 from kvlint.audit.iac import UNKNOWN
 from kvlint.audit.model import Vault
 from kvlint.audit.roles import BUILTIN_ROLES, RoleAssignment, guid_of
+from kvlint.audit.terraform import merged_after
 
 # resource type -> (what it writes, the access-policy permissions its create and read need)
 WRITES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -71,10 +72,17 @@ WRONG_ID = (
         "the deploying identity's client id (appId)",
     ),
 )
-ARM_WRONG_ID = re.compile(
-    r"\b(reference|listkeys)\s*\((?P<what>[^\]]*?)\)(\.properties)?\.(?P<attr>appId|clientId)\b",
-    re.IGNORECASE,
-)
+
+
+def wrong_kind_of_id(grant: Grant) -> str:
+    what = "role assignment's principal_id" if grant.kind == "role" else "access policy's object_id"
+    return (
+        f"the {what} in {grant.address} is {grant.principal}: {grant.wrong_id}, not the object "
+        "id of a service principal, managed identity, user or group; Entra ID puts the "
+        "principal's object id (oid) in its tokens, so the grant matches nobody and the "
+        "application gets 403; use the service principal's object_id (azuread_service_principal"
+        ".X.object_id) or the identity's principal_id"
+    )
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,11 @@ class Write:
     file: str
     line: int
     conditional: bool = False  # count / for_each not known: it may not be created
+    # "runner": the machine running terraform; "script": an ARM deploymentScripts container
+    origin: str = "runner"
+    private_network: bool = False  # a deployment script run in the customer's subnet(s)
+    identity: str | None = None  # a deployment script's user-assigned identity (its key)
+    retries: bool = False  # a deployment script that loops or sleeps (it may wait for a grant)
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,9 @@ class Deployment:
     waits: dict[str, str] = field(default_factory=dict)  # address -> what it is
     edges: dict[str, set[str]] = field(default_factory=dict)  # address -> what it depends on
     deployer_id: str | None = None  # the deploying identity's object id, when the plan has it
+    # vaults handed to what kvlint does not read (a module call, an AzAPI resource): it may
+    # grant access on them or connect private endpoints to them
+    opaque: set[str] = field(default_factory=set)
 
     def upstream(self, address: str) -> set[str]:
         """Every address ``address`` waits for, directly or through others."""
@@ -277,18 +293,16 @@ def _deployer_id(plan: dict) -> str | None:
 
 def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
     """The deployment facts of a plan (or of ``.tf`` source in the plan's shape)."""
-    from kvlint.audit.terraform import merged_after
-
     found = Deployment(source=path, vaults={v.id: v for v in vaults})
     found.deployer_id = _deployer_id(plan)
     config = _config(plan)
     known = {_strip_index(a) for a in config} | set(config)
     for address, resource in config.items():
-        refs: set[str] = set()
-        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), refs)
+        named: set[str] = set()
+        _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), named)
         deps = {resource.get("_prefix", "") + str(d) for d in resource.get("depends_on") or []}
         found.edges[address] = {
-            r for r in (_resource_of(ref, known) for ref in refs | deps) if r and r != address
+            r for r in (_resource_of(ref, known) for ref in named | deps) if r and r != address
         }
     for change in plan.get("resource_changes") or []:
         if not isinstance(change, dict) or change.get("mode", "managed") != "managed":
@@ -343,7 +357,7 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                     wrong,
                     file,
                     line,
-                    assignment=_role(after, vault, who if isinstance(who, str) else principal),
+                    assignment=_role(after, vault, who),
                 )
             )
         elif kind == "azurerm_key_vault_access_policy":
@@ -378,14 +392,13 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                         line,
                     )
                 )
-            refs = _attribute_refs(resource, "access_policy.object_id")
-            for block in blocks if isinstance(blocks, list) else []:
+            policies = blocks if isinstance(blocks, list) else []
+            per_block = _block_refs(resource, "access_policy", "object_id", len(policies))
+            for index, block in enumerate(policies):
                 if not isinstance(block, dict):
                     continue
+                refs = per_block[index] if per_block is not None else []
                 principal, deployer, wrong = _principal(refs, block.get("object_id"))
-                if len(blocks) > 1 and refs and not wrong:
-                    # the references of several blocks are merged: whose is whose is not known
-                    principal, deployer = str(block.get("object_id") or "(unknown)"), False
                 found.grants.append(
                     Grant(
                         f"{address}.access_policy",
@@ -393,41 +406,50 @@ def from_plan(plan: dict, path: str, vaults: list[Vault]) -> Deployment:
                         address,
                         principal,
                         deployer or _is_deployer_value(block.get("object_id"), found),
-                        wrong if len(blocks) == 1 else None,
+                        wrong,
                         file,
                         line,
                         permissions=_policy_permissions(block),
                     )
                 )
-    _wrong_in_blocks(found, config)
+    found.opaque = _opaque(plan, config, found.vaults)
     return found
 
 
-def _wrong_in_blocks(found: Deployment, config: dict[str, dict]) -> None:
-    """A vault with several access_policy blocks: a wrong id among their references is still
-    wrong, whichever block holds it (the finding names the reference)."""
-    for address in found.vaults:
-        resource = config.get(address) or {}
-        refs = _attribute_refs(resource, "access_policy.object_id")
-        blocks = [g for g in found.grants if g.address == f"{address}.access_policy"]
-        if len(blocks) <= 1:
-            continue
-        for ref in refs:
-            principal, _, wrong = _principal([ref], None)
-            if wrong:
-                first = blocks[0]
-                found.grants.append(
-                    Grant(
-                        first.address,
-                        "policy",
-                        address,
-                        principal,
-                        False,
-                        wrong,
-                        first.file,
-                        first.line,
-                    )
-                )
+OPAQUE_TYPES = ("azapi_resource", "azapi_update_resource")
+
+
+def _opaque(plan: dict, config: dict[str, dict], vaults: dict[str, Vault]) -> set[str]:
+    """The vaults a module call or an AzAPI resource is given (by reference)."""
+    known = set(vaults)
+    given: set[str] = set()
+
+    def calls(module: Any, prefix: str) -> None:
+        if not isinstance(module, dict):
+            return
+        for name, call in (module.get("module_calls") or {}).items():
+            refs: set[str] = set()
+            _all_refs((call or {}).get("expressions") or {}, prefix, refs)
+            given.update(v for v in (_resource_of(r, known) for r in refs) if v)
+            calls((call or {}).get("module"), f"{prefix}module.{name}.")
+
+    calls((plan.get("configuration") or {}).get("root_module"), "")
+    for resource in config.values():
+        if resource.get("type") in OPAQUE_TYPES:
+            refs: set[str] = set()
+            _all_refs(resource.get("expressions") or {}, resource.get("_prefix", ""), refs)
+            given.update(v for v in (_resource_of(r, known) for r in refs) if v)
+    return given
+
+
+def _block_refs(resource: dict, block: str, attribute: str, count: int) -> list[list[str]] | None:
+    """The references of ``attribute`` in each of ``count`` blocks, when the configuration lists
+    them block by block (a ``dynamic`` block does not: None)."""
+    listed = (resource.get("expressions") or {}).get(block)
+    if not isinstance(listed, list) or len(listed) != count:
+        return None
+    prefix = resource.get("_prefix", "")
+    return [_refs(item.get(attribute), prefix) if isinstance(item, dict) else [] for item in listed]
 
 
 def _is_deployer_value(value: Any, found: Deployment) -> bool:
@@ -436,65 +458,3 @@ def _is_deployer_value(value: Any, found: Deployment) -> bool:
         and found.deployer_id is not None
         and (value.lower() == found.deployer_id)
     )
-
-
-# -- ARM templates and compiled Bicep ---------------------------------------------------------
-
-
-def arm_grants(template: dict, path: str) -> list[Grant]:
-    """Access policies and role assignments of a template whose principal is an application's
-    client id (``reference(...).appId`` / ``.clientId``): a grant for nobody."""
-    found: list[Grant] = []
-
-    def check(value: Any, what: str, owner: dict, kind: str) -> None:
-        if not isinstance(value, str):
-            return
-        match = ARM_WRONG_ID.search(value)
-        if match:
-            attr = match.group("attr")
-            wrong = (
-                "an application's client id (appId)"
-                if attr.lower() == "appid"
-                else "a managed identity's or application's client id"
-            )
-            found.append(
-                Grant(
-                    str(owner.get("name") or "(resource)"),
-                    kind,
-                    None,
-                    f"{what} {value}",
-                    False,
-                    wrong,
-                    path,
-                    getattr(owner, "line", 0) or 1,
-                )
-            )
-
-    def walk(node: Any, parent: str) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item, parent)
-            return
-        if not isinstance(node, dict):
-            return
-        kind = str(node.get("type") or "").lower()
-        if kind and not kind.startswith("microsoft.") and parent:
-            kind = f"{parent}/{kind}"
-        props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
-        if kind in ("microsoft.keyvault/vaults", "microsoft.keyvault/vaults/accesspolicies"):
-            for policy in props.get("accessPolicies") or [] if isinstance(props, dict) else []:
-                if isinstance(policy, dict):
-                    check(policy.get("objectId"), "objectId", node, "policy")
-        elif kind == "microsoft.authorization/roleassignments":
-            check(props.get("principalId"), "principalId", node, "role")
-        for key in ("resources",):
-            walk(node.get(key), kind)
-        template = props.get("template") if isinstance(props, dict) else None
-        if isinstance(template, dict):
-            walk(template.get("resources"), "")
-        if isinstance(node.get("resources"), dict):  # languageVersion 2.0
-            walk(list(node["resources"].values()), kind)
-
-    resources = template.get("resources")
-    walk(list(resources.values()) if isinstance(resources, dict) else resources, "")
-    return found

@@ -3,9 +3,10 @@
 Each asks the facts of :mod:`kvlint.audit.deploy` about one :class:`~kvlint.audit.deploy.Deployment`
 and reports at the line of the resource to fix (the write, or the grant), about its vault:
 
-- KVA701 the runner writes into a vault the same plan closes to it;
+- KVA701 the runner (or a template's deployment script) writes into a vault the same code
+  closes to it;
 - KVA702 a write that needs a role assignment the same apply creates, with nothing waiting for
-  it to propagate;
+  it to propagate (or a separate access policy it does not wait for);
 - KVA703 the deploying identity holds no grant for what it writes;
 - KVA704 a grant that names an application's client id or application object id, not the
   principal's object id.
@@ -16,18 +17,18 @@ write whose ``count`` / ``for_each`` is not known.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import rbac, roles
-from kvlint.audit.deploy import Deployment, Grant, Write
+from kvlint.audit.deploy import Deployment, Grant, Write, wrong_kind_of_id
 from kvlint.audit.model import Vault
 from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
 
 NETWORK = frozenset({"publicNetworkAccess", "networkAcls", "privateEndpointConnections"})
-IDENTITY = frozenset({"enableRbacAuthorization", "accessPolicies"})
 DEPLOYER = "the deploying identity"
 
 
@@ -40,7 +41,9 @@ class Context:
     definitions: dict[str, roles.RoleDefinition] | None = None
 
 
-def _finding(code: str, message: str, vault: Vault | None, file: str, line: int, name: str):
+def _finding(
+    code: str, message: str, vault: Vault | None, file: str, line: int, name: str
+) -> Finding:
     resource = (
         Resource(vault.name, vault.id, vault.subscription, "vault")
         if vault
@@ -55,11 +58,16 @@ def run(deployment: Deployment, context: Context) -> list[Finding]:
         vault = deployment.vaults.get(write.vault)
         if vault is None or write.conditional:
             continue
-        for code, check in (
-            ("KVA701", locked_out),
-            ("KVA702", grant_not_propagated),
-            ("KVA703", no_grant),
-        ):
+        checks = (
+            (("KVA701", locked_out), ("KVA702", script_grant_not_propagated))
+            if write.origin == "script"  # the script's own identity writes, not the deployer
+            else (
+                ("KVA701", locked_out),
+                ("KVA702", grant_not_propagated),
+                ("KVA703", no_grant),
+            )
+        )
+        for code, check in checks:
             for message in check(deployment, write, vault, context):
                 found.append(_finding(code, message, vault, write.file, write.line, write.vault))
     for grant in deployment.grants:
@@ -98,6 +106,11 @@ def locked_out(
     deny = vault.default_action.lower() == "deny"
     if public and not deny:
         return
+    if write.origin == "script":
+        yield from _script_locked_out(write, vault, public)
+        return
+    if write.vault in deployment.opaque:
+        return  # a module (or an AzAPI resource) given the vault may connect an endpoint to it
     endpoints = _usable_endpoints(vault)
     closed = (
         "public_network_access_enabled = false"
@@ -129,11 +142,17 @@ def locked_out(
         return
     private = non_public_kind(IPv4Network(runner))
     if private:
-        if endpoints or (public and vault.vnet_rules):
-            return  # a runner on the network of the private endpoint (or a listed subnet)
+        if endpoints or (public and (vault.vnet_rules or vault.ip_rules)):
+            return  # on the private endpoint's network, in a listed subnet, or its egress
+            # address (what Key Vault sees from the internet) may be in the IP rules
+        way = (
+            "only through a private endpoint"
+            if not public
+            else "only through a private endpoint or a virtual-network rule"
+        )
         yield (
-            f"{head}; the runner calls from {runner} ({private} space), which reaches a vault "
-            f"only through a private endpoint, and the code makes none{tail}"
+            f"{head}; the runner calls from {runner} ({private} space), which reaches this vault "
+            f"{way}, and the code makes none{tail}"
         )
         return
     if not public:
@@ -155,6 +174,26 @@ def locked_out(
     yield (
         f"{head}; the runner's address {runner} matches none of its IP rules ({rules}): add "
         f"it to ip_rules, or run the deployment on the private endpoint's network{tail}"
+    )
+
+
+def _script_locked_out(write: Write, vault: Vault, public: bool) -> Iterator[str]:
+    """A deployment script runs in a container instance Azure creates: without
+    ``containerSettings.subnetIds`` it calls from an Azure public address that is not known in
+    advance (so in no IP rule), and a deployment script is not a trusted service."""
+    if write.private_network:
+        return  # in the customer's subnet: a private endpoint or a subnet rule may admit it
+    closed = "publicNetworkAccess Disabled" if not public else 'networkAcls.defaultAction "Deny"'
+    yield (
+        f"deployment script {write.address} writes into {vault.name} from the container "
+        f"instance Azure runs it in, and the same template sets {closed}: the container calls "
+        "from an Azure public address no IP rule can name in advance, and deployment scripts "
+        "are not trusted services, so the write gets 403 "
+        + ("ForbiddenByConnection" if not public else "ForbiddenByFirewall")
+        + "; run the script in the virtual network (properties.containerSettings.subnetIds) "
+        "with a private endpoint or a virtual-network rule, or create the secret as a "
+        "Microsoft.KeyVault/vaults/secrets resource (Resource Manager writes it through the "
+        "control plane, which the firewall does not govern)"
     )
 
 
@@ -191,11 +230,18 @@ def _deployer_roles(deployment: Deployment, write: Write, context: Context) -> l
 def grant_not_propagated(
     deployment: Deployment, write: Write, vault: Vault, context: Context
 ) -> Iterator[str]:
-    if "enableRbacAuthorization" in vault.unknown or not vault.rbac:
+    if "enableRbacAuthorization" in vault.unknown:
+        return
+    if not vault.rbac:
+        yield from _policy_not_awaited(deployment, write)
         return
     grants = _deployer_roles(deployment, write, context)
     if not grants:
         return
+    if context.assignments is not None and deployment.deployer_id:
+        definitions = {**roles.BUILTIN, **(context.definitions or {})}
+        if _given_grant(deployment.deployer_id, write, vault, context.assignments, definitions):
+            return  # it already holds a role that grants the write: nothing to wait for
     upstream = deployment.upstream(write.address)
     for grant in grants:
         if grant.address not in upstream:
@@ -223,6 +269,69 @@ def grant_not_propagated(
         return
 
 
+def script_grant_not_propagated(
+    deployment: Deployment, write: Write, vault: Vault, context: Context
+) -> Iterator[str]:
+    """A deployment script writing as a user-assigned identity whose role on the (RBAC) vault
+    the same template assigns, and that neither loops nor sleeps: ARM runs the script as soon
+    as the assignment exists, before it reaches Key Vault."""
+    if write.identity is None or write.retries or "enableRbacAuthorization" in vault.unknown:
+        return
+    if not vault.rbac:
+        return
+    granting = [
+        g
+        for g in deployment.grants
+        if g.kind == "role"
+        and g.vault == write.vault
+        and g.principal == write.identity
+        and _grants_write(g, write, context)
+    ]
+    if not granting:
+        return
+    grant = granting[0]
+    identity = write.identity.rsplit("/", 1)[-1]
+    yield (
+        f"deployment script {write.address} writes into {vault.name} as identity {identity}, "
+        f"whose role ({_role(grant)}, {grant.address}) the same template assigns: a new role "
+        "assignment takes minutes to reach Key Vault, and the script runs as soon as it exists, "
+        "so its write gets 403 ForbiddenByRbac on the first deployment; retry the write in the "
+        "script (a loop with a sleep) until it succeeds"
+    )
+
+
+def _policy_grants(grant: Grant, write: Write) -> bool:
+    return all(
+        f"{k}/{n}" in grant.permissions or f"{k}/all" in grant.permissions
+        for k, n in write.permissions
+    )
+
+
+def _policy_not_awaited(deployment: Deployment, write: Write) -> Iterator[str]:
+    """Access-policy mode: the deployer's grant is a separate ``azurerm_key_vault_access_policy``
+    the write does not depend on, so Terraform may run the write first (policies inline in the
+    vault are created with it, and the write depends on the vault)."""
+    mine = [
+        g
+        for g in deployment.grants
+        if g.kind == "policy" and g.vault == write.vault and g.deployer and _policy_grants(g, write)
+    ]
+    inline = [g for g in mine if g.address.endswith(".access_policy")]
+    separate = [g for g in mine if not g.address.endswith(".access_policy")]
+    if inline or not separate:
+        return
+    upstream = deployment.upstream(write.address)
+    if any(g.address in upstream for g in separate):
+        return
+    grant = separate[0]
+    yield (
+        f"{write.address} needs {grant.address} (the access policy for {DEPLOYER}), created in "
+        "the same apply, yet does not depend on it: Terraform may run the write before the "
+        "policy exists, and Key Vault answers 403 Forbidden on the first apply (the second "
+        f"succeeds); add depends_on = [{grant.address}] to the write"
+    )
+
+
 def _role(grant: Grant) -> str:
     if grant.assignment and grant.assignment.role_name:
         return f'"{grant.assignment.role_name}"'
@@ -240,22 +349,17 @@ def _needed(write: Write) -> str:
 def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
     if "enableRbacAuthorization" in vault.unknown:
         return  # the grants themselves are the deployment's (an unknown one keeps it silent)
+    if write.vault in deployment.opaque:
+        return  # a module (or an AzAPI resource) given the vault may grant access on it
     if vault.rbac:
         yield from _no_role(deployment, write, vault, context)
         return
     mine = [g for g in deployment.grants if g.kind == "policy" and g.vault == write.vault]
-    if any(g.principal == "(unknown)" or "(unknown)" in " ".join(g.permissions) for g in mine):
-        return  # an entry whose principal or permissions are not known may be the deployer's
+    if any("(unknown)" in " ".join(g.permissions) for g in mine):
+        return  # an entry whose permissions are not known may grant it
+    if any(not g.deployer and _may_be_deployer(g, deployment) for g in mine):
+        return  # an entry for an object id that may be the deployer's: whose is not known
     deployer = [g for g in mine if g.deployer]
-    if (
-        not deployer
-        and not deployment.deployer_id
-        and any(
-            not g.wrong_id and not g.principal.startswith(("data.", "azuread_", "azurerm_"))
-            for g in mine
-        )
-    ):
-        return  # a literal object id may be the deployer's: the plan does not say whose it is
     missing = [
         f"{k}/{n}"
         for k, n in write.permissions
@@ -271,26 +375,51 @@ def no_grant(deployment: Deployment, write: Write, vault: Vault, context: Contex
             "403 Forbidden in the middle of apply"
         )
         return
+    which = f"none of the vault's {len(mine)} access policies is" if mine else "no access policy is"
     yield (
-        f"{write.address} writes into {vault.name} (access-policy mode) as {DEPLOYER}, and none "
-        f"of the vault's {len(mine)} access policies is for it (object_id = "
-        "data.azurerm_client_config.current.object_id): 403 Forbidden in the middle of apply; "
-        f"add a policy granting {_needed(write)}"
+        f"{write.address} writes into {vault.name} (access-policy mode) as {DEPLOYER}, and "
+        f"{which} for it (object_id = data.azurerm_client_config.current.object_id): 403 "
+        f"Forbidden in the middle of apply; add a policy granting {_needed(write)}"
     )
 
 
+GUID = re.compile(r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.I)
+
+
+def _may_be_deployer(grant: Grant, deployment: Deployment) -> bool:
+    """Whether a grant's principal may be the deploying identity: it names it, or it is not
+    known whose it is (a variable, an unresolved value, a literal object id when the plan does
+    not say the deployer's). A principal another resource of the code creates is someone else."""
+    if grant.deployer:
+        return True
+    principal = grant.principal
+    if principal == "(unknown)" or principal.startswith(("var.", "local.", "module.")):
+        return True
+    if re.match(r"^(data\.)?azuread_group\.", principal):
+        return True  # a group: whether the deployer is a member is not known
+    if GUID.match(principal):
+        return deployment.deployer_id is None or principal.lower() == deployment.deployer_id
+    return False
+
+
 def _no_role(deployment: Deployment, write: Write, vault: Vault, context: Context) -> Iterator[str]:
-    planned = [g for g in deployment.grants if g.kind == "role" and g.vault == write.vault]
+    # the vault's own assignments, and those at a scope that may hold it (a resource group, a
+    # subscription: not another vault of the code)
+    planned = [
+        g
+        for g in deployment.grants
+        if g.kind == "role" and (g.vault == write.vault or g.vault is None)
+    ]
     if any(g.deployer and _grants_write(g, write, context) for g in planned):
         return
     definitions = {**roles.BUILTIN, **(context.definitions or {})}
     if any(
-        g.assignment is not None
-        and (g.deployer or not g.principal.startswith(("data.", "azuread_", "azurerm_")))
-        and g.assignment.role_id not in definitions
+        _may_be_deployer(g, deployment)
+        and g.assignment is not None
+        and (g.assignment.role_id not in definitions or _grants_write(g, write, context))
         for g in planned
     ):
-        return  # a custom role whose definition was not given may grant it
+        return  # for someone who may be the deployer, with a role that grants it or may
     if context.assignments is not None:
         if not deployment.deployer_id:
             return  # whose assignments to look for is known only from a plan
@@ -359,18 +488,4 @@ def _suggest(write: Write) -> str:
     return (
         f'assign "{role.name}" on the vault to data.azurerm_client_config.current.object_id '
         "(and wait for it: KVA702)"
-    )
-
-
-# -- KVA704 ----------------------------------------------------------------------------------
-
-
-def wrong_kind_of_id(grant: Grant) -> str:
-    what = "role assignment's principal_id" if grant.kind == "role" else "access policy's object_id"
-    return (
-        f"the {what} in {grant.address} is {grant.principal}: {grant.wrong_id}, not the object "
-        "id of a service principal, managed identity, user or group; Entra ID puts the "
-        "principal's object id (oid) in its tokens, so the grant matches nobody and the "
-        "application gets 403; use the service principal's object_id (azuread_service_principal"
-        ".X.object_id) or the identity's principal_id"
     )

@@ -77,16 +77,22 @@ def _planned(found: files.Inputs, vault: Vault) -> rbac.Evidence | None:
         source=f"{vault.file}",
         complete=False,
         reason="",
+        denies=_denies(found),
     )
+
+
+def _denies(found: files.Inputs) -> tuple[roles.DenyAssignment, ...] | None:
+    return tuple(found.denies) if found.saw_denies else None
 
 
 def _offline_evidence(found: files.Inputs) -> rbac.Evidence:
     if not found.saw_assignments:
-        return rbac.Evidence(None)
+        return rbac.Evidence(None, denies=_denies(found))
     return rbac.Evidence(
         tuple(found.assignments),
         {**roles.BUILTIN, **found.definitions},
         source="the role assignments given with --input",
+        denies=_denies(found),
     )
 
 
@@ -142,6 +148,7 @@ def audit(
             request.item,
         )
     result = AuditResult()
+    gate_codes: dict[str, set[str]] = {}  # vault id -> the caller's verdict codes
     try:
         inputs, arm = _read(request, azure, result.errors, progress)
         # pages and files may repeat a vault: keep one (two Terraform folders may each
@@ -180,8 +187,12 @@ def audit(
                 if item.code not in {f.code for f in refused}
             ]
             found += rejected + refused
+            gate_codes[vault.id] = {f.code for f in rejected + refused}
             if not refused and not rejected:
                 result.reachability.allowed.append(vault.name)
+                caveat = rbac.unread_denies(vault, roles_known)
+                if caveat:
+                    result.reachability.unverified[vault.name] = caveat
     found += _deployment_findings(inputs, vaults, request)
     for item in found:
         if item.code in settings.ignore:
@@ -191,7 +202,10 @@ def audit(
             result.waived.append((item, waiver.reason))
         else:
             result.findings.append(item)
-    result.outcomes = [_outcome(vault, result, settings) for vault in vaults]
+    result.outcomes = [
+        _outcome(vault, result, settings, gate_codes.get(vault.id) if caller else None)
+        for vault in vaults
+    ]
     result.vaults_audited = len(vaults)
     result.subscriptions = {v.subscription.lower() for v in vaults if v.subscription}
     return result
@@ -224,26 +238,44 @@ def _deployment_findings(inputs: files.Inputs, vaults: list[Vault], request: Aud
     return found
 
 
-def _outcome(vault: Vault, result: AuditResult, settings: config.AuditConfig) -> VaultOutcome:
-    """Which configuration checks judged the vault, and which of them it failed or had waived
-    (reachability verdicts are answers about a caller, not checks, and are not counted)."""
+UNDECIDED = frozenset({"KVA505", "KVA507"})  # verdicts that neither admit nor refuse
+
+
+def _outcome(
+    vault: Vault,
+    result: AuditResult,
+    settings: config.AuditConfig,
+    gates: set[str] | None = None,
+) -> VaultOutcome:
+    """Which configuration checks judged the vault, and which of them it failed or had waived;
+    with a caller (``gates``: the codes of its verdict, None when no caller was asked about),
+    the verdict too: allowed is one more check passed, a refusal's or an undecided verdict's
+    codes are failed (or waived) like a check's, so a vault with a finding never shows 0."""
     checked = sorted(set(checks.applicable(vault)) - settings.ignore)
+    counted = set(checked) | (gates or set())
 
     def codes(found: list) -> set[str]:
         return {
             f.code
             for f in found
-            if f.resource is not None and f.resource.id == vault.id and f.code in checked
+            if f.resource is not None and f.resource.id == vault.id and f.code in counted
         }
 
     failed = codes(result.findings)
     waived = codes([f for f, _ in result.waived]) - failed
+    verdict = None
+    if gates is not None:
+        shown = (gates - settings.ignore) - waived
+        verdict = "allowed" if not shown else "undecided" if shown <= UNDECIDED else "refused"
+    config_failed = failed & set(checked)
+    config_waived = waived & set(checked)
     return VaultOutcome(
         vault.name,
         vault.id,
         "managedHSM" if vault.hsm else "vault",
-        passed=len(checked) - len(failed) - len(waived),
+        passed=len(checked) - len(config_failed) - len(config_waived) + (verdict == "allowed"),
         failed=tuple(sorted(failed)),
         waived=tuple(sorted(waived)),
         unknown=tuple(sorted(vault.unknown)),
+        verdict=verdict,
     )

@@ -1,11 +1,11 @@
 """Everything ``--input`` reads: the encodings and the export shapes users really hand kvlint.
 
-One file may hold vaults, role assignments and role definitions, in any mix of:
+One file may hold vaults, role assignments, role definitions and deny assignments, in any mix of:
 
 - ``az keyvault show`` / ``list`` output, an ARM REST vault or page ``{"value": [...]}``;
 - Resource Graph rows, its REST response ``{"data": [...]}`` and Search-AzGraph's ``{"Data": [...]}``;
 - ``Get-AzKeyVault | ConvertTo-Json -Depth 5`` (:mod:`kvlint.audit.powershell`);
-- role assignments and definitions (:mod:`kvlint.audit.roles`);
+- role assignments, role definitions and deny assignments (:mod:`kvlint.audit.roles`);
 - ARM templates and compiled Bicep (:mod:`kvlint.audit.arm_template`) and Terraform plans
   (:mod:`kvlint.audit.terraform`): their findings point at the file and line.
 
@@ -21,13 +21,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kvlint.audit import arm_template, deploy, hcl, iac, perimeter, powershell, roles, terraform
+from kvlint.audit import (
+    arm_template,
+    deploy,
+    deploy_arm,
+    hcl,
+    iac,
+    perimeter,
+    powershell,
+    roles,
+    terraform,
+)
 from kvlint.audit.model import ReadError, Vault, is_vault_document, read_vault
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 
 EXPECTED = (
     'expected vaults (an object, a list, an ARM page {"value": [...]}, Resource Graph rows or '
-    "Search-AzGraph output), role assignments or role definitions"
+    "Search-AzGraph output), role assignments, role definitions or deny assignments"
 )
 
 
@@ -37,6 +48,8 @@ class Inputs:
     assignments: list[roles.RoleAssignment] = field(default_factory=list)
     definitions: dict[str, roles.RoleDefinition] = field(default_factory=dict)
     saw_assignments: bool = False  # an export of role assignments was given (maybe empty)
+    denies: list[roles.DenyAssignment] = field(default_factory=list)
+    saw_denies: bool = False  # an export of deny assignments was given (maybe empty)
     perimeters: perimeter.Perimeters = field(default_factory=perimeter.Perimeters)
     # infrastructure code: role assignments it would create, by vault id (not a full picture)
     planned_assignments: dict[str, list[roles.RoleAssignment]] = field(default_factory=dict)
@@ -83,7 +96,7 @@ def load_text(path: str, stdin: Any = None) -> tuple[str, Any]:
             stream = stdin or sys.stdin
             raw = getattr(stream, "buffer", stream).read()
         else:
-            raw = Path(path).read_bytes()
+            raw = read_regular(path)  # never a pipe or a device
     except OSError as exc:
         raise KvlintError(f"cannot read {path}: {exc.strerror or exc}") from None
     text = decode_input(raw, path)
@@ -152,7 +165,7 @@ def read(
 ) -> None:
     """Add the vaults, role assignments and definitions of one exported file to ``into``;
     ``iac_only`` skips anything but infrastructure code (unreadable JSON included)."""
-    if hcl.is_terraform(path):
+    if hcl.is_terraform(path) or (path != "-" and Path(path).is_dir()):
         _read_terraform(path, into, errors)
         return
     try:
@@ -165,13 +178,16 @@ def read(
         return
     if arm_template.is_template(data):
         located = iac.load_with_lines(text)
-        found = arm_template.template_vaults(located, path, errors, into.parameters)
-        into.vaults += found
+        declared = arm_template.template_vaults(located, path, errors, into.parameters)
+        into.vaults += declared
+        vaults = {v.id: v for v in declared}
         into.deployments.append(
             deploy.Deployment(
                 source=path,
-                vaults={v.id: v for v in found},
-                grants=deploy.arm_grants(located, path),
+                vaults=vaults,
+                writes=deploy_arm.arm_writes(located, path, vaults, into.parameters),
+                grants=deploy_arm.arm_grants(located, path)
+                + deploy_arm.arm_role_grants(located, path, vaults, into.parameters),
             )
         )
         return
@@ -189,12 +205,15 @@ def read(
         role_kind = roles.kind(doc)
         if role_kind:
             into.saw_assignments |= role_kind == "assignment"
+            into.saw_denies |= role_kind == "deny"
             try:
                 if role_kind == "assignment":
                     into.assignments.append(roles.assignment(doc))
+                elif role_kind == "deny":
+                    into.denies.append(roles.deny_assignment(doc))
                 else:
-                    found = roles.definition(doc)
-                    into.definitions[found.id] = found
+                    definition = roles.definition(doc)
+                    into.definitions[definition.id] = definition
             except roles.MalformedRole as exc:
                 errors.append(ReadError(str(doc.get("id") or where), f"malformed {exc}"))
             continue
@@ -230,15 +249,20 @@ def _read_plan(plan: dict, path: str, into: Inputs, errors: list[ReadError]) -> 
 
 
 def _read_terraform(path: str, into: Inputs, errors: list[ReadError]) -> None:
-    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, once."""
-    folder = str(Path(path).parent.resolve())
+    """The Terraform module (every ``.tf`` file of the folder) that holds ``path``, or the
+    folder ``path`` itself, once."""
+    given = Path(path)
+    where = given if given.is_dir() else given.parent
+    folder = str(where.resolve())
     if folder in into.modules:
         return
     into.modules.add(folder)
-    if not Path(path).is_file():
+    if given.is_dir() and not any(p.is_file() for p in given.glob("*.tf")):
+        raise KvlintError(f"{path}: a folder without .tf files (give exported JSON as files)")
+    if not given.is_dir() and not given.is_file():
         raise KvlintError(f"cannot read {path}: no such file")
     problems: list[tuple[str, str]] = []
-    plan = hcl.module_plan(path, problems)
+    plan = hcl.module_plan(str(where / "main.tf"), problems)
     errors += [ReadError(where, message) for where, message in problems]
     _read_plan(plan, path, into, errors)
 

@@ -23,6 +23,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from kvlint import extras
 from kvlint.audit.iac import DEPLOYING_TENANT, UNKNOWN, Located
 from kvlint.errors import KvlintError
 
@@ -35,10 +36,7 @@ HEADER = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.MULTILI
 NOT_RESOURCES = ("var", "local", "each", "count", "path", "self", "module", "terraform")
 SKIPPED = ("depends_on", "lifecycle", "provisioner", "dynamic", "connection")
 DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.tenant_id$")
-MISSING = (
-    "reading .tf files needs python-hcl2, a dependency of kvlint-azure: reinstall it "
-    "(pip install --force-reinstall kvlint-azure) or pip install 'python-hcl2>=8.1,<9'"
-)
+MISSING = extras.message("iac", "reading Terraform source (.tf)")
 
 
 def _parser() -> Any:

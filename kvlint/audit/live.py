@@ -3,7 +3,8 @@ diagnostic settings (azure-mgmt-monitor) and the caller's role assignments (azur
 
 Every source yields the same :class:`~kvlint.audit.model.Vault` view. A subscription, query
 page or vault that cannot be read becomes a :class:`ReadError` and the run goes on; a
-``nextLink`` or ``$skipToken`` seen before ends the paging (:class:`PagingLoop`).
+``nextLink`` or ``$skipToken`` seen before, or more than :data:`~kvlint.audit.arm.MAX_PAGES`
+pages for one scope, ends the paging (:class:`PagingLoop`) and is that scope's error.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from kvlint.audit import roles
+from kvlint.audit import arm, roles
 from kvlint.audit.arm import Azure, PagingLoop, describe, errors_to_catch, record
 from kvlint.audit.model import ReadError, Vault, read_vault
 from kvlint.audit.rbac import Evidence
@@ -73,12 +74,14 @@ def pages_of(pager: Any) -> Iterator[Any]:
     leads to a continuation already followed (its items are already listed)."""
     pages = pager.by_page()
     followed: set[str] = set()
-    for page in pages:
+    for count, page in enumerate(pages, 1):
         yield from page
         token = pages.continuation_token
         if token in followed:
             raise PagingLoop("the next-page link repeats an earlier one; stopped paging")
         if token is not None:
+            if count >= arm.MAX_PAGES:
+                raise arm.too_many_pages(count)
             followed.add(token)
 
 
@@ -212,6 +215,8 @@ def graph_rows(
             return
         if skip_token in followed:
             raise PagingLoop("the $skipToken repeats an earlier one; stopped paging")
+        if len(followed) + 1 >= arm.MAX_PAGES:
+            raise arm.too_many_pages(len(followed) + 1)
         followed.add(skip_token)
 
 
@@ -329,7 +334,8 @@ def role_checks(
     azure: Azure, vaults: list[Vault], who: Principal, progress: Progress
 ) -> dict[str, Evidence]:
     """The caller's role assignments (direct and through groups: ``assignedTo()`` resolves
-    membership) for each RBAC-mode vault, with the definitions of their roles."""
+    membership) for each RBAC-mode vault, with the definitions of their roles and the deny
+    assignments at or above the vault (``denyAssignments`` with ``atScope()``)."""
     rbac = [vault for vault in vaults if vault.rbac]
     clients = _PerSubscription(azure.authorization)
     definitions: dict[str, RoleDefinition] = {}
@@ -348,9 +354,18 @@ def role_checks(
         with lock:
             definitions[guid] = roles.from_sdk_definition(model)
 
+    def denies(client: Any, vault: Vault) -> tuple[tuple[roles.DenyAssignment, ...] | None, str]:
+        """The deny assignments at or above the vault (``atScope()``), or why not."""
+        try:
+            pager = client.deny_assignments.list_for_scope(vault.id, filter="atScope()")
+            return tuple(roles.from_sdk_deny(d) for d in pages_of(pager)), ""
+        except errors_to_catch() as exc:
+            return None, f"deny assignments could not be read ({describe(exc)[1]})"
+
     def fetch(vault: Vault) -> Evidence:
         try:
             client = clients(vault.subscription)
+            found_denies, deny_reason = denies(client, vault)
             pager = client.role_assignments.list_for_scope(
                 vault.id, filter=f"assignedTo('{who.object_id}')"
             )
@@ -364,6 +379,8 @@ def role_checks(
                 known,
                 membership_resolved=True,
                 source="the role assignments read from ARM",
+                denies=found_denies,
+                deny_reason=deny_reason or Evidence.deny_reason,
             )
         except errors_to_catch() as exc:
             result = Evidence(

@@ -155,11 +155,22 @@ class Reachability:
 
     question: str
     allowed: list[str] = field(default_factory=list)
+    # allowed vaults whose verdict rests on what was read: vault name -> what was not
+    unverified: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "allowed": sorted(self.allowed, key=str.lower),
+            "caveats": dict(sorted(self.unverified.items())),
+        }
 
 
 @dataclass(frozen=True)
 class VaultOutcome:
-    """The pass / fail count of one vault (or managed HSM) over the configuration checks."""
+    """The pass / fail count of one vault (or managed HSM): the configuration checks and, when a
+    caller was asked about, its verdict (allowed: one more passed; refused or undecided: its
+    findings are failed codes), so a vault with a finding never shows ``failed: 0``."""
 
     name: str
     id: str
@@ -168,6 +179,9 @@ class VaultOutcome:
     failed: tuple[str, ...]  # the codes it failed
     waived: tuple[str, ...] = ()  # failed, but waived in [tool.kvlint.audit]
     unknown: tuple[str, ...] = ()  # properties infrastructure code leaves unresolved
+    # the caller's verdict (--principal/--token and --ip): "allowed", "refused", "undecided";
+    # None when no caller was asked about. Its findings count as failed like any check's.
+    verdict: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -179,6 +193,7 @@ class VaultOutcome:
             "failed_codes": list(self.failed),
             "waived_codes": list(self.waived),
             "unresolved": list(self.unknown),
+            "verdict": self.verdict,
         }
 
 
@@ -192,6 +207,11 @@ class AuditResult:
     reachability: Reachability | None = None  # when a caller was given
     outcomes: list[VaultOutcome] = field(default_factory=list)  # one per vault, in read order
     hidden: int = 0  # findings below --severity, left out of this report
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """ "1 IP rule", "3 IP rules": a count with its noun, never "rule(s)"."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 # -- normalization ---------------------------------------------------------------------------

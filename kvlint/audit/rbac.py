@@ -13,7 +13,14 @@ otherwise KVA505 says what could not be decided:
 
 Scopes: the vault, its resource group, subscription, management groups and the root apply (an
 export made with ``--include-inherited`` lists a management group only when it is an ancestor);
-an item scope applies to that item only. Deny assignments are not evaluated.
+an item scope applies to that item only.
+
+Deny assignments win over every grant: one whose scope covers the vault (its own scope only
+with ``doNotApplyToChildScopes``), whose principals include the caller, Everyone or a group
+given with ``--group``, whose ``excludePrincipals`` do not exempt it and whose data actions
+(less ``notDataActions``) cover the action is a definite refusal (KVA506); one that names a
+group of unknown membership, or exempts one, leaves the verdict undecided (KVA505). When the
+deny assignments were not read, an allowed verdict says so (:func:`unread_denies`).
 """
 
 from __future__ import annotations
@@ -21,8 +28,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from kvlint.audit.model import Vault
-from kvlint.audit.roles import BUILTIN, RoleAssignment, RoleDefinition, least_privileged
+from kvlint.audit.model import Vault, counted
+from kvlint.audit.roles import (
+    BUILTIN,
+    EVERYONE,
+    DenyAssignment,
+    RoleAssignment,
+    RoleDefinition,
+    least_privileged,
+)
 
 __all__ = ["BUILTIN", "DATA_ACTIONS", "Evidence", "Request", "decide"]
 
@@ -88,6 +102,9 @@ class Evidence:
     reason: str = "role assignments were not checked (offline input without an export of them)"
     source: str = "the role assignments given"
     complete: bool = True  # False: only some assignments are known (a plan's own)
+    # deny assignments at or above the vault; None = not read (``deny_reason`` says why)
+    denies: tuple[DenyAssignment, ...] | None = None
+    deny_reason: str = "deny assignments were not given (pass them with --input)"
 
 
 @dataclass(frozen=True)
@@ -124,12 +141,116 @@ def _list(values: list[str], limit: int = 4) -> str:
     return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
 
 
+def _deny_scope(deny: DenyAssignment, vault: Vault, item_scope: str | None) -> bool:
+    scope = deny.scope.lower().rstrip("/")
+    if not deny.child_scopes:
+        return scope == vault.id.lower() or (item_scope is not None and scope == item_scope.lower())
+    return _applies(deny.scope, vault, item_scope) == "vault"
+
+
+def _denied(
+    vault: Vault, who: Request, evidence: Evidence, actions: dict[str, str], item_scope: str | None
+) -> tuple[str, str] | None:
+    """(code, reason) when a deny assignment refuses (KVA506) or may refuse (KVA505) the
+    caller one of ``actions``; None when none applies."""
+    unsure: list[str] = []
+    for deny in evidence.denies or ():
+        if not _deny_scope(deny, vault, item_scope):
+            continue
+        hit = [perm for perm, action in actions.items() if deny.denies(action)]
+        if not hit:
+            continue
+        members = {who.object_id, *who.groups}
+        named = {pid for pid, _ in deny.principals}
+        if EVERYONE in named or named & members:
+            applies: bool | None = True
+        elif any(kind.lower() in ("group", "") for _, kind in deny.principals):
+            applies = None  # it names groups the caller may be in
+        else:
+            applies = False
+        if applies is False:
+            continue
+        exempt_ids = {pid for pid, _ in deny.excluded}
+        if exempt_ids & members:
+            continue  # excludePrincipals exempts the caller (or a group given with --group)
+        exempt_groups = [
+            pid
+            for pid, kind in deny.excluded
+            if kind.lower() in ("group", "") and pid not in members
+        ]
+        at = f"deny assignment {deny.label} at {deny.scope or '/'}"
+        what = ", ".join(hit)
+        if applies and not exempt_groups and not deny.condition:
+            return "KVA506", (
+                f"{at} denies {what} to "
+                + ("everyone" if EVERYONE in named else f"object {who.object_id}")
+                + (
+                    f" (excluding {counted(len(deny.excluded), 'principal')}, not this caller)"
+                    if deny.excluded
+                    else ""
+                )
+                + ": a deny assignment wins over every role assignment, so Key Vault answers "
+                '403 ForbiddenByRbac ("Caller is not authorized to perform action on resource") '
+                "whatever role is granted"
+            )
+        if applies is None:
+            unsure.append(
+                f"{at} denies {what} to group(s) {_list([p for p, _ in deny.principals])} and "
+                "the caller's membership is unknown (pass --group OID for each group it is in)"
+            )
+        elif deny.condition:
+            unsure.append(f"{at} denies {what} under a condition kvlint does not evaluate")
+        else:
+            unsure.append(
+                f"{at} denies {what} to everyone except group(s) {_list(exempt_groups)}, and "
+                "whether the caller is in one of them is unknown (pass --group OID)"
+            )
+    if unsure:
+        return "KVA505", "; ".join(unsure)
+    return None
+
+
+def unread_denies(vault: Vault, evidence: Evidence | None) -> str | None:
+    """Why an allowed RBAC verdict is allowed only as far as was read: the deny assignments
+    (which win over every grant) were not read; None when they were, or do not matter."""
+    if not vault.rbac or vault.hsm or evidence is None or evidence.assignments is None:
+        return None
+    if evidence.denies is not None:
+        return None
+    return evidence.deny_reason
+
+
 def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | None:
-    """None when the caller's role assignments grant every permission, else (code, message)."""
+    """None when the caller's role assignments grant every permission and no deny assignment
+    refuses it, else (code, message)."""
     oid = who.object_id
     head = f"RBAC mode: role assignments decide whether object {oid} gets " + ", ".join(
         f"{k}/{n}" for k, n in who.permissions
     )
+    found = _decide(vault, who, evidence, head)
+    if found and found[0] == "KVA506":
+        return found
+    actions = {
+        f"{k}/{n}": DATA_ACTION_PREFIX + DATA_ACTIONS[f"{k}/{n}"]
+        for k, n in who.permissions
+        if f"{k}/{n}" in DATA_ACTIONS
+    }
+    kinds = {kind for kind, _ in who.permissions}
+    item_scope = (
+        f"{vault.id}/{KINDS_TO_COLLECTION[next(iter(kinds))]}/{who.item}"
+        if who.item and len(kinds) == 1 and next(iter(kinds)) in KINDS_TO_COLLECTION
+        else None
+    )
+    denied = _denied(vault, who, evidence, actions, item_scope)
+    if denied and (denied[0] == "KVA506" or found is None):
+        return denied[0], f"{head}; {denied[1]}"
+    if denied and found:
+        return found[0], f"{found[1]}; also {denied[1]}"
+    return found
+
+
+def _decide(vault: Vault, who: Request, evidence: Evidence, head: str) -> tuple[str, str] | None:
+    oid = who.object_id
     if evidence.assignments is None:
         return "KVA505", f"{head}; {evidence.reason}; access policies do not count in this mode"
     actions: dict[str, str] = {}
@@ -138,7 +259,7 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
         if action is None:
             return "KVA505", (
                 f"{head}; kvlint does not know the data action for {kind}/{permission}, so the "
-                f"{len(evidence.assignments)} role assignment(s) found were not verified"
+                f"{counted(len(evidence.assignments), 'role assignment')} found were not verified"
             )
         actions[f"{kind}/{permission}"] = DATA_ACTION_PREFIX + action
     kinds = {kind for kind, _ in who.permissions}
@@ -165,7 +286,8 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
         and not _any_in_reach(vault, evidence.assignments)
     ):
         return "KVA505", (
-            f"{head}; none of the {len(evidence.assignments)} role assignment(s) given is at "
+            f"{head}; none of the role assignments given "
+            f"({counted(len(evidence.assignments), 'role assignment')}) is at "
             "this vault, its resource group, subscription or a management group: export them "
             "with `az role assignment list --all --include-inherited`"
         )
@@ -222,7 +344,8 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
         return "KVA505", f"{head}; not verified: " + " / ".join(unsure)
     if missing and not evidence.complete:
         return "KVA505", (
-            f"{head}; none of the {len(mine)} role assignment(s) of this caller in "
+            f"{head}; none of this caller's role assignments "
+            f"({counted(len(mine), 'role assignment')}) in "
             f"{evidence.source} grants {'; '.join(missing)}, and assignments made outside it "
             "(inherited ones included) are not known before deployment"
         )
@@ -235,11 +358,21 @@ def decide(vault: Vault, who: Request, evidence: Evidence) -> tuple[str, str] | 
             else "; no single built-in role grants all of it"
         )
         count = sum(1 for _, r in mine if r == "vault")
+        assigners = sorted(
+            {name(a) for a, r in mine if r == "vault" and (d := role(a)) and d.can_assign_roles}
+        )
+        control = (
+            f"; {_list(assigners)} may create role assignments "
+            "(Microsoft.Authorization/roleAssignments/write), so the caller could grant itself "
+            "such a role, but a control-plane role grants no data access by itself"
+            if assigners
+            else ""
+        )
         return "KVA506", (
-            f"{head}; none of its {count} role assignment(s) at this vault or above in "
-            f"{evidence.source} (roles: {seen}) grants {'; '.join(missing)}: Key Vault answers "
+            f"{head}; none of its role assignments at this vault or above in "
+            f"{evidence.source} ({counted(count, 'role assignment')}, roles: {seen}) grants {'; '.join(missing)}: Key Vault answers "
             '403 ForbiddenByRbac ("Caller is not authorized to perform action on resource")'
-            f"{fix}; deny assignments were not evaluated"
+            f"{fix}{control}"
         )
     return None
 

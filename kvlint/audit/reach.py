@@ -31,7 +31,7 @@ from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import perimeter, rbac
 from kvlint.audit.checks import finding
-from kvlint.audit.model import Finding, Vault
+from kvlint.audit.model import Finding, Vault, counted
 from kvlint.audit.network import non_public_kind, parse_address, parse_rule
 from kvlint.audit.rbac import DATA_ACTION_PREFIX, DATA_ACTIONS, Evidence
 from kvlint.errors import KvlintError
@@ -189,14 +189,14 @@ def network_unverified(vault: Vault, who: Caller) -> str | None:
             "rules replace the vault firewall and the trusted-service bypass, and kvlint was "
             "not given them (pass the perimeter's resource associations and access rules with "
             "--input), so whether this caller gets through was not verified (the vault's "
-            f"own {len(vault.ip_rules)} IP rule(s) do not decide)"
+            f"own {counted(len(vault.ip_rules), 'IP rule')} do not decide)"
         )
     private = non_public_kind(IPv4Network(who.address))
     unknown = vault.unknown_private_endpoints
     if private and unknown and not vault.approved_private_endpoints:
         return (
             f"{who.address} is {private} space, so it can only come through a private "
-            f"endpoint, and the status of {len(unknown)} private endpoint connection(s) "
+            f"endpoint, and the status of {counted(len(unknown), 'private endpoint connection')} "
             f"({_list([pe.id or '(unnamed)' for pe in unknown])}) is not in the input: "
             "whether one is Approved was not verified"
         )
@@ -240,15 +240,22 @@ def network_refusal(vault: Vault, who: Caller) -> str | None:
         )
     elif rules:
         reasons.append(
-            f"{address} matches none of the {len(rules)} IP rule(s) "
-            f"({_list([value for value, _ in rules])})"
+            (
+                f"{address} does not match the vault's one IP rule "
+                if len(rules) == 1
+                else f"{address} matches none of the vault's {len(rules)} IP rules "
+            )
+            + f"({_list([value for value, _ in rules])})"
         )
     else:
         reasons.append("defaultAction is Deny and there are no IP rules")
     if vault.vnet_rules:
         hint = "is not in" if who.subnet else "did not say (--subnet) whether it is in"
         reasons.append(
-            f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule subnet(s)"
+            f"the caller {hint} the subnet of the vault's one virtual-network rule"
+            if len(vault.vnet_rules) == 1
+            else f"the caller {hint} one of the {len(vault.vnet_rules)} virtual-network rule "
+            "subnets"
         )
     if vault.bypass_azure_services and not who.trusted_service:
         reasons.append("only trusted Microsoft services bypass the firewall")
@@ -310,9 +317,13 @@ def _access_policy_verdict(vault: Vault, who: Caller) -> tuple[str, str] | None:
         )
         return "KVA505", (
             f"access-policy mode: whether object {oid} gets "
-            f"{', '.join(f'{k}/{n}' for k, n in missing)} was not decided — {have}access "
-            f"policies for {len(others)} other object(s) ({_list(others)}) grant it, and an "
-            f"access policy may name a group: {known}"
+            f"{', '.join(f'{k}/{n}' for k, n in missing)} was not decided — {have}"
+            + (
+                f"the access policy for another object ({others[0]}) grants it"
+                if len(others) == 1
+                else f"access policies for {len(others)} other objects ({_list(others)}) grant it"
+            )
+            + f", and an access policy may name a group: {known}"
         )
     if not in_tenant:
         elsewhere = ""

@@ -67,13 +67,14 @@ def changes(plan: dict) -> list[dict]:
         address = str(resource.get("address"))
         if address in seen or resource.get("mode", "managed") != "managed":
             continue
-        values = resource.get("values") if isinstance(resource.get("values"), dict) else {}
+        raw = resource.get("values")
+        values: dict = raw if isinstance(raw, dict) else {}
         unknown = {
             key: True
             for key in VAULT_ATTRIBUTES
             if resource.get("type") == "azurerm_key_vault" and key not in values
         }
-        entry = type(resource)(
+        entry: Any = type(resource)(
             {
                 "address": address,
                 "mode": "managed",

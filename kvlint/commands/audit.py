@@ -51,7 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         default=[],
         metavar="FILE",
         help='exported JSON (a vault, a list, {"value": [...]}, Resource Graph '
-        "rows); repeatable; '-' reads stdin; no Azure access",
+        "rows), ARM templates, Terraform plans, .tf files or a Terraform folder; repeatable; "
+        "'-' reads stdin; no Azure access",
     )
     source.add_argument(
         "files",
@@ -63,8 +64,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
     source.add_argument(
         "--iac-only",
         action="store_true",
-        help="read only ARM templates, compiled Bicep and Terraform plans among the inputs; "
-        "skip any other JSON silently (the kvlint-iac pre-commit hook)",
+        help="read only ARM templates, compiled Bicep, Terraform plans and .tf files among the "
+        "inputs; skip any other JSON silently (the kvlint-iac pre-commit hook)",
     )
     source.add_argument(
         "--parameters",
@@ -136,8 +137,8 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         action="append",
         default=[],
         metavar="OBJECT_ID",
-        help="a group the caller is a member of (repeatable): its role assignments count "
-        "offline (live, ARM resolves membership itself)",
+        help="a group the caller is a member of (repeatable): its role assignments, access "
+        "policies and deny assignments count (live, ARM resolves role assignment membership)",
     )
     who.add_argument(
         "--item",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
+from kvlint import extras
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.report import explain as output
@@ -28,6 +30,19 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         metavar="VAULTS_JSON",
         help="exported vaults (and role assignments), as for `kvlint audit --input`: say whether "
         "each cause is still refused today, with the audit's own gates",
+    )
+    parser.add_argument(
+        "--check-config",
+        action="store_true",
+        help="read the vault the error names through Azure Resource Manager (read-only, signed "
+        "in like `kvlint audit`; for an RBAC vault the caller's role assignments too) and say "
+        "whether it is still refused today",
+    )
+    parser.add_argument(
+        "--cloud",
+        choices=("public", "china", "usgov"),
+        default="public",
+        help="with --check-config: the Azure cloud whose Resource Manager to read (default: public)",
     )
     add_format(parser, output.FORMATS, "text")
 
@@ -63,9 +78,25 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
     return data, source
 
 
-def run(args: argparse.Namespace) -> int:
-    from kvlint.explain import config, explain_text
+def _azure(cloud_name: str) -> Any:
+    """ARM access for --check-config, signed in as ``kvlint audit`` signs in."""
+    from kvlint import keyvault
+    from kvlint.audit.arm import Azure, default_credential
 
+    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
+    try:
+        credential = default_credential(cloud.authority_host, None)
+    except ValueError as exc:
+        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
+    return Azure(credential, arm_endpoint=cloud.arm_endpoint)
+
+
+def run(args: argparse.Namespace, azure: Any = None) -> int:
+    """``azure``: ARM access for --check-config (tests point it at a stub)."""
+    from kvlint.explain import explain_text
+
+    if args.input and args.check_config:
+        raise KvlintError("give --input VAULTS_JSON or --check-config, not both")
     text, source = _read(args)
     report = explain_text(text, source)
     if not report.explanations:
@@ -74,9 +105,17 @@ def run(args: argparse.Namespace) -> int:
             f"no Key Vault or Entra ID error found in the {what} given ({source}): paste the "
             "exception or response body as printed (status, code, message)"
         )
+    checked = args.input or args.check_config
+    if checked:
+        from kvlint.explain import config  # the audit's gates: loaded only to check
     if args.input:
         config.annotate(report, args.input)
+    elif args.check_config:
+        if azure is None:
+            extras.require("azure", "kvlint explain --check-config")
+            azure = _azure(args.cloud)
+        config.annotate_live(report, azure)
     sys.stdout.write(output.render(report, args.format))
-    if args.input and all(item.config == config.ADMITTED for item in report.explanations):
+    if checked and all(item.config == config.ADMITTED for item in report.explanations):
         return EXIT_OK
     return EXIT_FINDINGS

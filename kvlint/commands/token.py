@@ -4,6 +4,7 @@ code (0 no problems, 1 findings, 2 usage or input error)."""
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import timedelta
 
 from kvlint import extras
@@ -11,7 +12,7 @@ from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK
 from kvlint.report import token as report
 from kvlint.token.diagnose import DEFAULT_SKEW
-from kvlint.token.examine import TokenRequest, examine
+from kvlint.token.examine import ChainFailed, TokenRequest, examine
 
 
 def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
@@ -49,6 +50,24 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="with --acquire: the scope to request (default: the vault's audience + /.default)",
     )
 
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="with --acquire: walk DefaultAzureCredential's chain as azure-identity logs it "
+        "(which credential answered, why each earlier one was skipped)",
+    )
+    parser.add_argument(
+        "--input",
+        metavar="VAULTS_JSON",
+        help="with --acquire --explain --vault: exported vaults (and role assignments), as for "
+        "`kvlint audit --input`: would this identity pass the vault's gates?",
+    )
+    parser.add_argument(
+        "--ip",
+        metavar="ADDRESS",
+        help="with --input: this machine's egress address, for the network gates",
+    )
+
 
 def request_from(args: argparse.Namespace) -> TokenRequest:
     return TokenRequest(
@@ -58,18 +77,33 @@ def request_from(args: argparse.Namespace) -> TokenRequest:
         skew=timedelta(minutes=args.skew),
         acquire=args.acquire,
         scope=args.scope,
+        explain=args.explain,
+        vaults_file=args.input,
+        ip=args.ip,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.acquire:
         extras.require("azure", "kvlint token --acquire")
-    result = examine(request_from(args))
+    try:
+        result = examine(request_from(args))
+    except ChainFailed as failed:
+        if args.format == "json":
+            print(json.dumps({"credential_chain": failed.walk.as_dict()}, indent=2))
+        else:
+            print(report.render_walk(failed.walk), end="")
+        raise
     if args.format == "json":
-        print(report.document(result.token, result.findings))
+        print(report.document(result.token, result.findings, result.walk, result.prediction))
     else:
         text = report.render_text(
             result.token, result.findings, result.now, tenant_checked=result.tenant_checked
         )
+        if result.walk is not None:
+            text = report.render_walk(result.walk) + "\n" + text
+        if result.prediction is not None:
+            text += report.render_prediction(result.prediction)
         print(text, end="")
-    return EXIT_FINDINGS if result.findings else EXIT_OK
+    refused = bool(result.prediction and result.prediction.verdicts)
+    return EXIT_FINDINGS if result.findings or refused else EXIT_OK

@@ -105,3 +105,56 @@ def annotate(report: Report, path: str, stdin: TextIO | None = None) -> None:
         matched.add(vault.id)
         _check(item, vault, roles)
     report.vaults_checked = len(matched)
+
+
+def annotate_live(report: Report, azure: object) -> None:
+    """``--check-config``: read the vault each explanation names through Resource Manager
+    (read-only, as ``kvlint audit`` does) and, for an RBAC vault, the caller's role assignments;
+    then the same gates as for ``--input``."""
+    from kvlint.audit.live import Progress, arm_vaults, role_checks
+    from kvlint.audit.model import id_parts
+    from kvlint.audit.reach import Principal
+
+    errors: list = []
+    wanted: dict[tuple[str, str, str], list[Explanation]] = {}
+    for item in report.explanations:
+        resource = item.finding.resource
+        subscription, group = id_parts(resource.id) if resource and resource.id else ("", "")
+        if not (resource and subscription and group) or item.gate not in ("network", "identity"):
+            item.config = UNKNOWN
+            item.config_note = (
+                "the paste names no vault resource id (subscription and resource group) to read"
+                if item.gate in ("network", "identity")
+                else "the configuration does not decide this cause"
+            )
+            continue
+        wanted.setdefault((subscription, group, resource.name), []).append(item)
+    if wanted:
+        azure.sign_in()  # type: ignore[attr-defined]
+    matched = 0
+    for (subscription, group, name), items in sorted(wanted.items()):
+        vaults = arm_vaults(
+            azure,  # type: ignore[arg-type]
+            [subscription],
+            resource_group=group,
+            vault_name=name,
+            tenant=None,
+            errors=errors,
+            progress=Progress(enabled=False),
+        )
+        vault = next((v for v in vaults if v.name.lower() == name.lower()), None)
+        if vault is None:
+            for item in items:
+                item.config = UNKNOWN
+                item.config_note = f"vault {name} could not be read through Resource Manager"
+            continue
+        matched += 1
+        for item in items:
+            oid = item.identity.get("object_id", "")
+            roles = None
+            if vault.rbac and oid:
+                evidence = role_checks(azure, [vault], Principal(oid), Progress(enabled=False))  # type: ignore[arg-type]
+                roles = evidence.get(vault.id)
+            _check(item, vault, roles)
+    report.vaults_checked = matched
+    report.config_errors = [f"{e.scope}: {e.message}" for e in errors]

@@ -140,9 +140,7 @@ def identity_of(facts: Facts) -> dict[str, str]:
 
 def _who(identity: dict[str, str]) -> str:
     if "object_id" in identity:
-        kind = identity.get("kind")
-        text = f"object id {identity['object_id']}"
-        return f"{text} ({kind})" if kind else text
+        return f"object id {identity['object_id']}"
     if "app_id" in identity:
         return f"app id {identity['app_id']}"
     return "an identity the paste does not name"
@@ -513,6 +511,8 @@ def _obo(facts: Facts) -> Explanation:
         "(OBO). A caller with its own token never matches it"
     )
     out = Explanation(_finding("KVE301", message, facts), "identity", identity_of(facts))
+    if not facts.vault:
+        out.unknown.append("the vault's name (the vault URL or 'Vault: …' line)")
     out.fixes.append(
         Command(
             f"az keyvault delete-policy --name {vault} --object-id {oid} --application-id {app}",
@@ -522,7 +522,8 @@ def _obo(facts: Facts) -> Explanation:
     out.fixes.append(
         Command(
             f"az keyvault set-policy --name {vault} --object-id {oid} --secret-permissions get",
-            "then grant the object id itself, without --application-id",
+            "then grant the object id itself, without --application-id (give it the "
+            "permissions the compound entry held; get is shown)",
         )
     )
     out.quote = facts.message

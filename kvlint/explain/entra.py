@@ -11,6 +11,8 @@ client assertion is outside its validity window.
 
 from __future__ import annotations
 
+import re
+
 from kvlint import keyvault
 from kvlint.explain.diagnose import Command, Explanation, _finding, identity_of, q
 from kvlint.explain.paste import GUID, AadError, Facts
@@ -57,12 +59,25 @@ def _audience_for(resource: str) -> tuple[str, str]:
     return "", ""
 
 
+def _cloud_in(text: str) -> keyvault.Cloud | None:
+    """The cloud whose sign-in authority the paste names (login.microsoftonline.us …)."""
+    lower = text.lower()
+    for cloud in keyvault.CLOUDS:
+        if cloud.name != "public" and cloud.authority_host in lower:
+            return cloud
+    return keyvault.CLOUDS_BY_NAME["public"] if "login.microsoftonline.com" in lower else None
+
+
 def _resource_not_found(error: AadError, facts: Facts, out: Explanation) -> str:
     resource = facts.aad_resource
     if not resource:
         out.unknown.append("the resource Entra ID did not find ('resource principal named …')")
         return "AADSTS500011: the resource (audience) asked for is not registered in the tenant"
     audience, why = _audience_for(resource)
+    cloud = _cloud_in(facts.text)
+    if not audience and cloud:
+        audience = cloud.vault_audience
+        why += f"; the sign-in went to {cloud.authority_host} ({cloud.name} cloud), whose Key Vault audience is {audience}"
     if audience:
         out.missing["audience"] = audience
         out.fixes.append(
@@ -200,8 +215,53 @@ _HANDLERS = {
 }
 
 
+_UNAVAILABLE = re.compile(
+    r"unavailable|not found|not installed|could not be found|not fully configured|can't be accessed|"
+    r"requires|no accounts",
+    re.I,
+)
+
+
+def _chain(facts: Facts) -> Explanation:
+    failed = [(n, w) for n, w in facts.attempts if not _UNAVAILABLE.search(w)]
+    tried = ", ".join(n for n, _ in facts.attempts) or "the credentials it includes"
+    if failed:
+        name, why = failed[0]
+        message = (
+            f"{facts.chain}: {name} was available but failed ({why}); the chain stops at the "
+            "first credential that fails rather than being unavailable"
+        )
+    else:
+        message = (
+            f"{facts.chain}: no credential in the chain is configured where this ran "
+            f"(tried {tried})"
+        )
+    out = Explanation(_finding("KVE111", message, facts), "sign-in", identity_of(facts))
+    for name, why in facts.attempts:
+        out.notes.append(f"{name}: {why}")
+    if any(n == "ManagedIdentityCredential" for n, _ in failed):
+        out.notes.append(
+            "on Azure: assign a managed identity to the app (and set AZURE_CLIENT_ID for a "
+            "user-assigned one); off Azure the IMDS endpoint does not exist"
+        )
+    out.fixes.append(Command("az login", "on a developer machine: AzureCliCredential answers"))
+    out.fixes.append(
+        Command(
+            "export AZURE_TENANT_ID=<tenant> AZURE_CLIENT_ID=<app-id> "
+            "AZURE_CLIENT_CERTIFICATE_PATH=<pem>",
+            "in CI or a server off Azure: EnvironmentCredential answers (a certificate, or "
+            "AZURE_CLIENT_SECRET)",
+        )
+    )
+    if not facts.attempts:
+        out.unknown.append("the 'Attempted credentials:' lines of the message")
+    return out
+
+
 def explain(facts: Facts) -> list[Explanation]:
     found = []
+    if facts.chain and not facts.aad:
+        found.append(_chain(facts))
     for error in facts.aad:
         code = KNOWN.get(error.code, "KVE110")
         out = Explanation(_finding(code, "", facts), "sign-in", identity_of(facts))

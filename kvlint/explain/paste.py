@@ -113,6 +113,12 @@ _SECRETISH = re.compile(
 )
 
 
+_CHAIN_FAILED = re.compile(
+    r"\b(\w{1,60}Credential) failed to retrieve a token from the included credentials"
+)
+_ATTEMPT = re.compile(r"^[ \t|>-]*(?:E[ \t]+[ \t|>-]*)?(\w{1,60}Credential):? (.+)$", re.M)
+
+
 @dataclass
 class AadError:
     code: str  # "500011"
@@ -158,6 +164,8 @@ class Facts:
     aad_resource: str = ""
     aad_scope: str = ""
     assertion: tuple[str, str, str] | None = None
+    chain: str = ""  # "DefaultAzureCredential" when its "failed to retrieve a token" is pasted
+    attempts: list[tuple[str, str]] = field(default_factory=list)  # (credential, why)
     records: list[Any] = field(default_factory=list)  # AuditEvent Records
     record_problems: int = 0
 
@@ -265,12 +273,16 @@ def _records(raw: str, facts: Facts) -> None:
     try:
         data = json.loads(stripped)
         docs = data if isinstance(data, list) else data.get("records", [data])
+    except RecursionError:
+        return  # nested too deeply to be a record (or anything Key Vault writes)
     except (ValueError, AttributeError):
         for line in stripped.splitlines():
             try:
                 docs.append(json.loads(line))
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
+    if not isinstance(docs, list):
+        return
     for doc in docs[:10_000]:
         if not isinstance(doc, dict) or not any(
             k in doc
@@ -379,7 +391,7 @@ def _message(text: str, facts: Facts) -> None:
         for marker in markers:
             at = line.find(marker)
             if at >= 0:
-                quoted = line[at:].strip().strip('"').strip()
+                quoted = line[at:].strip().rstrip("\"'}` ").strip()
                 facts.message = mask_secrets(quoted[:240] + ("…" if len(quoted) > 240 else ""))
                 return
 
@@ -441,6 +453,14 @@ def read(raw: str) -> Facts:
             facts.resource = rid.group(1)
             facts.vault = rid.group(1).rsplit("/", 1)[1].lower()
     _entra(text, facts)
+    chain = _CHAIN_FAILED.search(text)
+    if chain:
+        facts.chain = chain.group(1)
+        seen = set()
+        for name, why in _ATTEMPT.findall(text[chain.end() :]):
+            if name not in seen and name != facts.chain:
+                seen.add(name)
+                facts.attempts.append((name, mask_secrets(why.strip())[:220]))
     _message(text, facts)
     if facts.records and not (facts.oid or facts.appid):
         first = facts.records[0]

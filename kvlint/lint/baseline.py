@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 from kvlint.findings import Finding, fingerprints, where
 
 FORMAT = 1
@@ -44,7 +45,7 @@ def write(path: Path, findings: list[Finding]) -> int:
 
 def load(path: Path) -> set[str]:
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(read_regular(path).decode("utf-8"))
     except FileNotFoundError:
         raise KvlintError(f"baseline not found: {path} (create it with --write-baseline)") from None
     except (OSError, UnicodeDecodeError, ValueError) as exc:

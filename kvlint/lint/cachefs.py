@@ -46,11 +46,29 @@ class Refused(OSError):
     """A path in the cache that kvlint will not use (a link, not a directory, not ours)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Root:
-    """A cache root checked by :func:`open_root`: ``path`` has no link of its own."""
+    """A cache root checked by :func:`open_root`: ``path`` has no link of its own.
+
+    A root that does not exist yet is made at the first write, so a run that writes nothing
+    (stdin, ``--diff``) leaves no cache behind."""
 
     path: Path
+    _ready: bool = False
+
+    def _materialize(self) -> None:
+        """Before the first write: create a missing root and its markers; refuse a link."""
+        if self._ready:
+            return
+        try:
+            os.lstat(self.path)
+        except FileNotFoundError:
+            self.path.mkdir(parents=True, exist_ok=True)
+            info = os.lstat(self.path)
+            if stat.S_ISLNK(info.st_mode) or _not_ours(info, directory=True):
+                raise Refused(f"{self.path} is not a directory of ours") from None
+            self.ensure_markers()
+        self._ready = True
 
     def read(self, folder: str, key: str) -> bytes | None:
         """The entry ``folder/ab/<key>.json``, or None (missing, or not a plain file)."""
@@ -66,6 +84,7 @@ class Root:
         """Write the entry ``folder/ab/<key>.json`` atomically; False when refused or failed."""
         name = f"{key}.json"
         try:
+            self._materialize()
             with self._directory((folder, key[:2]), create=True) as where:
                 tmp = f".tmp-{os.getpid()}-{os.urandom(6).hex()}"
                 flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
@@ -199,12 +218,8 @@ def open_root(
         info = None
     except OSError as exc:
         return None, f"{shown}: {exc.strerror}"
-    if info is None:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return None, f"cannot create {shown}: {exc.strerror}"
-        info = os.lstat(path)
+    if info is None:  # made at the first write (Root._materialize)
+        return Root(path), None
     if stat.S_ISLNK(info.st_mode):
         return None, f"{shown} is a symbolic link (name it with --cache-dir to use it)"
     why = _not_ours(info, directory=True)

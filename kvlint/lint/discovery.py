@@ -6,13 +6,13 @@ No linting here: :mod:`kvlint.lint.runner` takes the targets as they are found.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from kvlint.config import Settings, path_matches
 from kvlint.errors import KvlintError
+from kvlint.fileio import NOT_REGULAR, NotRegularFile, read_regular
 from kvlint.findings import Finding
 from kvlint.lint.engine import parse_error_finding
 from kvlint.lint.sources.config import discoverable
@@ -163,12 +163,8 @@ def read(target: Target) -> bytes | Finding:
     try:
         if target.path.is_dir():
             return parse_error_finding(target.display, "is a directory, not a file")
-        fd = os.open(target.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                return parse_error_finding(
-                    target.display, "not a regular file (a pipe, socket or device); skipped"
-                )
-            return handle.read()
+        return read_regular(target.path)
+    except NotRegularFile:
+        return parse_error_finding(target.display, f"{NOT_REGULAR}; skipped")
     except OSError as exc:
         return parse_error_finding(target.display, f"cannot read file: {exc.strerror or exc}")

@@ -32,6 +32,7 @@ from kvlint.lint.sources import config as config_source
 from kvlint.lint.sources import notebook as notebook_source
 from kvlint.lint.sources import python as python_source
 from kvlint.lint.suppress import LINE_BREAK
+from kvlint.notebook import is_source_notebook, python_of_source_notebook
 
 if TYPE_CHECKING:
     from kvlint.lint.project import ProjectOptions
@@ -212,11 +213,16 @@ class Linter:
         from kvlint.lint.semantic.model import Analysis
 
         text = source.text
+        if not notebook and is_source_notebook(text):
+            # a Databricks / Fabric notebook exported as .py: its cells may hold IPython lines
+            # (`!pip install`, `%sql`), replaced in place (same lines and columns); fixes and
+            # suppression comments still apply to the file's own text
+            text = python_of_source_notebook(text)
         try:
             module = python_source.parse(text)
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
-        view = None if notebook else self._view(path)
+        view = self._view(path)  # a notebook imports its project's modules as a script does
         passed: list[tuple[str, str, str]] = []
         try:
             hosts = self.settings.extra_vault_hosts

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 from kvlint import causes
@@ -58,7 +59,7 @@ def _firewall(analysis: Analysis, group: Group) -> LogFinding:
         fix = (
             f"; IP rule(s) that would admit them: {', '.join(public[:8])}"
             f"{' …' if len(public) > 8 else ''} (`az keyvault network-rule add --name "
-            f"{group.vault} --ip-address {public[0].removesuffix('/32')}`)"
+            f"{shlex.quote(group.vault)} --ip-address {shlex.quote(public[0].removesuffix('/32'))}`)"
             if public
             else ""
         )

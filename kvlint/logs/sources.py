@@ -99,13 +99,40 @@ class _Text:
             return data
         return self.stream.read(size)
 
-    def lines(self) -> Iterator[str]:
+    def lines(self) -> Iterator[str | None]:
+        """The lines, each read at most :data:`MAX_ITEM` characters at a time: a longer line
+        is never held whole; it is skipped in chunks and yields None (one unreadable record)."""
         if self.head:
             head, self.head = self.head, ""
-            if not head.endswith("\n"):
-                head += self.stream.readline()
-            yield from io.StringIO(head)
-        yield from self.stream
+            complete = head.endswith("\n")
+            parts = head.splitlines(keepends=True)
+            last = parts.pop() if parts and not complete else ""
+            yield from parts
+            if last:
+                rest = (
+                    self.stream.readline(MAX_ITEM + 1 - len(last)) if len(last) <= MAX_ITEM else ""
+                )
+                line = last + rest
+                if len(line) > MAX_ITEM and not line.endswith(("\n", "\r")):
+                    self._skip_line()
+                    yield None
+                else:
+                    yield line
+        while True:
+            line = self.stream.readline(MAX_ITEM + 1)
+            if not line:
+                return
+            if len(line) > MAX_ITEM and not line.endswith(("\n", "\r")):
+                self._skip_line()
+                yield None
+            else:
+                yield line
+
+    def _skip_line(self) -> None:
+        while True:
+            piece = self.stream.readline(CHUNK)
+            if not piece or piece.endswith(("\n", "\r")):
+                return
 
 
 def _rows_of(doc: Any) -> list[Any] | None:
@@ -125,8 +152,14 @@ def _rows_of(doc: Any) -> list[Any] | None:
     return None
 
 
+TOO_LARGE = f"record larger than {MAX_ITEM >> 20} MB (skipped unread)"
+
+
 def _json_lines(text: _Text) -> Iterator[tuple[int, Any]]:
     for number, line in enumerate(text.lines(), 1):
+        if line is None:
+            yield number, BadRecord(TOO_LARGE)
+            continue
         line = line.strip()
         if not line:
             continue
@@ -185,8 +218,21 @@ def _array(text: _Text, buf: str, pos: int) -> Iterator[tuple[int, Any]]:
                 eof = not more
                 buf, pos = buf[pos:] + more, 0
                 continue
-            yield line, BadRecord(f"not JSON ({exc.args[0].split(':')[0]}); truncated record?")
+            too_large = len(buf) - pos >= MAX_ITEM
+            yield (
+                line,
+                BadRecord(
+                    TOO_LARGE
+                    if too_large
+                    else f"not JSON ({exc.args[0].split(':')[0]}); truncated record?"
+                ),
+            )
             nxt = buf.find("\n", pos)
+            while nxt < 0 and not eof:  # skip the rest of that line, a chunk at a time
+                more = text.read(CHUNK)
+                eof = not more
+                buf, pos = more, 0
+                nxt = buf.find("\n")
             if nxt < 0:
                 return
             line += buf.count("\n", pos, nxt)
@@ -201,7 +247,30 @@ _UNIT = re.compile(r"\s*\[[^\]]*\]$")  # the portal's "TimeGenerated [UTC]" head
 
 
 def _csv(text: _Text) -> Iterator[tuple[int, Any]]:
-    reader = csv.reader(text.lines())
+    oversized: list[int] = []  # physical line numbers of lines too long to read
+
+    def lines() -> Iterator[str]:
+        for number, line in enumerate(text.lines(), 1):
+            if line is None:
+                oversized.append(number)
+                yield "\n"
+            else:
+                yield line
+
+    reader = _oversize_aware(csv.reader(lines()), oversized)
+    yield from reader
+
+
+def _oversize_aware(reader: Any, oversized: list[int]) -> Iterator[tuple[int, Any]]:
+    for item in _csv_rows(reader):
+        while oversized:
+            yield oversized.pop(0), BadRecord(TOO_LARGE)
+        yield item
+    while oversized:
+        yield oversized.pop(0), BadRecord(TOO_LARGE)
+
+
+def _csv_rows(reader: Any) -> Iterator[tuple[int, Any]]:
     try:
         header = next(reader, None)
     except csv.Error as exc:

@@ -17,10 +17,11 @@ real peak rate.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from kvlint.audit.model import id_parts
+from kvlint.audit.model import counted, id_parts
 from kvlint.logs import classify
 from kvlint.logs.findings import LogFinding, build
 from kvlint.logs.records import iso
@@ -86,8 +87,8 @@ def loads(analysis: Analysis) -> dict[tuple[str, str], Load]:
                 load.subscription_peak, by_subscription[(sub, cls, window)]
             )
             load.subscription_vaults = vaults_of[(sub, cls)]
-    for key, load in found.items():
-        load.requests = analysis.totals.get(key, load.requests)
+    for pair, load in found.items():
+        load.requests = analysis.totals.get(pair, load.requests)
     return found
 
 
@@ -147,7 +148,7 @@ def windows_text(count: int) -> str:
 
 
 def _kinds(analysis: Analysis, load: Load) -> list[tuple[classify.KeyKind, int]]:
-    counts = analysis.kinds.get((load.vault, load.cls)) or {}
+    counts: Counter[str] = analysis.kinds.get((load.vault, load.cls)) or Counter()
     return sorted(
         ((classify.kind_of(code), n) for code, n in counts.items()),
         key=lambda r: (-r[1], r[0].code),
@@ -198,7 +199,9 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
         return "; reads " + ", ".join(f"'{s}' {n:,}x" for s, n in rows) if rows else ""
 
     caller_text = ", ".join(
-        f"{analysis.label(c)} ({n:,} requests, {t:,} throttled{reads_of(c)})" for c, n, t in callers
+        f"{analysis.label(c)} ({counted(n, 'request')}"
+        f"{f', {t:,} throttled' if load.throttled else ''}{reads_of(c)})"
+        for c, n, t in callers
     )
     sub_limit = base * classify.SUBSCRIPTION_FACTOR
     details: dict[str, Any] = {
@@ -249,8 +252,8 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
             others = len(load.subscription_vaults)
             if load.subscription_peak >= sub_limit:
                 message += (
-                    f" (below this vault's limit: the subscription's {others} vault(s) in this "
-                    f"log together made {load.subscription_peak:,} in a throttled window, at or "
+                    f" (below this vault's limit: the subscription's "
+                    f"{counted(others, 'vault')} in this log together made {load.subscription_peak:,} in a throttled window, at or "
                     f"above the subscription-wide limit of {sub_limit:,}, 5x the vault limit)"
                 )
             else:
@@ -263,13 +266,17 @@ def _load_finding(analysis: Analysis, load: Load) -> LogFinding | None:
         code = "KVL401"
     else:
         first, last = load.peak_window * 10, load.peak_window * 10 + 10
-        message = f"{load.requests:,} {what} and no 429 yet, but the {peak_text}"
+        message = (
+            f"{load.requests:,} {what} and no 429 yet, but the busiest 10 s (from "
+            f"{iso(load.peak_window * 10)}) carried {peak:,}{weighed}, {share:.0%} of the "
+            f"documented limit of {limit:,} per 10 s per vault"
+        )
         code = "KVL402"
     assumed = [(kind, n) for kind, n in kinds if kind.assumed]
     if assumed:
         message += (
             "; "
-            + "; ".join(f"{kind.assumed} for {n:,} request(s)" for kind, n in assumed)
+            + "; ".join(f"{kind.assumed} for {counted(n, 'request')}" for kind, n in assumed)
             + ", so the load may be heavier than shown"
         )
     if caller_text:

@@ -28,6 +28,8 @@ def render(result: AuditResult) -> str:
         ],
         "vaults": [o.as_dict() for o in result.outcomes],
     }
+    if result.reachability is not None:
+        document["reachability"] = result.reachability.as_dict()
     if result.hidden:
         document["below_severity"] = result.hidden
     return json.dumps(document, indent=2) + "\n"

@@ -7,6 +7,7 @@ from kvlint.audit.model import AuditResult
 from kvlint.findings import Finding
 from kvlint.report import markdown
 from kvlint.report.audit_summary import RANK, ordered, reach_line, resource, summary
+from kvlint.report.escape import markdown_code, markdown_text
 
 
 def render(result: AuditResult) -> str:
@@ -24,20 +25,23 @@ def render(result: AuditResult) -> str:
     for findings in worst:
         first = findings[0]
         where = resource(first)
-        parts += [f"## {where.name}", "", f"`{where.id}`", ""]
+        parts += [f"## {markdown_text(where.name)}", "", markdown_code(where.id), ""]
         rows = []
         for f in sorted(findings, key=lambda f: (-RANK[f.severity], f.code)):
             rule = catalog.get(f.code)
-            code = f"[{f.code}]({rule.help_uri})" if rule.help_uri else f.code
+            code = markdown.Raw(f"[{f.code}]({rule.help_uri})") if rule.help_uri else f.code
             rows.append((code, rule.name, f.severity, f.message))
         parts.append(markdown.table(("code", "check", "severity", "message"), rows))
     if result.outcomes:
         parts += ["## Checks per vault", ""]
+        asked = result.reachability is not None
+        head = ("vault", "kind", "passed", "failed", "waived") + (("caller",) if asked else ())
         parts.append(
             markdown.table(
-                ("vault", "kind", "passed", "failed", "waived"),
+                head,
                 [
                     (o.name, o.kind, o.passed, ", ".join(o.failed) or "0", ", ".join(o.waived))
+                    + ((o.verdict or "",) if asked else ())
                     for o in sorted(result.outcomes, key=lambda o: (-len(o.failed), o.name))
                 ],
             )
@@ -55,7 +59,10 @@ def render(result: AuditResult) -> str:
         parts.append(
             markdown.table(
                 ("scope", "status", "reason"),
-                [(f"`{e.scope}`", e.status or "", e.message) for e in result.errors],
+                [
+                    (markdown.Raw(markdown_code(e.scope)), e.status or "", e.message)
+                    for e in result.errors
+                ],
             )
         )
     return "\n".join(parts).rstrip("\n") + "\n"

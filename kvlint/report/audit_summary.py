@@ -83,4 +83,12 @@ def reach_line(reach: Reachability | None) -> str | None:
     if reach is None:
         return None
     allowed = ", ".join(sorted(reach.allowed, key=str.lower)) if reach.allowed else "no vault"
-    return f"reachability of {reach.question}: allowed on {allowed}"
+    line = f"reachability of {reach.question}: allowed on {allowed}"
+    if reach.unverified:
+        names = sorted(reach.unverified, key=str.lower)
+        reasons = sorted(set(reach.unverified.values()))
+        line += (
+            f" (on {', '.join(names)} as far as role assignments go: {'; '.join(reasons)}, "
+            "and a deny assignment wins over every role)"
+        )
+    return line

@@ -8,7 +8,9 @@
 - ``grouped``: the findings under their file, ``line:col CODE message`` each.
 
 Text that reaches a line-based format is escaped so that a file name or message can neither
-end the line, start another logging command nor colour the terminal.
+end the line, start another logging command nor colour the terminal. A notebook's finding
+points into the ``.ipynb`` file where a CI system shows it (``azure``, ``gitlab``, as
+``github`` does) and says its cell and line; the line formats read ``cell N:line``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 from pathlib import Path, PurePath
 
 from kvlint.findings import Finding, fingerprints
+from kvlint.report.positions import InFile
 
 CI_FORMATS = ("azure", "gitlab", "json-lines", "pylint", "grouped")
 
@@ -45,17 +48,27 @@ def _azp(text: str, table: tuple[tuple[str, str], ...]) -> str:
 AZURE_TYPES = {"error": "error", "warning": "warning", "info": "warning"}
 
 
-def azure_line(f: Finding) -> str:
+def _in_file() -> InFile:
+    return InFile()
+
+
+def _message(f: Finding) -> str:
+    where = f" (cell {f.cell}, line {f.line})" if f.cell else ""
+    return f"{f.code}{where} {f.message}"
+
+
+def azure_line(f: Finding, in_file: InFile | None = None) -> str:
+    line, column, _, _ = (in_file or _in_file()).span(f)
     props = ";".join(
         [
             f"type={AZURE_TYPES[f.severity]}",
             f"sourcepath={_azp(f.path, _AZP_PROPERTY)}",
-            f"linenumber={f.line}",
-            f"columnnumber={f.column}",
+            f"linenumber={line}",
+            f"columnnumber={column}",
             f"code={_azp(f.code, _AZP_PROPERTY)}",
         ]
     )
-    return f"##vso[task.logissue {props}]{_azp(f'{f.code} {f.message}', _AZP_DATA)}"
+    return f"##vso[task.logissue {props}]{_azp(_message(f), _AZP_DATA)}"
 
 
 # -- GitLab Code Quality --------------------------------------------------------------------
@@ -74,20 +87,18 @@ def _gitlab_path(path: str) -> str:
 
 
 def gitlab(findings: list[Finding]) -> str:
+    in_file = _in_file()
     issues = [
         {
             "type": "issue",
             "check_name": f.code,
-            "description": f"{f.code} {f.message}",
+            "description": _message(f),
             "categories": ["Security" if f.code.startswith(("KV2", "KV4")) else "Bug Risk"],
             "severity": GITLAB_SEVERITIES[f.severity],
             "fingerprint": fingerprint.replace(":", "-"),
             "location": {
                 "path": _gitlab_path(f.path),
-                "positions": {
-                    "begin": {"line": f.line, "column": f.column},
-                    "end": {"line": f.end_line, "column": f.end_column},
-                },
+                "positions": _positions(*in_file.span(f)),
             },
         }
         for f, fingerprint in zip(findings, fingerprints(findings), strict=True)
@@ -95,14 +106,25 @@ def gitlab(findings: list[Finding]) -> str:
     return json.dumps(issues, indent=2) + "\n"
 
 
+def _positions(line: int, column: int, end_line: int, end_column: int) -> dict:
+    return {
+        "begin": {"line": line, "column": column},
+        "end": {"line": end_line, "column": end_column},
+    }
+
+
 # -- one line each ---------------------------------------------------------------------------
+def _line(f: Finding) -> str:
+    return f"cell {f.cell}:{f.line}" if f.cell else str(f.line)
+
+
 def json_lines(findings: list[Finding]) -> str:
     return "".join(json.dumps(f.as_dict()) + "\n" for f in findings)
 
 
 def pylint(findings: list[Finding]) -> str:
     return "".join(
-        f"{printable(f.path)}:{f.line}: [{f.code}] {printable(f.message)}\n" for f in findings
+        f"{printable(f.path)}:{_line(f)}: [{f.code}] {printable(f.message)}\n" for f in findings
     )
 
 
@@ -112,10 +134,10 @@ def grouped(findings: list[Finding]) -> str:
         by_path.setdefault(f.path, []).append(f)
     out = []
     for path, items in by_path.items():
-        width = max(len(f"{f.line}:{f.column}") for f in items)
+        width = max(len(f"{_line(f)}:{f.column}") for f in items)
         out.append(f"{printable(path)}:")
         out += [
-            f"  {f'{f.line}:{f.column}'.ljust(width)} {f.code} {printable(f.message)}"
+            f"  {f'{_line(f)}:{f.column}'.ljust(width)} {f.code} {printable(f.message)}"
             for f in items
         ]
         out.append("")
@@ -124,7 +146,8 @@ def grouped(findings: list[Finding]) -> str:
 
 def render(fmt: str, findings: list[Finding]) -> str:
     if fmt == "azure":
-        return "".join(azure_line(f) + "\n" for f in findings)
+        in_file = _in_file()
+        return "".join(azure_line(f, in_file) + "\n" for f in findings)
     if fmt == "gitlab":
         return gitlab(findings)
     if fmt == "json-lines":

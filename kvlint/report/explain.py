@@ -116,6 +116,8 @@ def render_json(report: Report) -> str:
         "inner_error_code": facts.inner or None,
         "vault": facts.vault or None,
         "retry_after_seconds": int(facts.retry_after) if facts.retry_after else None,
+        "service_version": facts.service_version or None,
+        "client_address": facts.address or None,
         "explanations": [item.as_dict() for item in report.explanations],
         "missing": report.missing,
         "vaults_checked": report.vaults_checked,

@@ -7,8 +7,10 @@ import json
 from collections import Counter
 from pathlib import PurePath
 
-from kvlint.findings import Edit, Finding, fingerprints
+from kvlint.findings import Finding, fingerprints
 from kvlint.report import ci, sarif
+from kvlint.report.escape import one_line, printable
+from kvlint.report.positions import InFile as _InFile
 
 FORMATS = ("text", "json", "sarif", "github", "junit", *ci.CI_FORMATS)
 
@@ -27,7 +29,7 @@ def render(
         return junit(findings)
     if fmt in ci.CI_FORMATS:
         return ci.render(fmt, findings)
-    return "".join(f"{f.label}: {f.code} {f.message}\n" for f in findings)
+    return "".join(f"{one_line(f.label)}: {f.code} {one_line(f.message)}\n" for f in findings)
 
 
 def statistics(findings: list[Finding], fmt: str = "text") -> str:
@@ -60,7 +62,7 @@ def fixes_list(fixed: Counter[tuple[str, str]], findings: list[Finding], applied
     noun = "finding" if total == 1 else "findings"
     lines = [f"{'Fixed' if applied else 'Would fix'} {total} {noun}:"]
     for path in sorted({path for path, _ in fixed}):
-        lines.append(f"- {path}:")
+        lines.append(f"- {one_line(path)}:")
         for (where, code), count in sorted(fixed.items()):
             if where == path:
                 lines.append(f"    {count} × {code} ({_name(code)})")  # noqa: RUF001 (as ruff)
@@ -127,54 +129,8 @@ def sarif_log(
     return log
 
 
-class _InFile:
-    """Positions in the file itself: a notebook finding's cell line and column moved to the
-    ``.ipynb`` text (each notebook read once), else the finding's own."""
-
-    def __init__(self) -> None:
-        self.raw: dict[str, str | None] = {}
-
-    def _raw(self, path: str) -> str | None:
-        if path not in self.raw:
-            from kvlint.notebook import load
-
-            try:
-                with open(path, "rb") as handle:
-                    self.raw[path] = load(handle.read()).raw
-            except (OSError, ValueError):
-                self.raw[path] = None
-        return self.raw[path]
-
-    def _move(self, path: str, cell: int, line: int, column: int) -> tuple[int, int] | None:
-        raw = self._raw(path)
-        if raw is None:
-            return None
-        from kvlint.notebook import raw_position
-
-        return raw_position(raw, cell, line, column)
-
-    def _pair(self, path: str, cell: int, span: tuple[int, int, int, int]) -> tuple:
-        line, column, end_line, end_column = span
-        if not cell:
-            return span
-        start = self._move(path, cell, line, column)
-        end = self._move(path, cell, end_line, end_column)
-        if start is None or end is None:
-            return (1, 1, 1, 1)  # the notebook changed or vanished: its start
-        return (*start, *end)
-
-    def span(self, f: Finding) -> tuple:
-        return self._pair(f.path, f.cell, (f.line, f.column, f.end_line, f.end_column))
-
-    def edit_span(self, f: Finding, e: Edit) -> tuple:
-        return self._pair(f.path, e.cell, (e.line, e.column, e.end_line, e.end_column))
-
-    def line(self, f: Finding) -> int:
-        return self.span(f)[0]
-
-
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _escape_property(text: str) -> str:
@@ -217,7 +173,8 @@ def junit(findings: list[Finding]) -> str:
     if not by_path:
         suite = ET.SubElement(root, "testsuite", name="kvlint", tests="1", failures="0")
         ET.SubElement(suite, "testcase", name="kvlint", classname="kvlint")
-    for path, items in by_path.items():
+    for raw_path, items in by_path.items():
+        path = one_line(raw_path)
         suite = ET.SubElement(
             root, "testsuite", name=path, tests=str(len(items)), failures=str(len(items))
         )
@@ -230,7 +187,9 @@ def junit(findings: list[Finding]) -> str:
                 file=path,
                 line=str(in_file.line(f)),
             )
-            failure = ET.SubElement(case, "failure", message=f.message, type=f.severity)
-            failure.text = f"{f.label}: {f.code} {f.message}"
+            # XML 1.0 cannot hold most control characters: shown as pictures
+            message = one_line(f.message)
+            failure = ET.SubElement(case, "failure", message=message, type=f.severity)
+            failure.text = f"{one_line(f.label)}: {f.code} {message}"
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

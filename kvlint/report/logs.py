@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from kvlint import catalog
 from kvlint.findings import fingerprints
 from kvlint.report import markdown, sarif, table
+from kvlint.report.escape import markdown_code, markdown_text, one_line
 
 if TYPE_CHECKING:
     from kvlint.logs.findings import LogFinding
@@ -115,7 +116,7 @@ def chart(f: LogFinding) -> str:
         [
             "```mermaid",
             "xychart-beta",
-            f'    title "{f.vault}: {what} per 10 s around the peak ({rows[0][0][:10]}, UTC)"',
+            f'    title "{_mermaid(f.vault)}: {what} per 10 s around the peak ({rows[0][0][:10]}, UTC)"',
             "    x-axis [" + ", ".join(f'"{label}"' for label in labels) + "]",
             f'    y-axis "requests per 10 s" 0 --> {int(top * 1.1) + 1}',
             "    bar [" + ", ".join(str(r[1]) for r in rows) + "]",
@@ -128,6 +129,11 @@ def chart(f: LogFinding) -> str:
     )
 
 
+def _mermaid(text: str) -> str:
+    """A name inside a quoted Mermaid label in a fenced block: one line, no quote, no fence."""
+    return one_line(text).replace('"', "'").replace("`", "'")
+
+
 def render_markdown(report: LogsReport) -> str:
     parts = ["# Key Vault audit-log diagnosis", "", summary(report) + ".", ""]
     by_vault: dict[str, list[LogFinding]] = {}
@@ -136,13 +142,13 @@ def render_markdown(report: LogsReport) -> str:
     for vault, items in sorted(
         by_vault.items(), key=lambda kv: (-max(RANK[f.severity] for f in kv[1]), kv[0])
     ):
-        parts += [f"## {vault}", ""]
+        parts += [f"## {markdown_text(vault)}", ""]
         if items[0].vault_id:
-            parts += [f"`{items[0].vault_id}`", ""]
+            parts += [markdown_code(items[0].vault_id), ""]
         rows = []
         for f in items:
             rule = catalog.get(f.code)
-            code = f"[{f.code}]({rule.help_uri})" if rule.help_uri else f.code
+            code = markdown.Raw(f"[{f.code}]({rule.help_uri})") if rule.help_uri else f.code
             rows.append((code, rule.name, f.severity, _message(f)))
         parts.append(markdown.table(("code", "finding", "severity", "message"), rows))
         for f in items:

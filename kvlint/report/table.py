@@ -1,6 +1,6 @@
 """Plain-text tables for terminals: aligned columns that fit the width, wrapped between words.
 
-Every column is as wide as its widest cell when that fits. When it does not, the widest
+Cells are printable and one line (:func:`kvlint.report.escape.one_line`). Every column is as wide as its widest cell when that fits. When it does not, the widest
 columns give up room first (the last, usually a message, down to ``MIN_LAST``), but never below
 their longest word: cells wrap at spaces only (never inside a word, never at a hyphen), so an
 id, a code or an address is never split. A single word wider than the terminal is the one thing
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+
+from kvlint.report.escape import one_line
 
 MIN_LAST = 30
 GAP = 2
@@ -43,7 +45,7 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[str]], width: int = 1
     """An aligned table no wider than ``width`` unless one word is; cells wrap between words."""
     if not rows:
         return ""
-    cells = [[" ".join(str(cell).split()) for cell in row] for row in [headers, *rows]]
+    cells = [[one_line(cell) for cell in row] for row in [headers, *rows]]  # no control chars
     widths = _widths(cells, width)
     lines = []
     for row in cells:

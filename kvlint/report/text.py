@@ -6,6 +6,10 @@
 - ``concise``: one line per finding, the whole message;
 - the summary: counts per code and how many are fixable.
 
+Whatever comes from the files (paths, messages quoting them, source lines) is shown printable
+(control characters as pictures, :mod:`kvlint.report.escape`) and source lines with tokens and
+secret values masked (:mod:`kvlint.redact`), the carets moved to stay under what they mark.
+
 The long explanation of a rule stays in ``kvlint rule CODE``. Colour is decided by
 :func:`use_color` (``--color``, ``NO_COLOR``, ``FORCE_COLOR``, a terminal).
 """
@@ -19,6 +23,8 @@ from collections.abc import Callable
 from typing import TextIO
 
 from kvlint.findings import Finding
+from kvlint.redact import spans as secret_spans
+from kvlint.report.escape import one_line, printable
 
 HUMAN_FORMATS = ("text", "full", "concise")
 COLOR_CHOICES = ("auto", "always", "never")
@@ -90,7 +96,8 @@ def _fixable(finding: Finding) -> bool:
 
 def concise(findings: list[Finding], style: Style) -> str:
     return "".join(
-        f"{style.bold(f'{f.label}:')} {style.code(f.code)} {f.message}\n" for f in findings
+        f"{style.bold(f'{one_line(f.label)}:')} {style.code(f.code)} {one_line(f.message)}\n"
+        for f in findings
     )
 
 
@@ -101,11 +108,13 @@ def full(
     ``lines_of(path, cell)``: the file's lines (a notebook's: the cell's)."""
     out: list[str] = []
     for finding in findings:
-        short, rest = split_message(finding.message)
-        out.append(f"{style.bold(f'{finding.label}:')} {style.code(finding.code)} {short}")
+        short, rest = split_message(one_line(finding.message))
+        out.append(
+            f"{style.bold(f'{one_line(finding.label)}:')} {style.code(finding.code)} {short}"
+        )
         lines = lines_of(finding.path, finding.cell) if finding.line >= 1 else None
         source = lines[finding.line - 1] if lines and finding.line <= len(lines) else None
-        help_text = _fix_help(finding, lines)
+        help_text = one_line(_fix_help(finding, lines))
         width = len(str(finding.line))
         bar = style.gutter(" " * width + " |")
         if source is not None:
@@ -135,12 +144,38 @@ def _marked(source: str, finding: Finding) -> tuple[str, str]:
     else:  # a span over several lines: mark to the end of the first one
         end = max(len(line.rstrip()), start + 1)
     end = max(end, start + 1)
+    line, start, end = _masked(printable(line, keep_tabs=False), start, end)
     if len(line) > _MAX_SNIPPET:
         cut = max(0, min(start - 20, len(line) - _MAX_SNIPPET))
         line = ("…" if cut else "") + line[cut : cut + _MAX_SNIPPET] + "…"
         shift = cut - (1 if cut else 0)
         start, end = start - shift, min(end - shift, len(line))
     return line, " " * start + "^" * max(1, end - start)
+
+
+def _masked(line: str, start: int, end: int) -> tuple[str, int, int]:
+    """``line`` with tokens and secret values masked, and the marked span moved with them (a
+    span starting or ending inside a masked part covers all of what is shown instead)."""
+    found = secret_spans(line)
+    if not found:
+        return line, start, end
+
+    def moved(position: int, is_end: bool) -> int:
+        delta = 0
+        for begin, finish, shown in found:
+            if position <= begin or (is_end and position == begin):
+                break
+            if position < finish:  # inside a masked part
+                return begin + delta + (len(shown) if is_end else 0)
+            delta += len(shown) - (finish - begin)
+        return position + delta
+
+    pieces, position = [], 0
+    for begin, finish, shown in found:
+        pieces += [line[position:begin], shown]
+        position = finish
+    pieces.append(line[position:])
+    return "".join(pieces), moved(start, False), moved(end, True)
 
 
 def _fix_help(finding: Finding, lines: list[str] | None) -> str:

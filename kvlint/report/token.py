@@ -10,6 +10,7 @@ from typing import Any
 
 from kvlint import catalog
 from kvlint.findings import Finding
+from kvlint.report.escape import one_line
 from kvlint.token.decode import Token
 from kvlint.token.diagnose import (
     _audiences,
@@ -83,11 +84,11 @@ def render_text(
 ) -> str:
     rows = summary(token, now)
     width = max(len(label) for label, _ in rows)
-    lines = [f"{label:<{width}}  {value}" for label, value in rows]
+    lines = [f"{label:<{width}}  {one_line(value)}" for label, value in rows]
     lines.append("")
     for finding in findings:
         rule = catalog.get(finding.code)
-        lines.append(f"{finding.code} {rule.severity} {rule.name}: {finding.message}")
+        lines.append(f"{finding.code} {rule.severity} {rule.name}: {one_line(finding.message)}")
     if findings:
         lines.append(f"{len(findings)} finding{'s' if len(findings) != 1 else ''}")
     else:
@@ -96,14 +97,49 @@ def render_text(
         principal = token.claims.get("oid", "?")
         lines.append(
             f"no problems: Key Vault accepts this token's {checked} ({unchecked} not checked). "
-            f"A 403 would be about authorisation: object id {principal} needs an access policy "
+            f"A 403 would be about authorisation: object id {one_line(principal)} needs an access policy "
             "or role on the vault, and the caller must pass the vault firewall "
             "(see `kvlint audit --token`)."
         )
     return "\n".join(lines) + "\n"
 
 
-def document(token: Token, findings: list[Finding]) -> str:
+def document(
+    token: Token, findings: list[Finding], walk: Any = None, prediction: Any = None
+) -> str:
     """The ``--format json`` report."""
-    body = {"claims": json_safe(token.claims), "findings": [f.as_dict() for f in findings]}
+    body: dict[str, Any] = {
+        "claims": json_safe(token.claims),
+        "findings": [f.as_dict() for f in findings],
+    }
+    if walk is not None:
+        body["credential_chain"] = walk.as_dict()
+    if prediction is not None:
+        body["vault_gates"] = prediction.as_dict()
     return json.dumps(body, indent=2, allow_nan=False)
+
+
+def render_walk(walk: Any) -> str:
+    """--explain: DefaultAzureCredential's chain as azure-identity logged it."""
+    lines = ["credential chain (from azure-identity's own log records):"]
+    if walk.environment:
+        lines.append(f"  environment variables: {walk.environment}")
+    for step in walk.steps:
+        reason = f": {step.reason}" if step.reason else ""
+        lines.append(f"  {step.credential:<30} {step.outcome}{reason}")
+    if walk.answered_by:
+        lines.append(f"  -> the token came from {walk.answered_by}")
+    elif not walk.steps:
+        lines.append("  (azure-identity logged no attempt)")
+    return "\n".join(lines) + "\n"
+
+
+def render_prediction(prediction: Any) -> str:
+    lines = ["", f"vault {prediction.vault}, gates checked: {', '.join(prediction.checked)}"]
+    if prediction.verdicts:
+        lines += [f"  {code}: {message}" for code, message in prediction.verdicts]
+    else:
+        lines.append("  this identity would get in (secrets/get)")
+    if prediction.note:
+        lines.append(f"  note: {prediction.note}")
+    return "\n".join(lines) + "\n"

@@ -16,18 +16,20 @@ import logging
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidRequest
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from kvlint import __version__
 from kvlint.errors import KvlintError
-from kvlint.findings import Finding
 from kvlint.redact import mask
-from kvlint.server import engine, features
+from kvlint.server import engine, features, notebooks
+from kvlint.server.features import Linted
 from kvlint.server.positions import Positions
 from kvlint.server.project import CONFIG_NAME, Projects, is_config
 
@@ -50,23 +52,50 @@ class Snapshot:
     encoding: str
 
 
-@dataclass
-class Linted:
-    """A document's findings for one version of its text."""
+_ANSWERED = object()  # a request already answered with an error while it was read
 
-    doc: features.Doc
-    findings: list[Finding] = field(default_factory=list)
-    problem: str | None = None  # a configuration error: no diagnostics, shown once
-    diagnostics: list[types.Diagnostic] = field(init=False)
 
-    def __post_init__(self) -> None:  # on the worker thread, with the lint
-        self.diagnostics = [features.diagnostic(f, self.doc.positions) for f in self.findings]
+class Protocol(LanguageServerProtocol):
+    """pygls' protocol, where every request gets a response.
+
+    pygls reads a message and hands it to a handler; a request whose params do not fit the
+    protocol's types (a negative or huge position, a hover without params) failed while being
+    read and was only logged, so the editor waited for ever. Such a request is answered with
+    the JSON-RPC error (Invalid Params), as is a request after ``shutdown`` (Invalid Request).
+    """
+
+    def structure_message(self, data: dict):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            request_id = data.get("id")
+            if isinstance(request_id, int | str) and "method" in data:
+                method = str(data.get("method"))[:80]
+                logger.error("request %r (%s) answered with an error: %s", request_id, method, exc)
+                self._send_response(request_id, None, exc.to_response_error())
+                return _ANSWERED
+            raise
+
+    def handle_message(self, message) -> None:
+        if message is _ANSWERED:
+            return
+        request_id = getattr(message, "id", None)
+        method = getattr(message, "method", None)
+        if self._shutdown and method not in (None, types.EXIT) and request_id is not None:
+            error = JsonRpcInvalidRequest("the server is shutting down")
+            self._send_response(request_id, None, error.to_response_error())
+            return
+        super().handle_message(message)
 
 
 class KvlintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__(
-            "kvlint", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Full
+            "kvlint",
+            __version__,
+            protocol_cls=Protocol,
+            text_document_sync_kind=types.TextDocumentSyncKind.Full,
+            notebook_document_sync=notebooks.SYNC,
         )
         self.projects = Projects()
         self.linted: dict[str, Linted] = {}
@@ -106,19 +135,23 @@ class KvlintServer(LanguageServer):
         """Settings changed: drop them (in turn with the lints) and lint every open document."""
         self.shown.clear()
         self.pool.submit(self.projects.invalidate)
-        for uri in list(self.workspace.text_documents):
-            self.schedule(uri)
+        cells = {c.document for n in self.workspace.notebook_documents.values() for c in n.cells}
+        for uri in [*self.workspace.notebook_documents, *self.workspace.text_documents]:
+            if uri not in cells:
+                self.schedule(uri)
 
     async def current(self, uri: str) -> Linted | None:
-        """The findings for the document's current text, linting it now if they are stale."""
+        """The findings for the document's current text, linting it now if they are stale (a
+        notebook cell's: its notebook's lint)."""
         document = self.workspace.text_documents.get(uri)
         if document is None:
             return None
         linted = self.linted.get(uri)
         if linted is None or linted.doc.positions.text != document.source:
-            self.schedule(uri)
+            lint = notebooks.notebook_of_cell(self, uri) or uri
+            self.schedule(lint)
             try:
-                await asyncio.shield(self.pending[uri])
+                await asyncio.shield(self.pending[lint])
             except asyncio.CancelledError:  # the text changed again meanwhile: nothing current
                 return None
             linted = self.linted.get(uri)
@@ -154,6 +187,9 @@ class KvlintServer(LanguageServer):
         try:
             if delay:
                 await asyncio.sleep(delay)
+            if self.workspace.get_notebook_document(notebook_uri=uri) is not None:
+                await self._lint_notebook(uri)
+                return
             snapshot = self._snapshot(uri)
             if snapshot is None:
                 return
@@ -168,6 +204,25 @@ class KvlintServer(LanguageServer):
         finally:
             if self.pending.get(uri) is task:
                 del self.pending[uri]
+
+    async def _lint_notebook(self, uri: str) -> None:
+        """An open notebook document: its cells as one module, diagnostics per cell."""
+        self.projects.folders = self._folders()
+        shot = notebooks.snapshot(self, uri)
+        if shot is None:
+            return
+        versioned = _takes_document_changes(self.client_capabilities)
+        loop = asyncio.get_running_loop()
+        try:
+            linted, problem = await loop.run_in_executor(
+                self.pool, notebooks.lint_job, self, shot, versioned
+            )
+        except Exception as exc:
+            self.log(types.MessageType.Error, f"internal error linting {uri}:\n{_traceback(exc)}")
+            return
+        if problem:
+            self._show_once(problem)
+        notebooks.publish(self, shot, linted)
 
     def _lint_job(self, snapshot: Snapshot) -> Linted:
         """On the worker thread: settings, the engine, diagnostics-ready findings."""
@@ -305,6 +360,24 @@ def build() -> KvlintServer:
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: KvlintServer, params: types.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_OPEN)
+    def notebook_open(ls: KvlintServer, params: types.DidOpenNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CHANGE)
+    def notebook_change(ls: KvlintServer, params: types.DidChangeNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri, ls.debounce)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_SAVE)
+    def notebook_save(ls: KvlintServer, params: types.DidSaveNotebookDocumentParams) -> None:
+        ls.schedule(params.notebook_document.uri)
+
+    @server.feature(types.NOTEBOOK_DOCUMENT_DID_CLOSE)
+    def notebook_close(ls: KvlintServer, params: types.DidCloseNotebookDocumentParams) -> None:
+        ls.forget(params.notebook_document.uri)
+        for cell in notebooks.cells_of(params):
+            ls.forget(cell)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: KvlintServer, params: types.DidChangeWatchedFilesParams) -> None:

@@ -4,15 +4,19 @@ fed from memory (the editor's text, never a temporary file)."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import tokenize
+from dataclasses import replace
 from pathlib import Path
 
 from kvlint.config import Settings
+from kvlint.findings import Edit, Finding, Location
 from kvlint.lint.checking import gc_paused
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
 from kvlint.lint.project import ProjectOptions
 from kvlint.lint.sources.config import kind_of
+from kvlint.notebook import is_notebook, raw_position
 
 __all__ = ["LintResult", "lint_text", "make_linter", "parse_error_finding", "warm_up"]
 
@@ -38,7 +42,35 @@ def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
         reach = Reach(project.modules, linter.wants, worth_summarising)
         imports_kv = reach.imports_wanted(Path(path), data)
     with gc_paused():
-        return linter.lint_bytes(data, path, relpath, imports_kv)
+        result = linter.lint_bytes(data, path, relpath, imports_kv)
+    if is_notebook(path):  # a notebook opened as text: its JSON is the document
+        result.findings = [in_notebook_text(f, text) for f in result.findings]
+    return result
+
+
+def in_notebook_text(finding: Finding, raw: str) -> Finding:
+    """A notebook finding (cell, line in the cell) placed in the notebook's JSON text, with its
+    fix's replacements written as JSON string content (dropped when one cannot be placed)."""
+    where = finding.location
+    if where is None or not where.cell:
+        return finding
+    start = raw_position(raw, where.cell, where.line, where.column)
+    end = raw_position(raw, where.cell, where.end_line, where.end_column)
+    if start is None or end is None:
+        start = end = (1, 1)
+    location = Location(where.path, *start, *end)
+    fix = finding.fix
+    if fix is not None:
+        edits: list[Edit] = []
+        for edit in fix.edits:
+            first = raw_position(raw, edit.cell, edit.line, edit.column)
+            last = raw_position(raw, edit.cell, edit.end_line, edit.end_column)
+            if first is None or last is None or first[0] != last[0]:
+                edits = []
+                break
+            edits.append(Edit(*first, *last, json.dumps(edit.content, ensure_ascii=False)[1:-1]))
+        fix = replace(fix, edits=tuple(edits)) if edits else None
+    return replace(finding, location=location, fix=fix)
 
 
 def warm_up() -> None:
@@ -51,7 +83,7 @@ def _encode(text: str, path: str) -> bytes:
     """The bytes the engine decodes back to ``text``: a Python file that declares another
     encoding (PEP 263) is encoded with it, everything else as UTF-8."""
     data = text.encode("utf-8", "surrogatepass")
-    if kind_of(path) is not None:
+    if kind_of(path) is not None or is_notebook(path):
         return data
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
@@ -16,6 +16,7 @@ from kvlint.errors import KvlintError
 from kvlint.findings import Finding
 from kvlint.lint import suppress
 from kvlint.lint.sources.config import kind_of
+from kvlint.notebook import is_notebook
 from kvlint.redact import mask
 from kvlint.server.positions import Positions
 
@@ -138,7 +139,9 @@ def noqa_action(
     go: JSON has no comments; a line that ends inside a string). ``lazy``: the edit is made
     by :func:`resolve` when the user picks the action (``codeAction/resolve``)."""
     finding = findings[index]
-    if finding.code in NO_NOQA or kind_of(doc.path) == "json":
+    if finding.code in NO_NOQA or kind_of(doc.path) == "json" or is_notebook(doc.path):
+        # JSON has no comments; a notebook opened as text is JSON (a cell's noqa is written
+        # in the notebook editor, or by `kvlint check --add-noqa`)
         return None
     action = types.CodeAction(
         title=f"kvlint: add `# noqa: {finding.code}`",
@@ -203,3 +206,16 @@ def hover(findings: list[Finding], positions: Positions) -> types.Hover | None:
         contents=types.MarkupContent(types.MarkupKind.Markdown, "\n\n---\n\n".join(parts)),
         range=positions.range(*span),
     )
+
+
+@dataclass
+class Linted:
+    """A document's findings for one version of its text."""
+
+    doc: Doc
+    findings: list[Finding] = field(default_factory=list)
+    problem: str | None = None  # a configuration error: no diagnostics, shown once
+    diagnostics: list[types.Diagnostic] = field(init=False)
+
+    def __post_init__(self) -> None:  # on the worker thread, with the lint
+        self.diagnostics = [diagnostic(f, self.doc.positions) for f in self.findings]

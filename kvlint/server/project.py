@@ -17,6 +17,7 @@ from kvlint.config import Settings
 from kvlint.lint.discovery import PYTHON_SUFFIXES
 from kvlint.lint.engine import Linter
 from kvlint.lint.sources.config import kind_of
+from kvlint.notebook import is_notebook
 from kvlint.server.engine import make_linter
 
 CONFIG_NAME = "pyproject.toml"
@@ -100,6 +101,7 @@ class Projects:
         wanted = (
             path.name.endswith(PYTHON_SUFFIXES)
             or kind_of(path.name) is not None
+            or is_notebook(path.name)
             or language_id == "python"
             or any(config.path_matches(p, relpath) for p in settings.include)
         )

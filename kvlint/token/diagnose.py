@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -161,7 +162,7 @@ def tenant_mismatch(tid: Any, tenant: str) -> Finding | None:
         "KVT105",
         f"the token was issued by {issued_by} but the vault is in tenant '{tenant}': "
         f"Key Vault answers 401 AKV10032 Invalid issuer; get the token from tenant {tenant} "
-        f"(`az login --tenant {tenant}`, AZURE_TENANT_ID, or tenant_id= on the credential) "
+        f"(`az login --tenant {shlex.quote(tenant)}`, AZURE_TENANT_ID, or tenant_id= on the credential) "
         "and make sure the identity exists there",
     )
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TextIO
+from typing import Any, TextIO
 
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
@@ -27,6 +27,9 @@ class TokenRequest:
     skew: timedelta = DEFAULT_SKEW
     acquire: bool = False
     scope: str | None = None
+    explain: bool = False  # with acquire: walk DefaultAzureCredential's chain from its log
+    vaults_file: str | None = None  # with explain and vault: predict the vault's gates
+    ip: str | None = None
     stdin: TextIO | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -44,17 +47,43 @@ class Examination:
     findings: list[Finding]
     now: datetime
     tenant_checked: bool
+    walk: acquiring.Walk | None = None
+    prediction: Any = None  # kvlint.token.predict.Prediction
+
+
+class ChainFailed(KvlintError):
+    """--explain: no credential answered; the walk says why each was skipped."""
+
+    def __init__(self, message: str, walk: acquiring.Walk) -> None:
+        super().__init__(message)
+        self.walk = walk
 
 
 def examine(request: TokenRequest, now: datetime | None = None) -> Examination:
+    if request.vaults_file and not (request.acquire and request.explain and request.vault):
+        raise KvlintError("--input needs --acquire --explain and --vault URL")
+    if request.ip and not request.vaults_file:
+        raise KvlintError("--ip applies only with --input")
     vault = vault_target(request.vault) if request.vault else None
     if request.acquire:
         if request.token is not None:
             raise KvlintError("give either a token or --acquire, not both")
         scope = request.scope or f"{vault.audience if vault else PUBLIC_AUDIENCE}/.default"
         authority = vault.cloud.authority_host if vault else None
-        token = parse(acquiring.acquire(scope, authority_host=authority, tenant=request.tenant))
+        walk = None
+        if request.explain:
+            raw, walk, failure = acquiring.acquire_walk(
+                scope, authority_host=authority, tenant=request.tenant
+            )
+            if raw is None:
+                raise ChainFailed(failure, walk)
+        else:
+            raw = acquiring.acquire(scope, authority_host=authority, tenant=request.tenant)
+        token = parse(raw)
     else:
+        walk = None
+        if request.explain:
+            raise KvlintError("--explain applies only with --acquire")
         if request.scope:
             raise KvlintError("--scope applies only with --acquire")
         token = load(request.token, request.stdin)
@@ -62,4 +91,11 @@ def examine(request: TokenRequest, now: datetime | None = None) -> Examination:
     findings = diagnose(
         token.claims, tenant=request.tenant, vault_url=request.vault, now=now, skew=request.skew
     )
-    return Examination(token, findings, now, tenant_checked=bool(request.tenant))
+    prediction = None
+    if request.vaults_file:
+        from kvlint.token.predict import predict
+
+        prediction = predict(token.claims, request.vault, request.vaults_file, request.ip)
+    return Examination(
+        token, findings, now, tenant_checked=bool(request.tenant), walk=walk, prediction=prediction
+    )

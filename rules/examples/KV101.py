@@ -12,49 +12,49 @@ credential = DefaultAzureCredential()
 sp = ClientSecretCredential("tenant", "client", "secret")
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
 # A constant named a scope (used as one in another module): fixed to the v2 scope.
-KEY_VAULT_SCOPE = "https://vault.azure.net/"  # expect: KV101
+KEY_VAULT_SCOPE = "https://vault.azure.net/"  # expect: KV101@19 "Key Vault token resource"
 
 # The classic: the resource with a trailing slash, in a get_token call.
-token = credential.get_token("https://vault.azure.net/")  # expect: KV101
+token = credential.get_token("https://vault.azure.net/")  # expect: KV101@30 "Key Vault token resource"
 # A doubled slash in the scope is the same mistake.
-sp.get_token("https://vault.azure.net//.default")  # expect: KV101
+sp.get_token("https://vault.azure.net//.default")  # expect: KV101@14 "Key Vault token scope"
 # MSAL scopes.
-app.acquire_token_for_client(scopes=["https://vault.azure.net//.default"])  # expect: KV101
+app.acquire_token_for_client(scopes=["https://vault.azure.net//.default"])  # expect: KV101@38 "Key Vault token scope"
 # Other clouds and Managed HSM.
-sp.get_token("https://vault.azure.cn/")  # expect: KV101
-sp.get_token("https://managedhsm.azure.net/")  # expect: KV101
+sp.get_token("https://vault.azure.cn/")  # expect: KV101@14 "Key Vault token resource"
+sp.get_token("https://managedhsm.azure.net/")  # expect: KV101@14 "Key Vault token resource"
 
 # Defined once in a constant: reported where the literal is written.
-KEYVAULT_RESOURCE = "https://vault.azure.net/"  # expect: KV101
+KEYVAULT_RESOURCE = "https://vault.azure.net/"  # expect: KV101@21 "Key Vault token resource"
 sp.get_token(KEYVAULT_RESOURCE)
 
 # Built from pieces: the literal holding the slashed base is reported.
-VAULT_BASE = "https://vault.azure.net/"  # expect: KV101
+VAULT_BASE = "https://vault.azure.net/"  # expect: KV101@14 "Key Vault token scope"
 sp.get_token(VAULT_BASE + "/.default")
 sp.get_token(f"{VAULT_BASE}/.default")
 
 # An environment default.
-sp.get_token(os.environ.get("KV_SCOPE", "https://vault.azure.net//.default"))  # expect: KV101
+sp.get_token(os.environ.get("KV_SCOPE", "https://vault.azure.net//.default"))  # expect: KV101@41 "Key Vault token scope"
 
 # The managed identity endpoint's query string.
-requests.get(  # expect: KV107
-    "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net/",  # expect: KV101
+requests.get(  # expect: KV107@1 "hand-rolled managed identity token request to"
+    "http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net/",  # expect: KV101@5 "Key Vault token resource"
     headers={"Metadata": "true"},
 )
 
 # A token request body.
 requests.post(
     "https://login.microsoftonline.com/tenant/oauth2/token",
-    data={"grant_type": "client_credentials", "resource": "https://vault.azure.net/"},  # expect: KV101
+    data={"grant_type": "client_credentials", "resource": "https://vault.azure.net/"},  # expect: KV101@59 "Key Vault token resource"
 )
 
 # A settings dictionary key containing "audience".
-SETTINGS = {"keyvault_audience": "https://vault.azure.net/"}  # expect: KV101
+SETTINGS = {"keyvault_audience": "https://vault.azure.net/"}  # expect: KV101@34 "Key Vault token resource"
 
 
 async def read_async():
     async with AsyncDefaultAzureCredential() as cred:
-        return await cred.get_token("https://vault.usgovcloudapi.net/")  # expect: KV101
+        return await cred.get_token("https://vault.usgovcloudapi.net/")  # expect: KV101@37 "Key Vault token resource"
 
 
 # ---- negatives -------------------------------------------------------------------------------

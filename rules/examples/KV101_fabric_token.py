@@ -2,5 +2,5 @@
 
 from notebookutils import mssparkutils
 
-token = mssparkutils.credentials.getToken("https://vault.azure.net/")  # expect: KV101
+token = mssparkutils.credentials.getToken("https://vault.azure.net/")  # expect: KV101@43 "Key Vault token resource"
 storage = mssparkutils.credentials.getToken("storage")

@@ -1,6 +1,6 @@
 """KV102 keyvault-wrong-audience."""
 
-import adal  # expect: KV106
+import adal  # expect: KV106@1 "ADAL (adal) is retired"
 import requests
 from azure.identity import DefaultAzureCredential, ManagedIdentityCredential
 
@@ -8,32 +8,32 @@ credential = DefaultAzureCredential()
 mi = ManagedIdentityCredential()
 
 # A vault's own URL is not an audience.
-credential.get_token("https://myvault.vault.azure.net/.default")  # expect: KV102
+credential.get_token("https://myvault.vault.azure.net/.default")  # expect: KV102@22 "'https://myvault.vault.azure.net/.default' is a"
 # Built from the vault name: still a per-vault host.
 VAULT = "contoso"
-credential.get_token(f"https://{VAULT}.vault.azure.net/.default")  # expect: KV102
+credential.get_token(f"https://{VAULT}.vault.azure.net/.default")  # expect: KV102@22 "'https://contoso.vault.azure.net/.default' is a"
 # Private link hosts are not audiences either.
-mi.get_token("https://myvault.privatelink.vaultcore.azure.net")  # expect: KV102
+mi.get_token("https://myvault.privatelink.vaultcore.azure.net")  # expect: KV102@14 "'https://myvault.privatelink.vaultcore.azure.net"
 # http:// is not the audience.
-credential.get_token("http://vault.azure.net/.default")  # expect: KV102
+credential.get_token("http://vault.azure.net/.default")  # expect: KV102@22 "'http://vault.azure.net/.default' uses http://"
 # Misspelt.
-credential.get_token("https://vault.azure.com/.default")  # expect: KV102
+credential.get_token("https://vault.azure.com/.default")  # expect: KV102@22 "'https://vault.azure.com/.default' is not a Key"
 
 # A v2 scope where ADAL expects a v1 resource.
 context = adal.AuthenticationContext("https://login.microsoftonline.com/tenant")
-context.acquire_token_with_client_credentials("https://vault.azure.net/.default", "id", "secret")  # expect: KV102
+context.acquire_token_with_client_credentials("https://vault.azure.net/.default", "id", "secret")  # expect: KV102@47 "'https://vault.azure.net/.default' is a v2"
 # ... and in the v1 token endpoint's body.
 requests.post(
     "https://login.microsoftonline.com/tenant/oauth2/token",
-    data={"grant_type": "client_credentials", "resource": "https://vault.azure.net/.default"},  # expect: KV102
+    data={"grant_type": "client_credentials", "resource": "https://vault.azure.net/.default"},  # expect: KV102@59 "'https://vault.azure.net/.default' is a v2"
 )
 
 
 def read_secret_with_arm_token(vault_url: str, name: str):
     """An ARM token sent to Key Vault."""
-    arm = credential.get_token("https://management.azure.com/.default")  # expect: KV102
+    arm = credential.get_token("https://management.azure.com/.default")  # expect: KV102@32 "a token for 'https://management.azure.com' is"
     headers = {"Authorization": f"Bearer {arm.token}"}
-    return requests.get(  # expect: KV302
+    return requests.get(  # expect: KV302@12 "raw requests request to Key Vault with no retry"
         f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.5", headers=headers
     )
 

@@ -5,11 +5,11 @@ import requests
 from azure.identity import DefaultAzureCredential
 
 credential = DefaultAzureCredential()
-TOKEN = credential.get_token("https://vault.azure.net/.default").token  # expect: KV105
-HEADERS = {"Authorization": "Bearer " + credential.get_token("https://vault.azure.net/.default").token}  # expect: KV105
+TOKEN = credential.get_token("https://vault.azure.net/.default").token  # expect: KV105@9 "access token captured once at module level and"
+HEADERS = {"Authorization": "Bearer " + credential.get_token("https://vault.azure.net/.default").token}  # expect: KV105@11 "access token captured once at module level and"
 
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
-ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105
+ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105@16 "access token captured once at module level and"
 # The same pinned token once more, in a headers dict: one cause, reported once (above).
 AUTH_HEADERS = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
 
@@ -20,18 +20,18 @@ def _bearer_headers():
 
 
 # Headers built once at import time by a helper: the same pinned token.
-SHARED_HEADERS = _bearer_headers()  # expect: KV105
+SHARED_HEADERS = _bearer_headers()  # expect: KV105@18 "access token captured once at module level and"
 
 
 SESSION = requests.Session()
-SESSION.headers.update({"Authorization": "Bearer " + TOKEN})  # expect: KV105
-SESSION.headers["Authorization"] = f"Bearer {ACCESS_TOKEN}"  # expect: KV105
+SESSION.headers.update({"Authorization": "Bearer " + TOKEN})  # expect: KV105@24 "access token pinned in a session's default"
+SESSION.headers["Authorization"] = f"Bearer {ACCESS_TOKEN}"  # expect: KV105@36 "access token captured once at module level and"
 
 
 class VaultReader:
     def __init__(self):
         self.credential = DefaultAzureCredential()
-        self.token = self.credential.get_token("https://vault.azure.net/.default").token  # expect: KV105
+        self.token = self.credential.get_token("https://vault.azure.net/.default").token  # expect: KV105@22 "access token stored in self.token in __init__"
 
     def headers(self):
         return {"Authorization": f"Bearer {self.token}"}
@@ -41,8 +41,8 @@ class VaultReader:
 class HelperClient:
     def __init__(self):
         self.credential = DefaultAzureCredential()
-        self.auth = self._get_auth()  # expect: KV105
-        self.headers = self._headers()  # expect: KV105
+        self.auth = self._get_auth()  # expect: KV105@21 "access token stored in self.auth in __init__"
+        self.headers = self._headers()  # expect: KV105@24 "access token stored in self.headers in __init__"
 
     def _get_auth(self):
         return self.credential.get_token("https://vault.azure.net/.default").token
@@ -64,11 +64,11 @@ class SessionClient:
 
     def _login(self):
         token = self.credential.get_token("https://vault.azure.net/.default").token
-        self.session.headers.update({"Authorization": f"Bearer {token}"})  # expect: KV105
+        self.session.headers.update({"Authorization": f"Bearer {token}"})  # expect: KV105@37 "access token pinned in a session's default"
 
 
 class Settings:
-    bearer = f'Bearer {credential.get_token("https://vault.azure.net/.default").token}'  # expect: KV105
+    bearer = f'Bearer {credential.get_token("https://vault.azure.net/.default").token}'  # expect: KV105@14 "access token captured once at class level and"
 
 
 # ---- negatives -------------------------------------------------------------------------------
@@ -143,7 +143,7 @@ class FirstRead:
 
     def _fetch(self, url):
         token = self.credential.get_token("https://vault.azure.net/.default").token
-        return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302 (a raw vault GET: its caller passes the URL)
+        return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@16 "raw requests request to Key Vault" (a raw vault GET: its caller passes the URL)
 
 
 # A look-alike get_token on an object that is not an Azure credential (a parameter).

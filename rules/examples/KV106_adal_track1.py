@@ -1,8 +1,8 @@
 """KV106: adal next to the track-1 Key Vault client, which takes adal tokens through
 callbacks: both retired libraries are reported, once each."""
 
-import adal  # expect: KV106
-from azure.keyvault import KeyVaultAuthentication, KeyVaultClient  # expect: KV106
+import adal  # expect: KV106@1 "ADAL (adal) is retired"
+from azure.keyvault import KeyVaultAuthentication, KeyVaultClient  # expect: KV106@1 "track-1 azure.keyvault"
 
 
 def callback(server, resource, scope):

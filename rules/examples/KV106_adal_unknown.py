@@ -1,7 +1,7 @@
 """KV106: adal asked for a token whose resource is not known (a parameter): reported, as the
 catalogue says, even though another request in the module is for Resource Manager."""
 
-from adal import AuthenticationContext  # expect: KV106
+from adal import AuthenticationContext  # expect: KV106@1 "ADAL (adal) is retired"
 
 context = AuthenticationContext("https://login.microsoftonline.com/contoso.onmicrosoft.com")
 arm = context.acquire_token_with_client_credentials(

@@ -1,6 +1,6 @@
 """KV106: adal used for a Key Vault token (here next to a Resource Manager one)."""
 
-import adal  # expect: KV106
+import adal  # expect: KV106@1 "ADAL (adal) is retired"
 import requests
 
 context = adal.AuthenticationContext("https://login.microsoftonline.com/contoso.onmicrosoft.com")
@@ -13,7 +13,7 @@ vault = context.acquire_token_with_client_credentials(
 
 
 def read_secret(name):
-    return requests.get(  # expect: KV302
+    return requests.get(  # expect: KV302@12 "raw requests request to Key Vault with no retry"
         f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.4",
         headers={"Authorization": "Bearer " + vault["accessToken"]},
         timeout=30,

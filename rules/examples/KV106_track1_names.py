@@ -1,6 +1,6 @@
 """KV106: track-1 identifier helpers imported from azure.keyvault (one finding per library)."""
 
-from azure.keyvault import CertificateId, KeyId, KeyVaultId, SecretId  # expect: KV106
+from azure.keyvault import CertificateId, KeyId, KeyVaultId, SecretId  # expect: KV106@1 "track-1 azure.keyvault"
 from azure.keyvault.key_vault_id import parse_secret_id  # the same library again
 import azure.keyvault.key_vault_id  # and again
 

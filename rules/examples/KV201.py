@@ -8,18 +8,18 @@ from azure.mgmt.storage.models import NetworkRuleSet as StorageRuleSet
 from pulumi_azure_native import keyvault
 
 # The default action written as a string, in any case, or as the enum.
-open_acls = NetworkRuleSet(default_action="Allow", bypass="AzureServices")  # expect: KV201
-models.NetworkRuleSet(default_action=NetworkRuleAction.ALLOW)  # expect: KV201
-VersionedRuleSet(default_action="allow")  # expect: KV201
+open_acls = NetworkRuleSet(default_action="Allow", bypass="AzureServices")  # expect: KV201@43 "Key Vault firewall default action 'Allow'"
+models.NetworkRuleSet(default_action=NetworkRuleAction.ALLOW)  # expect: KV201@38 "Key Vault firewall default action 'Allow'"
+VersionedRuleSet(default_action="allow")  # expect: KV201@33 "Key Vault firewall default action 'Allow'"
 ALLOW = "Allow"
-NetworkRuleSet(default_action=ALLOW)  # expect: KV201
+NetworkRuleSet(default_action=ALLOW)  # expect: KV201@31 "Key Vault firewall default action 'Allow'"
 
 # An IP rule that admits everyone.
 NetworkRuleSet(
     default_action="Deny",
-    ip_rules=[IPRule(value="0.0.0.0/0")],  # expect: KV201
+    ip_rules=[IPRule(value="0.0.0.0/0")],  # expect: KV201@28 "Key Vault IP rule '0.0.0.0/0' admits every"
 )
-IPRule(value="*")  # expect: KV201
+IPRule(value="*")  # expect: KV201@14 "Key Vault IP rule '*' admits every address"
 
 # Pulumi azure-native: the same field names on *Args classes, and its enums.
 keyvault.Vault(
@@ -28,18 +28,18 @@ keyvault.Vault(
         tenant_id="tenant",
         sku=keyvault.SkuArgs(family="A", name="standard"),
         network_acls=keyvault.NetworkRuleSetArgs(
-            default_action=keyvault.NetworkRuleAction.ALLOW,  # expect: KV201
-            ip_rules=[keyvault.IPRuleArgs(value="0.0.0.0")],  # expect: KV201
+            default_action=keyvault.NetworkRuleAction.ALLOW,  # expect: KV201@28 "Key Vault firewall default action 'Allow'"
+            ip_rules=[keyvault.IPRuleArgs(value="0.0.0.0")],  # expect: KV201@49 "Key Vault IP rule '0.0.0.0' admits every address"
         ),
     ),
 )
-azure_native.keyvault.NetworkRuleSetArgs(default_action="Allow")  # expect: KV201
+azure_native.keyvault.NetworkRuleSetArgs(default_action="Allow")  # expect: KV201@57 "Key Vault firewall default action 'Allow'"
 # Pulumi dict inputs (snake_case keys).
 keyvault.Vault(
     "vault2",
     properties={
         "tenant_id": "tenant",
-        "network_acls": {"default_action": "Allow"},  # expect: KV201
+        "network_acls": {"default_action": "Allow"},  # expect: KV201@44 "Key Vault firewall default action 'Allow'"
     },
 )
 
@@ -51,15 +51,15 @@ parameters = {
         "sku": {"family": "A", "name": "standard"},
         "accessPolicies": [],
         "networkAcls": {
-            "defaultAction": "Allow",  # expect: KV201
-            "ipRules": [{"value": "0.0.0.0/0"}],  # expect: KV201
+            "defaultAction": "Allow",  # expect: KV201@30 "Key Vault firewall default action 'Allow'"
+            "ipRules": [{"value": "0.0.0.0/0"}],  # expect: KV201@35 "Key Vault IP rule '0.0.0.0/0' admits every"
         },
     },
 }
 
 
 def create(client, rg):
-    body = {"location": "westeurope", "properties": {"networkAcls": {"defaultAction": "Allow"}}}  # expect: KV201
+    body = {"location": "westeurope", "properties": {"networkAcls": {"defaultAction": "Allow"}}}  # expect: KV201@87 "Key Vault firewall default action 'Allow'"
     return client.vaults.begin_create_or_update(rg, "vault", body)
 
 

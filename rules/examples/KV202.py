@@ -8,7 +8,7 @@ TENANT = "00000000-0000-0000-0000-000000000000"
 AccessPolicyEntry(
     tenant_id=TENANT,
     object_id="11111111-1111-1111-1111-111111111111",
-    application_id="22222222-2222-2222-2222-222222222222",  # expect: KV202
+    application_id="22222222-2222-2222-2222-222222222222",  # expect: KV202@20 "access policy with an application id is a"
     permissions=Permissions(secrets=["get"]),
 )
 
@@ -17,7 +17,7 @@ def policy_for(principal, client_id):
     return keyvault.AccessPolicyEntryArgs(
         tenant_id=TENANT,
         object_id=principal,
-        application_id=client_id,  # expect: KV202
+        application_id=client_id,  # expect: KV202@24 "access policy with an application id is a"
         permissions=keyvault.PermissionsArgs(secrets=["get", "list"]),
     )
 
@@ -26,7 +26,7 @@ def policy_for(principal, client_id):
 ARM_POLICY = {
     "tenantId": TENANT,
     "objectId": "11111111-1111-1111-1111-111111111111",
-    "applicationId": "22222222-2222-2222-2222-222222222222",  # expect: KV202
+    "applicationId": "22222222-2222-2222-2222-222222222222",  # expect: KV202@22 "access policy with an application id is a"
     "permissions": {"secrets": ["get"]},
 }
 

@@ -11,20 +11,20 @@ from azure.mgmt.keyvault.models import (
 
 Permissions(
     keys=["get", "list"],
-    secrets=["All"],  # expect: KV203
+    secrets=["All"],  # expect: KV203@13 "access policy grants 'all' on secrets"
 )
-Permissions(keys=[KeyPermissions.GET, KeyPermissions.PURGE])  # expect: KV203
+Permissions(keys=[KeyPermissions.GET, KeyPermissions.PURGE])  # expect: KV203@18 "access policy grants 'purge' on keys"
 # One finding per permission list, at its first over-broad field, naming both.
 Permissions(
-    keys=["all"],  # expect: KV203
+    keys=["all"],  # expect: KV203@10 "access policy grants 'all' on keys"
     secrets=["all"],
 )
-Permissions(secrets=[SecretPermissions.ALL])  # expect: KV203
+Permissions(secrets=[SecretPermissions.ALL])  # expect: KV203@21 "access policy grants 'all' on secrets"
 ADMIN_SECRETS = ["get", "set", "delete", "purge"]
-Permissions(secrets=ADMIN_SECRETS)  # expect: KV203
+Permissions(secrets=ADMIN_SECRETS)  # expect: KV203@21 "access policy grants 'purge' on secrets"
 # Every member of the enum includes purge.
-Permissions(certificates=list(CertificatePermissions))  # expect: KV203
-Permissions(keys=[p.value for p in KeyPermissions])  # expect: KV203
+Permissions(certificates=list(CertificatePermissions))  # expect: KV203@26 "access policy grants 'all' on certificates"
+Permissions(keys=[p.value for p in KeyPermissions])  # expect: KV203@18 "access policy grants 'all' on keys"
 
 # Pulumi.
 kv.AccessPolicy(
@@ -32,7 +32,7 @@ kv.AccessPolicy(
     policy=kv.AccessPolicyEntryArgs(
         tenant_id="t",
         object_id="o",
-        permissions=kv.PermissionsArgs(secrets=[kv.SecretPermissions.PURGE]),  # expect: KV203
+        permissions=kv.PermissionsArgs(secrets=[kv.SecretPermissions.PURGE]),  # expect: KV203@48 "access policy grants 'purge' on secrets"
     ),
 )
 
@@ -42,7 +42,7 @@ POLICIES = [
         "tenantId": "t",
         "objectId": "o",
         "permissions": {
-            "keys": ["all"],  # expect: KV203
+            "keys": ["all"],  # expect: KV203@21 "access policy grants 'all' on keys"
             "secrets": ["get"],
             "certificates": ["purge"],
         },
@@ -56,7 +56,7 @@ KEY_PERMISSIONS_ALL = [perm.value for perm in KeyPermissions]
 
 def create_vault_policy(tenant_id, object_id):
     permissions = Permissions()
-    permissions.keys = KEY_PERMISSIONS_ALL  # expect: KV203
+    permissions.keys = KEY_PERMISSIONS_ALL  # expect: KV203@24 "access policy grants 'all' on keys"
     permissions.secrets = ["get", "purge"]
     permissions.certificates = ["get"]
     return AccessPolicyEntry(tenant_id=tenant_id, object_id=object_id, permissions=permissions)
@@ -67,7 +67,7 @@ def widen_policy(tenant_id, object_id):
     policy = AccessPolicyEntry(
         tenant_id=tenant_id, object_id=object_id, permissions=Permissions(keys=["get"])
     )
-    policy.permissions.secrets = ["all"]  # expect: KV203
+    policy.permissions.secrets = ["all"]  # expect: KV203@34 "access policy grants 'all' on secrets"
     policy.permissions.keys = ["purge"]
     return policy
 

@@ -28,25 +28,25 @@ def grant_and_read(rg, object_id):
         rg, "myvault", "add",
         VaultAccessPolicyParameters(properties=VaultAccessPolicyProperties(access_policies=[entry])),
     )
-    return secrets.get_secret("db-password")  # expect: KV204
+    return secrets.get_secret("db-password")  # expect: KV204@12 "Key Vault read right after"
 
 
 def assign_role_then_list(scope, role_id, principal):
     auth.role_assignments.create(scope, "name", {"role_definition_id": role_id, "principal_id": principal})
-    return [p.name for p in secrets.list_properties_of_secrets()]  # expect: KV204
+    return [p.name for p in secrets.list_properties_of_secrets()]  # expect: KV204@29 "Key Vault read right after"
 
 
 def create_vault_then_read(rg, params):
     poller = mgmt.vaults.begin_create_or_update(rg, "myvault", {"properties": {"accessPolicies": params}})
     poller.result()
-    value = secrets.get_secret("first").value  # expect: KV204
+    value = secrets.get_secret("first").value  # expect: KV204@13 "Key Vault read right after"
     return value
 
 
 def wait_before_the_grant(rg, parameters):
     time.sleep(30)  # a pause before the grant does not help the read after it
     mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
-    return secrets.get_secret("db-password")  # expect: KV204
+    return secrets.get_secret("db-password")  # expect: KV204@12 "Key Vault read right after"
 
 
 def wait_for_propagation_stub():
@@ -57,7 +57,7 @@ def wait_for_propagation_stub():
 def grant_then_no_real_wait(rg, parameters):
     mgmt.vaults.update_access_policy(rg, "myvault", "add", parameters)
     wait_for_propagation_stub()
-    return secrets.get_secret("db-password")  # expect: KV204
+    return secrets.get_secret("db-password")  # expect: KV204@12 "Key Vault read right after"
 
 
 # ---- negatives -------------------------------------------------------------------------------

@@ -24,22 +24,22 @@ def grant_reader_then_read(principal_id, name):
         VAULT,
         name,
         RoleAssignmentCreateParameters(
-            role_definition_id=READER,  # expect: KV205
+            role_definition_id=READER,  # expect: KV205@32 "role assignment grants 'Reader' on the vault"
             principal_id=principal_id,
         ),
     )
-    return secrets.get_secret("db-password")  # expect: KV204
+    return secrets.get_secret("db-password")  # expect: KV204@12 "Key Vault read right after"
 
 
 def grant_contributor_dict(principal_id, name):
     parameters = {
         "properties": {
-            "roleDefinitionId": f"{ROLES}/b24988ac-6180-42a0-ab88-20f7382dd24c",  # expect: KV205
+            "roleDefinitionId": f"{ROLES}/b24988ac-6180-42a0-ab88-20f7382dd24c",  # expect: KV205@33 "role assignment grants 'Contributor' on the"
             "principalId": principal_id,
         }
     }
     authorization.role_assignments.create(scope=VAULT, role_assignment_name=name, parameters=parameters)
-    return keys.get_key("signing")  # expect: KV204
+    return keys.get_key("signing")  # expect: KV204@12 "Key Vault read right after"
 
 
 # ---- negatives -------------------------------------------------------------------------------
@@ -48,7 +48,7 @@ def grant_secrets_user_then_read(principal_id, name):
     authorization.role_assignments.create(
         VAULT, name, {"role_definition_id": SECRETS_USER, "principal_id": principal_id}
     )
-    return secrets.get_secret("db-password")  # expect: KV204
+    return secrets.get_secret("db-password")  # expect: KV204@12 "Key Vault read right after"
 
 
 # Reader for an operator who manages the vault: nothing here reads its data.

@@ -9,19 +9,19 @@ from azure.keyvault.secrets.aio import SecretClient as AsyncSecretClient
 VAULT_URL = "https://contoso.vault.azure.net"
 credential = DefaultAzureCredential()
 
-client = SecretClient(VAULT_URL, credential, retry_total=0)  # expect: KV301
-keys = KeyClient(vault_url=VAULT_URL, credential=credential, retry_status=0)  # expect: KV301
-strict = SecretClient(VAULT_URL, credential, retry_policy=RetryPolicy.no_retries())  # expect: KV301
+client = SecretClient(VAULT_URL, credential, retry_total=0)  # expect: KV301@10 "Key Vault retries are switched off"
+keys = KeyClient(vault_url=VAULT_URL, credential=credential, retry_status=0)  # expect: KV301@8 "Key Vault retries are switched off"
+strict = SecretClient(VAULT_URL, credential, retry_policy=RetryPolicy.no_retries())  # expect: KV301@10 "Key Vault retries are switched off"
 NO_RETRIES = 0
-counted = SecretClient(VAULT_URL, credential, retry_total=NO_RETRIES)  # expect: KV301
+counted = SecretClient(VAULT_URL, credential, retry_total=NO_RETRIES)  # expect: KV301@11 "Key Vault retries are switched off"
 options = {"retry_total": 0, "connection_timeout": 5}
-unpacked = SecretClient(VAULT_URL, credential, **options)  # expect: KV301
+unpacked = SecretClient(VAULT_URL, credential, **options)  # expect: KV301@12 "Key Vault retries are switched off"
 policy = AsyncRetryPolicy(retry_total=0)
-async_client = AsyncSecretClient(VAULT_URL, credential, retry_policy=policy)  # expect: KV301
+async_client = AsyncSecretClient(VAULT_URL, credential, retry_policy=policy)  # expect: KV301@16 "Key Vault retries are switched off"
 
 
 def read_once(name):
-    return client.get_secret(name, retry_total=0).value  # expect: KV301
+    return client.get_secret(name, retry_total=0).value  # expect: KV301@12 "Key Vault retries are switched off"
 
 
 # ---- negatives -------------------------------------------------------------------------------

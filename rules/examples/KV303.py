@@ -19,7 +19,7 @@ certificates = CertificateClient(VAULT_URL, credential)
 
 
 def hammer(name):
-    while True:  # expect: KV303
+    while True:  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             return client.get_secret(name).value
         except HttpResponseError:
@@ -27,7 +27,7 @@ def hammer(name):
 
 
 def fixed_pause(name):
-    for _attempt in range(5):  # expect: KV303
+    for _attempt in range(5):  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             secret = client.get_secret(name)
             break
@@ -38,7 +38,7 @@ def fixed_pause(name):
 
 def forever_growing(name):
     delay = 1
-    while True:  # expect: KV303
+    while True:  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             return client.get_secret(name).value
         except HttpResponseError:
@@ -48,7 +48,7 @@ def forever_growing(name):
 
 def until_done(name, value):
     done = False
-    while not done:  # expect: KV303
+    while not done:  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             client.set_secret(name, value)
             done = True
@@ -57,7 +57,7 @@ def until_done(name, value):
 
 
 async def async_fixed_pause(name):
-    for _attempt in range(3):  # expect: KV303
+    for _attempt in range(3):  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             return (await aio_client.get_secret(name)).value
         except ResourceNotFoundError:
@@ -67,7 +67,7 @@ async def async_fixed_pause(name):
 def busy_wait_after_delete(name):
     # Waiting for a deletion, but without a pause: every failure is another request at once.
     client.begin_delete_secret(name).wait()
-    while True:  # expect: KV303
+    while True:  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             client.purge_deleted_secret(name)
             break
@@ -78,7 +78,7 @@ def busy_wait_after_delete(name):
 def retry_other_item(name, other):
     client.begin_delete_secret(other).wait()
     # The loop retries a read of another secret than the one the operation changes.
-    for _attempt in range(5):  # expect: KV303
+    for _attempt in range(5):  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             return client.get_secret(name).value
         except HttpResponseError:
@@ -195,7 +195,7 @@ def wait_for_certificate_rest(name, token):
     url = f"{VAULT_URL}/certificates/{name}/pending?api-version=7.4"
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(60):
-        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302
+        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302@20 "raw requests request to Key Vault with no retry"
         if response.json()["status"] != "inProgress":
             break
         time.sleep(5)
@@ -210,7 +210,7 @@ class Jobs:
 
 def look_alike_operation(name):
     Jobs().begin_delete_secret(name)
-    for _attempt in range(5):  # expect: KV303
+    for _attempt in range(5):  # expect: KV303@5 "hand-written retry loop around a Key Vault call"
         try:
             return client.get_secret(name).value
         except HttpResponseError:

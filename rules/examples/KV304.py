@@ -19,42 +19,42 @@ aio_client = AsyncSecretClient(VAULT_URL, credential)
 
 def watch_password(check):
     while True:
-        password = client.get_secret("db-password").value  # expect: KV304
+        password = client.get_secret("db-password").value  # expect: KV304@20 "Key Vault read inside a while loop"
         check(password)
         time.sleep(5)
 
 
 def keys_for(users):
-    return {user: client.get_secret(f"user-{user}").value for user in users}  # expect: KV304
+    return {user: client.get_secret(f"user-{user}").value for user in users}  # expect: KV304@19 "Key Vault read inside a comprehension over data"
 
 
 def settings_from(config):
     values = {}
     for name in config["secrets"]:
-        values[name] = client.get_secret(name).value  # expect: KV304
+        values[name] = client.get_secret(name).value  # expect: KV304@24 "Key Vault read inside a for loop over data that"
     return values
 
 
 def poll_every_minute(handle):
     for _tick in range(60):
-        handle(client.get_secret("feature-flags").value)  # expect: KV304
+        handle(client.get_secret("feature-flags").value)  # expect: KV304@16 "Key Vault read inside a loop that sleeps"
         time.sleep(60)
 
 
 async def async_watch(check):
     while True:
-        secret = await aio_client.get_secret("db-password")  # expect: KV304
+        secret = await aio_client.get_secret("db-password")  # expect: KV304@24 "Key Vault read inside a while loop"
         check(secret.value)
         await asyncio.sleep(5)
 
 
 async def async_fan_out(names):
-    return await asyncio.gather(*(aio_client.get_secret(n) for n in names))  # expect: KV304
+    return await asyncio.gather(*(aio_client.get_secret(n) for n in names))  # expect: KV304@35 "Key Vault read inside a comprehension over data"
 
 
 def raw_poll(token):
     while True:
-        requests.get(  # expect: KV302, KV304
+        requests.get(  # expect: KV302@9 "raw requests request to Key Vault with no retry", KV304@9 "Key Vault read inside a while loop"
             f"{VAULT_URL}/secrets/flags?api-version=7.4",
             headers={"Authorization": f"Bearer {token}"},
         )
@@ -134,7 +134,7 @@ def sample_versions():
 # A long literal range is bulk reading again.
 def hammer():
     for _ in range(1000):
-        client.get_secret("feature-flags")  # expect: KV304
+        client.get_secret("feature-flags")  # expect: KV304@9 "Key Vault read inside a for loop over data that"
 
 
 session = requests.Session()

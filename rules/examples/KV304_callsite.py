@@ -18,7 +18,7 @@ def call_api(url, scope):
 
 def sync(names, subscriptions):
     for name in names:
-        call_api(f"{VAULT}/secrets/{name}?api-version=7.4", "https://vault.azure.net/.default")  # expect: KV304
+        call_api(f"{VAULT}/secrets/{name}?api-version=7.4", "https://vault.azure.net/.default")  # expect: KV304@9 "Key Vault read (get() in the helper call_api())"
     for sub in subscriptions:
         # the same helper with an ARM URL: no Key Vault read here
         call_api(

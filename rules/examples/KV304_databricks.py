@@ -5,10 +5,15 @@
 
 # COMMAND ----------
 
+!pip install databricks-sdk
+dbutils.library.restartPython()
+
+# COMMAND ----------
+
 import time
 
 from databricks.sdk import WorkspaceClient
-from pyspark.sql.functions import col
+from pyspark.sql.functions import *  # defines no dbutils: the runtime's global stays traced
 
 # Once, on the driver: one read per run of the notebook.
 jdbc_password = dbutils.secrets.get(scope="kv-warehouse", key="jdbc-password")
@@ -18,7 +23,7 @@ reader = spark.read.format("jdbc").option("password", jdbc_password)
 
 # One read per table of the catalogue: the count grows with the data.
 for table in spark.catalog.listTables("raw"):
-    token = dbutils.secrets.get(scope="kv-warehouse", key=f"{table.name}-token")  # expect: KV304
+    token = dbutils.secrets.get(scope="kv-warehouse", key=f"{table.name}-token")  # expect: KV304@13 "Key Vault read inside a for loop over data that"
     spark.table(table.name).filter(col("token") == token).count()
 
 # COMMAND ----------
@@ -31,7 +36,7 @@ for key in ["storage-key", "eventhub-key"]:
 
 # Polling the vault: one read every minute, forever.
 while True:
-    api_key = dbutils.secrets.getBytes("kv-warehouse", "api-key")  # expect: KV304
+    api_key = dbutils.secrets.getBytes("kv-warehouse", "api-key")  # expect: KV304@15 "Key Vault read inside a while loop"
     time.sleep(60)
 
 # COMMAND ----------

@@ -30,18 +30,18 @@ class Vault:
         return [p.name for p in self.client.list_properties_of_secrets()]
 
     def export(self):
-        return {name: self.get(name) for name in self.names()}  # expect: KV308
+        return {name: self.get(name) for name in self.names()}  # expect: KV308@23 "get_secret() (in the helper get()) for every"
 
 
 def load(names):
-    return {name: read(name) for name in names}  # expect: KV304
+    return {name: read(name) for name in names}  # expect: KV304@19 "Key Vault read (get_secret() in the helper"
 
 
 def load_all(names):
     vault = Vault()
     values = {}
     for name in names:
-        values[name] = vault.get(name)  # expect: KV304
+        values[name] = vault.get(name)  # expect: KV304@24 "Key Vault read (get_secret() in the helper"
     return values
 
 

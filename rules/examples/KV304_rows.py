@@ -23,27 +23,27 @@ spark = SparkSession.builder.appName("decrypt").getOrCreate()
 
 @udf("string")
 def tenant_key(tenant):
-    return client.get_secret(f"tenant-{tenant}").value  # expect: KV304
+    return client.get_secret(f"tenant-{tenant}").value  # expect: KV304@12 "Key Vault read per row"
 
 
 def mask(row):
-    secret = client.get_secret(row["secret_name"])  # expect: KV304
+    secret = client.get_secret(row["secret_name"])  # expect: KV304@14 "Key Vault read per row"
     return secret.name
 
 
 def per_customer(customer):
-    credential = DefaultAzureCredential()  # expect: KV306
-    return SecretClient(VAULT_URL, credential)  # expect: KV306
+    credential = DefaultAzureCredential()  # expect: KV306@18 "new DefaultAzureCredential"
+    return SecretClient(VAULT_URL, credential)  # expect: KV306@12 "new SecretClient"
 
 
 def provision(name):
-    return keys.create_rsa_key(name, hardware_protected=True)  # expect: KV307
+    return keys.create_rsa_key(name, hardware_protected=True)  # expect: KV307@12 "HSM-protected key created per row"
 
 
 frame = pd.read_csv("customers.csv")
 frame.apply(mask, axis=1)
 frame["client"] = frame["customer"].map(per_customer)
-frame["token"] = frame["name"].apply(lambda n: client.get_secret(n).value)  # expect: KV304
+frame["token"] = frame["name"].apply(lambda n: client.get_secret(n).value)  # expect: KV304@48 "Key Vault read per row"
 spark.read.parquet("rows").rdd.foreach(mask)
 with Pool(4) as pool:
     pool.map(provision, ["a", "b"])

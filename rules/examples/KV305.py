@@ -23,7 +23,7 @@ router = APIRouter()
 
 @app.route("/orders")
 def orders():
-    password = client.get_secret("db-password").value  # expect: KV305
+    password = client.get_secret("db-password").value  # expect: KV305@16 "Key Vault read per request"
     return {"connected": bool(password)}
 
 
@@ -33,24 +33,24 @@ def report():
 
 
 def _api_key():
-    return client.get_secret("reporting-api-key").value  # expect: KV305
+    return client.get_secret("reporting-api-key").value  # expect: KV305@12 "Key Vault read per request"
 
 
 @api.get("/items")
 async def items():
-    secret = await aio_client.get_secret("items-key")  # expect: KV305
+    secret = await aio_client.get_secret("items-key")  # expect: KV305@20 "Key Vault read per request"
     return {"ok": secret.value is not None}
 
 
 @router.post("/upload")
 async def upload():
-    async for props in aio_client.list_properties_of_secrets():  # expect: KV305
+    async for props in aio_client.list_properties_of_secrets():  # expect: KV305@24 "Key Vault read per request"
         print(props.name)
     return {}
 
 
 async def storage_key():
-    return (await aio_client.get_secret("storage-key")).value  # expect: KV305
+    return (await aio_client.get_secret("storage-key")).value  # expect: KV305@19 "Key Vault read per request"
 
 
 @api.get("/files")

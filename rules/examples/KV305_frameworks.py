@@ -13,14 +13,14 @@ function_app = func.FunctionApp()
 
 
 def main(req: func.HttpRequest) -> func.HttpResponse:
-    value = client.get_secret("greeting").value  # expect: KV305
+    value = client.get_secret("greeting").value  # expect: KV305@13 "Key Vault read per request"
     return func.HttpResponse(f"length {len(value)}")
 
 
 @function_app.route(route="hello")
 def hello(req):
-    per_call = SecretClient(VAULT_URL, credential)  # expect: KV306
-    per_call.get_secret("hello")  # expect: KV305
+    per_call = SecretClient(VAULT_URL, credential)  # expect: KV306@16 "new SecretClient"
+    per_call.get_secret("hello")  # expect: KV305@5 "Key Vault read per request"
     return func.HttpResponse("ok")
 
 
@@ -31,12 +31,12 @@ def refresh(timer: func.TimerRequest) -> None:
 
 @function_app.queue_trigger(arg_name="msg", queue_name="jobs", connection="Storage")
 def job(msg: func.QueueMessage) -> None:
-    client.get_secret("job-key")  # expect: KV305 (per message: the same 429 as a route)
+    client.get_secret("job-key")  # expect: KV305@5 "Key Vault read per task or message" (per message: the same 429 as a route)
 
 
 class OrdersView(View):
     def get(self, request):
-        client.get_secret("orders-key")  # expect: KV305
+        client.get_secret("orders-key")  # expect: KV305@9 "Key Vault read per request"
         return None
 
     def helper_name(self):
@@ -44,11 +44,11 @@ class OrdersView(View):
 
 
 async def handle(request: web.Request) -> web.Response:
-    client.get_secret("aiohttp-key")  # expect: KV305
+    client.get_secret("aiohttp-key")  # expect: KV305@5 "Key Vault read per request"
     return web.Response(text="ok")
 
 
 def order_view(request):
     # A module importing Django: a function whose first parameter is `request` is a view.
-    client.get_secret("django-key")  # expect: KV305
+    client.get_secret("django-key")  # expect: KV305@5 "Key Vault read per request"
     return None

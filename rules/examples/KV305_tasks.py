@@ -26,7 +26,7 @@ scheduler = BackgroundScheduler()
 
 @app.task
 def send_invoice(invoice_id):
-    key = client.get_secret("smtp-password").value  # expect: KV305
+    key = client.get_secret("smtp-password").value  # expect: KV305@11 "Key Vault read per task or message"
     return bool(key) and invoice_id
 
 
@@ -37,22 +37,22 @@ def sync_account(self, account):
 
 def load_settings(account):
     # called by the task above: per task, through a helper (the message names the chain)
-    return client.get_secret(f"{account}-settings").value  # expect: KV305
+    return client.get_secret(f"{account}-settings").value  # expect: KV305@12 "Key Vault read per task or message"
 
 
 @dramatiq.actor
 def resize(image):
-    credential = DefaultAzureCredential()  # expect: KV306
-    return SecretClient(VAULT_URL, credential).get_secret("cdn").value  # expect: KV305, KV306
+    credential = DefaultAzureCredential()  # expect: KV306@18 "new DefaultAzureCredential"
+    return SecretClient(VAULT_URL, credential).get_secret("cdn").value  # expect: KV305@12 "Key Vault read per task or message", KV306@12 "new SecretClient"
 
 
 @flow
 def nightly_report():
-    return client.get_secret("report-db").value  # expect: KV305
+    return client.get_secret("report-db").value  # expect: KV305@12 "Key Vault read per task or message"
 
 
 def enqueued_job(user):
-    return client.get_secret("mail-key").value  # expect: KV305
+    return client.get_secret("mail-key").value  # expect: KV305@12 "Key Vault read per task or message"
 
 
 queue.enqueue(enqueued_job, "someone")

@@ -15,39 +15,39 @@ app = Flask(__name__)
 
 
 def get_secret(name):
-    credential = DefaultAzureCredential()  # expect: KV306
-    secret_client = SecretClient(vault_url=VAULT_URL, credential=credential)  # expect: KV306
+    credential = DefaultAzureCredential()  # expect: KV306@18 "new DefaultAzureCredential"
+    secret_client = SecretClient(vault_url=VAULT_URL, credential=credential)  # expect: KV306@21 "new SecretClient"
     return secret_client.get_secret(name).value
 
 
 async def get_secret_async(name):
-    async with AsyncSecretClient(VAULT_URL, AsyncDefaultAzureCredential()) as aio:  # expect: KV306, KV306
+    async with AsyncSecretClient(VAULT_URL, AsyncDefaultAzureCredential()) as aio:  # expect: KV306@16 "new SecretClient", KV306@45 "new DefaultAzureCredential"
         return (await aio.get_secret(name)).value
 
 
 @app.route("/")
 def index():
-    per_request = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect: KV306, KV306
+    per_request = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect: KV306@19 "new SecretClient", KV306@43 "new DefaultAzureCredential"
     return str(per_request.vault_url)
 
 
 def rotate(names, credential):
     for name in names:
-        keys = KeyClient(VAULT_URL, credential)  # expect: KV306
+        keys = KeyClient(VAULT_URL, credential)  # expect: KV306@16 "new KeyClient (Key Vault client) built inside a"
         keys.rotate_key(name)
 
 
 class Reader:
     def value(self, name):
-        reader_client = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect: KV306, KV306
+        reader_client = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect: KV306@25 "new SecretClient", KV306@49 "new DefaultAzureCredential"
         return reader_client.get_secret(name).value
 
 
 # An accessor that builds them on every call through an uncached same-module factory, whatever
 # its parameter is called.
 def build_client():
-    factory_credential = DefaultAzureCredential()  # expect: KV306
-    return SecretClient(vault_url=VAULT_URL, credential=factory_credential)  # expect: KV306
+    factory_credential = DefaultAzureCredential()  # expect: KV306@26 "new DefaultAzureCredential"
+    return SecretClient(vault_url=VAULT_URL, credential=factory_credential)  # expect: KV306@12 "new SecretClient"
 
 
 def fetch_secret(secret_id):
@@ -55,7 +55,7 @@ def fetch_secret(secret_id):
 
 
 async def get_client_async():
-    return AsyncSecretClient(VAULT_URL, AsyncDefaultAzureCredential())  # expect: KV306, KV306
+    return AsyncSecretClient(VAULT_URL, AsyncDefaultAzureCredential())  # expect: KV306@12 "new SecretClient", KV306@41 "new DefaultAzureCredential"
 
 
 async def read_async(key):
@@ -64,11 +64,11 @@ async def read_async(key):
 
 
 def _credential():
-    return DefaultAzureCredential()  # expect: KV306
+    return DefaultAzureCredential()  # expect: KV306@12 "new DefaultAzureCredential"
 
 
 def _keys():
-    return KeyClient(VAULT_URL, _credential())  # expect: KV306
+    return KeyClient(VAULT_URL, _credential())  # expect: KV306@12 "new KeyClient (Key Vault client) built per"
 
 
 def public_key(item):
@@ -80,7 +80,7 @@ class Wrapper:
         self.credential = DefaultAzureCredential()
 
     def _client(self):
-        return SecretClient(VAULT_URL, self.credential)  # expect: KV306
+        return SecretClient(VAULT_URL, self.credential)  # expect: KV306@16 "new SecretClient"
 
     def get(self, entry):
         return self._client().get_secret(entry).value

@@ -4,8 +4,8 @@ reported; the msrestazure credentials its factory builds are not azure.identity 
 
 import os
 
-from azure.keyvault import KeyVaultClient  # expect: KV106
-from msrestazure.azure_active_directory import MSIAuthentication, ServicePrincipalCredentials  # expect: KV106
+from azure.keyvault import KeyVaultClient  # expect: KV106@1 "track-1 azure.keyvault"
+from msrestazure.azure_active_directory import MSIAuthentication, ServicePrincipalCredentials  # expect: KV106@1 "msrestazure's credentials are retired"
 
 
 def get_key_vault_credentials():
@@ -20,6 +20,6 @@ def get_key_vault_credentials():
 
 
 def run_example(key_vault_name, secret_name):
-    key_vault_client = KeyVaultClient(get_key_vault_credentials())  # expect: KV306
+    key_vault_client = KeyVaultClient(get_key_vault_credentials())  # expect: KV306@24 "new KeyVaultClient"
     vault_uri = "https://" + key_vault_name + ".vault.azure.net/"
     return key_vault_client.get_secret(vault_uri, secret_name, "").value

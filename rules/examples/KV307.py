@@ -14,21 +14,21 @@ aio_keys = AsyncKeyClient(VAULT_URL, credential)
 
 def provision(tenants):
     for tenant in tenants:
-        keys.create_rsa_key(f"tenant-{tenant}", size=2048, hardware_protected=True)  # expect: KV307
+        keys.create_rsa_key(f"tenant-{tenant}", size=2048, hardware_protected=True)  # expect: KV307@9 "HSM-protected key created in a for loop"
 
 
 def provision_ec(count):
-    return [keys.create_ec_key(f"signing-{i}", hardware_protected=True) for i in range(count)]  # expect: KV307
+    return [keys.create_ec_key(f"signing-{i}", hardware_protected=True) for i in range(count)]  # expect: KV307@13 "HSM-protected key created in a comprehension"
 
 
 def provision_by_type(names):
     for name in names:
-        keys.create_key(name, KeyType.rsa_hsm)  # expect: KV307
-        keys.create_key(name + "-ec", key_type="EC-HSM")  # expect: KV307
+        keys.create_key(name, KeyType.rsa_hsm)  # expect: KV307@9 "HSM-protected key created in a for loop"
+        keys.create_key(name + "-ec", key_type="EC-HSM")  # expect: KV307@9 "HSM-protected key created in a for loop"
 
 
 async def provision_async(names):
-    await asyncio.gather(*(aio_keys.create_rsa_key(n, hardware_protected=True) for n in names))  # expect: KV307
+    await asyncio.gather(*(aio_keys.create_rsa_key(n, hardware_protected=True) for n in names))  # expect: KV307@28 "HSM-protected key created in a comprehension"
 
 
 # ---- negatives -------------------------------------------------------------------------------

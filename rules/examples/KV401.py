@@ -16,16 +16,16 @@ client = SecretClient("https://myvault.vault.azure.net", DefaultAzureCredential(
 
 def show():
     secret = client.get_secret("db-password")
-    print(secret.value)  # expect: KV404
+    print(secret.value)  # expect: KV404@5 "Key Vault secret value printed"
     value = secret.value
-    logger.info("password is %s", value)  # expect: KV401
-    logging.debug(f"password={value}")  # expect: KV401
+    logger.info("password is %s", value)  # expect: KV401@5 "Key Vault secret value logged"
+    logging.debug(f"password={value}")  # expect: KV401@5 "Key Vault secret value logged"
     message = "connecting with " + value
-    logger.warning(message)  # expect: KV401
-    sys.stderr.write("pw: {}\n".format(value))  # expect: KV404
+    logger.warning(message)  # expect: KV401@5 "Key Vault secret value logged"
+    sys.stderr.write("pw: {}\n".format(value))  # expect: KV404@5 "Key Vault secret value printed"
     settings = {"user": "app", "password": secret.value}
-    print(json.dumps(settings))  # expect: KV404
-    print("%s" % client.get_secret("api-key").value)  # expect: KV404
+    print(json.dumps(settings))  # expect: KV404@5 "Key Vault secret value printed"
+    print("%s" % client.get_secret("api-key").value)  # expect: KV404@5 "Key Vault secret value printed"
 
 
 def password():
@@ -33,23 +33,23 @@ def password():
 
 
 def show_through_helper():
-    logger.error(f"helper gave {password()}")  # expect: KV401
+    logger.error(f"helper gave {password()}")  # expect: KV401@5 "Key Vault secret value logged"
 
 
 @app.route("/config")
 def config():
-    secret = client.get_secret("api-key")  # expect: KV305
-    return jsonify(key=secret.value)  # expect: KV401
+    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read per request"
+    return jsonify(key=secret.value)  # expect: KV401@12 "Key Vault secret value put in an HTTP response"
 
 
 @app.route("/raw")
 def raw():
-    return {"key": client.get_secret("api-key").value}  # expect: KV401, KV305
+    return {"key": client.get_secret("api-key").value}  # expect: KV401@12 "Key Vault secret value returned as an HTTP", KV305@20 "Key Vault read per request"
 
 
 def main(req: func.HttpRequest) -> func.HttpResponse:
-    secret = client.get_secret(req.params.get("name"))  # expect: KV305
-    return func.HttpResponse(f"Secret: {secret.value}")  # expect: KV401
+    secret = client.get_secret(req.params.get("name"))  # expect: KV305@14 "Key Vault read per request"
+    return func.HttpResponse(f"Secret: {secret.value}")  # expect: KV401@12 "Key Vault secret value put in an HTTP response"
 
 
 class Service:
@@ -58,12 +58,12 @@ class Service:
         self.password = client.get_secret("db-password").value
 
     def connect(self):
-        self.log.info("using %s", self.password)  # expect: KV401
+        self.log.info("using %s", self.password)  # expect: KV401@9 "Key Vault secret value logged"
 
 
 def rotate(name, value):
     stored = client.set_secret(name, value)
-    logger.info("rotated %s to %s", stored.name, stored.value)  # expect: KV401
+    logger.info("rotated %s to %s", stored.name, stored.value)  # expect: KV401@5 "Key Vault secret value logged"
     logger.info("rotated %s, version %s", stored.name, stored.properties.version)
 
 
@@ -87,7 +87,7 @@ def connect(password):
 
 @app.route("/health")
 def health():
-    secret = client.get_secret("api-key")  # expect: KV305
+    secret = client.get_secret("api-key")  # expect: KV305@14 "Key Vault read per request"
     return jsonify(name=secret.name, enabled=secret.properties.enabled)
 
 
@@ -106,11 +106,11 @@ def look_alike():
 def raw_read(token):
     import requests
 
-    response = requests.get(  # expect: KV302
+    response = requests.get(  # expect: KV302@16 "raw requests request to Key Vault with no retry"
         "https://myvault.vault.azure.net/secrets/db-password?api-version=7.4",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,
     )
     body = response.json()
-    print(body["value"])  # expect: KV404
+    print(body["value"])  # expect: KV404@5 "Key Vault secret value printed"
     print(body["id"], response.json()["attributes"])

@@ -11,7 +11,7 @@ from azure.keyvault.secrets import SecretClient
 def run_sample():
     client = SecretClient(os.environ["VAULT_URL"], DefaultAzureCredential())
     secret = client.get_secret("db-password")
-    print(f"Secret {secret.name} has value {secret.value}")  # expect: KV404
+    print(f"Secret {secret.name} has value {secret.value}")  # expect: KV404@5 "Key Vault secret value printed"
 
 
 if __name__ == "__main__":

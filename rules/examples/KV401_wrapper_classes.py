@@ -25,6 +25,6 @@ secrets = Secrets()
 
 
 def show(name):
-    logger.info(client.get_secret(name).value)  # expect: KV401
-    logger.info(secrets.value(name))  # expect: KV401
+    logger.info(client.get_secret(name).value)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info(secrets.value(name))  # expect: KV401@5 "Key Vault secret value logged"
     logger.info(secrets.version(name))  # a version is not the value

@@ -13,35 +13,35 @@ credential = DefaultAzureCredential()
 @app.route("/token")
 def token_json():
     token = credential.get_token("https://vault.azure.net/.default")
-    return jsonify({"token": token.token})  # expect: KV402
+    return jsonify({"token": token.token})  # expect: KV402@12 "access token put in an HTTP response"
 
 
 @app.route("/token/raw")
 def token_text():
-    return credential.get_token("https://vault.azure.net/.default").token  # expect: KV402
+    return credential.get_token("https://vault.azure.net/.default").token  # expect: KV402@12 "access token returned as an HTTP response"
 
 
 def get_mi_token():
     # App Service managed identity endpoint, by hand (KV107), and its token returned.
-    response = requests.get(  # expect: KV107
+    response = requests.get(  # expect: KV107@16 "hand-rolled managed identity token request to"
         os.environ["IDENTITY_ENDPOINT"],
         headers={"X-IDENTITY-HEADER": os.environ["IDENTITY_HEADER"]},
         params={"api-version": "2019-08-01", "resource": "https://vault.azure.net"},
         timeout=10,
     )
     token_response = response.json()
-    return jsonify(message=token_response.get("access_token")), 200  # expect: KV402
+    return jsonify(message=token_response.get("access_token")), 200  # expect: KV402@12 "access token put in an HTTP response"
 
 
 @app.route("/token/imds")
 def imds_token():
-    body = requests.get(  # expect: KV107
+    body = requests.get(  # expect: KV107@12 "hand-rolled managed identity token request to"
         "http://169.254.169.254/metadata/identity/oauth2/token",
         params={"api-version": "2018-02-01", "resource": "https://vault.azure.net"},
         headers={"Metadata": "true"},
         timeout=10,
     ).json()
-    return {"access_token": body["access_token"]}  # expect: KV402
+    return {"access_token": body["access_token"]}  # expect: KV402@12 "access token returned as an HTTP response"
 
 
 @app.route("/token/sp")
@@ -51,13 +51,13 @@ def service_principal_token():
         data={"grant_type": "client_credentials", "scope": "https://vault.azure.net/.default"},
         timeout=10,
     )
-    return answer.json()["access_token"]  # expect: KV402
+    return answer.json()["access_token"]  # expect: KV402@12 "access token returned as an HTTP response"
 
 
 # ---- negatives -------------------------------------------------------------------------------
 @app.route("/token/expiry")
 def token_expiry():
-    body = requests.get(  # expect: KV107
+    body = requests.get(  # expect: KV107@12 "hand-rolled managed identity token request to"
         "http://169.254.169.254/metadata/identity/oauth2/token",
         params={"api-version": "2018-02-01", "resource": "https://vault.azure.net"},
         headers={"Metadata": "true"},

@@ -9,11 +9,11 @@ credential = DefaultAzureCredential()
 secrets = SecretClient(
     "https://myvault.vault.azure.net",
     credential,
-    verify_challenge_resource=False,  # expect: KV403
+    verify_challenge_resource=False,  # expect: KV403@5 "verify_challenge_resource=False lets the client"
 )
-keys = KeyClient("https://myvault.vault.azure.net", credential, verify_challenge_resource=False)  # expect: KV403
+keys = KeyClient("https://myvault.vault.azure.net", credential, verify_challenge_resource=False)  # expect: KV403@65 "verify_challenge_resource=False lets the client"
 VERIFY = False
-AsyncSecretClient("https://myvault.vault.azure.net", credential, verify_challenge_resource=VERIFY)  # expect: KV403
+AsyncSecretClient("https://myvault.vault.azure.net", credential, verify_challenge_resource=VERIFY)  # expect: KV403@66 "verify_challenge_resource=False lets the client"
 
 # ---- negatives -------------------------------------------------------------------------------
 SecretClient("https://myvault.vault.azure.net", credential)

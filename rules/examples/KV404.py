@@ -12,16 +12,16 @@ client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential(
 
 def show(name):
     secret = client.get_secret(name)
-    print(f"{name} = {secret.value}")  # expect: KV404
-    sys.stdout.write(secret.value + "\n")  # expect: KV404
-    pprint.pprint({"password": secret.value})  # expect: KV404
-    click.echo(client.get_secret("api-key").value)  # expect: KV404
+    print(f"{name} = {secret.value}")  # expect: KV404@5 "Key Vault secret value printed"
+    sys.stdout.write(secret.value + "\n")  # expect: KV404@5 "Key Vault secret value printed"
+    pprint.pprint({"password": secret.value})  # expect: KV404@5 "Key Vault secret value printed"
+    click.echo(client.get_secret("api-key").value)  # expect: KV404@5 "Key Vault secret value printed"
 
 
 def store(name, value):
     # set_secret returns the KeyVaultSecret it stored, value included.
     created = client.set_secret(name, value)
-    print("created {0} with value {1}".format(created.name, created.value))  # expect: KV404
+    print("created {0} with value {1}".format(created.name, created.value))  # expect: KV404@5 "Key Vault secret value printed"
 
 
 # ---- negatives -------------------------------------------------------------------------------

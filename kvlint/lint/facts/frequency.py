@@ -80,7 +80,7 @@ DECORATORS = {
     "dask.delayed": (ROW, "Dask delayed function"),
 }
 # ``@obj.method(...)`` where ``obj`` was made by one of these: (prefixes, method -> kind)
-FUNCTION_APPS = ("azure.functions.FunctionApp", "azure.functions.Blueprint")
+FUNCTION_APPS: tuple[str, ...] = ("azure.functions.FunctionApp", "azure.functions.Blueprint")
 FUNCTION_APPS += ("azure.durable_functions.DFApp", "azure.durable_functions.Blueprint")
 INSTANCE_DECORATORS: tuple[tuple[tuple[str, ...], dict[str, tuple[str, str]]], ...] = (
     (("celery.Celery",), {"task": (TASK, "Celery task")}),
@@ -169,7 +169,10 @@ WRAPPERS = {
     "airflow.operators.python_operator.PythonOperator": (TASK, "Airflow task"),
     "airflow.providers.standard.operators.python.PythonOperator": (TASK, "Airflow task"),
 }
-AIRFLOW_OPERATORS = ("airflow.models.BaseOperator", "airflow.models.baseoperator.BaseOperator")
+AIRFLOW_OPERATORS: tuple[str, ...] = (
+    "airflow.models.BaseOperator",
+    "airflow.models.baseoperator.BaseOperator",
+)
 AIRFLOW_OPERATORS += ("airflow.sdk.BaseOperator", "airflow.sensors.base.BaseSensorOperator")
 
 
@@ -296,7 +299,7 @@ def _roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
         if found is not None:
             out.append((function, Frequency(found[0], found[1], function)))
     out += _registered_roots(analysis)
-    for function in sorted(auth_callbacks(analysis), key=analysis.order.get):
+    for function in sorted(auth_callbacks(analysis), key=lambda f: analysis.order.get(f, 0)):
         out.append((function, Frequency(AUTH, "authentication callback", function)))
     for function in analysis.index.functions:
         if function.name.value not in ONCE_NAMES and accessor_reads(analysis, function):

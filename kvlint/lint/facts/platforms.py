@@ -118,8 +118,32 @@ def _mentions_platform(source: str) -> bool:
     return any(word in source for word in _WORDS)
 
 
+_RUNTIME_MODULES = ("databricks.sdk.runtime",)  # ``from databricks.sdk.runtime import *``
+# Star imports notebooks use all the time from libraries that define none of the runtime's
+# globals (``from pyspark.sql.functions import *``): they leave the globals traced.
+_STAR_WITHOUT_GLOBALS = ("pyspark", "mmlspark", "synapse.ml", "delta", "pandas", "numpy")
+
+
 def _has_star_import(analysis: Analysis) -> bool:
-    return any(isinstance(node.names, cst.ImportStar) for node in analysis.index.imports)
+    """A ``from ... import *`` that may bind the globals: any but the Databricks runtime
+    module's (which binds ``dbutils`` to the real thing) and the data libraries' above."""
+    for node in analysis.index.imports:
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            module = _dotted(node.module) if node.module is not None else ""
+            known = module in _RUNTIME_MODULES or any(
+                module == p or module.startswith(p + ".") for p in _STAR_WITHOUT_GLOBALS
+            )
+            if node.relative or not known:
+                return True
+    return False
+
+
+def _dotted(expr: cst.BaseExpression) -> str:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        return f"{_dotted(expr.value)}.{expr.attr.value}"
+    return ""
 
 
 def _scope_kinds(analysis: Analysis) -> dict[str, str]:
@@ -169,6 +193,16 @@ def _classify(
     analysis: Analysis, call: cst.Call, star: bool, scopes: dict[str, str]
 ) -> PlatformCall | None:
     func = call.func
+    if isinstance(func, cst.Name):  # from notebookutils.mssparkutils.credentials import getSecret
+        qual = analysis.qualname(func) or ""
+        for prefix in _SYNAPSE_PREFIXES:
+            rest = qual[len(prefix) :] if qual.startswith(prefix) else ""
+            if rest in {f"credentials.{m}" for m in (*SYNAPSE_READS, *SYNAPSE_TOKENS)}:
+                root = "mssparkutils" if "mssparkutils" in prefix else "notebookutils"
+                return PlatformCall(
+                    call, "synapse", f"{root}.{rest}", not rest.endswith("getToken")
+                )
+        return None
     if not isinstance(func, cst.Attribute):
         return None
     method = func.attr.value

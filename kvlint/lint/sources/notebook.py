@@ -4,6 +4,7 @@ cell; fixes map back to the module's lines and are written into the cells' JSON 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from kvlint.findings import Edit, Finding, Location
@@ -11,6 +12,8 @@ from kvlint.lint.sources import SourceFile
 from kvlint.notebook import Notebook, NotebookError, is_notebook, load
 
 __all__ = ["NotebookError", "NotebookSource", "is_notebook", "read"]
+
+_ON_LINE = re.compile(r"\bon line (\d+)\b")
 
 
 class NotebookSource(SourceFile):
@@ -66,7 +69,24 @@ class NotebookSource(SourceFile):
                     Edit(first, edit.column, last, edit.end_column, edit.content, edit_cell)
                 )
             fix = replace(fix, edits=tuple(edits))
-        return replace(finding, location=location, fix=fix)
+        return replace(finding, location=location, fix=fix, message=self._message(finding))
+
+    def _message(self, finding: Finding) -> str:
+        """The message with the module's lines it names (``at nb.ipynb:12``, ``on line 12``:
+        the chains of :mod:`kvlint.lint.facts.frequency` and call-site propagation) said as
+        the cell's."""
+        path = finding.path
+
+        def at(match: re.Match[str]) -> str:
+            cell, line = self.notebook.where(int(match.group(1)))
+            return f"{path}:cell {cell}:{line}"
+
+        def on(match: re.Match[str]) -> str:
+            cell, line = self.notebook.where(int(match.group(1)))
+            return f"on line {line} of cell {cell}"
+
+        message = re.sub(re.escape(path) + r":(\d+)\b", at, finding.message) if path else ""
+        return _ON_LINE.sub(on, message or finding.message)
 
     def to_module(self, edit: Edit) -> Edit:
         """A cell's edit in the module's lines (inverse of :meth:`to_cells`)."""

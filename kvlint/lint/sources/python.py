@@ -44,7 +44,7 @@ TRIGGERS = (
     rb"dbutils",
     rb"mssparkutils",
     rb"notebookutils",
-    rb"azureml\.core",
+    rb"get_secret",  # Azure ML's Run.get_secret(s) (Keyvault reads say "keyvault" already)
 )
 
 

@@ -7,7 +7,7 @@ client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential(
 
 
 def invoice(request, invoice_id):
-    key = client.get_secret("invoice-signing-key").value  # expect: KV305
+    key = client.get_secret("invoice-signing-key").value  # expect: KV305@11 "Key Vault read per request"
     return {"id": invoice_id, "signed": bool(key)}
 
 

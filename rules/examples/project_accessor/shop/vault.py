@@ -17,12 +17,12 @@ client = SecretClient(VAULT_URL, DefaultAzureCredential())
 
 
 def get_value(name):
-    return client.get_secret(name).value  # expect-tree: KV305
+    return client.get_secret(name).value  # expect-tree: KV305@12 "Key Vault read per request"
 
 
 def fresh_value():
-    fresh = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect-tree: KV306
-    return fresh.get_secret("api-key").value  # expect-tree: KV305
+    fresh = SecretClient(VAULT_URL, DefaultAzureCredential())  # expect-tree: KV306@13 "new SecretClient", KV306@37 "new DefaultAzureCredential"
+    return fresh.get_secret("api-key").value  # expect-tree: KV305@12 "Key Vault read per request"
 
 
 @functools.lru_cache(maxsize=16)

@@ -13,11 +13,11 @@ client = SecretClient(VAULT_URL, DefaultAzureCredential())
 
 
 def read_secret(name):
-    return client.get_secret(name).value  # expect-tree: KV305
+    return client.get_secret(name).value  # expect-tree: KV305@12 "Key Vault read per request"
 
 
 def signing_client():
-    return SecretClient(VAULT_URL, DefaultAzureCredential())  # expect-tree: KV306
+    return SecretClient(VAULT_URL, DefaultAzureCredential())  # expect-tree: KV306@12 "new SecretClient", KV306@36 "new DefaultAzureCredential"
 
 
 def audit_secret(name):

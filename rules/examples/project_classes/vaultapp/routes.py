@@ -16,7 +16,7 @@ store = SettingsStore()
 
 @app.get("/secret/{name}")
 def secret(name: str, kv: VaultWrapper = Depends(get_vault)):
-    return {"value": kv.read(name)}  # expect: KV401
+    return {"value": kv.read(name)}  # expect: KV401@12 "Key Vault secret value returned as an HTTP"
 
 
 @app.get("/names")
@@ -33,7 +33,7 @@ async def health(kv: VaultWrapper | None = None):
 @app.get("/config/{key}")
 def config(key: str):
     value = resolve(f"vault://{key}")  # KV305 at the read, in vault.py
-    return {"key": key, "value": value}  # expect: KV401
+    return {"key": key, "value": value}  # expect: KV401@12 "Key Vault secret value returned as an HTTP"
 
 
 # ---- negatives -------------------------------------------------------------------------------

@@ -19,15 +19,15 @@ class VaultWrapper:
     def __init__(self, url=VAULT_URL):
         # once for the routes' shared instance, but resolve() builds one on every call, and the
         # route /config/{key} calls resolve() on every request: a client and a read per request
-        self.client = SecretClient(url, DefaultAzureCredential())  # expect-tree: KV306
-        self.signing_key = self.client.get_secret("signing-key").value  # expect-tree: KV305
+        self.client = SecretClient(url, DefaultAzureCredential())  # expect-tree: KV306@23 "new SecretClient", KV306@41 "new DefaultAzureCredential"
+        self.signing_key = self.client.get_secret("signing-key").value  # expect-tree: KV305@28 "Key Vault read per request"
 
     def read(self, name):
-        secret = self.client.get_secret(name)  # expect-tree: KV305
+        secret = self.client.get_secret(name)  # expect-tree: KV305@18 "Key Vault read per request"
         return secret.value
 
     def names(self):
-        return [p.name for p in self.client.list_properties_of_secrets()]  # expect-tree: KV305
+        return [p.name for p in self.client.list_properties_of_secrets()]  # expect-tree: KV305@33 "Key Vault read per request"
 
     @functools.lru_cache(maxsize=32)
     def read_cached(self, name):
@@ -48,7 +48,7 @@ def get_vault():
 
 
 def show(name):
-    print(VaultWrapper().read(name))  # expect: KV404
+    print(VaultWrapper().read(name))  # expect: KV404@5 "Key Vault secret value printed"
 
 
 def resolve(reference):

@@ -8,16 +8,16 @@ import requests
 
 
 def fetch(url, token):
-    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect-tree: KV302
+    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect-tree: KV302@12 "raw requests request to Key Vault"
 
 
 def fetch_json(base, path, token):
-    response = requests.get(f"{base}/{path}", headers={"Authorization": token})  # expect-tree: KV302
+    response = requests.get(f"{base}/{path}", headers={"Authorization": token})  # expect-tree: KV302@16 "raw requests request to Key Vault"
     return response.json()
 
 
 def get_public(url, timeout=5):
-    return requests.get(url, timeout=timeout)  # expect-tree: KV104, KV302
+    return requests.get(url, timeout=timeout)  # expect-tree: KV104@12 "raw requests request to Key Vault", KV302@12 "raw requests request to Key Vault"
 
 
 def post(url, body):

@@ -24,7 +24,7 @@ def orders():
 
 @app.route("/key")
 def key():
-    return {"key": read("api-key")}  # expect: KV401
+    return {"key": read("api-key")}  # expect: KV401@12 "Key Vault secret value returned as an HTTP"
 
 
 @app.route("/fresh")

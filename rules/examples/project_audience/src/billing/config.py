@@ -3,7 +3,7 @@
 KV_BASE = "https://vault.azure.net/"
 KV_V1 = "https://vault.azure.net"
 KV_GOOD = "https://vault.azure.net/.default"
-VAULT_SCOPE = "https://vault.azure.net//.default"  # expect: KV101
+VAULT_SCOPE = "https://vault.azure.net//.default"  # expect: KV101@15 "Key Vault token scope"
 # a scope by its name, without /.default: only where it is used as a get_token scope does it
 # need one (KV103 is reported there, in billing/tokens.py)
 TOKEN_SCOPE = "https://vault.azure.net"

@@ -10,10 +10,10 @@ credential = DefaultAzureCredential()
 
 
 def tokens():
-    credential.get_token(config.KV_BASE)  # expect: KV101
-    credential.get_token(KV_V1)  # expect: KV103
-    credential.get_token(kv_scope())  # expect: KV101
-    credential.get_token(TOKEN_SCOPE)  # expect: KV103
+    credential.get_token(config.KV_BASE)  # expect: KV101@26 "Key Vault token resource"
+    credential.get_token(KV_V1)  # expect: KV103@26 "'https://vault.azure.net' is a v1 resource"
+    credential.get_token(kv_scope())  # expect: KV101@26 "Key Vault token resource"
+    credential.get_token(TOKEN_SCOPE)  # expect: KV103@26 "'https://vault.azure.net' is a v1 resource"
 
 
 # ---- negatives -------------------------------------------------------------------------------
