@@ -11,7 +11,7 @@ KEYVAULT_BASE = ""  # set at deploy time
 class KeyVaultRest:
     def secret(self, name, token):
         url = f"{KEYVAULT_BASE}/secrets/{name}?api-version=7.4"
-        return requests.get(url, headers={"Authorization": f"Bearer {token}"}).json()  # expect: KV302@16 "raw requests request to Key Vault with no retry"
+        return requests.get(url, headers={"Authorization": f"Bearer {token}"}).json()  # expect: KV302@16 "raw HTTP request to Key Vault through requests"
 
     def subscription(self, sub, token):
         url = f"{KEYVAULT_BASE}/subscriptions/{sub}?api-version=2022-07-01"

@@ -28,6 +28,6 @@ class CompoundIdentityPolicy(Rule):
         for node in analysis.index.dicts:
             if not is_access_policy_dict(analysis, node):
                 continue
-            application = entries(analysis, node).get("applicationid")
-            if application is not None and emptiness(analysis, application) == SET:
-                yield Report("KV202", application, self.MESSAGE)
+            value = entries(analysis, node).get("applicationid")
+            if value is not None and emptiness(analysis, value) == SET:
+                yield Report("KV202", value, self.MESSAGE)
