@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
+from kvlint.fileio import read_regular
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.probe import may_bind
 
@@ -100,10 +101,11 @@ class Reach:
 
     @staticmethod
     def _data(path: Path) -> bytes:
-        try:
-            return path.read_bytes() if path.stat().st_size <= MAX_BYTES else b""
+        try:  # never a FIFO or a device: reading one would block or never end
+            data = read_regular(path, MAX_BYTES + 1)
         except OSError:
             return b""
+        return data if len(data) <= MAX_BYTES else b""
 
     def _module_wanted(self, ref: ModuleRef, depth: int, seen: set[Path]) -> bool:
         known = self._memo.get(ref.path)
