@@ -101,6 +101,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return int(module.run(options))
     except KvlintError as exc:
         print(f"kvlint: error: {mask(one_line(exc))}", file=sys.stderr)
+        if exc.detail:  # the configuration line under the error (already made printable)
+            print(mask(exc.detail), file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("kvlint: interrupted", file=sys.stderr)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 
 from kvlint import catalog
 from kvlint.errors import KvlintError
+from kvlint.fileio import read_regular
 from kvlint.snippet import TOML_POSITION, key_line, snippet
 
 if sys.version_info >= (3, 11):
@@ -231,7 +232,7 @@ def find_config(start: Path) -> Path | None:
 def has_kvlint_table(path: Path) -> bool:
     """Whether a ``pyproject.toml`` holds ``[tool.kvlint]`` (read only when it mentions it)."""
     try:
-        if b"kvlint" not in path.read_bytes():
+        if b"kvlint" not in read_regular(path):
             return False
     except OSError:
         return False
@@ -264,7 +265,7 @@ def _read_toml(path: Path) -> dict:
         line, column = int(where.group(1)), int(where.group(2))
         reason = str(exc)[: where.start()].rstrip()
         raise KvlintError(
-            f"{path}:{line}:{column}: invalid TOML: {reason}" + snippet(path, line, column)
+            f"{path}:{line}:{column}: invalid TOML: {reason}", snippet(path, line, column)
         ) from None
     except RecursionError:
         raise KvlintError(f"{path}: invalid TOML: nested too deeply") from None
@@ -308,7 +309,7 @@ def from_table(table: dict, path: Path, _chain: tuple[Path, ...] = ()) -> Settin
                 raise
             message = str(exc).removeprefix(f"{where}: ")
             raise KvlintError(
-                f"{path.name}:{line}: [tool.kvlint] {message}" + snippet(path, line, column)
+                f"{path.name}:{line}: [tool.kvlint] {message}", snippet(path, line, column)
             ) from None
     return settings
 
@@ -377,6 +378,9 @@ def _inherit(settings: Settings, base: Settings) -> None:
     }
 
 
+_TYPE_WORDS = {str: "string", list: "list", dict: "table", bool: "boolean", int: "integer"}
+
+
 def _set(settings: Settings, key: str, value: object, where: str) -> None:
     if key in SUBTABLES:
         if not isinstance(value, dict):
@@ -392,9 +396,9 @@ def _set(settings: Settings, key: str, value: object, where: str) -> None:
         and not all(isinstance(v, element) for v in value)
     ):
         expected = (
-            f"a list of {element.__name__}s"
+            f"a list of {_TYPE_WORDS.get(element, element.__name__)}s"
             if kind is list and element is not None
-            else f"a {kind.__name__}"
+            else f"a {_TYPE_WORDS.get(kind, kind.__name__)}"
         )
         raise KvlintError(f"{where}: '{key}' must be {expected}")
     _apply(settings, key, value, where)

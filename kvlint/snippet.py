@@ -26,7 +26,7 @@ def snippet(path: Path, line: int, column: int = 0) -> str:
         return ""
     text = "".join(c if c.isprintable() or c == "\t" else "?" for c in lines[line - 1])[:200]
     pad = " " * len(str(line))
-    out = f"\n{pad} |\n{line} | {text}"
+    out = f"{pad} |\n{line} | {text}"
     if column >= 1:
         out += f"\n{pad} | {' ' * (column - 1)}^"
     return out

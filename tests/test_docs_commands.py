@@ -1,13 +1,15 @@
 """Every kvlint command the README shows runs as written.
 
-Commands come from the README's ``sh`` / ``console`` blocks, its inline code (`` `kvlint ...` ``)
+Commands come from the README's ``sh`` / ``console`` blocks (and lines starting ``kvlint `` in
+``text`` blocks), its inline code (`` `kvlint ...` ``)
 and the ``run:`` / ``script:`` / ``entry:`` lines of its YAML recipes. Each is
 
 - parsed by kvlint's own argument parser (a misspelt option fails here), placeholders such as
   ``SUB`` or ``[--vault NAME]`` given sample values, and
-- run in-process (``kvlint.cli.main``) in a folder holding the files the README names, unless it
-  needs Azure (a live audit, ``logs --workspace``, ``token --acquire``, the server) or the output
-  of another program (``az ... | kvlint token -``): it must end with 0 or 1, never 2.
+- run in-process (``kvlint.cli.main``) in a folder holding the files the README names: it must
+  end with 0 or 1, never 2. Live audits run against the local HTTPS stand-in for ARM
+  (tests/arm_stub.py); ``logs --workspace``, ``token --acquire``, the server and commands fed by
+  another program (``az ... | kvlint token -``) are only parsed.
 
 The install, pre-commit and CI steps themselves run in ``test_docs_start.py``.
 """
@@ -101,6 +103,10 @@ def readme_commands() -> list[tuple[str, list[str], str | None, bool]]:
             line = line.removeprefix("$ ") if line.startswith("$ ") else line
             if "kvlint" in line and not line.startswith(("app/", " ")):
                 found += [(line, *c) for c in _commands(line)]
+    for block in _blocks("text"):  # command listings; outputs there start "kvlint:", not "kvlint "
+        for line in block.splitlines():
+            if line.startswith("kvlint "):
+                found += [(line, *c) for c in _commands(line)]
     text = re.sub(r"``.*?``", "", README, flags=re.DOTALL)  # double-backtick spans quote output
     for span in re.findall(r"`(kvlint [^`]*)`", text):
         line = " ".join(span.split())
@@ -143,7 +149,7 @@ def _live(argv: list[str], stdin_from_program: bool) -> str | None:
         return "needs Entra ID"
     if name == "server" and "--help" not in argv:
         return "an LSP server waits for a client"
-    if name in ("logs", "token") and len(argv) == 1:
+    if name in ("logs", "token", "explain") and len(argv) == 1:
         return "the command's name, not a command"
     return None
 
@@ -180,7 +186,8 @@ def test_every_readme_command_parses(line, argv):
 def readme_folder(tmp_path_factory) -> Path:
     """The files the README's commands name."""
     folder = tmp_path_factory.mktemp("readme")
-    shutil.copytree(ROOT / "tests" / "data" / "logs", folder / "tests" / "data" / "logs")
+    shutil.copytree(ROOT / "tests" / "data", folder / "tests" / "data")
+    shutil.copytree(ROOT / "rules" / "examples" / "notebooks", folder / "rules/examples/notebooks")
     (folder / "app").mkdir()
     (folder / "app" / "keyvault.py").write_text(
         "from azure.identity import DefaultAzureCredential\n"
@@ -194,6 +201,22 @@ def readme_folder(tmp_path_factory) -> Path:
     (folder / "vault.json").write_text(json.dumps(open_vault))
     (folder / "assignments.json").write_text("[]")
     (folder / "azuredeploy.json").write_text(json.dumps(ARM_TEMPLATE))
+    parameters = {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"keyVaultName": {"value": "kv-app"}},
+    }
+    (folder / "azuredeploy.parameters.json").write_text(json.dumps(parameters))
+    (folder / "infra").mkdir()
+    (folder / "infra" / "main.tf").write_text(
+        'resource "azurerm_key_vault" "app" {\n'
+        '  name                = "kv-app"\n'
+        '  location            = "westeurope"\n'
+        '  resource_group_name = "rg-app"\n'
+        '  tenant_id           = "11111111-1111-1111-1111-111111111111"\n'
+        '  sku_name            = "standard"\n'
+        "}\n"
+    )
     (folder / "plan.json").write_text(json.dumps(PLAN))
     (folder / "token.txt").write_text(make_jwt(v1_app()))
     return folder
@@ -226,3 +249,72 @@ def test_every_offline_readme_command_runs(line, argv, stdin, readme_folder, mon
     assert "Traceback" not in err
     if argv[0] in ("rule", "rules"):
         assert status == 0 and out
+
+
+LIVE_AUDITS = [
+    (line, argv)
+    for line, argv, _, piped in COMMANDS_FOUND
+    if argv[:1] == ["audit"]
+    and len(argv) > 1
+    and _live(_concrete(argv), piped and "-" in argv) == "a live audit needs Azure"
+]
+
+
+@pytest.mark.parametrize(("line", "argv"), LIVE_AUDITS, ids=lambda v: str(v))
+def test_every_live_audit_command_runs_against_a_local_arm(
+    line, argv, stub, readme_folder, monkeypatch, capsys
+):
+    """The live audits, as written, through kvlint.cli.main and the real SDK clients against the
+    local HTTPS stand-in for Azure Resource Manager (the credential is the only double). The
+    stand-in has no routes (every read is a 404), so each run lists what it could not read and
+    ends with 1: the command parses, signs in, sends only reads, and reports; never exit 2."""
+    from kvlint.audit import engine
+    from tests.arm_stub import connect
+
+    monkeypatch.setattr(engine, "connect", lambda request: connect(stub))
+    monkeypatch.chdir(readme_folder)
+    status = main(_concrete(argv))
+    _, err = capsys.readouterr()
+    assert status == 1, f"{line!r} -> {status}\n{err}"
+    assert stub.requests, "nothing reached the stub"
+    assert all(r.method in ("GET", "POST") for r in stub.requests)
+
+
+def test_the_live_audits_are_all_run():
+    assert len(LIVE_AUDITS) >= 5
+
+
+WORKSPACE_RUNS = [
+    (line, argv)
+    for line, argv, _, _ in COMMANDS_FOUND
+    if argv[:1] == ["logs"]
+    and "--workspace" in argv
+    and argv[argv.index("--workspace") + 1 :][:1]
+    and argv[argv.index("--workspace") + 1] != "ID"
+]
+
+
+@pytest.mark.parametrize(("line", "argv"), WORKSPACE_RUNS, ids=lambda v: str(v))
+def test_every_workspace_command_runs_against_a_local_log_analytics(
+    line, argv, stub, readme_folder, monkeypatch, capsys
+):
+    """``kvlint logs --workspace`` lines, as written, through kvlint.cli.main and the real
+    LogsQueryClient against the local stand-in for Log Analytics (and ARM for --check-config)
+    that tests/test_logs_live.py uses."""
+    from kvlint.commands import logs
+    from tests.arm_stub import connect
+    from tests.test_logs_live import answer, client
+
+    workspace = argv[argv.index("--workspace") + 1]
+    stub.add("POST", f"/v1/workspaces/{workspace}/query", answer)
+    monkeypatch.setattr(logs, "_client", lambda args: client(stub))
+    monkeypatch.setattr(logs, "_azure", lambda cloud: connect(stub))
+    monkeypatch.chdir(readme_folder)
+    status = main(argv)
+    out, err = capsys.readouterr()
+    assert status in (0, 1), f"{line!r} -> {status}\n{err}"
+    assert "kv-hot" in out or "kv-pay" in out, out[:500]
+
+
+def test_the_readme_shows_workspace_commands():
+    assert len(WORKSPACE_RUNS) >= 2

@@ -490,3 +490,74 @@ def test_check_config_without_the_azure_extra_is_one_line(monkeypatch, capsys):
         "kvlint: error: kvlint explain --check-config needs the Azure SDK, which is not "
         "installed: pip install 'kvlint-azure[azure]'"
     ]
+
+
+def test_markdown_fences_outlast_backticks_in_pasted_names(tmp_path, capsys):
+    text = (
+        'Status=409 Code="Conflict" Message="Secret a is currently in a deleted but recoverable '
+        'state." https://kv-a.vault.azure.net/secrets/a```b'
+    )
+    path = tmp_path / "paste.txt"
+    path.write_text(text, encoding="utf-8")
+    assert main(["explain", f"@{path}", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert "````sh\naz keyvault secret recover --vault-name kv-a --name 'a```b'\n````" in out
+
+
+def test_the_challenge_names_the_vaults_tenant(tmp_path, capsys):
+    text = (
+        "HTTP/1.1 401 Unauthorized\r\n"
+        'WWW-Authenticate: Bearer authorization="https://login.microsoftonline.com/'
+        f'{TENANT}", resource="https://vault.azure.net"\r\n\r\n'
+        '{"error":{"code":"Unauthorized","message":"AKV10032: Invalid issuer."}}'
+    )
+    _, doc = explain(tmp_path, capsys, text)
+    (item,) = doc["explanations"]
+    assert item["code"] == "KVL106" and item["missing"]["tenant"] == TENANT
+    assert any("the vault's tenant" in n for n in item["notes"])
+    assert doc["challenge"] == {
+        "authorization": f"https://login.microsoftonline.com/{TENANT}",
+        "resource": "https://vault.azure.net",
+    }
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # an S3 refusal and an Azure Storage one: generic words, no Key Vault in sight
+        "<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
+        "Status: 403 (This request is not authorized to perform this operation using this "
+        "permission.) ErrorCode: AuthorizationPermissionMismatch",
+        "401 Unauthorized: TokenExpired (graph.microsoft.com)",
+    ],
+)
+def test_other_services_refusals_are_not_key_vault_refusals(text, capsys):
+    assert main(["explain", text]) == 2
+    assert "no Key Vault or Entra ID error" in capsys.readouterr().err
+
+
+def test_the_credential_a_log_names_tells_who_called(tmp_path, capsys):
+    """An Azure.Identity log line before the refusal says which credential gave the token."""
+    text = (
+        "info: Azure.Identity[1] DefaultAzureCredential.GetToken succeeded. Scopes: "
+        "[ https://vault.azure.net/.default ]\n"
+        "info: Azure.Identity[1] ManagedIdentityCredential.GetToken succeeded.\n"
+        "Azure.RequestFailedException: Caller is not authorized to perform action on resource.\n"
+        "Caller: appid=0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d;oid=1b2c3d4e-5f6a-4b7c-8d9e-"
+        f"0f1a2b3c4d5e;iss=https://sts.windows.net/{TENANT}/\n"
+        "Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'\n"
+        "Vault: kv-app;location=westeurope\nStatus: 403 (Forbidden)\nErrorCode: Forbidden"
+    )
+    _, doc = explain(tmp_path, capsys, text)
+    (item,) = doc["explanations"]
+    assert item["identity"]["kind"].startswith("a managed identity (ManagedIdentityCredential")
+    assert "--assignee-principal-type ServicePrincipal" in item["fixes"][0]["command"]
+
+
+def test_several_terraform_errors_are_each_explained(tmp_path, capsys):
+    firewall = next(c for c in CASES if c["id"] == "terraform-firewall-address-redacted")
+    rbac = next(c for c in CASES if c["id"] == "terraform-rbac-getsecret-redacted")
+    text = firewall["text"] + "╵\n╷\n" + rbac["text"] + "╵\n╷\n" + rbac["text"]
+    _, doc = explain(tmp_path, capsys, text)
+    assert [e["code"] for e in doc["explanations"]] == ["KVL201", "KVL302"]
+    assert [e["vault"] for e in doc["explanations"]] == ["xxx-keyvault-prod", "test-piyush-kv-1011"]

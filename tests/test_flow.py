@@ -149,3 +149,35 @@ def test_a_run_over_only_the_changed_accessor_finds_the_route_that_calls_it(tmp_
     assert {name for name, _, _ in found} == {"vault.py"}
     main(["check", str(vault), "--no-cache", "--no-project", "--output-format", "json"])
     assert not any(code == "KV305" for _, _, code in _codes(capsys))
+
+
+def test_a_managed_identity_token_through_a_rest_wrapper_in_another_module(tmp_path, capsys):
+    _tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "app/__init__.py": "",
+            "app/rest.py": """\
+                import requests
+
+
+                def get_json(url, headers=None):
+                    return requests.get(url, headers=headers, timeout=10).json()
+            """,
+            "app/token.py": """\
+                from app.rest import get_json
+
+                IMDS = "http://169.254.169.254/metadata/identity/oauth2/token?resource=x"
+
+
+                def token():
+                    return get_json(IMDS, {"Metadata": "true"})["access_token"]
+
+
+                def weather():
+                    return get_json("https://api.example.com/weather")
+            """,
+        },
+    )
+    main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
+    assert _codes(capsys) == [("token.py", 7, "KV107")]

@@ -148,7 +148,7 @@ def test_token_causes_are_named(kvlint):
 def test_bad_input_is_counted_with_line_numbers_and_the_rest_goes_on(kvlint):
     result = kvlint("logs", str(ARCHIVE))
     assert result.returncode == 1
-    assert "skipped 2 unreadable record(s); the first ones:" in result.stdout
+    assert "skipped 2 unreadable records; the first ones:" in result.stdout
     assert "category" in result.stdout and "truncated line?" in result.stdout
     doc = report(kvlint, str(ARCHIVE))
     assert [(p["line"], p["reason"][:8]) for p in doc["input"]["problems"]] == [

@@ -385,6 +385,7 @@ def test_keyvault_generator_reaches_the_rules():
 
 # -- the rules' own example files, cut up -----------------------------------------------------
 
+
 def _plain_python(path: Path) -> bool:
     """Whether CPython parses the file (a Databricks notebook exported as source may hold
     IPython lines such as ``!pip install``, which only kvlint's notebook reading accepts)."""

@@ -50,14 +50,6 @@ FACE_USES: dict[str, set[str]] = {
     "logs": {"audit", "causes"},
     "explain": {"audit", "causes", "logs"},
 }
-# Known modules that use a face they may not (the audit uses the token face, not the reverse),
-# each with what removes it. A stale entry fails.
-KNOWN_CROSSINGS: dict[tuple[str, str], str] = {
-    ("kvlint.token.predict", "audit"): (
-        "token --acquire --explain --input asks the audit's verdicts: the prediction belongs in "
-        "audit/ (audit -> token) or in commands/token.py, which may use both faces"
-    ),
-}
 
 # Inside kvlint/lint/, from the outside in (README: engine -> sources -> rules -> facts ->
 # semantic, with the modules around them placed where they are used).
@@ -83,16 +75,10 @@ MAX_LINES = 500
 # Known exceptions to MAX_LINES: the module's size when the limit was first checked, which it may
 # not exceed (a ratchet). Split the module and delete its entry.
 TOO_LONG_FOR_NOW: dict[str, int] = {
-    "kvlint/explain/diagnose.py": 727,  # move Explanation & co. out (also ends the cycle below)
     "kvlint/lint/semantic/model.py": 506,  # scopes and bindings vs receiver types
 }
 # Known import cycles, by the import that closes them. Remove an entry when its cycle is gone.
-KNOWN_CYCLES: dict[tuple[str, str], str] = {
-    ("kvlint.explain.diagnose", "kvlint.explain.entra"): (
-        "diagnose.explain() imports entra lazily and entra imports diagnose's Explanation, "
-        "Command and helpers: moving those into a module of their own removes it"
-    ),
-}
+KNOWN_CYCLES: dict[tuple[str, str], str] = {}
 
 
 @dataclass(frozen=True)
@@ -239,7 +225,7 @@ def _top_violation(imp: Import) -> str | None:
     if src == dst:
         return None
     if src in FACES and dst in FACES:
-        if dst in FACE_USES.get(src, set()) or (imp.source, dst) in KNOWN_CROSSINGS:
+        if dst in FACE_USES.get(src, set()):
             return None
         return f"the {src} face may not import the {dst} face (allowed: FACE_USES)"
     if _rank(TOP_LAYERS, dst) < _rank(TOP_LAYERS, src):
@@ -316,9 +302,6 @@ def test_known_exceptions_are_still_needed() -> None:
     edges = {(i.source, i.target) for i in IMPORTS}
     gone = sorted(e for e in KNOWN_CYCLES if e not in edges or _cycle_through(e) is None)
     assert not gone, f"no longer a cycle, remove from KNOWN_CYCLES: {gone}"
-    crossing = {(i.source, _top(i.target)) for i in IMPORTS}
-    unused = sorted(set(KNOWN_CROSSINGS) - crossing)
-    assert not unused, f"no longer imported, remove from KNOWN_CROSSINGS: {unused}"
 
 
 def _cycle_through(edge: tuple[str, str]) -> list[Import] | None:

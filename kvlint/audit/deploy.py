@@ -230,13 +230,18 @@ def _vault_of(refs: list[str], vaults: dict[str, Vault]) -> str | None:
     return None
 
 
+def bare(ref: str) -> str:
+    """A reference without the ``module.NAME.`` prefixes of the module that holds it."""
+    return re.sub(r"^(module\.[\w-]+(\[[^\]]*\])?\.)+", "", ref)
+
+
 def _principal(refs: list[str], value: Any) -> tuple[str, bool, str | None]:
     """(what it names, names the deployer, the kind of wrong id) of a principal attribute."""
     for ref in refs:
-        if DEPLOYER.match(ref):
+        if DEPLOYER.match(bare(ref)):
             return ref, True, None
         for pattern, what in WRONG_ID:
-            if pattern.match(ref):
+            if pattern.match(bare(ref)):
                 return ref, False, what
     if refs:
         return refs[0], False, None

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network
 
 from kvlint.audit import rbac, roles
-from kvlint.audit.deploy import Deployment, Grant, Write, wrong_kind_of_id
+from kvlint.audit.deploy import Deployment, Grant, Write, bare, wrong_kind_of_id
 from kvlint.audit.model import Vault
 from kvlint.audit.network import non_public_kind, parse_rule
 from kvlint.findings import Finding, Location, Resource
@@ -392,9 +392,11 @@ def _may_be_deployer(grant: Grant, deployment: Deployment) -> bool:
     not say the deployer's). A principal another resource of the code creates is someone else."""
     if grant.deployer:
         return True
-    principal = grant.principal
+    principal = bare(grant.principal)
     if principal == "(unknown)" or principal.startswith(("var.", "local.", "module.")):
         return True
+    if principal != grant.principal and not re.match(r"^(data\.)?[a-z]\w*\.[\w-]+\.", principal):
+        return True  # an output of a module that was not followed
     if re.match(r"^(data\.)?azuread_group\.", principal):
         return True  # a group: whether the deployer is a member is not known
     if GUID.match(principal):

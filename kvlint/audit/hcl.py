@@ -13,19 +13,19 @@ Known before plan: literals, ``var.NAME`` with a literal default (or a value in
 of them; ``data.azurerm_client_config.*.tenant_id`` is the deploying tenant. Everything else
 (resource attributes, data sources, functions, conditionals, ``for``) is unknown, and so is a
 ``dynamic`` block's attribute. A resource whose ``count`` / ``for_each`` is not known is kept
-and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Local modules are
-not followed.
+and marked ``conditional`` (it may not be created); ``count = 0`` drops it. Modules are not
+followed: a module call is kept with the references of its arguments (what it may do to a vault
+it is given stays unknown).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
 
-from kvlint import extras
 from kvlint.audit.iac import DEPLOYING_TENANT, UNKNOWN, Located
-from kvlint.errors import KvlintError
 
 REFERENCE = re.compile(
     r"(?<![\w.\"])((?:data\.)?[a-z][a-z0-9_]*\.[A-Za-z_][\w-]*)((?:\[[^\]]*\])?)((?:\.[A-Za-z_]\w*)?)"
@@ -34,19 +34,27 @@ SIMPLE = re.compile(r"^\$\{\s*((?:var|local)\.[A-Za-z_][\w-]*)\s*\}$")
 INTERPOLATION = re.compile(r"\$\{([^{}]*)\}")
 HEADER = re.compile(r'^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"', re.MULTILINE)
 NOT_RESOURCES = ("var", "local", "each", "count", "path", "self", "module", "terraform")
+NAMED = re.compile(r"(?<![\w.])(var|local|module)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
+MODULE_META = ("source", "version", "count", "for_each", "depends_on", "providers")
+MAX_DEPTH = 8
 SKIPPED = ("depends_on", "lifecycle", "provisioner", "dynamic", "connection")
 DEPLOYER_TENANT = re.compile(r"^data\.(azurerm|azuread)_client_config\.[\w-]+\.tenant_id$")
-MISSING = extras.message("iac", "reading Terraform source (.tf)")
 
 
 def _parser() -> Any:
-    try:
-        import hcl2
-        from hcl2.utils import SerializationOptions
-    except ImportError:
-        raise KvlintError(MISSING) from None
+    """python-hcl2's loader (the ``iac`` extra: one line naming it when missing)."""
+    from kvlint import extras
+
+    extras.require("iac", "reading Terraform source (.tf)")
+    import hcl2
+    from hcl2.utils import SerializationOptions
+
     options = SerializationOptions(with_comments=False, preserve_heredocs=False)
-    return lambda text: hcl2.loads(text, serialization_options=options)
+    # a module called several times (or by several callers) is parsed once; nothing mutates
+    # what the parser returns
+    return functools.lru_cache(maxsize=512)(
+        lambda text: hcl2.loads(text, serialization_options=options)
+    )
 
 
 def _label(key: str) -> str:
@@ -65,14 +73,29 @@ def _blocks(value: Any) -> list[dict]:
 class Module:
     """The ``.tf`` files of one directory: variables, locals and resources."""
 
-    def __init__(self, folder: Path, parse: Any) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        parse: Any,
+        prefix: str = "",
+        given: dict[str, Any] | None = None,
+        given_refs: dict[str, list[str]] | None = None,
+        seen: frozenset[Path] = frozenset(),
+    ) -> None:
         self.folder = folder
         self.parse = parse
+        self.prefix = prefix  # "module.NAME." for a called module
+        self.given = given or {}  # variable -> the value the caller passes (evaluated)
+        self.given_refs = given_refs or {}  # variable -> what the caller's argument references
+        self.seen = seen | {folder.resolve()}  # the modules on the way here (no cycles)
         self.files: list[tuple[Path, str, dict]] = []
         self.variables: dict[str, Any] = {}
         self.raw_locals: dict[str, Any] = {}
         self.locals: dict[str, Any] = {}
         self.resolving: set[str] = set()
+        self.outputs: dict[str, list[str]] = {}  # a called module's outputs: their references
+        self.children: dict[str, Module] = {}
+        self.errors: list[tuple[str, str]] = []
 
     def load(self, errors: list[tuple[str, str]]) -> None:
         for path in sorted(self.folder.glob("*.tf")):
@@ -140,6 +163,8 @@ class Module:
 
     def _named(self, name: str) -> Any:
         kind, _, key = name.partition(".")
+        if kind == "var" and key in self.given:
+            return self.given[key]
         if kind == "var" and key in self.variables:
             return self.value(self.variables[key])
         if kind == "local" and key in self.raw_locals:
@@ -156,9 +181,42 @@ class Module:
 
     # -- the plan shape ----------------------------------------------------------------------
 
-    def plan(self) -> dict:
+    def plan(self, root: Path | None = None) -> dict:
+        root = root or Path.cwd().resolve()
         changes: list[Located] = []
         resources: list[dict] = []
+        calls: dict[str, dict] = {}
+        for _, _, body in self.files:
+            for block in _blocks(body.get("module")):
+                for name, spec in block.items():
+                    if name.startswith("__") or not isinstance(spec, dict):
+                        continue
+                    child = self._call(_label(name), spec, root)
+                    if child is None:  # not followed: what it does with what it is given
+                        calls[_label(name)] = {"expressions": self._expressions(spec)}
+                        continue
+                    self.children[_label(name)] = child
+                    inner = child.plan(root)
+                    waits = [
+                        self.prefix + d
+                        for item in spec.get("depends_on") or []
+                        if isinstance(item, str)
+                        for d in [item.removeprefix("${").removesuffix("}").strip()]
+                    ]
+                    unknown_count = any(
+                        self.value(spec[k]) is UNKNOWN for k in ("count", "for_each") if k in spec
+                    )
+                    for change in inner["resource_changes"]:
+                        change["kvlint_conditional"] |= unknown_count
+                    for config in inner["configuration"]["root_module"]["resources"]:
+                        config["depends_on"] = [*config["depends_on"], *waits]
+                    changes += inner["resource_changes"]
+                    resources += inner["configuration"]["root_module"]["resources"]
+                    calls.update(inner["configuration"]["root_module"]["module_calls"])
+        members = {
+            name: [c["address"] for c in module_resources]
+            for name, module_resources in self._by_child(resources).items()
+        }
         for path, text, body in self.files:
             lines = {
                 (m.group(1), m.group(2)): text.count("\n", 0, m.start()) + 1
@@ -171,7 +229,7 @@ class Module:
                         name = _label(name_key)
                         if not isinstance(spec, dict):
                             continue
-                        entry = self._resource(kind, name, spec)
+                        entry = self._resource(kind, name, spec, members)
                         if entry is None:
                             continue
                         change, config = entry
@@ -179,15 +237,31 @@ class Module:
                         change.file = str(path)  # type: ignore[attr-defined]
                         changes.append(change)
                         resources.append(config)
+            for block in _blocks(body.get("output")):
+                for name, spec in block.items():
+                    if isinstance(spec, dict) and "value" in spec:
+                        flat: dict[str, Any] = {}
+                        _flatten(self._expressions(spec["value"]), flat)
+                        self.outputs[_label(name)] = list(flat)
         return {
             "format_version": "1.2",
-            "kvlint_source": "terraform-source",
             "resource_changes": changes,
-            "configuration": {"root_module": {"resources": resources}},
+            "configuration": {"root_module": {"resources": resources, "module_calls": calls}},
         }
 
-    def _resource(self, kind: str, name: str, spec: dict) -> tuple[Located, dict] | None:
-        address = f"{kind}.{name}"
+    def _by_child(self, resources: list[dict]) -> dict[str, list[dict]]:
+        """The resources of each called module (by its name), for ``depends_on = [module.X]``."""
+        found: dict[str, list[dict]] = {}
+        for config in resources:
+            rest = str(config["address"])[len(self.prefix) :]
+            if rest.startswith("module."):
+                found.setdefault(rest.split(".", 2)[1], []).append(config)
+        return found
+
+    def _resource(
+        self, kind: str, name: str, spec: dict, members: dict[str, list[str]]
+    ) -> tuple[Located, dict] | None:
+        address = f"{self.prefix}{kind}.{name}"
         conditional = False
         for key in ("count", "for_each"):
             if key in spec:
@@ -197,18 +271,20 @@ class Module:
                 conditional = conditional or count is UNKNOWN
         after, unknown = self._attributes(spec)
         expressions = self._expressions(spec)
-        depends = [
-            ref
-            for item in spec.get("depends_on") or []
-            if isinstance(item, str)
-            for ref in [item.removeprefix("${").removesuffix("}").strip()]
-        ]
+        depends: list[str] = []
+        for item in spec.get("depends_on") or []:
+            ref = item.removeprefix("${").removesuffix("}").strip() if isinstance(item, str) else ""
+            if ref.startswith("module.") and ref.count(".") == 1:  # every resource it makes
+                depends += members.get(ref.split(".")[1], [])
+            elif ref:
+                depends.append(self.prefix + ref)
         change = Located(
             {
                 "address": address,
                 "mode": "managed",
                 "type": kind,
                 "name": name,
+                "module_address": self.prefix.rstrip(".") or None,
                 "change": {"actions": ["create"], "after": after, "after_unknown": unknown},
                 "kvlint_conditional": conditional,
                 "kvlint_provisioners": [
@@ -286,9 +362,84 @@ class Module:
                         refs.append(ref)
             return {"references": refs} if refs else {}
         if isinstance(node, str) and "${" in node:
-            refs = references(node)
+            refs = self._refs(node)
             return {"references": refs} if refs else {}
         return {}
+
+    def _refs(self, expression: str) -> list[str]:
+        """What an expression references, as addresses of the whole configuration: this
+        module's resources prefixed, a variable replaced by what the caller's argument
+        references, a local by what it is built from, a module output by what it returns."""
+        found = [self.prefix + ref for ref in references(expression)]
+        for kind, name, attribute in NAMED.findall(expression):
+            if kind == "var":
+                extra = self.given_refs.get(name, [])
+            elif kind == "local":
+                extra = self._local_refs(name)
+            else:
+                extra = (
+                    self.children[name].outputs.get(attribute, []) if name in self.children else []
+                )
+            found += [ref for ref in extra if ref not in found]
+        return found
+
+    def _local_refs(self, name: str) -> list[str]:
+        if name not in self.raw_locals or name in self.resolving:
+            return []
+        self.resolving.add(name)
+        try:
+            flat: dict[str, Any] = {}
+            _flatten(self._expressions(self.raw_locals[name]), flat)
+            return list(flat)
+        finally:
+            self.resolving.discard(name)
+
+    # -- called modules ----------------------------------------------------------------------
+
+    def _call(self, name: str, spec: dict, root: Path) -> Module | None:
+        """A module call with a local ``source`` inside the tree, read with what it is given;
+        None when it is not followed (a registry or git source, a folder out of the tree, a
+        loop of modules, nesting deeper than MAX_DEPTH)."""
+        source = self.value(spec.get("source"))
+        if not isinstance(source, str) or not source.startswith(("./", "../")):
+            return None
+        folder = (self.folder / source).resolve()
+        if (
+            not folder.is_relative_to(root)
+            or folder in self.seen
+            or len(self.seen) > MAX_DEPTH
+            or not folder.is_dir()
+        ):
+            return None
+        for key in ("count", "for_each"):
+            if key in spec and self.value(spec[key]) in (0, [], {}):
+                return None
+        given, given_refs = {}, {}
+        for key, raw in spec.items():
+            if key.startswith("__") or key in MODULE_META:
+                continue
+            given[key] = self.value(raw)
+            flat: dict[str, Any] = {}
+            _flatten(self._expressions(raw), flat)
+            given_refs[key] = list(flat)
+        child = Module(
+            folder, self.parse, f"{self.prefix}module.{name}.", given, given_refs, self.seen
+        )
+        child.load(self.errors)
+        return child
+
+
+def _flatten(expressions: Any, into: dict[str, Any]) -> None:
+    """Every reference in a nested expressions structure, in order, once (dict keys)."""
+    if isinstance(expressions, dict):
+        for ref in expressions.get("references") or []:
+            into.setdefault(ref, None)
+        for key, value in expressions.items():
+            if key != "references":
+                _flatten(value, into)
+    elif isinstance(expressions, list):
+        for item in expressions:
+            _flatten(item, into)
 
 
 def _has_unknown(value: Any) -> bool:
@@ -333,4 +484,5 @@ def module_plan(path: str, errors: list[tuple[str, str]]) -> dict:
     folder = Path(path).parent
     module = Module(folder, _parser())
     module.load(errors)
+    module.errors = errors  # a called module's files add theirs
     return module.plan()

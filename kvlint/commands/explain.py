@@ -54,6 +54,11 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
     if not words or words == ["-"]:
         if args.input == "-":
             raise KvlintError("the paste and --input cannot both read stdin")
+        if sys.stdin.isatty():
+            print(
+                "kvlint explain: paste the error, then Ctrl-D (Ctrl-Z Enter on Windows)",
+                file=sys.stderr,
+            )
         data = sys.stdin.read(MAX_INPUT + 1)
         source = "<stdin>"
     elif len(words) == 1 and words[0].startswith("@"):

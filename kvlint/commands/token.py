@@ -94,16 +94,21 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(report.render_walk(failed.walk), end="")
         raise
+    prediction = None
+    if args.input:  # examine() has checked --acquire --explain --vault
+        from kvlint.explain.predict import predict
+
+        prediction = predict(result.token.claims, args.vault, args.input, args.ip)
     if args.format == "json":
-        print(report.document(result.token, result.findings, result.walk, result.prediction))
+        print(report.document(result.token, result.findings, result.walk, prediction))
     else:
         text = report.render_text(
             result.token, result.findings, result.now, tenant_checked=result.tenant_checked
         )
         if result.walk is not None:
             text = report.render_walk(result.walk) + "\n" + text
-        if result.prediction is not None:
-            text += report.render_prediction(result.prediction)
+        if prediction is not None:
+            text += report.render_prediction(prediction)
         print(text, end="")
-    refused = bool(result.prediction and result.prediction.verdicts)
+    refused = bool(prediction and prediction.verdicts)
     return EXIT_FINDINGS if result.findings or refused else EXIT_OK

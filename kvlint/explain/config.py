@@ -14,7 +14,7 @@ from kvlint.audit import reach
 from kvlint.audit.model import Vault
 from kvlint.audit.network import parse_address
 from kvlint.explain import Report
-from kvlint.explain.diagnose import Explanation
+from kvlint.explain.model import Explanation
 
 STILL = "still refused today"
 ADMITTED = "admitted today"

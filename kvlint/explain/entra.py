@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from kvlint import keyvault
-from kvlint.explain.diagnose import Command, Explanation, _finding, identity_of, q
+from kvlint.explain.model import Command, Explanation, finding, identity_of, q
 from kvlint.explain.paste import GUID, AadError, Facts
 
 _FEDERATED = {"70021", "700211", "700213", "7002138"}
@@ -236,7 +236,7 @@ def _chain(facts: Facts) -> Explanation:
             f"{facts.chain}: no credential in the chain is configured where this ran "
             f"(tried {tried})"
         )
-    out = Explanation(_finding("KVE111", message, facts), "sign-in", identity_of(facts))
+    out = Explanation(finding("KVE111", message, facts), "sign-in", identity_of(facts))
     for name, why in facts.attempts:
         out.notes.append(f"{name}: {why}")
     if any(n == "ManagedIdentityCredential" for n, _ in failed):
@@ -264,7 +264,7 @@ def explain(facts: Facts) -> list[Explanation]:
         found.append(_chain(facts))
     for error in facts.aad:
         code = KNOWN.get(error.code, "KVE110")
-        out = Explanation(_finding(code, "", facts), "sign-in", identity_of(facts))
+        out = Explanation(finding(code, "", facts), "sign-in", identity_of(facts))
         if code == "KVE104":
             message = _secret(error, facts, out, expired=False)
         elif code == "KVE105":
@@ -278,7 +278,7 @@ def explain(facts: Facts) -> list[Explanation]:
             )
         if code in ("KVE103", "KVE107"):
             out.gate = "tenant"
-        out.finding = _finding(code, message + " (the request never reached Key Vault)", facts)
+        out.finding = finding(code, message + " (the request never reached Key Vault)", facts)
         out.quote = f"AADSTS{error.code}: {error.message}"[:240]
         found.append(out)
     # one error often wraps another (AADSTS70002 around AADSTS50012): keep the known ones

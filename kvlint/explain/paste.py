@@ -113,6 +113,10 @@ _SECRETISH = re.compile(
 )
 
 
+_ANSWERED = re.compile(
+    r"\b(?:acquired a token from|token acquired from)\s+(\w{1,60}Credential)"
+    r"|\b(\w{1,60}Credential)\.(?:GetToken|get_token|getToken)(?:Async)? succeeded"
+)
 _CHAIN_FAILED = re.compile(
     r"\b(\w{1,60}Credential) failed to retrieve a token from the included credentials"
 )
@@ -165,6 +169,7 @@ class Facts:
     aad_scope: str = ""
     assertion: tuple[str, str, str] | None = None
     chain: str = ""  # "DefaultAzureCredential" when its "failed to retrieve a token" is pasted
+    credential: str = ""  # the credential the paste's log says gave the token
     attempts: list[tuple[str, str]] = field(default_factory=list)  # (credential, why)
     records: list[Any] = field(default_factory=list)  # AuditEvent Records
     record_problems: int = 0
@@ -191,8 +196,12 @@ def unescape(text: str) -> str:
 
 
 def mask_secrets(text: str) -> str:
-    """Secret-shaped values (``client_secret=…``, ``AccountKey=…``, ``sig=…``) cut short."""
-    return _SECRETISH.sub(lambda m: m.group(1) + m.group(2)[:3] + "…(masked)", text)
+    """The project's masking (:func:`kvlint.redact.mask`: JWTs, ``AccountKey=``, ``sig=``, client
+    secret shapes, quoted ``client_secret``), plus what pastes add: an unquoted
+    ``client_secret=…`` / ``password=…`` (a form body, a log line)."""
+    from kvlint.redact import HIDDEN, mask
+
+    return mask(_SECRETISH.sub(lambda m: m.group(1) + HIDDEN, text))
 
 
 def _status_of(text: str) -> int | None:
@@ -453,6 +462,10 @@ def read(raw: str) -> Facts:
             facts.resource = rid.group(1)
             facts.vault = rid.group(1).rsplit("/", 1)[1].lower()
     _entra(text, facts)
+    answered = [m.group(1) or m.group(2) for m in _ANSWERED.finditer(text)]
+    outer = ("DefaultAzureCredential", "ChainedTokenCredential", "EnvironmentCredential")
+    named = [name for name in answered if name not in outer]
+    facts.credential = (named or answered or [""])[-1]
     chain = _CHAIN_FAILED.search(text)
     if chain:
         facts.chain = chain.group(1)

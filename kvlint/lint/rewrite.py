@@ -47,6 +47,10 @@ def unified(before: str, after: str, display: str) -> str:
     )
 
 
+class FileChanged(KvlintError):
+    """The file is no longer what was read (another run, an editor): nothing was written."""
+
+
 def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     """Replace ``path`` with ``data`` via a temporary file in the same directory.
 
@@ -59,7 +63,7 @@ def write_atomically(path: Path, expected: bytes, data: bytes) -> None:
     except OSError:
         raise KvlintError("file disappeared before it could be fixed") from None
     if current != expected:
-        raise KvlintError("file changed while kvlint was running; run again")
+        raise FileChanged("file changed while kvlint was running; run again")
     import tempfile  # only a rewrite needs it (start-up)
 
     real = path.resolve()

@@ -33,7 +33,7 @@ from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, apply_edits
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
-from kvlint.lint.rewrite import decoded, unified, write_atomically
+from kvlint.lint.rewrite import FileChanged, decoded, unified, write_atomically
 from kvlint.lint.sources import SourceFile
 from kvlint.lint.sources.config import kind_of
 
@@ -401,6 +401,16 @@ class Runner:
         assert result.source is not None
         try:
             write_atomically(target.path, data, result.source.encode(text))
+        except FileChanged as exc:
+            # Nothing is written over a change made meanwhile (another --fix run, an editor);
+            # what is reported is the file as it is now, not the findings that run just fixed.
+            fresh = read(target)
+            if isinstance(fresh, Finding):
+                return LintResult([fresh])
+            now = safe_lint(self.linter, fresh, target.display, target.relpath)
+            if self._fixable(now.findings):
+                outcome.notes.append(f"{target.display}: not fixed: {exc}")
+            return now
         except OSError as exc:
             outcome.notes.append(f"{target.display}: not fixed: {exc.strerror or exc}")
             return result

@@ -155,16 +155,19 @@ def _render(kind: str, codes: list[str]) -> str:
 def _unsafe_lines(text: str) -> set[int] | None:
     """Lines whose end lies inside a string or ends in a backslash continuation."""
     unsafe: set[int] = set()
+    commented: set[int] = set()  # a backslash ending a comment continues nothing
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
-            if tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and (
+            if tok.type == tokenize.COMMENT:
+                commented.add(tok.end[0])
+            elif tok.type in (tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", -1)) and (
                 tok.end[0] > tok.start[0]
             ):
                 unsafe.update(range(tok.start[0], tok.end[0]))
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     for number, line in enumerate(LINE_BREAK.split(text), 1):
-        if line.rstrip().endswith("\\"):
+        if line.rstrip().endswith("\\") and number not in commented:
             unsafe.add(number)
     return unsafe
 

@@ -5,8 +5,9 @@ A day of a busy vault is millions of records; nothing here keeps a record. What 
 - per (vault, throttling class, 10-second window): requests, 429s and what counted toward the
   limit (requests not answered 429, each key transaction weighed by its key's type and size);
 - per (vault, throttling class): the key kinds seen (what was assumed where the log is silent);
-- per (vault, class, caller): requests and 429s; per (vault, caller, secret, 10-second window):
-  successful reads (hourly counts and the peak rate come from them);
+- per (vault, class, caller): requests and 429s; per (vault, caller, secret, hour): successful
+  reads, and the busiest 10-second window so far (logs come in time order, so the window being
+  counted is kept and closed when the next begins: no per-window table);
 - per refusal group (cause, vault, caller, detail): count, first/last time, refused addresses;
 - per (vault, caller, operation): first and last success (a 403 that later succeeded);
 - per (vault, address, user agent): unauthenticated 401s, and whether that client ever
@@ -94,7 +95,9 @@ class Analysis:
         self.kinds: dict[tuple[str, str], Counter] = {}  # key kind code -> requests
         self.callers: dict[tuple[str, str, Caller], list[int]] = {}  # (vault, class, caller)
         self.labels: dict[Caller, str] = {}
-        self.window_reads: dict[tuple[str, Caller, str], Counter] = {}  # 10-second windows
+        self.hourly_reads: dict[tuple[str, Caller, str], Counter] = {}
+        # [window being counted, its reads, the busiest window's reads, that window]
+        self.peak_reads: dict[tuple[str, Caller, str], list[int]] = {}
         # [total, max in one hour, max in one 10-second window, that window]
         self.reads: dict[tuple[str, Caller, str], list[int]] = {}
         # refusals
@@ -149,8 +152,18 @@ class Analysis:
                 per_caller[1] += throttled
             if record.operation == "SecretGet" and record.item and 200 <= status < 300:
                 # only a successful read is a read: a refused one (401, 403, 429) fetched nothing
-                windows = self.window_reads.setdefault((vault, caller, record.item), Counter())
-                windows[int(when // 10)] += 1
+                read = (vault, caller, record.item)
+                window = int(when // 10)
+                hours = self.hourly_reads.get(read)
+                if hours is None:
+                    hours = self.hourly_reads[read] = Counter()
+                    self.peak_reads[read] = [window, 0, 0, window]
+                hours[window // 360] += 1
+                peak = self.peak_reads[read]
+                if window != peak[0]:
+                    _close_window(peak)
+                    peak[0], peak[1] = window, 0
+                peak[1] += 1
         if status in (401, 403):
             self.add_failure(record)
         elif status < 400 and record.authenticated:
@@ -287,10 +300,16 @@ class Analysis:
         return f"{upn} ({who})" if upn else who
 
     def finish_reads(self) -> None:
-        for key, windows in self.window_reads.items():
-            hours: Counter = Counter()
-            for window, count in windows.items():
-                hours[window // 360] += count
-            peak_window, peak = min(windows.items(), key=lambda item: (-item[1], item[0]))
-            self.add_reads(*key, sum(windows.values()), max(hours.values()), peak, peak_window)
-        self.window_reads.clear()
+        for key, hours in self.hourly_reads.items():
+            peak = self.peak_reads[key]
+            _close_window(peak)
+            self.add_reads(*key, sum(hours.values()), max(hours.values()), peak[2], peak[3])
+        self.hourly_reads.clear()
+        self.peak_reads.clear()
+
+
+def _close_window(peak: list[int]) -> None:
+    """Fold the window being counted into the busiest one (the earliest wins a tie)."""
+    window, count = peak[0], peak[1]
+    if count > peak[2] or (count == peak[2] and window < peak[3]):
+        peak[2], peak[3] = count, window

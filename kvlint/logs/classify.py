@@ -117,7 +117,10 @@ def key_kind(key_type: str | None, size: int | None) -> KeyKind:
         return KeyKind(f"ec{suffix}", f"EC {protection} keys", weight, hsm)
     assumed = ""
     if family != "RSA":
-        assumed = "key type and size not in the log: counted as RSA 2,048-bit (the lightest)"
+        assumed = (
+            "key type not in the log (or one the limits table does not list): counted as RSA "
+            "2,048-bit (the lightest)"
+        )
         bits = 2048
     elif size is None:
         assumed = "key size not in the log: counted as RSA 2,048-bit (the lightest)"

@@ -17,7 +17,6 @@ real peak rate.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -148,7 +147,7 @@ def windows_text(count: int) -> str:
 
 
 def _kinds(analysis: Analysis, load: Load) -> list[tuple[classify.KeyKind, int]]:
-    counts: Counter[str] = analysis.kinds.get((load.vault, load.cls)) or Counter()
+    counts: dict[str, int] = analysis.kinds.get((load.vault, load.cls)) or {}
     return sorted(
         ((classify.kind_of(code), n) for code, n in counts.items()),
         key=lambda r: (-r[1], r[0].code),

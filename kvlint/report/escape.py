@@ -24,7 +24,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u2
 _CONTROL_TAB = re.compile(
     r"[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]"
 )
-_MARKUP = re.compile(r"([\\`*_{}\[\]<>()#+!|~&$])")
+# Parentheses stay: a link needs "](" and brackets are escaped.
+_MARKUP = re.compile(r"([\\`*_{}\[\]<>#+!|~&$])")
 
 
 def _picture(match: re.Match[str]) -> str:

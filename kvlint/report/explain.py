@@ -11,7 +11,7 @@ import re
 
 from kvlint import __version__
 from kvlint.explain import Report
-from kvlint.explain.diagnose import Explanation
+from kvlint.explain.model import Explanation
 
 FORMATS = ("text", "json", "markdown")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -117,6 +117,12 @@ def render_json(report: Report) -> str:
         "vault": facts.vault or None,
         "retry_after_seconds": int(facts.retry_after) if facts.retry_after else None,
         "service_version": facts.service_version or None,
+        "challenge": {
+            "authorization": facts.challenge_authority,
+            "resource": facts.challenge_resource,
+        }
+        if facts.challenge_authority
+        else None,
         "client_address": facts.address or None,
         "explanations": [item.as_dict() for item in report.explanations],
         "missing": report.missing,
@@ -150,7 +156,9 @@ def render_markdown(report: Report) -> str:
         if item.config:
             lines.append(f"- Configuration: {item.config}: {md(item.config_note)}")
         for fix in item.fixes:
-            lines += ["", "```sh", clean(fix.text), "```"]
+            command = clean(fix.text)
+            fence = "`" * max(3, max(map(len, re.findall(r"`+", command)), default=0) + 1)
+            lines += ["", f"{fence}sh", command, fence]
             if fix.note:
                 lines.append(md(fix.note))
             if fix.widens:

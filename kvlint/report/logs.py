@@ -7,6 +7,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from kvlint import catalog
+from kvlint.audit.model import counted
 from kvlint.findings import fingerprints
 from kvlint.report import markdown, sarif, table
 from kvlint.report.escape import markdown_code, markdown_text, one_line
@@ -40,13 +41,15 @@ def summary(report: LogsReport) -> str:
     text = f"{report.records:,} request{'s' if report.records != 1 else ''} read"
     if report.first is not None:
         text += f" ({_iso(report.first)} to {_iso(report.last)})"
-    text += ": " + (", ".join(parts) + f" on {vaults} vault(s)" if parts else "no findings")
+    text += ": " + (
+        ", ".join(parts) + f" on {counted(vaults, 'vault')}" if parts else "no findings"
+    )
     if report.challenges:
-        text += f"; {report.challenges:,} normal SDK challenge 401(s) not reported"
+        text += f"; {counted(report.challenges, 'normal SDK challenge 401')} not reported"
     if report.unclassified:
-        text += f"; {report.unclassified:,} refusal(s) with no logged reason"
+        text += f"; {counted(report.unclassified, 'refusal')} with no logged reason"
     if report.intake.bad:
-        text += f"; {report.intake.bad:,} unreadable record(s) skipped"
+        text += f"; {counted(report.intake.bad, 'unreadable record')} skipped"
     return text
 
 
@@ -65,7 +68,7 @@ def render_table(report: LogsReport, width: int) -> str:
     out = table.render(("VAULT", "CODE", "SEVERITY", "MESSAGE"), rows, width)
     if report.intake.bad:
         out += ("\n" if out else "") + (
-            f"skipped {report.intake.bad:,} unreadable record(s); the first ones:\n"
+            f"skipped {counted(report.intake.bad, 'unreadable record')}; the first ones:\n"
         )
         out += table.render(("FILE", "LINE", "REASON"), _problems(report), width)
     for error in report.config_errors:
@@ -157,7 +160,7 @@ def render_markdown(report: LogsReport) -> str:
     if report.intake.bad:
         parts += ["## Skipped input", ""]
         parts.append(
-            f"{report.intake.bad:,} record(s) could not be read; the first ones:\n\n"
+            f"{counted(report.intake.bad, 'record')} could not be read; the first ones:\n\n"
             + markdown.table(("file", "line", "reason"), _problems(report))
         )
     return "\n".join(parts).rstrip("\n") + "\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, TextIO
+from typing import TextIO
 
 from kvlint.errors import KvlintError
 from kvlint.findings import Finding
@@ -28,7 +28,8 @@ class TokenRequest:
     acquire: bool = False
     scope: str | None = None
     explain: bool = False  # with acquire: walk DefaultAzureCredential's chain from its log
-    vaults_file: str | None = None  # with explain and vault: predict the vault's gates
+    vaults_file: str | None = None  # with explain and vault: the vault's gates (checked by the
+    # command with kvlint.explain.predict: the token face may not use the audit)
     ip: str | None = None
     stdin: TextIO | None = field(default=None, compare=False)
 
@@ -48,7 +49,6 @@ class Examination:
     now: datetime
     tenant_checked: bool
     walk: acquiring.Walk | None = None
-    prediction: Any = None  # kvlint.token.predict.Prediction
 
 
 class ChainFailed(KvlintError):
@@ -91,11 +91,4 @@ def examine(request: TokenRequest, now: datetime | None = None) -> Examination:
     findings = diagnose(
         token.claims, tenant=request.tenant, vault_url=request.vault, now=now, skew=request.skew
     )
-    prediction = None
-    if request.vaults_file and request.vault:  # validated above: --input needs --vault
-        from kvlint.token.predict import predict
-
-        prediction = predict(token.claims, request.vault, request.vaults_file, request.ip)
-    return Examination(
-        token, findings, now, tenant_checked=bool(request.tenant), walk=walk, prediction=prediction
-    )
+    return Examination(token, findings, now, tenant_checked=bool(request.tenant), walk=walk)

@@ -36,3 +36,38 @@ AccessPolicyEntry(tenant_id=TENANT, object_id="o", application_id=None, permissi
 ARM_OK = {"tenantId": TENANT, "objectId": "o", "applicationId": "", "permissions": {"keys": ["get"]}}
 # An app registration dictionary is not an access policy.
 APP = {"applicationId": "22222222-2222-2222-2222-222222222222", "displayName": "my app"}
+
+
+# A value that may be None or empty is unknown, not an application id (kvlint's own audit code):
+def from_export(raw: dict) -> dict:
+    return {
+        "tenantId": TENANT,
+        "objectId": raw["objectId"],
+        "applicationId": raw.get("applicationId") or None,
+        "permissions": raw["permissions"],
+    }
+
+
+def optional_app(principal, client_id=None):
+    return AccessPolicyEntry(tenant_id=TENANT, object_id=principal, application_id=client_id)
+
+
+def chosen(principal, compound: bool):
+    app = "22222222-2222-2222-2222-222222222222" if compound else None
+    return AccessPolicyEntry(tenant_id=TENANT, object_id=principal, application_id=app)
+
+
+EMPTY_DEFAULT = {"tenantId": TENANT, "objectId": "o", "applicationId": "" or None}
+
+
+# ... but a value that is set whichever way it is read still is one:
+DEFAULT_APP = "22222222-2222-2222-2222-222222222222"
+
+
+def fallback(raw: dict) -> dict:
+    return {
+        "tenantId": TENANT,
+        "objectId": raw["objectId"],
+        "applicationId": raw.get("applicationId") or DEFAULT_APP,  # expect: KV202@26 "access policy with an application id is a"
+        "permissions": raw["permissions"],
+    }

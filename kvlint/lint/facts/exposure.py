@@ -389,6 +389,8 @@ SINK_WORDS = {
     "response": "put in an HTTP response",
     "return": "returned as an HTTP response",
 }
+# what a message advises writing there instead starts with this verb
+SINK_VERBS = {"print": "Print", "log": "Log", "response": "Send", "return": "Return"}
 
 
 @dataclass(frozen=True)

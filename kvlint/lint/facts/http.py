@@ -252,6 +252,24 @@ def managed_identity_kind(analysis: Analysis, http: HttpCall) -> str | None:
     return None
 
 
+def identity_url(analysis: Analysis, expr: cst.BaseExpression) -> str | None:
+    """``imds`` when ``expr`` is the IMDS token endpoint's URL, the environment variable when
+    it comes from ``IDENTITY_ENDPOINT`` / ``MSI_ENDPOINT``, else None."""
+    folded = analysis.fold(expr)
+    if folded is not None and token_endpoint(folded.text) == "imds":
+        return "imds"
+    found: list[str] = []
+
+    def is_env(node: cst.CSTNode) -> bool:
+        name = env_lookup_name(analysis, node)
+        if name in MANAGED_IDENTITY_ENV:
+            found.append(name)
+            return True
+        return False
+
+    return found[0] if derives_from(analysis, expr, is_env) else None
+
+
 def _imds_shaped(analysis: Analysis, http: HttpCall) -> bool:
     """A request to an unknown URL with IMDS's ``Metadata`` header asking for a ``resource``."""
     headers = header_keys(analysis, http.headers) or set()

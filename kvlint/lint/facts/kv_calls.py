@@ -21,7 +21,8 @@ from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
-from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.syntax import arg, keywords
+from kvlint.lint.semantic.values import int_value
 
 
 @dataclass(frozen=True)
@@ -141,3 +142,32 @@ def accessor_reads(analysis: Analysis, function: cst.FunctionDef) -> list[KvCall
         if any(derives_from(analysis, a, from_param) for a in kv.name_args):
             out.append(kv)
     return out
+
+
+HSM_CREATE_METHODS = ("create_rsa_key", "create_ec_key")
+
+
+HSM_KEY_TYPE_MEMBERS = ("rsa_hsm", "ec_hsm")  # azure.keyvault.keys.KeyType
+
+
+HSM_KEY_TYPE_VALUES = ("RSA-HSM", "EC-HSM")
+
+
+def creates_hsm_key(analysis: Analysis, kv: KvCall) -> bool:
+    """An HSM-protected key creation (``hardware_protected=True``, an ``*-HSM`` key type)."""
+    kw = keywords(kv.call)
+    if kv.method in HSM_CREATE_METHODS:
+        hardware = kw.get("hardware_protected")
+        return hardware is not None and int_value(analysis, hardware.value) == 1
+    if kv.method == "create_key":
+        key_type = arg(kv.call, "key_type", 1)
+        return key_type is not None and _is_hsm_key_type(analysis, key_type.value)
+    return False
+
+
+def _is_hsm_key_type(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Attribute):
+        return expr.attr.value.lower() in HSM_KEY_TYPE_MEMBERS
+    if isinstance(expr, cst.Name) and analysis.fold_str(expr) is None:
+        return any(_is_hsm_key_type(analysis, v) for v in analysis.assigned_values(expr))
+    return (analysis.fold_str(expr) or "").upper() in HSM_KEY_TYPE_VALUES

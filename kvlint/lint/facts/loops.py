@@ -327,3 +327,23 @@ def from_loop_item(analysis: Analysis, loop: Loop, exprs: list[cst.BaseExpressio
         derives_from(analysis, e, lambda n: type(n) is cst.Name and n.value in targets)
         for e in exprs
     )
+
+
+def paginates(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
+    """``while url: r = requests.get(url); url = r.json().get("nextLink")``."""
+    if not isinstance(loop.node, cst.While):
+        return False
+    tested = names_in(analysis, loop.node.test)
+    return any(
+        derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
+        for a in kv.name_args
+    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop.node, tested))
+
+
+def _reassigned_in(analysis: Analysis, loop: cst.While, names: set[str]) -> bool:
+    for node in subtree(analysis, loop.body):
+        if isinstance(node, cst.Assign) and any(
+            isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
+        ):
+            return True
+    return False

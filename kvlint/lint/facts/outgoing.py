@@ -92,6 +92,8 @@ def _keyvault_work_called(
     if symbol is None:  # a method of an instance of an imported class: ``Class.method``
         method = analysis.imported_method(call.func)
         symbol, origin = method if method is not None else (None, None)
+    if symbol is None:  # ``Service()``: an imported class's ``__init__`` runs
+        symbol, origin = _constructor(analysis, call)
     if symbol is None or origin is None or symbol.cached:
         return []
     if _keyvault_work(symbol):
@@ -100,6 +102,21 @@ def _keyvault_work_called(
     if not symbol.calls or qual is None or analysis.imports is None:
         return []
     return [(where, chain) for _, where, chain in analysis.imports.reached(qual, _keyvault_work)]
+
+
+def _constructor(
+    analysis: Analysis, call: cst.Call
+) -> tuple[Symbol | None, tuple[Path, str] | None]:
+    """The ``__init__`` of the first-party class ``call`` constructs, and where it is."""
+    if analysis.imports is None or analysis.imported(call.func, "class") is None:
+        return None, None
+    qual = analysis.qualname(call.func)
+    if qual is None:
+        return None, None
+    init = f"{qual}().__init__"
+    symbol = analysis.imports.symbol(init)
+    origin = analysis.imports.origin(init) if symbol is not None else None
+    return symbol, origin
 
 
 def exports_keyvault(analysis: Analysis) -> bool:

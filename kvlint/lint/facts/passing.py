@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from kvlint.lint.facts.http import HttpCall
+from kvlint.lint.facts.http import HttpCall, http_calls, managed_identity_kind
 from kvlint.lint.facts.urls import is_keyvault_url
 from kvlint.lint.semantic.dataflow import callers
 from kvlint.lint.semantic.model import Analysis
@@ -122,3 +122,39 @@ def vault_url_passed(analysis: Analysis, http: HttpCall) -> str | None:
     if incoming and top and analysis.enclosing_class(function) is None:
         return incoming.get(f"{function.name.value}:{param.name.value}")
     return None
+
+
+def helper_url_arguments(
+    analysis: Analysis,
+) -> list[tuple[cst.Call, str, cst.BaseExpression]]:
+    """Calls of a first-party helper that sends a raw request to a URL parameter: the call,
+    the helper's name, and the argument passed for that parameter (same module: the helper's
+    own requests, unless one is a managed-identity request by itself; another module: what
+    its summary says)."""
+    params: dict[cst.FunctionDef, list[cst.Param]] = {}
+    reported: set[cst.FunctionDef] = set()  # the helper's own request is reported there
+    for http in http_calls(analysis):
+        function = analysis.enclosing_function(http.call)
+        param = url_parameter(analysis, http.url) if function is not None else None
+        if function is not None and param is not None:
+            params.setdefault(function, []).append(param)
+            if managed_identity_kind(analysis, http) is not None:
+                reported.add(function)
+    out = []
+    for call in analysis.index.calls:
+        target = analysis.local_function(call.func)
+        if target is not None:
+            method = isinstance(call.func, cst.Attribute)
+            for param in params.get(target, ()) if target not in reported else ():
+                value = parameter_argument(target, param, call, method)
+                if value is not None:
+                    out.append((call, target.name.value, value))
+            continue
+        if not call.args or analysis.qualname(call.func) is None:
+            continue
+        symbol = analysis.imported(call.func, "function")
+        for use in symbol.http if symbol is not None else ():
+            found = arg(call, use.url_param if use.by_keyword else None, use.url_index)
+            if found is not None and not found.star:
+                out.append((call, analysis.qualname(call.func) or "", found.value))
+    return out

@@ -104,10 +104,25 @@ def is_keyvault_url(analysis: Analysis, text: str) -> str | None:
     """The cloud of a Key Vault data-plane URL (``custom`` for configured hosts), else None."""
     url = parse_url(text)
     if url is None or not url.host or url.host.strip(UNKNOWN + ".") == "":
-        return None
+        return "custom" if keyvault_rest_path(text) else None
     if url.host.startswith(UNKNOWN) and "." not in url.host:
-        return None
+        return "custom" if keyvault_rest_path(text) else None
     return keyvault.host_cloud(url.host.replace(UNKNOWN, "x"), analysis.extra_vault_hosts)
+
+
+# ``{BASE}/secrets/{name}?api-version=7.4``: a Key Vault data-plane REST path (its collections)
+# with a Key Vault data-plane API version (7.x; Resource Manager's are dates): decided from the
+# path's shape when the host is a placeholder (an empty constant, a value known only at run time)
+_KV_REST = re.compile(
+    r"^\x00?/(?:secrets|keys|certificates|deletedsecrets|deletedkeys|deletedcertificates)"
+    r"(?:/[^?#]*)?\?(?:[^#]*&)?api-version=7\.\d",
+    re.IGNORECASE,
+)
+
+
+def keyvault_rest_path(text: str) -> bool:
+    """A URL with no known host whose path and API version are Key Vault's data plane."""
+    return bool(_KV_REST.match(text))
 
 
 def token_endpoint(text: str) -> str | None:

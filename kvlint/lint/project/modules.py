@@ -19,6 +19,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kvlint.fileio import read_regular
+
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MARKER_SET = frozenset(MARKERS)
 MAX_NAME_PARTS = 32
@@ -239,7 +241,7 @@ def _package_dirs(root: Path) -> list[Path]:
     try:
         if path.is_symlink() or path.stat().st_size > MAX_PYPROJECT:
             return []
-        data = path.read_bytes()
+        data = read_regular(path, MAX_PYPROJECT + 1)
     except OSError:
         return []
     if b"package-dir" not in data and b"from" not in data:

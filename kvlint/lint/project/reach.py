@@ -101,11 +101,11 @@ class Reach:
 
     @staticmethod
     def _data(path: Path) -> bytes:
-        try:  # never a FIFO or a device: reading one would block or never end
-            data = read_regular(path, MAX_BYTES + 1)
+        try:
+            data = read_regular(path, MAX_BYTES + 1)  # never a pipe or a device
+            return data if len(data) <= MAX_BYTES else b""
         except OSError:
             return b""
-        return data if len(data) <= MAX_BYTES else b""
 
     def _module_wanted(self, ref: ModuleRef, depth: int, seen: set[Path]) -> bool:
         known = self._memo.get(ref.path)

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kvlint.fileio import read_regular
 from kvlint.lint.cachefs import Root
 from kvlint.lint.project.outline import Outline, outline
 from kvlint.lint.project.summary import Symbol
@@ -167,7 +168,8 @@ class SummaryStore:
             return self._by_path[path]
         module = None
         try:
-            data = path.read_bytes() if path.stat().st_size <= MAX_BYTES else None
+            read = read_regular(path, MAX_BYTES + 1)  # never a pipe or a device
+            data = read if len(read) <= MAX_BYTES else None
         except OSError:
             data = None
         if data is not None:
@@ -184,7 +186,7 @@ class SummaryStore:
         data, module.data = module.data, None
         if data is None and module.path is not None:
             with contextlib.suppress(OSError):
-                data = module.path.read_bytes()
+                data = read_regular(module.path, MAX_BYTES + 1)
         try:
             text = self.decode(data) if data is not None else None
         except ValueError:

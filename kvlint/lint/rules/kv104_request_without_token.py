@@ -28,7 +28,8 @@ class RequestWithoutToken(Rule):
                     "KV104",
                     http.call,
                     (
-                        f"raw {http.library} request to Key Vault ({shown}) without an Authorization "
+                        f"raw HTTP request to Key Vault through {http.library} ({shown}) without an "
+                        f"Authorization "
                         f"header: Key Vault answers 401. Use azure-keyvault-secrets/keys/certificates "
                         f"(they authenticate and retry), or send 'Authorization: Bearer <token>' "
                         f"for 'https://vault.azure.net/.default'."

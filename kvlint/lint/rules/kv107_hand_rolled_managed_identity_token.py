@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.http import has_header, http_calls, managed_identity_kind
+from kvlint.lint.facts.http import has_header, http_calls, identity_url, managed_identity_kind
+from kvlint.lint.facts.passing import helper_url_arguments
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import derives_from
@@ -32,6 +33,21 @@ class HandRolledManagedIdentity(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         yield from self._shell_requests(analysis)
+        for call, helper, url in helper_url_arguments(analysis):
+            kind = identity_url(analysis, url)
+            if kind is None:
+                continue
+            endpoint = "the IMDS token endpoint" if kind == "imds" else f"${kind}"
+            yield Report(
+                "KV107",
+                call,
+                (
+                    f"hand-rolled managed identity token request to {endpoint} through the "
+                    f"helper {helper.rsplit('.', 1)[-1]}(): no retry, no caching, no refresh. Use "
+                    f"azure.identity.ManagedIdentityCredential (or DefaultAzureCredential) with "
+                    f"get_token('https://vault.azure.net/.default')."
+                ),
+            )
         for http in http_calls(analysis):
             kind = managed_identity_kind(analysis, http)
             if kind is None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from kvlint.lint.facts.mgmt import constructs, entries, is_access_policy_dict
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.values import SET, emptiness
 
 
 class CompoundIdentityPolicy(Rule):
@@ -24,17 +23,11 @@ class CompoundIdentityPolicy(Rule):
         for call in analysis.index.calls:
             if constructs(analysis, call, "AccessPolicyEntry"):
                 application = arg(call, "application_id")
-                if application is not None and self._set(application.value):
+                if application is not None and emptiness(analysis, application.value) == SET:
                     yield Report("KV202", application.value, self.MESSAGE)
         for node in analysis.index.dicts:
             if not is_access_policy_dict(analysis, node):
                 continue
-            application_id = entries(analysis, node).get("applicationid")
-            if application_id is not None and self._set(application_id):
-                yield Report("KV202", application_id, self.MESSAGE)
-
-    @staticmethod
-    def _set(value: cst.BaseExpression) -> bool:
-        if isinstance(value, cst.Name) and value.value == "None":
-            return False
-        return not (isinstance(value, cst.SimpleString) and value.evaluated_value == "")
+            value = entries(analysis, node).get("applicationid")
+            if value is not None and emptiness(analysis, value) == SET:
+                yield Report("KV202", value, self.MESSAGE)

@@ -52,13 +52,17 @@ class OverbroadAccessPolicy(Rule):
         granted = "; ".join(
             f"{' and '.join(repr(name) for name in bad)} on {field}" for field, _, bad in found
         )
+        names = {name for _, _, bad in found for name in bad}
+        why = []  # only what was granted is explained
+        if "all" in names:
+            why.append("'all' includes purge (permanent deletion) and every future permission")
+        if names - {"all"}:
+            why.append("'purge' destroys soft-deleted items for good")
         yield Report(
             "KV203",
             found[0][1],
             (
-                f"access policy grants {granted}: 'all' includes purge (permanent "
-                f"deletion) and every future permission; 'purge' destroys soft-deleted items for "
-                f"good. Grant the operations the caller needs (e.g. get, list) and keep purge "
-                f"with a break-glass identity."
+                f"access policy grants {granted}: {'; '.join(why)}. Grant the operations the "
+                f"caller needs (e.g. get, list) and keep purge with a break-glass identity."
             ),
         )

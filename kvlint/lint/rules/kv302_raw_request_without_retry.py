@@ -26,9 +26,9 @@ class RawRequestWithoutRetry(Rule):
                 "KV302",
                 kv.call,
                 (
-                    f"raw {kv.http.library} request to Key Vault{via} with no retry: a 429 "
-                    f"(throttling) or 503 fails at once.{loop_note} Prefer the Key Vault SDK client "
-                    f"({SDK_RETRY}); otherwise retry with exponential backoff that honours "
+                    f"raw HTTP request to Key Vault through {kv.http.library}{via} with no retry: a 429 "
+                    f"(throttling) or 503 fails at once.{loop_note} Prefer the Key Vault SDK client, "
+                    f"which has {SDK_RETRY}; otherwise retry with exponential backoff that honours "
                     f"Retry-After (tenacity / backoff, or a requests Session mounting "
                     f"HTTPAdapter(max_retries=Retry(total=5, backoff_factor=1, "
                     f"status_forcelist=[429, 500, 503])))."

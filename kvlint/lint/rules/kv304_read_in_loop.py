@@ -4,22 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from kvlint.lint.facts.caching import is_cached
 from kvlint.lint.facts.frequency import ROW, how_often
 from kvlint.lint.facts.helper_reads import helper_reads
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import (
-    Loop,
     iterates_kv_list,
     iterates_literal,
     loops_of,
+    paginates,
     uses_loop_item,
 )
 from kvlint.lint.facts.retries import is_retry_loop
 from kvlint.lint.rule import Report, Rule
-from kvlint.lint.semantic.dataflow import derives_from, names_in, subtree
 from kvlint.lint.semantic.model import Analysis
 
 
@@ -52,7 +49,7 @@ class ReadInLoop(Rule):
             if is_retry_loop(analysis, loop, kv):
                 continue  # KV303's business
             if loop.kind == "while":
-                if _paginates(analysis, loop, kv):
+                if paginates(analysis, loop, kv):
                     continue
                 return "inside a while loop (polling)"
             if loop.sleeps:
@@ -66,23 +63,3 @@ class ReadInLoop(Rule):
         if often is not None and often.kind == ROW:
             return often.describe(analysis)
         return None
-
-
-def _paginates(analysis: Analysis, loop: Loop, kv: KvCall) -> bool:
-    """``while url: r = requests.get(url); url = r.json().get("nextLink")``."""
-    if not isinstance(loop.node, cst.While):
-        return False
-    tested = names_in(analysis, loop.node.test)
-    return any(
-        derives_from(analysis, a, lambda n: isinstance(n, cst.Name) and n.value in tested)
-        for a in kv.name_args
-    ) and bool(tested & loop.counters - loop.targets or _reassigned_in(analysis, loop.node, tested))
-
-
-def _reassigned_in(analysis: Analysis, loop: cst.While, names: set[str]) -> bool:
-    for node in subtree(analysis, loop.body):
-        if isinstance(node, cst.Assign) and any(
-            isinstance(t.target, cst.Name) and t.target.value in names for t in node.targets
-        ):
-            return True
-    return False

@@ -4,24 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from kvlint.lint.facts.frequency import ROW, how_often
-from kvlint.lint.facts.kv_calls import KvCall, kv_calls
+from kvlint.lint.facts.kv_calls import creates_hsm_key, kv_calls
 from kvlint.lint.facts.loops import loops_of
 from kvlint.lint.facts.retries import in_retry_only
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
-from kvlint.lint.semantic.syntax import arg, keywords
-from kvlint.lint.semantic.values import int_value
-
-HSM_CREATE_METHODS = ("create_rsa_key", "create_ec_key")
-
-
-HSM_KEY_TYPE_MEMBERS = ("rsa_hsm", "ec_hsm")  # azure.keyvault.keys.KeyType
-
-
-HSM_KEY_TYPE_VALUES = ("RSA-HSM", "EC-HSM")
 
 
 class HsmKeyCreateInLoop(Rule):
@@ -29,7 +17,7 @@ class HsmKeyCreateInLoop(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         for kv in kv_calls(analysis):
-            if kv.http is not None or not self._creates_hsmkey_of(analysis, kv):
+            if kv.http is not None or not creates_hsm_key(analysis, kv):
                 continue
             loops = loops_of(analysis, kv.call)
             often = how_often(analysis, kv.call) if not loops else None
@@ -52,22 +40,3 @@ class HsmKeyCreateInLoop(Rule):
                     f"where HSM protection is not required."
                 ),
             )
-
-    @staticmethod
-    def _creates_hsmkey_of(analysis: Analysis, kv: KvCall) -> bool:
-        kw = keywords(kv.call)
-        if kv.method in HSM_CREATE_METHODS:
-            hardware = kw.get("hardware_protected")
-            return hardware is not None and int_value(analysis, hardware.value) == 1
-        if kv.method == "create_key":
-            key_type = arg(kv.call, "key_type", 1)
-            return key_type is not None and _is_hsm_key_type(analysis, key_type.value)
-        return False
-
-
-def _is_hsm_key_type(analysis: Analysis, expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Attribute):
-        return expr.attr.value.lower() in HSM_KEY_TYPE_MEMBERS
-    if isinstance(expr, cst.Name) and analysis.fold_str(expr) is None:
-        return any(_is_hsm_key_type(analysis, v) for v in analysis.assigned_values(expr))
-    return (analysis.fold_str(expr) or "").upper() in HSM_KEY_TYPE_VALUES

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.exposure import SECRET_OBJECT, SECRET_VALUE, SINK_WORDS, exposures
+from kvlint.lint.facts.exposure import (
+    SECRET_OBJECT,
+    SECRET_VALUE,
+    SINK_VERBS,
+    SINK_WORDS,
+    exposures,
+)
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
 MESSAGE = (
     "Key Vault secret value {where}: logs, consoles and responses are read by far more people "
-    "and systems than the vault's access policy allows. Log the secret's name or version "
-    "instead, and keep the value in memory only."
+    "and systems than the vault's access policy allows. {advice}, and keep the value in memory "
+    "only."
 )
 
 
@@ -24,5 +30,8 @@ class SecretExposed(Rule):
                 continue  # KV404
             kinds = exposure.kinds
             if SECRET_VALUE in kinds or (SECRET_OBJECT in kinds and exposure.sink == "return"):
-                message = MESSAGE.format(where=SINK_WORDS[exposure.sink])
+                message = MESSAGE.format(
+                    where=SINK_WORDS[exposure.sink],
+                    advice=f"{SINK_VERBS[exposure.sink]} the secret's name or version instead",
+                )
                 yield Report("KV401", exposure.node, message)

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.exposure import SINK_WORDS, TOKEN, exposures
+from kvlint.lint.facts.exposure import SINK_VERBS, SINK_WORDS, TOKEN, exposures
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
 MESSAGE = (
     "access token {where}: anyone who reads it can call Key Vault (and anything else in its "
-    "audience) as this identity until it expires. Log the expiry (expires_on) or the token's "
-    "claims you need, never the token."
+    "audience) as this identity until it expires. {verb} the expiry (expires_on) or the "
+    "token's claims you need, never the token."
 )
 
 
@@ -23,5 +23,7 @@ class TokenExposed(Rule):
             if exposure.sink == "print" and not exposure.web:
                 continue  # a script's stdout is its output (samples, CLI tools)
             if TOKEN in exposure.kinds:
-                message = MESSAGE.format(where=SINK_WORDS[exposure.sink])
+                message = MESSAGE.format(
+                    where=SINK_WORDS[exposure.sink], verb=SINK_VERBS[exposure.sink]
+                )
                 yield Report("KV402", exposure.node, message)

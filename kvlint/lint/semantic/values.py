@@ -399,3 +399,60 @@ def env_lookup_name(analysis: Analysis, node: cst.CSTNode) -> str | None:
         first = arg(node, "key", 0)
         return analysis.fold_str(first.value) if first is not None else None
     return None
+
+
+SET, EMPTY, MAYBE = "set", "empty", "maybe"
+
+
+def emptiness(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> str:
+    """Whether an expression holds a value: ``"empty"`` (None or ``""`` for sure), ``"maybe"``
+    (the source shows it may be None or empty: ``x or None``, ``a if c else None``,
+    ``d.get("k")``, ``os.getenv("X")`` without a default, a name or parameter bound to one of
+    these), else ``"set"``. A rule asking "is this given?" treats ``"maybe"`` as unknown."""
+    if depth > MAX_DEPTH:
+        return MAYBE
+    if isinstance(expr, cst.Name):
+        if expr.value == "None":
+            return EMPTY
+        return _name_emptiness(analysis, expr, depth)
+    if isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)):
+        folded = analysis.fold(expr)
+        if folded is not None and folded.known:
+            return EMPTY if folded.text == "" else SET
+        return SET if folded is not None and folded.text.strip(UNKNOWN) else MAYBE
+    if isinstance(expr, cst.BooleanOperation):
+        left = emptiness(analysis, expr.left, depth + 1)
+        right = emptiness(analysis, expr.right, depth + 1)
+        if isinstance(expr.operator, cst.Or):  # the left when truthy, else the right
+            if left == SET:
+                return SET
+            return right if left == EMPTY else (SET if right == SET else MAYBE)
+        if left == EMPTY:  # ``and``: the left when falsy, else the right
+            return EMPTY
+        return right if left == SET else (EMPTY if right == EMPTY else MAYBE)
+    if isinstance(expr, cst.IfExp):
+        body = emptiness(analysis, expr.body, depth + 1)
+        orelse = emptiness(analysis, expr.orelse, depth + 1)
+        return body if body == orelse else MAYBE
+    getter = isinstance(expr, cst.Call) and (
+        analysis.callee(expr) in ENV_GETTERS
+        or (isinstance(expr.func, cst.Attribute) and expr.func.attr.value == "get")
+    )
+    return MAYBE if getter else SET  # a missing key or variable: None, a default or ""
+
+
+def _name_emptiness(analysis: Analysis, name: cst.Name, depth: int) -> str:
+    states = set()
+    for binding in analysis.bindings(name.value, name):
+        if binding.kind == "assign" and binding.value is not None:
+            states.add(emptiness(analysis, binding.value, depth + 1))
+        elif binding.kind == "param" and isinstance(binding.node, cst.Param):
+            # whatever callers pass; ``app_id=None`` may also be left out
+            default = binding.node.default
+            given = SET if default is None else emptiness(analysis, default, depth + 1)
+            states.add(SET if given == SET else MAYBE)
+        else:
+            states.add(SET)
+    if not states:
+        return SET
+    return states.pop() if len(states) == 1 else MAYBE

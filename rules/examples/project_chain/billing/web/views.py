@@ -4,9 +4,11 @@ read and the construction in billing/secrets.py, naming the chain)."""
 from flask import Flask
 
 from billing.services.invoices import audit, cached_settings, get_settings, memo_settings, sign
+from billing.services.reports import ReportService
 
 app = Flask(__name__)
 AUDIT = audit()  # once, at import
+SHARED = ReportService()  # once, at import: its constructor's read is not per request
 
 
 @app.route("/invoice/<tenant>")
@@ -20,6 +22,11 @@ def sign_document(doc):
     return {"signed": bool(sign(doc))}  # per request -> sign() -> signing_client()
 
 
+@app.route("/report")
+def report():
+    return {"ok": bool(ReportService().key)}  # per request -> ReportService.__init__()
+
+
 # ---- negatives -------------------------------------------------------------------------------
 @app.route("/cached/<tenant>")
 def cached(tenant):
@@ -29,3 +36,8 @@ def cached(tenant):
 @app.route("/memo/<tenant>")
 def memo(tenant):
     return {"ok": bool(memo_settings(tenant))}  # remembered in the service
+
+
+@app.route("/shared")
+def shared():
+    return {"title": SHARED.title()}  # the shared instance: built once

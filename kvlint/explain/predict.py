@@ -1,5 +1,6 @@
 """``kvlint token --acquire --explain --vault URL --input VAULTS``: would the identity the
 credential chain produced pass the vault's gates (tenant, network, identity) from here?
+(The explain face's: the token face may not use the audit, which uses the token doctor.)
 
 The vault, its role assignments and the verdicts are the audit's (:mod:`kvlint.audit.files`,
 :func:`kvlint.audit.reach.gates`): an AKV10032 (another tenant, KVT105), a firewall refusal
