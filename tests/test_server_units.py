@@ -152,5 +152,6 @@ def test_readme_editor_snippets_parse() -> None:
     languages = tomllib.loads(helix)
     assert languages["language-server"]["kvlint"] == {"command": "kvlint", "args": ["server"]}
     assert all("kvlint" in lang["language-servers"] for lang in languages["language"])
-    (lua,) = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)
+    lua, older = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)  # 0.11+, then 0.8-0.10
     assert "cmd = { 'kvlint', 'server' }" in lua and "vim.lsp.enable('kvlint')" in lua
+    assert "cmd = { 'kvlint', 'server' }" in older and "vim.lsp.start(" in older
