@@ -33,7 +33,7 @@ def read_secret_with_arm_token(vault_url: str, name: str):
     """An ARM token sent to Key Vault."""
     arm = credential.get_token("https://management.azure.com/.default")  # expect: KV102@32 "a token for 'https://management.azure.com' is"
     headers = {"Authorization": f"Bearer {arm.token}"}
-    return requests.get(  # expect: KV302@12 "raw requests request to Key Vault with no retry"
+    return requests.get(  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
         f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.5", headers=headers
     )
 

@@ -9,13 +9,13 @@ from azure.identity import DefaultAzureCredential
 
 VAULT = "https://contoso.vault.azure.net"
 
-requests.get(f"{VAULT}/secrets/db?api-version=7.5")  # expect: KV104@1 "raw requests request to Key Vault", KV302@1 "raw requests request to Key Vault with no retry"
-requests.get("https://contoso.vault.azure.net/secrets/db", params={"api-version": "7.5"})  # expect: KV104@1 "raw requests request to Key Vault", KV302@1 "raw requests request to Key Vault with no retry"
-httpx.get("https://{}.vault.azure.net/secrets/db".format("contoso"))  # expect: KV104@1 "raw httpx request to Key Vault", KV302@1 "raw httpx request to Key Vault with no retry"
-urllib.request.urlopen("https://%s.vault.azure.net/secrets/db" % "contoso")  # expect: KV104@1 "raw urllib.request request to Key Vault", KV302@1 "raw urllib.request request to Key Vault with no"
+requests.get(f"{VAULT}/secrets/db?api-version=7.5")  # expect: KV104@1 "raw HTTP request to Key Vault through requests", KV302@1 "raw HTTP request to Key Vault through requests"
+requests.get("https://contoso.vault.azure.net/secrets/db", params={"api-version": "7.5"})  # expect: KV104@1 "raw HTTP request to Key Vault through requests", KV302@1 "raw HTTP request to Key Vault through requests"
+httpx.get("https://{}.vault.azure.net/secrets/db".format("contoso"))  # expect: KV104@1 "raw HTTP request to Key Vault through httpx", KV302@1 "raw HTTP request to Key Vault through httpx"
+urllib.request.urlopen("https://%s.vault.azure.net/secrets/db" % "contoso")  # expect: KV104@1 "raw HTTP request to Key Vault through", KV302@1 "raw HTTP request to Key Vault through"
 session = requests.Session()
-session.get(VAULT + "/secrets/db?api-version=7.5")  # expect: KV104@1 "raw requests request to Key Vault", KV302@1 "raw requests request to Key Vault with no retry"
-requests.post(  # expect: KV104@1 "raw requests request to Key Vault", KV302@1 "raw requests request to Key Vault with no retry"
+session.get(VAULT + "/secrets/db?api-version=7.5")  # expect: KV104@1 "raw HTTP request to Key Vault through requests", KV302@1 "raw HTTP request to Key Vault through requests"
+requests.post(  # expect: KV104@1 "raw HTTP request to Key Vault through requests", KV302@1 "raw HTTP request to Key Vault through requests"
     "https://contoso.vault.azure.net/keys/k/sign?api-version=7.5",
     headers={"Content-Type": "application/json"},
     json={"alg": "RS256", "value": "..."},
@@ -24,7 +24,7 @@ requests.post(  # expect: KV104@1 "raw requests request to Key Vault", KV302@1 "
 
 async def fetch():
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{VAULT}/secrets/db?api-version=7.5") as response:  # expect: KV104@20 "raw aiohttp request to Key Vault", KV302@20 "raw aiohttp request to Key Vault with no retry"
+        async with http.get(f"{VAULT}/secrets/db?api-version=7.5") as response:  # expect: KV104@20 "raw HTTP request to Key Vault through aiohttp", KV302@20 "raw HTTP request to Key Vault through aiohttp"
             return await response.json()
 
 
@@ -37,17 +37,17 @@ def headers():
     return {"Authorization": f"Bearer {token}"}
 
 
-requests.get(f"{VAULT}/secrets/db?api-version=7.5", headers=headers())  # expect: KV302@1 "raw requests request to Key Vault with no retry"
-requests.get(f"{VAULT}/secrets/db", headers={"authorization": "Bearer x"})  # expect: KV302@1 "raw requests request to Key Vault with no retry"
+requests.get(f"{VAULT}/secrets/db?api-version=7.5", headers=headers())  # expect: KV302@1 "raw HTTP request to Key Vault through requests"
+requests.get(f"{VAULT}/secrets/db", headers={"authorization": "Bearer x"})  # expect: KV302@1 "raw HTTP request to Key Vault through requests"
 auth_headers = {"Accept": "application/json"}
 auth_headers["Authorization"] = "Bearer x"
-requests.get(f"{VAULT}/secrets/db", headers=auth_headers)  # expect: KV302@1 "raw requests request to Key Vault with no retry"
+requests.get(f"{VAULT}/secrets/db", headers=auth_headers)  # expect: KV302@1 "raw HTTP request to Key Vault through requests"
 authed = requests.Session()
 authed.headers.update({"Authorization": "Bearer x"})
-authed.get(f"{VAULT}/secrets/db")  # expect: KV302@1 "raw requests request to Key Vault with no retry"
+authed.get(f"{VAULT}/secrets/db")  # expect: KV302@1 "raw HTTP request to Key Vault through requests"
 client = httpx.Client(headers={"Authorization": "Bearer x"})
-client.get(f"{VAULT}/secrets/db")  # expect: KV302@1 "raw httpx request to Key Vault with no retry"
-requests.get(f"{VAULT}/secrets/db", auth=object())  # expect: KV302@1 "raw requests request to Key Vault with no retry"
+client.get(f"{VAULT}/secrets/db")  # expect: KV302@1 "raw HTTP request to Key Vault through httpx"
+requests.get(f"{VAULT}/secrets/db", auth=object())  # expect: KV302@1 "raw HTTP request to Key Vault through requests"
 # Not Key Vault.
 requests.get("https://example.com/secrets/db")
 requests.get("https://management.azure.com/subscriptions")

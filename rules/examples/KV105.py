@@ -143,7 +143,7 @@ class FirstRead:
 
     def _fetch(self, url):
         token = self.credential.get_token("https://vault.azure.net/.default").token
-        return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@16 "raw requests request to Key Vault" (a raw vault GET: its caller passes the URL)
+        return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@16 "raw HTTP request to Key Vault through requests" (a raw vault GET: its caller passes the URL)
 
 
 # A look-alike get_token on an object that is not an Azure credential (a parameter).

@@ -13,7 +13,7 @@ vault = context.acquire_token_with_client_credentials(
 
 
 def read_secret(name):
-    return requests.get(  # expect: KV302@12 "raw requests request to Key Vault with no retry"
+    return requests.get(  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
         f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.4",
         headers={"Authorization": "Bearer " + vault["accessToken"]},
         timeout=30,

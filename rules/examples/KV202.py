@@ -68,6 +68,6 @@ def fallback(raw: dict) -> dict:
     return {
         "tenantId": TENANT,
         "objectId": raw["objectId"],
-        "applicationId": raw.get("applicationId") or DEFAULT_APP,  # expect: KV202
+        "applicationId": raw.get("applicationId") or DEFAULT_APP,  # expect: KV202@26 "access policy with an application id is a"
         "permissions": raw["permissions"],
     }

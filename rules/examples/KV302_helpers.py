@@ -14,29 +14,29 @@ NAME = os.environ["VAULT_NAME"]
 
 
 def fetch(url, token):
-    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@12 "raw requests request to Key Vault"
+    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_secret(base, name, token):
     url = f"{base}/secrets/{name}?api-version=7.4"
-    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@12 "raw requests request to Key Vault"
+    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_formatted(base, token):
     url = "{}/keys?api-version=7.4".format(base)
-    return requests.get(url, headers={"Authorization": token})  # expect: KV302@12 "raw requests request to Key Vault"
+    return requests.get(url, headers={"Authorization": token})  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_percent(base, token):
-    return requests.get("%s/certificates" % base, headers={"Authorization": token})  # expect: KV302@12 "raw requests request to Key Vault"
+    return requests.get("%s/certificates" % base, headers={"Authorization": token})  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_joined(base, token):
-    return requests.get(urljoin(base, "secrets"), headers={"Authorization": token})  # expect: KV302@12 "raw requests request to Key Vault"
+    return requests.get(urljoin(base, "secrets"), headers={"Authorization": token})  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_anonymous(base):
-    return requests.get(base + "/secrets/db")  # expect: KV104@12 "raw requests request to Key Vault", KV302@12 "raw requests request to Key Vault"
+    return requests.get(base + "/secrets/db")  # expect: KV104@12 "raw HTTP request to Key Vault through requests", KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 class Vault:
@@ -44,7 +44,7 @@ class Vault:
         self.token = token
 
     def get(self, url):
-        return requests.get(url, headers={"Authorization": self.token})  # expect: KV302@16 "raw requests request to Key Vault"
+        return requests.get(url, headers={"Authorization": self.token})  # expect: KV302@16 "raw HTTP request to Key Vault through requests"
 
     def db_password(self):
         return self.get(f"https://{NAME}.vault.azure.net/secrets/db")

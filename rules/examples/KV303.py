@@ -195,7 +195,7 @@ def wait_for_certificate_rest(name, token):
     url = f"{VAULT_URL}/certificates/{name}/pending?api-version=7.4"
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(60):
-        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302@20 "raw requests request to Key Vault with no retry"
+        response = requests.get(url, headers=headers, timeout=10)  # expect: KV302@20 "raw HTTP request to Key Vault through requests"
         if response.json()["status"] != "inProgress":
             break
         time.sleep(5)

@@ -106,7 +106,7 @@ def look_alike():
 def raw_read(token):
     import requests
 
-    response = requests.get(  # expect: KV302@16 "raw requests request to Key Vault with no retry"
+    response = requests.get(  # expect: KV302@16 "raw HTTP request to Key Vault through requests"
         "https://myvault.vault.azure.net/secrets/db-password?api-version=7.4",
         headers={"Authorization": f"Bearer {token}"},
         timeout=10,

@@ -8,16 +8,16 @@ import requests
 
 
 def fetch(url, token):
-    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect-tree: KV302@12 "raw requests request to Key Vault"
+    return requests.get(url, headers={"Authorization": f"Bearer {token}"})  # expect-tree: KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def fetch_json(base, path, token):
-    response = requests.get(f"{base}/{path}", headers={"Authorization": token})  # expect-tree: KV302@16 "raw requests request to Key Vault"
+    response = requests.get(f"{base}/{path}", headers={"Authorization": token})  # expect-tree: KV302@16 "raw HTTP request to Key Vault through requests"
     return response.json()
 
 
 def get_public(url, timeout=5):
-    return requests.get(url, timeout=timeout)  # expect-tree: KV104@12 "raw requests request to Key Vault", KV302@12 "raw requests request to Key Vault"
+    return requests.get(url, timeout=timeout)  # expect-tree: KV104@12 "raw HTTP request to Key Vault through requests", KV302@12 "raw HTTP request to Key Vault through requests"
 
 
 def post(url, body):
