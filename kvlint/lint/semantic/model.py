@@ -19,7 +19,8 @@ import libcst as cst
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
-from kvlint.lint.semantic.syntax import dotted, node_positions
+from kvlint.lint.semantic.positions import NodePositions
+from kvlint.lint.semantic.syntax import dotted
 from kvlint.lint.semantic.walk import walk
 
 if TYPE_CHECKING:
@@ -136,11 +137,13 @@ class Analysis:
         return None
 
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        """Every node's position, computed once per module and only when asked (for what
-        rules report, and messages that name a call site)."""
+        """Every node's position, computed only when asked (for what rules report, and
+        messages that name a call site), one statement at a time (:mod:`.positions`)."""
         found = self.facts.get("model.positions")
         if found is None:
-            found = self.facts["model.positions"] = node_positions(self.module)
+            found = self.facts["model.positions"] = NodePositions(
+                self.module, self.source, self.parent
+            )
         return found  # type: ignore[return-value]
 
     def line_of(self, node: cst.CSTNode) -> int:
