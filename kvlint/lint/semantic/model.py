@@ -146,6 +146,16 @@ class Analysis:
             )
         return found  # type: ignore[return-value]
 
+    def release(self) -> None:
+        """Drop the answers cached on this analysis once its file is done. A cached fact may
+        hold the analysis itself (a cycle: analysis -> facts -> fact -> analysis), which would
+        keep the whole tree alive until the cyclic garbage collector runs; once released, the
+        tree is freed by reference counting as soon as the analysis is dropped."""
+        self.facts.clear()
+        self._types.clear()
+        self._qualnames.clear()
+        self._folds.clear()
+
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions()[node].start.line
 
