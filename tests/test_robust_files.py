@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from kvlint.config import Settings
-from kvlint.lint import runner as runner_module
 from kvlint.lint.discovery import discover
 from kvlint.lint.engine import MAX_BYTES, Linter
 from kvlint.lint.runner import Runner
@@ -214,7 +213,7 @@ def test_unreadable_file(tmp_path, monkeypatch):
                 raise PermissionError(13, "Permission denied", str(file))
             return real_open(file, *args, **kwargs)
 
-        monkeypatch.setattr(runner_module.os, "open", refuse)
+        monkeypatch.setattr(os, "open", refuse)
     settings = Settings(root=tmp_path)
     outcome = Runner(settings).run(list(discover([str(tmp_path)], settings)))
     found = sorted((Path(f.path).name, f.code, f.message) for f in outcome.findings)

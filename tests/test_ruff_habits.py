@@ -320,7 +320,7 @@ def test_a_wrong_value_shows_its_line(project, capsys):
     status, _, err = check(capsys, "app.py")
     assert status == 2
     assert err.splitlines() == [
-        "kvlint: error: pyproject.toml:5: [tool.kvlint] 'extend-exclude' must be a list of strs",
+        "kvlint: error: pyproject.toml:5: [tool.kvlint] 'extend-exclude' must be a list of strings",
         "  |",
         '5 | extend-exclude = "tests"',
         "  |                  ^",

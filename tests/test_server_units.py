@@ -152,5 +152,7 @@ def test_readme_editor_snippets_parse() -> None:
     languages = tomllib.loads(helix)
     assert languages["language-server"]["kvlint"] == {"command": "kvlint", "args": ["server"]}
     assert all("kvlint" in lang["language-servers"] for lang in languages["language"])
-    (lua,) = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)
-    assert "cmd = { 'kvlint', 'server' }" in lua and "vim.lsp.enable('kvlint')" in lua
+    # Neovim 0.11+ (vim.lsp.config / enable) and 0.8-0.10 (vim.lsp.start per buffer)
+    modern, older = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)
+    assert "cmd = { 'kvlint', 'server' }" in modern and "vim.lsp.enable('kvlint')" in modern
+    assert "cmd = { 'kvlint', 'server' }" in older and "vim.lsp.start(" in older

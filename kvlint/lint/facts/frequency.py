@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
-from kvlint.lint.facts.kv_calls import accessor_reads, auth_callbacks
+from kvlint.lint.facts.kv_calls import accessor_reads, auth_callbacks, kv_calls
 from kvlint.lint.facts.web import request_handlers
 from kvlint.lint.semantic.dataflow import calls_by_function, made_by, sub_expressions
 from kvlint.lint.semantic.memo import module_fact
@@ -301,8 +301,10 @@ def _roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
     out += _registered_roots(analysis)
     for function in sorted(auth_callbacks(analysis), key=lambda f: analysis.order.get(f, 0)):
         out.append((function, Frequency(AUTH, "authentication callback", function)))
-    for function in analysis.index.functions:
-        if function.name.value not in ONCE_NAMES and accessor_reads(analysis, function):
+    readers = {analysis.enclosing_function(kv.call) for kv in kv_calls(analysis) if kv.read}
+    for function in analysis.index.functions:  # in order: the same answer on every run
+        reader = function in readers and function.name.value not in ONCE_NAMES
+        if reader and accessor_reads(analysis, function):
             out.append((function, Frequency(ACCESSOR, "accessor", function)))
     return out
 

@@ -258,6 +258,8 @@ def identity_url(analysis: Analysis, expr: cst.BaseExpression) -> str | None:
     folded = analysis.fold(expr)
     if folded is not None and token_endpoint(folded.text) == "imds":
         return "imds"
+    if "_ENDPOINT" not in analysis.source:
+        return None  # no IDENTITY_ENDPOINT / MSI_ENDPOINT lookup in this module
     found: list[str] = []
 
     def is_env(node: cst.CSTNode) -> bool:

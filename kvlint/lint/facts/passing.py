@@ -11,6 +11,8 @@ pass from :func:`kvlint.lint.facts.outgoing.vault_urls_passed_out`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import libcst as cst
 
 from kvlint.lint.facts.http import HttpCall, http_calls, managed_identity_kind
@@ -125,12 +127,12 @@ def vault_url_passed(analysis: Analysis, http: HttpCall) -> str | None:
 
 
 def helper_url_arguments(
-    analysis: Analysis,
+    analysis: Analysis, wanted: Callable[[cst.BaseExpression], bool]
 ) -> list[tuple[cst.Call, str, cst.BaseExpression]]:
-    """Calls of a first-party helper that sends a raw request to a URL parameter: the call,
-    the helper's name, and the argument passed for that parameter (same module: the helper's
-    own requests, unless one is a managed-identity request by itself; another module: what
-    its summary says)."""
+    """Calls of a first-party helper that sends a raw request to a URL parameter, passing a
+    value ``wanted`` accepts for it: the call, the helper's name, and the value (same module:
+    the helper's own requests, unless one is a managed-identity request by itself; another
+    module: what its summary says). Only calls passing a wanted value are resolved."""
     params: dict[cst.FunctionDef, list[cst.Param]] = {}
     reported: set[cst.FunctionDef] = set()  # the helper's own request is reported there
     for http in http_calls(analysis):
@@ -142,19 +144,21 @@ def helper_url_arguments(
                 reported.add(function)
     out = []
     for call in analysis.index.calls:
+        if not call.args or not any(wanted(a.value) for a in call.args if not a.star):
+            continue
         target = analysis.local_function(call.func)
         if target is not None:
             method = isinstance(call.func, cst.Attribute)
             for param in params.get(target, ()) if target not in reported else ():
                 value = parameter_argument(target, param, call, method)
-                if value is not None:
+                if value is not None and wanted(value):
                     out.append((call, target.name.value, value))
             continue
-        if not call.args or analysis.qualname(call.func) is None:
+        if analysis.qualname(call.func) is None:
             continue
         symbol = analysis.imported(call.func, "function")
         for use in symbol.http if symbol is not None else ():
             found = arg(call, use.url_param if use.by_keyword else None, use.url_index)
-            if found is not None and not found.star:
+            if found is not None and not found.star and wanted(found.value):
                 out.append((call, analysis.qualname(call.func) or "", found.value))
     return out

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
 from kvlint.lint.facts.http import has_header, http_calls, identity_url, managed_identity_kind
 from kvlint.lint.facts.passing import helper_url_arguments
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV
@@ -33,7 +35,11 @@ class HandRolledManagedIdentity(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         yield from self._shell_requests(analysis)
-        for call, helper, url in helper_url_arguments(analysis):
+
+        def identity(expr: cst.BaseExpression) -> bool:
+            return identity_url(analysis, expr) is not None
+
+        for call, helper, url in helper_url_arguments(analysis, identity):
             kind = identity_url(analysis, url)
             if kind is None:
                 continue
