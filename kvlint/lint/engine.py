@@ -224,6 +224,7 @@ class Linter:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
         view = self._view(path)  # a notebook imports its project's modules as a script does
         passed: list[tuple[str, str, str]] = []
+        analysis: Analysis | None = None
         try:
             hosts = self.settings.extra_vault_hosts
             analysis = Analysis(module, text, hosts, path, kvtypes, view)
@@ -248,6 +249,9 @@ class Linter:
                 parsed=True,
                 source=source,
             )
+        finally:
+            if analysis is not None:
+                analysis.release()  # its tree is freed by reference counting, not by the gc
         if found and "KV100" in enabled:
             findings += [
                 self.finding(

@@ -63,23 +63,6 @@ class Indexer(cst.CSTVisitor):
         self.scopes[module] = self._scope
         self._module_scope = self._scope
         self._counter = 0
-        self._handlers: dict[type[cst.CSTNode], Callable[[Any], object]] = {
-            cst.Call: self._call,
-            cst.Dict: self.dicts.append,
-            cst.Return: self.returns.append,
-            cst.Import: self._import,
-            cst.ImportFrom: self._import_from,
-            cst.Assign: self._assign,
-            cst.AnnAssign: self._ann_assign,
-            cst.AugAssign: self._aug_assign,
-            cst.NamedExpr: self._named_expr,
-            cst.For: self._for,
-            cst.CompFor: self._for,
-            cst.WithItem: self._with_item,
-            cst.ExceptHandler: self._except,
-            cst.Global: self._global,
-            cst.Nonlocal: self._global,
-        }
 
     # -- traversal -------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -93,9 +76,9 @@ class Indexer(cst.CSTVisitor):
         if kind is cst.FunctionDef or kind is cst.ClassDef or kind is cst.Lambda:
             self._enter_scope(cast("cst.FunctionDef | cst.ClassDef | cst.Lambda", node))
         else:
-            handler = self._handlers.get(kind)
+            handler = _HANDLERS.get(kind)
             if handler is not None:
-                handler(node)
+                handler(self, node)
         return True
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
@@ -168,6 +151,12 @@ class Indexer(cst.CSTVisitor):
     def _call(self, node: cst.Call) -> None:
         self.calls.append(node)
 
+    def _dict(self, node: cst.Dict) -> None:
+        self.dicts.append(node)
+
+    def _return(self, node: cst.Return) -> None:
+        self.returns.append(node)
+
     def _import(self, node: cst.Import) -> None:
         self.imports.append(node)
         for alias in node.names:
@@ -230,3 +219,26 @@ class Indexer(cst.CSTVisitor):
     def _global(self, node: cst.Global | cst.Nonlocal) -> None:
         for item in node.names:
             self._scope.globals.add(item.name.value)
+
+
+# What the Indexer does on each kind of node: plain functions, not bound methods, so that an
+# Indexer (which holds every node of its tree through ``parent``) is not in a reference cycle
+# with itself and its tree is freed as soon as the last analysis of it is dropped, rather than
+# surviving until the cyclic garbage collector runs.
+_HANDLERS: dict[type[cst.CSTNode], Callable[[Indexer, Any], object]] = {
+    cst.Call: Indexer._call,
+    cst.Dict: Indexer._dict,
+    cst.Return: Indexer._return,
+    cst.Import: Indexer._import,
+    cst.ImportFrom: Indexer._import_from,
+    cst.Assign: Indexer._assign,
+    cst.AnnAssign: Indexer._ann_assign,
+    cst.AugAssign: Indexer._aug_assign,
+    cst.NamedExpr: Indexer._named_expr,
+    cst.For: Indexer._for,
+    cst.CompFor: Indexer._for,
+    cst.WithItem: Indexer._with_item,
+    cst.ExceptHandler: Indexer._except,
+    cst.Global: Indexer._global,
+    cst.Nonlocal: Indexer._global,
+}

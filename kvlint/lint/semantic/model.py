@@ -19,7 +19,8 @@ import libcst as cst
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
-from kvlint.lint.semantic.syntax import dotted, node_positions
+from kvlint.lint.semantic.positions import NodePositions
+from kvlint.lint.semantic.syntax import dotted
 from kvlint.lint.semantic.walk import walk
 
 if TYPE_CHECKING:
@@ -136,12 +137,24 @@ class Analysis:
         return None
 
     def positions(self) -> Mapping[cst.CSTNode, CodeRange]:
-        """Every node's position, computed once per module and only when asked (for what
-        rules report, and messages that name a call site)."""
+        """Every node's position, computed only when asked (for what rules report, and
+        messages that name a call site), one statement at a time (:mod:`.positions`)."""
         found = self.facts.get("model.positions")
         if found is None:
-            found = self.facts["model.positions"] = node_positions(self.module)
+            found = self.facts["model.positions"] = NodePositions(
+                self.module, self.source, self.parent
+            )
         return found  # type: ignore[return-value]
+
+    def release(self) -> None:
+        """Drop the answers cached on this analysis once its file is done. A cached fact may
+        hold the analysis itself (a cycle: analysis -> facts -> fact -> analysis), which would
+        keep the whole tree alive until the cyclic garbage collector runs; once released, the
+        tree is freed by reference counting as soon as the analysis is dropped."""
+        self.facts.clear()
+        self._types.clear()
+        self._qualnames.clear()
+        self._folds.clear()
 
     def line_of(self, node: cst.CSTNode) -> int:
         return self.positions()[node].start.line
