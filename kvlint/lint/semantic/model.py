@@ -20,7 +20,7 @@ from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
 from kvlint.lint.semantic.positions import NodePositions
-from kvlint.lint.semantic.syntax import dotted
+from kvlint.lint.semantic.syntax import annotated_classes, dotted, is_property
 from kvlint.lint.semantic.walk import walk
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ class Analysis:
         if param.annotation is None:
             return set()
         out: set[str] = set()
-        for expr in _annotated(param.annotation.annotation):
+        for expr in annotated_classes(param.annotation.annotation):
             qual = self.qualname(expr)
             tag = (self.types.constructed(qual) if qual else None) or self.class_tag(expr)
             if tag:
@@ -408,7 +408,7 @@ class Analysis:
         for value in self.attribute_values(expr):
             out |= self.types_of(value)
         prop = self.local_function(expr)
-        if prop is not None and _is_property(prop):
+        if prop is not None and is_property(prop):
             out |= self.returned_types(prop)
         if not out:
             out |= self._imported_tags(expr, "value")
@@ -487,26 +487,6 @@ class Analysis:
         if folded is None or values.UNKNOWN in folded.text:
             return None
         return folded.text
-
-
-def _is_property(function: cst.FunctionDef) -> bool:
-    for decorator in function.decorators:
-        expr = decorator.decorator
-        name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
-        if name.rsplit(".", 1)[-1] in ("property", "cached_property"):
-            return True
-    return False
-
-
-def _annotated(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """The classes an annotation names: ``X``, ``X | None``, ``Optional[X]``."""
-    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
-        return [*_annotated(annotation.left), *_annotated(annotation.right)]
-    if isinstance(annotation, cst.Subscript) and (dotted(annotation.value) or "").endswith(
-        "Optional"
-    ):
-        return [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
-    return [annotation]
 
 
 @node_fact

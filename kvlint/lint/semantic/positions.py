@@ -202,7 +202,8 @@ class NodePositions(Mapping[cst.CSTNode, CodeRange]):
                 first -= len(decorators[0].leading_lines)
         state.line = max(first, 1)
         statement._codegen(state)
-        computed = provider._computed
+        # the codegen state stores plain CodeRanges (LazyValue only comes from other providers)
+        computed = cast("dict[cst.CSTNode, CodeRange]", provider._computed)
         own = computed.get(statement)
         if own is None:
             self._failed = True

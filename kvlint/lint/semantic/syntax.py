@@ -50,3 +50,24 @@ def node_positions(module: cst.Module) -> Mapping[cst.CSTNode, CodeRange]:
     # _gen's declared values may be lazy; PositionProvider's are computed CodeRanges.
     positions = PositionProvider()._gen(MetadataWrapper(module, unsafe_skip_copy=True))
     return cast("Mapping[cst.CSTNode, CodeRange]", positions)
+
+
+def is_property(function: cst.FunctionDef) -> bool:
+    """Whether ``function`` is decorated as a (cached) property."""
+    for decorator in function.decorators:
+        expr = decorator.decorator
+        name = dotted(expr.func if isinstance(expr, cst.Call) else expr) or ""
+        if name.rsplit(".", 1)[-1] in ("property", "cached_property"):
+            return True
+    return False
+
+
+def annotated_classes(annotation: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """The classes an annotation names: ``X``, ``X | None``, ``Optional[X]``."""
+    if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+        return [*annotated_classes(annotation.left), *annotated_classes(annotation.right)]
+    if isinstance(annotation, cst.Subscript) and (dotted(annotation.value) or "").endswith(
+        "Optional"
+    ):
+        return [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
+    return [annotation]
