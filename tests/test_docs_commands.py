@@ -301,14 +301,14 @@ def test_every_workspace_command_runs_against_a_local_log_analytics(
     """``kvlint logs --workspace`` lines, as written, through kvlint.cli.main and the real
     LogsQueryClient against the local stand-in for Log Analytics (and ARM for --check-config)
     that tests/test_logs_live.py uses."""
-    from kvlint.commands import logs
+    from kvlint.commands import logs, options
     from tests.arm_stub import connect
     from tests.test_logs_live import answer, client
 
     workspace = argv[argv.index("--workspace") + 1]
     stub.add("POST", f"/v1/workspaces/{workspace}/query", answer)
     monkeypatch.setattr(logs, "_client", lambda args: client(stub))
-    monkeypatch.setattr(logs, "_azure", lambda cloud: connect(stub))
+    monkeypatch.setattr(options, "arm_for_cloud", lambda cloud: connect(stub))
     monkeypatch.chdir(readme_folder)
     status = main(argv)
     out, err = capsys.readouterr()

@@ -27,8 +27,8 @@ from typing import Any
 
 from kvlint.audit.iac import UNKNOWN
 from kvlint.audit.model import Vault
-from kvlint.audit.roles import BUILTIN_ROLES, RoleAssignment, guid_of
-from kvlint.audit.terraform import merged_after
+from kvlint.audit.roles import RoleAssignment
+from kvlint.audit.terraform import merged_after, planned_role
 
 # resource type -> (what it writes, the access-policy permissions its create and read need)
 WRITES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -249,19 +249,13 @@ def _principal(refs: list[str], value: Any) -> tuple[str, bool, str | None]:
 
 
 def _role(after: dict, vault: str | None, principal: str) -> RoleAssignment:
-    name = after.get("role_definition_name")
-    ident = after.get("role_definition_id")
-    role = None
-    if isinstance(name, str):
-        role = next((r.id for r in BUILTIN_ROLES if r.name.lower() == name.lower()), None)
-    if role is None and isinstance(ident, str) and ident:
-        role = guid_of(ident)
+    role, name = planned_role(after)
     return RoleAssignment(
         scope=vault or "(another scope)",
-        role_id=role or f"(role {name if isinstance(name, str) else 'unknown'})",
+        role_id=role,
         principal_id=principal.lower(),
         condition=after.get("condition") if isinstance(after.get("condition"), str) else None,
-        role_name=name if isinstance(name, str) else None,
+        role_name=name,
     )
 
 

@@ -215,18 +215,24 @@ def _vault_doc(address: str, after: dict) -> dict:
     }
 
 
-def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
-    """A planned azurerm_role_assignment on the vault (its principal may be unknown)."""
-    principal = after.get("principal_id")
+def planned_role(after: dict) -> tuple[str, str | None]:
+    """An ``azurerm_role_assignment``'s role: (its definition's id, or ``(role NAME)`` when
+    neither a built-in name nor an id says it; the name as written, if any)."""
     name = after.get("role_definition_name")
     ident = after.get("role_definition_id")
+    name = name if isinstance(name, str) else None
     role = None
-    if isinstance(name, str):
+    if name is not None:
         role = next((r.id for r in BUILTIN_ROLES if r.name.lower() == name.lower()), None)
     if role is None and isinstance(ident, str) and ident:
         role = guid_of(ident)
-    if role is None:
-        role = f"(role {name if isinstance(name, str) else 'unknown'})"
+    return role or f"(role {name or 'unknown'})", name
+
+
+def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
+    """A planned azurerm_role_assignment on the vault (its principal may be unknown)."""
+    principal = after.get("principal_id")
+    role, name = planned_role(after)
     return RoleAssignment(
         scope=vault_id,
         role_id=role,
@@ -235,7 +241,7 @@ def _role_assignment(vault_id: str, after: dict) -> RoleAssignment | None:
         if isinstance(after.get("principal_type"), str)
         else None,
         condition=after.get("condition") if isinstance(after.get("condition"), str) else None,
-        role_name=name if isinstance(name, str) else None,
+        role_name=name,
     )
 
 

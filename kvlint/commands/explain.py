@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from kvlint import extras
+from kvlint.commands import options
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.report import explain as output
@@ -83,19 +84,6 @@ def _read(args: argparse.Namespace) -> tuple[str, str]:
     return data, source
 
 
-def _azure(cloud_name: str) -> Any:
-    """ARM access for --check-config, signed in as ``kvlint audit`` signs in."""
-    from kvlint import keyvault
-    from kvlint.audit.arm import Azure, default_credential
-
-    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
-    try:
-        credential = default_credential(cloud.authority_host, None)
-    except ValueError as exc:
-        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
-    return Azure(credential, arm_endpoint=cloud.arm_endpoint)
-
-
 def run(args: argparse.Namespace, azure: Any = None) -> int:
     """``azure``: ARM access for --check-config (tests point it at a stub)."""
     from kvlint.explain import explain_text
@@ -118,7 +106,7 @@ def run(args: argparse.Namespace, azure: Any = None) -> int:
     elif args.check_config:
         if azure is None:
             extras.require("azure", "kvlint explain --check-config")
-            azure = _azure(args.cloud)
+            azure = options.arm_for_cloud(args.cloud)
         config.annotate_live(report, azure)
     sys.stdout.write(output.render(report, args.format))
     if checked and all(item.config == config.ADMITTED for item in report.explanations):

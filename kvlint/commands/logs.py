@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from kvlint import extras
+from kvlint.commands import options
 from kvlint.commands.options import add_format
 from kvlint.errors import EXIT_FINDINGS, EXIT_OK, KvlintError
 from kvlint.logs.analyze import Settings
@@ -165,19 +166,6 @@ def _client(args: argparse.Namespace) -> Any:
     return live.client(args.endpoint, args.cloud)
 
 
-def _azure(cloud_name: str) -> Any:
-    """ARM access for --check-config, as ``kvlint audit`` signs in."""
-    from kvlint import keyvault
-    from kvlint.audit.arm import Azure, default_credential
-
-    cloud = keyvault.CLOUDS_BY_NAME[cloud_name]
-    try:
-        credential = default_credential(cloud.authority_host, None)
-    except ValueError as exc:
-        raise KvlintError(f"cannot set up the Azure credential: {exc}") from None
-    return Azure(credential, arm_endpoint=cloud.arm_endpoint)
-
-
 def _empty_input(report: LogsReport) -> None:
     if report.records or not report.intake.bad:
         return
@@ -197,7 +185,7 @@ def run(args: argparse.Namespace, client: Any = None, azure: Any = None) -> int:
         extras.require("azure", "kvlint logs --workspace")
     if request.check_config and azure is None:
         extras.require("azure", "kvlint logs --check-config")
-        azure = _azure(args.cloud)
+        azure = options.arm_for_cloud(args.cloud)
     bar, show = _progress()
     try:
         if request.workspace:
