@@ -72,3 +72,28 @@ requests.post(
 )
 # A variable merely named "resource" holding a vault URL is not a token request.
 resource_url = "https://myvault.vault.azure.net/secrets/db"
+
+
+# The ARM token's headers are replaced by a Key Vault token's before the vault is called: only
+# the last assignment that ran on every path reaches the request.
+def rotate_then_read(name: str):
+    arm = credential.get_token("https://management.azure.com/.default")
+    headers = {"Authorization": f"Bearer {arm.token}"}
+    requests.get("https://management.azure.com/subscriptions?api-version=2022-12-01", headers=headers)
+    kv = credential.get_token("https://vault.azure.net/.default")
+    headers = {"Authorization": f"Bearer {kv.token}"}
+    return requests.get(  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
+        f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.5", headers=headers
+    )
+
+
+# A replacement made only on one branch does not hide the ARM token on the other.
+def maybe_replaced(name: str, use_vault_token: bool):
+    arm = credential.get_token("https://management.azure.com/.default")  # expect: KV102@32 "a token for 'https://management.azure.com' is"
+    headers = {"Authorization": f"Bearer {arm.token}"}
+    if use_vault_token:
+        kv = credential.get_token("https://vault.azure.net/.default")
+        headers = {"Authorization": f"Bearer {kv.token}"}
+    return requests.get(  # expect: KV302@12 "raw HTTP request to Key Vault through requests"
+        f"https://contoso.vault.azure.net/secrets/{name}?api-version=7.5", headers=headers
+    )

@@ -89,7 +89,9 @@ class WrongAudience(Rule):
             for http in sends:
                 if http.headers is None or analysis.enclosing_function(http.call) is not function:
                     continue
-                if derives_from(analysis, http.headers, partial(operator.is_, value.call)):
+                if derives_from(
+                    analysis, http.headers, partial(operator.is_, value.call), flow=True
+                ):
                     yield Report(
                         "KV102",
                         where(value, audience),

@@ -35,14 +35,40 @@ def sub_expressions(expr: cst.CSTNode, nested: bool = False) -> Iterator[cst.CST
         stack.extend(node.children)
 
 
+_BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)
+
+
+def reaching_values(analysis: Analysis, name: cst.Name) -> list[cst.BaseExpression]:
+    """The values assigned to ``name`` that may still hold where it is used: walking back from
+    the use, the assignments up to and including the latest one that certainly ran before it
+    (a statement of a block that encloses the use, in the use's own scope). ``headers = arm``
+    then ``headers = vault`` before a request: only ``vault`` reaches it. Without such an
+    assignment, every earlier one (:meth:`Analysis.assigned_values`)."""
+    bindings = analysis.bindings(name.value, name)
+    use_order = analysis.order.get(name, 0)
+    scope = analysis.scope_of(name)
+    around = set(analysis.ancestors(name))
+    reaching = []
+    for binding in sorted(bindings, key=lambda b: b.order, reverse=True):
+        if binding.order > use_order or analysis.scope_of(binding.node) is not scope:
+            return analysis.assigned_values(name)  # a closure, a later or outer binding
+        reaching.append(binding)
+        block = next((a for a in analysis.ancestors(binding.node) if isinstance(a, _BLOCKS)), None)
+        if binding.kind == "assign" and block is not None and block in around:
+            break  # it ran on every path to the use: nothing earlier reaches
+    return [b.value for b in reaching if b.kind in ("assign", "with") and b.value is not None]
+
+
 def derives_from(
     analysis: Analysis,
     expr: cst.BaseExpression,
     predicate: Callable[[cst.CSTNode], bool],
     depth: int = 4,
+    flow: bool = False,
 ) -> bool:
     """True when ``expr`` (or a name it is computed from, through local assignments and
-    ``self.x`` attributes, up to ``depth`` hops) contains a node matching ``predicate``."""
+    ``self.x`` attributes, up to ``depth`` hops) contains a node matching ``predicate``.
+    ``flow``: a name's value is only what reaches the use (:func:`reaching_values`)."""
     seen: set[cst.CSTNode] = set()
     frontier = [expr]
     for _ in range(depth + 1):
@@ -55,7 +81,9 @@ def derives_from(
                 if predicate(node):
                     return True
                 if isinstance(node, cst.Name):
-                    following += analysis.assigned_values(node)
+                    following += (
+                        reaching_values(analysis, node) if flow else analysis.assigned_values(node)
+                    )
                 elif isinstance(node, cst.Attribute):
                     following += analysis.attribute_values(node)
         if not following:
