@@ -24,7 +24,7 @@ from kvlint.lint.project.probe import may_bind
 MAX_DEPTH = 3
 MAX_BYTES = 2 * 1024 * 1024
 _IMPORT = re.compile(
-    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]*)|import[ \t]+([\w., \t]+))",
+    rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t*]*)|import[ \t]+([\w., \t]+))",
     re.MULTILINE,
 )
 

@@ -20,7 +20,7 @@ from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.index import Binding, Indexer, Scope
 from kvlint.lint.semantic.memo import node_fact
 from kvlint.lint.semantic.positions import NodePositions
-from kvlint.lint.semantic.syntax import annotated_classes, dotted, is_property
+from kvlint.lint.semantic.syntax import annotated_classes, dotted, is_property, star_qualname
 from kvlint.lint.semantic.walk import walk
 
 if TYPE_CHECKING:
@@ -189,10 +189,11 @@ class Analysis:
             return self._qualnames[expr]
         result: str | None = None
         if isinstance(expr, cst.Name):
-            for binding in reversed(self.bindings(expr.value, expr)):
-                if binding.kind == "import":
-                    result = binding.qualname
-                break
+            found = self.bindings(expr.value, expr)
+            if found and found[-1].kind == "import":
+                result = found[-1].qualname
+            elif not found and self.imports is not None:  # ``from first_party import *``
+                result = star_qualname(self.index.imports, expr.value, self.imports.symbol)
         elif isinstance(expr, cst.Attribute):
             base = self.qualname(expr.value)
             if base is not None:

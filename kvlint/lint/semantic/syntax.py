@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, cast
 
 import libcst as cst
@@ -71,3 +71,20 @@ def annotated_classes(annotation: cst.BaseExpression) -> list[cst.BaseExpression
     ):
         return [e.slice.value for e in annotation.slice if isinstance(e.slice, cst.Index)]
     return [annotation]
+
+
+def star_qualname(
+    imports: Iterable[cst.Import | cst.ImportFrom], name: str, known: Callable[[str], object]
+) -> str | None:
+    """The dotted name a name bound nowhere in its module has through ``from m import *``: the
+    last star import whose module ``known`` describes as defining it (a first-party module's
+    summary), else None (a third-party star import says nothing: unknown stays unknown)."""
+    for node in reversed(list(imports)):
+        if not isinstance(node, cst.ImportFrom) or not isinstance(node.names, cst.ImportStar):
+            continue
+        module = dotted(node.module) if node.module is not None else ""
+        base = "." * len(node.relative) + (module or "")
+        qual = f"{base}{name}" if base.endswith(".") else f"{base}.{name}"
+        if base and known(qual) is not None:
+            return qual
+    return None
