@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 
 from kvlint import __version__
 from kvlint.explain import Report
@@ -58,6 +59,26 @@ def _missing(item: Explanation) -> list[str]:
     return [f"{labels.get(k, k)}: {v}" for k, v in item.missing.items() if v]
 
 
+def _details(item: Explanation) -> Iterator[tuple[str, str]]:
+    """What an explanation says beyond its message, in the order every format shows it: each a
+    label (with its separator) and the value, which the format escapes."""
+    if item.quote:
+        yield "Key Vault / Entra said: ", item.quote
+    who = _identity(item)
+    if who:
+        yield "identity: ", who
+    for entry in _missing(item):
+        yield "missing ", entry
+    if item.address:
+        yield "refused address: ", item.address
+    if item.rule:
+        yield "rule that would admit it: ", item.rule
+    if item.propagation:
+        yield "propagation: ", item.propagation
+    for note in item.notes:
+        yield "note: ", note
+
+
 def _summary(report: Report) -> str:
     n = len(report.explanations)
     read = ", ".join(report.facts.shapes) or "plain text"
@@ -74,21 +95,7 @@ def render_text(report: Report) -> str:
             + (f" vault {clean(vault)}" if vault else ""),
         ]
         lines.append(f"  {clean(item.finding.message)}")
-        if item.quote:
-            lines.append(f"  Key Vault / Entra said: {clean(item.quote)}")
-        who = _identity(item)
-        if who:
-            lines.append(f"  identity: {clean(who)}")
-        for entry in _missing(item):
-            lines.append(f"  missing {clean(entry)}")
-        if item.address:
-            lines.append(f"  refused address: {clean(item.address)}")
-        if item.rule:
-            lines.append(f"  rule that would admit it: {clean(item.rule)}")
-        if item.propagation:
-            lines.append(f"  propagation: {clean(item.propagation)}")
-        for note in item.notes:
-            lines.append(f"  note: {clean(note)}")
+        lines += [f"  {label}{clean(value)}" for label, value in _details(item)]
         for fix in item.fixes:
             lines.append(f"  fix: {clean(fix.text)}")
             if fix.note:
@@ -138,21 +145,7 @@ def render_markdown(report: Report) -> str:
         lines += ["", f"## {item.code} {item.finding.name} ({item.gate} gate)", ""]
         lines.append(md(item.finding.message))
         lines.append("")
-        if item.quote:
-            lines.append(f"- Key Vault / Entra said: {md(item.quote)}")
-        who = _identity(item)
-        if who:
-            lines.append(f"- Identity: {md(who)}")
-        for entry in _missing(item):
-            lines.append(f"- Missing {md(entry)}")
-        if item.address:
-            lines.append(f"- Refused address: {md(item.address)}")
-        if item.rule:
-            lines.append(f"- Rule that would admit it: {md(item.rule)}")
-        if item.propagation:
-            lines.append(f"- Propagation: {md(item.propagation)}")
-        for note in item.notes:
-            lines.append(f"- Note: {md(note)}")
+        lines += [f"- {label[:1].upper()}{label[1:]}{md(value)}" for label, value in _details(item)]
         if item.config:
             lines.append(f"- Configuration: {item.config}: {md(item.config_note)}")
         for fix in item.fixes:
