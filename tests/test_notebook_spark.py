@@ -97,3 +97,84 @@ def test_a_loop_over_batches_is_still_a_loop_over_data(capsys, tmp_path):
     text = f"{SOURCE}{CLIENT}\n{body}spark.table('t').mapInPandas(enrich, 's string')\n"
     lines = concise(capsys, tmp_path, "job.py", text)
     assert len(lines) == 1 and "inside a for loop over data" in lines[0]
+
+
+# -- a notebook that names no Key Vault word, reaching a project module that reads the vault --
+
+HELPERS = CLIENT + "\n\n\ndef lookup(name):\n    return client.get_secret(name).value\n"
+
+
+def project(tmp_path, nb_name: str, nb_text: str, *extra: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
+    (tmp_path / "store.py").write_text(HELPERS)
+    for number in range(len(extra)):  # unrelated modules: the run is not a "few files" run
+        (tmp_path / f"other{number}.py").write_text(extra[number])
+    (tmp_path / nb_name).write_text(nb_text)
+
+
+FILLER = tuple(f"x = {n}\n" for n in range(12))
+
+
+def check_tree(capsys, *args: str) -> list[str]:
+    main(["check", "--no-cache", "--output-format", "concise", *args])
+    return [line for line in capsys.readouterr().out.splitlines() if ": KV" in line]
+
+
+@pytest.mark.parametrize("few", [(), FILLER])
+def test_a_notebook_reaching_a_reader_through_an_import_is_linted(capsys, tmp_path, few):
+    """No Key Vault word in the notebook: the byte prefilter skips it, the importers pass finds
+    it through its import line in a cell's JSON string (a whole tree, and a run of few files)."""
+    cells = [
+        "import pandas as pd\nfrom store import lookup",
+        "x = 1\nfor n in names:\n    lookup(n)",
+    ]
+    project(tmp_path, "explore.ipynb", notebook(*cells), *few)
+    lines = check_tree(capsys, ".")
+    assert [line.split(" Key Vault")[0] for line in lines] == ["explore.ipynb:cell 2:3:5: KV304"]
+    assert "(get_secret() in the helper lookup())" in lines[0]
+
+
+def test_a_udf_in_a_notebook_calling_an_imported_reader(capsys, tmp_path):
+    cells = [
+        "from pyspark.sql.functions import udf\nfrom store import lookup",
+        "@udf('string')\ndef partner(p):\n    return lookup(p)",
+    ]
+    project(tmp_path, "rows.ipynb", notebook(*cells), *FILLER)
+    lines = check_tree(capsys, ".")
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("store.py:7:12: KV304 Key Vault read per row: ")
+    assert "Spark UDF `partner()` at rows.ipynb:cell 2:2" in lines[0]
+
+
+def test_a_databricks_source_notebook_reaching_a_reader(capsys, tmp_path):
+    text = (
+        SOURCE + "from store import lookup\n# COMMAND ----------\nspark.udf.register('l', lookup)\n"
+    )
+    project(tmp_path, "job.py", text, *FILLER)
+    lines = check_tree(capsys, ".")
+    assert len(lines) == 1 and lines[0].startswith("store.py:7:12: KV304 Key Vault read per row")
+    assert "per row: Spark UDF registered at job.py:4 -> `lookup()`:" in lines[0]
+
+
+def test_an_imported_function_a_notebook_maps_over_rows_names_the_cell(capsys, tmp_path):
+    cells = [
+        "import pandas as pd\nfrom store import lookup",
+        "df = pd.read_csv('x')\n\ndf.k.map(lookup)",
+    ]
+    project(tmp_path, "nb.ipynb", notebook(*cells), *FILLER)
+    lines = check_tree(capsys, ".")
+    assert len(lines) == 1 and lines[0].startswith("store.py:7:12: KV304 Key Vault read per row")
+    assert "per row: pandas row function registered at nb.ipynb:cell 2:3 -> `lookup()`:" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["import pandas as pd", "for n in names:\n    print(n)"],  # imports nothing of ours
+        ["import store_unrelated", "x = 1"],  # a name that is not the module
+        ['"from store import lookup"'],  # the words in a string, not an import
+    ],
+)
+def test_notebooks_that_import_no_reader_stay_skipped(capsys, tmp_path, cells):
+    project(tmp_path, "explore.ipynb", notebook(*cells), *FILLER)
+    assert check_tree(capsys, ".") == []

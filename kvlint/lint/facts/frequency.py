@@ -419,27 +419,40 @@ def _typed_root(analysis: Analysis, function: cst.FunctionDef) -> tuple[str, str
 def _registered_roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
     """Functions and lambdas handed to a call that runs them per task, row or schedule."""
     out: list[tuple[cst.CSTNode, Frequency]] = []
+    for call, target, kind, label in registrations(analysis):
+        node: cst.CSTNode | None = (
+            target if isinstance(target, cst.Lambda) else analysis.local_function(target)
+        )
+        if node is not None:
+            out.append((node, Frequency(kind, label, node, registered=call)))
+    return out
+
+
+_FUNCTION_KEYWORDS = ("on_event", "on_event_batch", "python_callable", "func", "f")
+
+
+@module_fact
+def registrations(analysis: Analysis) -> list[tuple[cst.Call, cst.BaseExpression, str, str]]:
+    """Calls that run a function argument per task, row or schedule: (the call, the function
+    expression, kind, label). The function is the first argument that is a lambda, a function
+    of this module or a name another module binds (its outgoing facts: an imported function
+    registered as a UDF runs per row there)."""
+    out = []
     for call in analysis.index.calls:
         found = _registration(analysis, call)
         if found is None:
             continue
-        kind, label = found
         for argument in call.args:
-            if argument.keyword is not None and argument.keyword.value not in (
-                "on_event",
-                "on_event_batch",
-                "python_callable",
-                "func",
-                "f",
-            ):
+            keyword = argument.keyword
+            if keyword is not None and keyword.value not in _FUNCTION_KEYWORDS:
                 continue
             target = argument.value
-            node: cst.CSTNode | None = (
-                target if isinstance(target, cst.Lambda) else analysis.local_function(target)
-            )
-            if node is not None:
-                out.append((node, Frequency(kind, label, node, registered=call)))
+            if isinstance(target, cst.Lambda) or analysis.local_function(target) is not None:
+                out.append((call, target, *found))
                 break  # the first function argument is the one run
+            if isinstance(target, (cst.Name, cst.Attribute)) and analysis.qualname(target):
+                out.append((call, target, *found))
+                break
     return out
 
 
