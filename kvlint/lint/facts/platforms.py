@@ -53,6 +53,14 @@ SYNAPSE_TOKENS = ("getToken",)
 AZUREML_KEYVAULT_READS = ("get_secret", "get_secrets", "list_secrets")
 AZUREML_RUN_READS = ("get_secret", "get_secrets")
 SCOPE_KINDS = ("keyvault", "databricks")
+# getToken's documented audience names for other services (Synapse: Storage, AzureManagement,
+# DW, Synapse, DataLakeStore, AzureOSSDB, AzureDataExplorer; Fabric: storage, pbi, kusto),
+# compared lower-case: a token for one of them sent to a vault is refused (KV102). Fabric's
+# "keyvault" is left out: its cloud is the workspace's, which the code does not say.
+TOKEN_ALIASES = frozenset(
+    {"storage", "azuremanagement", "dw", "synapse", "datalakestore", "azureossdb"}
+    | {"azuredataexplorer", "pbi", "kusto"}
+)
 
 _SYNAPSE_PREFIXES = ("notebookutils.mssparkutils.", "notebookutils.", "mssparkutils.")
 _DBUTILS_IMPORTS = ("databricks.sdk.runtime.dbutils",)
