@@ -107,12 +107,13 @@ HELPERS = CLIENT + "\n\n\ndef lookup(name):\n    return client.get_secret(name).
 def project(tmp_path, nb_name: str, nb_text: str, *extra: str) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'demo'\n")
     (tmp_path / "store.py").write_text(HELPERS)
-    for number in range(len(extra)):  # unrelated modules: the run is not a "few files" run
+    for number in range(len(extra)):  # unrelated modules (MANY: not a run of few files)
         (tmp_path / f"other{number}.py").write_text(extra[number])
     (tmp_path / nb_name).write_text(nb_text)
 
 
 FILLER = tuple(f"x = {n}\n" for n in range(12))
+MANY = tuple(f"x = {n}\n" for n in range(70))  # more than the runner's FEW_TARGETS
 
 
 def check_tree(capsys, *args: str) -> list[str]:
@@ -120,15 +121,16 @@ def check_tree(capsys, *args: str) -> list[str]:
     return [line for line in capsys.readouterr().out.splitlines() if ": KV" in line]
 
 
-@pytest.mark.parametrize("few", [(), FILLER])
-def test_a_notebook_reaching_a_reader_through_an_import_is_linted(capsys, tmp_path, few):
+@pytest.mark.parametrize("others", [(), MANY])
+def test_a_notebook_reaching_a_reader_through_an_import_is_linted(capsys, tmp_path, others):
     """No Key Vault word in the notebook: the byte prefilter skips it, the importers pass finds
-    it through its import line in a cell's JSON string (a whole tree, and a run of few files)."""
+    it through its import line in a cell's JSON string (a run of few files, and a large tree
+    where only files naming the module on an import line are searched)."""
     cells = [
         "import pandas as pd\nfrom store import lookup",
         "x = 1\nfor n in names:\n    lookup(n)",
     ]
-    project(tmp_path, "explore.ipynb", notebook(*cells), *few)
+    project(tmp_path, "explore.ipynb", notebook(*cells), *others)
     lines = check_tree(capsys, ".")
     assert [line.split(" Key Vault")[0] for line in lines] == ["explore.ipynb:cell 2:3:5: KV304"]
     assert "(get_secret() in the helper lookup())" in lines[0]
@@ -178,3 +180,12 @@ def test_an_imported_function_a_notebook_maps_over_rows_names_the_cell(capsys, t
 def test_notebooks_that_import_no_reader_stay_skipped(capsys, tmp_path, cells):
     project(tmp_path, "explore.ipynb", notebook(*cells), *FILLER)
     assert check_tree(capsys, ".") == []
+
+
+def test_a_malformed_notebook_naming_a_reader_is_no_crash(capsys, tmp_path):
+    """Its bytes name the module on an "import line" but it is no notebook: not read as one,
+    and (naming no Key Vault word) not linted: no finding, no traceback."""
+    project(tmp_path, "broken.ipynb", '{"cells": [ "from store import lookup\\nlookup(x)"', *FILLER)
+    code = main(["check", "--no-cache", "--output-format", "concise", "."])
+    out, err = capsys.readouterr()
+    assert code == 0 and "broken.ipynb" not in out and not err
