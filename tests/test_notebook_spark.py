@@ -189,3 +189,14 @@ def test_a_malformed_notebook_naming_a_reader_is_no_crash(capsys, tmp_path):
     code = main(["check", "--no-cache", "--output-format", "concise", "."])
     out, err = capsys.readouterr()
     assert code == 0 and "broken.ipynb" not in out and not err
+
+
+def test_a_platform_read_in_a_registered_udf_is_per_row_and_names_its_scope(capsys, tmp_path):
+    text = (
+        f"{SOURCE}def token(k):\n    return dbutils.secrets.get('kv-feeds', k)\n\n"
+        "spark.udf.register('token', token)\n"
+    )
+    lines = concise(capsys, tmp_path, "job.py", text)
+    assert len(lines) == 1 and lines[0].startswith("job.py:3:12: KV304 Key Vault read per row: ")
+    assert "Spark UDF `token()` at job.py:2 (registered at job.py:5)" in lines[0]
+    assert "kvlint assumes scope 'kv-feeds' is Azure Key Vault-backed" in lines[0]
