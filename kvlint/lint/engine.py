@@ -141,7 +141,7 @@ class Linter:
         """``imports_kv``: the file imports a first-party module that passes the prefilter
         (:mod:`kvlint.lint.project.reach`), so it is linted without passing it itself."""
         if notebook_source.is_notebook(path):
-            return self._notebook_bytes(data, path, relpath)
+            return self._notebook_bytes(data, path, relpath, imports_kv)
         if config_source.kind_of(path):
             return self._config_bytes(data, path, relpath)
         if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
@@ -163,9 +163,11 @@ class Linter:
             return LintResult([error_finding(path, f"cannot read source: {exc}")])
         return self.lint_text(source, path, enabled)
 
-    def _notebook_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
+    def _notebook_bytes(
+        self, data: bytes, path: str, relpath: str | None, imports_kv: bool = False
+    ) -> LintResult:
         """A Jupyter notebook: its code cells as one module (:mod:`kvlint.notebook`)."""
-        if not self.wants(data) or IGNORE_FILE.search(data):
+        if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
             return LintResult()
         enabled = self.settings.codes_for(relpath or path, self.enabled)
         if len(data) > NOTEBOOK_MAX_BYTES:
@@ -205,6 +207,9 @@ class Linter:
         if isinstance(source, notebook_source.NotebookSource):
             result = self._lint_python(source, path, enabled, notebook=True)
             result.findings = [source.to_cells(f) for f in result.findings]
+            result.passed = [
+                (to, key, source.in_cells(via, path)) for to, key, via in result.passed
+            ]
             return result
         if config_source.kind_of(path):
             return self._lint_config(source, path, enabled)
