@@ -14,7 +14,7 @@ import libcst as cst
 
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
-from kvlint.lint.facts.loops import loops_of
+from kvlint.lint.facts.loops import in_loop
 from kvlint.lint.facts.passing import holds_vault_url, parameter_argument, url_parameter
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -27,7 +27,7 @@ def helper_reads(analysis: Analysis) -> list[KvCall]:
     local = _local_readers(analysis)
     out = []
     for call in analysis.index.calls:
-        if not loops_of(analysis, call) or is_cached(analysis, call):
+        if not in_loop(analysis, call) or is_cached(analysis, call):
             continue  # cheap first: only calls a loop repeats
         target = analysis.local_function(call.func)
         if target is not None:
@@ -57,7 +57,7 @@ def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, tuple[str, cst.P
             continue
         if is_cache_decorated(analysis, function) or is_cached(analysis, kv.call):
             continue
-        if not loops_of(analysis, kv.call):
+        if not in_loop(analysis, kv.call):
             param = None
             if kv.via is not None and kv.http is not None:
                 param = url_parameter(analysis, kv.http.url)

@@ -146,6 +146,12 @@ def loops_of(analysis: Analysis, node: cst.CSTNode) -> list[Loop]:
     return [loop_info(analysis, loop) for loop in _loops_around(analysis, node)]
 
 
+def in_loop(analysis: Analysis, node: cst.CSTNode) -> bool:
+    """Whether a loop runs ``node`` within its function (what :func:`loops_of` finds, without
+    modelling the loops)."""
+    return bool(_loops_around(analysis, node))
+
+
 def _loops_around(analysis: Analysis, node: cst.CSTNode) -> list[cst.CSTNode]:
     """Loops (and comprehensions) enclosing ``node`` within its function, innermost first.
 

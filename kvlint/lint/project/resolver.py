@@ -45,6 +45,9 @@ class Project:
         self.modules = ModuleMap(fallback_root)
         self.wanted = wanted  # the prefilter: a module's bytes may hold what rules look for
         self._matters: dict[Path, tuple[bool, tuple[ModuleRef, ...]]] = {}
+        self._edges: dict[Path, tuple[bool, tuple[ModuleRef, ...]]] = {}
+        # (absolute name, imported name, root, folder) -> the first-party module it names
+        self.imported_refs: dict[tuple[str, str | None, Path, Path], ModuleRef | None] = {}
         self.store = SummaryStore(summarise, cache_dir, salt, worth, decode)
         # resolutions shared by the modules of a folder: (absolute name, root, folder) ->
         # (symbol, where it is defined, what was used)
@@ -91,27 +94,38 @@ class Project:
         if ref.path in read:
             return False  # on the way already (a cycle), or answered no below
         read[ref.path] = ref
-        try:
-            data = read_regular(ref.path, MAX_MODULE_BYTES + 1)
-        except OSError:
-            return False
-        if len(data) > MAX_MODULE_BYTES or self.wanted is None or self.wanted(data):
+        wanted, imports = self._edges_of(ref)
+        if wanted:
             return True
         if depth <= 1:
             return False
-        for written, member in imported_names(data):
-            base = self.modules.absolute(written, ref)
-            if base is None:
-                continue
-            sub = self.modules.find(f"{base}.{member}", ref) if member is not None else None
-            sub = sub or self.modules.find(base, ref)
-            if (
-                sub is not None
-                and sub.path != ref.path
-                and self._matters_within(sub, depth - 1, read)
-            ):
-                return True
-        return False
+        return any(self._matters_within(sub, depth - 1, read) for sub in imports)
+
+    def _edges_of(self, ref: ModuleRef) -> tuple[bool, tuple[ModuleRef, ...]]:
+        """Whether a module's bytes pass the prefilter, and the first-party modules it imports
+        (once per module and run)."""
+        known = self._edges.get(ref.path)
+        if known is not None:
+            return known
+        try:
+            data = read_regular(ref.path, MAX_MODULE_BYTES + 1)
+        except OSError:
+            data = b""
+        if len(data) > MAX_MODULE_BYTES or self.wanted is None or self.wanted(data):
+            known = (True, ())
+        else:
+            found: dict[Path, ModuleRef] = {}
+            for written, member in imported_names(data):
+                base = self.modules.absolute(written, ref)
+                if base is None:
+                    continue
+                sub = self.modules.find(f"{base}.{member}", ref) if member is not None else None
+                sub = sub or self.modules.find(base, ref)
+                if sub is not None and sub.path != ref.path:
+                    found.setdefault(sub.path, sub)
+            known = (False, tuple(found.values()))
+        self._edges[ref.path] = known
+        return known
 
     def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
         """Whether every module and name a cached result used still says what it said."""
@@ -209,9 +223,12 @@ class ModuleView:
         absolute = modules.absolute(written, self.module)
         if absolute is None:
             return None
-        ref = modules.find(f"{absolute}.{name}", self.module) if name is not None else None
-        if ref is None:
-            ref = modules.find(absolute, self.module)
+        memo = self.project.imported_refs
+        key = (absolute, name, self.module.root, self.module.path.parent)
+        if key not in memo:
+            ref = modules.find(f"{absolute}.{name}", self.module) if name is not None else None
+            memo[key] = ref or modules.find(absolute, self.module)
+        ref = memo[key]
         if ref is None or ref.path == self.module.path:
             return None
         found, read = self.project.module_matters(ref)

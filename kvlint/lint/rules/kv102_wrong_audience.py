@@ -110,6 +110,10 @@ class WrongAudience(Rule):
                     break
 
     def _cloud_mismatch(self, analysis: Analysis) -> Iterator[Report]:
+        used = [(v, a) for v, a in token_audiences(analysis) if a.kind == "ok" and v.strong]
+        if not used:
+            return  # no Key Vault audience requested here: nothing to compare (and every
+            # call argument need not be folded)
         vault_clouds = {
             cloud
             for call in analysis.index.calls
@@ -120,7 +124,6 @@ class WrongAudience(Rule):
         if len(vault_clouds) != 1:
             return
         (vault_cloud,) = vault_clouds
-        used = [(v, a) for v, a in token_audiences(analysis) if a.kind == "ok" and v.strong]
         if any(audience.cloud == vault_cloud for _, audience in used):
             return  # the module requests this cloud's audience too: it is multi-cloud aware
         for value, audience in used:

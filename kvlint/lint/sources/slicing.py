@@ -124,6 +124,11 @@ CONSTRUCTION = frozenset(
 )
 
 
+# When the units that name a Key Vault word hold this share of the lines, the rest is not worth
+# the closure: the file is parsed whole (the Azure SDK's own modules, dense integrations).
+WHOLE_SHARE = 0.6
+
+
 @dataclass
 class Slice:
     text: str  # the source with what cannot matter blanked (lines and columns unchanged)
@@ -161,6 +166,8 @@ def slice_module(
     breaks = [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
     consulted: list[str] = []
     found = _seed_lines(text, words, breaks) - _bare_string_lines(tree)
+    if found and _covered(sorted(found), units) >= WHOLE_SHARE * len(lines):
+        return None  # most of it can matter by its words alone: parse it whole, no closure
     seeds = sorted(found | _import_lines(text, matters, breaks, consulted))
     for unit in all_units(units):
         if _has_line(seeds, unit):
@@ -275,6 +282,15 @@ def _parts(names: str) -> list[str]:
         if words:
             out.append(words[0])
     return out
+
+
+def _covered(seeds: list[int], units: list[Unit]) -> int:
+    """The lines of the top-level units a seed line falls in (a class: its members')."""
+    total = 0
+    for unit in all_units(units):
+        if not unit.members and _has_line(seeds, unit):
+            total += unit.end - unit.start + 1
+    return total
 
 
 def _has_line(seeds: list[int], unit: Unit) -> bool:
