@@ -39,7 +39,7 @@ from kvlint.lint.project.summary import Symbol
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 3
+SCHEMA = 4
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 

@@ -53,6 +53,13 @@ class Symbol:
     # (``..vault.get_value``): what it does through other modules is theirs to say
     calls: tuple[str, ...] = ()
     checked: bool = False  # value: the defining module's rules check it where it is defined
+    # function: the secret / token material its result may carry (``secret-value``, ``token``)
+    carries: tuple[str, ...] = ()
+    # function: for a result of known shape, what each part carries: ``("#1", ("token",))``
+    # (a position), ``("k:db", ...)`` (a key), ``(".password", ...)`` (a field); None: unknown
+    parts: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    # function: the parameters whose value it writes out, ``name:sink`` (``value:log``)
+    sinks: tuple[str, ...] = ()
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
     methods: tuple[tuple[str, Symbol], ...] | None = None
@@ -69,7 +76,7 @@ class Symbol:
         for name in ("value", "target"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        for name in ("tags", "params", "reads", "builds", "calls"):
+        for name in ("tags", "params", "reads", "builds", "calls", "carries", "sinks"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
@@ -77,6 +84,8 @@ class Symbol:
         for name in ("cached", "checked"):
             if getattr(self, name):
                 out[name] = True
+        if self.parts is not None:
+            out["parts"] = [[selector, list(kinds)] for selector, kinds in self.parts]
         if self.methods is not None:
             out["methods"] = {name: symbol.as_dict() for name, symbol in self.methods}
         return out
@@ -100,6 +109,9 @@ class Symbol:
             cached=bool(data.get("cached", False)),
             checked=bool(data.get("checked", False)),
             methods=_methods(data.get("methods")),
+            carries=_strs(data.get("carries", ())),
+            parts=_parts(data.get("parts")),
+            sinks=_strs(data.get("sinks", ())),
         )
 
 
@@ -114,6 +126,19 @@ def _methods(data: Any) -> tuple[tuple[str, Symbol], ...] | None:
         if symbol.kind != "function":
             raise ValueError("a method is a function")
         out.append((str(name), symbol))
+    return tuple(out)
+
+
+def _parts(data: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise ValueError("expected a list of parts")
+    out = []
+    for item in data:
+        if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
+            raise ValueError("expected [selector, kinds]")
+        out.append((item[0], _strs(item[1])))
     return tuple(out)
 
 

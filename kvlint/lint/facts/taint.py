@@ -1,0 +1,482 @@
+"""Secret and token material, where it goes: the taint model every exposure fact asks.
+
+Values are tracked within a module (:class:`Taint`): the result of a Key Vault read and its
+``.value``, access tokens (``get_token(...)``, ``.token``, MSAL / ADAL results), names bound to
+them, and strings / containers built from them (f-strings, ``+``, ``%``, ``.format``,
+``str()``, ``json.dumps``, dict / list literals). A secret's name, version, id or ``len()`` is
+not its value. Values are followed through the parts of containers (:mod:`..semantic.parts`):
+tuple positions and unpacking (``ok, value = fetch()``), dict keys and items put in later
+(``d[name] = secret.value``, ``app.config["DB"] = ...``), attributes (``self.x``, an
+instance's ``__init__``), and the fields of dataclasses, NamedTuples, attrs and pydantic
+models (whose ``repr`` shows them). Across modules, an imported function's summary says what
+its result carries, whole and by part (:func:`returned`, :func:`returned_parts`).
+
+In *seeded* mode (:func:`seeded`), a function's parameters carry a marker of their own
+(``param:<n>``), so the same model tells which parameters reach a sink
+(:mod:`kvlint.lint.facts.exposure`).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.http import http_calls, token_endpoint_calls
+from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.project.summary import INSTANCE_PREFIX, Symbol
+from kvlint.lint.semantic.memo import module_fact
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.parts import (
+    ATTR,
+    INDEX,
+    KEY,
+    Selector,
+    argument_for,
+    constructed_class,
+    encode,
+    init_parameter,
+    mutations_of,
+    record_of,
+    subscript_selector,
+    unpacked,
+)
+
+SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
+
+
+SECRET_OBJECT = "secret-object"  # KeyVaultSecret: its repr shows only the id; leaks when serialised
+
+
+TOKEN = "token"  # an access token, or an object whose repr / JSON shows one
+
+
+TAINT_OF_CATEGORY = {
+    "secret-value": SECRET_VALUE,
+    "secret": SECRET_OBJECT,
+    "token-string": TOKEN,
+    "access-token": TOKEN,  # AccessToken / AccessTokenInfo: the repr prints the token
+    "token-result": TOKEN,  # MSAL / ADAL result dict holds the token
+}
+
+
+WRAPPER_BUILTINS = ("str", "repr", "format", "bytes", "ascii")
+
+
+WRAPPER_FUNCTIONS = (
+    "json.dumps",
+    "base64.b64encode",
+    "base64.b64decode",
+    "base64.urlsafe_b64encode",
+    "pprint.pformat",
+    "textwrap.dedent",
+)
+
+
+STR_METHODS = (
+    "strip",
+    "lstrip",
+    "rstrip",
+    "encode",
+    "decode",
+    "upper",
+    "lower",
+    "replace",
+    "splitlines",
+    "split",
+)
+
+
+MAX_DEPTH = 8
+
+
+def library_types(analysis: Analysis, expr: cst.BaseExpression) -> frozenset[str]:
+    """``expr``'s type tags from the libraries kvlint knows (an instance of the project's own
+    class says nothing of what it holds: ``log = AppLogger()`` is still a logger by its name)."""
+    tags = analysis.types_of(expr)
+    if any(t.startswith(INSTANCE_PREFIX) for t in tags):
+        return frozenset(t for t in tags if not t.startswith(INSTANCE_PREFIX))
+    return tags
+
+
+class Taint:
+    """What secret / token material an expression may carry. Memoised per file."""
+
+    def __init__(self, analysis: Analysis, seeded: bool = False) -> None:
+        self.analysis = analysis
+        self.seeded = seeded  # parameters carry ``param:<their node's order>``
+        self._memo: dict[cst.CSTNode, frozenset[str]] = {}
+        self._parts: dict[tuple[cst.CSTNode, tuple[Selector, ...]], frozenset[str] | None] = {}
+
+    @staticmethod
+    def of(analysis: Analysis) -> Taint:
+        return taint(analysis)
+
+    def __call__(self, expr: cst.BaseExpression, depth: int = 0) -> frozenset[str]:
+        if expr in self._memo:
+            return self._memo[expr]
+        if depth > MAX_DEPTH:
+            return frozenset()
+        self._memo[expr] = frozenset()  # recursion guard
+        result = frozenset(self._compute(expr, depth))
+        self._memo[expr] = result
+        return result
+
+    def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
+        analysis = self.analysis
+        tags = library_types(analysis, expr)
+        kinds = {
+            TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
+        }
+        if kvtypes.TRACK1_SECRET in tags:
+            kinds.add(SECRET_VALUE)  # a SecretBundle prints its value with its other fields
+        if kinds or tags:
+            return kinds  # a typed value: its type says it all (secret.name is not the value)
+        below = depth + 1
+        if isinstance(expr, cst.Name):
+            return self._name(expr, below)
+        if isinstance(expr, cst.Attribute):
+            out = set()
+            for value in analysis.attribute_values(expr):
+                out |= self(value, below)
+            for mutation in mutations_of(analysis, expr):  # ``app.config["DB"] = ...``
+                out |= self(mutation.value, below)
+            if not _self_attribute(expr):  # ``creds.password``: a field of what it holds
+                out |= self.part(expr.value, ((ATTR, expr.attr.value),), below) or set()
+            return out
+        if isinstance(expr, cst.Subscript):
+            return self._subscript(expr, below)
+        if isinstance(expr, cst.FormattedString):
+            return self._union(
+                [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)],
+                below,
+            )
+        if isinstance(expr, cst.ConcatenatedString):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, cst.BinaryOperation) and isinstance(
+            expr.operator, (cst.Add, cst.Modulo)
+        ):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+            return self._union([e.value for e in expr.elements], below)
+        if isinstance(expr, cst.Dict):
+            return self._union(
+                [e.value for e in expr.elements if isinstance(e, cst.DictElement)], below
+            )
+        if isinstance(expr, cst.IfExp):
+            return self._union([expr.body, expr.orelse], below)
+        if isinstance(expr, cst.BooleanOperation):
+            return self._union([expr.left, expr.right], below)
+        if isinstance(expr, (cst.Await, cst.NamedExpr)):
+            inner = expr.expression if isinstance(expr, cst.Await) else expr.value
+            return set(self(inner, below))
+        if isinstance(expr, cst.Call):
+            return self._call(expr, below)
+        return set()
+
+    def _name(self, name: cst.Name, depth: int) -> set[str]:
+        analysis = self.analysis
+        out: set[str] = set()
+        for binding in analysis.bindings(name.value, name):
+            if binding.kind in ("assign", "with") and binding.value is not None:
+                out |= self(binding.value, depth)
+            elif self.seeded and binding.kind == "param" and isinstance(binding.node, cst.Param):
+                out.add(param_marker(analysis, binding.node))
+        for value, path in unpacked(analysis, name):  # ``ok, value = fetch()``
+            found = self.part(value, path, depth)
+            out |= found if found is not None else self(value, depth)
+        for mutation in mutations_of(analysis, name):  # ``d[key] = secret.value``
+            out |= self(mutation.value, depth)
+        return out
+
+    # -- parts ---------------------------------------------------------------------------------
+    def part(
+        self, expr: cst.BaseExpression, path: tuple[Selector, ...], depth: int = 0
+    ) -> frozenset[str] | None:
+        """What the part of ``expr`` at ``path`` may carry (``t[1]``, ``d["db"]``,
+        ``creds.password``); None when the shape of ``expr`` is not known."""
+        if not path:
+            return self(expr, depth)
+        key = (expr, path)
+        if key in self._parts:
+            return self._parts[key]
+        if depth > MAX_DEPTH:
+            return None
+        self._parts[key] = None  # recursion guard
+        result = self._part(expr, path, depth + 1)
+        self._parts[key] = result
+        return result
+
+    def _part(
+        self, expr: cst.BaseExpression, path: tuple[Selector, ...], depth: int
+    ) -> frozenset[str] | None:
+        analysis = self.analysis
+        (kind, which), rest = path[0], path[1:]
+        if library_types(analysis, expr):
+            return None  # a library's object: its type table says what its parts are
+        if isinstance(expr, cst.Await):
+            return self.part(expr.expression, path, depth)
+        if isinstance(expr, cst.NamedExpr):
+            return self.part(expr.value, path, depth)
+        if isinstance(expr, cst.IfExp):
+            return merge([self.part(expr.body, path, depth), self.part(expr.orelse, path, depth)])
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            elements = expr.elements
+            if kind != INDEX or not isinstance(which, int):
+                return None
+            if any(isinstance(e, cst.StarredElement) for e in elements):
+                return None
+            if not -len(elements) <= which < len(elements):
+                return frozenset()
+            return self.part(elements[which].value, rest, depth)
+        if isinstance(expr, cst.Dict):
+            if kind != KEY:
+                return None
+            for element in expr.elements:
+                if not isinstance(element, cst.DictElement):
+                    return None  # ``**other``: any key
+                if analysis.fold_str(element.key) == which:
+                    return self.part(element.value, rest, depth)
+            return frozenset()
+        if isinstance(expr, cst.Name):
+            return self._name_part(expr, path, depth)
+        if isinstance(expr, cst.Attribute) and _self_attribute(expr):
+            return merge([self.part(v, path, depth) for v in analysis.attribute_values(expr)])
+        if isinstance(expr, cst.Call):
+            return self._call_part(expr, path, depth)
+        return None
+
+    def _name_part(
+        self, name: cst.Name, path: tuple[Selector, ...], depth: int
+    ) -> frozenset[str] | None:
+        analysis = self.analysis
+        found: list[frozenset[str] | None] = []
+        for binding in analysis.bindings(name.value, name):
+            if binding.kind in ("assign", "with") and binding.value is not None:
+                found.append(self.part(binding.value, path, depth))
+        for value, where in unpacked(analysis, name):
+            found.append(self.part(value, where + path, depth))
+        selector, rest = path[0], path[1:]
+        for mutation in mutations_of(analysis, name):
+            if mutation.whole:
+                found.append(self.part(mutation.value, path, depth))
+            elif mutation.key is None or mutation.key == selector:
+                found.append(self.part(mutation.value, rest, depth))
+        return merge(found)
+
+    def _call_part(
+        self, call: cst.Call, path: tuple[Selector, ...], depth: int
+    ) -> frozenset[str] | None:
+        analysis = self.analysis
+        (kind, which), rest = path[0], path[1:]
+        target = analysis.local_function(call.func)
+        if target is not None:
+            return merge([self.part(r, path, depth) for r in analysis.returns_of(target)])
+        cls = constructed_class(analysis, call)
+        if cls is not None:
+            return self._field(cls, call, path, depth) if kind == ATTR else None
+        if isinstance(call.func, cst.Name) and call.func.value == "dict" and kind == KEY:
+            if not analysis.bindings("dict", call.func):
+                for argument in call.args:
+                    if argument.keyword is not None and argument.keyword.value == which:
+                        return self.part(argument.value, rest, depth)
+            return None
+        symbol = imported_function(analysis, call.func)
+        if symbol is None or symbol.parts is None:
+            return None
+        wanted = encode((kind, which))
+        for selector, kinds in symbol.parts:
+            if selector == wanted:
+                return frozenset(kinds)
+        return None
+
+    def _field(
+        self, cls: cst.ClassDef, call: cst.Call, path: tuple[Selector, ...], depth: int
+    ) -> frozenset[str] | None:
+        """``Cls(...).name``: the argument a record's field or an ``__init__`` stores."""
+        analysis = self.analysis
+        name, rest = str(path[0][1]), path[1:]
+        record = record_of(analysis, cls)
+        if record is not None:
+            if name in record.hidden:
+                return frozenset()
+            if name in record.fields:
+                argument = argument_for(call, name, record.fields.index(name))
+                return self.part(argument, rest, depth) if argument is not None else None
+        found: list[frozenset[str] | None] = []
+        for value in analysis.index.instance_attrs.get(cls, {}).get(name, ()):
+            param = init_parameter(analysis, cls, value)
+            if param is None:
+                found.append(self.part(value, rest, depth))
+                continue
+            argument = argument_for(call, *param)
+            found.append(self.part(argument, rest, depth) if argument is not None else None)
+        return merge(found)
+
+    def _union(self, exprs: list[cst.BaseExpression], depth: int) -> set[str]:
+        out: set[str] = set()
+        for expr in exprs:
+            out |= self(expr, depth)
+        return out
+
+    def _subscript(self, expr: cst.Subscript, depth: int) -> set[str]:
+        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+            return set()  # a slice shows part of the value
+        if library_types(self.analysis, expr.value):
+            return set()  # typed container (MSAL result): the types table knows its keys
+        key = self.analysis.fold_str(expr.slice[0].slice.value)
+        if key == "value" and self._raw_secret_body(expr.value):
+            return {SECRET_VALUE}
+        if key in kvtypes.TOKEN_RESULT_KEYS and self._raw_token_body(expr.value):
+            return {TOKEN}
+        selector = subscript_selector(self.analysis, expr)
+        if selector is not None:  # ``d["db"]``, ``pair[1]``: that part, when its shape is known
+            found = self.part(expr.value, (selector,), depth)
+            if found is not None:
+                return set(found)
+        out = set(self(expr.value, depth))
+        for mutation in mutations_of(self.analysis, expr.value):  # ``app.config["DB"]``
+            if mutation.key is None or mutation.key == selector or mutation.whole:
+                out |= self(mutation.value, depth)
+        return out
+
+    def _raw_token_body(self, expr: cst.BaseExpression) -> bool:
+        """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request
+        (managed identity endpoints, Entra ID ``/oauth2/token``), through local names."""
+        request = self._json_source(expr)
+        return request is not None and request in token_endpoint_calls(self.analysis)
+
+    def _json_source(self, expr: cst.BaseExpression) -> cst.Call | None:
+        """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
+        json_call = self._through_names(expr)
+        if not (isinstance(json_call, cst.Call) and self.analysis.method_name(json_call) == "json"):
+            return None
+        receiver = self.analysis.receiver(json_call)
+        source = self._through_names(receiver) if receiver is not None else None
+        return source if isinstance(source, cst.Call) else None
+
+    def _through_names(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+        """``expr`` with local names replaced by their latest value and ``await`` removed."""
+        for _ in range(4):
+            if isinstance(expr, cst.Name):
+                values = self.analysis.assigned_values(expr)
+                if not values:
+                    return None
+                expr = values[-1]
+            elif isinstance(expr, cst.Await):
+                expr = expr.expression
+            else:
+                return expr
+        return None
+
+    def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
+        """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
+        analysis = self.analysis
+        for _ in range(3):
+            if isinstance(expr, cst.Name):
+                values = analysis.assigned_values(expr)
+                if not values:
+                    return False
+                expr = values[-1]
+            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
+                receiver = analysis.receiver(expr)
+                if receiver is None:
+                    return False
+                expr = receiver
+            else:
+                break
+        if not isinstance(expr, cst.Call):
+            return False
+        for http in http_calls(analysis):
+            if http.call is expr and http.method in ("get", "request"):
+                text = http.url_text(analysis) or ""
+                return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
+        return False
+
+    def _call(self, call: cst.Call, depth: int) -> set[str]:
+        analysis = self.analysis
+        func = call.func
+        args = [a.value for a in call.args]
+        if isinstance(func, cst.Attribute):
+            if func.attr.value == "format":
+                return self._union([func.value, *args], depth)
+            if func.attr.value == "join":
+                return self._union(args, depth)
+            if func.attr.value in STR_METHODS:
+                return set(self(func.value, depth))
+            if (
+                func.attr.value == "get"
+                and args
+                and analysis.fold_str(args[0]) in kvtypes.TOKEN_RESULT_KEYS
+                and self._raw_token_body(func.value)
+            ):
+                return {TOKEN}  # token_response.get("access_token")
+        if isinstance(func, cst.Name) and not analysis.bindings(func.value, func):
+            if func.value in WRAPPER_BUILTINS:
+                return self._union(args[:1], depth)
+            if func.value == "dict":
+                return self._union(args, depth)
+        if analysis.callee(call) in WRAPPER_FUNCTIONS:
+            return self._union(args[:1], depth)
+        target = analysis.local_function(func)
+        if target is not None:
+            return self._union(analysis.returns_of(target), depth)
+        cls = constructed_class(analysis, call)
+        if cls is not None:
+            return self._record(cls, call, depth)
+        symbol = imported_function(analysis, func)
+        return set(symbol.carries) if symbol is not None else set()
+
+    def _record(self, cls: cst.ClassDef, call: cst.Call, depth: int) -> set[str]:
+        """A record's ``repr`` (so a log line of it) shows its fields; a plain object's does
+        not."""
+        record = record_of(self.analysis, cls)
+        if record is None:
+            return set()
+        out: set[str] = set()
+        for index, name in enumerate(record.fields):
+            if name in record.shown:
+                argument = argument_for(call, name, index)
+                if argument is not None:
+                    out |= self(argument, depth)
+        return out
+
+
+@module_fact
+def taint(analysis: Analysis) -> Taint:
+    """The module's taint model (one, shared by KV401 and KV402)."""
+    return Taint(analysis)
+
+
+@module_fact
+def seeded(analysis: Analysis) -> Taint:
+    """The taint model in which each function parameter carries its own marker."""
+    return Taint(analysis, seeded=True)
+
+
+PARAM = "param:"
+
+
+def param_marker(analysis: Analysis, param: cst.Param) -> str:
+    return f"{PARAM}{analysis.order.get(param, 0)}"
+
+
+def _self_attribute(expr: cst.Attribute) -> bool:
+    return isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")
+
+
+def merge(found: list[frozenset[str] | None]) -> frozenset[str] | None:
+    """The union of what is known; None when nothing is."""
+    known = [f for f in found if f is not None]
+    if not known:
+        return None
+    return frozenset().union(*known)
+
+
+def imported_function(analysis: Analysis, func: cst.BaseExpression) -> Symbol | None:
+    """What another module of the project says the function (or an instance's method) ``func``
+    names is."""
+    symbol = analysis.imported(func, "function")
+    if symbol is None:
+        found = analysis.imported_method(func)
+        symbol = found[0] if found is not None else None
+    return symbol
