@@ -1,8 +1,9 @@
 """Secret and token material, where it goes: the sinks, and what reaches them.
 
 Sinks: ``print`` and stream writes, ``logging`` and logger methods, response constructors of
-Flask / Quart / FastAPI / Starlette / Django / Azure Functions, and values returned from web
-request handlers. What a value may carry is the taint model's (:mod:`kvlint.lint.facts.taint`);
+Flask / Quart / FastAPI / Starlette / Django / Azure Functions, template contexts
+(``render(request, t, {...})``, ``render_template(t, secret=s)``, Starlette / FastAPI
+``TemplateResponse``), and values returned from web request handlers. What a value may carry is the taint model's (:mod:`kvlint.lint.facts.taint`);
 a function whose parameter reaches a sink (``def log_it(v): logger.info("%s", v)``, directly
 or through the helpers it calls, in this module or imported) makes each of its call sites a
 sink for that argument (:func:`param_sinks`, :func:`helper_sinks`): the call site is reported,
@@ -27,7 +28,7 @@ from kvlint.lint.facts.taint import (
     taint,
 )
 from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
-from kvlint.lint.semantic.dataflow import calls_by_function
+from kvlint.lint.semantic.dataflow import calls_by_function, made_by
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.parts import argument_for
@@ -137,7 +138,16 @@ def sink(analysis: Analysis, call: cst.Call) -> str | None:
             return "log"
         if not library_types(analysis, receiver) and _logger_name(receiver):
             return "log"
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "TemplateResponse"
+        and not made_by(analysis, func.value).isdisjoint(TEMPLATE_ENGINES)
+    ):
+        return "response"  # ``templates.TemplateResponse("page.html", {"secret": s})``
     return None
+
+
+TEMPLATE_ENGINES = ("fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates")
 
 
 def _logger_name(expr: cst.BaseExpression) -> bool:

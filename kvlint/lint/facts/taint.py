@@ -135,14 +135,7 @@ class Taint:
         if isinstance(expr, cst.Name):
             return self._name(expr, below)
         if isinstance(expr, cst.Attribute):
-            out = set()
-            for value in analysis.attribute_values(expr):
-                out |= self(value, below)
-            for mutation in mutations_of(analysis, expr):  # ``app.config["DB"] = ...``
-                out |= self(mutation.value, below)
-            if not _self_attribute(expr):  # ``creds.password``: a field of what it holds
-                out |= self.part(expr.value, ((ATTR, expr.attr.value),), below) or set()
-            return out
+            return self._attribute(expr, below)
         if isinstance(expr, cst.Subscript):
             return self._subscript(expr, below)
         if isinstance(expr, cst.FormattedString):
@@ -173,7 +166,18 @@ class Taint:
             return self._call(expr, below)
         return set()
 
-    def _name(self, name: cst.Name, depth: int) -> set[str]:
+    def _attribute(self, expr: cst.Attribute, depth: int, mutated: bool = True) -> set[str]:
+        out: set[str] = set()
+        for value in self.analysis.attribute_values(expr):
+            out |= self(value, depth)
+        if mutated:
+            for mutation in mutations_of(self.analysis, expr):  # ``app.config["DB"] = ...``
+                out |= self(mutation.value, depth)
+        if not _self_attribute(expr):  # ``creds.password``: a field of what it holds
+            out |= self.part(expr.value, ((ATTR, expr.attr.value),), depth) or set()
+        return out
+
+    def _name(self, name: cst.Name, depth: int, mutated: bool = True) -> set[str]:
         analysis = self.analysis
         out: set[str] = set()
         for binding in analysis.bindings(name.value, name):
@@ -184,8 +188,9 @@ class Taint:
         for value, path in unpacked(analysis, name):  # ``ok, value = fetch()``
             found = self.part(value, path, depth)
             out |= found if found is not None else self(value, depth)
-        for mutation in mutations_of(analysis, name):  # ``d[key] = secret.value``
-            out |= self(mutation.value, depth)
+        if mutated:
+            for mutation in mutations_of(analysis, name):  # ``d[key] = secret.value``
+                out |= self(mutation.value, depth)
         return out
 
     # -- parts ---------------------------------------------------------------------------------
@@ -333,11 +338,20 @@ class Taint:
             found = self.part(expr.value, (selector,), depth)
             if found is not None:
                 return set(found)
-        out = set(self(expr.value, depth))
+        out = self._container(expr.value, depth)
         for mutation in mutations_of(self.analysis, expr.value):  # ``app.config["DB"]``
             if mutation.key is None or mutation.key == selector or mutation.whole:
                 out |= self(mutation.value, depth)
         return out
+
+    def _container(self, expr: cst.BaseExpression, depth: int) -> set[str]:
+        """What a container may carry, leaving out the items put in it later (asked for one
+        key: the others are not it)."""
+        if isinstance(expr, cst.Name):
+            return self._name(expr, depth, mutated=False)
+        if isinstance(expr, cst.Attribute) and not library_types(self.analysis, expr):
+            return self._attribute(expr, depth, mutated=False)
+        return set(self(expr, depth))
 
     def _raw_token_body(self, expr: cst.BaseExpression) -> bool:
         """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request

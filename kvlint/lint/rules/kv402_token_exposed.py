@@ -23,7 +23,5 @@ class TokenExposed(Rule):
             if exposure.sink == "print" and not exposure.web:
                 continue  # a script's stdout is its output (samples, CLI tools)
             if TOKEN in exposure.kinds:
-                message = MESSAGE.format(
-                    where=exposure.where, verb=SINK_VERBS[exposure.sink]
-                )
+                message = MESSAGE.format(where=exposure.where, verb=SINK_VERBS[exposure.sink])
                 yield Report("KV402", exposure.node, message)

@@ -60,7 +60,7 @@ _DANGLING_CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)\s*\Z")
 
 # What an imported module's definition must mention to be worth a parse (the project-wide
 # analysis, kvlint.lint.project.store): a symbol can only carry values and functions that
-# involve one of these (URLs, Key Vault, identity, HTTP, environment).
+# involve one of these (URLs, Key Vault, identity, HTTP, environment, logs and responses).
 RELEVANT_WORDS = (
     "vault",
     "client",
@@ -78,6 +78,14 @@ RELEVANT_WORDS = (
     "aiohttp",
     "environ",
     "getenv",
+    # helpers that write a parameter out (a secret passed to them is exposed at the call)
+    "log",
+    "print",
+    "echo",
+    "write",
+    "response",
+    "render",
+    "jsonify",
 )
 
 

@@ -1,0 +1,42 @@
+"""Routes and jobs using shop.vault and shop.logs."""
+
+import logging
+
+from flask import Flask, jsonify
+
+from shop.logs import audit, log_size, log_value
+from shop.vault import bearer, connection_string, fetch, load_credentials, settings
+
+app = Flask(__name__)
+logger = logging.getLogger(__name__)
+
+
+def warm_up():
+    ok, value = fetch("api-key")
+    logger.info("api key loaded: %s", ok)
+    logger.info("api key %s", value)  # expect: KV401@5 "Key Vault secret value logged"
+    log_value("api-key", value)  # expect: KV401@5 "Key Vault secret value logged through"
+    log_value("api-key", "loaded")
+    log_size(value)
+    audit("rotated", value)  # expect: KV401@5 "Key Vault secret value logged through `audit()`"
+    audit(value[:0], "done")
+
+
+def show_settings():
+    found = settings()
+    logger.info("user %s", found["user"])
+    logger.info("db %s", found["db"])  # expect: KV401@5 "Key Vault secret value logged"
+    creds = load_credentials()
+    logger.info("user %s", creds.user)
+    logger.info("credentials %s", creds)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("password %s", creds.password)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info(
+        "connecting with %s", connection_string()
+    )  # expect: KV401@5 "Key Vault secret value logged"
+
+
+@app.route("/token")
+def token():
+    value, expires = bearer()
+    jsonify(expires_on=expires)
+    return jsonify(token=value)  # expect: KV402@12 "access token put in an HTTP response"
