@@ -1,0 +1,163 @@
+"""Where values go: the parts of values (tuples, dict keys, fields), helpers that write a
+parameter out, and what a function's summary keeps of both for the modules importing it.
+
+The annotated examples (rules/examples/KV401_parts.py, rules/examples/project_values/) are the
+rules' tests; these check the shared facts and the summaries directly.
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kvlint.cli import main
+from kvlint.lint.engine import summarise_slice
+from kvlint.lint.project.summary import Symbol
+
+VAULT = """\
+import logging
+from dataclasses import dataclass
+
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+
+logger = logging.getLogger(__name__)
+credential = DefaultAzureCredential()
+client = SecretClient("https://contoso.vault.azure.net", credential)
+
+
+def fetch(name):
+    return True, client.get_secret(name).value
+
+
+def settings():
+    found = {"user": "app"}
+    found["db"] = client.get_secret("db").value
+    return found
+
+
+@dataclass
+class Credentials:
+    user: str
+    password: str
+
+
+def load():
+    return Credentials("app", client.get_secret("pw").value)
+
+
+def log_value(label, value):
+    logger.info("%s: %s", label, value)
+
+
+def log_size(value):
+    logger.info("%d characters", len(value))
+
+
+def audit(event, detail):
+    log_value(event, detail)
+
+
+def plain():
+    return client.get_secret("x").value
+"""
+
+
+def summary(name: str) -> Symbol:
+    symbol = summarise_slice(VAULT, name, "vault.py")
+    assert symbol is not None and symbol.kind == "function"
+    return symbol
+
+
+def test_a_tuple_result_says_which_position_carries_the_secret():
+    symbol = summary("fetch")
+    assert symbol.carries == ("secret-value",)
+    assert symbol.parts == (("#0", ()), ("#1", ("secret-value",)))
+
+
+def test_a_dict_filled_after_it_is_made_says_which_key_carries_the_secret():
+    parts = dict(summary("settings").parts or ())
+    assert parts == {"k:user": (), "k:db": ("secret-value",)}
+
+
+def test_a_record_result_says_which_field_carries_the_secret():
+    parts = dict(summary("load").parts or ())
+    assert parts == {".user": (), ".password": ("secret-value",)}
+    assert summary("load").carries == ("secret-value",)  # its repr shows the fields
+
+
+def test_a_plain_result_has_no_parts():
+    assert summary("plain").parts is None
+    assert summary("plain").carries == ("secret-value",)
+
+
+def test_parameters_written_out_directly_or_through_a_helper():
+    assert summary("log_value").sinks == ("label:log", "value:log")
+    assert summary("log_size").sinks == ()  # its length is not the value
+    assert summary("audit").sinks == ("detail:log", "event:log")
+    assert summary("fetch").sinks == ()
+
+
+def test_summaries_round_trip_through_json():
+    for name in ("fetch", "settings", "load", "audit"):
+        symbol = summary(name)
+        again = Symbol.from_dict(json.loads(json.dumps(symbol.as_dict())))
+        assert again == symbol
+
+
+@pytest.mark.parametrize(
+    "bad", [{"kind": "function", "parts": 5}, {"kind": "function", "parts": [["#1"]]}]
+)
+def test_a_corrupt_parts_entry_is_refused(bad):
+    with pytest.raises(ValueError):
+        Symbol.from_dict(bad)
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def test_unpacking_an_imported_result_whole_tree_and_alone(tmp_path, capsys):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[project]\nname = "app"\n',
+            "app/__init__.py": "",
+            "app/vault.py": VAULT,
+            "app/main.py": """\
+                import logging
+
+                from app.vault import audit, fetch, load, log_size, settings
+
+                log = logging.getLogger(__name__)
+
+
+                def run():
+                    ok, value = fetch("x")
+                    log.info("%s", ok)
+                    log.info("%s", value)
+                    log.info("%s", settings()["user"])
+                    log.info("%s", settings()["db"])
+                    log.info("%s", load().user)
+                    log.info("%s", load().password)
+                    log_size(value)
+                    audit("event", value)
+                    audit(value[:0], "detail")
+                """,
+        },
+    )
+    want = {11, 13, 15, 17}
+    for target in (tmp_path, tmp_path / "app" / "main.py"):
+        code = main(
+            ["check", "--no-cache", "--output-format", "json", "--select", "KV401", str(target)]
+        )
+        findings = json.loads(capsys.readouterr().out)
+        lines = {f["line"] for f in findings if f["path"].endswith("main.py")}
+        assert code == 1
+        assert lines == want, target
