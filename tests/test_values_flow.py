@@ -161,3 +161,34 @@ def test_unpacking_an_imported_result_whole_tree_and_alone(tmp_path, capsys):
         lines = {f["line"] for f in findings if f["path"].endswith("main.py")}
         assert code == 1
         assert lines == want, target
+
+
+ACCESS = """\
+from azure.identity import DefaultAzureCredential
+from azure.mgmt.keyvault import KeyVaultManagementClient
+
+mgmt = KeyVaultManagementClient(DefaultAzureCredential(), "subscription")
+
+
+def grant(rg, parameters):
+    mgmt.vaults.update_access_policy(rg, "vault", "add", parameters)
+
+
+def onboard(rg, parameters):
+    grant(rg, parameters)
+
+
+def describe(rg):
+    return mgmt.vaults.get(rg, "vault")
+"""
+
+
+def test_a_summary_says_which_access_change_each_call_makes():
+    def grants(name: str) -> tuple[str, ...]:
+        symbol = summarise_slice(ACCESS, name, "access.py")
+        assert symbol is not None
+        return symbol.grants
+
+    assert grants("grant") == ("vaults.update_access_policy",)
+    assert grants("onboard") == ("vaults.update_access_policy",)  # through its helper
+    assert grants("describe") == ()

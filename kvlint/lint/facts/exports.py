@@ -7,7 +7,7 @@ value and type tags; for a function, what it returns, the Key Vault reads and cl
 credential constructions each call makes, the raw requests it sends to a URL parameter,
 whether its result is cached, what secret or token material its result carries (whole and by
 part: a tuple's positions, a dict's keys, a record's fields) and which parameters it writes to a
-log, ``print`` or a response; for a class, the same for each of its methods.
+log, ``print`` or a response, and which Key Vault access changes it makes; for a class, the same for each of its methods.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import libcst as cst
 from kvlint.lint.facts.audiences import is_resource_word
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.exposure import param_sinks
+from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
 from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
 from kvlint.lint.facts.passing import url_parameter
@@ -102,6 +103,7 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
         carries=returned(analysis, function),
         parts=returned_parts(analysis, function),
         sinks=tuple(f"{param}:{sink}" for param, sink in param_sinks(analysis, function)),
+        grants=grants_of(analysis, function),
     )
 
 

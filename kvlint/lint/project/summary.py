@@ -60,6 +60,8 @@ class Symbol:
     parts: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     # function: the parameters whose value it writes out, ``name:sink`` (``value:log``)
     sinks: tuple[str, ...] = ()
+    # function: the Key Vault access changes each call makes (``role_assignments.create``)
+    grants: tuple[str, ...] = ()
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
     methods: tuple[tuple[str, Symbol], ...] | None = None
@@ -76,7 +78,7 @@ class Symbol:
         for name in ("value", "target"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        for name in ("tags", "params", "reads", "builds", "calls", "carries", "sinks"):
+        for name in ("tags", "params", "reads", "builds", "calls", "carries", "sinks", "grants"):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
@@ -112,6 +114,7 @@ class Symbol:
             carries=_strs(data.get("carries", ())),
             parts=_parts(data.get("parts")),
             sinks=_strs(data.get("sinks", ())),
+            grants=_strs(data.get("grants", ())),
         )
 
 

@@ -30,9 +30,7 @@ def show_settings():
     logger.info("user %s", creds.user)
     logger.info("credentials %s", creds)  # expect: KV401@5 "Key Vault secret value logged"
     logger.info("password %s", creds.password)  # expect: KV401@5 "Key Vault secret value logged"
-    logger.info(
-        "connecting with %s", connection_string()
-    )  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("connecting with %s", connection_string())  # expect: KV401@5 "Key Vault secret value logged"
 
 
 @app.route("/token")
