@@ -192,3 +192,48 @@ def test_a_summary_says_which_access_change_each_call_makes():
     assert grants("grant") == ("vaults.update_access_policy",)
     assert grants("onboard") == ("vaults.update_access_policy",)  # through its helper
     assert grants("describe") == ()
+
+
+def test_a_method_lists_the_other_modules_names_it_calls():
+    from kvlint.lint.project.outline import outline
+
+    found = outline(
+        textwrap.dedent(
+            """\
+            import functools
+
+            from pkg.infra import Session, helper
+            from pkg import keys
+
+
+            class Service:
+                def run(self):
+                    session = Session()
+                    session.open()
+                    self._more()
+                    return keys.load()
+
+                def _more(self):
+                    helper()
+                    Session().close()
+
+                @functools.cache
+                def cached(self):
+                    return helper()
+
+                def local(self):
+                    return len("x")
+            """
+        )
+    )
+    assert found.method_calls("Service", "run") == (
+        "pkg.infra.Session",
+        "pkg.infra.Session().__init__",
+        "pkg.infra.Session().open",
+        "pkg.keys.load",
+        "pkg.infra.helper",
+        "pkg.infra.Session().close",
+    )
+    assert found.method_calls("Service", "cached") == ()  # a decorator may cache it
+    assert found.method_calls("Service", "local") == ()
+    assert found.method_calls("Missing", "run") == ()

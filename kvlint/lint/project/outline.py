@@ -134,6 +134,78 @@ class Outline:
                 out.append(found)
         return tuple(dict.fromkeys(out))[:MAX_CALLS]
 
+    def method_calls(self, cls: str, method: str) -> tuple[str, ...]:
+        """The imported names the method ``cls.method`` calls each time it runs (itself and
+        the undecorated ``self`` methods it calls, one level), as this module writes them;
+        for a class (a capitalised name) also its constructor, ``pkg.s.Session().__init__``,
+        and the methods called on an instance made in the body (``Session().open``)."""
+        statement = self.binding(cls)
+        node = statement.node if statement is not None else None
+        if not isinstance(node, ast.ClassDef):
+            return ()
+        methods = {
+            m.name: m
+            for m in node.body
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.decorator_list
+        }
+        start = methods.get(method)
+        if start is None:
+            return ()
+        bodies = [start]
+        for callee in _calls(start):
+            if (
+                isinstance(callee, ast.Attribute)
+                and isinstance(callee.value, ast.Name)
+                and callee.value.id == "self"
+                and callee.attr in methods
+                and methods[callee.attr] not in bodies
+            ):
+                bodies.append(methods[callee.attr])
+        out: list[str] = []
+        for body in bodies:
+            made = self._instances(body)
+            for callee in _calls(body):
+                found = self._imported(callee)
+                if found is not None:
+                    out.append(found)
+                    if found.rpartition(".")[2][:1].isupper():
+                        out.append(f"{found}().__init__")
+                elif isinstance(callee, ast.Attribute):
+                    maker = callee.value
+                    if isinstance(maker, ast.Name):
+                        made_by = made.get(maker.id)
+                    elif isinstance(maker, ast.Call):
+                        made_by = self._class(maker.func)
+                    else:
+                        made_by = None
+                    if made_by is not None:
+                        out.append(f"{made_by}().{callee.attr}")
+        return tuple(dict.fromkeys(out))[:MAX_CALLS]
+
+    def _instances(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+        """Local names bound (once) to an instance of an imported class: name -> class."""
+        out: dict[str, str] = {}
+        seen: set[str] = set()
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0]
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id in seen:
+                out.pop(target.id, None)  # rebound: unknown
+                continue
+            seen.add(target.id)
+            if isinstance(node.value, ast.Call):
+                found = self._class(node.value.func)
+                if found is not None:
+                    out[target.id] = found
+        return out
+
+    def _class(self, func: ast.expr) -> str | None:
+        found = self._imported(func)
+        return found if found is not None and found.rpartition(".")[2][:1].isupper() else None
+
     def _imported(self, func: ast.expr) -> str | None:
         """``func`` (a name or ``name.attr...``) as an imported dotted name, when its root
         name is bound by an import of this module."""

@@ -22,6 +22,7 @@ Work is bounded: a module larger than ``MAX_BYTES`` is unreadable, and one run p
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -250,12 +251,17 @@ class SummaryStore:
                 return _UNBOUNDED
             self.computed += 1
             summary = self.summarise(source, cls, str(module.path or ""))
+        else:  # nothing to parse: only what its methods call in other modules is known
+            summary = Symbol("class", methods=tuple(_outlined_methods(found, cls)))
         module.symbols[done] = Symbol("class")
         if summary is None or summary.kind != "class":
             return None
         for other, symbol in summary.methods or ():
+            calls = found.method_calls(cls, other)
+            if calls and not symbol.cached:
+                symbol = replace(symbol, calls=calls)
             module.symbols.setdefault(f"{cls}.{other}", symbol)
-        return summary.method(method)
+        return module.symbols.get(f"{cls}.{method}")
 
     # -- disk ----------------------------------------------------------------------------------
     def _read(self, key: str) -> _Module | None:
@@ -293,6 +299,21 @@ class SummaryStore:
 
 
 _UNBOUNDED = Symbol("value", line=-1)  # "cannot be known now": never stored
+
+
+def _outlined_methods(found: Outline, cls: str) -> list[tuple[str, Symbol]]:
+    """The methods of a class with nothing to summarise that call other modules' names, as
+    bare function symbols (the caller adds the calls); the others stay unknown."""
+    statement = found.binding(cls)
+    node = statement.node if statement is not None else None
+    if not isinstance(node, ast.ClassDef):
+        return []
+    return [
+        (m.name, Symbol("function"))
+        for m in node.body
+        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and found.method_calls(cls, m.name)
+    ]
 
 
 def _digest(data: dict[str, Any]) -> str:
