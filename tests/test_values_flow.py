@@ -237,3 +237,19 @@ def test_a_method_lists_the_other_modules_names_it_calls():
     assert found.method_calls("Service", "cached") == ()  # a decorator may cache it
     assert found.method_calls("Service", "local") == ()
     assert found.method_calls("Missing", "run") == ()
+
+
+def test_a_class_summary_says_what_its_instances_attributes_carry():
+    text = VAULT + textwrap.dedent(
+        """
+
+        class Settings:
+            def __init__(self, user):
+                self.user = user
+                self.password = client.get_secret("db").value
+                self.token = credential.get_token("https://vault.azure.net/.default").token
+        """
+    )
+    symbol = summarise_slice(text, "Settings", "vault.py")
+    assert symbol is not None and symbol.kind == "class"
+    assert symbol.attrs == (("password", ("secret-value",)), ("token", ("token",)))

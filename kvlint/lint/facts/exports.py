@@ -21,7 +21,7 @@ from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
 from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
 from kvlint.lint.facts.passing import url_parameter
-from kvlint.lint.facts.results import returned, returned_parts
+from kvlint.lint.facts.results import attribute_carries, returned, returned_parts
 from kvlint.lint.project.summary import HttpUse, Symbol
 from kvlint.lint.semantic.dataflow import calls_by_function
 from kvlint.lint.semantic.index import Binding
@@ -68,12 +68,13 @@ def _checked(binding: Binding) -> bool:
 
 
 def _class(analysis: Analysis, cls: cst.ClassDef) -> Symbol:
-    """A class and what its methods do (``self.x`` attributes traced in the class)."""
+    """A class, what its methods do (``self.x`` attributes traced in the class), and the
+    secret or token material its instances' attributes hold."""
     methods = []
     for statement in cls.body.body:
         if isinstance(statement, cst.FunctionDef):
             methods.append((statement.name.value, _function(analysis, statement, method=True)))
-    return Symbol("class", methods=tuple(methods))
+    return Symbol("class", methods=tuple(methods), attrs=attribute_carries(analysis, cls))
 
 
 def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = False) -> Symbol:

@@ -15,6 +15,7 @@ from kvlint.lint.semantic.parts import (
     Selector,
     constructed_class,
     encode,
+    init_parameter,
     mutations_of,
     record_of,
 )
@@ -83,3 +84,20 @@ def shape(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> list[
                 out += shape(analysis, value, depth + 1)
             return list(dict.fromkeys(out))[:MAX_PARTS]
     return []
+
+
+def attribute_carries(
+    analysis: Analysis, cls: cst.ClassDef
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """What each ``self.x`` of a class's instances may carry, from the values its methods
+    assign (an ``__init__`` parameter stored as is is the caller's: left out)."""
+    model = taint(analysis)
+    out = []
+    for name, values in sorted(analysis.index.instance_attrs.get(cls, {}).items()):
+        kinds: set[str] = set()
+        for value in values:
+            if init_parameter(analysis, cls, value) is None:
+                kinds |= model(value)
+        if kinds:
+            out.append((name, tuple(sorted(kinds))))
+    return tuple(out[:MAX_PARTS])

@@ -21,9 +21,8 @@ from __future__ import annotations
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
-from kvlint.lint.facts.http import http_calls, token_endpoint_calls
-from kvlint.lint.facts.urls import is_keyvault_url
-from kvlint.lint.project.summary import INSTANCE_PREFIX, Symbol
+from kvlint.lint.facts.http import raw_secret_body, raw_token_body
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.parts import (
@@ -175,7 +174,24 @@ class Taint:
                 out |= self(mutation.value, depth)
         if not _self_attribute(expr):  # ``creds.password``: a field of what it holds
             out |= self.part(expr.value, ((ATTR, expr.attr.value),), depth) or set()
+            if not out:
+                out |= self._imported_attribute(expr)
         return out
+
+    def _imported_attribute(self, expr: cst.Attribute) -> set[str]:
+        """``settings.password`` for an instance of a class another module defines: what its
+        summary says that attribute holds."""
+        analysis = self.analysis
+        if analysis.imports is None:
+            return set()
+        local = INSTANCE_PREFIX + LOCAL_CLASS
+        for tag in analysis.types_of(expr.value):
+            if tag.startswith(INSTANCE_PREFIX) and not tag.startswith(local):
+                qual = f"{tag[len(INSTANCE_PREFIX) :]}().{expr.attr.value}"
+                symbol = analysis.imports.symbol(qual)
+                if symbol is not None and symbol.kind == "value":
+                    return set(symbol.carries)
+        return set()
 
     def _name(self, name: cst.Name, depth: int, mutated: bool = True) -> set[str]:
         analysis = self.analysis
@@ -329,9 +345,9 @@ class Taint:
         if library_types(self.analysis, expr.value):
             return set()  # typed container (MSAL result): the types table knows its keys
         key = self.analysis.fold_str(expr.slice[0].slice.value)
-        if key == "value" and self._raw_secret_body(expr.value):
+        if key == "value" and raw_secret_body(self.analysis, expr.value):
             return {SECRET_VALUE}
-        if key in kvtypes.TOKEN_RESULT_KEYS and self._raw_token_body(expr.value):
+        if key in kvtypes.TOKEN_RESULT_KEYS and raw_token_body(self.analysis, expr.value):
             return {TOKEN}
         selector = subscript_selector(self.analysis, expr)
         if selector is not None:  # ``d["db"]``, ``pair[1]``: that part, when its shape is known
@@ -353,59 +369,6 @@ class Taint:
             return self._attribute(expr, depth, mutated=False)
         return set(self(expr, depth))
 
-    def _raw_token_body(self, expr: cst.BaseExpression) -> bool:
-        """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request
-        (managed identity endpoints, Entra ID ``/oauth2/token``), through local names."""
-        request = self._json_source(expr)
-        return request is not None and request in token_endpoint_calls(self.analysis)
-
-    def _json_source(self, expr: cst.BaseExpression) -> cst.Call | None:
-        """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
-        json_call = self._through_names(expr)
-        if not (isinstance(json_call, cst.Call) and self.analysis.method_name(json_call) == "json"):
-            return None
-        receiver = self.analysis.receiver(json_call)
-        source = self._through_names(receiver) if receiver is not None else None
-        return source if isinstance(source, cst.Call) else None
-
-    def _through_names(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """``expr`` with local names replaced by their latest value and ``await`` removed."""
-        for _ in range(4):
-            if isinstance(expr, cst.Name):
-                values = self.analysis.assigned_values(expr)
-                if not values:
-                    return None
-                expr = values[-1]
-            elif isinstance(expr, cst.Await):
-                expr = expr.expression
-            else:
-                return expr
-        return None
-
-    def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
-        """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
-        analysis = self.analysis
-        for _ in range(3):
-            if isinstance(expr, cst.Name):
-                values = analysis.assigned_values(expr)
-                if not values:
-                    return False
-                expr = values[-1]
-            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
-                receiver = analysis.receiver(expr)
-                if receiver is None:
-                    return False
-                expr = receiver
-            else:
-                break
-        if not isinstance(expr, cst.Call):
-            return False
-        for http in http_calls(analysis):
-            if http.call is expr and http.method in ("get", "request"):
-                text = http.url_text(analysis) or ""
-                return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
-        return False
-
     def _call(self, call: cst.Call, depth: int) -> set[str]:
         analysis = self.analysis
         func = call.func
@@ -421,7 +384,7 @@ class Taint:
                 func.attr.value == "get"
                 and args
                 and analysis.fold_str(args[0]) in kvtypes.TOKEN_RESULT_KEYS
-                and self._raw_token_body(func.value)
+                and raw_token_body(analysis, func.value)
             ):
                 return {TOKEN}  # token_response.get("access_token")
         if isinstance(func, cst.Name) and not analysis.bindings(func.value, func):

@@ -213,8 +213,8 @@ class ModuleView:
         path, cls = self._origin
         ref = self._origin_ref
         symbol = self._symbol(ref, f"{cls}.{method}")
-        if symbol is None or symbol.kind != "function":
-            return None
+        if symbol is None or symbol.kind not in ("function", "value"):
+            return None  # a method, or what an instance's attribute holds
         self._origin = (path, f"{cls}.{method}")
         return _rebased(symbol, ref)
 

@@ -233,7 +233,8 @@ class SummaryStore:
 
     def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
         """A method of a class the module defines: the class is summarised (once, from its
-        slice) and each of its methods kept as the entry ``Class.method``."""
+        slice) and each of its methods kept as the entry ``Class.method`` (and what its
+        instances' attributes carry as ``Class.attr``, a value)."""
         cls, _, method = name.partition(".")
         statement = found.binding(cls)
         done = f"{cls}.{SUMMARISED}"
@@ -261,6 +262,8 @@ class SummaryStore:
             if calls and not symbol.cached:
                 symbol = replace(symbol, calls=calls)
             module.symbols.setdefault(f"{cls}.{other}", symbol)
+        for attr, kinds in summary.attrs:  # ``Class.password``: what an instance holds
+            module.symbols.setdefault(f"{cls}.{attr}", Symbol("value", carries=kinds))
         return module.symbols.get(f"{cls}.{method}")
 
     # -- disk ----------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ class Symbol:
     # (``..vault.get_value``): what it does through other modules is theirs to say
     calls: tuple[str, ...] = ()
     checked: bool = False  # value: the defining module's rules check it where it is defined
-    # function: the secret / token material its result may carry (``secret-value``, ``token``)
+    # function: the secret / token material its result may carry (``secret-value``, ``token``);
+    # value (an instance's attribute, ``Class.attr``): what it holds
     carries: tuple[str, ...] = ()
     # function: for a result of known shape, what each part carries: ``("#1", ("token",))``
     # (a position), ``("k:db", ...)`` (a key), ``(".password", ...)`` (a field); None: unknown
@@ -65,6 +66,8 @@ class Symbol:
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
     methods: tuple[tuple[str, Symbol], ...] | None = None
+    # class: what its instances' attributes carry, ``("password", ("secret-value",))``
+    attrs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def method(self, name: str) -> Symbol | None:
         """A summarised class's method ``name``; None when it has none (or is not known)."""
@@ -88,6 +91,8 @@ class Symbol:
                 out[name] = True
         if self.parts is not None:
             out["parts"] = [[selector, list(kinds)] for selector, kinds in self.parts]
+        if self.attrs:
+            out["attrs"] = [[name, list(kinds)] for name, kinds in self.attrs]
         if self.methods is not None:
             out["methods"] = {name: symbol.as_dict() for name, symbol in self.methods}
         return out
@@ -115,6 +120,7 @@ class Symbol:
             parts=_parts(data.get("parts")),
             sinks=_strs(data.get("sinks", ())),
             grants=_strs(data.get("grants", ())),
+            attrs=_parts(data.get("attrs")) or (),
         )
 
 

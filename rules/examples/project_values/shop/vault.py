@@ -37,3 +37,14 @@ def bearer():
 
 def connection_string():
     return f"Server=db;Password={client.get_secret('db-password').value}"
+
+
+class Settings:
+    """What its instances hold: ``password`` carries the secret, ``user`` (the caller's) does not."""
+
+    def __init__(self, user):
+        self.user = user
+        self.password = client.get_secret("db-password").value
+
+
+shared = Settings("shop")

@@ -5,7 +5,8 @@ import logging
 from flask import Flask, jsonify
 
 from shop.logs import audit, log_size, log_value
-from shop.vault import bearer, connection_string, fetch, load_credentials, settings
+from shop.vault import Settings, bearer, connection_string, fetch, load_credentials, settings
+from shop.vault import shared as shared_settings
 
 app = Flask(__name__)
 logger = logging.getLogger(__name__)
@@ -38,3 +39,11 @@ def token():
     value, expires = bearer()
     jsonify(expires_on=expires)
     return jsonify(token=value)  # expect: KV402@12 "access token put in an HTTP response"
+
+
+def show_instances():
+    mine = Settings("reports")
+    logger.info("user %s", mine.user)
+    logger.info("password %s", mine.password)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("password %s", shared_settings.password)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("user %s", shared_settings.user)
