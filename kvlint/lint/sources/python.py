@@ -78,14 +78,13 @@ RELEVANT_WORDS = (
     "aiohttp",
     "environ",
     "getenv",
-    # helpers that write a parameter out (a secret passed to them is exposed at the call)
-    "log",
-    "print",
-    "echo",
-    "write",
-    "response",
-    "render",
-    "jsonify",
+    # helpers that write a parameter to a log or stdout (a secret passed is exposed at the call)
+    "logg",
+    "log.",
+    "log_",
+    "_log",
+    "print(",
+    "echo(",
 )
 
 
