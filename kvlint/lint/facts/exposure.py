@@ -216,13 +216,15 @@ def param_sinks(
     if depth > MAX_HELPER_DEPTH:
         return ()
     memo[function] = ()  # recursion guard
+    sinks = _sink_calls(analysis)
+    if not sinks and analysis.imports is None:
+        return ()  # nothing here writes anything out, and no helper elsewhere is known
     params = function.params
     markers = {
         param_marker(analysis, p): p.name.value
         for p in (*params.posonly_params, *params.params, *params.kwonly_params)
     }
     model = seeded(analysis)
-    sinks = _sink_calls(analysis)
     found: dict[str, str] = {}
     for call in calls_by_function(analysis).get(function, ()):
         where = sinks.get(call)
@@ -231,6 +233,11 @@ def param_sinks(
                 for marker in model(argument.value) & markers.keys():
                     found.setdefault(markers[marker], where)
             continue
+        if not call.args or (
+            analysis.local_function(call.func) is None
+            and (analysis.imports is None or analysis.qualname(call.func) is None)
+        ):
+            continue  # no helper this module or another one describes
         if not any(model(a.value) & markers.keys() for a in call.args):
             continue
         for value, into, _via in helper_sinks(analysis, call, depth + 1):
@@ -314,10 +321,15 @@ def exposures(analysis: Analysis) -> list[Exposure]:
 
 def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool) -> list[Exposure]:
     """A call passing secret or token material to a helper that writes that parameter out."""
-    if not any(not isinstance(a.value, LITERALS) and model(a.value) for a in call.args):
+    if not call.args or all(isinstance(a.value, LITERALS) for a in call.args):
         return []  # nothing to expose: the callee is not looked up
+    if analysis.local_function(call.func) is None:
+        if analysis.imports is None or analysis.qualname(call.func) is None:
+            return []  # not an imported function (an instance's method is not followed)
     by_sink: dict[tuple[str, str], frozenset[str]] = {}
-    for argument, where, via in helper_sinks(analysis, call):
+    for argument, where, via in helper_sinks(analysis, call):  # the callee first: few write out
+        if isinstance(argument, LITERALS):
+            continue
         kinds = model(argument)
         if kinds:
             key = (where, via)

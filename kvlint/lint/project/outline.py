@@ -70,6 +70,7 @@ class Outline:
     stars: tuple[str, ...] = ()  # ``from X import *`` modules, as written
     all: tuple[str, ...] | None = None  # ``__all__`` when it is one literal list of names
     error: str | None = None
+    _memo: dict[int, list[ast.expr]] = field(default_factory=dict, repr=False)
 
     def binding(self, name: str) -> Statement | None:
         """The statement that binds ``name`` last (the likeliest value)."""
@@ -152,7 +153,7 @@ class Outline:
         if start is None:
             return ()
         bodies = [start]
-        for callee in _calls(start):
+        for callee in self._calls_of(start):
             if (
                 isinstance(callee, ast.Attribute)
                 and isinstance(callee.value, ast.Name)
@@ -164,7 +165,7 @@ class Outline:
         out: list[str] = []
         for body in bodies:
             made = self._instances(body)
-            for callee in _calls(body):
+            for callee in self._calls_of(body):
                 found = self._imported(callee)
                 if found is not None:
                     out.append(found)
@@ -181,6 +182,14 @@ class Outline:
                     if made_by is not None:
                         out.append(f"{made_by}().{callee.attr}")
         return tuple(dict.fromkeys(out))[:MAX_CALLS]
+
+    def _calls_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+        """:func:`_calls`, once per function of the outline."""
+        key = id(function)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _calls(function)
+        return found
 
     def _instances(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
         """Local names bound (once) to an instance of an imported class: name -> class."""
@@ -233,11 +242,14 @@ def _calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     memo ``if``)."""
     out: list[ast.expr] = []
     stack: list[ast.AST] = list(function.body)
+    names: set[str] | None = None  # the function's ``global`` names, when first needed
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        if isinstance(node, ast.If) and _stores(node, function):
+        if isinstance(node, ast.If) and names is None:
+            names = {n for s in ast.walk(function) if isinstance(s, ast.Global) for n in s.names}
+        if isinstance(node, ast.If) and _stores(node, names or set()):
             stack.append(node.test)
             stack += node.orelse
             continue
@@ -248,9 +260,9 @@ def _calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     return out
 
 
-def _stores(branch: ast.If, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """The ``if`` body assigns an attribute, an item or a global: it remembers something."""
-    names = {n for s in ast.walk(function) if isinstance(s, ast.Global) for n in s.names}
+def _stores(branch: ast.If, names: set[str]) -> bool:
+    """The ``if`` body assigns an attribute, an item or a global (``names``): it remembers
+    something."""
     for node in branch.body:
         for sub in ast.walk(node):
             targets = []

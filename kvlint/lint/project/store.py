@@ -258,7 +258,7 @@ class SummaryStore:
         if summary is None or summary.kind != "class":
             return None
         for other, symbol in summary.methods or ():
-            calls = found.method_calls(cls, other)
+            calls = symbol.calls or found.method_calls(cls, other)
             if calls and not symbol.cached:
                 symbol = replace(symbol, calls=calls)
             module.symbols.setdefault(f"{cls}.{other}", symbol)
@@ -311,12 +311,13 @@ def _outlined_methods(found: Outline, cls: str) -> list[tuple[str, Symbol]]:
     node = statement.node if statement is not None else None
     if not isinstance(node, ast.ClassDef):
         return []
-    return [
-        (m.name, Symbol("function"))
-        for m in node.body
-        if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))
-        and found.method_calls(cls, m.name)
-    ]
+    out = []
+    for method in node.body:
+        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = found.method_calls(cls, method.name)
+            if calls:
+                out.append((method.name, Symbol("function", calls=calls)))
+    return out
 
 
 def _digest(data: dict[str, Any]) -> str:
