@@ -28,6 +28,7 @@ from kvlint.lint.facts.taint import (
     taint,
 )
 from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
+from kvlint.lint.project.resolver import ModuleView
 from kvlint.lint.semantic.dataflow import calls_by_function, made_by
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -324,8 +325,10 @@ def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool)
     if not call.args or all(isinstance(a.value, LITERALS) for a in call.args):
         return []  # nothing to expose: the callee is not looked up
     if analysis.local_function(call.func) is None:
-        if analysis.imports is None or analysis.qualname(call.func) is None:
-            return []  # not an imported function (an instance's method is not followed)
+        qual = analysis.qualname(call.func)
+        imports = analysis.imports
+        if qual is None or not isinstance(imports, ModuleView) or not imports.first_party(qual):
+            return []  # not a first-party function (an instance's method is not followed)
     by_sink: dict[tuple[str, str], frozenset[str]] = {}
     for argument, where, via in helper_sinks(analysis, call):  # the callee first: few write out
         if isinstance(argument, LITERALS):
