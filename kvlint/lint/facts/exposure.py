@@ -19,6 +19,7 @@ import libcst as cst
 from kvlint.lint.facts.taint import (
     SECRET_OBJECT,
     SECRET_VALUE,
+    TAINT_OF_CATEGORY,
     TOKEN,
     Taint,
     imported_function,
@@ -27,9 +28,11 @@ from kvlint.lint.facts.taint import (
     seeded,
     taint,
 )
+from kvlint.lint.facts.types import category
 from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
 from kvlint.lint.project.resolver import ModuleView
-from kvlint.lint.semantic.dataflow import calls_by_function, made_by
+from kvlint.lint.project.summary import INSTANCE_PREFIX
+from kvlint.lint.semantic.dataflow import calls_by_function, imported_modules, made_by
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.parts import argument_for
@@ -210,7 +213,8 @@ def param_sinks(
     analysis: Analysis, function: cst.FunctionDef, depth: int = 0
 ) -> tuple[tuple[str, str], ...]:
     """``(parameter, sink)`` for each parameter of ``function`` whose value it writes out
-    (``print``, ``log``, ``response``), itself or through the helpers it calls (bounded)."""
+    (``print``, ``log``, ``response``), itself or through the same-module helpers it calls
+    (bounded; another module's helper called from a helper is not followed)."""
     memo = _param_sinks_memo(analysis)
     if function in memo:
         return memo[function]
@@ -234,11 +238,8 @@ def param_sinks(
                 for marker in model(argument.value) & markers.keys():
                     found.setdefault(markers[marker], where)
             continue
-        if not call.args or (
-            analysis.local_function(call.func) is None
-            and (analysis.imports is None or analysis.qualname(call.func) is None)
-        ):
-            continue  # no helper this module or another one describes
+        if not call.args or analysis.local_function(call.func) is None:
+            continue  # only this module's helpers are followed (bounded, no summary asked)
         if not any(model(a.value) & markers.keys() for a in call.args):
             continue
         for value, into, _via in helper_sinks(analysis, call, depth + 1):
@@ -320,15 +321,63 @@ def exposures(analysis: Analysis) -> list[Exposure]:
     return out
 
 
+# What a module's own source must mention to hold secret or token material itself (the taint
+# model's sources: Key Vault reads and writes, token requests, typed parameters, raw REST bodies)
+SOURCE_WORDS = (
+    "get_secret",
+    "set_secret",
+    "get_token",
+    "acquire_token",
+    "keyvaultsecret",
+    "secretbundle",
+    "accesstoken",
+    "access_token",
+    "/secrets",
+    "oauth2",
+    "identity_endpoint",
+    "msi_endpoint",
+)
+
+
+@module_fact
+def may_hold_material(analysis: Analysis) -> bool:
+    """Whether any value of the module may carry secret or token material: its source names a
+    source of it, or it imports a first-party function whose result carries some, a value that
+    does, or a class (whose instances' attributes may)."""
+    text = analysis.source.lower()
+    if any(word in text for word in SOURCE_WORDS):
+        return True
+    imports = analysis.imports
+    if not isinstance(imports, ModuleView):
+        return False
+    for qual in sorted(imported_modules(analysis)):
+        if not imports.first_party(qual):
+            continue
+        symbol = imports.symbol(qual)
+        if symbol is None:
+            continue
+        if symbol.kind == "class" or symbol.carries or any(k for _, k in symbol.parts or ()):
+            return True
+        if any(
+            t.startswith(INSTANCE_PREFIX) or category(t) in TAINT_OF_CATEGORY for t in symbol.tags
+        ):
+            return True
+    return False
+
+
 def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool) -> list[Exposure]:
     """A call passing secret or token material to a helper that writes that parameter out."""
     if not call.args or all(isinstance(a.value, LITERALS) for a in call.args):
         return []  # nothing to expose: the callee is not looked up
+    if not may_hold_material(analysis):
+        return []  # no argument here can carry any
     if analysis.local_function(call.func) is None:
         qual = analysis.qualname(call.func)
         imports = analysis.imports
         if qual is None or not isinstance(imports, ModuleView) or not imports.first_party(qual):
             return []  # not a first-party function (an instance's method is not followed)
+        if not any(not isinstance(a.value, LITERALS) and model(a.value) for a in call.args):
+            return []  # its summary is asked only for a call passing material
     by_sink: dict[tuple[str, str], frozenset[str]] = {}
     for argument, where, via in helper_sinks(analysis, call):  # the callee first: few write out
         if isinstance(argument, LITERALS):
