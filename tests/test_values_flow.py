@@ -253,3 +253,53 @@ def test_a_class_summary_says_what_its_instances_attributes_carry():
     symbol = summarise_slice(text, "Settings", "vault.py")
     assert symbol is not None and symbol.kind == "class"
     assert symbol.attrs == (("password", ("secret-value",)), ("token", ("token",)))
+
+
+def test_an_imported_record_is_answered_from_the_outline(tmp_path):
+    from kvlint.lint.project.outline import outline
+    from kvlint.lint.project.records import outlined_record
+
+    found = outline(
+        textwrap.dedent(
+            """\
+            import dataclasses
+            from typing import ClassVar, NamedTuple
+
+            from pydantic import BaseModel, SecretStr
+
+
+            @dataclasses.dataclass
+            class Login:
+                kind: ClassVar[str] = "login"
+                user: str
+                password: str = dataclasses.field(repr=False)
+
+
+            class Entry(NamedTuple):
+                name: str
+                value: str
+
+
+            class Settings(BaseModel):
+                user: str
+                password: SecretStr
+
+
+            @dataclasses.dataclass
+            class Own:
+                user: str
+
+                def __init__(self, user):
+                    self.user = user
+
+
+            class Plain:
+                user: str
+            """
+        )
+    )
+    assert outlined_record(found, "Login") == (("user", "password"), ("user",))
+    assert outlined_record(found, "Entry") == (("name", "value"), ("name", "value"))
+    assert outlined_record(found, "Settings") == (("user", "password"), ("user",))
+    assert outlined_record(found, "Own") is None  # its own constructor
+    assert outlined_record(found, "Plain") is None

@@ -295,6 +295,12 @@ class Taint:
         cls = constructed_class(analysis, call)
         if cls is not None:
             return self._field(cls, call, path, depth) if kind == ATTR else None
+        record = imported_record(analysis, call)
+        if record is not None:  # another module's dataclass / NamedTuple / pydantic model
+            if kind != ATTR or which not in record.params:
+                return None
+            given = argument_for(call, str(which), record.params.index(str(which)))
+            return self.part(given, rest, depth) if given is not None else None
         if isinstance(call.func, cst.Name) and call.func.value == "dict" and kind == KEY:
             if not analysis.bindings("dict", call.func):
                 for argument in call.args:
@@ -400,6 +406,14 @@ class Taint:
         cls = constructed_class(analysis, call)
         if cls is not None:
             return self._record(cls, call, depth)
+        record = imported_record(analysis, call)
+        if record is not None:  # its ``repr`` shows these fields
+            out: set[str] = set()
+            for name in record.shows:
+                argument = argument_for(call, name, record.params.index(name))
+                if argument is not None:
+                    out |= self(argument, depth)
+            return out
         symbol = imported_function(analysis, func)
         return set(symbol.carries) if symbol is not None else set()
 
@@ -447,6 +461,17 @@ def merge(found: list[frozenset[str] | None]) -> frozenset[str] | None:
     if not known:
         return None
     return frozenset().union(*known)
+
+
+def imported_record(analysis: Analysis, call: cst.Call) -> Symbol | None:
+    """For the construction of another module's record class: its generated ``__repr__``
+    (``params``: the fields in order; ``shows``: those its ``repr`` shows)."""
+    if analysis.imports is None or analysis.imported(call.func, "class") is None:
+        return None
+    symbol = analysis.imports.symbol(f"{analysis.qualname(call.func)}().__repr__")
+    if symbol is None or symbol.kind != "function" or not symbol.params:
+        return None
+    return symbol
 
 
 def imported_function(analysis: Analysis, func: cst.BaseExpression) -> Symbol | None:

@@ -211,6 +211,10 @@ class Outline:
                     out[target.id] = found
         return out
 
+    def imported_name(self, expr: ast.expr) -> str | None:
+        """``expr`` as an imported dotted name (its root bound by an import of the module)."""
+        return self._imported(expr)
+
     def _class(self, func: ast.expr) -> str | None:
         found = self._imported(func)
         return found if found is not None and found.rpartition(".")[2][:1].isupper() else None

@@ -35,6 +35,7 @@ from typing import Any
 from kvlint.fileio import read_regular
 from kvlint.lint.cachefs import Root
 from kvlint.lint.project.outline import Outline, outline
+from kvlint.lint.project.records import outlined_record
 from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = 2 * 1024 * 1024
@@ -242,6 +243,11 @@ class SummaryStore:
         instances' attributes carry as ``Class.attr``, a value)."""
         cls, _, method = name.partition(".")
         statement = found.binding(cls)
+        if method == "__repr__" and statement is not None and statement.kind == "class":
+            record = outlined_record(found, cls)  # a record's, from the outline alone
+            if record is None:
+                return None
+            return Symbol("function", params=record[0], shows=record[1])
         done = f"{cls}.{SUMMARISED}"
         if (
             statement is None
@@ -260,8 +266,11 @@ class SummaryStore:
         else:  # nothing to parse: only what its methods call in other modules is known
             summary = Symbol("class", methods=tuple(_outlined_methods(found, cls)))
         module.symbols[done] = Symbol("class")
+        record = outlined_record(found, cls)
+        if record is not None:  # what its generated constructor takes
+            module.symbols.setdefault(f"{cls}.__init__", Symbol("function", params=record[0]))
         if summary is None or summary.kind != "class":
-            return None
+            return module.symbols.get(f"{cls}.{method}") if record is not None else None
         for other, symbol in summary.methods or ():
             calls = symbol.calls or found.method_calls(cls, other)
             if calls and not symbol.cached:

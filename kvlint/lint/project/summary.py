@@ -63,6 +63,9 @@ class Symbol:
     sinks: tuple[str, ...] = ()
     # function: the Key Vault access changes each call makes (``role_assignments.create``)
     grants: tuple[str, ...] = ()
+    # function: a record's generated ``__repr__`` (``params``: the record's fields in order),
+    # the fields it shows
+    shows: tuple[str, ...] = ()
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
     methods: tuple[tuple[str, Symbol], ...] | None = None
@@ -81,7 +84,17 @@ class Symbol:
         for name in ("value", "target"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        for name in ("tags", "params", "reads", "builds", "calls", "carries", "sinks", "grants"):
+        for name in (
+            "tags",
+            "params",
+            "reads",
+            "builds",
+            "calls",
+            "carries",
+            "sinks",
+            "grants",
+            "shows",
+        ):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
@@ -120,6 +133,7 @@ class Symbol:
             parts=_parts(data.get("parts")),
             sinks=_strs(data.get("sinks", ())),
             grants=_strs(data.get("grants", ())),
+            shows=_strs(data.get("shows", ())),
             attrs=_parts(data.get("attrs")) or (),
         )
 

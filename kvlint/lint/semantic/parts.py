@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kvlint.lint.project.records import HIDDEN_TYPES, RECORD_BASES, RECORD_DECORATORS
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
@@ -189,28 +190,6 @@ def mutations_of(analysis: Analysis, container: cst.BaseExpression) -> list[Muta
 
 
 # -- records: dataclasses, NamedTuples, attrs and pydantic models -----------------------------
-
-RECORD_DECORATORS = (
-    "dataclasses.dataclass",
-    "pydantic.dataclasses.dataclass",
-    "attr.s",
-    "attr.attrs",
-    "attr.define",
-    "attr.frozen",
-    "attr.mutable",
-    "attrs.define",
-    "attrs.frozen",
-    "attrs.mutable",
-)
-RECORD_BASES = (
-    "typing.NamedTuple",
-    "typing_extensions.NamedTuple",
-    "pydantic.BaseModel",
-    "pydantic.main.BaseModel",
-    "pydantic_settings.BaseSettings",
-    "pydantic.BaseSettings",
-)
-HIDDEN_TYPES = ("SecretStr", "SecretBytes", "Secret")  # pydantic: the repr shows ``**********``
 
 
 @dataclass(frozen=True)

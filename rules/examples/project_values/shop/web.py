@@ -5,6 +5,7 @@ import logging
 from flask import Flask, jsonify
 
 from shop.logs import audit, log_size, log_value
+from shop.records import Entry, Login, QuietLogin
 from shop.vault import Settings, bearer, connection_string, fetch, load_credentials, settings
 from shop.vault import shared as shared_settings
 
@@ -47,3 +48,16 @@ def show_instances():
     logger.info("password %s", mine.password)  # expect: KV401@5 "Key Vault secret value logged"
     logger.info("password %s", shared_settings.password)  # expect: KV401@5 "Key Vault secret value logged"
     logger.info("user %s", shared_settings.user)
+
+
+def show_records():
+    ok, value = fetch("db-password")
+    login = Login("shop", value)
+    logger.info("login %s", login)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("user %s", login.user)
+    logger.info("password %s", login.password)  # expect: KV401@5 "Key Vault secret value logged"
+    quiet = QuietLogin("shop", value)
+    logger.info("login %s", quiet)
+    entry = Entry(name="db-password", value=value)
+    logger.info("entry %s", entry)  # expect: KV401@5 "Key Vault secret value logged"
+    logger.info("entry %s", entry.name)
