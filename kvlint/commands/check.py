@@ -119,6 +119,7 @@ def _merge(into: Outcome, more: Outcome) -> None:
         "files_generated",
         "files_cached",
         "files_parsed",
+        "files_outlined",
         "fixed",
         "noqa_added",
     ):
@@ -260,7 +261,8 @@ def _execute(request: CheckRequest) -> int:
         print(
             f"kvlint: {outcome.files_seen} files read, {outcome.files_matched} matched the "
             f"prefilter, {outcome.files_generated} generated (skipped), "
-            f"{outcome.files_parsed} parsed, {outcome.files_cached} from cache, "
+            f"{outcome.files_parsed} parsed, {outcome.files_outlined} answered from the outline "
+            f"(nothing in them can matter), {outcome.files_cached} from cache, "
             f"in {time.perf_counter() - started:.2f} s",
             file=sys.stderr,
         )

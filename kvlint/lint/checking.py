@@ -33,6 +33,7 @@ class Checked:
     generated: bool = False  # skipped: generated code
     cached: bool = False
     parsed: bool = False
+    outlined: bool = False  # LintResult.outlined
     written: bool = False  # a cache entry was written
     skipped_python: bool = False  # a Python file the prefilter skipped (it may import one)
     exports: bool = False  # LintResult.exports
@@ -78,7 +79,8 @@ def check_file(
     return Checked(
         result.findings,
         matched=True,
-        parsed=result.parsed,
+        parsed=result.parsed and not result.outlined,
+        outlined=result.outlined,
         written=key is not None,
         passed=result.passed,
         exports=result.exports,

@@ -59,6 +59,9 @@ class LintResult:
     # it holds something other modules may import and use against Key Vault (a client, a
     # credential, a read, a vault URL or token scope): files importing it are linted too
     exports: bool = False
+    # valid Python where nothing can matter to a rule: answered from CPython's outline, never
+    # parsed by libcst (kvlint.lint.sources.slicing)
+    outlined: bool = False
 
 
 class Located(Protocol):
@@ -232,7 +235,9 @@ class Linter:
                 found = (
                     suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
                 )
-                return self._result(source, text, path, enabled, [], view, found)
+                result = self._result(source, text, path, enabled, [], view, found)
+                result.outlined = True
+                return result
             parsed_text = sliced.text if sliced is not None else text
             try:
                 module = python_source.parse(parsed_text, bounded=sliced is not None)

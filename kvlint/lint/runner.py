@@ -53,7 +53,8 @@ class Outcome:
     files_matched: int = 0  # passed the byte prefilter
     files_generated: int = 0  # of those, skipped: their header says they are generated
     files_cached: int = 0
-    files_parsed: int = 0
+    files_parsed: int = 0  # by libcst
+    files_outlined: int = 0  # valid Python where nothing can matter: never parsed by libcst
     fixed: int = 0
     fixed_codes: Counter[tuple[str, str]] = field(default_factory=Counter)  # (file, code) -> count
     noqa_added: int = 0
@@ -159,7 +160,8 @@ class Runner:
                 continue
             seen.matched.append(target)
             result = safe_lint(self.linter, data, target.display, target.relpath)
-            outcome.files_parsed += result.parsed
+            outcome.files_parsed += result.parsed and not result.outlined
+            outcome.files_outlined += result.outlined
             seen.passed += result.passed
             if result.exports:
                 seen.exporting.append(target)
@@ -183,6 +185,7 @@ class Runner:
         outcome.files_generated += checked.generated
         outcome.files_cached += checked.cached
         outcome.files_parsed += checked.parsed
+        outcome.files_outlined += checked.outlined
         seen.written += checked.written
         seen.passed += checked.passed
         if checked.matched and not checked.generated:
@@ -358,7 +361,8 @@ class Runner:
             outcome.files_generated = 1  # as a file of that content would be skipped
             return outcome, data
         result = safe_lint(self.linter, data, display, display)
-        outcome.files_parsed += result.parsed
+        outcome.files_parsed += result.parsed and not result.outlined
+        outcome.files_outlined += result.outlined
         output = data
         if (self.fix or self.diff) and result.source and self._fixable(result.findings):
             source = result.source
