@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from kvlint.lint.engine import summarise_slice
+from kvlint.lint.project.modules import ModuleMap
 from kvlint.lint.project.outline import outline
 from kvlint.lint.project.resolver import MISSING, Project
 from kvlint.lint.project.store import FOLDER, MAX_COMPUTED, NONE, SummaryStore
@@ -633,3 +634,40 @@ def test_summary_cache_is_bounded_like_the_result_cache(tmp_path):
     cache.written = 1
     assert cache.prune(limit=10) == 20
     assert len(list(folder.rglob("*.json"))) == 10
+
+
+def test_a_sibling_project_of_a_monorepo_is_first_party(tmp_path):
+    """``services/core`` (its own pyproject.toml, a src layout) is installed by name in
+    ``services/poll``: its package resolves from there; a package in a folder that is no
+    project, a link out of the tree and another repository's package do not."""
+    tree(
+        tmp_path,
+        {
+            ".git/HEAD": "",
+            "services/core/pyproject.toml": "",
+            "services/core/src/core_lib/__init__.py": "",
+            "services/core/src/core_lib/vault.py": "",
+            "services/flat/setup.py": "",
+            "services/flat/flat_lib/__init__.py": "",
+            "services/loose/loose_lib/__init__.py": "",
+            "services/other/.git/HEAD": "",
+            "services/other/pyproject.toml": "",
+            "services/other/other_lib/__init__.py": "",
+            "services/poll/src/app.py": "",
+        },
+    )
+    outside = tree(tmp_path.parent / f"{tmp_path.name}-outside", {"pyproject.toml": ""})
+    (outside / "linked_lib").mkdir()
+    (outside / "linked_lib" / "__init__.py").write_text("")
+    (tmp_path / "services/linked").symlink_to(outside, target_is_directory=True)
+    modules = ModuleMap()
+    importer = modules.module_of(tmp_path / "services/poll/src/app.py")
+    assert modules.find("linked_lib", importer) is None  # never through a link
+    found = modules.find("core_lib.vault", importer)
+    assert found is not None
+    assert found.path == (tmp_path / "services/core/src/core_lib/vault.py").resolve()
+    assert found.name == "core_lib.vault"  # named from its own project's root
+    assert modules.find("flat_lib", importer) is not None
+    assert modules.find("loose_lib", importer) is None  # no project marker
+    assert modules.find("other_lib", importer) is None  # another repository
+    assert modules.find("json", importer) is None

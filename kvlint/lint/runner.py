@@ -255,37 +255,56 @@ class Runner:
     def _second_pass(self, outcome: Outcome, seen: _Seen) -> None:
         """Call-site propagation across modules: each helper module of this run that others
         told something (:mod:`kvlint.lint.facts.outgoing`) is linted again with it; its first
-        findings are replaced. A helper outside the run is not reported."""
+        findings are replaced. What it then tells the modules it imports (a method run per
+        request calls another module's class: route -> service -> factory -> accessor) is
+        passed on the same way, for at most ``MAX_PROPAGATION`` rounds, until nothing new is
+        told. A helper outside the run is not reported."""
         import json
 
         project = self.linter.project
         assert project is not None
-        incoming: dict[str, dict[str, str]] = {}
-        for path, key, via in sorted(seen.passed):
-            incoming.setdefault(path, {}).setdefault(key, via)
-        names = {Path(path).name for path in incoming}
-        for target in [*seen.matched, *seen.skipped]:
-            if target.path.name not in names:
-                continue
-            path = str(project.modules.module_of(target.path).path)
-            calls = incoming.pop(path, None)
-            if calls is None:
-                continue
-            outcome.findings = [
-                f
-                for f in outcome.findings
-                if not (f.relpath == target.relpath and f.path == target.display)
-            ]
-            extra = b"\0incoming\0" + json.dumps(calls, sort_keys=True).encode()
-            self.linter.incoming = {path: calls}
-            try:
-                checked = check_file(
-                    self.linter, self.cache, target, self.settings.include_generated, True, extra
-                )
-            finally:
-                self.linter.incoming = {}
-            seen.written += checked.written
-            self._collect(outcome, target, checked.findings)
+        told: dict[str, dict[str, str]] = {}  # every module's incoming so far, all rounds
+        pending = seen.passed
+        targets = [*seen.matched, *seen.skipped]
+        for _ in range(MAX_PROPAGATION):
+            changed: set[str] = set()
+            for path, key, via in sorted(pending):
+                calls = told.setdefault(path, {})
+                if key not in calls:
+                    calls[key] = via
+                    changed.add(path)
+            if not changed:
+                return
+            pending = []
+            names = {Path(path).name for path in changed}
+            for target in targets:
+                if target.path.name not in names:
+                    continue
+                path = str(project.modules.module_of(target.path).path)
+                if path not in changed:
+                    continue
+                calls = told[path]
+                outcome.findings = [
+                    f
+                    for f in outcome.findings
+                    if not (f.relpath == target.relpath and f.path == target.display)
+                ]
+                extra = b"\0incoming\0" + json.dumps(calls, sort_keys=True).encode()
+                self.linter.incoming = {path: calls}
+                try:
+                    checked = check_file(
+                        self.linter,
+                        self.cache,
+                        target,
+                        self.settings.include_generated,
+                        True,
+                        extra,
+                    )
+                finally:
+                    self.linter.incoming = {}
+                seen.written += checked.written
+                pending += checked.passed
+                self._collect(outcome, target, checked.findings)
 
     @staticmethod
     def _collect(outcome: Outcome, target: Target, findings: list[Finding]) -> None:
@@ -424,6 +443,9 @@ class Runner:
         outcome.fixed += len(codes)
         outcome.fixed_codes.update((target.display, code) for code in codes)
         return fixed_result
+
+
+MAX_PROPAGATION = 4  # rounds of call-site propagation (modules a chain crosses after the first)
 
 
 @dataclass

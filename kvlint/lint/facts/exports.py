@@ -4,8 +4,10 @@
 (:mod:`kvlint.lint.project.outline`) and describes it with the same facts the rules use, so a
 symbol says exactly what a rule would have seen in the defining module: a constant's folded
 value and type tags; for a function, what it returns, the Key Vault reads and client /
-credential constructions each call makes, the raw requests it sends to a URL parameter, and
-whether its result is cached; for a class, the same for each of its methods.
+credential constructions each call makes, the raw requests it sends to a URL parameter,
+whether its result is cached, what secret or token material its result carries (whole and by
+part: a tuple's positions, a dict's keys, a record's fields) and which parameters it writes to a
+log, ``print`` or a response, and which Key Vault access changes it makes; for a class, the same for each of its methods.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import libcst as cst
 
 from kvlint.lint.facts.audiences import is_resource_word
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
+from kvlint.lint.facts.exposure import param_sinks
+from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
 from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
 from kvlint.lint.facts.passing import url_parameter
+from kvlint.lint.facts.results import attribute_carries, returned, returned_parts
 from kvlint.lint.project.summary import HttpUse, Symbol
 from kvlint.lint.semantic.dataflow import calls_by_function
 from kvlint.lint.semantic.index import Binding
@@ -63,12 +68,13 @@ def _checked(binding: Binding) -> bool:
 
 
 def _class(analysis: Analysis, cls: cst.ClassDef) -> Symbol:
-    """A class and what its methods do (``self.x`` attributes traced in the class)."""
+    """A class, what its methods do (``self.x`` attributes traced in the class), and the
+    secret or token material its instances' attributes hold."""
     methods = []
     for statement in cls.body.body:
         if isinstance(statement, cst.FunctionDef):
             methods.append((statement.name.value, _function(analysis, statement, method=True)))
-    return Symbol("class", methods=tuple(methods))
+    return Symbol("class", methods=tuple(methods), attrs=attribute_carries(analysis, cls))
 
 
 def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = False) -> Symbol:
@@ -95,6 +101,10 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
         http=() if method else _http_uses(analysis, function),
         # KV306 is reported in the accessor itself (it builds a client on every call)
         checked=bool(builds) and bool(accessor_reads(analysis, function)),
+        carries=returned(analysis, function),
+        parts=returned_parts(analysis, function),
+        sinks=tuple(f"{param}:{sink}" for param, sink in param_sinks(analysis, function)),
+        grants=grants_of(analysis, function),
     )
 
 

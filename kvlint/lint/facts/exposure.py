@@ -1,12 +1,13 @@
-"""Secret and token material, where it goes: a taint model and the sinks it reaches.
+"""Secret and token material, where it goes: the sinks, and what reaches them.
 
-Values are tracked within a module (:class:`Taint`): the result of a Key Vault read and its
-``.value``, access tokens (``get_token(...)``, ``.token``, MSAL / ADAL results), names bound to
-them, and strings / containers built from them (f-strings, ``+``, ``%``, ``.format``,
-``str()``, ``json.dumps``, dict / list literals). A secret's name, version, id or ``len()`` is
-not its value. Sinks: ``print`` and stream writes, ``logging`` and logger methods, response
-constructors of Flask / Quart / FastAPI / Starlette / Django / Azure Functions, and values
-returned from web request handlers.
+Sinks: ``print`` and stream writes, ``logging`` and logger methods, response constructors of
+Flask / Quart / FastAPI / Starlette / Django / Azure Functions, template contexts
+(``render(request, t, {...})``, ``render_template(t, secret=s)``, Starlette / FastAPI
+``TemplateResponse``), and values returned from web request handlers. What a value may carry is the taint model's (:mod:`kvlint.lint.facts.taint`);
+a function whose parameter reaches a sink (``def log_it(v): logger.info("%s", v)``, directly
+or through the helpers it calls, in this module or imported) makes each of its call sites a
+sink for that argument (:func:`param_sinks`, :func:`helper_sinks`): the call site is reported,
+naming the helper.
 """
 
 from __future__ import annotations
@@ -15,264 +16,40 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from kvlint.lint.facts import types as kvtypes
-from kvlint.lint.facts.http import http_calls, token_endpoint_calls
-from kvlint.lint.facts.urls import is_keyvault_url
+from kvlint.lint.facts.taint import (
+    SECRET_OBJECT,
+    SECRET_VALUE,
+    TAINT_OF_CATEGORY,
+    TOKEN,
+    Taint,
+    imported_function,
+    library_types,
+    param_marker,
+    seeded,
+    taint,
+)
+from kvlint.lint.facts.types import category
 from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
+from kvlint.lint.project.resolver import ModuleView
 from kvlint.lint.project.summary import INSTANCE_PREFIX
+from kvlint.lint.semantic.dataflow import calls_by_function, imported_modules, made_by
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.parts import argument_for
+from kvlint.lint.semantic.syntax import dotted
 
-SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
-
-
-SECRET_OBJECT = "secret-object"  # KeyVaultSecret: its repr shows only the id; leaks when serialised
-
-
-TOKEN = "token"  # an access token, or an object whose repr / JSON shows one
-
-
-TAINT_OF_CATEGORY = {
-    "secret-value": SECRET_VALUE,
-    "secret": SECRET_OBJECT,
-    "token-string": TOKEN,
-    "access-token": TOKEN,  # AccessToken / AccessTokenInfo: the repr prints the token
-    "token-result": TOKEN,  # MSAL / ADAL result dict holds the token
-}
-
-
-WRAPPER_BUILTINS = ("str", "repr", "format", "bytes", "ascii")
-
-
-WRAPPER_FUNCTIONS = (
-    "json.dumps",
-    "base64.b64encode",
-    "base64.b64decode",
-    "base64.urlsafe_b64encode",
-    "pprint.pformat",
-    "textwrap.dedent",
-)
-
-
-STR_METHODS = (
-    "strip",
-    "lstrip",
-    "rstrip",
-    "encode",
-    "decode",
-    "upper",
-    "lower",
-    "replace",
-    "splitlines",
-    "split",
-)
-
-
-MAX_DEPTH = 8
-
-
-def library_types(analysis: Analysis, expr: cst.BaseExpression) -> frozenset[str]:
-    """``expr``'s type tags from the libraries kvlint knows (an instance of the project's own
-    class says nothing of what it holds: ``log = AppLogger()`` is still a logger by its name)."""
-    tags = analysis.types_of(expr)
-    if any(t.startswith(INSTANCE_PREFIX) for t in tags):
-        return frozenset(t for t in tags if not t.startswith(INSTANCE_PREFIX))
-    return tags
-
-
-class Taint:
-    """What secret / token material an expression may carry. Memoised per file."""
-
-    def __init__(self, analysis: Analysis) -> None:
-        self.analysis = analysis
-        self._memo: dict[cst.CSTNode, frozenset[str]] = {}
-
-    @staticmethod
-    def of(analysis: Analysis) -> Taint:
-        return taint(analysis)
-
-    def __call__(self, expr: cst.BaseExpression, depth: int = 0) -> frozenset[str]:
-        if expr in self._memo:
-            return self._memo[expr]
-        if depth > MAX_DEPTH:
-            return frozenset()
-        self._memo[expr] = frozenset()  # recursion guard
-        result = frozenset(self._compute(expr, depth))
-        self._memo[expr] = result
-        return result
-
-    def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
-        analysis = self.analysis
-        tags = library_types(analysis, expr)
-        kinds = {
-            TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
-        }
-        if kvtypes.TRACK1_SECRET in tags:
-            kinds.add(SECRET_VALUE)  # a SecretBundle prints its value with its other fields
-        if kinds or tags:
-            return kinds  # a typed value: its type says it all (secret.name is not the value)
-        below = depth + 1
-        if isinstance(expr, cst.Name):
-            out: set[str] = set()
-            for value in analysis.assigned_values(expr):
-                out |= self(value, below)
-            return out
-        if isinstance(expr, cst.Attribute):
-            out = set()
-            for value in analysis.attribute_values(expr):
-                out |= self(value, below)
-            return out
-        if isinstance(expr, cst.Subscript):
-            return self._subscript(expr, below)
-        if isinstance(expr, cst.FormattedString):
-            return self._union(
-                [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)],
-                below,
-            )
-        if isinstance(expr, cst.ConcatenatedString):
-            return self._union([expr.left, expr.right], below)
-        if isinstance(expr, cst.BinaryOperation) and isinstance(
-            expr.operator, (cst.Add, cst.Modulo)
-        ):
-            return self._union([expr.left, expr.right], below)
-        if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
-            return self._union([e.value for e in expr.elements], below)
-        if isinstance(expr, cst.Dict):
-            return self._union(
-                [e.value for e in expr.elements if isinstance(e, cst.DictElement)], below
-            )
-        if isinstance(expr, cst.IfExp):
-            return self._union([expr.body, expr.orelse], below)
-        if isinstance(expr, cst.BooleanOperation):
-            return self._union([expr.left, expr.right], below)
-        if isinstance(expr, (cst.Await, cst.NamedExpr)):
-            inner = expr.expression if isinstance(expr, cst.Await) else expr.value
-            return set(self(inner, below))
-        if isinstance(expr, cst.Call):
-            return self._call(expr, below)
-        return set()
-
-    def _union(self, exprs: list[cst.BaseExpression], depth: int) -> set[str]:
-        out: set[str] = set()
-        for expr in exprs:
-            out |= self(expr, depth)
-        return out
-
-    def _subscript(self, expr: cst.Subscript, depth: int) -> set[str]:
-        if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
-            return set()  # a slice shows part of the value
-        if library_types(self.analysis, expr.value):
-            return set()  # typed container (MSAL result): the types table knows its keys
-        key = self.analysis.fold_str(expr.slice[0].slice.value)
-        if key == "value" and self._raw_secret_body(expr.value):
-            return {SECRET_VALUE}
-        if key in kvtypes.TOKEN_RESULT_KEYS and self._raw_token_body(expr.value):
-            return {TOKEN}
-        container = expr.value
-        if isinstance(container, cst.Name):
-            values = self.analysis.assigned_values(container)
-            container = values[-1] if values else container
-        if isinstance(container, cst.Dict):
-            key = self.analysis.fold_str(expr.slice[0].slice.value)
-            if key is not None:
-                for element in container.elements:
-                    if (
-                        isinstance(element, cst.DictElement)
-                        and self.analysis.fold_str(element.key) == key
-                    ):
-                        return set(self(element.value, depth))
-                return set()
-        return set(self(expr.value, depth))
-
-    def _raw_token_body(self, expr: cst.BaseExpression) -> bool:
-        """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request
-        (managed identity endpoints, Entra ID ``/oauth2/token``), through local names."""
-        request = self._json_source(expr)
-        return request is not None and request in token_endpoint_calls(self.analysis)
-
-    def _json_source(self, expr: cst.BaseExpression) -> cst.Call | None:
-        """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
-        json_call = self._through_names(expr)
-        if not (isinstance(json_call, cst.Call) and self.analysis.method_name(json_call) == "json"):
-            return None
-        receiver = self.analysis.receiver(json_call)
-        source = self._through_names(receiver) if receiver is not None else None
-        return source if isinstance(source, cst.Call) else None
-
-    def _through_names(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
-        """``expr`` with local names replaced by their latest value and ``await`` removed."""
-        for _ in range(4):
-            if isinstance(expr, cst.Name):
-                values = self.analysis.assigned_values(expr)
-                if not values:
-                    return None
-                expr = values[-1]
-            elif isinstance(expr, cst.Await):
-                expr = expr.expression
-            else:
-                return expr
-        return None
-
-    def _raw_secret_body(self, expr: cst.BaseExpression) -> bool:
-        """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
-        analysis = self.analysis
-        for _ in range(3):
-            if isinstance(expr, cst.Name):
-                values = analysis.assigned_values(expr)
-                if not values:
-                    return False
-                expr = values[-1]
-            elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
-                receiver = analysis.receiver(expr)
-                if receiver is None:
-                    return False
-                expr = receiver
-            else:
-                break
-        if not isinstance(expr, cst.Call):
-            return False
-        for http in http_calls(analysis):
-            if http.call is expr and http.method in ("get", "request"):
-                text = http.url_text(analysis) or ""
-                return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
-        return False
-
-    def _call(self, call: cst.Call, depth: int) -> set[str]:
-        analysis = self.analysis
-        func = call.func
-        args = [a.value for a in call.args]
-        if isinstance(func, cst.Attribute):
-            if func.attr.value == "format":
-                return self._union([func.value, *args], depth)
-            if func.attr.value == "join":
-                return self._union(args, depth)
-            if func.attr.value in STR_METHODS:
-                return set(self(func.value, depth))
-            if (
-                func.attr.value == "get"
-                and args
-                and analysis.fold_str(args[0]) in kvtypes.TOKEN_RESULT_KEYS
-                and self._raw_token_body(func.value)
-            ):
-                return {TOKEN}  # token_response.get("access_token")
-        if isinstance(func, cst.Name) and not analysis.bindings(func.value, func):
-            if func.value in WRAPPER_BUILTINS:
-                return self._union(args[:1], depth)
-            if func.value == "dict":
-                return self._union(args, depth)
-        if analysis.callee(call) in WRAPPER_FUNCTIONS:
-            return self._union(args[:1], depth)
-        target = analysis.local_function(func)
-        if target is not None:
-            return self._union(analysis.returns_of(target), depth)
-        return set()
-
-
-@module_fact
-def taint(analysis: Analysis) -> Taint:
-    """The module's taint model (one, shared by KV401 and KV402)."""
-    return Taint(analysis)
-
+__all__ = [
+    "SECRET_OBJECT",
+    "SECRET_VALUE",
+    "TOKEN",
+    "Exposure",
+    "Taint",
+    "exposures",
+    "helper_sinks",
+    "param_sinks",
+    "sink",
+    "taint",
+]
 
 LOG_METHODS = (
     "debug",
@@ -365,7 +142,16 @@ def sink(analysis: Analysis, call: cst.Call) -> str | None:
             return "log"
         if not library_types(analysis, receiver) and _logger_name(receiver):
             return "log"
+    if (
+        isinstance(func, cst.Attribute)
+        and func.attr.value == "TemplateResponse"
+        and not made_by(analysis, func.value).isdisjoint(TEMPLATE_ENGINES)
+    ):
+        return "response"  # ``templates.TemplateResponse("page.html", {"secret": s})``
     return None
+
+
+TEMPLATE_ENGINES = ("fastapi.templating.Jinja2Templates", "starlette.templating.Jinja2Templates")
 
 
 def _logger_name(expr: cst.BaseExpression) -> bool:
@@ -401,18 +187,122 @@ class Exposure:
     sink: str  # print, log, response, return
     kinds: frozenset[str]
     web: bool  # the module serves requests: its stdout is the platform's log
+    via: str | None = None  # the helper whose parameter reaches the sink (``log_it``)
+
+    @property
+    def where(self) -> str:
+        """``logged``, ``logged through `log_it()` ``: what happens to the value, in words."""
+        words = SINK_WORDS[self.sink]
+        return f"{words} through `{self.via}()`" if self.via else words
+
+
+@module_fact
+def _sink_calls(analysis: Analysis) -> dict[cst.Call, str]:
+    return {call: where for call in analysis.index.calls if (where := sink(analysis, call))}
+
+
+@module_fact
+def _param_sinks_memo(analysis: Analysis) -> dict[cst.FunctionDef, tuple[tuple[str, str], ...]]:
+    return {}
+
+
+MAX_HELPER_DEPTH = 3
+
+
+def param_sinks(
+    analysis: Analysis, function: cst.FunctionDef, depth: int = 0
+) -> tuple[tuple[str, str], ...]:
+    """``(parameter, sink)`` for each parameter of ``function`` whose value it writes out
+    (``print``, ``log``, ``response``), itself or through the same-module helpers it calls
+    (bounded; another module's helper called from a helper is not followed)."""
+    memo = _param_sinks_memo(analysis)
+    if function in memo:
+        return memo[function]
+    if depth > MAX_HELPER_DEPTH:
+        return ()
+    memo[function] = ()  # recursion guard
+    sinks = _sink_calls(analysis)
+    if not sinks and analysis.imports is None:
+        return ()  # nothing here writes anything out, and no helper elsewhere is known
+    params = function.params
+    markers = {
+        param_marker(analysis, p): p.name.value
+        for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+    }
+    model = seeded(analysis)
+    found: dict[str, str] = {}
+    for call in calls_by_function(analysis).get(function, ()):
+        where = sinks.get(call)
+        if where is not None:
+            for argument in call.args:
+                for marker in model(argument.value) & markers.keys():
+                    found.setdefault(markers[marker], where)
+            continue
+        if not call.args or analysis.local_function(call.func) is None:
+            continue  # only this module's helpers are followed (bounded, no summary asked)
+        if not any(model(a.value) & markers.keys() for a in call.args):
+            continue
+        for value, into, _via in helper_sinks(analysis, call, depth + 1):
+            for marker in model(value) & markers.keys():
+                found.setdefault(markers[marker], into)
+    memo[function] = result = tuple(sorted(found.items()))
+    return result
+
+
+def helper_sinks(
+    analysis: Analysis, call: cst.Call, depth: int = 0
+) -> list[tuple[cst.BaseExpression, str, str]]:
+    """For a call of a function that writes some of its parameters out: each argument passed
+    for such a parameter, the sink, and the function's name."""
+    func = call.func
+    pairs: list[tuple[str, int, str]] = []
+    target = analysis.local_function(func)
+    if target is not None:
+        params = target.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        if (
+            isinstance(func, cst.Attribute)
+            and analysis.enclosing_class(target) is not None
+            and "staticmethod" not in analysis.decorator_names(target)
+        ):
+            positional = positional[1:]  # ``self`` / ``cls``: bound at the call
+        name = target.name.value
+        for param, where in param_sinks(analysis, target, depth):
+            index = positional.index(param) if param in positional else -1
+            pairs.append((param, index, where))
+    else:
+        symbol = imported_function(analysis, func)
+        if symbol is None or not symbol.sinks:
+            return []
+        name = dotted(func) or "helper"
+        for entry in symbol.sinks:
+            param, _, where = entry.partition(":")
+            index = symbol.params.index(param) if param in symbol.params else -1
+            pairs.append((param, index, where))
+    out = []
+    for param, index, where in pairs:
+        argument = argument_for(call, param, index)
+        if argument is not None:
+            out.append((argument, where, name))
+    return out
+
+
+LITERALS = (cst.SimpleString, cst.Integer, cst.Float, cst.ConcatenatedString)
 
 
 @module_fact
 def exposures(analysis: Analysis) -> list[Exposure]:
-    """Every sink call and every value a request handler returns, with its taint."""
+    """Every sink call, every call of a helper that writes an argument out, and every value a
+    request handler returns, with its taint."""
     model = taint(analysis)
     out: list[Exposure] = []
     sink_calls: set[cst.Call] = set()
     web = imports_web_framework(analysis)
+    sinks = _sink_calls(analysis)
     for call in analysis.index.calls:
-        where = sink(analysis, call)
+        where = sinks.get(call)
         if where is None:
+            out += _through_helper(analysis, model, call, web)
             continue
         if where != "print" or web:
             sink_calls.add(call)  # its value is not also "returned" by a handler
@@ -429,3 +319,71 @@ def exposures(analysis: Analysis) -> list[Exposure]:
             continue
         out.append(Exposure(value, "return", model(value), web))
     return out
+
+
+# What a module's own source must mention to hold secret or token material itself (the taint
+# model's sources: Key Vault reads and writes, token requests, typed parameters, raw REST bodies)
+SOURCE_WORDS = (
+    "get_secret",
+    "set_secret",
+    "get_token",
+    "acquire_token",
+    "keyvaultsecret",
+    "secretbundle",
+    "accesstoken",
+    "access_token",
+    "/secrets",
+    "oauth2",
+    "identity_endpoint",
+    "msi_endpoint",
+)
+
+
+@module_fact
+def may_hold_material(analysis: Analysis) -> bool:
+    """Whether any value of the module may carry secret or token material: its source names a
+    source of it, or it imports a first-party function whose result carries some, a value that
+    does, or a class (whose instances' attributes may)."""
+    text = analysis.source.lower()
+    if any(word in text for word in SOURCE_WORDS):
+        return True
+    imports = analysis.imports
+    if not isinstance(imports, ModuleView):
+        return False
+    for qual in sorted(imported_modules(analysis)):
+        if not imports.first_party(qual):
+            continue
+        symbol = imports.symbol(qual)
+        if symbol is None:
+            continue
+        if symbol.kind == "class" or symbol.carries or any(k for _, k in symbol.parts or ()):
+            return True
+        if any(
+            t.startswith(INSTANCE_PREFIX) or category(t) in TAINT_OF_CATEGORY for t in symbol.tags
+        ):
+            return True
+    return False
+
+
+def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool) -> list[Exposure]:
+    """A call passing secret or token material to a helper that writes that parameter out."""
+    if not call.args or all(isinstance(a.value, LITERALS) for a in call.args):
+        return []  # nothing to expose: the callee is not looked up
+    if not may_hold_material(analysis):
+        return []  # no argument here can carry any
+    if analysis.local_function(call.func) is None:
+        qual = analysis.qualname(call.func)
+        imports = analysis.imports
+        if qual is None or not isinstance(imports, ModuleView) or not imports.first_party(qual):
+            return []  # not a first-party function (an instance's method is not followed)
+        if not any(not isinstance(a.value, LITERALS) and model(a.value) for a in call.args):
+            return []  # its summary is asked only for a call passing material
+    by_sink: dict[tuple[str, str], frozenset[str]] = {}
+    for argument, where, via in helper_sinks(analysis, call):  # the callee first: few write out
+        if isinstance(argument, LITERALS):
+            continue
+        kinds = model(argument)
+        if kinds:
+            key = (where, via)
+            by_sink[key] = by_sink.get(key, frozenset()) | kinds
+    return [Exposure(call, where, kinds, web, via) for (where, via), kinds in by_sink.items()]

@@ -9,7 +9,7 @@ import libcst as cst
 
 from kvlint import keyvault
 from kvlint.lint.facts import types as kvtypes
-from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, token_endpoint
+from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, is_keyvault_url, token_endpoint
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -301,3 +301,61 @@ def token_endpoint_calls(analysis: Analysis) -> set[cst.Call]:
             if url is not None and url.host in AUTHORITY_HOSTS:
                 out.add(http.call)
     return out
+
+
+# -- the JSON answers of raw requests (the taint model asks) ---------------------------------
+def raw_token_body(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """``requests.get(<token endpoint>).json()``: the JSON answer of a raw token request
+    (managed identity endpoints, Entra ID ``/oauth2/token``), through local names."""
+    request = _json_source(analysis, expr)
+    return request is not None and request in token_endpoint_calls(analysis)
+
+
+def _json_source(analysis: Analysis, expr: cst.BaseExpression) -> cst.Call | None:
+    """The call whose ``.json()`` ``expr`` is (through local names on both sides)."""
+    json_call = _through_names(analysis, expr)
+    if not (isinstance(json_call, cst.Call) and analysis.method_name(json_call) == "json"):
+        return None
+    receiver = analysis.receiver(json_call)
+    source = _through_names(analysis, receiver) if receiver is not None else None
+    return source if isinstance(source, cst.Call) else None
+
+
+def _through_names(analysis: Analysis, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    """``expr`` with local names replaced by their latest value and ``await`` removed."""
+    for _ in range(4):
+        if isinstance(expr, cst.Name):
+            values = analysis.assigned_values(expr)
+            if not values:
+                return None
+            expr = values[-1]
+        elif isinstance(expr, cst.Await):
+            expr = expr.expression
+        else:
+            return expr
+    return None
+
+
+def raw_secret_body(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """``requests.get(<vault>/secrets/...).json()`` (through local names)."""
+    analysis = analysis
+    for _ in range(3):
+        if isinstance(expr, cst.Name):
+            values = analysis.assigned_values(expr)
+            if not values:
+                return False
+            expr = values[-1]
+        elif isinstance(expr, cst.Call) and analysis.method_name(expr) == "json":
+            receiver = analysis.receiver(expr)
+            if receiver is None:
+                return False
+            expr = receiver
+        else:
+            break
+    if not isinstance(expr, cst.Call):
+        return False
+    for http in http_calls(analysis):
+        if http.call is expr and http.method in ("get", "request"):
+            text = http.url_text(analysis) or ""
+            return bool(is_keyvault_url(analysis, text)) and "/secrets/" in text
+    return False

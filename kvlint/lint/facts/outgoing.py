@@ -22,7 +22,7 @@ from kvlint.lint.facts.caching import is_cached
 from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often, registrations
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
 from kvlint.lint.facts.passing import holds_vault_url
-from kvlint.lint.project.summary import Symbol
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
 
@@ -106,10 +106,23 @@ def _keyvault_work_called(
         return []
     if _keyvault_work(symbol):
         return [(origin, ())]
-    qual = analysis.qualname(func)
+    qual = _instance_qualname(analysis, func, call is not None) or analysis.qualname(func)
     if not symbol.calls or qual is None or analysis.imports is None:
         return []
     return [(where, chain) for _, where, chain in analysis.imports.reached(qual, _keyvault_work)]
+
+
+def _instance_qualname(analysis: Analysis, func: cst.BaseExpression, called: bool) -> str | None:
+    """``pkg.svc.Service().run`` for ``service.run`` on an instance of an imported class;
+    ``pkg.svc.Service().__init__`` for ``Service`` when it is called (``Service()``)."""
+    if called and analysis.imported(func, "class") is not None:
+        return f"{analysis.qualname(func)}().__init__"
+    if not isinstance(func, cst.Attribute):
+        return None
+    for tag in analysis.types_of(func.value):
+        if tag.startswith(INSTANCE_PREFIX) and not tag.startswith(INSTANCE_PREFIX + LOCAL_CLASS):
+            return f"{tag[len(INSTANCE_PREFIX) :]}().{func.attr.value}"
+    return None
 
 
 def _constructor(

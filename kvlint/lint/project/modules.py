@@ -6,7 +6,9 @@ Absolute imports are looked up below the root, below ``root/src`` (a ``src`` lay
 folders ``pyproject.toml`` maps packages from, then, as Python does for a script or an app run
 from its own folder, in the importing file's folder and each folder above it up to the root (an
 Azure Functions app's ``host.json`` folder in a monorepo; never for a standard-library name: a
-package run as a package would get the standard module). A name that is no file
+package run as a package would get the standard module), and last in the sibling projects of a
+monorepo (a subfolder with its own ``pyproject.toml`` / ``setup.py`` whose package, at its top
+or under its ``src``, a service installs by name). A name that is no file
 of the tree is third-party or stdlib: it is unknown, and nothing is read for it.
 
 Every answer is memoised for the run; nothing here parses Python.
@@ -24,6 +26,7 @@ from kvlint.fileio import read_regular
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MARKER_SET = frozenset(MARKERS)
 MAX_NAME_PARTS = 32
+MAX_SIBLINGS = 200  # subfolders of one folder looked at for a sibling project
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 
 
@@ -56,6 +59,7 @@ class ModuleMap:
         self._searched: dict[Path, tuple[Path, ...]] = {}
         self._lookups: dict[tuple[str, Path, Path], ModuleRef | None] = {}
         self._tops: dict[Path, frozenset[str]] = {}
+        self._sibling_bases: dict[str, list[Path]] = {}
 
     # -- roots ---------------------------------------------------------------------------------
     def root_of(self, path: Path) -> Path:
@@ -192,7 +196,8 @@ class ModuleMap:
                 return self.module_of(path)
         if parts[0] in STDLIB:
             return None
-        for folder in self._ancestors(importer):
+        ancestors = self._ancestors(importer)
+        for folder in ancestors:
             if folder in roots or parts[0] not in self.names_in(folder):
                 continue
             path = self._file(folder, name, parts)
@@ -200,7 +205,43 @@ class ModuleMap:
                 ref = self.module_of(path)
                 # named from the folder Python would find it in, not from the root
                 return ModuleRef(name, ref.path, ref.package, importer.root)
+        for base in self._siblings(ancestors, importer.root):
+            if parts[0] not in self.names_in(base) or not (base / parts[0]).is_dir():
+                continue  # a sibling project's package (never a loose module of it)
+            path = self._file(base, name, parts)
+            if path is not None and importer.root in path.parents:
+                return self.module_of(path)  # named from its own project's root
         return None
+
+    def _siblings(self, ancestors: list[Path], root: Path) -> list[Path]:
+        """Sibling projects of a monorepo: for each folder the importer's search climbs
+        through (and the root), its subfolders holding a project marker, searched in their
+        ``src`` folder or at their top (``services/core/src/core_lib`` shared by
+        ``services/poll``, installed from the same repository). Bounded; never through a
+        link."""
+        out: list[Path] = []
+        for folder in [*ancestors, root]:
+            key = str(folder)
+            known = self._sibling_bases.get(key)
+            if known is None:
+                known = []
+                entries = sorted(self._entries(key))[:MAX_SIBLINGS]
+                for entry in entries:
+                    child = os.path.join(key, entry)
+                    if entry.startswith(".") or os.path.islink(child):
+                        continue
+                    if MARKER_SET.isdisjoint(self._entries(child)) or ".git" in self._entries(
+                        child
+                    ):
+                        continue  # not a project, or another repository
+                    src = os.path.join(child, "src")
+                    base = (
+                        src if "src" in self._entries(child) and not os.path.islink(src) else child
+                    )
+                    known.append(Path(base))
+                self._sibling_bases[key] = known
+            out += [b for b in known if b not in out]
+        return out
 
     def _ancestors(self, importer: ModuleRef) -> list[Path]:
         """The folders Python may search for a file's absolute imports besides the root: the

@@ -70,6 +70,7 @@ class Outline:
     stars: tuple[str, ...] = ()  # ``from X import *`` modules, as written
     all: tuple[str, ...] | None = None  # ``__all__`` when it is one literal list of names
     error: str | None = None
+    _memo: dict[int, list[ast.expr]] = field(default_factory=dict, repr=False)
 
     def binding(self, name: str) -> Statement | None:
         """The statement that binds ``name`` last (the likeliest value)."""
@@ -134,6 +135,90 @@ class Outline:
                 out.append(found)
         return tuple(dict.fromkeys(out))[:MAX_CALLS]
 
+    def method_calls(self, cls: str, method: str) -> tuple[str, ...]:
+        """The imported names the method ``cls.method`` calls each time it runs (itself and
+        the undecorated ``self`` methods it calls, one level), as this module writes them;
+        for a class (a capitalised name) also its constructor, ``pkg.s.Session().__init__``,
+        and the methods called on an instance made in the body (``Session().open``)."""
+        statement = self.binding(cls)
+        node = statement.node if statement is not None else None
+        if not isinstance(node, ast.ClassDef):
+            return ()
+        methods = {
+            m.name: m
+            for m in node.body
+            if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and not m.decorator_list
+        }
+        start = methods.get(method)
+        if start is None:
+            return ()
+        bodies = [start]
+        for callee in self._calls_of(start):
+            if (
+                isinstance(callee, ast.Attribute)
+                and isinstance(callee.value, ast.Name)
+                and callee.value.id == "self"
+                and callee.attr in methods
+                and methods[callee.attr] not in bodies
+            ):
+                bodies.append(methods[callee.attr])
+        out: list[str] = []
+        for body in bodies:
+            made = self._instances(body)
+            for callee in self._calls_of(body):
+                found = self._imported(callee)
+                if found is not None:
+                    out.append(found)
+                    if found.rpartition(".")[2][:1].isupper():
+                        out.append(f"{found}().__init__")
+                elif isinstance(callee, ast.Attribute):
+                    maker = callee.value
+                    if isinstance(maker, ast.Name):
+                        made_by = made.get(maker.id)
+                    elif isinstance(maker, ast.Call):
+                        made_by = self._class(maker.func)
+                    else:
+                        made_by = None
+                    if made_by is not None:
+                        out.append(f"{made_by}().{callee.attr}")
+        return tuple(dict.fromkeys(out))[:MAX_CALLS]
+
+    def _calls_of(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
+        """:func:`_calls`, once per function of the outline."""
+        key = id(function)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _calls(function)
+        return found
+
+    def _instances(self, function: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, str]:
+        """Local names bound (once) to an instance of an imported class: name -> class."""
+        out: dict[str, str] = {}
+        seen: set[str] = set()
+        for node in ast.walk(function):
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            target = node.targets[0]
+            if not isinstance(target, ast.Name):
+                continue
+            if target.id in seen:
+                out.pop(target.id, None)  # rebound: unknown
+                continue
+            seen.add(target.id)
+            if isinstance(node.value, ast.Call):
+                found = self._class(node.value.func)
+                if found is not None:
+                    out[target.id] = found
+        return out
+
+    def imported_name(self, expr: ast.expr) -> str | None:
+        """``expr`` as an imported dotted name (its root bound by an import of the module)."""
+        return self._imported(expr)
+
+    def _class(self, func: ast.expr) -> str | None:
+        found = self._imported(func)
+        return found if found is not None and found.rpartition(".")[2][:1].isupper() else None
+
     def _imported(self, func: ast.expr) -> str | None:
         """``func`` (a name or ``name.attr...``) as an imported dotted name, when its root
         name is bound by an import of this module."""
@@ -161,11 +246,14 @@ def _calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     memo ``if``)."""
     out: list[ast.expr] = []
     stack: list[ast.AST] = list(function.body)
+    names: set[str] | None = None  # the function's ``global`` names, when first needed
     while stack:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             continue
-        if isinstance(node, ast.If) and _stores(node, function):
+        if isinstance(node, ast.If) and names is None:
+            names = {n for s in ast.walk(function) if isinstance(s, ast.Global) for n in s.names}
+        if isinstance(node, ast.If) and _stores(node, names or set()):
             stack.append(node.test)
             stack += node.orelse
             continue
@@ -176,9 +264,9 @@ def _calls(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.expr]:
     return out
 
 
-def _stores(branch: ast.If, function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """The ``if`` body assigns an attribute, an item or a global: it remembers something."""
-    names = {n for s in ast.walk(function) if isinstance(s, ast.Global) for n in s.names}
+def _stores(branch: ast.If, names: set[str]) -> bool:
+    """The ``if`` body assigns an attribute, an item or a global (``names``): it remembers
+    something."""
     for node in branch.body:
         for sub in ast.walk(node):
             targets = []

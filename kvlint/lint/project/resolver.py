@@ -171,6 +171,17 @@ class ModuleView:
             self._origins[qualname] = self._origin
         return found
 
+    def first_party(self, qualname: str) -> bool:
+        """Whether the import-resolved name lies in a first-party module (found by the module
+        map alone: nothing is summarised; a module not found is recorded as used)."""
+        absolute = self.project.modules.absolute(qualname, self.module)
+        if absolute is None:
+            return False
+        parts = absolute.split(".")
+        return any(
+            self._find(".".join(parts[:cut])) is not None for cut in range(len(parts) - 1, 0, -1)
+        )
+
     def origin(self, qualname: str) -> tuple[Path, str] | None:
         """The file and name that define what ``symbol(qualname)`` returned."""
         if self.symbol(qualname) is None:
@@ -300,8 +311,8 @@ class ModuleView:
         path, cls = self._origin
         ref = self._origin_ref
         symbol = self._symbol(ref, f"{cls}.{method}")
-        if symbol is None or symbol.kind != "function":
-            return None
+        if symbol is None or symbol.kind not in ("function", "value"):
+            return None  # a method, or what an instance's attribute holds
         self._origin = (path, f"{cls}.{method}")
         return _rebased(symbol, ref)
 

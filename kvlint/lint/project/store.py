@@ -22,6 +22,7 @@ Work is bounded: a module larger than ``MAX_BYTES`` is unreadable, and one run p
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import hashlib
 import json
@@ -34,12 +35,13 @@ from typing import Any
 from kvlint.fileio import read_regular
 from kvlint.lint.cachefs import Root
 from kvlint.lint.project.outline import Outline, outline
+from kvlint.lint.project.records import outlined_record
 from kvlint.lint.project.summary import Symbol
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 3
+SCHEMA = 4
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 
@@ -237,9 +239,15 @@ class SummaryStore:
 
     def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
         """A method of a class the module defines: the class is summarised (once, from its
-        slice) and each of its methods kept as the entry ``Class.method``."""
+        slice) and each of its methods kept as the entry ``Class.method`` (and what its
+        instances' attributes carry as ``Class.attr``, a value)."""
         cls, _, method = name.partition(".")
         statement = found.binding(cls)
+        if method == "__repr__" and statement is not None and statement.kind == "class":
+            record = outlined_record(found, cls)  # a record's, from the outline alone
+            if record is None:
+                return None
+            return Symbol("function", params=record[0], shows=record[1])
         done = f"{cls}.{SUMMARISED}"
         if (
             statement is None
@@ -255,12 +263,22 @@ class SummaryStore:
                 return _UNBOUNDED
             self.computed += 1
             summary = self.summarise(source, cls, str(module.path or ""))
+        else:  # nothing to parse: only what its methods call in other modules is known
+            summary = Symbol("class", methods=tuple(_outlined_methods(found, cls)))
         module.symbols[done] = Symbol("class")
+        record = outlined_record(found, cls)
+        if record is not None:  # what its generated constructor takes
+            module.symbols.setdefault(f"{cls}.__init__", Symbol("function", params=record[0]))
         if summary is None or summary.kind != "class":
-            return None
+            return module.symbols.get(f"{cls}.{method}") if record is not None else None
         for other, symbol in summary.methods or ():
+            calls = symbol.calls or found.method_calls(cls, other)
+            if calls and not symbol.cached:
+                symbol = replace(symbol, calls=calls)
             module.symbols.setdefault(f"{cls}.{other}", symbol)
-        return summary.method(method)
+        for attr, kinds in summary.attrs:  # ``Class.password``: what an instance holds
+            module.symbols.setdefault(f"{cls}.{attr}", Symbol("value", carries=kinds))
+        return module.symbols.get(f"{cls}.{method}")
 
     # -- disk ----------------------------------------------------------------------------------
     def _read(self, key: str) -> _Module | None:
@@ -298,6 +316,22 @@ class SummaryStore:
 
 
 _UNBOUNDED = Symbol("value", line=-1)  # "cannot be known now": never stored
+
+
+def _outlined_methods(found: Outline, cls: str) -> list[tuple[str, Symbol]]:
+    """The methods of a class with nothing to summarise that call other modules' names, as
+    bare function symbols (the caller adds the calls); the others stay unknown."""
+    statement = found.binding(cls)
+    node = statement.node if statement is not None else None
+    if not isinstance(node, ast.ClassDef):
+        return []
+    out = []
+    for method in node.body:
+        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            calls = found.method_calls(cls, method.name)
+            if calls:
+                out.append((method.name, Symbol("function", calls=calls)))
+    return out
 
 
 def _digest(data: dict[str, Any]) -> str:

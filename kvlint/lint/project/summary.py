@@ -53,9 +53,24 @@ class Symbol:
     # (``..vault.get_value``): what it does through other modules is theirs to say
     calls: tuple[str, ...] = ()
     checked: bool = False  # value: the defining module's rules check it where it is defined
+    # function: the secret / token material its result may carry (``secret-value``, ``token``);
+    # value (an instance's attribute, ``Class.attr``): what it holds
+    carries: tuple[str, ...] = ()
+    # function: for a result of known shape, what each part carries: ``("#1", ("token",))``
+    # (a position), ``("k:db", ...)`` (a key), ``(".password", ...)`` (a field); None: unknown
+    parts: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    # function: the parameters whose value it writes out, ``name:sink`` (``value:log``)
+    sinks: tuple[str, ...] = ()
+    # function: the Key Vault access changes each call makes (``role_assignments.create``)
+    grants: tuple[str, ...] = ()
+    # function: a record's generated ``__repr__`` (``params``: the record's fields in order),
+    # the fields it shows
+    shows: tuple[str, ...] = ()
     # class: its methods (function symbols, ``self`` left out of their parameters), when the
     # class was summarised; None when it was only outlined (nothing known of its methods)
     methods: tuple[tuple[str, Symbol], ...] | None = None
+    # class: what its instances' attributes carry, ``("password", ("secret-value",))``
+    attrs: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def method(self, name: str) -> Symbol | None:
         """A summarised class's method ``name``; None when it has none (or is not known)."""
@@ -69,7 +84,17 @@ class Symbol:
         for name in ("value", "target"):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
-        for name in ("tags", "params", "reads", "builds", "calls"):
+        for name in (
+            "tags",
+            "params",
+            "reads",
+            "builds",
+            "calls",
+            "carries",
+            "sinks",
+            "grants",
+            "shows",
+        ):
             if getattr(self, name):
                 out[name] = list(getattr(self, name))
         if self.http:
@@ -77,6 +102,10 @@ class Symbol:
         for name in ("cached", "checked"):
             if getattr(self, name):
                 out[name] = True
+        if self.parts is not None:
+            out["parts"] = [[selector, list(kinds)] for selector, kinds in self.parts]
+        if self.attrs:
+            out["attrs"] = [[name, list(kinds)] for name, kinds in self.attrs]
         if self.methods is not None:
             out["methods"] = {name: symbol.as_dict() for name, symbol in self.methods}
         return out
@@ -100,6 +129,12 @@ class Symbol:
             cached=bool(data.get("cached", False)),
             checked=bool(data.get("checked", False)),
             methods=_methods(data.get("methods")),
+            carries=_strs(data.get("carries", ())),
+            parts=_parts(data.get("parts")),
+            sinks=_strs(data.get("sinks", ())),
+            grants=_strs(data.get("grants", ())),
+            shows=_strs(data.get("shows", ())),
+            attrs=_parts(data.get("attrs")) or (),
         )
 
 
@@ -114,6 +149,19 @@ def _methods(data: Any) -> tuple[tuple[str, Symbol], ...] | None:
         if symbol.kind != "function":
             raise ValueError("a method is a function")
         out.append((str(name), symbol))
+    return tuple(out)
+
+
+def _parts(data: Any) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    if data is None:
+        return None
+    if not isinstance(data, list):
+        raise ValueError("expected a list of parts")
+    out = []
+    for item in data:
+        if not isinstance(item, list) or len(item) != 2 or not isinstance(item[0], str):
+            raise ValueError("expected [selector, kinds]")
+        out.append((item[0], _strs(item[1])))
     return tuple(out)
 
 

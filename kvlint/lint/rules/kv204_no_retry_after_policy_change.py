@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
+from kvlint.lint.facts.grants import grants_before
 from kvlint.lint.facts.kv_calls import kv_calls
-from kvlint.lint.facts.mgmt import access_grant
 from kvlint.lint.facts.retries import is_retried, waits_between
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
@@ -17,23 +15,10 @@ class NoRetryAfterPolicyChange(Rule):
     code = "KV204"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        grants: dict[cst.FunctionDef, list[tuple[cst.Call, str]]] = {}
-        for call in analysis.index.calls:
-            what = access_grant(analysis, call)
-            function = analysis.enclosing_function(call) if what else None
-            if function is not None and what is not None:
-                grants.setdefault(function, []).append((call, what))
-        if not grants:
-            return
         for kv in kv_calls(analysis):
-            function = analysis.enclosing_function(kv.call)
-            if not kv.read or function not in grants:
+            if not kv.read:
                 continue
-            before = [
-                (call, what)
-                for call, what in grants[function]
-                if analysis.order[call] < analysis.order[kv.call]
-            ]
+            before = grants_before(analysis, kv.call)
             if not before or is_retried(analysis, kv):
                 continue
             if waits_between(analysis, before[-1][0], kv.call):

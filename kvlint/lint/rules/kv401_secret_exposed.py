@@ -8,7 +8,6 @@ from kvlint.lint.facts.exposure import (
     SECRET_OBJECT,
     SECRET_VALUE,
     SINK_VERBS,
-    SINK_WORDS,
     exposures,
 )
 from kvlint.lint.rule import Report, Rule
@@ -31,7 +30,7 @@ class SecretExposed(Rule):
             kinds = exposure.kinds
             if SECRET_VALUE in kinds or (SECRET_OBJECT in kinds and exposure.sink == "return"):
                 message = MESSAGE.format(
-                    where=SINK_WORDS[exposure.sink],
+                    where=exposure.where,
                     advice=f"{SINK_VERBS[exposure.sink]} the secret's name or version instead",
                 )
                 yield Report("KV401", exposure.node, message)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.exposure import SINK_VERBS, SINK_WORDS, TOKEN, exposures
+from kvlint.lint.facts.exposure import SINK_VERBS, TOKEN, exposures
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 
@@ -23,7 +23,5 @@ class TokenExposed(Rule):
             if exposure.sink == "print" and not exposure.web:
                 continue  # a script's stdout is its output (samples, CLI tools)
             if TOKEN in exposure.kinds:
-                message = MESSAGE.format(
-                    where=SINK_WORDS[exposure.sink], verb=SINK_VERBS[exposure.sink]
-                )
+                message = MESSAGE.format(where=exposure.where, verb=SINK_VERBS[exposure.sink])
                 yield Report("KV402", exposure.node, message)

@@ -60,7 +60,7 @@ _DANGLING_CONTINUATION = re.compile(r"\\(?:\r\n|\r|\n)\s*\Z")
 
 # What an imported module's definition must mention to be worth a parse (the project-wide
 # analysis, kvlint.lint.project.store): a symbol can only carry values and functions that
-# involve one of these (URLs, Key Vault, identity, HTTP, environment).
+# involve one of these (URLs, Key Vault, identity, HTTP, environment, logs and responses).
 RELEVANT_WORDS = (
     "vault",
     "client",
@@ -78,6 +78,13 @@ RELEVANT_WORDS = (
     "aiohttp",
     "environ",
     "getenv",
+    # helpers that write a parameter to a log or stdout (a secret passed is exposed at the call)
+    "logg",
+    "log.",
+    "log_",
+    "_log",
+    "print(",
+    "echo(",
 )
 
 

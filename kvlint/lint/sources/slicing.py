@@ -356,6 +356,28 @@ def _close(units: list[Unit]) -> None:
     used_names: set[str] = set()
     used_attrs: set[str] = set()
     while pending:
+        _keep(pending, used_names, used_attrs, binders, mutators, attr_binders, wildcard)
+        # a kept class's methods that kept code names (``Reporter().report(value)``: where a
+        # value goes through a helper method)
+        pending = [
+            m
+            for u in units
+            if u.kept
+            for m in u.members
+            if not m.kept and m.binds and m.binds[0] in used_names
+        ]
+
+
+def _keep(
+    pending: list[Unit],
+    used_names: set[str],
+    used_attrs: set[str],
+    binders: dict[str, list[Unit]],
+    mutators: dict[str, list[Unit]],
+    attr_binders: dict[str, list[Unit]],
+    wildcard: list[Unit],
+) -> None:
+    while pending:
         unit = pending.pop()
         if unit.kept:
             continue

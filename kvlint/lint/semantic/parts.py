@@ -1,0 +1,313 @@
+"""Where the parts of a value come from: tuple positions, dict keys, container items, fields.
+
+Generic Python knowledge (nothing about Key Vault), asked by the facts that follow values
+(:mod:`kvlint.lint.facts.taint`). A *selector* names one part of a value: ``("index", 1)``
+(``t[1]``, or the second name of ``ok, value = t``), ``("key", "db")`` (``d["db"]``) and
+``("attr", "password")`` (``c.password``). This module answers, without judging any value:
+
+* :func:`unpacked`: for a name bound by unpacking a value that is not a literal
+  (``ok, value = fetch()``), the right-hand side and the path of the name in the target;
+* :func:`mutations`: what is put into a container after it is made (``d[k] = v``,
+  ``items.append(v)``, ``d.update(...)``, ``app.config["DB"] = v``), by the container's
+  dotted text, and :func:`same_container` (the same variable at two places);
+* :func:`record_of`: a dataclass / ``NamedTuple`` / attrs / pydantic class defined in the
+  module (its fields, in order, and which its ``repr`` shows), and :func:`argument_for`, the
+  argument a construction passes for a field or an ``__init__`` parameter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from kvlint.lint.project.records import HIDDEN_TYPES, RECORD_BASES, RECORD_DECORATORS
+from kvlint.lint.semantic.memo import module_fact, node_fact
+from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
+
+Selector = tuple[str, "int | str"]
+INDEX, KEY, ATTR = "index", "key", "attr"
+
+
+def encode(selector: Selector) -> str:
+    """A selector as summaries store it: ``#1``, ``k:db``, ``.password``."""
+    kind, value = selector
+    return {INDEX: "#", KEY: "k:", ATTR: "."}[kind] + str(value)
+
+
+def describe(selector: Selector) -> str:
+    """A selector as messages name it: ``[1]``, ``["db"]``, ``.password``."""
+    kind, value = selector
+    if kind == INDEX:
+        return f"[{value}]"
+    if kind == KEY:
+        return f'["{value}"]'
+    return f".{value}"
+
+
+def subscript_selector(analysis: Analysis, expr: cst.Subscript) -> Selector | None:
+    """``("index", 1)`` for ``x[1]``, ``("key", "db")`` for ``x["db"]`` (a folded constant)."""
+    if len(expr.slice) != 1 or not isinstance(expr.slice[0].slice, cst.Index):
+        return None
+    key = expr.slice[0].slice.value
+    if isinstance(key, cst.Integer):
+        return (INDEX, int(key.evaluated_value))
+    text = analysis.fold_str(key)
+    return (KEY, text) if text is not None else None
+
+
+# -- unpacking -------------------------------------------------------------------------------
+
+
+def unpacked(
+    analysis: Analysis, name: cst.Name
+) -> list[tuple[cst.BaseExpression, tuple[Selector, ...]]]:
+    """For each binding of ``name`` (where it is used) made by unpacking a value that is not a
+    literal (``ok, value = fetch()``): the value and the name's path in the target
+    (``(("index", 1),)``). A name after a starred target has no fixed position: left out."""
+    out = []
+    for binding in analysis.bindings(name.value, name):
+        statement = binding.node
+        if binding.kind != "assign" or binding.value is not None:
+            continue
+        if not isinstance(statement, cst.Assign):
+            continue
+        for target in statement.targets:
+            path = _path_in(target.target, name.value)
+            if path:
+                out.append((statement.value, path))
+                break
+    return out
+
+
+def _path_in(target: cst.BaseExpression, name: str) -> tuple[Selector, ...] | None:
+    if isinstance(target, cst.Name):
+        return () if target.value == name else None
+    if not isinstance(target, (cst.Tuple, cst.List)):
+        return None
+    for index, element in enumerate(target.elements):
+        if isinstance(element, cst.StarredElement):
+            return None  # the rest have no fixed index
+        sub = _path_in(element.value, name)
+        if sub is not None:
+            return ((INDEX, index), *sub)
+    return None
+
+
+# -- containers filled after they are made ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """A value put into a container: ``d[key] = value``, ``d.append(value)``, ``d.update(x)``
+    (``key`` None: at a key or index the source does not fix)."""
+
+    container: cst.BaseExpression  # the Name or attribute chain written to
+    key: Selector | None
+    value: cst.BaseExpression
+    whole: bool = False  # ``value`` is a container whose items all go in (update / extend)
+
+
+ADDERS = ("append", "add", "appendleft")
+EXTENDERS = ("extend", "update")
+
+
+def _dotted(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = _dotted(expr.value)
+        return f"{base}.{expr.attr.value}" if base else None
+    return None
+
+
+@module_fact
+def mutations(analysis: Analysis) -> dict[str, list[Mutation]]:
+    """Everything put into a container after it is made, by the container's dotted text."""
+    out: dict[str, list[Mutation]] = {}
+
+    def add(mutation: Mutation) -> None:
+        text = _dotted(mutation.container)
+        if text is not None:
+            out.setdefault(text, []).append(mutation)
+
+    for target, value, _statement in analysis.index.assignments:
+        if isinstance(target, cst.Subscript):
+            add(Mutation(target.value, subscript_selector(analysis, target), value))
+    for call in analysis.index.calls:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or not call.args:
+            continue
+        method, receiver = func.attr.value, func.value
+        args = [a for a in call.args if not a.star]
+        if method in ADDERS and len(args) == 1 and args[0].keyword is None:
+            add(Mutation(receiver, None, args[0].value))
+        elif method == "insert" and len(args) == 2:
+            add(Mutation(receiver, None, args[1].value))
+        elif method == "setdefault" and len(args) == 2:
+            key = analysis.fold_str(args[0].value)
+            add(Mutation(receiver, (KEY, key) if key is not None else None, args[1].value))
+        elif method in EXTENDERS:
+            for argument in call.args:
+                if argument.keyword is not None:
+                    add(Mutation(receiver, (KEY, argument.keyword.value), argument.value))
+                elif not argument.star:
+                    add(Mutation(receiver, None, argument.value, whole=True))
+    return out
+
+
+def _root(expr: cst.BaseExpression) -> cst.Name | None:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return expr if isinstance(expr, cst.Name) else None
+
+
+def same_container(analysis: Analysis, a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    """Whether two dotted expressions with the same text name the same variable: their root
+    names share a binding (``self``: the same class)."""
+    root_a, root_b = _root(a), _root(b)
+    if root_a is None or root_b is None:
+        return False
+    if root_a.value in ("self", "cls"):
+        return analysis.enclosing_class(a) is analysis.enclosing_class(b) is not None
+    first = analysis.bindings(root_a.value, root_a)
+    second = analysis.bindings(root_b.value, root_b)
+    return any(x is y for x in first for y in second) or (not first and not second)
+
+
+def mutations_of(analysis: Analysis, container: cst.BaseExpression) -> list[Mutation]:
+    """What is put into the container ``container`` names, anywhere in the module."""
+    text = _dotted(container)
+    if text is None:
+        return []
+    found = mutations(analysis).get(text, ())
+    return [
+        m
+        for m in found
+        if m.container is not container and same_container(analysis, m.container, container)
+    ]
+
+
+# -- records: dataclasses, NamedTuples, attrs and pydantic models -----------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """A class whose constructor stores its arguments as fields, in order."""
+
+    fields: tuple[str, ...]
+    shown: frozenset[str]  # the fields its ``repr`` (and so logging it) shows
+    hidden: frozenset[str]  # fields whose type hides its value (pydantic ``SecretStr``)
+
+
+@node_fact
+def record_of(analysis: Analysis, cls: cst.ClassDef) -> Record | None:
+    """The fields of a record class (see :data:`RECORD_DECORATORS`, :data:`RECORD_BASES`)."""
+    decorators = analysis.decorator_names(cls)  # type: ignore[arg-type]
+    known = [d for d in decorators if d in RECORD_DECORATORS]
+    bases = [analysis.qualname(b.value) for b in cls.bases]
+    if not known and not any(b in RECORD_BASES for b in bases):
+        return None
+    repr_off = any(
+        isinstance(d.decorator, cst.Call)
+        and (flag := arg(d.decorator, "repr")) is not None
+        and isinstance(flag.value, cst.Name)
+        and flag.value.value == "False"
+        for d in cls.decorators
+    )
+    fields: list[str] = []
+    shown: set[str] = set()
+    hidden: set[str] = set()
+    for statement in cls.body.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if not isinstance(small, cst.AnnAssign) or not isinstance(small.target, cst.Name):
+                continue
+            annotation = small.annotation.annotation
+            words = {n.value for n in _names(annotation)}
+            if "ClassVar" in words:
+                continue
+            name = small.target.value
+            fields.append(name)
+            if words & set(HIDDEN_TYPES):
+                hidden.add(name)
+                continue
+            value = small.value
+            if (
+                isinstance(value, cst.Call)
+                and (flag := arg(value, "repr")) is not None
+                and isinstance(flag.value, cst.Name)
+                and flag.value.value == "False"
+            ):
+                continue
+            if not repr_off:
+                shown.add(name)
+    return Record(tuple(fields), frozenset(shown), frozenset(hidden))
+
+
+def _names(expr: cst.CSTNode) -> list[cst.Name]:
+    out = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            out.append(node)
+        elif isinstance(node, cst.Attribute):
+            out.append(node.attr)
+        stack.extend(node.children)
+    return out
+
+
+def constructed_class(analysis: Analysis, call: cst.Call) -> cst.ClassDef | None:
+    """The class a call constructs, when the module defines it at its top level."""
+    func = call.func
+    if not isinstance(func, cst.Name):
+        return None
+    found = analysis.bindings(func.value, func)
+    if not found or found[-1].kind != "class":
+        return None
+    return analysis.top_class(func.value)
+
+
+def argument_for(call: cst.Call, name: str, position: int) -> cst.BaseExpression | None:
+    """The argument ``call`` passes for the parameter ``name`` at ``position`` (-1: keyword
+    only); None when it passes none that can be told (``*args`` before it, ``**kwargs``)."""
+    positional = 0
+    for argument in call.args:
+        if argument.keyword is not None:
+            if argument.keyword.value == name:
+                return argument.value
+            continue
+        if argument.star:
+            return None
+        if positional == position:
+            return argument.value
+        positional += 1
+    return None
+
+
+def init_parameter(
+    analysis: Analysis, cls: cst.ClassDef, value: cst.BaseExpression
+) -> tuple[str, int] | None:
+    """When ``value`` (assigned to ``self.x`` in ``cls``) is a parameter of ``cls.__init__``:
+    its name and position after ``self`` (-1: keyword only)."""
+    if not isinstance(value, cst.Name):
+        return None
+    found = analysis.bindings(value.value, value)
+    if len(found) != 1 or found[0].kind != "param":
+        return None
+    function = analysis.enclosing_function(found[0].node)
+    if function is None or function.name.value != "__init__":
+        return None
+    if analysis.enclosing_class(function) is not cls:
+        return None
+    params = function.params
+    positional = [*params.posonly_params, *params.params][1:]
+    for index, param in enumerate(positional):
+        if param is found[0].node:
+            return param.name.value, index
+    if found[0].node in params.kwonly_params:
+        return value.value, -1
+    return None
