@@ -18,6 +18,8 @@ from kvlint.lint.facts.urls import PLATFORM_TOKEN_AUDIENCES, audience_service, c
 from kvlint.lint.semantic.dataflow import reaching_values
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.values import fold_elements
 
 ORIGIN_HOPS = 4  # names, attributes and same-module helpers followed back from a token string
 
@@ -62,7 +64,7 @@ def token_origin(analysis: Analysis, expr: cst.CSTNode) -> TokenOrigin:
     calls (following local names, ``self`` attributes and helpers' returns, not a response
     fetched with the token), and the one service and library they all agree on."""
     paths = frozenset(_paths(analysis, expr))
-    services = {_request_service(analysis, path[-1]) for path in paths}
+    services = {_path_service(analysis, path) for path in paths}
     libraries = {_request_library(analysis, path[-1]) for path in paths}
     return TokenOrigin(
         paths,
@@ -144,12 +146,73 @@ def _values_by_request(analysis: Analysis) -> dict[cst.Call, list[TokenValue]]:
 
 def _request_service(analysis: Analysis, call: cst.Call) -> str | None:
     """The service every audience of the request is for (None: unknown, or several)."""
+    values = _values_by_request(analysis).get(call, [])
+    platform = any(value.context == "platform" for value in values)
+    return _service(analysis, [value.folded.text for value in values], platform)
+
+
+def _service(analysis: Analysis, texts: list[str], platform: bool) -> str | None:
     services = set()
-    for value in _values_by_request(analysis).get(call, []):
-        text = value.folded.text.strip()
-        if value.context == "platform" and text.lower() in PLATFORM_TOKEN_AUDIENCES:
+    for text in texts:
+        text = text.strip()
+        if platform and text.lower() in PLATFORM_TOKEN_AUDIENCES:
             services.add(PLATFORM_TOKEN_AUDIENCES[text.lower()])
             continue
         audience = classify_audience(text, analysis.extra_vault_hosts)
         services.add(audience_service(audience) if audience is not None else None)
     return services.pop() if len(services) == 1 else None
+
+
+def _path_service(analysis: Analysis, path: Path) -> str | None:
+    """The request's service; when its audience is a parameter of the helper it is in, the
+    argument the path's call passes (``get_token_for(GRAPH)``), through nested helpers too."""
+    request = path[-1]
+    service = _request_service(analysis, request)
+    if service is not None:
+        return service
+    platform = _platform_token_call(analysis, request)
+    found = arg(request, "audience" if platform else "scopes", 0)
+    expr = found.value if found is not None else None
+    for call in reversed(path[:-1]):
+        expr = _argument_for(analysis, expr, call) if expr is not None else None
+        if expr is None:
+            return None
+        texts = [folded.text for folded in fold_elements(analysis, expr)]
+        service = _service(analysis, texts, platform) if texts else None
+        if service is not None:
+            return service
+    return None
+
+
+def _argument_for(
+    analysis: Analysis, expr: cst.BaseExpression, call: cst.Call
+) -> cst.BaseExpression | None:
+    """The argument ``call`` passes for the parameter ``expr`` names (``[scope]`` too)."""
+    if isinstance(expr, (cst.List, cst.Tuple)) and len(expr.elements) == 1:
+        expr = expr.elements[0].value
+    if not isinstance(expr, cst.Name):
+        return None
+    function = analysis.local_function(call.func)
+    params = [
+        b.node
+        for b in analysis.bindings(expr.value, expr)
+        if b.kind == "param" and isinstance(b.node, cst.Param)
+    ]
+    if (
+        function is None
+        or len(params) != 1
+        or analysis.enclosing_function(params[0]) is not function
+    ):
+        return None
+    names = [p.name.value for p in (*function.params.posonly_params, *function.params.params)]
+    if isinstance(call.func, cst.Attribute) and names[:1] in (["self"], ["cls"]):
+        names = names[1:]
+    name = expr.value
+    for argument in call.args:
+        if argument.keyword is not None and argument.keyword.value == name:
+            return argument.value
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if name in names and names.index(name) < len(positional):
+        return positional[names.index(name)].value
+    default = params[0].default
+    return default if default is not None and not any(a.star for a in call.args) else None

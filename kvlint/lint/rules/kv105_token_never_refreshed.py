@@ -94,6 +94,11 @@ def _fix(origin: TokenOrigin) -> str:
         )
     elif origin.library == "platform":
         fix = "call getToken() again each time the token is needed"
+    elif origin.service in DATABASES:
+        fix = (
+            "keep the credential and call get_token() each time a connection is opened "
+            "(azure-identity caches and refreshes; SQLAlchemy: in a do_connect event)"
+        )
     elif origin.library == "azure-identity" or vault:
         fix = (
             "keep the credential and call get_token() when needed (azure-identity caches and "
