@@ -152,7 +152,7 @@ def _request_service(analysis: Analysis, call: cst.Call) -> str | None:
 
 
 def _service(analysis: Analysis, texts: list[str], platform: bool) -> str | None:
-    services = set()
+    services: set[str | None] = set()
     for text in texts:
         text = text.strip()
         if platform and text.lower() in PLATFORM_TOKEN_AUDIENCES:
