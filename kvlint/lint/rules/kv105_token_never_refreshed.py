@@ -68,9 +68,10 @@ def session_message(origin: TokenOrigin, where: str) -> str:
             f"refreshed by azure-identity), or use the Key Vault SDK clients."
         )
     later = "request" if service in (None, KEY_VAULT) else f"{service} request"
+    expiry = "typically after 60-90 minutes" if service == KEY_VAULT else "about an hour"
     return (
         f"access token{_for(origin)} pinned in a session's default headers {where}: it expires "
-        f"(about an hour) and every later {later} gets 401. Set the Authorization header per "
+        f"({expiry}) and every later {later} gets 401. Set the Authorization header per "
         f"request instead. {_fix(origin)}"
     )
 
