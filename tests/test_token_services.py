@@ -106,3 +106,33 @@ class Client:
     assert sorted(found) == [10, 11, 16]
     assert "for Microsoft Graph" in found[10] and "for Microsoft Graph" in found[11]
     assert "Azure SQL refuses every new connection" in found[16]
+
+
+def test_a_token_from_another_modules_helper_is_one_token_of_an_unknown_service(
+    tmp_path, capsys, monkeypatch
+):
+    from kvlint.cli import main
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "app"\n')
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "auth.py").write_text(
+        "from azure.identity import DefaultAzureCredential\n\n"
+        "credential = DefaultAzureCredential()\n\n\n"
+        "def graph_token():\n"
+        '    return credential.get_token("https://graph.microsoft.com/.default").token\n'
+    )
+    (package / "client.py").write_text(
+        "from app.auth import graph_token\n\n\n"
+        "class Client:\n"
+        "    def __init__(self):\n"
+        "        self.token = graph_token()\n"
+        '        self.headers = {"Authorization": f"Bearer {self.token}"}\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    code = main(["check", "--no-cache", "--select", "KV105", "--format", "concise", "."])
+    lines = [line for line in capsys.readouterr().out.splitlines() if " KV105 " in line]
+    assert code == 1
+    assert len(lines) == 1 and lines[0].startswith("app/client.py:6:"), lines
+    assert "every request made with it gets 401" in lines[0] and "Key Vault" not in lines[0]

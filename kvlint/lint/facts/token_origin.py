@@ -101,6 +101,9 @@ def _paths(analysis: Analysis, expr: cst.CSTNode) -> set[Path]:
             helper = analysis.local_function(node.func)
             if helper is not None:
                 following, deeper = analysis.returns_of(helper), (*via, node)
+            elif is_token_string(analysis, node):
+                found.add((*via, node))  # another module's helper: the token, its request unseen
+                continue
             if isinstance(node.func, cst.Attribute):  # "Bearer {}".format(token)
                 stack.append((node.func.value, via, hops))
             stack.extend((a.value, via, hops) for a in node.args)
