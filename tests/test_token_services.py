@@ -136,3 +136,30 @@ def test_a_token_from_another_modules_helper_is_one_token_of_an_unknown_service(
     assert code == 1
     assert len(lines) == 1 and lines[0].startswith("app/client.py:6:"), lines
     assert "every request made with it gets 401" in lines[0] and "Key Vault" not in lines[0]
+
+
+def test_the_resource_a_helper_is_given_names_the_service(tmp_path):
+    path = tmp_path / "resource.py"
+    path.write_text(
+        """from azure.identity import DefaultAzureCredential
+
+cred = DefaultAzureCredential()
+
+
+def token(resource):
+    return cred.get_token(f"{resource}/.default").token
+
+
+def scoped(scopes):
+    return cred.get_token(*scopes).token
+
+
+SQL = token("https://database.windows.net")
+VAULT = token(resource="https://vault.azure.net")
+UNKNOWN = scoped(["https://graph.microsoft.com/.default"])
+"""
+    )
+    found = kv105(path)
+    assert "for Azure SQL" in found[14]
+    assert "Key Vault then answers 401" in found[15]
+    assert "the service then answers 401" in found[16]  # a starred parameter: not followed

@@ -24,14 +24,14 @@ from kvlint.lint.semantic.values import fold_elements
 ORIGIN_HOPS = 4  # names, attributes and same-module helpers followed back from a token string
 
 
-Path = tuple[cst.Call, ...]  # the helper calls a token comes through, then its request
+TokenPath = tuple[cst.Call, ...]  # the helper calls a token comes through, then its request
 
 
 @dataclass(frozen=True)
 class TokenOrigin:
     """The token requests a token string (or a value built from one) may come from."""
 
-    paths: frozenset[Path]
+    paths: frozenset[TokenPath]
     service: str | None  # "Key Vault", "Azure SQL", ...: None when unknown or not one
     library: str | None  # "azure-identity", "msal", "adal", "platform": None likewise
 
@@ -39,7 +39,7 @@ class TokenOrigin:
     def requests(self) -> frozenset[cst.Call]:
         return frozenset(path[-1] for path in self.paths)
 
-    def within(self, paths: set[Path]) -> bool:
+    def within(self, paths: set[TokenPath]) -> bool:
         """Every way this token comes is the end of one of ``paths``: it is the same token
         (``self.token = token`` inside the helper whose result ``__init__`` stores), not a
         token fetched again (the helper called a second time)."""
@@ -73,11 +73,11 @@ def token_origin(analysis: Analysis, expr: cst.CSTNode) -> TokenOrigin:
     )
 
 
-def _paths(analysis: Analysis, expr: cst.CSTNode) -> set[Path]:
+def _paths(analysis: Analysis, expr: cst.CSTNode) -> set[TokenPath]:
     responses = http_call_nodes(analysis)
-    found: set[Path] = set()
-    seen: set[tuple[cst.CSTNode, Path]] = set()
-    stack: list[tuple[cst.CSTNode, Path, int]] = [(expr, (), 0)]
+    found: set[TokenPath] = set()
+    seen: set[tuple[cst.CSTNode, TokenPath]] = set()
+    stack: list[tuple[cst.CSTNode, TokenPath, int]] = [(expr, (), 0)]
     while stack:
         node, via, hops = stack.pop()
         if (node, via) in seen:
@@ -166,7 +166,7 @@ def _service(analysis: Analysis, texts: list[str], platform: bool) -> str | None
     return services.pop() if len(services) == 1 else None
 
 
-def _path_service(analysis: Analysis, path: Path) -> str | None:
+def _path_service(analysis: Analysis, path: TokenPath) -> str | None:
     """The request's service; when its audience is a parameter of the helper it is in, the
     argument the path's call passes (``get_token_for(GRAPH)``), through nested helpers too."""
     request = path[-1]
@@ -190,9 +190,16 @@ def _path_service(analysis: Analysis, path: Path) -> str | None:
 def _argument_for(
     analysis: Analysis, expr: cst.BaseExpression, call: cst.Call
 ) -> cst.BaseExpression | None:
-    """The argument ``call`` passes for the parameter ``expr`` names (``[scope]`` too)."""
+    """The argument ``call`` passes for the parameter ``expr`` names or starts with
+    (``scope``, ``[scope]``, ``f"{resource}/.default"``, ``resource + "/.default"``)."""
     if isinstance(expr, (cst.List, cst.Tuple)) and len(expr.elements) == 1:
         expr = expr.elements[0].value
+    if isinstance(expr, cst.FormattedString) and expr.parts:
+        first = expr.parts[0]
+        if isinstance(first, cst.FormattedStringExpression):
+            expr = first.expression
+    elif isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, cst.Add):
+        expr = expr.left
     if not isinstance(expr, cst.Name):
         return None
     function = analysis.local_function(call.func)

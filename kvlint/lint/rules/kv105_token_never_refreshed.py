@@ -8,7 +8,7 @@ import libcst as cst
 
 from kvlint.lint.facts.http import http_call_nodes
 from kvlint.lint.facts.loops import loops_of
-from kvlint.lint.facts.token_origin import Path, TokenOrigin, is_token_string, token_origin
+from kvlint.lint.facts.token_origin import TokenOrigin, TokenPath, is_token_string, token_origin
 from kvlint.lint.facts.urls import KEY_VAULT
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import callers, sub_expressions
@@ -129,7 +129,7 @@ class TokenNeverRefreshed(Rule):
         # so is ``self.token = token`` in a helper whose result ``__init__`` also stores. (Pinning
         # it into a session's headers is reported: that is a second place to fix.)
         pinned: set[str] = set()
-        reported: set[Path] = set()  # how the tokens reported come from their requests
+        reported: set[TokenPath] = set()  # how the tokens reported come from their requests
 
         def first(value: cst.BaseExpression) -> bool:
             origin = token_origin(analysis, value)
