@@ -300,7 +300,7 @@ def test_per_row_chains_name_the_cell(here, capsys):
     (here / "rows.ipynb").write_text(notebook(*cells))
     _, out, _ = check(capsys, "--output-format", "concise", "rows.ipynb")
     assert out.startswith("rows.ipynb:cell 2:3:12: KV304 Key Vault read per row: pandas row ")
-    assert "`mask()` at rows.ipynb:cell 2:2:" in out
+    assert "`mask()` at rows.ipynb:cell 2:2 (registered at rows.ipynb:cell 3:2):" in out
 
 
 def test_an_indented_cell_is_run_dedented_as_ipython_does(here, capsys):

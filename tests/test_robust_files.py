@@ -149,13 +149,18 @@ def test_depths_where_the_checks_pass_but_positions_overflow():
         "binary operators": lambda depth: "1" + " + 1" * depth,
     }
 
-    def codes(depth: int, shape: str) -> list[str]:
-        source = BAD + CALL + "x = " + shapes[shape](depth) + "\n"
+    def codes(depth: int, shape: str, relevant: bool = True) -> list[str]:
+        # the deep expression is in a statement that can matter (it names the credential):
+        # one that cannot is never parsed (kvlint.lint.sources.slicing)
+        deep = shapes[shape](depth)
+        line = f"x = DefaultAzureCredential if {deep} else None\n" if relevant else f"x = {deep}\n"
+        source = BAD + CALL + line
         return [f.code for f in linter.lint_bytes(source.encode(), "deep.py").findings]
 
     for shape in shapes:
         low, high = 10, 1000
         assert codes(low, shape) == ["KV101"] and codes(high, shape) == ["KV000"]
+        assert codes(high, shape, relevant=False) == ["KV101"]  # blanked, not parsed
         while high - low > 1:
             middle = (low + high) // 2
             found = codes(middle, shape)

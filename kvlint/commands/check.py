@@ -42,18 +42,19 @@ def _project(request: CheckRequest, cache_dir: Path | None) -> ProjectOptions:
     common folder of the paths named (a package is named from the folder that holds it)."""
     from kvlint.lint.project import ProjectOptions
 
+    slicing = not request.no_slice
     if request.no_project:
-        return ProjectOptions(enabled=False)
+        return ProjectOptions(enabled=False, slicing=slicing)
     named = [Path(p).absolute() for p in request.paths if p != "-"] or [Path.cwd()]
     try:
         common = Path(os.path.commonpath([str(p) for p in named]))
     except ValueError:  # different drives
-        return ProjectOptions(cache_dir=cache_dir)
+        return ProjectOptions(cache_dir=cache_dir, slicing=slicing)
     if not common.is_dir():
         common = common.parent
     while (common / "__init__.py").is_file() and common.parent != common:
         common = common.parent
-    return ProjectOptions(cache_dir=cache_dir, fallback_root=common)
+    return ProjectOptions(cache_dir=cache_dir, fallback_root=common, slicing=slicing)
 
 
 class _Nearest:
@@ -175,7 +176,9 @@ def _execute(request: CheckRequest) -> int:
 
             project = config.project_root(settings, start)
             directory = project / (settings.cache_dir or ".kvlint_cache")
-            mode = ":file-by-file" if request.no_project else ""
+            mode = (":file-by-file" if request.no_project else "") + (
+                ":whole" if request.no_slice else ""
+            )
             cache, refused = ResultCache.open(
                 directory, settings.fingerprint() + mode, bool(request.cache_dir), project
             )

@@ -178,6 +178,12 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         help="lint each file on its own: names imported from other modules of the project "
         "stay unknown (faster; for comparison)",
     )
+    parser.add_argument(
+        "--no-slice",
+        action="store_true",
+        help="parse every file whole, not only the statements that can matter to a rule "
+        "(slower; the findings are the same: for comparison)",
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     parser.add_argument(
         "--verbose",
@@ -226,6 +232,7 @@ class CheckRequest:
     exit_non_zero_on_fix: bool = False
     include_generated: bool = False
     no_project: bool = False
+    no_slice: bool = False
     color: str = "auto"
     quiet: bool = False
     verbose: bool = False

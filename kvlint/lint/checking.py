@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from kvlint.config import Settings
 from kvlint.findings import Finding
 from kvlint.lint.cache import ResultCache
-from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
+from kvlint.lint.discovery import LINTED_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, parse_error_finding
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
@@ -55,7 +55,7 @@ def check_file(
     if isinstance(data, Finding):
         return Checked([data])
     if not imports_kv and not linter.wants(data):
-        return Checked(skipped_python=target.path.suffix in PYTHON_SUFFIXES)
+        return Checked(skipped_python=target.path.suffix in LINTED_SUFFIXES)
     if not include_generated and is_generated(data):
         return Checked(matched=True, generated=True)
     key = cache.key(data + extra, target.relpath) if cache is not None else None

@@ -35,9 +35,12 @@ from kvlint.lint.suppress import LINE_BREAK
 from kvlint.notebook import is_source_notebook, python_of_source_notebook
 
 if TYPE_CHECKING:
+    from libcst import Module
+
     from kvlint.lint.project import ProjectOptions
     from kvlint.lint.project.resolver import ModuleView, Project
     from kvlint.lint.project.summary import Symbol
+    from kvlint.lint.sources.slicing import Slice as SliceOf
 
 MAX_BYTES = python_source.MAX_BYTES
 NOTEBOOK_MAX_BYTES = 8 * MAX_BYTES  # outputs (images, tables) make most of a notebook's bytes
@@ -106,6 +109,7 @@ class Linter:
             options.fallback_root,
             python_source.worth_summarising,
             lambda data: python_source.decode(data).text,
+            self.wants,
         )
 
     def _view(self, path: str) -> ModuleView | None:
@@ -137,7 +141,7 @@ class Linter:
         """``imports_kv``: the file imports a first-party module that passes the prefilter
         (:mod:`kvlint.lint.project.reach`), so it is linted without passing it itself."""
         if notebook_source.is_notebook(path):
-            return self._notebook_bytes(data, path, relpath)
+            return self._notebook_bytes(data, path, relpath, imports_kv)
         if config_source.kind_of(path):
             return self._config_bytes(data, path, relpath)
         if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
@@ -159,9 +163,11 @@ class Linter:
             return LintResult([error_finding(path, f"cannot read source: {exc}")])
         return self.lint_text(source, path, enabled)
 
-    def _notebook_bytes(self, data: bytes, path: str, relpath: str | None) -> LintResult:
+    def _notebook_bytes(
+        self, data: bytes, path: str, relpath: str | None, imports_kv: bool = False
+    ) -> LintResult:
         """A Jupyter notebook: its code cells as one module (:mod:`kvlint.notebook`)."""
-        if not self.wants(data) or IGNORE_FILE.search(data):
+        if not (imports_kv or self.wants(data)) or IGNORE_FILE.search(data):
             return LintResult()
         enabled = self.settings.codes_for(relpath or path, self.enabled)
         if len(data) > NOTEBOOK_MAX_BYTES:
@@ -201,6 +207,9 @@ class Linter:
         if isinstance(source, notebook_source.NotebookSource):
             result = self._lint_python(source, path, enabled, notebook=True)
             result.findings = [source.to_cells(f) for f in result.findings]
+            result.passed = [
+                (to, key, source.in_cells(via, path)) for to, key, via in result.passed
+            ]
             return result
         if config_source.kind_of(path):
             return self._lint_config(source, path, enabled)
@@ -209,27 +218,63 @@ class Linter:
     def _lint_python(
         self, source: SourceFile, path: str, enabled: frozenset[str], notebook: bool = False
     ) -> LintResult:
-        from kvlint.lint.facts import types as kvtypes
-        from kvlint.lint.semantic.model import Analysis
-
         text = source.text
         if not notebook and is_source_notebook(text):
             # a Databricks / Fabric notebook exported as .py: its cells may hold IPython lines
             # (`!pip install`, `%sql`), replaced in place (same lines and columns); fixes and
             # suppression comments still apply to the file's own text
             text = python_of_source_notebook(text)
+        view = self._view(path)  # a notebook imports its project's modules as a script does
+        incoming = self.incoming.get(str(view.module.path), {}) if view is not None else {}
         try:
-            module = python_source.parse(text)
+            sliced = self._slice(text, view) if not incoming else None
+            if sliced is not None and sliced.empty:  # nothing can matter: no libcst at all
+                found = (
+                    suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
+                )
+                return self._result(source, text, path, enabled, [], view, found)
+            parsed_text = sliced.text if sliced is not None else text
+            try:
+                module = python_source.parse(parsed_text, bounded=sliced is not None)
+            except python_source.SyntaxProblem:
+                if sliced is None:
+                    raise
+                module = python_source.parse(text)  # never lose a file to the slice
+                parsed_text = text
         except python_source.SyntaxProblem as exc:
             return LintResult([error_finding(path, str(exc), exc.line, exc.column)], source=source)
-        view = self._view(path)  # a notebook imports its project's modules as a script does
+        return self._analyse(source, text, parsed_text, module, path, enabled, view, incoming)
+
+    def _slice(self, text: str, view: ModuleView | None) -> SliceOf | None:
+        """The statements of ``text`` that can matter (:mod:`kvlint.lint.sources.slicing`);
+        None: parse it whole (``--no-slice``, or it cannot be sliced)."""
+        options = self.project_options
+        if options is not None and not options.slicing:
+            return None
+        matters = view.may_matter if view is not None else None
+        return python_source.slice_source(text, self.settings.extra_vault_hosts, matters)
+
+    def _analyse(
+        self,
+        source: SourceFile,
+        text: str,
+        parsed_text: str,
+        module: Module,
+        path: str,
+        enabled: frozenset[str],
+        view: ModuleView | None,
+        incoming: dict[str, str],
+    ) -> LintResult:
+        from kvlint.lint.facts import types as kvtypes
+        from kvlint.lint.semantic.model import Analysis
+
         passed: list[tuple[str, str, str]] = []
         analysis: Analysis | None = None
         try:
             hosts = self.settings.extra_vault_hosts
-            analysis = Analysis(module, text, hosts, path, kvtypes, view)
-            if view is not None and self.incoming:
-                analysis.incoming = self.incoming.get(str(view.module.path), {})
+            analysis = Analysis(module, parsed_text, hosts, path, kvtypes, view)
+            if incoming:
+                analysis.incoming = incoming
             if self.settings.databricks_scopes:
                 analysis.options["databricks-scopes"] = self.settings.databricks_scopes
             parsed = python_source.PythonFile(module, text, analysis)
@@ -240,8 +285,8 @@ class Linter:
 
                 passed = [(p.path, p.key, p.via) for p in vault_urls_passed_out(analysis)]
                 exports = exports_keyvault(analysis)
-            found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
             notes = assumptions(analysis) if reports else {}
+            found = suppress.directives(LINE_BREAK.split(text)) if _DIRECTIVE.search(text) else {}
             findings = self._findings(parsed, path, reports, found, notes) if reports else []
         except RecursionError:  # the rules, or positions (a deeper walk) for what they found
             return LintResult(
@@ -252,6 +297,22 @@ class Linter:
         finally:
             if analysis is not None:
                 analysis.release()  # its tree is freed by reference counting, not by the gc
+        result = self._result(source, text, path, enabled, findings, view, found)
+        result.passed, result.exports = passed, exports
+        return result
+
+    def _result(
+        self,
+        source: SourceFile,
+        text: str,
+        path: str,
+        enabled: frozenset[str],
+        findings: list[Finding],
+        view: ModuleView | None,
+        found: dict[int, list[suppress.Directive]],
+    ) -> LintResult:
+        """The result of a checked Python file: its findings, and the suppression comments
+        (``found``) no finding used (KV100)."""
         if found and "KV100" in enabled:
             findings += [
                 self.finding(
@@ -272,7 +333,7 @@ class Linter:
             ]
             findings.sort(key=lambda f: f.sort_key)
         used = dict(view.used) if view is not None else {}
-        return LintResult(findings, True, source, used, passed, exports)
+        return LintResult(findings, True, source, used)
 
     def _lint_config(self, source: SourceFile, path: str, enabled: frozenset[str]) -> LintResult:
         text = source.text

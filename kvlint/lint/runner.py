@@ -29,7 +29,7 @@ from kvlint.lint.checking import (
     safe_lint,
     worker_count,
 )
-from kvlint.lint.discovery import PYTHON_SUFFIXES, Target, read
+from kvlint.lint.discovery import LINTED_SUFFIXES, Target, read
 from kvlint.lint.engine import Linter, LintResult, apply_edits
 from kvlint.lint.generated import is_generated
 from kvlint.lint.project import ProjectOptions
@@ -150,7 +150,7 @@ class Runner:
                 self._collect(outcome, target, [data])
                 continue
             if not self.linter.wants(data):
-                if target.path.suffix in PYTHON_SUFFIXES:
+                if target.path.suffix in LINTED_SUFFIXES:
                     seen.skipped.append(target)
                 continue
             outcome.files_matched += 1
@@ -242,7 +242,7 @@ class Runner:
         for root in roots:
             found = discover([str(root)], self.settings)
             for target in itertools.islice(found, MAX_OUTSIDE):
-                if target.path.suffix == ".py" and target.path.absolute() not in in_run:
+                if target.path.suffix in LINTED_SUFFIXES and target.path.absolute() not in in_run:
                     outside.append(target)
         wants = self.linter.wants
         for target in importers(project.modules, wants, seen.exporting, outside):

@@ -18,7 +18,7 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
-from kvlint.lint.facts.platforms import platform_token_audiences
+from kvlint.lint.facts.platforms import TOKEN_ALIASES, platform_token_audiences
 from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, Audience, classify_audience, token_endpoint
 from kvlint.lint.rule import Replacement, Report, TextSpan
 from kvlint.lint.semantic.dataflow import derives_from
@@ -271,6 +271,9 @@ def all_token_audiences(analysis: Analysis) -> list[tuple[TokenValue, Audience]]
     out = []
     for value in token_requests(analysis):
         audience = classify_audience(value.folded.text, analysis.extra_vault_hosts)
+        written = value.folded.text.strip()
+        if value.context == "platform" and written.lower() in TOKEN_ALIASES:
+            audience = Audience("other", None, written, False)  # getToken("Storage")
         if audience is not None:
             out.append((value, audience))
     return out

@@ -3,8 +3,12 @@
 A function runs *per request* (a route, a view, an HTTP trigger, a FastAPI dependency), *per
 task or message* (Celery / RQ / Dramatiq / Huey tasks, Airflow / Prefect / Dagster tasks, ops
 and assets, Functions queue / Service Bus / Event Hubs / Event Grid / blob triggers, Durable
-activities, Event Hubs ``on_event`` callbacks), *per row* (Spark UDFs, ``rdd.map`` /
-``foreach``, pandas ``apply`` / ``map``, Dask / Ray remote functions, ``Pool.map`` workers),
+activities, Event Hubs ``on_event`` callbacks), *per row* (Spark UDFs, ``spark.udf.register``,
+``rdd.map`` / ``foreach``, pandas ``apply`` / ``map``, Dask / Ray remote functions, ``Pool.map``
+workers), *per partition* (``mapPartitions`` / ``foreachPartition`` / ``mapInPandas``: Spark
+calls the function once per partition with an iterator over its rows; a loop over that iterator
+is the loop model's per-row answer; no rule reports once per partition: it is how a job builds
+a client on an executor),
 *per scheduled callback* (Functions timer triggers, APScheduler, ``schedule``), *per
 authentication callback* (track-1 ``KeyVaultAuthentication``) or *per accessor call* (a function
 reading the secret its parameter names) when it is such a root, or when one calls it: the
@@ -15,19 +19,22 @@ arrives in ``analysis.incoming`` (``request:name``, ``task:name``, ...: see
 :mod:`kvlint.lint.facts.outgoing`), with that module's chain.
 
 Every framework name is traced to its import (``app.task`` is a Celery task only when ``app``
-was made by ``celery.Celery``); nothing is matched by its name alone. *Per loop iteration* is
+was made by ``celery.Celery``; a notebook's unbound ``spark`` / ``sc`` are the runtime's, see
+:func:`kvlint.lint.facts.platforms.runtime_globals`); nothing is matched by its name alone. *Per loop iteration* is
 the loop model's answer (:mod:`kvlint.lint.facts.loops`). Anything else is once or unknown:
 ``None``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.kv_calls import accessor_reads, auth_callbacks, kv_calls
+from kvlint.lint.facts.loops import loops_of
+from kvlint.lint.facts.platforms import runtime_globals
 from kvlint.lint.facts.web import request_handlers
 from kvlint.lint.semantic.dataflow import calls_by_function, made_by, sub_expressions
 from kvlint.lint.semantic.memo import module_fact
@@ -39,6 +46,7 @@ ROW = "row"
 SCHEDULED = "scheduled"
 AUTH = "auth"
 ACCESSOR = "accessor"
+PARTITION = "partition"
 # what another module may tell this one (``<kind>:<function>``): the kinds its roots run with
 REMOTE_KINDS = (REQUEST, TASK, ROW, SCHEDULED)
 LABELS = {
@@ -48,8 +56,10 @@ LABELS = {
     SCHEDULED: "per scheduled run",
     AUTH: "per authentication callback",
     ACCESSOR: "per accessor call",
+    PARTITION: "per partition",
 }
-KINDS = (REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR)  # the first that reaches code wins
+# the first that reaches code wins; once per partition only where nothing more often does
+KINDS = (REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR, PARTITION)
 MAX_DEPTH = 4  # root -> helper -> helper -> helper -> helper
 # run once per object or process, whatever calls them: never an accessor of their own
 ONCE_NAMES = frozenset({"__init__", "main", "__aenter__", "__enter__", "setUp", "setup"})
@@ -126,6 +136,10 @@ FUNCTION_MESSAGES = {
     "azure.functions.InputStream": (TASK, "Azure Functions blob trigger"),
     "azure.functions.TimerRequest": (SCHEDULED, "Azure Functions timer trigger"),
 }
+# Spark objects: ``pyspark`` ones, and the Databricks runtime's (``from databricks.sdk.runtime
+# import spark``)
+SPARK: tuple[str, ...] = ("pyspark.", "databricks.sdk.runtime.spark", "databricks.sdk.runtime.sc")
+SPARK += ("databricks.sdk.runtime.sqlContext",)
 # ``obj.method(f, ...)`` (or ``on_event=f``) where ``obj`` was made by one of these: f is a root
 REGISTRATIONS: tuple[tuple[tuple[str, ...], frozenset[str], str, str], ...] = (
     (("rq.Queue", "rq.queue.Queue"), frozenset({"enqueue", "enqueue_call"}), TASK, "RQ job"),
@@ -143,13 +157,19 @@ REGISTRATIONS: tuple[tuple[tuple[str, ...], frozenset[str], str, str], ...] = (
         "pandas row function",
     ),
     (
-        ("pyspark.",),
-        frozenset(
-            {"map", "flatMap", "foreach", "foreachPartition", "mapPartitions", "mapInPandas"}
-        ),
+        SPARK,
+        frozenset({"map", "flatMap", "foreach", "filter", "mapValues", "flatMapValues", "keyBy"}),
         ROW,
         "Spark row function",
     ),
+    (SPARK, frozenset({"register", "registerFunction"}), ROW, "Spark UDF"),  # spark.udf.register
+    (
+        SPARK,
+        frozenset({"mapPartitions", "mapPartitionsWithIndex", "foreachPartition"}),
+        PARTITION,
+        "Spark partition function",  # its parameter iterates the partition's rows
+    ),
+    (SPARK, frozenset({"mapInPandas", "mapInArrow"}), PARTITION, "Spark batch function"),
     (
         ("azure.eventhub.EventHubConsumerClient", "azure.eventhub.aio.EventHubConsumerClient"),
         frozenset({"receive", "receive_batch"}),
@@ -180,11 +200,12 @@ AIRFLOW_OPERATORS += ("airflow.sdk.BaseOperator", "airflow.sensors.base.BaseSens
 class Frequency:
     """How often a function (or a lambda) runs, and the chain that proves it."""
 
-    kind: str  # REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR
+    kind: str  # REQUEST, TASK, ROW, SCHEDULED, AUTH, ACCESSOR, PARTITION
     label: str  # what the root is: "route", "Celery task", ...
     root: cst.CSTNode | None  # the root function or lambda (None: in another module)
     chain: tuple[str, ...] = ()  # the same-module functions called from the root, in order
     remote: str = ""  # the chain in another module that reaches this one
+    registered: cst.Call | None = None  # the call that made a function a root (``udf(f)``)
 
     @property
     def per(self) -> str:
@@ -197,21 +218,45 @@ class Frequency:
             name = self.root.name.value if isinstance(self.root, cst.FunctionDef) else "lambda"
             at = f"{analysis.path}:{analysis.line_of(self.root)}"
             start = f"{self.label} `{name}()` at {at}"
+            if self.registered is not None and isinstance(self.root, cst.FunctionDef):
+                start += f" (registered at {analysis.path}:{analysis.line_of(self.registered)})"
         else:
             start = self.remote
         return f"{self.per}: " + " -> ".join([start, *steps])
 
 
+ROWS_OF = "the loop over the rows of "  # the label of a loop over a partition's rows
+
+
 def how_often(analysis: Analysis, node: cst.CSTNode) -> Frequency | None:
     """How often ``node`` runs, when it runs more than once for a known reason (None: once,
-    or unknown). A node in a lambda handed to a per-row call runs per row."""
+    or unknown). A node in a lambda handed to a per-row call runs per row; in a loop over the
+    rows a Spark partition function is given, per row."""
     found = frequencies(analysis)
     for ancestor in analysis.ancestors(node):
         if isinstance(ancestor, cst.Lambda) and ancestor in found:
-            return found[ancestor]
+            return _per_row_of_partition(analysis, node, found[ancestor])
         if isinstance(ancestor, cst.FunctionDef):
-            return found.get(ancestor)
+            frequency = found.get(ancestor)
+            return frequency and _per_row_of_partition(analysis, node, frequency)
     return None
+
+
+def _per_row_of_partition(analysis: Analysis, node: cst.CSTNode, often: Frequency) -> Frequency:
+    """``often``, or per row when ``node`` is in a loop (of the root itself) over a parameter
+    of a Spark partition function: ``for row in rows:`` in ``rdd.mapPartitions(f)``'s ``f``."""
+    root = often.root
+    if often.kind != PARTITION or often.chain or often.label != "Spark partition function":
+        return often
+    if not isinstance(root, (cst.FunctionDef, cst.Lambda)):
+        return often
+    params = (*root.params.posonly_params, *root.params.params)
+    for loop in loops_of(analysis, node):
+        for expr in loop.iters:
+            bound = analysis.bindings(expr.value, expr) if isinstance(expr, cst.Name) else []
+            if bound and any(bound[-1].node is param for param in params):
+                return replace(often, kind=ROW, label=ROWS_OF + often.label)
+    return often
 
 
 @module_fact
@@ -247,13 +292,7 @@ def _follow(analysis: Analysis, found: dict[cst.CSTNode, Frequency], frontier: l
                 cls = analysis.enclosing_class(callee)
                 if cls is not None:
                     name = f"{cls.name.value}.{name}"
-                found[callee] = Frequency(
-                    frequency.kind,
-                    frequency.label,
-                    frequency.root,
-                    (*frequency.chain, name),
-                    frequency.remote,
-                )
+                found[callee] = replace(frequency, chain=(*frequency.chain, name))
                 following.append(callee)
         if not following:
             break
@@ -351,7 +390,7 @@ def _decorated_root(analysis: Analysis, function: cst.FunctionDef) -> tuple[str,
         for prefixes, methods in INSTANCE_DECORATORS:
             if method not in methods:
                 continue
-            makers = made_by(analysis, func.value) if makers is None else makers
+            makers = _makers(analysis, func.value) if makers is None else makers
             if any(m == p or m.startswith(p) for m in makers for p in prefixes):
                 return methods[method]
     return None
@@ -380,27 +419,40 @@ def _typed_root(analysis: Analysis, function: cst.FunctionDef) -> tuple[str, str
 def _registered_roots(analysis: Analysis) -> list[tuple[cst.CSTNode, Frequency]]:
     """Functions and lambdas handed to a call that runs them per task, row or schedule."""
     out: list[tuple[cst.CSTNode, Frequency]] = []
+    for call, target, kind, label in registrations(analysis):
+        node: cst.CSTNode | None = (
+            target if isinstance(target, cst.Lambda) else analysis.local_function(target)
+        )
+        if node is not None:
+            out.append((node, Frequency(kind, label, node, registered=call)))
+    return out
+
+
+_FUNCTION_KEYWORDS = ("on_event", "on_event_batch", "python_callable", "func", "f")
+
+
+@module_fact
+def registrations(analysis: Analysis) -> list[tuple[cst.Call, cst.BaseExpression, str, str]]:
+    """Calls that run a function argument per task, row or schedule: (the call, the function
+    expression, kind, label). The function is the first argument that is a lambda, a function
+    of this module or a name another module binds (its outgoing facts: an imported function
+    registered as a UDF runs per row there)."""
+    out = []
     for call in analysis.index.calls:
         found = _registration(analysis, call)
         if found is None:
             continue
-        kind, label = found
         for argument in call.args:
-            if argument.keyword is not None and argument.keyword.value not in (
-                "on_event",
-                "on_event_batch",
-                "python_callable",
-                "func",
-                "f",
-            ):
+            keyword = argument.keyword
+            if keyword is not None and keyword.value not in _FUNCTION_KEYWORDS:
                 continue
             target = argument.value
-            node: cst.CSTNode | None = (
-                target if isinstance(target, cst.Lambda) else analysis.local_function(target)
-            )
-            if node is not None:
-                out.append((node, Frequency(kind, label, node)))
+            if isinstance(target, cst.Lambda) or analysis.local_function(target) is not None:
+                out.append((call, target, *found))
                 break  # the first function argument is the one run
+            if isinstance(target, (cst.Name, cst.Attribute)) and analysis.qualname(target):
+                out.append((call, target, *found))
+                break
     return out
 
 
@@ -416,7 +468,11 @@ def _registration(analysis: Analysis, call: cst.Call) -> tuple[str, str] | None:
     for prefixes, methods, kind, label in REGISTRATIONS:
         if method not in methods:
             continue
-        makers = made_by(analysis, func.value) if makers is None else makers
+        makers = _makers(analysis, func.value) if makers is None else makers
         if any(m == p or m.startswith(p) for m in makers for p in prefixes):
             return kind, label
     return None
+
+
+def _makers(analysis: Analysis, expr: cst.BaseExpression) -> set[str]:
+    return made_by(analysis, expr, injected=runtime_globals(analysis))

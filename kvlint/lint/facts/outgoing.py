@@ -19,7 +19,7 @@ import libcst as cst
 
 from kvlint.lint.facts.audiences import token_requests
 from kvlint.lint.facts.caching import is_cached
-from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often
+from kvlint.lint.facts.frequency import REMOTE_KINDS, frequencies, how_often, registrations
 from kvlint.lint.facts.kv_calls import kv_calls, kv_constructors
 from kvlint.lint.facts.passing import holds_vault_url
 from kvlint.lint.project.summary import Symbol
@@ -63,6 +63,13 @@ def vault_urls_passed_out(analysis: Analysis) -> list[PassedUrl]:
 def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
     """Calls, in code that runs per request / task / row / schedule, of another module's
     function or method that reads Key Vault or builds a client on every call."""
+    for call, target, kind, label in registrations(analysis):  # spark.udf.register("f", f)
+        if kind not in REMOTE_KINDS or not isinstance(target, (cst.Name, cst.Attribute)):
+            continue
+        for origin, chain in _keyvault_work_called(analysis, target, None):
+            where = f"{label} registered at {analysis.path}:{analysis.line_of(call)}"
+            through = "".join(f" -> `{step}()`" for step in chain)
+            yield PassedUrl(str(origin[0]), f"{kind}:{origin[1]}", where + through)
     found = frequencies(analysis)
     if not found:
         return
@@ -70,7 +77,7 @@ def _accessors_called_per_request(analysis: Analysis) -> Iterator[PassedUrl]:
         often = how_often(analysis, call)
         if often is None or often.kind not in REMOTE_KINDS or is_cached(analysis, call):
             continue
-        for origin, chain in _keyvault_work_called(analysis, call):
+        for origin, chain in _keyvault_work_called(analysis, call.func, call):
             steps = often.describe(analysis).split(": ", 1)[1]
             through = "".join(f" -> `{name}()`" for name in chain)
             where = f"{steps}{through}"
@@ -82,23 +89,24 @@ def _keyvault_work(symbol: Symbol) -> bool:
 
 
 def _keyvault_work_called(
-    analysis: Analysis, call: cst.Call
+    analysis: Analysis, func: cst.BaseExpression, call: cst.Call | None
 ) -> list[tuple[tuple[Path, str], tuple[str, ...]]]:
-    """The functions of other modules that ``call`` runs which read Key Vault or build a
-    client on every call: the function called, or those it calls in turn (other modules,
-    bounded), each with the names of the functions on the way."""
-    symbol = analysis.imported(call.func, "function")
-    origin = analysis.origin(call.func) if symbol is not None else None
+    """The functions of other modules that ``call`` (of ``func``; or ``func`` run by what it
+    is handed to) runs which read Key Vault or build a client on every call: the function
+    called, or those it calls in turn (other modules, bounded), each with the names of the
+    functions on the way."""
+    symbol = analysis.imported(func, "function")
+    origin = analysis.origin(func) if symbol is not None else None
     if symbol is None:  # a method of an instance of an imported class: ``Class.method``
-        method = analysis.imported_method(call.func)
+        method = analysis.imported_method(func)
         symbol, origin = method if method is not None else (None, None)
-    if symbol is None:  # ``Service()``: an imported class's ``__init__`` runs
+    if symbol is None and call is not None:  # ``Service()``: an imported class's ``__init__``
         symbol, origin = _constructor(analysis, call)
     if symbol is None or origin is None or symbol.cached:
         return []
     if _keyvault_work(symbol):
         return [(origin, ())]
-    qual = analysis.qualname(call.func)
+    qual = analysis.qualname(func)
     if not symbol.calls or qual is None or analysis.imports is None:
         return []
     return [(where, chain) for _, where, chain in analysis.imports.reached(qual, _keyvault_work)]

@@ -27,6 +27,12 @@ What counts as traced (precision first, never a method name alone):
 * Azure ML objects traced from ``azureml.core`` imports through assignments.
 
 A parameter that happens to be called ``dbutils`` is not traced: its value is unknown.
+
+The notebook runtime injects Spark too: in a notebook (``.ipynb``, or a Databricks / Fabric /
+Synapse notebook exported as source) or below ``from databricks.sdk.runtime import *``, an
+unbound ``spark`` is the ``SparkSession``, ``sc`` its ``SparkContext`` and ``sqlContext`` an
+``SQLContext`` (:func:`runtime_globals`; the "how often" model asks it). In a plain ``.py`` file
+an unbound ``spark`` stays unknown.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import libcst as cst
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
+from kvlint.notebook import is_notebook, is_source_notebook
 
 NOTEBOOK_GLOBALS = ("dbutils", "mssparkutils", "notebookutils")
 DATABRICKS_READS = ("get", "getBytes")
@@ -46,6 +53,14 @@ SYNAPSE_TOKENS = ("getToken",)
 AZUREML_KEYVAULT_READS = ("get_secret", "get_secrets", "list_secrets")
 AZUREML_RUN_READS = ("get_secret", "get_secrets")
 SCOPE_KINDS = ("keyvault", "databricks")
+# getToken's documented audience names for other services (Synapse: Storage, AzureManagement,
+# DW, Synapse, DataLakeStore, AzureOSSDB, AzureDataExplorer; Fabric: storage, pbi, kusto),
+# compared lower-case: a token for one of them sent to a vault is refused (KV102). Fabric's
+# "keyvault" is left out: its cloud is the workspace's, which the code does not say.
+TOKEN_ALIASES = frozenset(
+    {"storage", "azuremanagement", "dw", "synapse", "datalakestore", "azureossdb"}
+    | {"azuredataexplorer", "pbi", "kusto"}
+)
 
 _SYNAPSE_PREFIXES = ("notebookutils.mssparkutils.", "notebookutils.", "mssparkutils.")
 _DBUTILS_IMPORTS = ("databricks.sdk.runtime.dbutils",)
@@ -104,6 +119,41 @@ def platform_token_audiences(analysis: Analysis) -> list[tuple[cst.Call, cst.Bas
             if audience is not None:
                 out.append((found.call, audience.value))
     return out
+
+
+# What a notebook's runtime binds before the first cell runs (Databricks, Synapse, Fabric).
+SPARK_GLOBALS = {
+    "spark": "pyspark.sql.SparkSession",
+    "sc": "pyspark.SparkContext",
+    "sqlContext": "pyspark.sql.SQLContext",
+}
+
+
+@module_fact
+def runtime_globals(analysis: Analysis) -> dict[str, str]:
+    """The names the notebook runtime binds, and what they are (import-resolved names), for
+    a module that is a notebook or star-imports ``databricks.sdk.runtime``: {} elsewhere, and
+    when another star import may bind them. Only where the module binds the name nowhere does
+    it count (:func:`kvlint.lint.semantic.dataflow.made_by`)."""
+    notebook = is_notebook(analysis.path) or is_source_notebook(analysis.source)
+    if not notebook and not _runtime_star(analysis):
+        return {}
+    if not any(name in analysis.source for name in SPARK_GLOBALS) or _has_star_import(analysis):
+        return {}
+    return SPARK_GLOBALS
+
+
+def _runtime_star(analysis: Analysis) -> bool:
+    if "databricks.sdk.runtime" not in analysis.source:
+        return False
+    return any(
+        isinstance(node, cst.ImportFrom)
+        and isinstance(node.names, cst.ImportStar)
+        and node.module is not None
+        and not node.relative
+        and _dotted(node.module) in _RUNTIME_MODULES
+        for node in analysis.index.imports
+    )
 
 
 def notes(analysis: Analysis) -> dict[cst.CSTNode, str]:

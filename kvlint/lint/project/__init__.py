@@ -29,8 +29,12 @@ from pathlib import Path
 @dataclass(frozen=True)
 class ProjectOptions:
     """How a linter sees the rest of the project: ``enabled`` False (``--no-project``) keeps
-    every imported name unknown; ``cache_dir`` keeps summaries between runs."""
+    every imported name unknown; ``cache_dir`` keeps summaries between runs; ``slicing``
+    False (``--no-slice``) parses every file whole."""
 
     enabled: bool = True
     cache_dir: Path | None = None
     fallback_root: Path | None = None
+    # parse only the statements that can matter (kvlint.lint.sources.slicing); False:
+    # ``--no-slice``, every file whole (for comparison)
+    slicing: bool = True

@@ -7,6 +7,10 @@ map; a file is kept when one of its first-party imports passes the prefilter (th
 ``__init__`` re-exports, ``MAX_DEPTH`` levels) and the imported name's definition may say
 something (see :mod:`kvlint.lint.project.probe`). A false match only costs a parse: the rules
 still decide on the parsed code.
+
+A notebook (``.ipynb``) imports as a script does: its import lines live in the JSON strings of
+its code cells, so a notebook whose bytes may name a kept module is read as its cells' module
+(:func:`code_of`) and searched like a ``.py`` file.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from typing import Protocol, TypeVar
 from kvlint.fileio import read_regular
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.probe import may_bind
+from kvlint.notebook import NotebookError, is_notebook, load
 
 MAX_DEPTH = 3
 MAX_BYTES = 2 * 1024 * 1024
+NOTEBOOK_MAX_BYTES = 80 * 1024 * 1024  # as the engine's: outputs make notebooks large
 _IMPORT = re.compile(
     rb"^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t*]*)|import[ \t]+([\w., \t]+))",
     re.MULTILINE,
@@ -100,10 +106,10 @@ class Reach:
         return may_bind(data, name, self.relevant)
 
     @staticmethod
-    def _data(path: Path) -> bytes:
+    def _data(path: Path, limit: int = MAX_BYTES) -> bytes:
         try:
-            data = read_regular(path, MAX_BYTES + 1)  # never a pipe or a device
-            return data if len(data) <= MAX_BYTES else b""
+            data = read_regular(path, limit + 1)  # never a pipe or a device
+            return data if len(data) <= limit else b""
         except OSError:
             return b""
 
@@ -118,6 +124,14 @@ class Reach:
         if found or depth == 0:  # a shallower visit may find more: remember only sure answers
             self._memo[ref.path] = found
         return found
+
+
+def code_of(data: bytes) -> bytes:
+    """A notebook's code cells as one module's bytes (b"" for what is not a notebook)."""
+    try:
+        return load(data).text.encode("utf-8", "replace")
+    except (NotebookError, ValueError, RecursionError):
+        return b""
 
 
 class File(Protocol):
@@ -149,19 +163,13 @@ def importers(
         ref = modules.module_of(file.path)
         parts = ref.name.split(".") if ref.name else [ref.path.stem]
         words.setdefault(ref.root, set()).update(p.encode() for p in parts[-2:] if p)
-    names = {
-        root: re.compile(
-            rb"^[ \t]*(?:from|import)[ \t][^\n]*\b(?:"
-            + b"|".join(re.escape(w) for w in sorted(found))
-            + rb")\b",
-            re.MULTILINE,
-        )
-        for root, found in words.items()
-        if found
-    }
+    names = {root: _import_line(found) for root, found in words.items() if found}
+    # in a notebook's JSON an import line starts inside a string: ``"from x import y\n",``
+    in_json = {root: _import_line(found, anchored=False) for root, found in words.items() if found}
     seeds = frozenset(modules.module_of(f.path).path for f in matched) if also else frozenset()
     reach = Reach(modules, wanted, relevant, seeds)
-    folders: dict[str, re.Pattern[bytes] | None] = {}  # a folder -> its project's pattern
+    # a folder -> its project's patterns (for .py files, for notebooks' JSON)
+    folders: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes]] | None] = {}
     prefixes = tuple(str(root) for root in names)  # a folder outside them has no pattern
     for file in skipped:
         folder = os.path.dirname(file.path)
@@ -169,13 +177,26 @@ def importers(
             absolute = os.path.realpath(folder or ".")  # roots are real paths
             inside = few or absolute.startswith(prefixes)
             root = modules.root_of_folder(Path(absolute)) if inside else None
-            folders[folder] = names.get(root) if root is not None else None
-        named = folders[folder]
-        if named is None and not few:
+            folders[folder] = (names[root], in_json[root]) if root in names else None
+        patterns = folders[folder]
+        if patterns is None and not few:
             continue
         path = file.path.absolute()
-        data = Reach._data(path)
-        if named is not None and not few and not named.search(data):
+        notebook = is_notebook(path.name)
+        data = Reach._data(path, NOTEBOOK_MAX_BYTES if notebook else MAX_BYTES)
+        if notebook:
+            if patterns is not None and not few and not patterns[1].search(data):
+                continue
+            data = code_of(data) if b"import" in data else b""
+        if patterns is not None and not few and not patterns[0].search(data):
             continue
         if reach.imports_wanted(path, data):
             yield file
+
+
+def _import_line(words: set[bytes], anchored: bool = True) -> re.Pattern[bytes]:
+    """An import line naming one of ``words``; not ``anchored``: anywhere on a line."""
+    start = rb"^[ \t]*" if anchored else rb""
+    pattern = start + rb"(?:from|import)[ \t][^\n]*\b(?:"
+    pattern += b"|".join(re.escape(w) for w in sorted(words)) + rb")\b"
+    return re.compile(pattern, re.MULTILINE)

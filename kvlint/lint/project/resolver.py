@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from kvlint.fileio import read_regular
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
+from kvlint.lint.project.reach import imported_names
 from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 
@@ -24,6 +26,8 @@ MAX_HOPS = 12
 MAX_CHAIN = 4  # modules a chain of calls crosses: route -> service -> factory -> accessor
 INSTANCE = "()"  # ``pkg.kv.Wrapper().read``: the method ``read`` of an instance of the class
 MISSING = "-"
+MAX_MODULE_BYTES = 2 * 1024 * 1024  # a larger module is not read: it may matter
+CONTENT = "#"  # ``module#`` in ``used``: the module's whole text (a decision read all of it)
 _Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
 
 
@@ -36,8 +40,11 @@ class Project:
         fallback_root: Path | None = None,
         worth: Callable[[str], bool] | None = None,
         decode: Decoder | None = None,
+        wanted: Callable[[bytes], bool] | None = None,
     ) -> None:
         self.modules = ModuleMap(fallback_root)
+        self.wanted = wanted  # the prefilter: a module's bytes may hold what rules look for
+        self._matters: dict[Path, tuple[bool, tuple[ModuleRef, ...]]] = {}
         self.store = SummaryStore(summarise, cache_dir, salt, worth, decode)
         # resolutions shared by the modules of a folder: (absolute name, root, folder) ->
         # (symbol, where it is defined, what was used)
@@ -58,12 +65,53 @@ class Project:
 
     def _digest(self, key: str, importer: ModuleRef) -> str:
         module, _, name = key.partition(":")
-        ref = self.modules.find(module, importer)
+        content = module.endswith(CONTENT)
+        ref = self.modules.find(module.removesuffix(CONTENT), importer)
         if ref is None:
             return MISSING
+        if content:
+            return self.store.content_digest(ref.path)
         if name:
             return self.store.symbol_digest(ref.path, name)
         return self.store.header(ref.path).digest
+
+    def module_matters(self, ref: ModuleRef) -> tuple[bool, tuple[ModuleRef, ...]]:
+        """Whether a first-party module may define something a rule looks at: its bytes pass
+        the prefilter (``wanted``), or it imports a first-party module that does, through at
+        most ``MAX_CHAIN`` modules (a route's service calls a factory that calls the reader).
+        Also the modules read to say so."""
+        known = self._matters.get(ref.path)
+        if known is None:
+            read: dict[Path, ModuleRef] = {}
+            found = self._matters_within(ref, MAX_CHAIN, read)
+            known = self._matters[ref.path] = (found, tuple(read.values()))
+        return known
+
+    def _matters_within(self, ref: ModuleRef, depth: int, read: dict[Path, ModuleRef]) -> bool:
+        if ref.path in read:
+            return False  # on the way already (a cycle), or answered no below
+        read[ref.path] = ref
+        try:
+            data = read_regular(ref.path, MAX_MODULE_BYTES + 1)
+        except OSError:
+            return False
+        if len(data) > MAX_MODULE_BYTES or self.wanted is None or self.wanted(data):
+            return True
+        if depth <= 1:
+            return False
+        for written, member in imported_names(data):
+            base = self.modules.absolute(written, ref)
+            if base is None:
+                continue
+            sub = self.modules.find(f"{base}.{member}", ref) if member is not None else None
+            sub = sub or self.modules.find(base, ref)
+            if (
+                sub is not None
+                and sub.path != ref.path
+                and self._matters_within(sub, depth - 1, read)
+            ):
+                return True
+        return False
 
     def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
         """Whether every module and name a cached result used still says what it said."""
@@ -149,6 +197,28 @@ class ModuleView:
                 self.used.update(view.used)
             frontier = following
         return out
+
+    def may_matter(self, written: str, name: str | None) -> bool | None:
+        """Whether what a linted module imports (``from written import name``, or the module
+        ``written`` itself) may be something a rule looks at: None when it is not first-party
+        (unknown to every rule); else whether its module may matter
+        (:meth:`Project.module_matters`). Every module that answer read is recorded in
+        ``used`` by its content (``module#``), so a cached result is checked again when one
+        changes."""
+        modules = self.project.modules
+        absolute = modules.absolute(written, self.module)
+        if absolute is None:
+            return None
+        ref = modules.find(f"{absolute}.{name}", self.module) if name is not None else None
+        if ref is None:
+            ref = modules.find(absolute, self.module)
+        if ref is None or ref.path == self.module.path:
+            return None
+        found, read = self.project.module_matters(ref)
+        store = self.project.store
+        for other in read:
+            self.used[f"{other.name}{CONTENT}"] = store.content_digest(other.path)
+        return found
 
     # -- resolution ----------------------------------------------------------------------------
     def _find(self, name: str, context: ModuleRef | None = None) -> ModuleRef | None:

@@ -158,6 +158,11 @@ class SummaryStore:
             return b"*" in module.data
         return bool(self.header(path).stars)
 
+    def content_digest(self, path: Path) -> str:
+        """The digest of a module's bytes (what a decision read from its whole text used)."""
+        module = self._module(path)
+        return module.key if module is not None else NONE
+
     def symbol_digest(self, path: Path, name: str) -> str:
         symbol = self.symbol(path, name)
         return _digest(symbol.as_dict()) if symbol is not None else NONE

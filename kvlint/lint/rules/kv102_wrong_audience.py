@@ -92,13 +92,19 @@ class WrongAudience(Rule):
                 if derives_from(
                     analysis, http.headers, partial(operator.is_, value.call), flow=True
                 ):
+                    fix = (
+                        "Read the secret with credentials.getSecret(vault_url, name), or ask "
+                        "getToken for Key Vault's audience ('keyvault' in Fabric)."
+                        if value.context == "platform"  # mssparkutils / notebookutils
+                        else "Request the token for 'https://vault.azure.net/.default' (the "
+                        "vault's cloud audience)."
+                    )
                     yield Report(
                         "KV102",
                         where(value, audience),
                         (
                             f"a token for '{audience.base}' is sent to a Key Vault URL: Key Vault "
-                            f"answers 401 (wrong audience). Request the token for "
-                            f"'https://vault.azure.net/.default' (the vault's cloud audience)."
+                            f"answers 401 (wrong audience). {fix}"
                         ),
                     )
                     break

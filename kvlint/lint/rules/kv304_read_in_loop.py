@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kvlint.lint.facts.caching import is_cached
-from kvlint.lint.facts.frequency import ROW, how_often
+from kvlint.lint.facts.frequency import ROW, ROWS_OF, how_often
 from kvlint.lint.facts.helper_reads import helper_reads
 from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.loops import (
@@ -58,6 +58,9 @@ class ReadInLoop(Rule):
                 continue
             if iterates_kv_list(analysis, loop) and uses_loop_item(analysis, loop, kv):
                 continue  # N+1 over a listing: KV308
+            often = how_often(analysis, kv.call) if kv.helper is None else None
+            if often is not None and often.label.startswith(ROWS_OF):
+                return often.describe(analysis)  # the rows of a Spark partition
             return f"inside a {loop.described} over data that is not a fixed list of names"
         often = how_often(analysis, kv.call) if kv.helper is None else None
         if often is not None and often.kind == ROW:

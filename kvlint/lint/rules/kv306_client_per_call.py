@@ -8,7 +8,7 @@ import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.caching import is_cached
-from kvlint.lint.facts.frequency import ACCESSOR, SCHEDULED, how_often
+from kvlint.lint.facts.frequency import ACCESSOR, PARTITION, SCHEDULED, how_often
 from kvlint.lint.facts.kv_calls import kv_constructors
 from kvlint.lint.facts.loops import from_loop_item, loops_of
 from kvlint.lint.rule import Report, Rule
@@ -44,8 +44,8 @@ class ClientPerCall(Rule):
             if not per_item:  # one client per vault / tenant is fine, one per item is not
                 return f"inside a {loop.described}"
         often = how_often(analysis, call)
-        if often is None or often.kind == SCHEDULED:
-            return None  # a schedule's period bounds how often it runs
+        if often is None or often.kind in (SCHEDULED, PARTITION):
+            return None  # a schedule's period bounds how often it runs; an executor needs one
         if often.kind == ACCESSOR and often.chain and not _current_sdk(analysis, call):
             return None  # a factory of a retired credential: KV106's business
         return often.describe(analysis)

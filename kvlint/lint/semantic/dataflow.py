@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 
 import libcst as cst
 
@@ -225,11 +225,17 @@ def assigned_name(analysis: Analysis, call: cst.Call) -> str | None:
     return None
 
 
-def made_by(analysis: Analysis, expr: cst.BaseExpression, depth: int = 4) -> set[str]:
+def made_by(
+    analysis: Analysis,
+    expr: cst.BaseExpression,
+    depth: int = 4,
+    injected: Mapping[str, str] | None = None,
+) -> set[str]:
     """The import-resolved names of the calls, classes and annotations an object comes from:
     ``Celery(...)`` for ``app = Celery(...)``, ``pyspark.sql.SparkSession`` for
     ``spark.read.csv(p).select(...)``, ``pandas.DataFrame`` for a parameter annotated so,
-    through local assignments, ``with ... as`` and method / attribute / subscript chains."""
+    through local assignments, ``with ... as`` and method / attribute / subscript chains.
+    ``injected``: what a name the module never binds is (a notebook's ``spark``)."""
     out: set[str] = set()
     frontier: list[cst.BaseExpression] = [expr]
     seen: set[cst.CSTNode] = set()
@@ -253,7 +259,10 @@ def made_by(analysis: Analysis, expr: cst.BaseExpression, depth: int = 4) -> set
                 following.append(node.value)
             elif isinstance(node, cst.Name):
                 following += analysis.assigned_values(node)
-                for binding in analysis.bindings(node.value, node):
+                bindings = analysis.bindings(node.value, node)
+                if injected and not bindings and node.value in injected:
+                    out.add(injected[node.value])
+                for binding in bindings:
                     param = binding.node
                     if binding.kind == "param" and isinstance(param, cst.Param):
                         annotation = param.annotation

@@ -69,13 +69,13 @@ class NotebookSource(SourceFile):
                     Edit(first, edit.column, last, edit.end_column, edit.content, edit_cell)
                 )
             fix = replace(fix, edits=tuple(edits))
-        return replace(finding, location=location, fix=fix, message=self._message(finding))
+        message = self.in_cells(finding.message, finding.path)
+        return replace(finding, location=location, fix=fix, message=message)
 
-    def _message(self, finding: Finding) -> str:
-        """The message with the module's lines it names (``at nb.ipynb:12``, ``on line 12``:
-        the chains of :mod:`kvlint.lint.facts.frequency` and call-site propagation) said as
-        the cell's."""
-        path = finding.path
+    def in_cells(self, text: str, path: str) -> str:
+        """``text`` with the module's lines it names (``at nb.ipynb:12``, ``on line 12``: the
+        chains of :mod:`kvlint.lint.facts.frequency` and call-site propagation, in a finding's
+        message or in what the notebook tells another module) said as the cell's."""
 
         def at(match: re.Match[str]) -> str:
             cell, line = self.notebook.where(int(match.group(1)))
@@ -85,8 +85,8 @@ class NotebookSource(SourceFile):
             cell, line = self.notebook.where(int(match.group(1)))
             return f"on line {line} of cell {cell}"
 
-        message = re.sub(re.escape(path) + r":(\d+)\b", at, finding.message) if path else ""
-        return _ON_LINE.sub(on, message or finding.message)
+        message = re.sub(re.escape(path) + r":(\d+)\b", at, text) if path else ""
+        return _ON_LINE.sub(on, message or text)
 
     def to_module(self, edit: Edit) -> Edit:
         """A cell's edit in the module's lines (inverse of :meth:`to_cells`)."""

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, cast
 
-from kvlint.lint.sources import SourceFile, Triggers
+from kvlint.lint.sources import SourceFile, Triggers, slicing
 from kvlint.lint.suppress import LINE_BREAK
 
 if TYPE_CHECKING:
@@ -135,16 +135,18 @@ class SyntaxProblem(Exception):
         self.line, self.column = line, column
 
 
-def parse(text: str) -> Module:
+def parse(text: str, bounded: bool = False) -> Module:
     """The libcst module of ``text``; raises :class:`SyntaxProblem` (CPython's message and
-    position when it has one)."""
+    position when it has one). ``bounded``: :func:`check_bounds` passed already (on the whole
+    file, of which ``text`` is a slice)."""
     import libcst as cst  # imported only for files that pass the prefilter
 
     if _deeply_nested(text):  # libcst takes minutes on what CPython refuses at once
         error = _cpython_syntax_error(text)
         if error is not None:
             raise _problem(error)
-    check_bounds(text)
+    if not bounded:
+        check_bounds(text)
     try:
         return parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -182,15 +184,19 @@ TOO_LARGE = "too large to analyse"
 TOO_DEEP = "too deeply nested to analyse"
 
 
-def check_bounds(text: str) -> None:
+def check_bounds(text: str, tree: ast.AST | None = None) -> None:
     """Raise :class:`SyntaxProblem` when libcst could not parse ``text`` within bounded memory
-    and depth ("too large / too deeply nested to analyse"), before libcst sees it."""
+    and depth ("too large / too deeply nested to analyse"), before libcst sees it. ``tree``:
+    CPython's tree of ``text``, when the caller has it."""
     tokens = _TOKENS.subn("", text)[1]
     if tokens > MAX_TOKENS:
         raise SyntaxProblem(f"file {TOO_LARGE} ({tokens:,} tokens > {MAX_TOKENS:,}); skipped")
     if tokens <= DEPTH_CHECK_TOKENS:
         return
-    tree: ast.AST | None = None
+    if tree is not None:
+        if _depth(tree) > MAX_DEPTH:
+            raise SyntaxProblem(f"code {TOO_DEEP} (more than {MAX_DEPTH:,} levels); skipped")
+        return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # invalid escape sequences and the like
         try:
@@ -228,6 +234,29 @@ def _depth(tree: ast.AST) -> int:
 
 def _problem(error: SyntaxError) -> SyntaxProblem:
     return SyntaxProblem(f"syntax error: {error.msg}", error.lineno or 1, max(error.offset or 1, 1))
+
+
+def slice_source(
+    text: str, extra_hosts: tuple[str, ...] = (), matters: slicing.Matters | None = None
+) -> slicing.Slice | None:
+    """The slice of ``text`` that can matter (:mod:`kvlint.lint.sources.slicing`), after the
+    bounds the whole file must keep; None when it is parsed whole (CPython cannot parse it, a
+    star import). Raises :class:`SyntaxProblem` for a file too large or deep to analyse."""
+    if _deeply_nested(text):
+        return None  # parse() says what CPython says of it
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+    try:
+        check_bounds(text, tree)
+        hosts = tuple(h.strip(".").lower() for h in extra_hosts if h.strip("."))
+        words = slicing.SEED_WORDS + hosts
+        return slicing.slice_module(text, tree, words, matters)
+    except RecursionError:
+        return None
 
 
 class PythonFile:
