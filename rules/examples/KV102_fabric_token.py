@@ -20,7 +20,7 @@ def sql_password_arm():
     return answer.json()["value"]
 
 
-vault_token = mssparkutils.credentials.getToken("https://contoso.vault.azure.net")  # expect: KV102@49 "'https://contoso.vault.azure.net' is a vault's"
+vault_token = mssparkutils.credentials.getToken("https://contoso.vault.azure.net")  # expect: KV102@49 "'https://contoso.vault.azure.net' is a vault's", KV105@15 "access token captured once at module level and"
 
 
 # ---- negatives -------------------------------------------------------------------------------
@@ -36,6 +36,7 @@ def report_pages():
     return requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
 
 
-# an audience, not a v2 scope: no '/.default' is needed here (KV103 does not apply)
-kv_token = notebookutils.credentials.getToken("https://vault.azure.net")
-kv_alias = notebookutils.credentials.getToken("keyvault")
+# an audience, not a v2 scope: no '/.default' is needed here (KV103 does not apply); asked for
+# once at the top level, the token is KV105's
+kv_token = notebookutils.credentials.getToken("https://vault.azure.net")  # expect: KV105@12 "access token captured once at module level and"
+kv_alias = notebookutils.credentials.getToken("keyvault")  # expect: KV105@12 "access token captured once at module level and"

@@ -5,11 +5,11 @@ import requests
 from azure.identity import DefaultAzureCredential
 
 credential = DefaultAzureCredential()
-TOKEN = credential.get_token("https://vault.azure.net/.default").token  # expect: KV105@9 "access token captured once at module level and"
+TOKEN = credential.get_token("https://vault.azure.net/.default").token  # expect: KV105@9 "and Key Vault then answers 401. Keep the credential"
 HEADERS = {"Authorization": "Bearer " + credential.get_token("https://vault.azure.net/.default").token}  # expect: KV105@11 "access token captured once at module level and"
 
 app = msal.ConfidentialClientApplication("client-id", client_credential="x")
-ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105@16 "access token captured once at module level and"
+ACCESS_TOKEN = app.acquire_token_for_client(scopes=["https://vault.azure.net/.default"])["access_token"]  # expect: KV105@16 "Key Vault then answers 401. Call msal's acquire_token_silent()"
 # The same pinned token once more, in a headers dict: one cause, reported once (above).
 AUTH_HEADERS = {"Authorization": f"Bearer {ACCESS_TOKEN}"}
 

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kvlint.lint.facts.urls import KEY_VAULT, PLATFORM_TOKEN_AUDIENCES
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
@@ -53,13 +54,12 @@ SYNAPSE_TOKENS = ("getToken",)
 AZUREML_KEYVAULT_READS = ("get_secret", "get_secrets", "list_secrets")
 AZUREML_RUN_READS = ("get_secret", "get_secrets")
 SCOPE_KINDS = ("keyvault", "databricks")
-# getToken's documented audience names for other services (Synapse: Storage, AzureManagement,
-# DW, Synapse, DataLakeStore, AzureOSSDB, AzureDataExplorer; Fabric: storage, pbi, kusto),
-# compared lower-case: a token for one of them sent to a vault is refused (KV102). Fabric's
-# "keyvault" is left out: its cloud is the workspace's, which the code does not say.
+# getToken's documented audience names for other services (urls.PLATFORM_TOKEN_AUDIENCES:
+# Synapse's Storage, AzureManagement, DW, ...; Fabric's storage, pbi, kusto), compared
+# lower-case: a token for one of them sent to a vault is refused (KV102). Fabric's "keyvault" is
+# left out: its cloud is the workspace's, which the code does not say.
 TOKEN_ALIASES = frozenset(
-    {"storage", "azuremanagement", "dw", "synapse", "datalakestore", "azureossdb"}
-    | {"azuredataexplorer", "pbi", "kusto"}
+    a for a, service in PLATFORM_TOKEN_AUDIENCES.items() if service != KEY_VAULT
 )
 
 _SYNAPSE_PREFIXES = ("notebookutils.mssparkutils.", "notebookutils.", "mssparkutils.")

@@ -33,6 +33,43 @@ OTHER_AUDIENCES = {
     "api.loganalytics.io": "Log Analytics",
     "monitor.azure.com": "Azure Monitor",
     "app.configuration.azure.com": "Azure App Configuration",
+    "analysis.windows.net": "Power BI",
+    "api.fabric.microsoft.com": "Microsoft Fabric",
+    "onelake.fabric.microsoft.com": "OneLake",
+    "cosmos.azure.com": "Azure Cosmos DB",
+    "ml.azure.com": "Azure Machine Learning",
+    "purview.azure.net": "Microsoft Purview",
+    "dev.azuresynapse.net": "Azure Synapse",
+    "datalake.azure.net": "Azure Data Lake Storage Gen1",
+    "batch.core.windows.net": "Azure Batch",
+    "api.applicationinsights.io": "Application Insights",
+    "dicom.healthcareapis.azure.com": "Azure Health Data Services (DICOM)",
+}
+# Per-account / per-cluster hosts that are their own token audience.
+OTHER_AUDIENCE_SUFFIXES = {
+    ".blob.core.windows.net": "Azure Storage",
+    ".dfs.core.windows.net": "Azure Storage",
+    ".queue.core.windows.net": "Azure Storage",
+    ".table.core.windows.net": "Azure Storage",
+    ".kusto.windows.net": "Azure Data Explorer",
+    ".kusto.fabric.microsoft.com": "Azure Data Explorer",
+    ".documents.azure.com": "Azure Cosmos DB",
+}
+# Application ids used as a v1 resource (``<app id>/.default`` as a scope).
+OTHER_APP_IDS = {"2ff814a6-3304-4ab8-85cb-cd0e6f879c1d": "Azure Databricks"}
+KEY_VAULT = "Key Vault"
+# Synapse / Fabric ``getToken(<name>)``'s documented audience names (compared lower-case).
+PLATFORM_TOKEN_AUDIENCES = {
+    "storage": "Azure Storage",
+    "azuremanagement": "Azure Resource Manager",
+    "dw": "Azure Synapse SQL",
+    "synapse": "Azure Synapse",
+    "datalakestore": "Azure Data Lake Storage Gen1",
+    "azureossdb": "Azure Database for PostgreSQL/MySQL",
+    "azuredataexplorer": "Azure Data Explorer",
+    "kusto": "Azure Data Explorer",
+    "pbi": "Power BI",
+    "keyvault": KEY_VAULT,
 }
 
 
@@ -63,10 +100,12 @@ def classify_audience(text: str, extra_hosts: tuple[str, ...] = ()) -> Audience 
     ``misspelt``, ``other`` (another known Azure audience), ``unknown``.
     """
     stripped = text.strip()
-    if stripped.lower().startswith(keyvault.KEY_VAULT_APP_ID):
-        return Audience(
-            "ok", "public", keyvault.KEY_VAULT_APP_ID, stripped.lower().endswith("/.default")
-        )
+    lowered = stripped.lower()
+    if lowered.startswith(keyvault.KEY_VAULT_APP_ID):
+        return Audience("ok", "public", keyvault.KEY_VAULT_APP_ID, lowered.endswith("/.default"))
+    app = next((a for a in OTHER_APP_IDS if lowered.startswith(a)), None)
+    if app is not None:
+        return Audience("other", None, app, lowered.endswith("/.default"))
     url = parse_url(stripped)
     if url is None or not url.host or UNKNOWN in url.scheme:
         return None
@@ -91,13 +130,30 @@ def classify_audience(text: str, extra_hosts: tuple[str, ...] = ()) -> Audience 
         return Audience("per-vault", host_cloud, base, v2)
     if UNKNOWN in url.host:
         return None
-    if url.host in OTHER_AUDIENCES or url.host.endswith(".blob.core.windows.net"):
+    if other_service(url.host) is not None:
         return Audience("other", None, base, v2)
     if "vault" in url.host or "hsm" in url.host:
         for known in AUDIENCE_HOSTS:
             if difflib.SequenceMatcher(None, url.host, known).ratio() >= 0.85:
                 return Audience("misspelt", AUDIENCE_HOSTS[known], base, v2)
     return None
+
+
+def other_service(host: str) -> str | None:
+    """The service a non-Key-Vault audience's host (or application id) names, if known."""
+    host = host.lower()
+    if host in OTHER_AUDIENCES or host in OTHER_APP_IDS:
+        return OTHER_AUDIENCES.get(host) or OTHER_APP_IDS[host]
+    return next((s for end, s in OTHER_AUDIENCE_SUFFIXES.items() if host.endswith(end)), None)
+
+
+def audience_service(audience: Audience) -> str | None:
+    """The service a token for ``audience`` is accepted by: ``Key Vault`` for every Key Vault
+    audience however written (a wrong one is KV101/KV102's business), the service's name for
+    another known audience, None when unknown."""
+    if audience.kind == "other":
+        return other_service(audience.base.split("://", 1)[-1])
+    return KEY_VAULT if audience.cloud is not None or audience.kind != "unknown" else None
 
 
 def is_keyvault_url(analysis: Analysis, text: str) -> str | None:

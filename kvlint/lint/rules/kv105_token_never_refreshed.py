@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import http_call_nodes
+from kvlint.lint.facts.loops import loops_of
+from kvlint.lint.facts.token_origin import TokenOrigin, TokenPath, is_token_string, token_origin
+from kvlint.lint.facts.urls import KEY_VAULT
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import callers, sub_expressions
 from kvlint.lint.semantic.model import Analysis
@@ -15,6 +17,107 @@ from kvlint.lint.semantic.model import Analysis
 TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
 NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
 MAX_HELPER_DEPTH = 3  # helper -> helper -> token: how far a returned token is followed
+# Services a token opens connections to (no HTTP): an expired token fails the next login.
+DATABASES = ("Azure SQL", "Azure Synapse SQL", "Azure Database for PostgreSQL/MySQL")
+
+
+def captured(origin: TokenOrigin, where: str) -> str:
+    """A token string held by a module- or class-level variable."""
+    if origin.service == KEY_VAULT:
+        return (
+            f"access token captured once at {where} level and reused: it expires (typically "
+            f"after 60-90 minutes) and Key Vault then answers 401. {_fix(origin)}"
+        )
+    service = origin.service
+    fails = (
+        f"{service} then refuses new connections"
+        if service in DATABASES
+        else f"{service or 'the service'} then answers 401"
+    )
+    return (
+        f"access token{_for(origin)} captured once at {where} level and reused: {fails} once "
+        f"the token expires (about an hour). {_fix(origin)}"
+    )
+
+
+def stored_message(origin: TokenOrigin, stored: str, during: str) -> str:
+    """A token string stored on the object while it is constructed."""
+    service = origin.service
+    if service == KEY_VAULT:
+        fails = "after it expires every Key Vault call gets 401"
+    elif service in DATABASES:
+        fails = f"after it expires (about an hour) {service} refuses every new connection"
+    elif service is not None:
+        fails = f"after it expires (about an hour) every {service} call gets 401"
+    else:
+        fails = "after it expires (about an hour) every request made with it gets 401"
+    return (
+        f"access token{_for(origin)} stored in {stored} {during} and never refreshed (nothing "
+        f"in the class reads expires_on / expires_in): {fails}. {_fix(origin)}"
+    )
+
+
+def session_message(origin: TokenOrigin, where: str) -> str:
+    """A token string pinned in an HTTP session's default headers."""
+    service = origin.service
+    if service == KEY_VAULT and origin.library in (None, "azure-identity"):
+        return (
+            f"access token pinned in a session's default headers {where}: it expires "
+            f"(typically after 60-90 minutes) and every later request gets 401. Set the "
+            f"Authorization header per request from credential.get_token() (cached and "
+            f"refreshed by azure-identity), or use the Key Vault SDK clients."
+        )
+    later = "request" if service in (None, KEY_VAULT) else f"{service} request"
+    expiry = "typically after 60-90 minutes" if service == KEY_VAULT else "about an hour"
+    return (
+        f"access token{_for(origin)} pinned in a session's default headers {where}: it expires "
+        f"({expiry}) and every later {later} gets 401. Set the Authorization header per "
+        f"request instead. {_fix(origin)}"
+    )
+
+
+def _for(origin: TokenOrigin) -> str:
+    return f" for {origin.service}" if origin.service not in (None, KEY_VAULT) else ""
+
+
+def _fix(origin: TokenOrigin) -> str:
+    """How to ask for the token so that it is refreshed, by the library it comes from."""
+    vault = origin.service == KEY_VAULT
+    if origin.library == "msal":
+        fix = (
+            "call msal's acquire_token_silent() (or acquire_token_for_client()) when the token "
+            "is needed: msal caches tokens and refreshes them"
+        )
+    elif origin.library == "adal":
+        fix = (
+            "ask for the token where it is used, with azure-identity's get_token() or msal's "
+            "acquire_token_silent(), which cache and refresh it (ADAL is retired)"
+        )
+    elif origin.library == "platform":
+        fix = "call getToken() again each time the token is needed"
+    elif origin.service in DATABASES:
+        fix = (
+            "keep the credential and call get_token() each time a connection is opened "
+            "(azure-identity caches and refreshes; SQLAlchemy: in a do_connect event)"
+        )
+    elif origin.library == "azure-identity" or vault:
+        fix = (
+            "keep the credential and call get_token() when needed (azure-identity caches and "
+            "refreshes)"
+        )
+        if not vault:
+            fix += "; an Azure SDK client takes the credential itself, not a token"
+    else:
+        fix = (
+            "ask for the token where it is used: a credential's get_token() (azure-identity "
+            "caches and refreshes) or msal's acquire_token_silent()"
+        )
+    fix = fix[0].upper() + fix[1:]
+    if not vault:
+        return f"{fix}."
+    if origin.library == "platform":
+        return f"{fix}, or read secrets with credentials.getSecret()."
+    return f"{fix}, or use the Key Vault SDK clients."
 
 
 class TokenNeverRefreshed(Rule):
@@ -22,27 +125,32 @@ class TokenNeverRefreshed(Rule):
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
         # One finding per cause: a module-level ``HEADERS = {"Authorization": TOKEN}`` built from
-        # an already reported ``TOKEN = ....token`` is the same pinned token, not a second one.
-        # (Pinning it into a session's headers is reported: that is a second place to fix.)
+        # an already reported ``TOKEN = ....token`` is the same pinned token, not a second one;
+        # so is ``self.token = token`` in a helper whose result ``__init__`` also stores. (Pinning
+        # it into a session's headers is reported: that is a second place to fix.)
         pinned: set[str] = set()
+        reported: set[TokenPath] = set()  # how the tokens reported come from their requests
+
+        def first(value: cst.BaseExpression) -> bool:
+            origin = token_origin(analysis, value)
+            if origin.within(reported):
+                return False
+            reported.update(origin.paths)
+            return True
+
         for target, value, stmt in analysis.index.assignments:
             scope = analysis.scope_of(stmt)
             if scope.kind in ("module", "class"):
+                if loops_of(analysis, stmt):
+                    continue  # asked for again on every iteration: not captured once
                 named = isinstance(target, cst.Name)
                 if _holds_token(analysis, value, pinned if named else set()):
                     if isinstance(target, cst.Name):
                         pinned.add(target.value)
+                        if not first(value):
+                            continue
                     where = "module" if scope.kind == "module" else "class"
-                    yield Report(
-                        "KV105",
-                        value,
-                        (
-                            f"access token captured once at {where} level and reused: it expires "
-                            f"(typically after 60-90 minutes) and Key Vault then answers 401. Keep "
-                            f"the credential and call get_token() when needed (azure-identity "
-                            f"caches and refreshes), or use the Key Vault SDK clients."
-                        ),
-                    )
+                    yield Report("KV105", value, captured(token_origin(analysis, value), where))
                 continue
             stored = _instance_target(target)
             if stored is None or not _holds_token(analysis, value, set()):
@@ -50,16 +158,10 @@ class TokenNeverRefreshed(Rule):
             during = self._construction_only(analysis, stmt)
             if during is None or _reassigned_later(analysis, target, stmt):
                 continue
-            yield Report(
-                "KV105",
-                value,
-                (
-                    f"access token stored in {stored} {during} and never refreshed (nothing in the "
-                    f"class reads expires_on / expires_in): after it expires every Key Vault call "
-                    f"gets 401. Store the credential and call get_token() per use (azure-identity "
-                    f"caches tokens and refreshes them)."
-                ),
-            )
+            if stored.startswith("self.") and not first(value):
+                continue
+            origin = token_origin(analysis, value)
+            yield Report("KV105", value, stored_message(origin, stored, during))
         yield from self._pinned_session_headers(analysis)
 
     def _pinned_session_headers(self, analysis: Analysis) -> Iterator[Report]:
@@ -84,18 +186,10 @@ class TokenNeverRefreshed(Rule):
                 where = found
             else:
                 continue
-            if _holds_token(analysis, call.args[0].value, set()):
-                yield Report(
-                    "KV105",
-                    call.args[0].value,
-                    (
-                        f"access token pinned in a session's default headers {where}: it "
-                        f"expires (typically after 60-90 minutes) and every later request gets "
-                        f"401. Set the Authorization header per request from "
-                        f"credential.get_token() (cached and refreshed by azure-identity), or use "
-                        f"the Key Vault SDK clients."
-                    ),
-                )
+            headers = call.args[0].value
+            if _holds_token(analysis, headers, set()):
+                origin = token_origin(analysis, headers)
+                yield Report("KV105", headers, session_message(origin, where))
 
     @staticmethod
     def _construction_only(analysis: Analysis, node: cst.CSTNode) -> str | None:
@@ -211,9 +305,7 @@ def _holds_token(
             continue  # a response fetched with the token is not the token
         if isinstance(node, cst.Name) and node.value in pinned:
             continue
-        if isinstance(node, cst.BaseExpression) and any(
-            kvtypes.category(t) == "token-string" for t in analysis.types_of(node)
-        ):
+        if is_token_string(analysis, node):
             return True
         if node is value or not isinstance(node, NESTED_SCOPES):
             stack.extend(node.children)
@@ -225,7 +317,7 @@ def _holds_token(
 def _carries_token(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> bool:
     """A helper's returned value is a token string or a string / dict / tuple built from one
     (not, say, a response fetched with the token)."""
-    if any(kvtypes.category(t) == "token-string" for t in analysis.types_of(expr)):
+    if is_token_string(analysis, expr):
         return True
     if depth > MAX_HELPER_DEPTH:
         return False
