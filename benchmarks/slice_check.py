@@ -1,5 +1,5 @@
 """Check that slicing changes no finding on the benchmark corpora: ``kvlint check`` with and
-without ``--no-slice`` on each corpus (JSON findings compared whole: position, message, fix).
+``--slice always`` and ``--slice auto`` against ``--slice never`` on each corpus (JSON findings compared whole: position, message, fix).
 
     python benchmarks/slice_check.py                 # every corpus
     python benchmarks/slice_check.py --corpus dense
@@ -36,19 +36,25 @@ def main() -> int:
     differ = False
     for corpus in corpora:
         paths = [str(folders[r].relative_to(DATA)) for r in CORPORA[corpus]]
-        sliced, whole = findings(paths), findings(paths, "--no-slice")
-        only_sliced = sorted(set(sliced) - set(whole))
-        only_whole = sorted(set(whole) - set(sliced))
-        print(
-            f"{corpus}: {len(sliced)} findings sliced, {len(whole)} whole; "
-            f"only sliced {len(only_sliced)}, only whole {len(only_whole)}"
-        )
-        for line in only_sliced[:10]:
-            print(f"  only sliced: {line}")
-        for line in only_whole[:10]:
-            print(f"  only whole: {line}")
-        differ = differ or bool(only_sliced or only_whole)
+        whole = findings(paths, "--slice", "never")
+        for mode in ("always", "auto"):
+            differ = compare(corpus, mode, findings(paths, "--slice", mode), whole) or differ
     return 1 if differ else 0
+
+
+def compare(corpus: str, mode: str, sliced: list[str], whole: list[str]) -> bool:
+    """Print what differs; True when something does."""
+    only_sliced = sorted(set(sliced) - set(whole))
+    only_whole = sorted(set(whole) - set(sliced))
+    print(
+        f"{corpus}: {len(sliced)} findings with --slice {mode}, {len(whole)} whole; "
+        f"only sliced {len(only_sliced)}, only whole {len(only_whole)}"
+    )
+    for line in only_sliced[:10]:
+        print(f"  only sliced: {line}")
+    for line in only_whole[:10]:
+        print(f"  only whole: {line}")
+    return bool(only_sliced or only_whole)
 
 
 if __name__ == "__main__":

@@ -21,14 +21,14 @@ from kvlint.lint.discovery import Target
 from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import Runner
 from kvlint.lint.sources import python as python_source
-from kvlint.lint.sources.slicing import slice_module
+from kvlint.lint.sources.slicing import SEED_WORDS, scan, slice_module
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "rules" / "examples"
 PROJECTS = sorted(p.parent for p in EXAMPLES.glob("*/pyproject.toml"))
 
 
-def _findings(files: list[Path], root: Path, slicing: bool) -> list[tuple]:
+def _findings(files: list[Path], root: Path, slicing: str) -> list[tuple]:
     runner = Runner(Settings(root=root), project=ProjectOptions(slicing=slicing))
     targets = [Target(p, str(p), p.relative_to(root).as_posix()) for p in files]
     out = runner.run(targets).findings
@@ -39,7 +39,7 @@ def _findings(files: list[Path], root: Path, slicing: bool) -> list[tuple]:
 
 
 def _same(files: list[Path], root: Path) -> None:
-    sliced, whole = _findings(files, root, True), _findings(files, root, False)
+    sliced, whole = _findings(files, root, "always"), _findings(files, root, "never")
     assert sliced == whole, (
         f"only sliced: {sorted(set(sliced) - set(whole))[:5]}; "
         f"only whole: {sorted(set(whole) - set(sliced))[:5]}"
@@ -70,7 +70,8 @@ def test_kvlint_source_and_tests_sliced_and_whole_are_the_same():
 # -- the slice itself -----------------------------------------------------------------------------
 def _slice(source: str):
     text = textwrap.dedent(source)
-    return text, slice_module(text, ast.parse(text), python_source.slicing.SEED_WORDS)
+    seen = scan(text, SEED_WORDS)
+    return text, (slice_module(text, ast.parse(text), seen) if seen is not None else None)
 
 
 def test_a_slice_keeps_lines_and_columns_and_blanks_the_rest():
@@ -200,7 +201,11 @@ def test_docstrings_and_identifiers_are_no_seeds():
 
 def test_star_imports_and_unparsable_code_are_not_sliced():
     assert _slice("from helpers import *\nx = 1\n")[1] is None
-    assert python_source.slice_source("def broken(:\n    pass\n") is None
+    broken = "import msal\ndef broken(:\n    pass\n"
+    assert python_source.slice_source(broken) is None  # parsed whole: KV000 says why
+    # no statement can matter, whatever the syntax: not parsed, as the prefilter skips a file
+    nothing = python_source.slice_source("def broken(:\n    pass  # get_secret\n")
+    assert nothing is not None and nothing.empty
 
 
 # -- nothing can matter: no libcst --------------------------------------------------------------

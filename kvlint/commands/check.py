@@ -42,7 +42,7 @@ def _project(request: CheckRequest, cache_dir: Path | None) -> ProjectOptions:
     common folder of the paths named (a package is named from the folder that holds it)."""
     from kvlint.lint.project import ProjectOptions
 
-    slicing = not request.no_slice
+    slicing = "never" if request.no_slice else request.slice
     if request.no_project:
         return ProjectOptions(enabled=False, slicing=slicing)
     named = [Path(p).absolute() for p in request.paths if p != "-"] or [Path.cwd()]
@@ -177,9 +177,9 @@ def _execute(request: CheckRequest) -> int:
 
             project = config.project_root(settings, start)
             directory = project / (settings.cache_dir or ".kvlint_cache")
-            mode = (":file-by-file" if request.no_project else "") + (
-                ":whole" if request.no_slice else ""
-            )
+            mode = ":file-by-file" if request.no_project else ""
+            if request.no_slice or request.slice != "auto":  # a comparison: its own entries
+                mode += ":slice-" + ("never" if request.no_slice else request.slice)
             cache, refused = ResultCache.open(
                 directory, settings.fingerprint() + mode, bool(request.cache_dir), project
             )

@@ -179,11 +179,13 @@ def add_arguments(parser: argparse.ArgumentParser, name: str) -> None:
         "stay unknown (faster; for comparison)",
     )
     parser.add_argument(
-        "--no-slice",
-        action="store_true",
-        help="parse every file whole, not only the statements that can matter to a rule "
-        "(slower; the findings are the same: for comparison)",
+        "--slice",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="which files are parsed as their Key Vault slice, not whole: auto (large files "
+        "where Key Vault is sparse), always, never (the findings are the same)",
     )
+    parser.add_argument("--no-slice", action="store_true", help="the same as --slice never")
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary line")
     parser.add_argument(
         "--verbose",
@@ -233,6 +235,7 @@ class CheckRequest:
     include_generated: bool = False
     no_project: bool = False
     no_slice: bool = False
+    slice: str = "auto"
     color: str = "auto"
     quiet: bool = False
     verbose: bool = False

@@ -254,10 +254,11 @@ class Linter:
         """The statements of ``text`` that can matter (:mod:`kvlint.lint.sources.slicing`);
         None: parse it whole (``--no-slice``, or it cannot be sliced)."""
         options = self.project_options
-        if options is not None and not options.slicing:
+        mode = options.slicing if options is not None else "auto"
+        if mode == "never":
             return None
         matters = view.may_matter if view is not None else None
-        return python_source.slice_source(text, self.settings.extra_vault_hosts, matters)
+        return python_source.slice_source(text, self.settings.extra_vault_hosts, matters, mode)
 
     def _analyse(
         self,

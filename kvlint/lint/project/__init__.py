@@ -30,11 +30,11 @@ from pathlib import Path
 class ProjectOptions:
     """How a linter sees the rest of the project: ``enabled`` False (``--no-project``) keeps
     every imported name unknown; ``cache_dir`` keeps summaries between runs; ``slicing``
-    False (``--no-slice``) parses every file whole."""
+    says which files are parsed as their Key Vault slice."""
 
     enabled: bool = True
     cache_dir: Path | None = None
     fallback_root: Path | None = None
-    # parse only the statements that can matter (kvlint.lint.sources.slicing); False:
-    # ``--no-slice``, every file whole (for comparison)
-    slicing: bool = True
+    # which files are parsed as their Key Vault slice (kvlint.lint.sources.slicing): "auto"
+    # (large files where Key Vault is sparse), "always", "never" (``--no-slice``)
+    slicing: str = "auto"

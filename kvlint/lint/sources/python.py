@@ -244,11 +244,25 @@ def _problem(error: SyntaxError) -> SyntaxProblem:
 
 
 def slice_source(
-    text: str, extra_hosts: tuple[str, ...] = (), matters: slicing.Matters | None = None
+    text: str,
+    extra_hosts: tuple[str, ...] = (),
+    matters: slicing.Matters | None = None,
+    mode: str = "always",
 ) -> slicing.Slice | None:
     """The slice of ``text`` that can matter (:mod:`kvlint.lint.sources.slicing`), after the
     bounds the whole file must keep; None when it is parsed whole (CPython cannot parse it, a
-    star import). Raises :class:`SyntaxProblem` for a file too large or deep to analyse."""
+    star import; with ``mode`` "auto", a file that is not large with sparse Key Vault words).
+    Empty, with nothing parsed, when no statement can matter whatever its syntax (a refinement
+    of the prefilter). Raises
+    :class:`SyntaxProblem` for a file too large or deep to analyse."""
+    hosts = tuple(h.strip(".").lower() for h in extra_hosts if h.strip("."))
+    seen = slicing.scan(text, slicing.SEED_WORDS + hosts, matters, mode == "auto")
+    if seen is None:
+        return None
+    if seen.nothing:  # like a file the prefilter skips: not even parsed
+        return slicing.Slice("", 0, 0, True, tuple(seen.consulted))
+    if mode == "auto" and not seen.sparse:
+        return None  # most statements will matter: the slice would cost more than it saves
     if _deeply_nested(text):
         return None  # parse() says what CPython says of it
     with warnings.catch_warnings():
@@ -259,9 +273,7 @@ def slice_source(
             return None
     try:
         check_bounds(text, tree)
-        hosts = tuple(h.strip(".").lower() for h in extra_hosts if h.strip("."))
-        words = slicing.SEED_WORDS + hosts
-        return slicing.slice_module(text, tree, words, matters)
+        return slicing.slice_module(text, tree, seen)
     except RecursionError:
         return None
 
