@@ -210,9 +210,9 @@ def test_star_imports_and_unparsable_code_are_not_sliced():
 
 # -- nothing can matter: no libcst --------------------------------------------------------------
 def test_a_file_where_nothing_can_matter_is_checked_without_libcst(tmp_path):
-    """The prefilter matches (``msal`` in a word), the outline proves nothing can fire."""
+    """The prefilter matches (``keyvault`` in a name), its text proves nothing can fire."""
     target = tmp_path / "notes.py"
-    target.write_text('"""Uses msal-style caching ideas."""\n\nCACHE = {}\n', encoding="utf-8")
+    target.write_text('KEYVAULT_NAMING = "kv-{env}"\n\nCACHE = {}\n', encoding="utf-8")
     code = (
         "import sys\n"
         "from kvlint.cli import main\n"
