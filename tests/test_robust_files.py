@@ -14,6 +14,7 @@ import pytest
 from kvlint.config import Settings
 from kvlint.lint.discovery import discover
 from kvlint.lint.engine import MAX_BYTES, Linter
+from kvlint.lint.project import ProjectOptions
 from kvlint.lint.runner import Runner
 
 BAD = "from azure.identity import DefaultAzureCredential\n"
@@ -149,18 +150,20 @@ def test_depths_where_the_checks_pass_but_positions_overflow():
         "binary operators": lambda depth: "1" + " + 1" * depth,
     }
 
-    def codes(depth: int, shape: str, relevant: bool = True) -> list[str]:
-        # the deep expression is in a statement that can matter (it names the credential):
-        # one that cannot is never parsed (kvlint.lint.sources.slicing)
-        deep = shapes[shape](depth)
-        line = f"x = DefaultAzureCredential if {deep} else None\n" if relevant else f"x = {deep}\n"
-        source = BAD + CALL + line
+    sliced = Linter(Settings(), ProjectOptions(slicing="always"))
+
+    def codes(depth: int, shape: str) -> list[str]:
+        # the deep expression is in a statement that can matter (it names the credential)
+        source = BAD + CALL + f"x = DefaultAzureCredential if {shapes[shape](depth)} else None\n"
         return [f.code for f in linter.lint_bytes(source.encode(), "deep.py").findings]
 
     for shape in shapes:
         low, high = 10, 1000
         assert codes(low, shape) == ["KV101"] and codes(high, shape) == ["KV000"]
-        assert codes(high, shape, relevant=False) == ["KV101"]  # blanked, not parsed
+        # sliced, the deep statement that cannot matter is blanked, never parsed
+        deep = BAD + CALL + f"x = {shapes[shape](high)}\n"
+        found = sliced.lint_bytes(deep.encode(), "deep.py").findings
+        assert [f.code for f in found] == ["KV101"]
         while high - low > 1:
             middle = (low + high) // 2
             found = codes(middle, shape)
