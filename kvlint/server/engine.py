@@ -3,10 +3,12 @@ fed from memory (the editor's text, never a temporary file)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import tokenize
+from collections import OrderedDict
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,10 +29,42 @@ def make_linter(settings: Settings) -> Linter:
     return Linter(settings, ProjectOptions(fallback_root=settings.root))
 
 
+MAX_REMEMBERED = 64  # documents whose last lint a linter keeps
+
+
 def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
     """Lint an open document exactly as ``kvlint check`` lints the file ``path``: a file that
-    mentions no Key Vault word is linted when it imports a Key Vault module of its project."""
+    mentions no Key Vault word is linted when it imports a Key Vault module of its project.
+
+    Each document's last result is kept (per linter, so per settings): the same text whose
+    project modules still say what they said (``used``, as the result cache checks it) is
+    answered without linting again (a save, another file changing, a settings reload)."""
     linter.__dict__.pop("project", None)  # each lint reads the other modules as they are now
+    remembered: OrderedDict[str, tuple[str, LintResult]] = linter.__dict__.setdefault(
+        "_documents", OrderedDict()
+    )
+    key = hashlib.sha256(f"{relpath}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    known = remembered.get(path)
+    if known is not None and known[0] == key:
+        project = linter.project
+        if project is None or project.unchanged(path, known[1].used):
+            remembered.move_to_end(path)
+            return _converted(replace(known[1], findings=list(known[1].findings)), text, path)
+    result = _lint(linter, text, path, relpath)
+    if result.parsed:  # a file linted for its imports alone is cheap, and depends on them
+        remembered[path] = (key, replace(result, findings=list(result.findings)))
+        while len(remembered) > MAX_REMEMBERED:
+            remembered.popitem(last=False)
+    return _converted(result, text, path)
+
+
+def _converted(result: LintResult, text: str, path: str) -> LintResult:
+    if is_notebook(path):  # a notebook opened as text: its JSON is the document
+        result.findings = [in_notebook_text(f, text) for f in result.findings]
+    return result
+
+
+def _lint(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
     data = _encode(text, path)
     imports_kv = False
     project = linter.project
@@ -42,10 +76,7 @@ def lint_text(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
         reach = Reach(project.modules, linter.wants, worth_summarising)
         imports_kv = reach.imports_wanted(Path(path), data)
     with gc_paused():
-        result = linter.lint_bytes(data, path, relpath, imports_kv)
-    if is_notebook(path):  # a notebook opened as text: its JSON is the document
-        result.findings = [in_notebook_text(f, text) for f in result.findings]
-    return result
+        return linter.lint_bytes(data, path, relpath, imports_kv)
 
 
 def in_notebook_text(finding: Finding, raw: str) -> Finding:
