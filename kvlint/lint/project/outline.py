@@ -299,13 +299,15 @@ def outline(text: str) -> Outline:
         end = node.end_lineno or node.lineno
         if statements and start <= statements[-1].end:  # ``a = 1; b = 2``: one line, one slice
             previous = statements[-1]
-            names = previous.binds + _binds(node, stars)
+            names = previous.binds + bound_names(node, stars)
             imports = previous.imports or _has_import(node)
             statements[-1] = Statement(previous.start, end, "block", previous.node, names, imports)
             statements[-1]._refs = previous.refs | Statement(0, 0, "block", node).refs
         else:
             statements.append(
-                Statement(start, end, _kind(node), node, _binds(node, stars), _has_import(node))
+                Statement(
+                    start, end, _kind(node), node, bound_names(node, stars), _has_import(node)
+                )
             )
         for name in statements[-1].binds:
             found = binds.setdefault(name, [])
@@ -326,13 +328,24 @@ def _kind(node: ast.stmt) -> str:
     return "block"
 
 
-def _binds(node: ast.stmt, stars: list[str]) -> tuple[str, ...]:
+def bound_names(
+    node: ast.stmt, stars: list[str] | None = None, walrus: bool = False
+) -> tuple[str, ...]:
     """The module-level names a top-level statement binds (blocks: their bodies too, never
-    inside a function or class)."""
+    inside a function or class); the modules of its star imports are added to ``stars``.
+    ``walrus``: its text has ``:=``, so its expressions are searched for one too."""
     out: list[str] = []
     pending: list[ast.AST] = [node]
+    if walrus:
+        out += [
+            n.target.id
+            for n in ast.walk(node)
+            if isinstance(n, ast.NamedExpr) and isinstance(n.target, ast.Name)
+        ]
     while pending:
         current = pending.pop()
+        if isinstance(current, ast.ExceptHandler) and current.name:
+            out.append(current.name)
         if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             out.append(current.name)
             continue
@@ -342,7 +355,8 @@ def _binds(node: ast.stmt, stars: list[str]) -> tuple[str, ...]:
         if isinstance(current, ast.ImportFrom):
             for alias in current.names:
                 if alias.name == "*":
-                    stars.append("." * current.level + (current.module or ""))
+                    if stars is not None:
+                        stars.append("." * current.level + (current.module or ""))
                 else:
                     out.append(alias.asname or alias.name)
             continue

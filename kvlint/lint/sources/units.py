@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from kvlint.lint.project.outline import bound_names
+
 LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # any line-end style, as CPython's
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
 _ATTRIBUTE = re.compile(r"\.\s*([^\W\d]\w*)")
@@ -142,38 +144,10 @@ def _mutates(node: ast.AST, text: str, names: frozenset[str]) -> frozenset[str]:
 
 
 def _binds(node: ast.stmt, text: str) -> tuple[str, ...]:
-    """The module-level names a top-level statement binds (blocks: their bodies too), and
-    the names its functions declare ``global``."""
-    out: list[str] = []
+    """The module-level names a top-level statement binds (the outline's answer), and the
+    names its functions declare ``global``."""
+    out = list(bound_names(node, walrus=":=" in text))
     if "global" in text:
         for found in _GLOBAL.findall(text):
             out += [n.strip() for n in found.split(",")]
-    stack: list[ast.AST] = [node]
-    while stack:
-        sub = stack.pop()
-        if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            out.append(sub.name)
-            continue
-        if isinstance(sub, ast.Import):
-            out += [a.asname or a.name.split(".", 1)[0] for a in sub.names]
-        elif isinstance(sub, ast.ImportFrom):
-            out += [a.asname or a.name for a in sub.names]
-        elif isinstance(sub, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
-            out += [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
-            if ":=" not in text:
-                continue
-        elif isinstance(sub, (ast.For, ast.AsyncFor)):
-            out += [n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)]
-        elif isinstance(sub, (ast.With, ast.AsyncWith)):
-            for item in sub.items:
-                if item.optional_vars is not None:
-                    out += [n.id for n in ast.walk(item.optional_vars) if isinstance(n, ast.Name)]
-        elif isinstance(sub, ast.ExceptHandler) and sub.name:
-            out.append(sub.name)
-        elif isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
-            out.append(sub.target.id)
-        elif isinstance(sub, ast.expr) and ":=" not in text:
-            continue  # only a walrus binds inside an expression
-        stack.extend(ast.iter_child_nodes(sub))
     return tuple(dict.fromkeys(out))
