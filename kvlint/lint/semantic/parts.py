@@ -24,7 +24,7 @@ import libcst as cst
 from kvlint.lint.project.records import HIDDEN_TYPES, RECORD_BASES, RECORD_DECORATORS
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
-from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.syntax import arg, dotted
 
 Selector = tuple[str, "int | str"]
 INDEX, KEY, ATTR = "index", "key", "attr"
@@ -113,22 +113,13 @@ ADDERS = ("append", "add", "appendleft")
 EXTENDERS = ("extend", "update")
 
 
-def _dotted(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        base = _dotted(expr.value)
-        return f"{base}.{expr.attr.value}" if base else None
-    return None
-
-
 @module_fact
 def mutations(analysis: Analysis) -> dict[str, list[Mutation]]:
     """Everything put into a container after it is made, by the container's dotted text."""
     out: dict[str, list[Mutation]] = {}
 
     def add(mutation: Mutation) -> None:
-        text = _dotted(mutation.container)
+        text = dotted(mutation.container)
         if text is not None:
             out.setdefault(text, []).append(mutation)
 
@@ -178,7 +169,7 @@ def same_container(analysis: Analysis, a: cst.BaseExpression, b: cst.BaseExpress
 
 def mutations_of(analysis: Analysis, container: cst.BaseExpression) -> list[Mutation]:
     """What is put into the container ``container`` names, anywhere in the module."""
-    text = _dotted(container)
+    text = dotted(container)
     if text is None:
         return []
     found = mutations(analysis).get(text, ())
