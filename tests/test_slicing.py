@@ -265,3 +265,38 @@ def test_a_cached_result_is_checked_again_when_an_imported_module_starts_to_matt
     main(args)
     found = {(Path(f["path"]).name, f["code"]) for f in json.loads(capsys.readouterr().out)}
     assert ("views.py", "KV305") in found or ("settings.py", "KV305") in found, found
+
+
+def test_a_large_module_with_one_key_vault_function_is_cut_to_it():
+    """The shape that pays (a Django admin module with one reader added): its ``object_id``
+    dict keys, keyword arguments and imports used everywhere keep nothing else."""
+    view = textwrap.dedent(
+        """\
+        class View{n}(ModelAdmin):
+            def change_view(self, request, object_id, extra_context=None):
+                context = {{"object_id": object_id, "title": "Change"}}
+                messages.info(request, "changed", extra_tags="x{n}")
+                self.opts = models.Options(verbose_name="v{n}")
+                return render(request, "t.html", context)
+
+        """
+    )
+    head = "from django.contrib import messages\nfrom django.db import models\n\n\n"
+    reader = textwrap.dedent(
+        """\
+        from azure.identity import DefaultAzureCredential
+        from azure.keyvault.secrets import SecretClient
+
+
+        def admin_secret(name):
+            client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential())
+            return client.get_secret(name).value
+        """
+    )
+    text = head + "".join(view.format(n=n) for n in range(60)) + reader
+    sliced = python_source.slice_source(text, mode="auto")
+    assert sliced is not None and not sliced.empty
+    kept = [line for line in sliced.text.splitlines() if line.strip()]
+    assert len(text.splitlines()) > 400 and len(kept) < 15, kept
+    assert "def admin_secret(name):" in kept
+    ast.parse(sliced.text)

@@ -65,8 +65,8 @@ SEED_WORDS = (
     "network_acls",
     "accesspolicies",
     "access_policies",
-    "objectid",
-    "object_id",
+    "objectid",  # ARM's camelCase (snake_case ``object_id`` is Django's too: a kept
+    # policy dict is reached through the Key Vault model or call it is passed to)
     "rbac",
     "softdelete",
     "soft_delete",
@@ -424,7 +424,7 @@ def _keep(
                 m for m in unit.members if (m.binds and m.binds[0] in CONSTRUCTION) or _plain(m)
             ]
         wanted = set(unit.names)
-        if unit.owner is None and (unit.seed or unit.always):
+        if unit.owner is None and unit.seed:  # the other bindings of what a seed binds
             wanted.update(unit.binds)
         for name in wanted - used_names:
             used_names.add(name)

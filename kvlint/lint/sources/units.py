@@ -19,7 +19,11 @@ _ATTRIBUTE = re.compile(r"\.\s*([^\W\d]\w*)")
 _SELF_ATTRIBUTE = re.compile(r"\b(?:self|cls)\s*\.\s*([^\W\d]\w*)")
 _GLOBAL = re.compile(r"\bglobal\s+([^\W\d]\w*(?:\s*,\s*[^\W\d]\w*)*)")
 # a statement starting with ``name.attr... =`` or ``name[...] =`` (any augmented operator)
-_ITEM_STORE = re.compile(r"^[ \t]*([^\W\d]\w*)[ \t]*[.\[][^\n]*?(?<![=!<>])=(?!=)", re.MULTILINE)
+_ITEM_STORE = re.compile(
+    r"^[ \t]*([^\W\d]\w*)(?:[ \t]*\.[ \t]*\w+|[ \t]*\[[^\]\n]*\])+[ \t]*"
+    r"(?:[-+*/%&|^@]|<<|>>|\*\*|//)?=(?!=)",
+    re.MULTILINE,
+)
 
 
 @dataclass(eq=False, slots=True)
