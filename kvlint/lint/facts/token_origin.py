@@ -20,6 +20,7 @@ from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
 from kvlint.lint.semantic.values import fold_elements
+from kvlint.lint.semantic.walk import children
 
 ORIGIN_HOPS = 4  # names, attributes and same-module helpers followed back from a token string
 
@@ -108,7 +109,7 @@ def _paths(analysis: Analysis, expr: cst.CSTNode) -> set[TokenPath]:
                 stack.append((node.func.value, via, hops))
             stack.extend((a.value, via, hops) for a in node.args)
         else:
-            stack.extend((child, via, hops) for child in node.children)
+            stack.extend((child, via, hops) for child in children(node))
         if hops < ORIGIN_HOPS:
             stack.extend((value, deeper, hops + 1) for value in following)
     return found

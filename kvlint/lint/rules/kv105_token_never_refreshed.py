@@ -13,6 +13,7 @@ from kvlint.lint.facts.urls import KEY_VAULT
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.dataflow import callers, sub_expressions
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.walk import children
 
 TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
 NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
@@ -308,7 +309,7 @@ def _holds_token(
         if is_token_string(analysis, node):
             return True
         if node is value or not isinstance(node, NESTED_SCOPES):
-            stack.extend(node.children)
+            stack.extend(children(node))
     if isinstance(value, (cst.Call, cst.Await)):
         return _carries_token(analysis, value, depth)
     return False

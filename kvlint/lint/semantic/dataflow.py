@@ -16,6 +16,7 @@ import libcst as cst
 
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.walk import children
 
 NESTED_SCOPES = frozenset({cst.FunctionDef, cst.Lambda, cst.ClassDef})
 
@@ -32,7 +33,7 @@ def sub_expressions(expr: cst.CSTNode, nested: bool = False) -> Iterator[cst.CST
             and isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef))
         ):
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
 
 
 _BLOCKS = (cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite)

@@ -25,6 +25,7 @@ from kvlint.lint.project.records import HIDDEN_TYPES, RECORD_BASES, RECORD_DECOR
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, dotted
+from kvlint.lint.semantic.walk import children
 
 Selector = tuple[str, "int | str"]
 INDEX, KEY, ATTR = "index", "key", "attr"
@@ -247,7 +248,7 @@ def _names(expr: cst.CSTNode) -> list[cst.Name]:
             out.append(node)
         elif isinstance(node, cst.Attribute):
             out.append(node.attr)
-        stack.extend(node.children)
+        stack.extend(children(node))
     return out
 
 

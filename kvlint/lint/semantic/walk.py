@@ -118,3 +118,27 @@ def walk(node: cst.CSTNode, visitor: Visitor) -> None:
             elif (plans[kind] if kind in plans else _plan(kind)) is not None:
                 walk(value, visitor)
     visitor.on_leave(node)
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """The meaningful child nodes of ``node``, in source order: ``node.children`` without
+    whitespace, comments and punctuation, read from the fields directly (libcst's property
+    runs a visitor over every field for each call; searches below an expression called it
+    for every node they passed, a sixth of a dense corpus's rule time)."""
+    plans = _PLANS
+    cls = type(node)
+    fields = plans[cls] if cls in plans else _plan(cls)
+    out: list[cst.CSTNode] = []
+    if not fields:
+        return out
+    for name in fields:
+        value = getattr(node, name)
+        kind = type(value)
+        if kind is tuple or kind is list:
+            for item in value:
+                kind = type(item)
+                if (plans[kind] if kind in plans else _plan(kind)) is not None:
+                    out.append(item)
+        elif (plans[kind] if kind in plans else _plan(kind)) is not None:
+            out.append(value)
+    return out
