@@ -102,7 +102,9 @@ def _plan(cls: type) -> tuple[str, ...] | None:
 
 
 def walk(node: cst.CSTNode, visitor: Visitor) -> None:
-    """Visit ``node`` and its meaningful descendants depth-first, in source order."""
+    """Visit ``node`` and its meaningful descendants depth-first, in source order. (The field
+    loop is :func:`children`'s, written out: this is the index's hot loop, and a list per node
+    cost up to a tenth more on the dense corpus.)"""
     plans = _PLANS
     cls = type(node)
     fields = plans[cls] if cls in plans else _plan(cls)
