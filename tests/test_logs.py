@@ -19,7 +19,6 @@ from tests.logs_data import HOT_OID, throttling_day
 
 DATA = ROOT / "tests" / "data" / "logs"
 ARCHIVE = DATA / "archive"
-SHARED_SARIF = Path("/work/shared/schemas/sarif-schema-2.1.0.json")
 
 WEB_OID = "9e8d7c6b-5a4f-4e3d-8c2b-1a0f9e8d7c6b"
 APP_OID = "2f1c7d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f"
@@ -307,10 +306,6 @@ def test_sarif(kvlint, day):
         assert res["partialFingerprints"]["kvlint/v1"]
     notes = run["invocations"][0]["toolExecutionNotifications"]
     assert any(":16: category" in n["message"]["text"] for n in notes)
-    if SHARED_SARIF.exists():  # the full schema, where the reference copy is at hand
-        import jsonschema
-
-        jsonschema.validate(log, json.loads(SHARED_SARIF.read_text()))
 
 
 def test_no_token_is_echoed(kvlint, tmp_path):

@@ -174,6 +174,13 @@ class ModuleMap:
         base = package[: len(package) - up]
         return ".".join([*base, rest] if rest else base)
 
+    def imported(self, base: str, member: str | None, importer: ModuleRef) -> ModuleRef | None:
+        """The first-party module ``from base import member`` (``import base``: ``member``
+        None) makes ``importer`` read: the submodule ``base.member`` when there is one, else
+        ``base``."""
+        found = self.find(f"{base}.{member}", importer) if member is not None else None
+        return found or self.find(base, importer)
+
     # -- files ---------------------------------------------------------------------------------
     def find(self, name: str, importer: ModuleRef) -> ModuleRef | None:
         """The first-party module ``name`` (absolute) as ``importer`` would import it."""

@@ -46,8 +46,6 @@ class Project:
         self.wanted = wanted  # the prefilter: a module's bytes may hold what rules look for
         self._matters: dict[Path, tuple[bool, tuple[ModuleRef, ...]]] = {}
         self._edges: dict[Path, tuple[bool, tuple[ModuleRef, ...]]] = {}
-        # (absolute name, imported name, root, folder) -> the first-party module it names
-        self.imported_refs: dict[tuple[str, str | None, Path, Path], ModuleRef | None] = {}
         self.store = SummaryStore(summarise, cache_dir, salt, worth, decode)
         # resolutions shared by the modules of a folder: (absolute name, root, folder) ->
         # (symbol, where it is defined, what was used)
@@ -119,8 +117,7 @@ class Project:
                 base = self.modules.absolute(written, ref)
                 if base is None:
                     continue
-                sub = self.modules.find(f"{base}.{member}", ref) if member is not None else None
-                sub = sub or self.modules.find(base, ref)
+                sub = self.modules.imported(base, member, ref)
                 if sub is not None and sub.path != ref.path:
                     found.setdefault(sub.path, sub)
             known = (False, tuple(found.values()))
@@ -234,12 +231,7 @@ class ModuleView:
         absolute = modules.absolute(written, self.module)
         if absolute is None:
             return None
-        memo = self.project.imported_refs
-        key = (absolute, name, self.module.root, self.module.path.parent)
-        if key not in memo:
-            ref = modules.find(f"{absolute}.{name}", self.module) if name is not None else None
-            memo[key] = ref or modules.find(absolute, self.module)
-        ref = memo[key]
+        ref = modules.imported(absolute, name, self.module)
         if ref is None or ref.path == self.module.path:
             return None
         found, read = self.project.module_matters(ref)

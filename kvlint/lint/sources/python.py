@@ -260,7 +260,7 @@ def slice_source(
     if seen is None:
         return None
     if seen.nothing:  # like a file the prefilter skips: not even parsed
-        return slicing.Slice("", 0, 0, True, tuple(seen.consulted))
+        return slicing.Slice("", True)
     if mode == "auto" and not seen.sparse:
         return None  # most statements will matter: the slice would cost more than it saves
     if _deeply_nested(text):

@@ -134,10 +134,7 @@ SPARSE_LINES = 300
 @dataclass
 class Slice:
     text: str  # the source with what cannot matter blanked (lines and columns unchanged)
-    units: int  # units considered
-    kept: int  # units kept
     empty: bool  # nothing can matter: no rule can report anything
-    consulted: tuple[str, ...] = ()  # first-party modules whose text the decision read
 
 
 Matters = Callable[[str, str | None], bool | None]
@@ -158,7 +155,6 @@ class Scan:
 
     words: set[int]
     imports: set[int]
-    consulted: list[str]
     lines: int
 
     @property
@@ -184,10 +180,10 @@ def scan(
     if _STAR.search(text):
         return None
     breaks = [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
-    found = Scan(_seed_lines(text, words, breaks), set(), [], len(breaks) + 1)
+    found = Scan(_seed_lines(text, words, breaks), set(), len(breaks) + 1)
     if whole_if_dense and found.words and not found.sparse:
         return None
-    found.imports = _import_lines(text, matters, breaks, found.consulted)
+    found.imports = _import_lines(text, matters, breaks)
     return found
 
 
@@ -198,7 +194,6 @@ def slice_module(text: str, tree: ast.Module, seen: Scan) -> Slice | None:
     units = units_of(tree, lines)
     if units is None:
         return None
-    consulted = seen.consulted
     found = seen.words - _bare_string_lines(tree)
     if found and _covered(sorted(found), units) >= WHOLE_SHARE * len(lines):
         return None  # most of it can matter by its words alone: parse it whole, no closure
@@ -211,9 +206,8 @@ def slice_module(text: str, tree: ast.Module, seen: Scan) -> Slice | None:
             for member in unit.members:
                 member.seed = True
     if not any(u.seed for u in all_units(units)):
-        return Slice("", len(units), 0, True, tuple(consulted))
+        return Slice("", True)
     _close(units)
-    kept = sum(1 for u in all_units(units) if u.kept)
     out = list(lines)
     for unit in units:
         if not unit.kept:
@@ -229,7 +223,7 @@ def slice_module(text: str, tree: ast.Module, seen: Scan) -> Slice | None:
             original = lines[first - 1]
             indent = original[: len(original) - len(original.lstrip(" \t"))]
             out[first - 1] = indent + "pass" + _ending(original)
-    return Slice("".join(out), len(units), kept, False, tuple(consulted))
+    return Slice("".join(out), False)
 
 
 # -- seeds --------------------------------------------------------------------------------------
@@ -270,9 +264,7 @@ def _bare_string_lines(tree: ast.Module) -> set[int]:
     return out
 
 
-def _import_lines(
-    text: str, matters: Matters | None, breaks: list[int], consulted: list[str]
-) -> set[int]:
+def _import_lines(text: str, matters: Matters | None, breaks: list[int]) -> set[int]:
     """The lines of import statements (anywhere) of a traced library (SEED_MODULES) or of
     first-party names that may matter."""
     found: set[int] = set()
@@ -289,11 +281,7 @@ def _import_lines(
             if _traced(full) or (name is None and _traced_parent(written)):
                 found.add(_line_of(breaks, match.start()))
                 break
-            answer = matters(written, name) if matters is not None else None
-            if answer is None:
-                continue
-            consulted.append(written)
-            if answer:
+            if matters is not None and matters(written, name):
                 found.add(_line_of(breaks, match.start()))
                 break
     return found
