@@ -127,7 +127,13 @@ class Linter:
         if self.project is None:
             return True
         wants = self.wants
-        return self.project.tells(importer, written, member, lambda s: tells_importer(s, wants))
+
+        def text(source: str) -> bool:  # a class whose slice names nothing is not parsed
+            return wants(source.encode("utf-8", "replace"))
+
+        return self.project.tells(
+            importer, written, member, lambda s: tells_importer(s, wants), text
+        )
 
     def _view(self, path: str) -> ModuleView | None:
         if self.project is None or not path or path == "-":

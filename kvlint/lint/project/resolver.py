@@ -125,7 +125,14 @@ class Project:
         self._edges[ref.path] = known
         return known
 
-    def tells(self, importer: ModuleRef, written: str, member: str | None, source: Source) -> bool:
+    def tells(
+        self,
+        importer: ModuleRef,
+        written: str,
+        member: str | None,
+        source: Source,
+        text: Callable[[str], bool] | None = None,
+    ) -> bool:
         """Whether ``from written import member`` (``import written``: ``member`` None) in
         ``importer`` brings a name for which ``source`` holds (:meth:`ModuleView.tells`): a
         module whose bytes name nothing a rule looks at, and that imports only names with
@@ -133,7 +140,7 @@ class Project:
         if member is None:
             return True  # a module: which of its names the importer uses is not known here
         qualname = f"{written}{member}" if written.endswith(".") else f"{written}.{member}"
-        return ModuleView(self, importer).tells(qualname, source)
+        return ModuleView(self, importer).tells(qualname, source, text)
 
     def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
         """Whether every module and name a cached result used still says what it said."""
@@ -231,11 +238,19 @@ class ModuleView:
             frontier = following
         return out
 
-    def tells(self, qualname: str, source: Source, depth: int = MAX_CHAIN) -> bool:
+    def tells(
+        self,
+        qualname: str,
+        source: Source,
+        text: Callable[[str], bool] | None = None,
+        depth: int = MAX_CHAIN,
+    ) -> bool:
         """Whether ``source`` holds for the first-party name's record, a class's methods and
         attributes, the classes whose instances they return, or the functions they call in
         other modules, through at most ``depth`` steps. A module, or a class whose methods
-        cannot be summarised, may tell; an unknown name does not (no rule sees through it)."""
+        cannot be summarised, may tell; an unknown name does not (no rule sees through it).
+        A class whose slice's source fails ``text`` is not summarised: only what its methods
+        call in other modules is followed."""
         symbol, origin = self.symbol(qualname), self.origin(qualname)
         if symbol is None:
             return False
@@ -251,7 +266,7 @@ class ModuleView:
                 seen.add((path, name))
                 records = [found]
                 if found.kind == "class":
-                    members = self.project.store.members(path, name)
+                    members = self.project.store.members(path, name, text)
                     if members is None:
                         return True  # not known: it may
                     records = [record for _, record in members]

@@ -151,12 +151,29 @@ class SummaryStore:
             return symbol
         return None
 
-    def members(self, path: Path, cls: str) -> list[tuple[str, Symbol]] | None:
+    def members(
+        self, path: Path, cls: str, worth: Callable[[str], bool] | None = None
+    ) -> list[tuple[str, Symbol]] | None:
         """What the class ``cls`` of the module in ``path`` holds (its methods, and what its
         instances' attributes carry), once its slice is summarised; None when that cannot be
-        known (the run's bound on parses is reached)."""
+        known (the run's bound on parses is reached). When the text of its slice (the class,
+        the helpers and imports it uses) fails ``worth``, it is not parsed for this: only the
+        methods that call other modules' names are given (with those calls, from the
+        outline)."""
         module = self._module(path)
-        if module is None or self.symbol(path, f"{cls}.{SUMMARISED}") is None:
+        if module is None:
+            return None
+        if worth is not None and f"{cls}.{SUMMARISED}" not in module.symbols:
+            if module.outline is None:
+                self.header(path)  # outlines it
+            found = module.outline
+            if found is None:
+                return None
+            if found.binding(cls) is None:
+                return []
+            if not worth(found.slice_for(cls)[0]):
+                return _outlined_methods(found, cls)
+        if self.symbol(path, f"{cls}.{SUMMARISED}") is None:
             return None  # summarises the class (once)
         prefix = f"{cls}."
         return [
