@@ -188,6 +188,9 @@ class Exposure:
     kinds: frozenset[str]
     web: bool  # the module serves requests: its stdout is the platform's log
     via: str | None = None  # the helper whose parameter reaches the sink (``log_it``)
+    # the object itself is handed over (a handler's return value is serialised, a template
+    # context's values are read by the template: ``{{ secret.value }}``), not its ``str()``
+    whole: bool = False
 
     @property
     def where(self) -> str:
@@ -309,7 +312,8 @@ def exposures(analysis: Analysis) -> list[Exposure]:
         kinds: frozenset[str] = frozenset()
         for argument in call.args:
             kinds |= model(argument.value)
-        out.append(Exposure(call, where, kinds, web))
+        whole = where == "response" and _renders_template(call)
+        out.append(Exposure(call, where, kinds, web, whole=whole))
     for ret in analysis.index.returns:
         value = ret.value
         if value is None or value in sink_calls:
@@ -317,8 +321,19 @@ def exposures(analysis: Analysis) -> list[Exposure]:
         function = analysis.enclosing_function(ret)
         if function is None or not is_handler(analysis, function):
             continue
-        out.append(Exposure(value, "return", model(value), web))
+        out.append(Exposure(value, "return", model(value), web, whole=True))
     return out
+
+
+# the response sinks that hand their values to a template (its context), not their str()
+TEMPLATE_RENDERERS = ("render", "render_template", "render_template_string", "TemplateResponse")
+
+
+def _renders_template(call: cst.Call) -> bool:
+    """A response sink call (:func:`sink` said so) that renders a template with its context."""
+    func = call.func
+    name = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+    return name in TEMPLATE_RENDERERS
 
 
 # What a module's own source must mention to hold secret or token material itself (the taint

@@ -63,6 +63,7 @@ WRAPPER_BUILTINS = ("str", "repr", "format", "bytes", "ascii")
 
 WRAPPER_FUNCTIONS = (
     "json.dumps",
+    "json.loads",  # a secret holding JSON: what it parses to holds the secret's fields
     "base64.b64encode",
     "base64.b64decode",
     "base64.urlsafe_b64encode",
@@ -86,6 +87,8 @@ STR_METHODS = (
 
 
 MAX_DEPTH = 8
+# ``x += v``, ``x %= v``, ``d |= v``: what ``v`` carries, ``x`` now carries too
+AUGMENTING = (cst.AddAssign, cst.ModuloAssign, cst.BitOrAssign)
 
 
 def library_types(analysis: Analysis, expr: cst.BaseExpression) -> frozenset[str]:
@@ -199,6 +202,9 @@ class Taint:
         for binding in analysis.bindings(name.value, name):
             if binding.kind in ("assign", "with") and binding.value is not None:
                 out |= self(binding.value, depth)
+            elif binding.kind == "augassign" and isinstance(binding.node, cst.AugAssign):
+                if isinstance(binding.node.operator, AUGMENTING):  # ``body += secret.value``
+                    out |= self(binding.node.value, depth)
             elif self.seeded and binding.kind == "param" and isinstance(binding.node, cst.Param):
                 out.add(param_marker(analysis, binding.node))
         for value, path in unpacked(analysis, name):  # ``ok, value = fetch()``

@@ -28,7 +28,7 @@ class SecretExposed(Rule):
             if exposure.sink == "print":
                 continue  # KV404
             kinds = exposure.kinds
-            if SECRET_VALUE in kinds or (SECRET_OBJECT in kinds and exposure.sink == "return"):
+            if SECRET_VALUE in kinds or (SECRET_OBJECT in kinds and exposure.whole):
                 message = MESSAGE.format(
                     where=exposure.where,
                     advice=f"{SINK_VERBS[exposure.sink]} the secret's name or version instead",
