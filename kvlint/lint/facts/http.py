@@ -148,6 +148,32 @@ def _subscript_assigned_keys(analysis: Analysis, name: str) -> set[str]:
     return keys
 
 
+@dataclass(frozen=True)
+class HeaderUpdate:
+    """``<owner>.headers.update(<headers>)``: default headers set on a session or client."""
+
+    call: cst.Call
+    owner: cst.BaseExpression  # whose headers: ``session``, ``self.session``
+    headers: cst.BaseExpression | None  # the first argument
+
+
+@module_fact
+def header_updates(analysis: Analysis) -> list[HeaderUpdate]:
+    """Every ``<x>.headers.update(...)`` in the module, in order."""
+    out = []
+    for call in analysis.index.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "update"
+            and isinstance(func.value, cst.Attribute)
+            and func.value.attr.value == "headers"
+        ):
+            headers = call.args[0].value if call.args else None
+            out.append(HeaderUpdate(call, func.value.value, headers))
+    return out
+
+
 def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: str) -> bool | None:
     """Whether a session / client carries ``header`` (or auth) by default; None if unknown."""
     header = header.lower()
@@ -172,16 +198,9 @@ def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: 
         elif not isinstance(value, cst.Call):
             return None
     # session.headers.update({...}), session.headers["X"] = ..., session.auth = ...
-    for call in analysis.index.calls:
-        func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "update"
-            and isinstance(func.value, cst.Attribute)
-            and func.value.attr.value == "headers"
-            and _names(func.value.value) == name
-        ):
-            keys = header_keys(analysis, call.args[0].value) if call.args else None
+    for update in header_updates(analysis):
+        if _names(update.owner) == name:
+            keys = header_keys(analysis, update.headers) if update.headers is not None else None
             if keys is None or header in keys:
                 return True
     for target, _value, _stmt in analysis.index.assignments:
