@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import libcst as cst
 
-from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.syntax import arg, keywords
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -343,6 +343,26 @@ def parse_url(text: str) -> Url | None:
             key, value = pair.split("=", 1)
             query[unquote(key).lower()] = unquote(value)
     return Url(match.group(1).lower(), host.lower(), match.group(3), query)
+
+
+def keyword_values(analysis: Analysis, call: cst.Call) -> dict[str, cst.BaseExpression]:
+    """The keyword arguments of ``call``, with those spread from ``**{"k": v}`` or from a
+    ``**options`` name last bound to a dict literal."""
+    found = {name: a.value for name, a in keywords(call).items()}
+    for argument in call.args:
+        if argument.star != "**":
+            continue
+        expr = argument.value
+        if isinstance(expr, cst.Name):
+            values = analysis.assigned_values(expr)
+            expr = values[-1] if values else expr
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    key = analysis.fold_str(element.key)
+                    if key:
+                        found[key] = element.value
+    return found
 
 
 # -- numbers and constants -----------------------------------------------------------------
