@@ -385,6 +385,16 @@ def int_value(analysis: Analysis, expr: cst.BaseExpression | None) -> int | None
     return None
 
 
+def is_false(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """``False``, or a name whose latest assigned value is ``False``."""
+    if not isinstance(expr, cst.Name):
+        return False
+    if expr.value == "False":
+        return True
+    values = analysis.assigned_values(expr)
+    return bool(values) and isinstance(values[-1], cst.Name) and values[-1].value == "False"
+
+
 def is_constant(analysis: Analysis, expr: cst.BaseExpression) -> bool:
     """A literal number / string, or a name bound only to such literals."""
     if isinstance(expr, (cst.Integer, cst.Float, cst.SimpleString)):
