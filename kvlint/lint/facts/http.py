@@ -14,7 +14,7 @@ from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
-from kvlint.lint.semantic.values import env_lookup_name, parse_url
+from kvlint.lint.semantic.values import env_lookup_name, fold_elements, parse_url
 
 
 @dataclass(frozen=True)
@@ -269,6 +269,54 @@ def managed_identity_kind(analysis: Analysis, http: HttpCall) -> str | None:
     if text is None and _imds_shaped(analysis, http):
         return "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
     return None
+
+
+def missing_identity_header(analysis: Analysis, http: HttpCall, kind: str) -> str | None:
+    """The header a managed identity token request (of :func:`managed_identity_kind` ``kind``)
+    lacks, so that the endpoint rejects it: IMDS's ``Metadata``, App Service's
+    ``X-IDENTITY-HEADER`` (or the older ``secret``); None when it is there (or unknown)."""
+    header = "Metadata" if kind == "imds" else "X-IDENTITY-HEADER"
+    if has_header(analysis, http, header) or (
+        kind != "imds" and has_header(analysis, http, "secret")
+    ):
+        return None
+    return header
+
+
+SHELL_RUNNERS = (
+    "os.popen",
+    "os.system",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+)
+SHELL_HTTP_TOOLS = ("curl ", "wget ", "invoke-restmethod", "invoke-webrequest")
+
+
+@module_fact
+def shell_token_requests(analysis: Analysis) -> list[cst.Call]:
+    """Managed identity tokens fetched by shelling out to an HTTP tool: ``os.popen('curl
+    "$IDENTITY_ENDPOINT?resource=..." -H secret:...')``, IMDS's URL in a subprocess command."""
+    out = []
+    for call in analysis.index.calls:
+        if analysis.callee(call) not in SHELL_RUNNERS or not call.args:
+            continue
+        command = call.args[0].value
+        text = " ".join(f.text for f in fold_elements(analysis, command)).lower()
+        if not any(tool in text for tool in SHELL_HTTP_TOOLS):
+            continue
+        from_env = derives_from(
+            analysis,
+            command,
+            lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV,
+        )
+        if "169.254.169.254/metadata/identity/oauth2/token" in text or from_env:
+            out.append(call)
+    return out
 
 
 def identity_url(analysis: Analysis, expr: cst.BaseExpression) -> str | None:
