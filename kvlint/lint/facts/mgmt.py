@@ -182,6 +182,43 @@ def permission_lists(analysis: Analysis) -> list[list[tuple[str, cst.BaseExpress
     ]
 
 
+OVERBROAD = ("all", "purge")  # permissions an access policy should not grant
+
+
+@dataclass(frozen=True)
+class OverbroadField:
+    """A permission field of an access policy that grants ``all`` or ``purge``."""
+
+    field: str  # keys, secrets, certificates, storage
+    value: cst.BaseExpression
+    granted: tuple[str, ...]  # the over-broad permissions it grants, sorted
+
+
+@module_fact
+def overbroad_grants(analysis: Analysis) -> list[list[OverbroadField]]:
+    """For each permission list granting ``all`` or ``purge`` (a ``Permissions`` object, its
+    fields given to the constructor or assigned as attributes, then an ARM access policy's
+    ``permissions`` dict), its over-broad fields in order."""
+    lists = list(permission_lists(analysis))
+    for node in analysis.index.dicts:
+        if not is_access_policy_dict(analysis, node):
+            continue
+        permissions = resolve(analysis, entries(analysis, node)["permissions"])
+        if isinstance(permissions, cst.Dict):
+            lists.append(list(entries(analysis, permissions).items()))
+    out = []
+    for fields in lists:
+        found = [
+            OverbroadField(field, value, tuple(bad))
+            for field, value in fields
+            if field in PERMISSION_KINDS
+            and (bad := sorted({n for n in permissions_granted(analysis, value) if n in OVERBROAD}))
+        ]
+        if found:
+            out.append(found)
+    return out
+
+
 def _model_instance(analysis: Analysis, expr: cst.BaseExpression, *names: str) -> cst.Call | None:
     """The constructor call of a Key Vault management model ``expr`` holds: the call itself,
     or the latest value of a local name; anything else (a parameter, ``self.x``) is unknown."""
