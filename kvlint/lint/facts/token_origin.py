@@ -1,4 +1,6 @@
-"""Where an access token's text comes from: the token requests a value may hold the token of
+"""Access tokens' text: whether a value holds one (:func:`holds_token`, also through what a
+same-module helper returns), whether a class reads a token's expiry (:func:`reads_token_expiry`),
+and where a token comes from: the token requests a value may hold the token of
 (:func:`token_origin`), and the one service and library they agree on, from the audiences
 :func:`kvlint.lint.facts.audiences.token_requests` reads and the shared classification of
 :mod:`kvlint.lint.facts.urls` (a Synapse / Fabric ``getToken("pbi")`` by its documented name).
