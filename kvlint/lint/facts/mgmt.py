@@ -14,6 +14,7 @@ from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.values import SET, emptiness
 
 _MODEL = re.compile(
     r"^(?:azure\.mgmt\.keyvault(?:\.v\d{4}_\d{2}_\d{2}(?:_preview)?)?\.models"
@@ -180,6 +181,26 @@ def permission_lists(analysis: Analysis) -> list[list[tuple[str, cst.BaseExpress
         for fields in objects.values()
         if fields
     ]
+
+
+@module_fact
+def policy_application_ids(analysis: Analysis) -> list[cst.BaseExpression]:
+    """The application ids set (not empty, not None) in access policies: ``AccessPolicyEntry(
+    application_id=...)`` models, then ARM access policy dicts' ``applicationId``: each makes
+    the policy a compound identity."""
+    out = []
+    for call in analysis.index.calls:
+        if constructs(analysis, call, "AccessPolicyEntry"):
+            application = arg(call, "application_id")
+            if application is not None and emptiness(analysis, application.value) == SET:
+                out.append(application.value)
+    for node in analysis.index.dicts:
+        if not is_access_policy_dict(analysis, node):
+            continue
+        value = entries(analysis, node).get("applicationid")
+        if value is not None and emptiness(analysis, value) == SET:
+            out.append(value)
+    return out
 
 
 OVERBROAD = ("all", "purge")  # permissions an access policy should not grant
