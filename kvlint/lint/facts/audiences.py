@@ -10,16 +10,25 @@ implementation for both.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import libcst as cst
 
+from kvlint import keyvault
 from kvlint.lint.facts import types as kvtypes
 from kvlint.lint.facts.http import HttpCall, http_calls
 from kvlint.lint.facts.platforms import TOKEN_ALIASES, platform_token_audiences
-from kvlint.lint.facts.urls import MANAGED_IDENTITY_ENV, Audience, classify_audience, token_endpoint
+from kvlint.lint.facts.urls import (
+    MANAGED_IDENTITY_ENV,
+    Audience,
+    classify_audience,
+    is_keyvault_url,
+    token_endpoint,
+)
 from kvlint.lint.rule import Replacement, Report, TextSpan
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
@@ -371,3 +380,60 @@ def needs_scope(analysis: Analysis, value: TokenValue) -> bool:
         credentials = [t.split(":", 1)[1] for t in tags if kvtypes.category(t) == "credential"]
         return bool(credentials) and not all(c in MANAGED_IDENTITY_CREDENTIALS for c in credentials)
     return False
+
+
+def takes_resource(value: TokenValue) -> bool:
+    """The token request takes a v1 resource (ADAL, IMDS / App Service ``resource=``, a v1
+    ``/oauth2/token`` body): a v2 scope given there becomes the token's audience as written."""
+    return value.protocol == "v1" and value.context in ("adal", "query", "body", "keyword")
+
+
+@module_fact
+def sent_to_vault(analysis: Analysis) -> list[tuple[TokenValue, Audience]]:
+    """Tokens requested for another service (ARM, Graph, ...) whose request's result reaches
+    the headers of a request to a Key Vault URL in the same function."""
+    sends = [
+        http
+        for http in http_calls(analysis)
+        if (text := http.url_text(analysis))
+        and is_keyvault_url(analysis, text)
+        and http.headers is not None
+    ]
+    if not sends:
+        return []
+    out = []
+    for value, audience in token_audiences(analysis):
+        if audience.kind != "other" or value.call is None or not value.strong:
+            continue
+        function = analysis.enclosing_function(value.call)
+        for http in sends:
+            if http.headers is None or analysis.enclosing_function(http.call) is not function:
+                continue
+            if derives_from(analysis, http.headers, partial(operator.is_, value.call), flow=True):
+                out.append((value, audience))
+                break
+    return out
+
+
+@module_fact
+def other_cloud_audiences(analysis: Analysis) -> tuple[str, list[tuple[TokenValue, Audience]]]:
+    """The one cloud of the Key Vault URLs the module's calls are given, and the Key Vault
+    audiences it requests for another cloud; ``("", [])`` when its vaults are in no cloud or
+    several, or it also requests that cloud's audience (it is multi-cloud aware)."""
+    used = [(v, a) for v, a in token_audiences(analysis) if a.kind == "ok" and v.strong]
+    if not used:
+        return "", []  # no Key Vault audience requested here: nothing to compare (and every
+        # call argument need not be folded)
+    vault_clouds = {
+        cloud
+        for call in analysis.index.calls
+        for a in call.args
+        if (folded := analysis.fold(a.value)) is not None
+        and (cloud := is_keyvault_url(analysis, folded.text)) in keyvault.CLOUDS_BY_NAME
+    }
+    if len(vault_clouds) != 1:
+        return "", []
+    (vault_cloud,) = vault_clouds
+    if any(audience.cloud == vault_cloud for _, audience in used):
+        return "", []  # the module requests this cloud's audience too
+    return vault_cloud, [(v, a) for v, a in used if a.cloud != vault_cloud]

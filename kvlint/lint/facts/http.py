@@ -14,7 +14,7 @@ from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
-from kvlint.lint.semantic.values import env_lookup_name, parse_url
+from kvlint.lint.semantic.values import env_lookup_name, fold_elements, parse_url
 
 
 @dataclass(frozen=True)
@@ -148,6 +148,32 @@ def _subscript_assigned_keys(analysis: Analysis, name: str) -> set[str]:
     return keys
 
 
+@dataclass(frozen=True)
+class HeaderUpdate:
+    """``<owner>.headers.update(<headers>)``: default headers set on a session or client."""
+
+    call: cst.Call
+    owner: cst.BaseExpression  # whose headers: ``session``, ``self.session``
+    headers: cst.BaseExpression | None  # the first argument
+
+
+@module_fact
+def header_updates(analysis: Analysis) -> list[HeaderUpdate]:
+    """Every ``<x>.headers.update(...)`` in the module, in order."""
+    out = []
+    for call in analysis.index.calls:
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "update"
+            and isinstance(func.value, cst.Attribute)
+            and func.value.attr.value == "headers"
+        ):
+            headers = call.args[0].value if call.args else None
+            out.append(HeaderUpdate(call, func.value.value, headers))
+    return out
+
+
 def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: str) -> bool | None:
     """Whether a session / client carries ``header`` (or auth) by default; None if unknown."""
     header = header.lower()
@@ -172,16 +198,9 @@ def session_has_header(analysis: Analysis, session: cst.BaseExpression, header: 
         elif not isinstance(value, cst.Call):
             return None
     # session.headers.update({...}), session.headers["X"] = ..., session.auth = ...
-    for call in analysis.index.calls:
-        func = call.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "update"
-            and isinstance(func.value, cst.Attribute)
-            and func.value.attr.value == "headers"
-            and _names(func.value.value) == name
-        ):
-            keys = header_keys(analysis, call.args[0].value) if call.args else None
+    for update in header_updates(analysis):
+        if _names(update.owner) == name:
+            keys = header_keys(analysis, update.headers) if update.headers is not None else None
             if keys is None or header in keys:
                 return True
     for target, _value, _stmt in analysis.index.assignments:
@@ -250,6 +269,54 @@ def managed_identity_kind(analysis: Analysis, http: HttpCall) -> str | None:
     if text is None and _imds_shaped(analysis, http):
         return "imds"  # the URL is passed in; "Metadata: true" is IMDS's own header
     return None
+
+
+def missing_identity_header(analysis: Analysis, http: HttpCall, kind: str) -> str | None:
+    """The header a managed identity token request (of :func:`managed_identity_kind` ``kind``)
+    lacks, so that the endpoint rejects it: IMDS's ``Metadata``, App Service's
+    ``X-IDENTITY-HEADER`` (or the older ``secret``); None when it is there (or unknown)."""
+    header = "Metadata" if kind == "imds" else "X-IDENTITY-HEADER"
+    if has_header(analysis, http, header) or (
+        kind != "imds" and has_header(analysis, http, "secret")
+    ):
+        return None
+    return header
+
+
+SHELL_RUNNERS = (
+    "os.popen",
+    "os.system",
+    "subprocess.run",
+    "subprocess.call",
+    "subprocess.check_call",
+    "subprocess.check_output",
+    "subprocess.Popen",
+    "subprocess.getoutput",
+    "subprocess.getstatusoutput",
+)
+SHELL_HTTP_TOOLS = ("curl ", "wget ", "invoke-restmethod", "invoke-webrequest")
+
+
+@module_fact
+def shell_token_requests(analysis: Analysis) -> list[cst.Call]:
+    """Managed identity tokens fetched by shelling out to an HTTP tool: ``os.popen('curl
+    "$IDENTITY_ENDPOINT?resource=..." -H secret:...')``, IMDS's URL in a subprocess command."""
+    out = []
+    for call in analysis.index.calls:
+        if analysis.callee(call) not in SHELL_RUNNERS or not call.args:
+            continue
+        command = call.args[0].value
+        text = " ".join(f.text for f in fold_elements(analysis, command)).lower()
+        if not any(tool in text for tool in SHELL_HTTP_TOOLS):
+            continue
+        from_env = derives_from(
+            analysis,
+            command,
+            lambda n: env_lookup_name(analysis, n) in MANAGED_IDENTITY_ENV,
+        )
+        if "169.254.169.254/metadata/identity/oauth2/token" in text or from_env:
+            out.append(call)
+    return out
 
 
 def identity_url(analysis: Analysis, expr: cst.BaseExpression) -> str | None:

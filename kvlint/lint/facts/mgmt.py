@@ -6,12 +6,15 @@ ARM-shaped dict literals (camelCase or Pulumi's snake_case) recognisably a Key V
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import libcst as cst
 
 from kvlint.lint.semantic.dataflow import derives_from
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.values import SET, emptiness
 
 _MODEL = re.compile(
     r"^(?:azure\.mgmt\.keyvault(?:\.v\d{4}_\d{2}_\d{2}(?:_preview)?)?\.models"
@@ -180,6 +183,63 @@ def permission_lists(analysis: Analysis) -> list[list[tuple[str, cst.BaseExpress
     ]
 
 
+@module_fact
+def policy_application_ids(analysis: Analysis) -> list[cst.BaseExpression]:
+    """The application ids set (not empty, not None) in access policies: ``AccessPolicyEntry(
+    application_id=...)`` models, then ARM access policy dicts' ``applicationId``: each makes
+    the policy a compound identity."""
+    out = []
+    for call in analysis.index.calls:
+        if constructs(analysis, call, "AccessPolicyEntry"):
+            application = arg(call, "application_id")
+            if application is not None and emptiness(analysis, application.value) == SET:
+                out.append(application.value)
+    for node in analysis.index.dicts:
+        if not is_access_policy_dict(analysis, node):
+            continue
+        value = entries(analysis, node).get("applicationid")
+        if value is not None and emptiness(analysis, value) == SET:
+            out.append(value)
+    return out
+
+
+OVERBROAD = ("all", "purge")  # permissions an access policy should not grant
+
+
+@dataclass(frozen=True)
+class OverbroadField:
+    """A permission field of an access policy that grants ``all`` or ``purge``."""
+
+    field: str  # keys, secrets, certificates, storage
+    value: cst.BaseExpression
+    granted: tuple[str, ...]  # the over-broad permissions it grants, sorted
+
+
+@module_fact
+def overbroad_grants(analysis: Analysis) -> list[list[OverbroadField]]:
+    """For each permission list granting ``all`` or ``purge`` (a ``Permissions`` object, its
+    fields given to the constructor or assigned as attributes, then an ARM access policy's
+    ``permissions`` dict), its over-broad fields in order."""
+    lists = list(permission_lists(analysis))
+    for node in analysis.index.dicts:
+        if not is_access_policy_dict(analysis, node):
+            continue
+        permissions = resolve(analysis, entries(analysis, node)["permissions"])
+        if isinstance(permissions, cst.Dict):
+            lists.append(list(entries(analysis, permissions).items()))
+    out = []
+    for fields in lists:
+        found = [
+            OverbroadField(field, value, tuple(bad))
+            for field, value in fields
+            if field in PERMISSION_KINDS
+            and (bad := sorted({n for n in permissions_granted(analysis, value) if n in OVERBROAD}))
+        ]
+        if found:
+            out.append(found)
+    return out
+
+
 def _model_instance(analysis: Analysis, expr: cst.BaseExpression, *names: str) -> cst.Call | None:
     """The constructor call of a Key Vault management model ``expr`` holds: the call itself,
     or the latest value of a local name; anything else (a parameter, ``self.x``) is unknown."""
@@ -289,3 +349,65 @@ def _mentions_access_policies(analysis: Analysis):
         return False
 
     return predicate
+
+
+OPEN_ADDRESSES = ("0.0.0.0/0", "0.0.0.0", "*")  # an IP rule admitting every address
+
+
+@dataclass(frozen=True)
+class OpenFirewall:
+    """A vault firewall setting that admits every caller."""
+
+    node: cst.BaseExpression  # the default action, or the IP rule's address
+    address: str | None  # the IP rule's address as written (stripped); None: action 'Allow'
+
+
+@module_fact
+def open_firewalls(analysis: Analysis) -> list[OpenFirewall]:
+    """Default action 'Allow' and IP rules for every address, in ``NetworkRuleSet`` /
+    ``IPRule`` models (and their managed-HSM and Pulumi ``Args`` twins), then in a Key Vault's
+    ARM / Pulumi dict (``networkAcls``: ``defaultAction``, ``ipRules[].value``)."""
+    out: list[OpenFirewall] = []
+    for call in analysis.index.calls:
+        if constructs(analysis, call, "NetworkRuleSet", "MHSMNetworkRuleSet"):
+            action = arg(call, "default_action")
+            if action is not None and _is_allow(analysis, action.value):
+                out.append(OpenFirewall(action.value, None))
+        elif constructs(analysis, call, "IPRule", "MHSMIPRule"):
+            value = arg(call, "value", 0)
+            if value is not None:
+                out += _open_address(analysis, value.value)
+    for node in analysis.index.dicts:
+        acls = entries(analysis, node).get("networkacls")
+        if acls is None or not is_vault_dict(analysis, node):
+            continue
+        acls = resolve(analysis, acls)
+        if not isinstance(acls, cst.Dict):
+            continue
+        inner = entries(analysis, acls)
+        if "defaultaction" in inner and _is_allow(analysis, inner["defaultaction"]):
+            out.append(OpenFirewall(inner["defaultaction"], None))
+        rules = resolve(analysis, inner["iprules"]) if "iprules" in inner else None
+        if isinstance(rules, (cst.List, cst.Tuple)):
+            for element in rules.elements:
+                rule = resolve(analysis, element.value)
+                if isinstance(rule, cst.Dict):
+                    address = entries(analysis, rule).get("value")
+                    if address is not None:
+                        out += _open_address(analysis, address)
+    return out
+
+
+def _is_allow(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    found = model_name(analysis, expr)
+    if found is not None and found[1] is not None:
+        return found[0] == "NetworkRuleAction" and found[1].lower() == "allow"
+    text = analysis.fold_str(expr)
+    return text is not None and text.strip().lower() == "allow"
+
+
+def _open_address(analysis: Analysis, node: cst.BaseExpression) -> list[OpenFirewall]:
+    text = analysis.fold_str(node)
+    if text is not None and text.strip() in OPEN_ADDRESSES:
+        return [OpenFirewall(node, text.strip())]
+    return []

@@ -20,12 +20,14 @@ from kvlint.lint.semantic.dataflow import (
 )
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg, keywords
-from kvlint.lint.semantic.values import int_value
+from kvlint.lint.semantic.values import int_value, keyword_values
 
 SDK_RETRY = (
     "azure-core's retry policy (on by default: exponential backoff, honours Retry-After, "
     "retry_total=10)"
 )
+RETRY_KEYWORDS = ("retry_total", "retry_status")  # azure-core: 0 switches retries off
+NO_RETRY_POLICIES = ("RetryPolicy", "AsyncRetryPolicy")
 RETRY_DECORATOR_MODULES = ("tenacity", "backoff", "retrying", "retry", "retry2", "stamina")
 
 
@@ -329,4 +331,34 @@ def is_retried(analysis: Analysis, kv: KvCall) -> bool:
             break
         if isinstance(ancestor, cst.Try) and ancestor.handlers:
             return True
+    return False
+
+
+def retries_disabled(analysis: Analysis, call: cst.Call) -> str | None:
+    """The setting that switches an Azure SDK client's retries off: ``retry_total`` /
+    ``retry_status`` given 0 (also through ``**options``), or ``retry_policy`` given a policy
+    without retries (``RetryPolicy.no_retries()``, ``RetryPolicy(retry_total=0)``)."""
+    options = keyword_values(analysis, call)
+    for name in RETRY_KEYWORDS:
+        if name in options and int_value(analysis, options[name]) == 0:
+            return name
+    policy = options.get("retry_policy")
+    if policy is not None and _no_retry_policy(analysis, policy):
+        return "retry_policy"
+    return None
+
+
+def _no_retry_policy(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    if isinstance(expr, cst.Name):
+        values = analysis.assigned_values(expr)
+        return bool(values) and all(_no_retry_policy(analysis, v) for v in values)
+    if not isinstance(expr, cst.Call):
+        return False
+    name = analysis.callee(expr) or ""
+    parts = name.rsplit(".", 2)
+    if parts[-1] == "no_retries" and len(parts) > 1 and parts[-2] in NO_RETRY_POLICIES:
+        return True
+    if parts[-1] in NO_RETRY_POLICIES:
+        kw = keywords(expr)
+        return any(k in kw and int_value(analysis, kw[k].value) == 0 for k in RETRY_KEYWORDS)
     return False

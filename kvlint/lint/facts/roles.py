@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from kvlint.lint.facts.kv_calls import KvCall, kv_calls
 from kvlint.lint.facts.mgmt import entries, resolve
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -85,3 +86,24 @@ def _role_definition(analysis: Analysis, call: cst.Call) -> cst.BaseExpression |
             fields = entries(analysis, inner) if isinstance(inner, cst.Dict) else {}
         return fields.get("roledefinitionid")
     return None
+
+
+def data_role(method: str) -> tuple[str, str]:
+    """The data-plane role (name, id) a Key Vault read by ``method`` needs in RBAC mode."""
+    if "certificate" in method:
+        return DATA_ROLES["certificates"]
+    if "key" in method or method in ("encrypt", "decrypt", "sign", "verify", "wrap_key"):
+        return DATA_ROLES["keys"]
+    return DATA_ROLES["secrets"]
+
+
+def reads_after(analysis: Analysis, grant: RoleAssignment) -> list[KvCall]:
+    """The Key Vault reads that follow the role assignment in the same function."""
+    function = analysis.enclosing_function(grant.call)
+    return [
+        kv
+        for kv in kv_calls(analysis)
+        if kv.read
+        and analysis.enclosing_function(kv.call) is function
+        and analysis.order[kv.call] > analysis.order[grant.call]
+    ]

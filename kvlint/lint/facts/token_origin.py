@@ -1,4 +1,6 @@
-"""Where an access token's text comes from: the token requests a value may hold the token of
+"""Access tokens' text: whether a value holds one (:func:`holds_token`, also through what a
+same-module helper returns), whether a class reads a token's expiry (:func:`reads_token_expiry`),
+and where a token comes from: the token requests a value may hold the token of
 (:func:`token_origin`), and the one service and library they agree on, from the audiences
 :func:`kvlint.lint.facts.audiences.token_requests` reads and the shared classification of
 :mod:`kvlint.lint.facts.urls` (a Synapse / Fabric ``getToken("pbi")`` by its documented name).
@@ -6,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 
 import libcst as cst
@@ -15,7 +18,7 @@ from kvlint.lint.facts.audiences import TokenValue, token_requests
 from kvlint.lint.facts.http import http_call_nodes
 from kvlint.lint.facts.platforms import platform_calls
 from kvlint.lint.facts.urls import PLATFORM_TOKEN_AUDIENCES, audience_service, classify_audience
-from kvlint.lint.semantic.dataflow import reaching_values
+from kvlint.lint.semantic.dataflow import reaching_values, sub_expressions
 from kvlint.lint.semantic.memo import module_fact, node_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import arg
@@ -23,6 +26,10 @@ from kvlint.lint.semantic.values import fold_elements
 from kvlint.lint.semantic.walk import children
 
 ORIGIN_HOPS = 4  # names, attributes and same-module helpers followed back from a token string
+HELPER_DEPTH = 3  # helper -> helper -> token: how far a returned token is followed
+NESTED_SCOPES = (cst.Lambda, cst.FunctionDef, cst.ClassDef)
+# what a class reads when it checks (and so may renew) a token before it expires
+TOKEN_EXPIRY_WORDS = ("expires_on", "expires_in", "expireson", "refresh_on", "expiresin")
 
 
 TokenPath = tuple[cst.Call, ...]  # the helper calls a token comes through, then its request
@@ -59,6 +66,79 @@ def is_token_string(analysis: Analysis, node: cst.CSTNode) -> bool:
     )
 
 
+def holds_token(
+    analysis: Analysis, value: cst.BaseExpression, skip: Set[str] = frozenset()
+) -> bool:
+    """``value`` holds a token string (:func:`is_token_string`), other than through a name in
+    ``skip``; a call of a same-module helper holds one when the helper returns a token or a
+    value built from one (``return {"Authorization": f"Bearer {token.token}"}``). A response
+    fetched with the token is not the token."""
+    if isinstance(value, (cst.Lambda,)):
+        return False
+    requests = http_call_nodes(analysis)
+    stack: list[cst.CSTNode] = [value]
+    while stack:
+        node = stack.pop()
+        if node in requests:
+            continue  # a response fetched with the token is not the token
+        if isinstance(node, cst.Name) and node.value in skip:
+            continue
+        if is_token_string(analysis, node):
+            return True
+        if node is value or not isinstance(node, NESTED_SCOPES):
+            stack.extend(children(node))
+    if isinstance(value, (cst.Call, cst.Await)):
+        return _carries_token(analysis, value, 0)
+    return False
+
+
+def _carries_token(analysis: Analysis, expr: cst.BaseExpression, depth: int) -> bool:
+    """A helper's returned value is a token string or a string / dict / tuple built from one
+    (not, say, a response fetched with the token)."""
+    if is_token_string(analysis, expr):
+        return True
+    if depth > HELPER_DEPTH:
+        return False
+    below = depth + 1
+    parts: list[cst.BaseExpression] = []
+    if isinstance(expr, cst.Dict):
+        parts = [e.value for e in expr.elements if isinstance(e, cst.DictElement)]
+    elif isinstance(expr, (cst.Tuple, cst.List)):
+        parts = [e.value for e in expr.elements]
+    elif isinstance(expr, cst.FormattedString):
+        parts = [p.expression for p in expr.parts if isinstance(p, cst.FormattedStringExpression)]
+    elif isinstance(expr, cst.ConcatenatedString) or (
+        isinstance(expr, cst.BinaryOperation) and isinstance(expr.operator, (cst.Add, cst.Modulo))
+    ):
+        parts = [expr.left, expr.right]
+    elif isinstance(expr, cst.Name):
+        parts = analysis.assigned_values(expr)
+    elif isinstance(expr, (cst.Call, cst.Await)):
+        call = expr.expression if isinstance(expr, cst.Await) else expr
+        helper = analysis.local_function(call.func) if isinstance(call, cst.Call) else None
+        parts = analysis.returns_of(helper) if helper is not None else []
+    return any(_carries_token(analysis, part, below) for part in parts)
+
+
+def reads_token_expiry(analysis: Analysis, node: cst.CSTNode) -> bool:
+    """The class ``node`` is in (or is) reads a token's expiry somewhere (``token.expires_on``,
+    ``["expires_in"]``): it may renew the token it holds."""
+    cls = node if isinstance(node, cst.ClassDef) else analysis.enclosing_class(node)
+    return cls is not None and _class_reads_expiry(analysis, cls)
+
+
+@node_fact
+def _class_reads_expiry(analysis: Analysis, cls: cst.ClassDef) -> bool:
+    for node in sub_expressions(cls, nested=True):
+        if isinstance(node, cst.Attribute) and node.attr.value.lower() in TOKEN_EXPIRY_WORDS:
+            return True
+        if isinstance(node, cst.SimpleString):
+            text = node.raw_value.lower()
+            if text in TOKEN_EXPIRY_WORDS:
+                return True
+    return False
+
+
 @node_fact
 def token_origin(analysis: Analysis, expr: cst.CSTNode) -> TokenOrigin:
     """Which token requests ``expr`` may hold the token of, and through which same-module helper
@@ -89,7 +169,7 @@ def _paths(analysis: Analysis, expr: cst.CSTNode) -> set[TokenPath]:
         if isinstance(node, cst.Call) and _request_library(analysis, node) is not None:
             found.add((*via, node))
             continue
-        if node is not expr and isinstance(node, (cst.Lambda, cst.FunctionDef, cst.ClassDef)):
+        if node is not expr and isinstance(node, NESTED_SCOPES):
             continue
         following: list[cst.BaseExpression] = []
         deeper = via

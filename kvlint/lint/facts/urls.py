@@ -92,6 +92,11 @@ class Audience:
     v2: bool = False  # ends in /.default
 
 
+def vault_audience(cloud: str | None) -> str:
+    """The Key Vault audience (v1 resource) of a cloud; the public cloud's when unknown."""
+    return keyvault.CLOUDS_BY_NAME.get(cloud or "public", keyvault.CLOUDS[0]).vault_audience
+
+
 def classify_audience(text: str, extra_hosts: tuple[str, ...] = ()) -> Audience | None:
     """Classify a resource / scope value.
 

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.mgmt import constructs, entries, is_access_policy_dict
+from kvlint.lint.facts.mgmt import policy_application_ids
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
-from kvlint.lint.semantic.syntax import arg
-from kvlint.lint.semantic.values import SET, emptiness
 
 
 class CompoundIdentityPolicy(Rule):
@@ -20,14 +18,5 @@ class CompoundIdentityPolicy(Rule):
     )
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for call in analysis.index.calls:
-            if constructs(analysis, call, "AccessPolicyEntry"):
-                application = arg(call, "application_id")
-                if application is not None and emptiness(analysis, application.value) == SET:
-                    yield Report("KV202", application.value, self.MESSAGE)
-        for node in analysis.index.dicts:
-            if not is_access_policy_dict(analysis, node):
-                continue
-            value = entries(analysis, node).get("applicationid")
-            if value is not None and emptiness(analysis, value) == SET:
-                yield Report("KV202", value, self.MESSAGE)
+        for application_id in policy_application_ids(analysis):
+            yield Report("KV202", application_id, self.MESSAGE)

@@ -5,18 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kvlint.lint.facts.kv_calls import kv_calls
-from kvlint.lint.facts.roles import DATA_ROLES, role_assignments
+from kvlint.lint.facts.roles import data_role, reads_after, role_assignments
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
-
-
-def _data_role(method: str) -> tuple[str, str]:
-    if "certificate" in method:
-        return DATA_ROLES["certificates"]
-    if "key" in method or method in ("encrypt", "decrypt", "sign", "verify", "wrap_key"):
-        return DATA_ROLES["keys"]
-    return DATA_ROLES["secrets"]
 
 
 class ManagementRoleForDataAccess(Rule):
@@ -26,17 +17,10 @@ class ManagementRoleForDataAccess(Rule):
         for grant in role_assignments(analysis):
             if grant.role is None or not grant.vault_scope or grant.role_expr is None:
                 continue
-            function = analysis.enclosing_function(grant.call)
-            reads = [
-                kv
-                for kv in kv_calls(analysis)
-                if kv.read
-                and analysis.enclosing_function(kv.call) is function
-                and analysis.order[kv.call] > analysis.order[grant.call]
-            ]
+            reads = reads_after(analysis, grant)
             if not reads:
                 continue
-            name, role_id = _data_role(reads[0].method)
+            name, role_id = data_role(reads[0].method)
             yield Report(
                 "KV205",
                 grant.role_expr,

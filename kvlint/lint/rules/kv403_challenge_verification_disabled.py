@@ -4,25 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.kv_calls import kv_constructors
 from kvlint.lint.rule import Report, Rule
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.syntax import keywords
+from kvlint.lint.semantic.values import is_false
 
 
 class ChallengeVerificationDisabled(Rule):
     code = "KV403"
 
     def run(self, analysis: Analysis) -> Iterator[Report]:
-        for call in analysis.index.calls:
+        for call, tag in kv_constructors(analysis):
             argument = keywords(call).get("verify_challenge_resource")
-            if argument is None or not _is_false(analysis, argument.value):
-                continue
-            qual = analysis.callee(call)
-            tag = kvtypes.constructed(qual) if qual else None
-            if tag is None or kvtypes.category(tag) != "kv-client":
+            if (
+                argument is None
+                or kvtypes.category(tag) != "kv-client"
+                or not is_false(analysis, argument.value)
+            ):
                 continue
             yield Report(
                 "KV403",
@@ -34,12 +34,3 @@ class ChallengeVerificationDisabled(Rule):
                     "domains, fix the vault URL instead."
                 ),
             )
-
-
-def _is_false(analysis: Analysis, expr: cst.BaseExpression) -> bool:
-    if isinstance(expr, cst.Name):
-        if expr.value == "False":
-            return True
-        values = analysis.assigned_values(expr)
-        return bool(values) and isinstance(values[-1], cst.Name) and values[-1].value == "False"
-    return False

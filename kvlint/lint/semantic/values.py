@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 import libcst as cst
 
-from kvlint.lint.semantic.syntax import arg
+from kvlint.lint.semantic.syntax import arg, keywords
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -345,6 +345,26 @@ def parse_url(text: str) -> Url | None:
     return Url(match.group(1).lower(), host.lower(), match.group(3), query)
 
 
+def keyword_values(analysis: Analysis, call: cst.Call) -> dict[str, cst.BaseExpression]:
+    """The keyword arguments of ``call``, with those spread from ``**{"k": v}`` or from a
+    ``**options`` name last bound to a dict literal."""
+    found = {name: a.value for name, a in keywords(call).items()}
+    for argument in call.args:
+        if argument.star != "**":
+            continue
+        expr = argument.value
+        if isinstance(expr, cst.Name):
+            values = analysis.assigned_values(expr)
+            expr = values[-1] if values else expr
+        if isinstance(expr, cst.Dict):
+            for element in expr.elements:
+                if isinstance(element, cst.DictElement):
+                    key = analysis.fold_str(element.key)
+                    if key:
+                        found[key] = element.value
+    return found
+
+
 # -- numbers and constants -----------------------------------------------------------------
 
 
@@ -363,6 +383,16 @@ def int_value(analysis: Analysis, expr: cst.BaseExpression | None) -> int | None
         inner = int_value(analysis, expr.expression)
         return -inner if inner is not None else None
     return None
+
+
+def is_false(analysis: Analysis, expr: cst.BaseExpression) -> bool:
+    """``False``, or a name whose latest assigned value is ``False``."""
+    if not isinstance(expr, cst.Name):
+        return False
+    if expr.value == "False":
+        return True
+    values = analysis.assigned_values(expr)
+    return bool(values) and isinstance(values[-1], cst.Name) and values[-1].value == "False"
 
 
 def is_constant(analysis: Analysis, expr: cst.BaseExpression) -> bool:
