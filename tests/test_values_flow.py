@@ -63,6 +63,27 @@ def audit(event, detail):
 
 def plain():
     return client.get_secret("x").value
+
+
+def fetch_all(names):
+    return [(n, client.get_secret(n).value) for n in names]
+
+
+def fetch_map(names):
+    out = {}
+    for n in names:
+        out[n] = client.get_secret(n).value
+    return out
+
+
+def dump(values):
+    for name, value in values.items():
+        logger.info("%s", value)
+
+
+def dump_names(values):
+    for name in values:
+        logger.info("%s", name)
 """
 
 
@@ -80,7 +101,18 @@ def test_a_tuple_result_says_which_position_carries_the_secret():
 
 def test_a_dict_filled_after_it_is_made_says_which_key_carries_the_secret():
     parts = dict(summary("settings").parts or ())
-    assert parts == {"k:user": (), "k:db": ("secret-value",)}
+    assert parts == {"k:user": (), "k:db": ("secret-value",), "*": (), "[*]": ("secret-value",)}
+
+
+def test_a_list_or_dict_of_items_says_what_each_item_and_its_parts_carry():
+    parts = dict(summary("fetch_all").parts or ())
+    assert parts == {"*": ("secret-value",), "*\x00#0": (), "*\x00#1": ("secret-value",)}
+    assert dict(summary("fetch_map").parts or ()) == {"*": (), "[*]": ("secret-value",)}
+
+
+def test_a_parameter_written_out_through_a_loop_over_its_values():
+    assert summary("dump").sinks == ("values:log",)
+    assert summary("dump_names").sinks == ()  # the keys of an unknown mapping: unknown
 
 
 def test_a_record_result_says_which_field_carries_the_secret():
@@ -102,7 +134,7 @@ def test_parameters_written_out_directly_or_through_a_helper():
 
 
 def test_summaries_round_trip_through_json():
-    for name in ("fetch", "settings", "load", "audit"):
+    for name in ("fetch", "settings", "load", "audit", "fetch_all"):
         symbol = summary(name)
         again = Symbol.from_dict(json.loads(json.dumps(symbol.as_dict())))
         assert again == symbol

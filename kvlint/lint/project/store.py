@@ -41,7 +41,7 @@ from kvlint.lint.project.summary import Symbol
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 4
+SCHEMA = 5
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
 
