@@ -335,3 +335,66 @@ def test_an_imported_record_is_answered_from_the_outline(tmp_path):
     assert outlined_record(found, "Settings") == (("user", "password"), ("user",))
     assert outlined_record(found, "Own") is None  # its own constructor
     assert outlined_record(found, "Plain") is None
+
+
+CONFIGURE = """\
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+
+client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential())
+
+
+def configure(app):
+    app.config["DB_PASSWORD"] = {value}
+    app.config["DB_USER"] = "web"
+    for key in ("A", "B"):
+        app.config[key] = client.get_secret(key).value
+"""
+
+READER = """\
+import logging
+
+from flask import current_app
+
+from webapp.settings import configure
+
+log = logging.getLogger(__name__)
+
+
+def show():
+    log.info("%s", current_app.config["DB_USER"])
+    log.info("%s", current_app.config["DB_PASSWORD"])
+    log.info("%s", current_app.config.get("A"))
+"""
+
+
+def test_a_module_summary_says_which_configuration_keys_carry_a_secret():
+    text = CONFIGURE.format(value='client.get_secret("db").value')
+    symbol = summarise_slice(text, "@config", "settings.py")
+    assert symbol is not None
+    assert dict(symbol.parts or ()) == {"k:DB_PASSWORD": ("secret-value",), "k:DB_USER": ()}
+
+
+def test_a_configuration_key_read_in_another_module_follows_its_writer_through_the_cache(
+    tmp_path, capsys
+):
+    """The reader's cached result records the writer's ``@config`` entry: when the writer no
+    longer puts a secret there, the reader is checked again."""
+    files = {
+        "pyproject.toml": '[project]\nname = "webapp"\n',
+        "webapp/__init__.py": "",
+        "webapp/settings.py": CONFIGURE.format(value='client.get_secret("db").value'),
+        "webapp/views.py": READER,
+    }
+    write(tmp_path, files)
+    cache = str(tmp_path / "cache")
+    argv = ["check", "--cache-dir", cache, "--output-format", "json", "--select", "KV401"]
+
+    def lines() -> set[int]:
+        main([*argv, str(tmp_path / "webapp" / "views.py")])
+        return {f["line"] for f in json.loads(capsys.readouterr().out)}
+
+    assert lines() == {12}  # DB_USER is a literal; "A" is written by no literal key
+    assert lines() == {12}  # from the cache
+    write(tmp_path, {"webapp/settings.py": CONFIGURE.format(value='"plain"')})
+    assert lines() == set()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import libcst as cst
 
+from kvlint.lint.facts.app_config import config_values
 from kvlint.lint.facts.audiences import is_resource_word
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.exposure import param_sinks
@@ -21,19 +22,37 @@ from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
 from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
 from kvlint.lint.facts.passing import url_parameter
-from kvlint.lint.facts.results import attribute_carries, returned, returned_parts
+from kvlint.lint.facts.results import MAX_PARTS, attribute_carries, returned, returned_parts
+from kvlint.lint.facts.taint import taint
+from kvlint.lint.project.store import CONFIG
 from kvlint.lint.project.summary import HttpUse, Symbol
 from kvlint.lint.semantic.dataflow import calls_by_function
 from kvlint.lint.semantic.index import Binding
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.parts import KEY, encode
 
 
 def summarise_name(analysis: Analysis, name: str) -> Symbol | None:
     """What the module (a slice of it) binds ``name`` to; None when it does not bind it."""
+    if name == CONFIG:
+        return _config(analysis)
     bindings = analysis.index.scopes[analysis.module].bindings.get(name)
     if not bindings:
         return None
     return _symbol(analysis, bindings[-1])  # the latest binding is the likeliest
+
+
+def _config(analysis: Analysis) -> Symbol:
+    """What the module puts in a web application's configuration: the material each literal
+    key may carry, ``("k:DB_PASSWORD", ("secret-value",))`` (:mod:`.app_config`)."""
+    model = taint(analysis)
+    parts = []
+    for key, values in sorted(config_values(analysis).items())[:MAX_PARTS]:
+        kinds: set[str] = set()
+        for value in values:
+            kinds |= model(value)
+        parts.append((encode((KEY, key)), tuple(sorted(kinds))))
+    return Symbol("value", parts=tuple(parts) or None)
 
 
 def _symbol(analysis: Analysis, binding: Binding) -> Symbol:

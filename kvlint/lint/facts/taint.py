@@ -21,6 +21,7 @@ from __future__ import annotations
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.app_config import config_key, config_values, project_config
 from kvlint.lint.facts.carried import (
     MAX_DEPTH,
     Parts,
@@ -224,6 +225,9 @@ class Taint(Parts):
             return set()  # a slice shows part of the value
         if library_types(self.analysis, expr.value):
             return set()  # typed container (MSAL result): the types table knows its keys
+        known = config_key(self.analysis, expr)
+        if known is not None:  # ``current_app.config["DB_PASSWORD"]``
+            return self._config(known, depth)
         key = self.analysis.fold_str(expr.slice[0].slice.value)
         if key == "value" and raw_secret_body(self.analysis, expr.value):
             return {SECRET_VALUE}
@@ -238,6 +242,14 @@ class Taint(Parts):
         for mutation in mutations_of(self.analysis, expr.value):  # ``app.config["DB"]``
             if mutation.key is None or mutation.key == selector or mutation.whole:
                 out |= self(mutation.value, depth)
+        return out
+
+    def _config(self, key: str, depth: int) -> set[str]:
+        """What the key ``key`` of a Flask / Quart app's configuration may carry: as this
+        module writes it, and as the modules that may configure the app do."""
+        out = set(project_config(self.analysis, key))
+        for value in config_values(self.analysis).get(key, ()):
+            out |= self(value, depth)
         return out
 
     def _container(self, expr: cst.BaseExpression, depth: int) -> set[str]:
@@ -260,6 +272,9 @@ class Taint(Parts):
                 return self._union(args, depth)
             if func.attr.value in STR_METHODS:
                 return set(self(func.value, depth))
+            key = config_key(analysis, call)
+            if key is not None:  # ``current_app.config.get("DB_PASSWORD")``
+                return self._config(key, depth)
             if (
                 func.attr.value == "get"
                 and args
