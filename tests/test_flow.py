@@ -181,3 +181,64 @@ def test_a_managed_identity_token_through_a_rest_wrapper_in_another_module(tmp_p
     )
     main(["check", str(tmp_path), "--no-cache", "--output-format", "json"])
     assert _codes(capsys) == [("token.py", 7, "KV107")]
+
+
+def test_a_skipped_module_is_linted_only_for_names_that_tell_it_something(tmp_path, capsys):
+    """The importers pass asks the summaries: a module that imports from a Key Vault module
+    only a name whose records say nothing a rule could report (a formatter, a class whose
+    methods do nothing with Key Vault) is not parsed; one importing the reader is, and so is
+    the module that imports it in turn (a route -> a service -> the accessor)."""
+    _tree(
+        tmp_path,
+        {
+            "pyproject.toml": "",
+            "shop/__init__.py": "",
+            "shop/vault.py": ACCESSOR
+            + """
+
+def label(name):
+    return name.title()
+
+
+class Pager:
+    def __init__(self, size):
+        self.size = size
+
+    def pages(self, items):
+        return [items[i : i + self.size] for i in range(0, len(items), self.size)]
+""",
+            "shop/views.py": """\
+                from shop.vault import Pager, label
+
+
+                def show(names):
+                    return [label(n) for n in Pager(10).pages(names)[0]]
+            """,
+            "shop/service.py": """\
+                from shop.vault import read
+
+
+                def db_password():
+                    return read("db")
+            """,
+            "shop/routes.py": """\
+                from flask import Flask
+
+                from shop.service import db_password
+
+                app = Flask(__name__)
+
+
+                @app.route("/")
+                def index():
+                    return {"ok": bool(db_password())}
+            """,
+        },
+    )
+    assert main(["check", str(tmp_path), "--no-cache", "-v", "--output-format", "json"]) == 1
+    captured = capsys.readouterr()
+    assert " 3 parsed" in captured.err  # vault.py, service.py, routes.py: not views.py
+    import json
+
+    found = sorted((Path(f["path"]).name, f["line"], f["code"]) for f in json.loads(captured.out))
+    assert ("vault.py", 8, "KV305") in found

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from libcst import Module
 
     from kvlint.lint.project import ProjectOptions
+    from kvlint.lint.project.modules import ModuleRef
     from kvlint.lint.project.resolver import ModuleView, Project
     from kvlint.lint.project.summary import Symbol
     from kvlint.lint.sources.slicing import Slice as SliceOf
@@ -114,6 +115,19 @@ class Linter:
             lambda data: python_source.decode(data).text,
             self.wants,
         )
+
+    def tells(self, importer: ModuleRef, written: str, member: str | None) -> bool:
+        """Whether a name a skipped file imports from its project (``from written import
+        member``) tells it anything a rule could report
+        (:func:`kvlint.lint.facts.exports.tells_importer`, through the project's summaries):
+        the importers pass and the editor lint a file that imports none of these only for
+        what it says itself."""
+        from kvlint.lint.facts.exports import tells_importer
+
+        if self.project is None:
+            return True
+        wants = self.wants
+        return self.project.tells(importer, written, member, lambda s: tells_importer(s, wants))
 
     def _view(self, path: str) -> ModuleView | None:
         if self.project is None or not path or path == "-":

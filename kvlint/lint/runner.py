@@ -209,11 +209,20 @@ class Runner:
             from kvlint.lint.project.reach import importers
 
             seeds, also = seen.exporting, False
+            tells = self.linter.tells
             linted: set[Path] = set()
             for _ in range(IMPORTER_ROUNDS):  # a route -> a service -> the accessor
                 remaining = [t for t in seen.skipped if t.path not in linted]
                 found = list(
-                    importers(project.modules, self.linter.wants, seeds, remaining, few, also=also)
+                    importers(
+                        project.modules,
+                        self.linter.wants,
+                        seeds,
+                        remaining,
+                        few,
+                        also=also,
+                        tells=tells,
+                    )
                 )
                 for target in found:
                     checked = check_file(
@@ -248,7 +257,9 @@ class Runner:
                 if target.path.suffix in LINTED_SUFFIXES and target.path.absolute() not in in_run:
                     outside.append(target)
         wants = self.linter.wants
-        for target in importers(project.modules, wants, seen.exporting, outside):
+        for target in importers(
+            project.modules, wants, seen.exporting, outside, tells=self.linter.tells
+        ):
             checked = check_file(self.linter, self.cache, target, True, True)
             seen.passed += checked.passed
 

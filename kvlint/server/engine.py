@@ -73,7 +73,7 @@ def _lint(linter: Linter, text: str, path: str, relpath: str) -> LintResult:
         from kvlint.lint.project.reach import Reach
         from kvlint.lint.sources.python import worth_summarising
 
-        reach = Reach(project.modules, linter.wants, worth_summarising)
+        reach = Reach(project.modules, linter.wants, worth_summarising, tells=linter.tells)
         imports_kv = reach.imports_wanted(Path(path), data)
     with gc_paused():
         return linter.lint_bytes(data, path, relpath, imports_kv)

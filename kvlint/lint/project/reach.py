@@ -56,6 +56,10 @@ def imported_names(data: bytes) -> list[tuple[str, str | None]]:
     return out
 
 
+# (importer, module as written, name or None) -> whether what it imports tells it anything
+Tells = Callable[[ModuleRef, str, "str | None"], bool]
+
+
 class Reach:
     def __init__(
         self,
@@ -63,11 +67,13 @@ class Reach:
         wanted: Callable[[bytes], bool],
         relevant: Callable[[str], bool] = lambda text: True,
         also: frozenset[Path] = frozenset(),
+        tells: Tells | None = None,
     ) -> None:
         self.modules = modules
         self.wanted = wanted
         self.relevant = relevant
         self.also = also  # modules wanted although their bytes are not (a previous round's)
+        self.tells = tells  # whether an imported name's records tell anything (the summaries)
         self._memo: dict[Path, bool] = {}
 
     def imports_wanted(self, path: Path, data: bytes) -> bool:
@@ -97,7 +103,10 @@ class Reach:
                 wanted[ref.path] = self._module_wanted(ref, depth, seen)
             if not wanted[ref.path]:
                 continue
-            if name is None or self._binds(ref, name):  # something may cross
+            if name is not None and not self._binds(ref, name):
+                continue
+            # something may cross; the importer's own line is asked of the summaries too
+            if depth or self.tells is None or self.tells(importer, written, member):
                 return True
         return False
 
@@ -150,6 +159,7 @@ def importers(
     few: bool = False,
     relevant: Callable[[str], bool] = lambda text: True,
     also: bool = False,
+    tells: Tells | None = None,
 ) -> Iterator[SkippedFile]:
     """The ``skipped`` files (the prefilter left them out) that import a module it kept.
 
@@ -167,7 +177,7 @@ def importers(
     # in a notebook's JSON an import line starts inside a string: ``"from x import y\n",``
     in_json = {root: _import_line(found, anchored=False) for root, found in words.items() if found}
     seeds = frozenset(modules.module_of(f.path).path for f in matched) if also else frozenset()
-    reach = Reach(modules, wanted, relevant, seeds)
+    reach = Reach(modules, wanted, relevant, seeds, tells)
     # a folder -> its project's patterns (for .py files, for notebooks' JSON)
     folders: dict[str, tuple[re.Pattern[bytes], re.Pattern[bytes]] | None] = {}
     prefixes = tuple(str(root) for root in names)  # a folder outside them has no pattern

@@ -160,6 +160,20 @@ class SummaryStore:
             return symbol
         return None
 
+    def members(self, path: Path, cls: str) -> list[tuple[str, Symbol]] | None:
+        """What the class ``cls`` of the module in ``path`` holds (its methods, and what its
+        instances' attributes carry), once its slice is summarised; None when that cannot be
+        known (the run's bound on parses is reached)."""
+        module = self._module(path)
+        if module is None or self.symbol(path, f"{cls}.{SUMMARISED}") is None:
+            return None  # summarises the class (once)
+        prefix = f"{cls}."
+        return [
+            (name[len(prefix) :], symbol)
+            for name, symbol in module.symbols.items()
+            if name.startswith(prefix) and name != f"{cls}.{SUMMARISED}" and symbol is not None
+        ]
+
     def may_star(self, path: Path) -> bool:
         """Whether the module may have a star import (``False`` is certain; no outline)."""
         module = self._module(path)
