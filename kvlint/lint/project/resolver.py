@@ -53,6 +53,7 @@ class Project:
         # (symbol, where it is defined, what was used)
         self.resolved: dict[tuple[str, Path, Path], _Resolved] = {}
         self._digests: dict[tuple[str, Path, Path], str] = {}
+        self._configured: dict[Path, bool] = {}
 
     def view(self, path: str | Path) -> ModuleView:
         return ModuleView(self, self.modules.module_of(Path(path)))
@@ -134,7 +135,21 @@ class Project:
         if member is None:
             return True  # a module: which of its names the importer uses is not known here
         qualname = f"{written}{member}" if written.endswith(".") else f"{written}.{member}"
-        return ModuleView(self, importer).tells(qualname, source)
+        return ModuleView(self, importer).tells(qualname, source) or self._reads_config(importer)
+
+    def _reads_config(self, importer: ModuleRef) -> bool:
+        """Whether ``importer`` reads a web application's configuration
+        (``current_app.config``) that a module configuring its app fills with secret or token
+        material (:meth:`ModuleView.app_config`): it may expose it (once per module and run)."""
+        known = self._configured.get(importer.path)
+        if known is None:
+            try:
+                data = read_regular(importer.path, MAX_MODULE_BYTES + 1)
+            except OSError:
+                data = b""
+            known = b"app.config" in data and any(ModuleView(self, importer).app_config().values())
+            self._configured[importer.path] = known
+        return known
 
     def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
         """Whether every module and name a cached result used still says what it said."""
