@@ -22,7 +22,8 @@ from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.exposure import param_sinks
 from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
-from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
+from kvlint.lint.facts.kv_calls import accessor_reads, http_verb, kv_calls, kv_constructors
+from kvlint.lint.facts.loops import LISTED, listing_of
 from kvlint.lint.facts.passing import url_parameter
 from kvlint.lint.facts.results import MAX_PARTS, attribute_carries, returned, returned_parts
 from kvlint.lint.facts.taint import taint
@@ -131,7 +132,7 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
     if len(returns) == 1:
         folded = analysis.fold(returns[0])
         value = folded.text if folded is not None else None
-    tags = tuple(sorted(analysis.returned_types(function)))
+    tags = tuple(sorted(analysis.returned_types(function) | _listed(analysis, function)))
     reads, builds, cached = _keyvault_work(analysis, function)
     return Symbol(
         "function",
@@ -152,6 +153,16 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
     )
 
 
+def _listed(analysis: Analysis, function: cst.FunctionDef) -> set[str]:
+    """``kv-listed:list_properties_of_secrets`` when the function returns the items of a Key
+    Vault listing or their names (``names.append(p.name)`` in a loop over it): a loop over its
+    result that reads each is list-then-get (KV308) in the importer too."""
+    if "list_properties_of_" not in analysis.source:
+        return set()
+    found = (listing_of(analysis, value) for value in analysis.returns_of(function))
+    return {f"{LISTED}:{method}" for method in found if method is not None}
+
+
 def _http_uses(analysis: Analysis, function: cst.FunctionDef) -> tuple[HttpUse, ...]:
     """Raw requests in ``function`` whose URL starts with one of its parameters (call sites in
     other modules that pass a vault URL make them Key Vault calls)."""
@@ -167,7 +178,7 @@ def _http_uses(analysis: Analysis, function: cst.FunctionDef) -> tuple[HttpUse, 
         positional = [*params.posonly_params, *params.params]
         index = positional.index(param) if param in positional else -1
         keyword = param in params.params or param in params.kwonly_params
-        use = HttpUse(http.library, param.name.value, index, keyword)
+        use = HttpUse(http.library, param.name.value, index, keyword, http_verb(analysis, http))
         if use not in out:
             out.append(use)
     return tuple(out)
