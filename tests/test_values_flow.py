@@ -63,6 +63,27 @@ def audit(event, detail):
 
 def plain():
     return client.get_secret("x").value
+
+
+def fetch_all(names):
+    return [(n, client.get_secret(n).value) for n in names]
+
+
+def fetch_map(names):
+    out = {}
+    for n in names:
+        out[n] = client.get_secret(n).value
+    return out
+
+
+def dump(values):
+    for name, value in values.items():
+        logger.info("%s", value)
+
+
+def dump_names(values):
+    for name in values:
+        logger.info("%s", name)
 """
 
 
@@ -80,7 +101,18 @@ def test_a_tuple_result_says_which_position_carries_the_secret():
 
 def test_a_dict_filled_after_it_is_made_says_which_key_carries_the_secret():
     parts = dict(summary("settings").parts or ())
-    assert parts == {"k:user": (), "k:db": ("secret-value",)}
+    assert parts == {"k:user": (), "k:db": ("secret-value",), "*": (), "[*]": ("secret-value",)}
+
+
+def test_a_list_or_dict_of_items_says_what_each_item_and_its_parts_carry():
+    parts = dict(summary("fetch_all").parts or ())
+    assert parts == {"*": ("secret-value",), "*\x00#0": (), "*\x00#1": ("secret-value",)}
+    assert dict(summary("fetch_map").parts or ()) == {"*": (), "[*]": ("secret-value",)}
+
+
+def test_a_parameter_written_out_through_a_loop_over_its_values():
+    assert summary("dump").sinks == ("values:log",)
+    assert summary("dump_names").sinks == ()  # the keys of an unknown mapping: unknown
 
 
 def test_a_record_result_says_which_field_carries_the_secret():
@@ -102,7 +134,7 @@ def test_parameters_written_out_directly_or_through_a_helper():
 
 
 def test_summaries_round_trip_through_json():
-    for name in ("fetch", "settings", "load", "audit"):
+    for name in ("fetch", "settings", "load", "audit", "fetch_all"):
         symbol = summary(name)
         again = Symbol.from_dict(json.loads(json.dumps(symbol.as_dict())))
         assert again == symbol
@@ -303,3 +335,66 @@ def test_an_imported_record_is_answered_from_the_outline(tmp_path):
     assert outlined_record(found, "Settings") == (("user", "password"), ("user",))
     assert outlined_record(found, "Own") is None  # its own constructor
     assert outlined_record(found, "Plain") is None
+
+
+CONFIGURE = """\
+from azure.identity import DefaultAzureCredential
+from azure.keyvault.secrets import SecretClient
+
+client = SecretClient("https://contoso.vault.azure.net", DefaultAzureCredential())
+
+
+def configure(app):
+    app.config["DB_PASSWORD"] = {value}
+    app.config["DB_USER"] = "web"
+    for key in ("A", "B"):
+        app.config[key] = client.get_secret(key).value
+"""
+
+READER = """\
+import logging
+
+from flask import current_app
+
+from webapp.settings import configure
+
+log = logging.getLogger(__name__)
+
+
+def show():
+    log.info("%s", current_app.config["DB_USER"])
+    log.info("%s", current_app.config["DB_PASSWORD"])
+    log.info("%s", current_app.config.get("A"))
+"""
+
+
+def test_a_module_summary_says_which_configuration_keys_carry_a_secret():
+    text = CONFIGURE.format(value='client.get_secret("db").value')
+    symbol = summarise_slice(text, "@config", "settings.py")
+    assert symbol is not None
+    assert dict(symbol.parts or ()) == {"k:DB_PASSWORD": ("secret-value",), "k:DB_USER": ()}
+
+
+def test_a_configuration_key_read_in_another_module_follows_its_writer_through_the_cache(
+    tmp_path, capsys
+):
+    """The reader's cached result records the writer's ``@config`` entry: when the writer no
+    longer puts a secret there, the reader is checked again."""
+    files = {
+        "pyproject.toml": '[project]\nname = "webapp"\n',
+        "webapp/__init__.py": "",
+        "webapp/settings.py": CONFIGURE.format(value='client.get_secret("db").value'),
+        "webapp/views.py": READER,
+    }
+    write(tmp_path, files)
+    cache = str(tmp_path / "cache")
+    argv = ["check", "--cache-dir", cache, "--output-format", "json", "--select", "KV401"]
+
+    def lines() -> set[int]:
+        main([*argv, str(tmp_path / "webapp" / "views.py")])
+        return {f["line"] for f in json.loads(capsys.readouterr().out)}
+
+    assert lines() == {12}  # DB_USER is a literal; "A" is written by no literal key
+    assert lines() == {12}  # from the cache
+    write(tmp_path, {"webapp/settings.py": CONFIGURE.format(value='"plain"')})
+    assert lines() == set()

@@ -16,18 +16,23 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from kvlint.lint.facts.app_config import config_values
 from kvlint.lint.facts.audiences import is_resource_word
 from kvlint.lint.facts.caching import is_cache_decorated, is_cached
 from kvlint.lint.facts.exposure import param_sinks
 from kvlint.lint.facts.grants import grants_of
 from kvlint.lint.facts.http import http_calls
-from kvlint.lint.facts.kv_calls import accessor_reads, kv_calls, kv_constructors
+from kvlint.lint.facts.kv_calls import accessor_reads, http_verb, kv_calls, kv_constructors
+from kvlint.lint.facts.loops import LISTED, listing_of
 from kvlint.lint.facts.passing import url_parameter
-from kvlint.lint.facts.results import attribute_carries, returned, returned_parts
+from kvlint.lint.facts.results import MAX_PARTS, attribute_carries, returned, returned_parts
+from kvlint.lint.facts.taint import taint
+from kvlint.lint.project.store import CONFIG
 from kvlint.lint.project.summary import HttpUse, Symbol
 from kvlint.lint.semantic.dataflow import calls_by_function
 from kvlint.lint.semantic.index import Binding
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.parts import KEY, encode
 
 # Type tags that give a module nothing to report by themselves: a logger, a web app, a request,
 # a plain session (what it is sent to, or with, must come from elsewhere); ``instance:`` tags
@@ -55,10 +60,25 @@ def tells_importer(symbol: Symbol, wanted: Callable[[bytes], bool]) -> bool:
 
 def summarise_name(analysis: Analysis, name: str) -> Symbol | None:
     """What the module (a slice of it) binds ``name`` to; None when it does not bind it."""
+    if name == CONFIG:
+        return _config(analysis)
     bindings = analysis.index.scopes[analysis.module].bindings.get(name)
     if not bindings:
         return None
     return _symbol(analysis, bindings[-1])  # the latest binding is the likeliest
+
+
+def _config(analysis: Analysis) -> Symbol:
+    """What the module puts in a web application's configuration: the material each literal
+    key may carry, ``("k:DB_PASSWORD", ("secret-value",))`` (:mod:`.app_config`)."""
+    model = taint(analysis)
+    parts = []
+    for key, values in sorted(config_values(analysis).items())[:MAX_PARTS]:
+        kinds: set[str] = set()
+        for value in values:
+            kinds |= model(value)
+        parts.append((encode((KEY, key)), tuple(sorted(kinds))))
+    return Symbol("value", parts=tuple(parts) or None)
 
 
 def _symbol(analysis: Analysis, binding: Binding) -> Symbol:
@@ -112,7 +132,7 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
     if len(returns) == 1:
         folded = analysis.fold(returns[0])
         value = folded.text if folded is not None else None
-    tags = tuple(sorted(analysis.returned_types(function)))
+    tags = tuple(sorted(analysis.returned_types(function) | _listed(analysis, function)))
     reads, builds, cached = _keyvault_work(analysis, function)
     return Symbol(
         "function",
@@ -133,6 +153,16 @@ def _function(analysis: Analysis, function: cst.FunctionDef, method: bool = Fals
     )
 
 
+def _listed(analysis: Analysis, function: cst.FunctionDef) -> set[str]:
+    """``kv-listed:list_properties_of_secrets`` when the function returns the items of a Key
+    Vault listing or their names (``names.append(p.name)`` in a loop over it): a loop over its
+    result that reads each is list-then-get (KV308) in the importer too."""
+    if "list_properties_of_" not in analysis.source:
+        return set()
+    found = (listing_of(analysis, value) for value in analysis.returns_of(function))
+    return {f"{LISTED}:{method}" for method in found if method is not None}
+
+
 def _http_uses(analysis: Analysis, function: cst.FunctionDef) -> tuple[HttpUse, ...]:
     """Raw requests in ``function`` whose URL starts with one of its parameters (call sites in
     other modules that pass a vault URL make them Key Vault calls)."""
@@ -148,7 +178,7 @@ def _http_uses(analysis: Analysis, function: cst.FunctionDef) -> tuple[HttpUse, 
         positional = [*params.posonly_params, *params.params]
         index = positional.index(param) if param in positional else -1
         keyword = param in params.params or param in params.kwonly_params
-        use = HttpUse(http.library, param.name.value, index, keyword)
+        use = HttpUse(http.library, param.name.value, index, keyword, http_verb(analysis, http))
         if use not in out:
             out.append(use)
     return tuple(out)

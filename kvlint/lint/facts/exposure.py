@@ -22,7 +22,6 @@ from kvlint.lint.facts.taint import (
     TAINT_OF_CATEGORY,
     TOKEN,
     Taint,
-    imported_function,
     library_types,
     param_marker,
     seeded,
@@ -31,7 +30,7 @@ from kvlint.lint.facts.taint import (
 from kvlint.lint.facts.types import category
 from kvlint.lint.facts.web import DEPENDENCY, imports_web_framework, request_handlers
 from kvlint.lint.project.resolver import ModuleView
-from kvlint.lint.project.summary import INSTANCE_PREFIX
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS
 from kvlint.lint.semantic.dataflow import calls_by_function, imported_modules, made_by
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
@@ -274,10 +273,14 @@ def helper_sinks(
             index = positional.index(param) if param in positional else -1
             pairs.append((param, index, where))
     else:
-        symbol = imported_function(analysis, func)
+        symbol = analysis.imported(func, "function")
+        name = dotted(func) or "helper"
+        if symbol is None:  # a method of an instance of another module's class
+            method = analysis.imported_method(func)
+            if method is not None:
+                symbol, name = method[0], method[1][1]  # ``Audit.record``
         if symbol is None or not symbol.sinks:
             return []
-        name = dotted(func) or "helper"
         for entry in symbol.sinks:
             param, _, where = entry.partition(":")
             index = symbol.params.index(param) if param in symbol.params else -1
@@ -389,8 +392,12 @@ def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool)
     if analysis.local_function(call.func) is None:
         qual = analysis.qualname(call.func)
         imports = analysis.imports
-        if qual is None or not isinstance(imports, ModuleView) or not imports.first_party(qual):
-            return []  # not a first-party function (an instance's method is not followed)
+        if not isinstance(imports, ModuleView):
+            return []
+        if qual is not None and not imports.first_party(qual):
+            return []  # not a first-party function
+        if qual is None and not _first_party_instance(analysis, call.func):
+            return []  # not a method of an instance of another module's class
         if not any(not isinstance(a.value, LITERALS) and model(a.value) for a in call.args):
             return []  # its summary is asked only for a call passing material
     by_sink: dict[tuple[str, str], frozenset[str]] = {}
@@ -402,3 +409,16 @@ def _through_helper(analysis: Analysis, model: Taint, call: cst.Call, web: bool)
             key = (where, via)
             by_sink[key] = by_sink.get(key, frozenset()) | kinds
     return [Exposure(call, where, kinds, web, via) for (where, via), kinds in by_sink.items()]
+
+
+def _first_party_instance(analysis: Analysis, func: cst.BaseExpression) -> bool:
+    """Whether ``func`` is ``obj.method`` on an instance of a class another module of the
+    project defines (``Audit().record``, ``self.audit.record`` for ``self.audit = Audit()``):
+    its summary says which parameters the method writes out."""
+    if not isinstance(func, cst.Attribute):
+        return False
+    local = INSTANCE_PREFIX + LOCAL_CLASS
+    return any(
+        t.startswith(INSTANCE_PREFIX) and not t.startswith(local)
+        for t in analysis.types_of(func.value)
+    )

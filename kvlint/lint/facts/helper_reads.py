@@ -18,6 +18,7 @@ from kvlint.lint.facts.loops import in_loop
 from kvlint.lint.facts.passing import holds_vault_url, parameter_argument, url_parameter
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
+from kvlint.lint.semantic.syntax import arg
 
 
 @module_fact
@@ -40,7 +41,7 @@ def helper_reads(analysis: Analysis) -> list[KvCall]:
                 if passed is None or not holds_vault_url(analysis, passed):
                     continue
         else:
-            read, name = _imported_read(analysis, call.func)
+            read, name = _imported_read(analysis, call)
         if read is not None and name is not None:
             out.append(KvCall(call, read, True, helper=name))
     return out
@@ -65,14 +66,25 @@ def _local_readers(analysis: Analysis) -> dict[cst.FunctionDef, tuple[str, cst.P
     return out
 
 
-def _imported_read(analysis: Analysis, func: cst.BaseExpression) -> tuple[str | None, str | None]:
-    """The read of an accessor (or an instance's method) another module defines."""
+def _imported_read(analysis: Analysis, call: cst.Call) -> tuple[str | None, str | None]:
+    """The read of an accessor (or an instance's method) another module defines; for a
+    generic helper requesting a URL parameter, a GET only where this call passes a vault URL
+    (call-site sensitive: the same helper given an ARM or Graph URL reads no vault)."""
+    func = call.func
     symbol = analysis.imported(func, "function")
     name = origin[1] if symbol is not None and (origin := analysis.origin(func)) else None
     if symbol is None:
         found = analysis.imported_method(func)
         if found is not None:
             symbol, name = found[0], found[1][1]
-    if symbol is None or symbol.cached or not symbol.reads:
+    if symbol is None or symbol.cached:
         return None, None
-    return symbol.reads[0], name
+    if symbol.reads:
+        return symbol.reads[0], name
+    for use in symbol.http:
+        passed = arg(call, use.url_param if use.by_keyword else None, use.url_index)
+        if use.verb != "get" or passed is None or passed.star:
+            continue
+        if holds_vault_url(analysis, passed.value):
+            return use.verb, name
+    return None, None

@@ -70,7 +70,7 @@ def _kv_calls(analysis: Analysis) -> Iterator[KvCall]:
         found = http_by_call.get(call)
         if found is not None:
             http, via = found
-            verb = _http_verb(analysis, http)
+            verb = http_verb(analysis, http)
             yield KvCall(call, verb, verb == "get", http, via)
             continue
         func = call.func
@@ -79,7 +79,7 @@ def _kv_calls(analysis: Analysis) -> Iterator[KvCall]:
             yield KvCall(call, method, method.startswith(kvtypes.KV_READ_PREFIXES))
 
 
-def _http_verb(analysis: Analysis, http: HttpCall) -> str:
+def http_verb(analysis: Analysis, http: HttpCall) -> str:
     if http.method == "request":
         verb = arg(http.call, "method", 0)
         text = analysis.fold_str(verb.value) if verb is not None else None

@@ -286,38 +286,50 @@ def grown_by(analysis: Analysis, name: cst.Name) -> list[cst.Call]:
 def iterates_kv_list(analysis: Analysis, loop: Loop, depth: int = 0) -> str | None:
     """The ``list_properties_of_*`` method whose items the loop iterates, if any (also
     through a same-module helper that returns them, or their names: ``self.list_names()``;
-    or a list built from them: ``names.append(prop.name)`` in a loop over the listing)."""
+    or a list built from them: ``names.append(prop.name)`` in a loop over the listing; or a
+    function of another module whose summary says it returns them: ``kv-listed``)."""
     for it in loop.iters:
-        found: list[str] = []
+        found = listing_of(analysis, it, depth)
+        if found is not None:
+            return found
+    return None
 
-        def listed(node: cst.CSTNode, found=found) -> bool:
-            if not isinstance(node, cst.BaseExpression):
-                return False
-            for tag in analysis.types_of(node):
-                if kvtypes.category(tag) == "kv-list" and "list_properties_of_" in tag:
-                    found.append(tag.split(":", 1)[1])
-                    return True
-            if type(node) is cst.Name and depth < 2:
-                for call in grown_by(analysis, node):
-                    added = call.args[-1].value
-                    for outer in loops_of(analysis, call):
-                        listing = iterates_kv_list(analysis, outer, depth + 1)
-                        if listing and from_loop_item(analysis, outer, [added]):
-                            found.append(listing)
-                            return True
+
+LISTED = "kv-listed"  # the tag of what holds a listing's items or their names (summaries)
+
+
+def listing_of(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> str | None:
+    """The ``list_properties_of_*`` method whose items (or their names) ``expr`` holds."""
+    found: list[str] = []
+
+    def listed(node: cst.CSTNode, found=found) -> bool:
+        if not isinstance(node, cst.BaseExpression):
             return False
-
-        def helper_lists(node: cst.CSTNode) -> bool:
-            if listed(node):
+        for tag in analysis.types_of(node):
+            category = kvtypes.category(tag)
+            if category in ("kv-list", LISTED) and "list_properties_of_" in tag:
+                found.append(tag.split(":", 1)[1])
                 return True
-            helper = analysis.local_function(node.func) if isinstance(node, cst.Call) else None
-            return helper is not None and any(
-                derives_from(analysis, value, listed, depth=1)
-                for value in analysis.returns_of(helper)
-            )
+        if type(node) is cst.Name and depth < 2:
+            for call in grown_by(analysis, node):
+                added = call.args[-1].value
+                for outer in loops_of(analysis, call):
+                    listing = iterates_kv_list(analysis, outer, depth + 1)
+                    if listing and from_loop_item(analysis, outer, [added]):
+                        found.append(listing)
+                        return True
+        return False
 
-        if derives_from(analysis, it, helper_lists, depth=2):
-            return found[0]
+    def helper_lists(node: cst.CSTNode) -> bool:
+        if listed(node):
+            return True
+        helper = analysis.local_function(node.func) if isinstance(node, cst.Call) else None
+        return helper is not None and any(
+            derives_from(analysis, value, listed, depth=1) for value in analysis.returns_of(helper)
+        )
+
+    if derives_from(analysis, expr, helper_lists, depth=2):
+        return found[0]
     return None
 
 

@@ -21,24 +21,32 @@ from __future__ import annotations
 import libcst as cst
 
 from kvlint.lint.facts import types as kvtypes
+from kvlint.lint.facts.app_config import config_key, config_values, project_config
+from kvlint.lint.facts.carried import (
+    MAX_DEPTH,
+    Parts,
+    imported_function,
+    imported_record,
+    library_types,
+    merge,
+    self_attribute,
+)
 from kvlint.lint.facts.http import raw_secret_body, raw_token_body
-from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
+from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS
 from kvlint.lint.semantic.memo import module_fact
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.parts import (
     ATTR,
-    INDEX,
-    KEY,
-    Selector,
     argument_for,
     constructed_class,
-    encode,
-    init_parameter,
+    iterated,
     mutations_of,
     record_of,
     subscript_selector,
     unpacked,
 )
+
+__all__ = ["Taint", "imported_function", "imported_record", "library_types", "merge", "taint"]
 
 SECRET_VALUE = "secret-value"  # the secret's text: a leak anywhere
 
@@ -86,28 +94,17 @@ STR_METHODS = (
 )
 
 
-MAX_DEPTH = 8
 # ``x += v``, ``x %= v``, ``d |= v``: what ``v`` carries, ``x`` now carries too
 AUGMENTING = (cst.AddAssign, cst.ModuloAssign, cst.BitOrAssign)
 
 
-def library_types(analysis: Analysis, expr: cst.BaseExpression) -> frozenset[str]:
-    """``expr``'s type tags from the libraries kvlint knows (an instance of the project's own
-    class says nothing of what it holds: ``log = AppLogger()`` is still a logger by its name)."""
-    tags = analysis.types_of(expr)
-    if any(t.startswith(INSTANCE_PREFIX) for t in tags):
-        return frozenset(t for t in tags if not t.startswith(INSTANCE_PREFIX))
-    return tags
-
-
-class Taint:
+class Taint(Parts):
     """What secret / token material an expression may carry. Memoised per file."""
 
     def __init__(self, analysis: Analysis, seeded: bool = False) -> None:
-        self.analysis = analysis
+        super().__init__(analysis)
         self.seeded = seeded  # parameters carry ``param:<their node's order>``
         self._memo: dict[cst.CSTNode, frozenset[str]] = {}
-        self._parts: dict[tuple[cst.CSTNode, tuple[Selector, ...]], frozenset[str] | None] = {}
 
     @staticmethod
     def of(analysis: Analysis) -> Taint:
@@ -123,14 +120,18 @@ class Taint:
         self._memo[expr] = result
         return result
 
-    def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
-        analysis = self.analysis
-        tags = library_types(analysis, expr)
+    def typed(self, tags: frozenset[str]) -> set[str]:
         kinds = {
             TAINT_OF_CATEGORY[c] for t in tags if (c := kvtypes.category(t)) in TAINT_OF_CATEGORY
         }
         if kvtypes.TRACK1_SECRET in tags:
             kinds.add(SECRET_VALUE)  # a SecretBundle prints its value with its other fields
+        return kinds
+
+    def _compute(self, expr: cst.BaseExpression, depth: int) -> set[str]:
+        analysis = self.analysis
+        tags = library_types(analysis, expr)
+        kinds = self.typed(tags)
         if kinds or tags:
             return kinds  # a typed value: its type says it all (secret.name is not the value)
         below = depth + 1
@@ -157,6 +158,10 @@ class Taint:
             return self._union(
                 [e.value for e in expr.elements if isinstance(e, cst.DictElement)], below
             )
+        if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+            return set(self(expr.elt, below))
+        if isinstance(expr, cst.DictComp):  # as a dict literal: what its values carry
+            return set(self(expr.value, below))
         if isinstance(expr, cst.IfExp):
             return self._union([expr.body, expr.orelse], below)
         if isinstance(expr, cst.BooleanOperation):
@@ -175,7 +180,7 @@ class Taint:
         if mutated:
             for mutation in mutations_of(self.analysis, expr):  # ``app.config["DB"] = ...``
                 out |= self(mutation.value, depth)
-        if not _self_attribute(expr):  # ``creds.password``: a field of what it holds
+        if not self_attribute(expr):  # ``creds.password``: a field of what it holds
             out |= self.part(expr.value, ((ATTR, expr.attr.value),), depth) or set()
             if not out:
                 out |= self._imported_attribute(expr)
@@ -210,140 +215,12 @@ class Taint:
         for value, path in unpacked(analysis, name):  # ``ok, value = fetch()``
             found = self.part(value, path, depth)
             out |= found if found is not None else self(value, depth)
+        for value, path in iterated(analysis, name):  # ``for name, value in fetch_all()``
+            out |= self.part(value, path, depth) or set()  # an unknown shape: unknown
         if mutated:
             for mutation in mutations_of(analysis, name):  # ``d[key] = secret.value``
                 out |= self(mutation.value, depth)
         return out
-
-    # -- parts ---------------------------------------------------------------------------------
-    def part(
-        self, expr: cst.BaseExpression, path: tuple[Selector, ...], depth: int = 0
-    ) -> frozenset[str] | None:
-        """What the part of ``expr`` at ``path`` may carry (``t[1]``, ``d["db"]``,
-        ``creds.password``); None when the shape of ``expr`` is not known."""
-        if not path:
-            return self(expr, depth)
-        key = (expr, path)
-        if key in self._parts:
-            return self._parts[key]
-        if depth > MAX_DEPTH:
-            return None
-        self._parts[key] = None  # recursion guard
-        result = self._part(expr, path, depth + 1)
-        self._parts[key] = result
-        return result
-
-    def _part(
-        self, expr: cst.BaseExpression, path: tuple[Selector, ...], depth: int
-    ) -> frozenset[str] | None:
-        analysis = self.analysis
-        (kind, which), rest = path[0], path[1:]
-        if library_types(analysis, expr):
-            return None  # a library's object: its type table says what its parts are
-        if isinstance(expr, cst.Await):
-            return self.part(expr.expression, path, depth)
-        if isinstance(expr, cst.NamedExpr):
-            return self.part(expr.value, path, depth)
-        if isinstance(expr, cst.IfExp):
-            return merge([self.part(expr.body, path, depth), self.part(expr.orelse, path, depth)])
-        if isinstance(expr, (cst.Tuple, cst.List)):
-            elements = expr.elements
-            if kind != INDEX or not isinstance(which, int):
-                return None
-            if any(isinstance(e, cst.StarredElement) for e in elements):
-                return None
-            if not -len(elements) <= which < len(elements):
-                return frozenset()
-            return self.part(elements[which].value, rest, depth)
-        if isinstance(expr, cst.Dict):
-            if kind != KEY:
-                return None
-            for element in expr.elements:
-                if not isinstance(element, cst.DictElement):
-                    return None  # ``**other``: any key
-                if analysis.fold_str(element.key) == which:
-                    return self.part(element.value, rest, depth)
-            return frozenset()
-        if isinstance(expr, cst.Name):
-            return self._name_part(expr, path, depth)
-        if isinstance(expr, cst.Attribute) and _self_attribute(expr):
-            return merge([self.part(v, path, depth) for v in analysis.attribute_values(expr)])
-        if isinstance(expr, cst.Call):
-            return self._call_part(expr, path, depth)
-        return None
-
-    def _name_part(
-        self, name: cst.Name, path: tuple[Selector, ...], depth: int
-    ) -> frozenset[str] | None:
-        analysis = self.analysis
-        found: list[frozenset[str] | None] = []
-        for binding in analysis.bindings(name.value, name):
-            if binding.kind in ("assign", "with") and binding.value is not None:
-                found.append(self.part(binding.value, path, depth))
-        for value, where in unpacked(analysis, name):
-            found.append(self.part(value, where + path, depth))
-        selector, rest = path[0], path[1:]
-        for mutation in mutations_of(analysis, name):
-            if mutation.whole:
-                found.append(self.part(mutation.value, path, depth))
-            elif mutation.key is None or mutation.key == selector:
-                found.append(self.part(mutation.value, rest, depth))
-        return merge(found)
-
-    def _call_part(
-        self, call: cst.Call, path: tuple[Selector, ...], depth: int
-    ) -> frozenset[str] | None:
-        analysis = self.analysis
-        (kind, which), rest = path[0], path[1:]
-        target = analysis.local_function(call.func)
-        if target is not None:
-            return merge([self.part(r, path, depth) for r in analysis.returns_of(target)])
-        cls = constructed_class(analysis, call)
-        if cls is not None:
-            return self._field(cls, call, path, depth) if kind == ATTR else None
-        record = imported_record(analysis, call)
-        if record is not None:  # another module's dataclass / NamedTuple / pydantic model
-            if kind != ATTR or which not in record.params:
-                return None
-            given = argument_for(call, str(which), record.params.index(str(which)))
-            return self.part(given, rest, depth) if given is not None else None
-        if isinstance(call.func, cst.Name) and call.func.value == "dict" and kind == KEY:
-            if not analysis.bindings("dict", call.func):
-                for argument in call.args:
-                    if argument.keyword is not None and argument.keyword.value == which:
-                        return self.part(argument.value, rest, depth)
-            return None
-        symbol = imported_function(analysis, call.func)
-        if symbol is None or symbol.parts is None:
-            return None
-        wanted = encode((kind, which))
-        for selector, kinds in symbol.parts:
-            if selector == wanted:
-                return frozenset(kinds)
-        return None
-
-    def _field(
-        self, cls: cst.ClassDef, call: cst.Call, path: tuple[Selector, ...], depth: int
-    ) -> frozenset[str] | None:
-        """``Cls(...).name``: the argument a record's field or an ``__init__`` stores."""
-        analysis = self.analysis
-        name, rest = str(path[0][1]), path[1:]
-        record = record_of(analysis, cls)
-        if record is not None:
-            if name in record.hidden:
-                return frozenset()
-            if name in record.fields:
-                argument = argument_for(call, name, record.fields.index(name))
-                return self.part(argument, rest, depth) if argument is not None else None
-        found: list[frozenset[str] | None] = []
-        for value in analysis.index.instance_attrs.get(cls, {}).get(name, ()):
-            param = init_parameter(analysis, cls, value)
-            if param is None:
-                found.append(self.part(value, rest, depth))
-                continue
-            argument = argument_for(call, *param)
-            found.append(self.part(argument, rest, depth) if argument is not None else None)
-        return merge(found)
 
     def _union(self, exprs: list[cst.BaseExpression], depth: int) -> set[str]:
         out: set[str] = set()
@@ -356,6 +233,9 @@ class Taint:
             return set()  # a slice shows part of the value
         if library_types(self.analysis, expr.value):
             return set()  # typed container (MSAL result): the types table knows its keys
+        known = config_key(self.analysis, expr)
+        if known is not None:  # ``current_app.config["DB_PASSWORD"]``
+            return self._config(known, depth)
         key = self.analysis.fold_str(expr.slice[0].slice.value)
         if key == "value" and raw_secret_body(self.analysis, expr.value):
             return {SECRET_VALUE}
@@ -370,6 +250,14 @@ class Taint:
         for mutation in mutations_of(self.analysis, expr.value):  # ``app.config["DB"]``
             if mutation.key is None or mutation.key == selector or mutation.whole:
                 out |= self(mutation.value, depth)
+        return out
+
+    def _config(self, key: str, depth: int) -> set[str]:
+        """What the key ``key`` of a Flask / Quart app's configuration may carry: as this
+        module writes it, and as the modules that may configure the app do."""
+        out = set(project_config(self.analysis, key))
+        for value in config_values(self.analysis).get(key, ()):
+            out |= self(value, depth)
         return out
 
     def _container(self, expr: cst.BaseExpression, depth: int) -> set[str]:
@@ -392,6 +280,9 @@ class Taint:
                 return self._union(args, depth)
             if func.attr.value in STR_METHODS:
                 return set(self(func.value, depth))
+            key = config_key(analysis, call)
+            if key is not None:  # ``current_app.config.get("DB_PASSWORD")``
+                return self._config(key, depth)
             if (
                 func.attr.value == "get"
                 and args
@@ -455,36 +346,3 @@ PARAM = "param:"
 
 def param_marker(analysis: Analysis, param: cst.Param) -> str:
     return f"{PARAM}{analysis.order.get(param, 0)}"
-
-
-def _self_attribute(expr: cst.Attribute) -> bool:
-    return isinstance(expr.value, cst.Name) and expr.value.value in ("self", "cls")
-
-
-def merge(found: list[frozenset[str] | None]) -> frozenset[str] | None:
-    """The union of what is known; None when nothing is."""
-    known = [f for f in found if f is not None]
-    if not known:
-        return None
-    return frozenset().union(*known)
-
-
-def imported_record(analysis: Analysis, call: cst.Call) -> Symbol | None:
-    """For the construction of another module's record class: its generated ``__repr__``
-    (``params``: the fields in order; ``shows``: those its ``repr`` shows)."""
-    if analysis.imports is None or analysis.imported(call.func, "class") is None:
-        return None
-    symbol = analysis.imports.symbol(f"{analysis.qualname(call.func)}().__repr__")
-    if symbol is None or symbol.kind != "function" or not symbol.params:
-        return None
-    return symbol
-
-
-def imported_function(analysis: Analysis, func: cst.BaseExpression) -> Symbol | None:
-    """What another module of the project says the function (or an instance's method) ``func``
-    names is."""
-    symbol = analysis.imported(func, "function")
-    if symbol is None:
-        found = analysis.imported_method(func)
-        symbol = found[0] if found is not None else None
-    return symbol

@@ -81,7 +81,28 @@ class Outline:
         """The source of the statements that define ``name``, with the imports they use and
         ``__all__`` (in source order), and the text of just the defining statements (for a
         cheap relevance test)."""
-        chosen: set[int] = set(self.binds.get(name, ()))
+        return self._slice(set(self.binds.get(name, ())), {name})
+
+    def slice_mentioning(self, markers: tuple[str, ...]) -> tuple[str, str] | None:
+        """:meth:`slice_for` for the statements whose text holds one of ``markers`` (the
+        writes to an application's configuration, ``.config[``); None when none does."""
+        chosen = {
+            i
+            for i, s in enumerate(self.statements)
+            if s.kind != "import" and any(m in self._text(s) for m in markers)
+        }
+        return self._slice(chosen, set()) if chosen else None
+
+    def imported_modules(self) -> tuple[str, ...]:
+        """What the module's top-level imports name, as written (``.config.configure``,
+        ``pkg.settings``), at most ``MAX_CALLS``."""
+        out: list[str] = []
+        for statement in self.statements:
+            if statement.kind == "import":
+                out += [a for n in statement.binds if (a := statement.alias(n)) is not None]
+        return tuple(dict.fromkeys(out))[:MAX_CALLS]
+
+    def _slice(self, chosen: set[int], refs: set[str]) -> tuple[str, str]:
         frontier = set(chosen)
         for _ in range(MAX_ROUNDS):
             mentioned: set[int] = set()
@@ -97,7 +118,6 @@ class Outline:
             chosen |= mentioned
             frontier = mentioned
         own = "".join(self._text(self.statements[i]) for i in sorted(chosen))
-        refs: set[str] = {name}
         for index in chosen:
             refs |= self.statements[index].refs
         # only the imports the chosen statements use (a module's other imports cost a parse)

@@ -19,11 +19,12 @@ from pathlib import Path
 from kvlint.fileio import read_regular
 from kvlint.lint.project.modules import ModuleMap, ModuleRef
 from kvlint.lint.project.reach import imported_names
-from kvlint.lint.project.store import Decoder, Header, Summariser, SummaryStore
+from kvlint.lint.project.store import CONFIG, Decoder, Header, Summariser, SummaryStore
 from kvlint.lint.project.summary import INSTANCE_PREFIX, LOCAL_CLASS, Symbol
 
 MAX_HOPS = 12
 MAX_CHAIN = 4  # modules a chain of calls crosses: route -> service -> factory -> accessor
+MAX_CONFIG_MODULES = 16  # modules read for what a web application's configuration holds
 INSTANCE = "()"  # ``pkg.kv.Wrapper().read``: the method ``read`` of an instance of the class
 MISSING = "-"
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # a larger module is not read: it may matter
@@ -52,6 +53,7 @@ class Project:
         # (symbol, where it is defined, what was used)
         self.resolved: dict[tuple[str, Path, Path], _Resolved] = {}
         self._digests: dict[tuple[str, Path, Path], str] = {}
+        self._configured: dict[Path, bool] = {}
 
     def view(self, path: str | Path) -> ModuleView:
         return ModuleView(self, self.modules.module_of(Path(path)))
@@ -140,7 +142,23 @@ class Project:
         if member is None:
             return True  # a module: which of its names the importer uses is not known here
         qualname = f"{written}{member}" if written.endswith(".") else f"{written}.{member}"
-        return ModuleView(self, importer).tells(qualname, source, text)
+        return ModuleView(self, importer).tells(qualname, source, text) or self._reads_config(
+            importer
+        )
+
+    def _reads_config(self, importer: ModuleRef) -> bool:
+        """Whether ``importer`` reads a web application's configuration
+        (``current_app.config``) that a module configuring its app fills with secret or token
+        material (:meth:`ModuleView.app_config`): it may expose it (once per module and run)."""
+        known = self._configured.get(importer.path)
+        if known is None:
+            try:
+                data = read_regular(importer.path, MAX_MODULE_BYTES + 1)
+            except OSError:
+                data = b""
+            known = b"app.config" in data and any(ModuleView(self, importer).app_config().values())
+            self._configured[importer.path] = known
+        return known
 
     def unchanged(self, path: str | Path, used: Mapping[str, str]) -> bool:
         """Whether every module and name a cached result used still says what it said."""
@@ -159,6 +177,7 @@ class ModuleView:
         self._origins: dict[str, tuple[Path, str]] = {}
         self._origin: tuple[Path, str] | None = None
         self._origin_ref: ModuleRef | None = None  # the module of ``_origin``
+        self._config: dict[str, frozenset[str]] | None = None
 
     def symbol(self, qualname: str) -> Symbol | None:
         """The symbol an import-resolved dotted name (as the linted module wrote it) refers to,
@@ -314,6 +333,54 @@ class ModuleView:
         for other in read:
             self.used[f"{other.name}{CONTENT}"] = store.content_digest(other.path)
         return found
+
+    def app_config(self) -> dict[str, frozenset[str]]:
+        """What the project puts in a web application's configuration, by literal key
+        (``DB_PASSWORD`` -> ``("secret-value",)``), as the modules that may configure the app
+        this module serves say (their summary's ``@config`` entry): the packages above it
+        (their ``__init__`` runs first: an app factory), the modules it imports, and the
+        modules those import, at most ``MAX_CONFIG_MODULES``. A key no such module writes is
+        not in it (unknown)."""
+        if self._config is not None:
+            return self._config
+        store = self.project.store
+        found: dict[str, set[str]] = {}
+        parts = self.module.name.split(".") if self.module.name else []
+        frontier = [
+            ref
+            for cut in range(len(parts) - 1, 0, -1)
+            if (ref := self._find(".".join(parts[:cut]))) is not None
+        ]
+        own = store.symbol(self.module.path, CONFIG)
+        frontier += self._config_imports(own, self.module)
+        seen = {self.module.path}
+        for _ in range(2):
+            following: list[ModuleRef] = []
+            for ref in frontier:
+                if ref.path in seen or len(seen) > MAX_CONFIG_MODULES or not ref.name:
+                    continue
+                seen.add(ref.path)
+                symbol = self._symbol(ref, CONFIG)
+                for selector, kinds in (symbol.parts if symbol is not None else None) or ():
+                    if selector.startswith("k:"):
+                        found.setdefault(selector[2:], set()).update(kinds)
+                following += self._config_imports(symbol, ref)
+            frontier = following
+        self._config = {key: frozenset(kinds) for key, kinds in found.items()}
+        return self._config
+
+    def _config_imports(self, symbol: Symbol | None, ref: ModuleRef) -> list[ModuleRef]:
+        """The first-party modules an ``@config`` entry's module imports."""
+        out = []
+        for written in symbol.calls if symbol is not None else ():
+            absolute = self.project.modules.absolute(written, ref)
+            names = absolute.split(".") if absolute else []
+            for cut in range(len(names), max(len(names) - 2, 0), -1):
+                sub = self._find(".".join(names[:cut]), ref)
+                if sub is not None:
+                    out.append(sub)
+                    break
+        return out
 
     # -- resolution ----------------------------------------------------------------------------
     def _find(self, name: str, context: ModuleRef | None = None) -> ModuleRef | None:

@@ -41,9 +41,14 @@ from kvlint.lint.project.summary import Symbol
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COMPUTED = 400
 FOLDER = "summaries-v2"
-SCHEMA = 4
+SCHEMA = 5
 NONE = "none"  # the digest of "no such name"
 SUMMARISED = "*"  # the entry ``Class.*``: the class's methods have been summarised
+# the entry for what the module puts in a web application's configuration
+# (``app.config["DB_PASSWORD"] = ...``): a value whose parts are the keys, whose calls are the
+# modules it imports (:meth:`SummaryStore.symbol` with this name)
+CONFIG = "@config"
+CONFIG_MARKERS = (".config[", ".config.update(", ".config.from_mapping(", ".config.setdefault(")
 
 # (slice source, name, path for messages) -> what the name is, or None when unknown
 Summariser = Callable[[str, str, str], "Symbol | None"]
@@ -140,7 +145,11 @@ class SummaryStore:
             return None
         if name in module.symbols:
             return module.symbols[name]
-        if module.data is not None and name.partition(".")[0].encode() not in module.data:
+        if (
+            name != CONFIG
+            and module.data is not None
+            and name.partition(".")[0].encode() not in module.data
+        ):
             return None  # never outlined for a name its text does not even contain
         if self.header(path).error is not None:
             return None
@@ -245,6 +254,8 @@ class SummaryStore:
         found = module.outline
         if found is None:
             return _UNBOUNDED
+        if name == CONFIG:
+            return self._config(module, found)
         if "." in name:  # ``Class.method``: asked only when an instance's method is called
             return self._method(module, found, name)
         statement = found.binding(name)
@@ -267,6 +278,23 @@ class SummaryStore:
         if symbol is not None and symbol.kind == "function" and calls and not symbol.cached:
             symbol = replace(symbol, calls=calls)
         return symbol
+
+    def _config(self, module: _Module, found: Outline) -> Symbol:
+        """What the module writes to a web application's configuration (``parts``: by key),
+        from the slice of the statements that do, and the modules it imports (``calls``, as
+        written: a factory's configuration may be written by a module it imports)."""
+        calls = found.imported_modules()
+        sliced = found.slice_mentioning(CONFIG_MARKERS)
+        if sliced is None:
+            return Symbol("value", calls=calls)
+        source, own = sliced
+        if self.worth is not None and not self.worth(own):
+            return Symbol("value", calls=calls)  # nothing a secret or a token could come from
+        if self.computed >= MAX_COMPUTED:
+            return _UNBOUNDED
+        self.computed += 1
+        symbol = self.summarise(source, CONFIG, str(module.path or ""))
+        return replace(symbol or Symbol("value"), calls=calls)
 
     def _method(self, module: _Module, found: Outline, name: str) -> Symbol | None:
         """A method of a class the module defines: the class is summarised (once, from its

@@ -33,6 +33,7 @@ class HttpUse:
     url_param: str  # the parameter's name
     url_index: int  # its position among the positional parameters (-1: keyword-only)
     by_keyword: bool = True  # it can be passed by name (not positional-only)
+    verb: str = ""  # the HTTP method (``get``: a Key Vault read where the URL is a vault's)
 
 
 @dataclass(frozen=True, slots=True)

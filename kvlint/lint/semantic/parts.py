@@ -29,22 +29,31 @@ from kvlint.lint.semantic.walk import children
 
 Selector = tuple[str, "int | str"]
 INDEX, KEY, ATTR = "index", "key", "attr"
+EACH, ANY = "each", "any"
+# what iterating a value yields (a list's items, a dict's keys): ``for x in v``
+EACH_ITEM: Selector = (EACH, "*")
+# what a subscript with a key or index the source does not fix gives (a dict's values)
+ANY_ITEM: Selector = (ANY, "*")
 
 
 def encode(selector: Selector) -> str:
-    """A selector as summaries store it: ``#1``, ``k:db``, ``.password``."""
+    """A selector as summaries store it: ``#1``, ``k:db``, ``.password``, ``*`` (an item
+    iteration yields), ``[*]`` (the value at any key)."""
     kind, value = selector
+    if kind == EACH:
+        return "*"
+    if kind == ANY:
+        return "[*]"
     return {INDEX: "#", KEY: "k:", ATTR: "."}[kind] + str(value)
 
 
-def describe(selector: Selector) -> str:
-    """A selector as messages name it: ``[1]``, ``["db"]``, ``.password``."""
-    kind, value = selector
-    if kind == INDEX:
-        return f"[{value}]"
-    if kind == KEY:
-        return f'["{value}"]'
-    return f".{value}"
+PATH_SEPARATOR = "\x00"  # never in a folded key (the folder's mark for an unknown part)
+
+
+def encode_path(path: tuple[Selector, ...]) -> str:
+    """A path of selectors as summaries store it: ``*\x00#1`` for the second position of each
+    item (``for name, value in fetch_all()``)."""
+    return PATH_SEPARATOR.join(encode(s) for s in path)
 
 
 def subscript_selector(analysis: Analysis, expr: cst.Subscript) -> Selector | None:
@@ -82,6 +91,23 @@ def unpacked(
     return out
 
 
+def iterated(
+    analysis: Analysis, name: cst.Name
+) -> list[tuple[cst.BaseExpression, tuple[Selector, ...]]]:
+    """For each binding of ``name`` (where it is used) by a ``for`` loop or a comprehension
+    (``for name, value in fetch_all()``): the iterated value and the name's path in it, starting
+    with :data:`EACH_ITEM` (``(EACH_ITEM, ("index", 1))``)."""
+    out = []
+    for binding in analysis.bindings(name.value, name):
+        loop = binding.node
+        if binding.kind != "for" or not isinstance(loop, (cst.For, cst.CompFor)):
+            continue
+        path = _path_in(loop.target, name.value)
+        if path is not None:
+            out.append((loop.iter, (EACH_ITEM, *path)))
+    return out
+
+
 def _path_in(target: cst.BaseExpression, name: str) -> tuple[Selector, ...] | None:
     if isinstance(target, cst.Name):
         return () if target.value == name else None
@@ -108,6 +134,7 @@ class Mutation:
     key: Selector | None
     value: cst.BaseExpression
     whole: bool = False  # ``value`` is a container whose items all go in (update / extend)
+    index: cst.BaseExpression | None = None  # ``k`` of ``d[k] = value`` / ``d.setdefault(k, v)``
 
 
 ADDERS = ("append", "add", "appendleft")
@@ -126,7 +153,8 @@ def mutations(analysis: Analysis) -> dict[str, list[Mutation]]:
 
     for target, value, _statement in analysis.index.assignments:
         if isinstance(target, cst.Subscript):
-            add(Mutation(target.value, subscript_selector(analysis, target), value))
+            index = _index_of(target)
+            add(Mutation(target.value, subscript_selector(analysis, target), value, index=index))
     for call in analysis.index.calls:
         func = call.func
         if not isinstance(func, cst.Attribute) or not call.args:
@@ -139,7 +167,8 @@ def mutations(analysis: Analysis) -> dict[str, list[Mutation]]:
             add(Mutation(receiver, None, args[1].value))
         elif method == "setdefault" and len(args) == 2:
             key = analysis.fold_str(args[0].value)
-            add(Mutation(receiver, (KEY, key) if key is not None else None, args[1].value))
+            selector = (KEY, key) if key is not None else None
+            add(Mutation(receiver, selector, args[1].value, index=args[0].value))
         elif method in EXTENDERS:
             for argument in call.args:
                 if argument.keyword is not None:
@@ -147,6 +176,12 @@ def mutations(analysis: Analysis) -> dict[str, list[Mutation]]:
                 elif not argument.star:
                     add(Mutation(receiver, None, argument.value, whole=True))
     return out
+
+
+def _index_of(target: cst.Subscript) -> cst.BaseExpression | None:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    return target.slice[0].slice.value
 
 
 def _root(expr: cst.BaseExpression) -> cst.Name | None:
@@ -302,4 +337,123 @@ def init_parameter(
             return param.name.value, index
     if found[0].node in params.kwonly_params:
         return value.value, -1
+    return None
+
+
+# -- the items of containers: what iterating a value, or any of its keys, gives ---------------
+
+MAPPING_CLASSES = (
+    "collections.defaultdict",
+    "collections.OrderedDict",
+    "collections.Counter",
+    "collections.ChainMap",
+)
+SEQUENCE_BUILTINS = ("list", "tuple", "set", "frozenset", "sorted", "reversed", "iter")
+Sources = list[tuple[cst.BaseExpression, tuple[Selector, ...]]]
+
+
+def builtin(analysis: Analysis, func: cst.BaseExpression, names: tuple[str, ...]) -> str | None:
+    """The builtin ``func`` names (one of ``names``), when the module does not rebind it."""
+    if isinstance(func, cst.Name) and func.value in names:
+        return None if analysis.bindings(func.value, func) else func.value
+    return None
+
+
+def is_mapping(analysis: Analysis, expr: cst.BaseExpression, depth: int = 0) -> bool:
+    """Whether ``expr`` is known to make a dict: a literal, a comprehension, ``dict(...)``,
+    ``defaultdict(...)``, or a name assigned one."""
+    if isinstance(expr, (cst.Dict, cst.DictComp)):
+        return True
+    if isinstance(expr, cst.Call):
+        if builtin(analysis, expr.func, ("dict",)):
+            return True
+        return analysis.qualname(expr.func) in MAPPING_CLASSES
+    if isinstance(expr, cst.Name) and depth < 3:
+        return any(is_mapping(analysis, v, depth + 1) for v in analysis.assigned_values(expr))
+    return False
+
+
+def item_sources(
+    analysis: Analysis, expr: cst.BaseExpression, path: tuple[Selector, ...]
+) -> Sources | None:
+    """Where the part at ``path`` of ``expr`` comes from when ``path`` starts with
+    :data:`EACH_ITEM` or :data:`ANY_ITEM`: the expressions to follow and the path in each
+    (``[]``: nothing can be there; None: the shape of ``expr`` is not known here). Literals and
+    comprehensions, ``d.items()`` / ``.values()`` / ``.keys()``, ``enumerate``, ``zip``,
+    ``list`` / ``sorted`` and the like: a dict's items are its keys, its values are ``ANY``."""
+    (kind, _), rest = path[0], path[1:]
+    if kind not in (EACH, ANY):
+        return None
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        out: Sources = []
+        for element in expr.elements:
+            if isinstance(element, cst.StarredElement):
+                out.append((element.value, (EACH_ITEM, *rest)))
+            else:
+                out.append((element.value, rest))
+        return out
+    if isinstance(expr, cst.Dict):
+        out = []
+        for item in expr.elements:
+            if isinstance(item, cst.DictElement):
+                out.append((item.key if kind == EACH else item.value, rest))
+            else:  # ``**other``
+                out.append((item.value, path))
+        return out
+    if isinstance(expr, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
+        return [(expr.elt, rest)]
+    if isinstance(expr, cst.DictComp):
+        return [(expr.key if kind == EACH else expr.value, rest)]
+    if isinstance(expr, cst.Call) and kind == EACH:
+        return _iterated_call(analysis, expr, rest)
+    if isinstance(expr, cst.Call) and builtin(analysis, expr.func, SEQUENCE_BUILTINS):
+        args = expr.args
+        if len(args) == 1 and not args[0].star and args[0].keyword is None:
+            return [(args[0].value, (EACH_ITEM, *rest))]  # ``list(x)[i]``: an item of x
+    return None
+
+
+def _iterated_call(
+    analysis: Analysis, call: cst.Call, rest: tuple[Selector, ...]
+) -> Sources | None:
+    """What iterating the result of ``call`` yields, for the calls that say so by themselves."""
+    func = call.func
+    args = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in args):
+        return None
+    position = rest[0] if rest and rest[0][0] == INDEX else None
+    after = rest[1:]
+    if isinstance(func, cst.Attribute) and not call.args:
+        receiver, method = func.value, func.attr.value
+        if method == "items":  # (key, value) pairs
+            if position is None:
+                return [(receiver, (EACH_ITEM, *rest)), (receiver, (ANY_ITEM, *rest))]
+            if position[1] in (0, -2):
+                return [(receiver, (EACH_ITEM, *after))]
+            if position[1] in (1, -1):
+                return [(receiver, (ANY_ITEM, *after))]
+            return []
+        if method == "values":
+            return [(receiver, (ANY_ITEM, *rest))]
+        if method == "keys":
+            return [(receiver, (EACH_ITEM, *rest))]
+        return None
+    name = builtin(analysis, func, ("enumerate", "zip", *SEQUENCE_BUILTINS))
+    if name is None or not args:
+        return None
+    if name == "enumerate":  # (count, item) pairs
+        if position is None:
+            return [(args[0].value, (EACH_ITEM,))]
+        if position[1] in (1, -1):
+            return [(args[0].value, (EACH_ITEM, *after))]
+        return []
+    if name == "zip":  # (item of the first, item of the second, ...)
+        if position is None:
+            return [(a.value, (EACH_ITEM,)) for a in args]
+        index = int(position[1])
+        if not -len(args) <= index < len(args):
+            return []
+        return [(args[index].value, (EACH_ITEM, *after))]
+    if len(args) == 1:  # list(x), sorted(x), reversed(x): the items of x
+        return [(args[0].value, (EACH_ITEM, *rest))]
     return None

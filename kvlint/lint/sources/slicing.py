@@ -60,6 +60,9 @@ SEED_WORDS = (
     "login.chinacloudapi",
     # a Key Vault REST path on a placeholder host (facts.urls.keyvault_rest_path)
     "api-version=7",
+    # a web app's configuration, which another module of the project may fill with a secret
+    # (facts.app_config)
+    "current_app.config",
     # management-plane shapes (facts.mgmt, facts.roles)
     "networkacls",
     "network_acls",
