@@ -30,7 +30,6 @@ MISSING = "-"
 MAX_MODULE_BYTES = 2 * 1024 * 1024  # a larger module is not read: it may matter
 CONTENT = "#"  # ``module#`` in ``used``: the module's whole text (a decision read all of it)
 _Resolved = tuple["Symbol | None", "tuple[Path, str] | None", dict[str, str]]
-Source = Callable[[Symbol], bool]  # whether a record tells an importer anything (the caller's)
 
 
 class Project:
@@ -132,19 +131,22 @@ class Project:
         importer: ModuleRef,
         written: str,
         member: str | None,
-        source: Source,
+        source: Callable[[Symbol], bool],
         text: Callable[[str], bool] | None = None,
     ) -> bool:
         """Whether ``from written import member`` (``import written``: ``member`` None) in
-        ``importer`` brings a name for which ``source`` holds (:meth:`ModuleView.tells`): a
+        ``importer`` brings a name for which ``source`` holds (:mod:`.telling`): a
         module whose bytes name nothing a rule looks at, and that imports only names with
         nothing to tell, gives its rules nothing to report, nor its own importers anything."""
         if member is None:
             return True  # a module: which of its names the importer uses is not known here
         qualname = f"{written}{member}" if written.endswith(".") else f"{written}.{member}"
-        return ModuleView(self, importer).tells(qualname, source, text) or self._reads_config(
-            importer
-        )
+        from kvlint.lint.project.telling import tells
+
+        view = ModuleView(self, importer)
+        return tells(
+            view, qualname, source, text, MAX_CHAIN, self.store, self.view
+        ) or self._reads_config(importer)
 
     def _reads_config(self, importer: ModuleRef) -> bool:
         """Whether ``importer`` reads a web application's configuration
@@ -256,63 +258,6 @@ class ModuleView:
                 self.used.update(view.used)
             frontier = following
         return out
-
-    def tells(
-        self,
-        qualname: str,
-        source: Source,
-        text: Callable[[str], bool] | None = None,
-        depth: int = MAX_CHAIN,
-    ) -> bool:
-        """Whether ``source`` holds for the first-party name's record, a class's methods and
-        attributes, the classes whose instances they return, or the functions they call in
-        other modules, through at most ``depth`` steps. A module, or a class whose methods
-        cannot be summarised, may tell; an unknown name does not (no rule sees through it).
-        A class whose slice's source fails ``text`` is not summarised: only what its methods
-        call in other modules is followed."""
-        symbol, origin = self.symbol(qualname), self.origin(qualname)
-        if symbol is None:
-            return False
-        if symbol.kind == "module" or origin is None:
-            return True
-        seen: set[tuple[Path, str]] = set()
-        frontier = [(symbol, origin)]
-        for _ in range(depth):
-            following: list[tuple[Symbol, tuple[Path, str]]] = []
-            for found, (path, name) in frontier:
-                if (path, name) in seen:
-                    continue
-                seen.add((path, name))
-                records = [found]
-                if found.kind == "class":
-                    members = self.project.store.members(path, name, text)
-                    if members is None:
-                        return True  # not known: it may
-                    records = [record for _, record in members]
-                view = self.project.view(path)
-                for record in records:
-                    if source(record):
-                        return True
-                    named = [] if record.cached else list(record.calls)
-                    for tag in record.tags:  # the classes whose instances it returns
-                        cls = tag[len(INSTANCE_PREFIX) :] if tag.startswith(INSTANCE_PREFIX) else ""
-                        if not cls.startswith(LOCAL_CLASS):
-                            named += [cls] if cls else []
-                            continue
-                        local = self.project.store.symbol(path, cls[len(LOCAL_CLASS) :])
-                        if local is not None and local.kind == "class":  # of its own module
-                            following.append((local, (path, cls[len(LOCAL_CLASS) :])))
-                    for called in named:
-                        target, where = view.symbol(called), view.origin(called)
-                        if target is None:
-                            continue
-                        if target.kind == "module" or where is None:
-                            return True
-                        following.append((target, where))
-            frontier = following
-            if not frontier:
-                return False
-        return True  # deeper than the bound: it may
 
     def may_matter(self, written: str, name: str | None) -> bool | None:
         """Whether what a linted module imports (``from written import name``, or the module
