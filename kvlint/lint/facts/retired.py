@@ -1,6 +1,7 @@
 """Retired authentication libraries and the track-1 Key Vault SDK: which one an import brings
-in (:func:`retired_library`), whether the module's ADAL serves only other services
-(:func:`adal_only_for_other_services`), and whether a constructor is today's SDK
+in (:func:`retired_library`), whether the module's ADAL or azure.common credentials serve only
+other services (:func:`adal_only_for_other_services`,
+:func:`azure_common_only_for_other_services`), and whether a constructor is today's SDK
 (:func:`is_current_sdk`)."""
 
 from __future__ import annotations
@@ -143,6 +144,49 @@ def adal_only_for_other_services(analysis: Analysis) -> bool:
                 return False
             requests += 1
     return requests > 0
+
+
+@module_fact
+def azure_common_only_for_other_services(analysis: Analysis) -> bool:
+    """azure.common's credentials serve only other Azure services here: each use of one of its
+    names is a call (``ServicePrincipalCredentials(...)``, ``get_azure_cli_credentials()``)
+    whose token resource is Resource Manager (its default, when ``resource=`` is not given) or
+    another known non-Key-Vault audience, and the module does not use the track-1 Key Vault
+    client (which would send such a token to a vault: KV102's 401). A resource that is not
+    known, a credential class handed on uncalled, or no use at all leaves the import reported
+    (the catalogue's default)."""
+    if any(retired_library(analysis, node) == TRACK1 for node in analysis.index.imports):
+        return False
+    audiences: dict[cst.Call, list[str]] = {}
+    for value, audience in all_token_audiences(analysis):
+        if value.call is not None:
+            audiences.setdefault(value.call, []).append(audience.kind)
+    calls = 0
+    for node in analysis.order:
+        if type(node) not in (cst.Name, cst.Attribute):
+            continue
+        parent = analysis.parent.get(node)
+        if isinstance(parent, (cst.ImportAlias, cst.ImportFrom, cst.Import)):
+            continue  # the import itself
+        if isinstance(parent, cst.Attribute) and parent.value is node:
+            continue  # ``azure.common.credentials`` in ``azure.common.credentials.X``: X counts
+        qualname = analysis.qualname(node) or ""
+        if not qualname.startswith(AZURE_COMMON + "."):
+            continue
+        if not (isinstance(parent, cst.Call) and parent.func is node):
+            return False  # handed on, or subclassed: where its tokens go is not known
+        if any(kind != "other" for kind in audiences.get(parent, [])):
+            return False
+        if _resource_argument(parent) is not None and parent not in audiences:
+            return False  # a resource that is not a known audience
+        calls += 1
+    return calls > 0
+
+
+def _resource_argument(call: cst.Call) -> cst.Arg | None:
+    return next(
+        (a for a in call.args if a.keyword is not None and a.keyword.value == "resource"), None
+    )
 
 
 def is_current_sdk(analysis: Analysis, call: cst.Call) -> bool:

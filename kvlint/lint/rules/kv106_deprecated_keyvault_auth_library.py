@@ -10,6 +10,7 @@ from kvlint.lint.facts.retired import (
     MSRESTAZURE,
     TRACK1,
     adal_only_for_other_services,
+    azure_common_only_for_other_services,
     retired_library,
 )
 from kvlint.lint.rule import Report, Rule
@@ -35,6 +36,8 @@ class DeprecatedAuthLibrary(Rule):
             seen.add(library)
             if library == ADAL and adal_only_for_other_services(analysis):
                 continue  # quiet for every adal import of the module
+            if library == AZURE_COMMON and azure_common_only_for_other_services(analysis):
+                continue
             yield Report(
                 "KV106",
                 node,
