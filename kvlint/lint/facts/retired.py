@@ -163,7 +163,7 @@ def azure_common_only_for_other_services(analysis: Analysis) -> bool:
             audiences.setdefault(value.call, []).append(audience.kind)
     calls = 0
     for node in analysis.order:
-        if type(node) not in (cst.Name, cst.Attribute):
+        if not isinstance(node, (cst.Name, cst.Attribute)):
             continue
         parent = analysis.parent.get(node)
         if isinstance(parent, (cst.ImportAlias, cst.ImportFrom, cst.Import)):
