@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Protocol
@@ -116,24 +116,15 @@ class Linter:
             self.wants,
         )
 
-    def tells(self, importer: ModuleRef, written: str, member: str | None) -> bool:
+    @functools.cached_property
+    def tells(self) -> Callable[[ModuleRef, str, str | None], bool]:
         """Whether a name a skipped file imports from its project (``from written import
-        member``) tells it anything a rule could report
-        (:func:`kvlint.lint.facts.exports.tells_importer`, through the project's summaries):
+        member``) tells it anything a rule could report (:func:`kvlint.lint.facts.told.gate`):
         the importers pass and the editor lint a file that imports none of these only for
         what it says itself."""
-        from kvlint.lint.facts.exports import tells_importer
+        from kvlint.lint.facts.told import gate
 
-        if self.project is None:
-            return True
-        wants = self.wants
-
-        def text(source: str) -> bool:  # a class whose slice names nothing is not parsed
-            return wants(source.encode("utf-8", "replace"))
-
-        return self.project.tells(
-            importer, written, member, lambda s: tells_importer(s, wants), text
-        )
+        return gate(self.project, self.wants)
 
     def _view(self, path: str) -> ModuleView | None:
         if self.project is None or not path or path == "-":

@@ -12,8 +12,6 @@ log, ``print`` or a response, and which Key Vault access changes it makes; for a
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import libcst as cst
 
 from kvlint.lint.facts.app_config import config_values
@@ -33,29 +31,6 @@ from kvlint.lint.semantic.dataflow import calls_by_function
 from kvlint.lint.semantic.index import Binding
 from kvlint.lint.semantic.model import Analysis
 from kvlint.lint.semantic.parts import KEY, encode
-
-# Type tags that give a module nothing to report by themselves: a logger, a web app, a request,
-# a plain session (what it is sent to, or with, must come from elsewhere); ``instance:`` tags
-# name a class, whose own records the caller follows.
-_SILENT_CATEGORIES = frozenset(
-    {"logger", "web-app", "request", "function", "param", "http-session", "instance"}
-)
-
-
-def tells_importer(symbol: Symbol, wanted: Callable[[bytes], bool]) -> bool:
-    """Whether another module's record can give a module with no Key Vault word of its own
-    (the prefilter skipped it) something to report: a Key Vault read, a client or credential
-    built, an access change, secret or token material returned or held, a client, credential
-    or token returned, or a value the prefilter ``wanted`` (a vault URL, an audience, a token
-    endpoint). A parameter it writes to a log, a URL parameter it requests, a plain string:
-    these report only with material, which must then come from a record that tells."""
-    if symbol.reads or symbol.builds or symbol.grants or symbol.carries or symbol.attrs:
-        return True
-    if any(kinds for _, kinds in symbol.parts or ()):
-        return True
-    if any(tag.partition(":")[0] not in _SILENT_CATEGORIES for tag in symbol.tags):
-        return True
-    return symbol.value is not None and wanted(symbol.value.encode("utf-8", "replace"))
 
 
 def summarise_name(analysis: Analysis, name: str) -> Symbol | None:
