@@ -266,3 +266,33 @@ class Pager:
     found = sorted((Path(f["path"]).name, f["line"], f["code"]) for f in json.loads(captured.out))
     assert ("vault.py", 8, "KV305") in found
     assert ("vault.py", 12, "KV305") in found  # the route -> Settings().api_key() -> read_key()
+
+
+def test_a_functions_v1_app_is_one_package_from_its_host_json_folder(tmp_path, capsys):
+    """Functions v1 names each function's package from the app's folder (``host.json``), so
+    ``from ..shared_code import vault`` in ``Orders/__init__.py`` reaches ``shared_code`` (a
+    folder without ``__init__.py``), whole tree and when only the accessor is linted
+    (pre-commit), with ``.git`` further up."""
+    _tree(
+        tmp_path,
+        {
+            ".git/HEAD": "ref: refs/heads/main\n",
+            "apps/shop/host.json": "{}\n",
+            "apps/shop/shared_code/vault.py": ACCESSOR,
+            "apps/shop/Orders/__init__.py": """\
+                import azure.functions as func
+
+                from ..shared_code import vault
+
+
+                def main(req: func.HttpRequest) -> func.HttpResponse:
+                    return func.HttpResponse(str(len(vault.read("orders-key"))))
+            """,
+        },
+    )
+    app = tmp_path / "apps" / "shop"
+    main(["check", str(app), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)
+    accessor = app / "shared_code" / "vault.py"
+    main(["check", str(accessor), "--no-cache", "--output-format", "json"])
+    assert ("vault.py", 8, "KV305") in _codes(capsys)

@@ -1,7 +1,8 @@
 """Where first-party modules are: project roots, module names, import targets.
 
 A file's project root is its nearest folder holding ``pyproject.toml``, ``setup.cfg``,
-``setup.py`` or ``.git`` (else the common root of the linted paths, else its own folder).
+``setup.py``, ``.git`` or an Azure Functions app's ``host.json`` (else the common root of the
+linted paths, else its own folder).
 Absolute imports are looked up below the root, below ``root/src`` (a ``src`` layout) and the
 folders ``pyproject.toml`` maps packages from, then, as Python does for a script or an app run
 from its own folder, in the importing file's folder and each folder above it up to the root (an
@@ -25,6 +26,10 @@ from kvlint.fileio import read_regular
 
 MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 MARKER_SET = frozenset(MARKERS)
+# An Azure Functions app's folder is where its host puts the app on ``sys.path`` and from which
+# it names the functions' packages (``from ..shared_code import kv`` in ``Fn/__init__.py``): a
+# root, though not a project a sibling installs.
+ROOT_MARKER_SET = MARKER_SET | {"host.json"}
 MAX_NAME_PARTS = 32
 MAX_SIBLINGS = 200  # subfolders of one folder looked at for a sibling project
 STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
@@ -79,7 +84,7 @@ class ModuleMap:
                 root = marked
                 break
             chain.append(current)
-            if not MARKER_SET.isdisjoint(self._entries(current)):
+            if not ROOT_MARKER_SET.isdisjoint(self._entries(current)):
                 root = Path(current)
                 break
             parent = os.path.dirname(current)

@@ -106,7 +106,7 @@ class Reach:
             if name is not None and not self._binds(ref, name):
                 continue
             # something may cross; the importer's own line is asked of the summaries too
-            if depth or self.tells is None or self.tells(importer, written, member):
+            if depth or self.tells is None or self.tells(importer, written, name):
                 return True
         return False
 
