@@ -296,3 +296,30 @@ def test_a_functions_v1_app_is_one_package_from_its_host_json_folder(tmp_path, c
     accessor = app / "shared_code" / "vault.py"
     main(["check", str(accessor), "--no-cache", "--output-format", "json"])
     assert ("vault.py", 8, "KV305") in _codes(capsys)
+
+
+def test_a_file_linted_alone_under_no_project_marker_finds_imports_from_the_working_folder(
+    tmp_path, capsys, monkeypatch
+):
+    """A copied tree (no .git, no pyproject): ``uvicorn src.main:app`` runs from the folder
+    above ``src``; linting one service file from there resolves ``src.clients`` (never a
+    folder above the working one)."""
+    _tree(
+        tmp_path,
+        {
+            "backend/src/clients/kv.py": ACCESSOR,
+            "backend/src/services/sync.py": """\
+                from src.clients.kv import read
+
+
+                def sync(names):
+                    return [read(name) for name in names]
+            """,
+        },
+    )
+    monkeypatch.chdir(tmp_path)
+    main(["check", "backend/src/services/sync.py", "--no-cache", "--output-format", "json"])
+    assert ("sync.py", 5, "KV304") in _codes(capsys)
+    monkeypatch.chdir(tmp_path / "backend" / "src" / "services")  # src is above: not searched
+    main(["check", "sync.py", "--no-cache", "--output-format", "json"])
+    assert _codes(capsys) == []

@@ -65,6 +65,8 @@ class ModuleMap:
         self._lookups: dict[tuple[str, Path, Path], ModuleRef | None] = {}
         self._tops: dict[Path, frozenset[str]] = {}
         self._sibling_bases: dict[str, list[Path]] = {}
+        self._unmarked: set[Path] = set()  # roots no project marker gave
+        self._cwd = Path.cwd().resolve()
 
     # -- roots ---------------------------------------------------------------------------------
     def root_of(self, path: Path) -> Path:
@@ -98,6 +100,7 @@ class ModuleMap:
             fallback = self.fallback_root
             inside = fallback is not None and fallback in (folder, *folder.parents)
             root = fallback if inside and fallback is not None else folder
+            self._unmarked.add(root)
         self._roots[folder] = root
         return root
 
@@ -259,11 +262,18 @@ class ModuleMap:
         """The folders Python may search for a file's absolute imports besides the root: the
         file's own folder (a script's), then each folder above it up to the root (an app in a
         subfolder run from there: an Azure Functions app's ``host.json`` folder, a service
-        of a monorepo)."""
+        of a monorepo); under no project marker at all (a file linted alone in a copied tree),
+        each folder above it up to the working directory."""
         folder = importer.path.parent
         out = [folder]
         if importer.root in folder.parents:
             while folder.parent != importer.root and len(out) < MAX_NAME_PARTS:
+                folder = folder.parent
+                out.append(folder)
+        elif importer.root in self._unmarked and self._cwd in folder.parents:
+            # no project marker anywhere above: the app may run from any folder up to the one
+            # kvlint runs in (never above it: nothing outside the tree is read)
+            while folder != self._cwd and len(out) < MAX_NAME_PARTS:
                 folder = folder.parent
                 out.append(folder)
         return out
